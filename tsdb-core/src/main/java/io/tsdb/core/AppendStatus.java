@@ -1,0 +1,28 @@
+package io.tsdb.core;
+
+/** Outcome of staging one sample; every rejection reason is counted separately in /metrics. */
+public enum AppendStatus {
+    OK("ok"),
+    /** Duplicate timestamp with the same value: accepted silently, nothing stored twice. */
+    DUPLICATE_SAME_VALUE("duplicate"),
+    OUT_OF_ORDER("out_of_order"),
+    TOO_OLD("too_old"),
+    DUPLICATE_DIFFERENT_VALUE("duplicate_different_value"),
+    TOO_FAR_IN_FUTURE("too_far_in_future"),
+    INVALID_METRIC_NAME("invalid_metric_name"),
+    INVALID_LABEL_NAME("invalid_label_name"),
+    INVALID_LABEL_VALUE("invalid_label_value"),
+    DUPLICATE_LABEL_NAME("duplicate_label_name"),
+    TOO_MANY_LABELS("too_many_labels"),
+    LABEL_NAME_TOO_LONG("label_name_too_long"),
+    LABEL_VALUE_TOO_LONG("label_value_too_long"),
+    SERIES_LIMIT("series_limit"),
+    STORAGE_CLOSED("storage_closed");
+
+    /** Stable snake_case reason used in metrics labels and error responses. */
+    public final String reason;
+
+    AppendStatus(String reason) { this.reason = reason; }
+
+    public boolean accepted() { return this == OK || this == DUPLICATE_SAME_VALUE; }
+}

@@ -1,0 +1,28 @@
+package io.tsdb.core;
+
+import java.io.IOException;
+
+/**
+ * Stages samples for one write request. Not thread-safe; one per request or per thread.
+ *
+ * <p>{@link #append} validates and stages a sample, returning {@link AppendStatus#OK} or the reason it was
+ * rejected (never throwing for bad data); {@link #lastError()} then describes the rejection in words
+ * naming the limit and the metric. {@link #commit()} writes the staged samples to the WAL (group commit),
+ * makes them visible to queries, and returns only when they are durable per the fsync policy.
+ */
+public interface Appender {
+
+    AppendStatus append(Labels labels, long timestampMs, double value);
+
+    /** Human-readable description of the last rejection, or null. */
+    String lastError();
+
+    /** Number of samples staged and not yet committed. */
+    int pending();
+
+    /** Makes staged samples durable and visible. */
+    void commit() throws IOException;
+
+    /** Drops staged samples. */
+    void rollback();
+}

@@ -1,0 +1,27 @@
+package io.tsdb.core;
+
+import java.util.List;
+
+/**
+ * Read access over a fixed time range [mint, maxt]. Not thread-safe. Close releases resources
+ * (memory-mapped block references).
+ */
+public interface Querier extends AutoCloseable {
+
+    /** Series matching all matchers (at least one matcher must not match the empty string), sorted by labels. */
+    SeriesSet select(List<Matcher> matchers);
+
+    /** Exact number of series matching, from the label index bitmaps (no sample access). */
+    long seriesCount(List<Matcher> matchers);
+
+    /** Estimated number of samples within [mint, maxt] for the matching series, from chunk stats. */
+    long sampleEstimate(List<Matcher> matchers);
+
+    /** Sorted label names of series matching (all series when matchers is empty). */
+    List<String> labelNames(List<Matcher> matchers);
+
+    /** Sorted values of one label among series matching (all series when matchers is empty). */
+    List<String> labelValues(String name, List<Matcher> matchers);
+
+    @Override void close();
+}

@@ -1,0 +1,28 @@
+package io.tsdb.core;
+
+import java.io.IOException;
+
+/**
+ * The read/write contract tsdb-core offers to the layers above it (tsdb-query, tsdb-server).
+ *
+ * <p>Writes go through an {@link Appender}: stage samples, then {@link Appender#commit()} makes them
+ * durable according to the WAL fsync policy; only after commit returns may a write be acknowledged.
+ * Reads go through a {@link Querier} over a time range.
+ */
+public interface Storage extends AutoCloseable {
+
+    /** A new appender; appenders are cheap and used by one thread at a time. */
+    Appender appender();
+
+    /** A querier over samples with timestamps in [mint, maxt] (milliseconds, inclusive). */
+    Querier querier(long mint, long maxt);
+
+    /** Head and block statistics for status pages and /metrics. */
+    StorageStats stats();
+
+    /** Persists the in-memory head to an immutable block now (used by admin flush and benchmarks). */
+    void flush() throws IOException;
+
+    /** Flushes and closes; a restart after close replays no WAL. */
+    @Override void close() throws IOException;
+}

@@ -1,0 +1,15 @@
+package io.tsdb.query.ast;
+
+public enum BinaryOp {
+    ADD("+"), SUB("-"), MUL("*"), DIV("/"), MOD("%"), POW("^"), ATAN2("atan2"),
+    EQL("=="), NEQ("!="), GTR(">"), LSS("<"), GTE(">="), LTE("<="),
+    AND("and"), OR("or"), UNLESS("unless");
+
+    public final String symbol;
+
+    BinaryOp(String symbol) { this.symbol = symbol; }
+
+    public boolean isComparison() { return this == EQL || this == NEQ || this == GTR || this == LSS || this == GTE || this == LTE; }
+
+    public boolean isSetOperator() { return this == AND || this == OR || this == UNLESS; }
+}

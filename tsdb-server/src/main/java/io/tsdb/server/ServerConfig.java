@@ -1,0 +1,32 @@
+package io.tsdb.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The server's effective configuration (flags, YAML file, defaults). Built by the command-line layer
+ * ({@link Main}); immutable once the server starts. Add a field here together with its flag, its YAML key,
+ * its default and its line in --help.
+ */
+public final class ServerConfig {
+    public String listenHost = "0.0.0.0";
+    public int listenPort = 9201;
+    public Path dataDir = Path.of("data");
+    public Duration retention = Duration.ofDays(15);
+    /** "always" (fsync before ack), "periodic" (every walFsyncInterval), "never". */
+    public String walFsync = "always";
+    public Duration walFsyncInterval = Duration.ofSeconds(1);
+    public Duration outOfOrderWindow = Duration.ofHours(1);
+    public long maxBodyBytes = 64L << 20;
+    public int maxActiveSeries = 5_000_000;
+    public int maxLabelsPerSeries = 64;
+    public int maxLabelNameLength = 256;
+    public int maxLabelValueLength = 4096;
+    public int ingestQueueSize = 64;
+    public Duration queryTimeout = Duration.ofMinutes(2);
+    public long queryMaxSamples = 50_000_000L;
+    public long queryMaxSeries = 0;
+    public Duration queryLookbackDelta = Duration.ofMinutes(5);
+    public String corsOrigin = null;
+    public String logLevel = "info";
+}

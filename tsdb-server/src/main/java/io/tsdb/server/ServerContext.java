@@ -1,0 +1,15 @@
+package io.tsdb.server;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsdb.core.Storage;
+import io.tsdb.query.engine.QueryEngine;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * What every feature's handlers share: the configuration, the open storage, the query engine, the
+ * metrics registry that /metrics exposes, and whether the server is ready (storage open, not stopping).
+ */
+public record ServerContext(ServerConfig config, Storage storage, QueryEngine engine,
+                            PrometheusRegistry registry, BooleanSupplier ready) {
+}
