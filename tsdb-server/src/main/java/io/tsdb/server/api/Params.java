@@ -1,0 +1,172 @@
+package io.tsdb.server.api;
+
+import io.tsdb.core.Matcher;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.ast.ParenExpr;
+import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.query.engine.QueryException;
+import io.tsdb.query.parser.ParseException;
+import io.tsdb.server.http.Request;
+
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Parsing of Prometheus API parameters (times, durations, limits, series selectors) with Prometheus's rules. */
+public final class Params {
+    /** Prometheus's MinTime / MaxTime in milliseconds (the defaults of start/end for metadata queries). */
+    public static final long MIN_TIME = -9223309901257974L;
+    public static final long MAX_TIME = 9223309901257974L;
+    private static final String MIN_TIME_FORMATTED = "-292273086-05-16T16:47:06Z";
+    private static final String MAX_TIME_FORMATTED = "292277025-08-18T07:12:54.999999999Z";
+
+    private static final Pattern DURATION = Pattern.compile(
+            "^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$");
+    private static final long[] UNIT_MS = {365L * 86_400_000, 7L * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1};
+
+    private Params() {}
+
+    /** Unix seconds with fractions (rounded to ms) or RFC 3339; returns milliseconds. */
+    public static long parseTime(String s) {
+        String t = s.trim();
+        if (looksNumeric(t)) {
+            try {
+                double d = Double.parseDouble(t);
+                if (Double.isNaN(d) || Double.isInfinite(d) || Math.abs(d) > 9.2e15) throw new NumberFormatException();
+                double sec = d < 0 ? Math.ceil(d) : Math.floor(d);
+                double frac = d - sec;
+                double msFrac = Math.signum(frac) * Math.floor(Math.abs(frac * 1000) + 0.5);
+                return (long) sec * 1000 + (long) msFrac;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid timestamp");
+            }
+        }
+        if (t.equals(MIN_TIME_FORMATTED)) return MIN_TIME;
+        if (t.equals(MAX_TIME_FORMATTED)) return MAX_TIME;
+        try {
+            OffsetDateTime odt = OffsetDateTime.parse(t, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            return odt.toEpochSecond() * 1000 + odt.getNano() / 1_000_000;
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid timestamp");
+        }
+    }
+
+    private static boolean looksNumeric(String t) {
+        if (t.isEmpty()) return false;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) return false;
+        }
+        return true;
+    }
+
+    /** Float seconds or a Prometheus duration (1h30m, 15s, 500ms); returns milliseconds. */
+    public static long parseDuration(String s) {
+        String t = s.trim();
+        if (looksNumeric(t)) {
+            try {
+                double d = Double.parseDouble(t);
+                if (Double.isNaN(d) || Math.abs(d * 1e9) > 9.223372036854776E18) {
+                    throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid duration. It overflows int64");
+                }
+                return (long) (d * 1e9) / 1_000_000;
+            } catch (NumberFormatException e) {
+                // fall through to the duration syntax
+            }
+        }
+        if (t.equals("0")) return 0;
+        java.util.regex.Matcher m = DURATION.matcher(t);
+        if (!t.isEmpty() && m.matches()) {
+            long ms = 0;
+            for (int i = 0; i < UNIT_MS.length; i++) {
+                String g = m.group(i + 1);
+                if (g == null) continue;
+                try {
+                    ms = Math.addExact(ms, Math.multiplyExact(Long.parseLong(g), UNIT_MS[i]));
+                } catch (ArithmeticException | NumberFormatException e) {
+                    throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid duration. It overflows int64");
+                }
+            }
+            return ms;
+        }
+        throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid duration");
+    }
+
+    /** A time parameter or the default when absent/empty. */
+    public static long time(Request r, String name, long dflt) {
+        String v = r.param(name);
+        if (v == null || v.isEmpty()) return dflt;
+        try {
+            return parseTime(v);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidParam(name, e.getMessage());
+        }
+    }
+
+    /** A duration parameter in ms, or -1 when absent/empty. */
+    public static long duration(Request r, String name) {
+        String v = r.param(name);
+        if (v == null || v.isEmpty()) return -1;
+        try {
+            return parseDuration(v);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidParam(name, e.getMessage());
+        }
+    }
+
+    /** Non-negative limit; 0 (the default) means no limit. */
+    public static int limit(Request r, String name) {
+        String v = r.param(name);
+        if (v == null || v.isEmpty()) return 0;
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.invalidParam(name, "cannot parse \"" + v + "\" as an integer");
+        }
+        if (n < 0) throw ApiError.invalidParam(name, "limit must be non-negative");
+        return n;
+    }
+
+    /** Whether a boolean-ish flag parameter is set (1, true, all). */
+    public static boolean flag(Request r, String name) {
+        String v = r.param(name);
+        return v != null && (v.equals("1") || v.equalsIgnoreCase("true") || v.equals("all"));
+    }
+
+    /**
+     * The match[] series selectors, each parsed by the query language parser; every set must have at least one
+     * matcher that does not match the empty string.
+     */
+    public static List<List<Matcher>> matchers(Request r, QueryEngine engine, String name) {
+        List<List<Matcher>> sets = new ArrayList<>();
+        for (String s : r.params(name)) sets.add(selector(engine, name, s));
+        return sets;
+    }
+
+    public static List<Matcher> selector(QueryEngine engine, String param, String s) {
+        Expr e;
+        try {
+            e = engine.parse(s);
+        } catch (ParseException ex) {
+            throw ApiError.invalidParam(param, ex.getMessage());
+        } catch (QueryException ex) {
+            throw ApiError.invalidParam(param, ex.getMessage());
+        }
+        while (e instanceof ParenExpr p) e = p.expr();
+        if (!(e instanceof VectorSelector vs)) {
+            throw ApiError.invalidParam(param, "\"" + s + "\" is not a series selector such as up{job=\"x\"}");
+        }
+        if (vs.offsetMs() != 0 || vs.at() != null) {
+            throw ApiError.invalidParam(param, "\"" + s + "\": offset and @ are not allowed in a series selector");
+        }
+        boolean nonEmpty = false;
+        for (Matcher m : vs.matchers()) if (!m.matchesEmpty()) nonEmpty = true;
+        if (!nonEmpty) throw ApiError.badData("match[] must contain at least one non-empty matcher");
+        return vs.matchers();
+    }
+}

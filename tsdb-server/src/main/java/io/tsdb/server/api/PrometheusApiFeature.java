@@ -1,0 +1,92 @@
+package io.tsdb.server.api;
+
+import io.tsdb.query.engine.QueryException;
+import io.tsdb.query.parser.ParseException;
+import io.tsdb.server.Feature;
+import io.tsdb.server.ServerContext;
+import io.tsdb.server.http.HttpError;
+import io.tsdb.server.http.Request;
+import io.tsdb.server.http.Response;
+import io.tsdb.server.http.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * The Prometheus-compatible HTTP API (docs/http-api.md): queries, metadata, status, remote read,
+ * export/import, federation. Failures are answered with Prometheus's JSON error envelope.
+ */
+public final class PrometheusApiFeature implements Feature {
+    private static final Logger LOG = LoggerFactory.getLogger(PrometheusApiFeature.class);
+    /** Extents whose data window ends within this margin of now are not cached. */
+    static final long CACHE_FRESH_MARGIN_MS = 60_000;
+
+    private final LongSupplier nowMs;
+    private final long startTimeMs;
+    private RangeCache cache;
+
+    public PrometheusApiFeature() { this(System::currentTimeMillis); }
+
+    /** With a clock, for tests. */
+    public PrometheusApiFeature(LongSupplier nowMs) {
+        this.nowMs = nowMs;
+        this.startTimeMs = nowMs.getAsLong();
+    }
+
+    /** The range-query cache (after {@link #register}). */
+    public RangeCache cache() { return cache; }
+
+    @Override public void register(Router router, ServerContext ctx) {
+        cache = new RangeCache(ctx.engine(), nowMs, CACHE_FRESH_MARGIN_MS, ctx.config().retention.toMillis(),
+                128L << 20, Duration.ofMinutes(30), ctx.registry());
+        if (ctx.writeEvents() != null) ctx.writeEvents().addListener(cache);
+        QueryApi query = new QueryApi(ctx.engine(), ctx.config(), nowMs, cache);
+        MetaApi meta = new MetaApi(ctx.storage(), ctx.engine(), ctx.metadata());
+        StatusApi status = new StatusApi(ctx, startTimeMs);
+
+        router.getPost("/api/v1/query", api(query::query));
+        router.getPost("/api/v1/query_range", api(query::queryRange));
+        router.getPost("/api/v1/series", api(meta::series));
+        router.getPost("/api/v1/labels", api(meta::labels));
+        router.add(Set.of("GET", "HEAD"), "/api/v1/label/*", "/api/v1/label/:name/values", api(meta::labelValues));
+        router.get("/api/v1/metadata", api(meta::metadata));
+        router.get("/api/v1/status/buildinfo", api(status::buildInfo));
+        router.get("/api/v1/status/runtimeinfo", api(status::runtimeInfo));
+        router.get("/api/v1/status/flags", api(status::flags));
+        router.get("/api/v1/status/config", api(status::config));
+        router.get("/api/v1/status/tsdb", api(status::tsdb));
+        router.getPost("/api/v1/query_exemplars", api(status::exemplars));
+        router.get("/api/v1/rules", api(status::rules));
+        router.get("/api/v1/alerts", api(status::alerts));
+        router.get("/api/v1/targets", api(status::targets));
+    }
+
+    interface ApiHandler {
+        Response handle(Request r) throws Exception;
+    }
+
+    /** Maps failures to the Prometheus error envelope. */
+    static io.tsdb.server.http.Handler api(ApiHandler h) {
+        return r -> {
+            try {
+                return h.handle(r);
+            } catch (ApiError e) {
+                return ApiJson.error(e.kind(), e.getMessage());
+            } catch (ParseException e) {
+                return ApiJson.error(QueryException.Kind.BAD_DATA, "invalid parameter \"query\": " + e.getMessage());
+            } catch (QueryException e) {
+                String msg = e.getMessage();
+                if (e.getCause() instanceof ParseException) msg = "invalid parameter \"query\": " + msg;
+                return ApiJson.error(e.kind(), msg);
+            } catch (HttpError e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.error("internal error in {} {} (request {})", r.method(), r.path(), r.requestId(), e);
+                return ApiJson.error(QueryException.Kind.INTERNAL, String.valueOf(e));
+            }
+        };
+    }
+}

@@ -1,0 +1,115 @@
+package io.tsdb.server.api;
+
+import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.query.engine.QueryOptions;
+import io.tsdb.query.engine.QueryResult;
+import io.tsdb.query.engine.Series;
+import io.tsdb.query.engine.Value;
+import io.tsdb.server.ServerConfig;
+import io.tsdb.server.http.Request;
+import io.tsdb.server.http.Response;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/** /api/v1/query and /api/v1/query_range. */
+final class QueryApi {
+    static final long MAX_POINTS = 11_000;
+    static final String TRUNCATED = "results truncated due to limit";
+
+    private final QueryEngine engine;
+    private final ServerConfig config;
+    private final LongSupplier nowMs;
+    private final RangeCache cache;
+
+    QueryApi(QueryEngine engine, ServerConfig config, LongSupplier nowMs, RangeCache cache) {
+        this.engine = engine;
+        this.config = config;
+        this.nowMs = nowMs;
+        this.cache = cache;
+    }
+
+    Response query(Request r) {
+        String q = queryParam(r);
+        long t = Params.time(r, "time", nowMs.getAsLong());
+        QueryOptions opts = options(r);
+        int limit = Params.limit(r, "limit");
+        QueryResult res = engine.instant(q, t, opts);
+        List<String> warnings = new ArrayList<>(res.warnings() == null ? List.of() : res.warnings());
+        Value v = res.value();
+        if (limit > 0 && v instanceof Value.Vector vec && vec.samples().size() > limit) {
+            v = new Value.Vector(vec.samples().subList(0, limit), vec.ordered());
+            warnings.add(TRUNCATED);
+        }
+        Value out = v;
+        return ApiJson.success(g -> ApiJson.writeQueryData(g, out, opts.collectStats() ? res.stats() : null),
+                warnings, res.infos());
+    }
+
+    Response queryRange(Request r) {
+        String q = queryParam(r);
+        long start = requiredTime(r, "start");
+        long end = requiredTime(r, "end");
+        if (end < start) throw ApiError.badData("end timestamp must not be before start time");
+        String stepStr = r.param("step");
+        long step;
+        try {
+            step = Params.parseDuration(stepStr == null ? "" : stepStr);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidParam("step", e.getMessage());
+        }
+        if (step <= 0) {
+            throw ApiError.badData("zero or negative query resolution step widths are not accepted. Try a positive integer");
+        }
+        if ((end - start) / step > MAX_POINTS) {
+            throw ApiError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+        }
+        QueryOptions opts = options(r);
+        int limit = Params.limit(r, "limit");
+        boolean useCache = cache != null && !opts.collectStats() && !Params.flag(r, "nocache");
+        QueryResult res = useCache ? cache.range(q, start, end, step, opts) : engine.range(q, start, end, step, opts);
+        List<String> warnings = new ArrayList<>(res.warnings() == null ? List.of() : res.warnings());
+        Value v = res.value();
+        if (v instanceof Value.Matrix m) {
+            List<Series> series = new ArrayList<>(m.series());
+            series.sort(Comparator.comparing(Series::labels));
+            if (limit > 0 && series.size() > limit) {
+                series = series.subList(0, limit);
+                warnings.add(TRUNCATED);
+            }
+            v = new Value.Matrix(series);
+        }
+        Value out = v;
+        return ApiJson.success(g -> ApiJson.writeQueryData(g, out, opts.collectStats() ? res.stats() : null),
+                warnings, res.infos());
+    }
+
+    private static String queryParam(Request r) {
+        String q = r.param("query");
+        if (q == null || q.isBlank()) throw ApiError.invalidParam("query", "no query given");
+        return q;
+    }
+
+    private static long requiredTime(Request r, String name) {
+        String v = r.param(name);
+        try {
+            return Params.parseTime(v == null ? "" : v);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidParam(name, e.getMessage());
+        }
+    }
+
+    private QueryOptions options(Request r) {
+        long timeout = config.queryTimeout.toMillis();
+        long t = Params.duration(r, "timeout");
+        if (t > 0) timeout = timeout > 0 ? Math.min(timeout, t) : t;
+        long lookback = config.queryLookbackDelta.toMillis();
+        long lb = Params.duration(r, "lookback_delta");
+        if (lb > 0) lookback = lb;
+        String stats = r.param("stats");
+        boolean collect = stats != null && !stats.isEmpty();
+        return new QueryOptions(lookback, timeout, config.queryMaxSamples, config.queryMaxSeries, collect);
+    }
+}

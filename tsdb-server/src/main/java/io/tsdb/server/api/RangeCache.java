@@ -1,0 +1,239 @@
+package io.tsdb.server.api;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsdb.core.Labels;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.query.engine.QueryOptions;
+import io.tsdb.query.engine.QueryResult;
+import io.tsdb.query.engine.QueryStats;
+import io.tsdb.query.engine.Series;
+import io.tsdb.query.engine.Value;
+import io.tsdb.server.WriteEvents;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Range-query result cache. The evaluation grid {@code phase + j*step} is cut into extents of
+ * {@link #pointsPerExtent} points at absolute positions, so a dashboard polling the same query with a moving
+ * window finds its older extents cached and recomputes only the newest.
+ *
+ * <p>Correctness rules (a cached answer is never stale):
+ * <ul>
+ *   <li>only extents whose data window (evaluation times widened by lookback, ranges, offsets and subqueries,
+ *       see {@link QueryWindow}) ends before {@code now - freshMargin} are cached; queries with {@code @} are not;</li>
+ *   <li>every committed write ({@link WriteEvents}) removes cached extents whose data window overlaps its
+ *       [minTs, maxTs]; a write racing with the computation of an extent is detected through a ring of recent
+ *       write events and the extent is dropped again;</li>
+ *   <li>extents expire after {@code ttl}, so data removed by retention disappears from answers too.</li>
+ * </ul>
+ */
+public final class RangeCache implements WriteEvents.Listener {
+    private static final int RING = 4096;
+    private static final long MAX_POINTS_PER_CALL = 11_000;
+
+    record Key(String query, long stepMs, long phaseMs, long lookbackMs, long extent) {}
+
+    record Extent(List<Series> series, List<String> warnings, List<String> infos, long dataMin, long dataMax) {
+        boolean overlaps(long min, long max) { return dataMin <= max && dataMax >= min; }
+        long weight() {
+            long w = 64;
+            for (Series s : series) w += 64 + 16L * s.count() + 16L * s.labels().size();
+            return w;
+        }
+    }
+
+    private final QueryEngine engine;
+    private final LongSupplier nowMs;
+    private final long freshMarginMs;
+    private final long retentionMs;
+    private final Cache<Key, Extent> cache;
+    private final Counter hits, misses, invalidations;
+    private final long[] evMin = new long[RING], evMax = new long[RING];
+    private long seq; // guarded by this
+    private final AtomicLong maxCachedDataEnd = new AtomicLong(Long.MIN_VALUE);
+
+    public RangeCache(QueryEngine engine, LongSupplier nowMs, long freshMarginMs, long retentionMs,
+                      long maxBytes, Duration ttl, PrometheusRegistry registry) {
+        this.engine = engine;
+        this.nowMs = nowMs;
+        this.freshMarginMs = freshMarginMs;
+        this.retentionMs = retentionMs;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((Key k, Extent e) -> (int) Math.min(Integer.MAX_VALUE, e.weight() + k.query().length()))
+                .expireAfterWrite(ttl)
+                .build();
+        this.hits = Counter.builder().name("tsdb_query_range_cache_hits_total")
+                .help("Range-query cache extents served from the cache").build();
+        this.misses = Counter.builder().name("tsdb_query_range_cache_misses_total")
+                .help("Range-query cache extents that had to be computed").build();
+        this.invalidations = Counter.builder().name("tsdb_query_range_cache_invalidations_total")
+                .help("Cached range-query extents dropped because a write landed in their data window").build();
+        if (registry != null) {
+            registry.register(hits);
+            registry.register(misses);
+            registry.register(invalidations);
+        }
+    }
+
+    /** Points per extent for a step: about an hour of points, at most 1000, at least 1. */
+    static long pointsPerExtent(long stepMs) { return Math.max(1, Math.min(1000, 3_600_000 / stepMs)); }
+
+    public double hitCount() { return hits.get(); }
+    public double missCount() { return misses.get(); }
+    public long size() { return cache.estimatedSize(); }
+
+    @Override public void onCommit(long minTs, long maxTs) {
+        synchronized (this) {
+            int i = (int) (seq % RING);
+            evMin[i] = minTs;
+            evMax[i] = maxTs;
+            seq++;
+        }
+        if (minTs > maxCachedDataEnd.get()) return;
+        cache.asMap().entrySet().removeIf(e -> {
+            if (!e.getValue().overlaps(minTs, maxTs)) return false;
+            invalidations.inc();
+            return true;
+        });
+    }
+
+    private synchronized long seq() { return seq; }
+
+    private synchronized boolean writtenSince(long startSeq, long min, long max) {
+        if (seq - startSeq >= RING) return true;
+        for (long s = startSeq; s < seq; s++) {
+            int i = (int) (s % RING);
+            if (evMin[i] <= max && evMax[i] >= min) return true;
+        }
+        return false;
+    }
+
+    /** A range query answered from cached extents where possible; the result equals {@code engine.range}. */
+    public QueryResult range(String query, long start, long end, long step, QueryOptions opts) {
+        Expr expr = engine.parse(query);
+        QueryWindow w = QueryWindow.of(expr, opts.lookbackMs(), Math.max(step, 60_000));
+        if (w.usesAt()) return engine.range(query, start, end, step, opts);
+        long phase = Math.floorMod(start, step);
+        long n = pointsPerExtent(step);
+        long span = n * step;
+        long k0 = Math.floorDiv(start - phase, span), k1 = Math.floorDiv(end - phase, span);
+        long now = nowMs.getAsLong();
+        Acc acc = new Acc();
+        long k = k0;
+        while (k <= k1) {
+            Key key = new Key(query, step, phase, opts.lookbackMs(), k);
+            boolean cacheable = cacheable(k, phase, span, step, w, now);
+            Extent hit = cacheable ? cache.getIfPresent(key) : null;
+            if (hit != null) {
+                hits.inc();
+                acc.add(hit.series(), start, end, hit.warnings(), hit.infos());
+                k++;
+                continue;
+            }
+            // A run of consecutive misses, computed with one engine call and split into extents.
+            long runStart = k;
+            long runEnd = k;
+            while (runEnd + 1 <= k1 && (runEnd + 2 - runStart) * n <= MAX_POINTS_PER_CALL) {
+                long nk = runEnd + 1;
+                boolean c = cacheable(nk, phase, span, step, w, now);
+                if (c && cache.getIfPresent(new Key(query, step, phase, opts.lookbackMs(), nk)) != null) break;
+                runEnd = nk;
+            }
+            boolean firstCacheable = cacheable(runStart, phase, span, step, w, now);
+            boolean lastCacheable = cacheable(runEnd, phase, span, step, w, now);
+            long from = firstCacheable ? phase + runStart * span : Math.max(start, phase + runStart * span);
+            long to = lastCacheable ? phase + runEnd * span + span - step : Math.min(end, phase + runEnd * span + span - step);
+            long startSeq = seq();
+            QueryResult r = engine.range(query, from, to, step, opts);
+            if (!(r.value() instanceof Value.Matrix m)) return engine.range(query, start, end, step, opts);
+            for (long kk = runStart; kk <= runEnd; kk++) {
+                misses.inc();
+                if (!cacheable(kk, phase, span, step, w, now)) continue;
+                long es = phase + kk * span, ee = es + span - step;
+                Extent ext = new Extent(slice(m.series(), es, ee), r.warnings(), r.infos(), es - w.before(), ee + Math.max(0, w.after()));
+                Key kkey = new Key(query, step, phase, opts.lookbackMs(), kk);
+                maxCachedDataEnd.accumulateAndGet(ext.dataMax(), Math::max);
+                cache.put(kkey, ext);
+                if (writtenSince(startSeq, ext.dataMin(), ext.dataMax())) cache.invalidate(kkey);
+            }
+            acc.add(m.series(), start, end, r.warnings(), r.infos());
+            k = runEnd + 1;
+        }
+        return new QueryResult(new Value.Matrix(acc.build()), List.copyOf(acc.warnings), List.copyOf(acc.infos), QueryStats.EMPTY);
+    }
+
+    private boolean cacheable(long k, long phase, long span, long step, QueryWindow w, long now) {
+        long es = phase + k * span, ee = es + span - step;
+        return ee + Math.max(0, w.after()) < now - freshMarginMs && es - w.before() > now - retentionMs;
+    }
+
+    static List<Series> slice(List<Series> in, long from, long to) {
+        List<Series> out = new ArrayList<>(in.size());
+        for (Series s : in) {
+            long[] ts = s.timestamps();
+            int a = 0;
+            while (a < s.count() && ts[a] < from) a++;
+            int b = a;
+            while (b < s.count() && ts[b] <= to) b++;
+            if (b > a) {
+                out.add(new Series(s.labels(), Arrays.copyOfRange(ts, a, b), Arrays.copyOfRange(s.values(), a, b), b - a));
+            }
+        }
+        return out;
+    }
+
+    /** Concatenates per-extent series (added in time order) by label set; output sorted by labels. */
+    private static final class Acc {
+        private static final class Buf {
+            long[] t = new long[16];
+            double[] v = new double[16];
+            int n;
+        }
+
+        final TreeMap<Labels, Buf> bufs = new TreeMap<>();
+        final LinkedHashSet<String> warnings = new LinkedHashSet<>(), infos = new LinkedHashSet<>();
+
+        void add(List<Series> series, long from, long to, List<String> w, List<String> i) {
+            if (w != null) warnings.addAll(w);
+            if (i != null) infos.addAll(i);
+            for (Series s : series) {
+                long[] t = s.timestamps();
+                double[] v = s.values();
+                Buf b = null;
+                for (int j = 0; j < s.count(); j++) {
+                    if (t[j] < from || t[j] > to) continue;
+                    if (b == null) b = bufs.computeIfAbsent(s.labels(), x -> new Buf());
+                    if (b.n == b.t.length) {
+                        b.t = Arrays.copyOf(b.t, b.n * 2);
+                        b.v = Arrays.copyOf(b.v, b.n * 2);
+                    }
+                    b.t[b.n] = t[j];
+                    b.v[b.n] = v[j];
+                    b.n++;
+                }
+            }
+        }
+
+        List<Series> build() {
+            List<Series> out = new ArrayList<>(bufs.size());
+            for (Map.Entry<Labels, Buf> e : bufs.entrySet()) {
+                Buf b = e.getValue();
+                out.add(new Series(e.getKey(), Arrays.copyOf(b.t, b.n), Arrays.copyOf(b.v, b.n), b.n));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.tsdb.server.api;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class GoFloatTest {
+    @Test void apiFormatMatchesGoStrconvF() {
+        assertEquals("1", GoFloat.api(1));
+        assertEquals("0", GoFloat.api(0));
+        assertEquals("-0", GoFloat.api(-0.0));
+        assertEquals("0.1", GoFloat.api(0.1));
+        assertEquals("-2.5", GoFloat.api(-2.5));
+        assertEquals("123456789012", GoFloat.api(123456789012.0));
+        assertEquals("0.30000000000000004", GoFloat.api(0.1 + 0.2));
+        assertEquals("0.0000015", GoFloat.api(1.5e-6));
+        assertEquals("1e-07", GoFloat.api(1e-7));
+        assertEquals("-1.2345e-10", GoFloat.api(-1.2345e-10));
+        assertEquals("250000000000000000000", GoFloat.api(2.5e20));
+        assertEquals("1e+21", GoFloat.api(1e21));
+        assertEquals("1.7976931348623157e+308", GoFloat.api(Double.MAX_VALUE));
+        assertEquals("5e-324", GoFloat.api(Double.MIN_VALUE));
+        assertEquals("NaN", GoFloat.api(Double.NaN));
+        assertEquals("+Inf", GoFloat.api(Double.POSITIVE_INFINITY));
+        assertEquals("-Inf", GoFloat.api(Double.NEGATIVE_INFINITY));
+        // Java 17's Double.toString prints 2.82879384806159008E17 here, which is not the shortest form.
+        assertEquals("282879384806159000", GoFloat.api(2.82879384806159E17));
+    }
+
+    @Test void textFormatMatchesGoStrconvG() {
+        assertEquals("1", GoFloat.text(1));
+        assertEquals("100000", GoFloat.text(100000));
+        assertEquals("1e+06", GoFloat.text(1e6));
+        assertEquals("1.048576e+06", GoFloat.text(1048576));
+        assertEquals("0.0001", GoFloat.text(1e-4));
+        assertEquals("1e-05", GoFloat.text(1e-5));
+        assertEquals("0.25", GoFloat.text(0.25));
+        assertEquals("123456.5", GoFloat.text(123456.5));
+        assertEquals("1.2345675e+06", GoFloat.text(1234567.5));
+        assertEquals("0", GoFloat.text(0));
+        assertEquals("+Inf", GoFloat.text(Double.POSITIVE_INFINITY));
+    }
+
+    @Test void timestampsAsPrometheusWritesThem() {
+        assertEquals("1435781451.781", GoFloat.timestamp(1435781451781L));
+        assertEquals("4", GoFloat.timestamp(4000));
+        assertEquals("1.050", GoFloat.timestamp(1050));
+        assertEquals("0.005", GoFloat.timestamp(5));
+        assertEquals("-1.500", GoFloat.timestamp(-1500));
+    }
+}
