@@ -1,0 +1,159 @@
+package io.tsdb.server.ingest;
+
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Appender;
+import io.tsdb.core.Labels;
+import io.tsdb.server.WriteEvents;
+import io.tsdb.server.http.HttpError;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The samples of one ingest request on their way into storage: appends through one {@link Appender},
+ * counts accepted and rejected samples by reason, keeps the first few error messages (with a line number
+ * for text formats, the series for protobuf), then commits and reports the committed time span to
+ * {@link WriteEvents}. Allocates nothing per accepted sample.
+ */
+public final class IngestBatch {
+    public static final int MAX_ERRORS = 10;
+
+    private final String protocol;
+    private final Appender appender;
+    private final IngestMetrics metrics;
+    private final WriteEvents events;
+    private final List<String> errors = new ArrayList<>();
+    private String[] reasons = new String[8];
+    private long[] reasonCounts = new long[8];
+    private int nReasons;
+    private long staged, rejected;
+    private long minTs = Long.MAX_VALUE, maxTs = Long.MIN_VALUE;
+    private boolean storageClosed;
+    private long unlisted;
+    /** Current 1-based line for error messages of text formats; 0 when not line-oriented. */
+    public int line;
+
+    public IngestBatch(String protocol, Appender appender, IngestMetrics metrics, WriteEvents events) {
+        this.protocol = protocol;
+        this.appender = appender;
+        this.metrics = metrics;
+        this.events = events;
+    }
+
+    public String protocol() { return protocol; }
+
+    /** Appends one sample; rejections are counted and described. Returns whether it was accepted. */
+    public boolean append(Labels labels, long ts, double v) {
+        AppendStatus st = appender.append(labels, ts, v);
+        if (st.accepted()) {
+            staged++;
+            if (ts < minTs) minTs = ts;
+            if (ts > maxTs) maxTs = ts;
+            return true;
+        }
+        if (st == AppendStatus.STORAGE_CLOSED) storageClosed = true;
+        String detail = appender.lastError();
+        if (detail == null) detail = describe(st) + " for series " + labels + " at timestamp " + ts;
+        reject(st.reason, detail);
+        return false;
+    }
+
+    /** Counts one rejected sample (or unparseable line or field) with a reason and message. */
+    public void reject(String reason, String message) {
+        reject(reason, message, 1);
+    }
+
+    public void reject(String reason, String message, long count) {
+        rejected += count;
+        int i = 0;
+        while (i < nReasons && !reasons[i].equals(reason)) i++;
+        if (i == nReasons) {
+            if (nReasons == reasons.length) {
+                reasons = java.util.Arrays.copyOf(reasons, nReasons * 2);
+                reasonCounts = java.util.Arrays.copyOf(reasonCounts, nReasons * 2);
+            }
+            reasons[nReasons++] = reason;
+        }
+        reasonCounts[i] += count;
+        if (errors.size() < MAX_ERRORS && message != null) errors.add(line > 0 ? "line " + line + ": " + message : message);
+        else unlisted++;
+    }
+
+    public long staged() { return staged; }
+    public long rejected() { return rejected; }
+    public List<String> errors() { return errors; }
+    public long minTimestamp() { return minTs; }
+    public long maxTimestamp() { return maxTs; }
+
+    public long count(String reason) {
+        for (int i = 0; i < nReasons; i++) if (reasons[i].equals(reason)) return reasonCounts[i];
+        return 0;
+    }
+
+    /** Commits staged samples (durable per WAL policy when this returns) and publishes the write event. */
+    public void commit() {
+        try {
+            if (appender.pending() > 0 || staged > 0) appender.commit();
+        } catch (IOException | RuntimeException e) {
+            rollback();
+            throw new HttpError(503, "storage could not commit the write: " + e.getMessage() + "; nothing from this request was stored",
+                    "5");
+        }
+        metrics.accepted(protocol, staged);
+        for (int i = 0; i < nReasons; i++) metrics.rejected(protocol, reasons[i], reasonCounts[i]);
+        if (staged > 0) events.committed(minTs, maxTs);
+        if (storageClosed) {
+            throw new HttpError(503, "storage is closed (server stopping); " + rejected + " samples were not stored", "5");
+        }
+    }
+
+    /** Drops everything staged (malformed request); counts the samples as rejected with the given reason. */
+    public void rollback() {
+        try { appender.rollback(); } catch (RuntimeException ignored) { }
+    }
+
+    /** Counts a whole request as rejected (after rollback), for metrics. */
+    public void abandon(String reason) {
+        metrics.rejected(protocol, reason, Math.max(1, staged + rejected));
+        staged = 0;
+    }
+
+    /** "accepted 3 of 5 samples; rejected 2 (invalid_label_name: 1, string_field: 1)" followed by the first errors. */
+    public String summary(String unit) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("accepted ").append(staged).append(" of ").append(staged + rejected).append(' ').append(unit)
+          .append("; rejected ").append(rejected).append(" (");
+        for (int i = 0; i < nReasons; i++) {
+            if (i > 0) sb.append(", ");
+            sb.append(reasons[i]).append(": ").append(reasonCounts[i]);
+        }
+        sb.append(')');
+        if (!errors.isEmpty()) {
+            sb.append("; first errors:");
+            for (String e : errors) sb.append('\n').append(e);
+            if (unlisted > 0) sb.append("\n... and ").append(unlisted).append(" more errors");
+        }
+        return sb.toString();
+    }
+
+    public static String describe(AppendStatus st) {
+        return switch (st) {
+            case OK -> "ok";
+            case DUPLICATE_SAME_VALUE -> "duplicate sample";
+            case OUT_OF_ORDER -> "out-of-order sample (older than the series' newest sample and outside the out-of-order window)";
+            case TOO_OLD -> "sample too old (before the oldest writable time)";
+            case DUPLICATE_DIFFERENT_VALUE -> "duplicate timestamp with a different value";
+            case TOO_FAR_IN_FUTURE -> "timestamp too far in the future";
+            case INVALID_METRIC_NAME -> "invalid or missing metric name";
+            case INVALID_LABEL_NAME -> "invalid label name";
+            case INVALID_LABEL_VALUE -> "invalid label value (not valid UTF-8)";
+            case DUPLICATE_LABEL_NAME -> "duplicate label name";
+            case TOO_MANY_LABELS -> "too many labels";
+            case LABEL_NAME_TOO_LONG -> "label name too long";
+            case LABEL_VALUE_TOO_LONG -> "label value too long";
+            case SERIES_LIMIT -> "active series limit reached";
+            case STORAGE_CLOSED -> "storage is closed";
+        };
+    }
+}

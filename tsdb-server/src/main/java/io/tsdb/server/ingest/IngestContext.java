@@ -1,0 +1,44 @@
+package io.tsdb.server.ingest;
+
+import io.tsdb.server.ServerConfig;
+import io.tsdb.server.ServerContext;
+
+import java.util.function.LongSupplier;
+
+/** What all ingest endpoints share: server context, metrics, backpressure, body decoding, label limits, clock. */
+public final class IngestContext {
+    final ServerContext server;
+    final IngestMetrics metrics;
+    final IngestLimiter limiter;
+    final BodyDecoder decoder;
+    final LabelRules rules;
+    final LongSupplier clockMs;
+
+    public IngestContext(ServerContext server, IngestMetrics metrics, IngestLimiter limiter, LongSupplier clockMs) {
+        this.server = server;
+        this.metrics = metrics;
+        this.limiter = limiter;
+        this.decoder = new BodyDecoder(server.config().maxBodyBytes, limiter);
+        this.rules = LabelRules.of(server.config());
+        this.clockMs = clockMs;
+    }
+
+    /** Default limits: {@code ingestQueueSize} concurrent requests; memory budget max(4 x max body, heap / 4). */
+    public static IngestContext create(ServerContext server) {
+        ServerConfig c = server.config();
+        long budget = Math.max(4 * c.maxBodyBytes, Runtime.getRuntime().maxMemory() / 4);
+        return new IngestContext(server, new IngestMetrics(server.registry()), new IngestLimiter(c.ingestQueueSize, budget),
+                System::currentTimeMillis);
+    }
+
+    public ServerContext server() { return server; }
+    public IngestMetrics metrics() { return metrics; }
+    public IngestLimiter limiter() { return limiter; }
+    public BodyDecoder decoder() { return decoder; }
+    public LabelRules rules() { return rules; }
+    public long nowMs() { return clockMs.getAsLong(); }
+
+    public IngestBatch newBatch(String protocol) {
+        return new IngestBatch(protocol, server.storage().appender(), metrics, server.writeEvents());
+    }
+}

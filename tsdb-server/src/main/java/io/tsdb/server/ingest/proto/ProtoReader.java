@@ -1,0 +1,154 @@
+package io.tsdb.server.ingest.proto;
+
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A hand-written, zero-copy protobuf wire-format reader over a Netty {@link ByteBuf} using absolute
+ * indexes (the buffer's reader index is not touched). Nested messages are read by narrowing the limit:
+ * <pre>
+ *   int len = r.lengthDelimited();   // checks len against the current limit
+ *   int saved = r.pushLimit(len);
+ *   while (r.hasRemaining()) { int tag = r.tag(); ... }
+ *   r.popLimit(saved);
+ * </pre>
+ * Every malformation (truncated varint, length beyond the enclosing message, bad wire type, field number 0)
+ * throws {@link ProtoException} naming the byte offset. Nothing is allocated while reading numbers.
+ */
+public final class ProtoReader {
+    public static final int VARINT = 0, FIXED64 = 1, LEN = 2, START_GROUP = 3, END_GROUP = 4, FIXED32 = 5;
+
+    private ByteBuf buf;
+    private int pos;
+    private int limit;
+    private int base;
+
+    public ProtoReader() {}
+
+    public ProtoReader(ByteBuf buf) { reset(buf); }
+
+    /** Reads buf from its readerIndex to its writerIndex. */
+    public ProtoReader reset(ByteBuf buf) {
+        this.buf = buf;
+        this.base = buf.readerIndex();
+        this.pos = base;
+        this.limit = buf.writerIndex();
+        return this;
+    }
+
+    public ByteBuf buffer() { return buf; }
+    /** Absolute index of the next byte. */
+    public int position() { return pos; }
+    /** Offset relative to the start of the message, for error messages. */
+    public int offset() { return pos - base; }
+    public int limit() { return limit; }
+    public boolean hasRemaining() { return pos < limit; }
+
+    public void position(int absolute) {
+        if (absolute < base || absolute > limit) throw new IllegalArgumentException("position out of range");
+        pos = absolute;
+    }
+
+    /** Narrows the limit to the next {@code len} bytes; returns the previous limit for {@link #popLimit}. */
+    public int pushLimit(int len) {
+        int old = limit;
+        limit = pos + len;
+        return old;
+    }
+
+    /** Restores the limit; the current position must be at the end of the narrowed region. */
+    public void popLimit(int oldLimit) {
+        pos = limit;
+        limit = oldLimit;
+    }
+
+    /** Reads a field tag; returns field number << 3 | wire type. */
+    public int tag() {
+        int at = pos;
+        long t = varint64();
+        int field = (int) (t >>> 3);
+        int wt = (int) (t & 7);
+        if (field <= 0 || t >>> 32 != 0) throw new ProtoException("invalid field number " + (t >>> 3) + " at byte " + (at - base));
+        if (wt == 6 || wt == 7) throw new ProtoException("invalid wire type " + wt + " for field " + field + " at byte " + (at - base));
+        return (int) t;
+    }
+
+    public static int field(int tag) { return tag >>> 3; }
+    public static int wireType(int tag) { return tag & 7; }
+
+    public long varint64() {
+        long result = 0;
+        int shift = 0;
+        int p = pos;
+        while (true) {
+            if (p >= limit) throw new ProtoException("truncated varint at byte " + (pos - base));
+            byte b = buf.getByte(p++);
+            result |= (long) (b & 0x7f) << shift;
+            if (b >= 0) break;
+            shift += 7;
+            if (shift >= 70) throw new ProtoException("malformed varint (more than 10 bytes) at byte " + (pos - base));
+        }
+        pos = p;
+        return result;
+    }
+
+    public int varint32() { return (int) varint64(); }
+
+    public long sint64() { long n = varint64(); return (n >>> 1) ^ -(n & 1); }
+
+    public long fixed64() {
+        if (limit - pos < 8) throw new ProtoException("truncated fixed64 at byte " + (pos - base));
+        long v = buf.getLongLE(pos);
+        pos += 8;
+        return v;
+    }
+
+    public int fixed32() {
+        if (limit - pos < 4) throw new ProtoException("truncated fixed32 at byte " + (pos - base));
+        int v = buf.getIntLE(pos);
+        pos += 4;
+        return v;
+    }
+
+    public double doubleValue() { return Double.longBitsToDouble(fixed64()); }
+
+    /** Reads a length prefix and checks it fits in the enclosing message; position is then at the payload. */
+    public int lengthDelimited() {
+        int at = pos;
+        long len = varint64();
+        if (len < 0 || len > limit - pos) {
+            throw new ProtoException("length " + len + " at byte " + (at - base) + " exceeds the " + (limit - pos)
+                    + " bytes remaining in the enclosing message");
+        }
+        return (int) len;
+    }
+
+    /** Reads a length-delimited UTF-8 string (allocates; use only off the per-sample path). */
+    public String string() {
+        int len = lengthDelimited();
+        String s = buf.toString(pos, len, StandardCharsets.UTF_8);
+        pos += len;
+        return s;
+    }
+
+    /** Skips a field's payload of the given wire type. */
+    public void skip(int tag) {
+        switch (tag & 7) {
+            case VARINT -> varint64();
+            case FIXED64 -> { if (limit - pos < 8) throw new ProtoException("truncated fixed64 at byte " + (pos - base)); pos += 8; }
+            case LEN -> { int len = lengthDelimited(); pos += len; }
+            case FIXED32 -> { if (limit - pos < 4) throw new ProtoException("truncated fixed32 at byte " + (pos - base)); pos += 4; }
+            case START_GROUP, END_GROUP -> throw new ProtoException("groups are not supported (field " + (tag >>> 3) + " at byte " + (pos - base) + ")");
+            default -> throw new ProtoException("invalid wire type " + (tag & 7) + " at byte " + (pos - base));
+        }
+    }
+
+    /** Throws unless the tag has the expected wire type. */
+    public void expect(int tag, int wireType, String what) {
+        if ((tag & 7) != wireType) {
+            throw new ProtoException("field " + (tag >>> 3) + " (" + what + ") has wire type " + (tag & 7) + ", expected "
+                    + wireType + ", at byte " + (pos - base));
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.tsdb.server.ingest.remotewrite;
+
+import io.netty.buffer.ByteBuf;
+import io.tsdb.core.Labels;
+import io.tsdb.server.MetadataStore;
+import io.tsdb.server.ingest.IngestBatch;
+import io.tsdb.server.ingest.KeyBuffer;
+import io.tsdb.server.ingest.LabelCache;
+import io.tsdb.server.ingest.LabelRules;
+import io.tsdb.server.ingest.LabelSetBuilder;
+import io.tsdb.server.ingest.Utf8;
+import io.tsdb.server.ingest.proto.ProtoException;
+import io.tsdb.server.ingest.proto.ProtoReader;
+
+import java.util.Arrays;
+
+/**
+ * Decodes Prometheus remote-write requests (1.0 {@code prometheus.WriteRequest} and 2.0
+ * {@code io.prometheus.write.v2.Request}) straight from the decompressed buffer into an {@link IngestBatch}.
+ * Each series' labels are looked up by their raw bytes in a {@link LabelCache}, so a known series costs no
+ * string decoding or allocation; samples are appended as they are read. Structural errors throw
+ * {@link ProtoException} (the caller rolls the whole request back); invalid series are counted and skipped.
+ * Not thread-safe: one instance per worker thread.
+ */
+public final class RemoteWriteDecoder {
+    private final ProtoReader r = new ProtoReader();
+    private final LabelSetBuilder lb;
+    private final LabelCache cache;
+    private final KeyBuffer key = new KeyBuffer();
+    private final MetadataStore metadata;
+    private int[] symStart = new int[256], symLen = new int[256];
+    private int nSymbols;
+    private int[] refs = new int[64];
+    private int series;
+    private long histograms, exemplars;
+
+    public RemoteWriteDecoder(LabelRules rules, MetadataStore metadata, int cacheEntries) {
+        this.lb = new LabelSetBuilder(rules);
+        this.cache = new LabelCache(cacheEntries);
+        this.metadata = metadata;
+    }
+
+    public long histogramsSeen() { return histograms; }
+    public long exemplarsSeen() { return exemplars; }
+
+    // ---------------------------------------------------------------- 1.0
+
+    /** prometheus.WriteRequest: timeseries = 1, metadata = 3. */
+    public void decodeV1(ByteBuf buf, IngestBatch batch) {
+        r.reset(buf);
+        series = 0;
+        histograms = exemplars = 0;
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> { r.expect(tag, ProtoReader.LEN, "timeseries"); int len = r.lengthDelimited(); int old = r.pushLimit(len); timeSeriesV1(batch); r.popLimit(old); series++; }
+                case 3 -> { r.expect(tag, ProtoReader.LEN, "metadata"); int len = r.lengthDelimited(); int old = r.pushLimit(len); metadataV1(); r.popLimit(old); }
+                default -> r.skip(tag);
+            }
+        }
+    }
+
+    private void timeSeriesV1(IngestBatch batch) {
+        int start = r.position();
+        key.reset();
+        int samples = 0, hist = 0;
+        // pass 1: label bytes -> key; count samples
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> {
+                    r.expect(tag, ProtoReader.LEN, "label");
+                    int len = r.lengthDelimited();
+                    key.putLong(len).put(r.buffer(), r.position(), len);
+                    r.position(r.position() + len);
+                }
+                case 2 -> { samples++; r.skip(tag); }
+                case 3 -> { exemplars++; r.skip(tag); }
+                case 4 -> { hist++; r.skip(tag); }
+                default -> r.skip(tag);
+            }
+        }
+        int end = r.position();
+        Labels labels = cache.get(key);
+        if (labels == null) {
+            r.position(start);
+            lb.reset();
+            String err = null;
+            while (r.position() < end) {
+                int tag = r.tag();
+                if (ProtoReader.field(tag) != 1) { r.skip(tag); continue; }
+                int len = r.lengthDelimited();
+                int old = r.pushLimit(len);
+                String e = labelV1();
+                if (err == null) err = e;
+                r.popLimit(old);
+            }
+            if (err != null) {
+                batch.reject("invalid_label_value", err + " in series #" + series + " " + lb.describe(), samples + hist);
+                return;
+            }
+            labels = lb.build();
+            if (labels == null) {
+                batch.reject(lb.reason().reason, lb.message(), samples + hist);
+                return;
+            }
+            cache.put(key, labels);
+        }
+        // pass 2: samples
+        r.position(start);
+        while (r.position() < end) {
+            int tag = r.tag();
+            int f = ProtoReader.field(tag);
+            if (f == 2) {
+                r.expect(tag, ProtoReader.LEN, "sample");
+                int len = r.lengthDelimited();
+                int old = r.pushLimit(len);
+                sample(labels, batch);
+                r.popLimit(old);
+            } else if (f == 4) {
+                r.skip(tag);
+                histograms++;
+                batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series " + labels + ")");
+            } else {
+                r.skip(tag);
+            }
+        }
+    }
+
+    /** Label {name = 1, value = 2}; returns an error message for invalid UTF-8, else null. */
+    private String labelV1() {
+        String name = "", value = "";
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            int f = ProtoReader.field(tag);
+            if (f == 1 || f == 2) {
+                r.expect(tag, ProtoReader.LEN, f == 1 ? "label name" : "label value");
+                int len = r.lengthDelimited();
+                String s = Utf8.decode(r.buffer(), r.position(), len);
+                r.position(r.position() + len);
+                if (s == null) return "label " + (f == 1 ? "name" : "value") + " is not valid UTF-8";
+                if (f == 1) name = s; else value = s;
+            } else r.skip(tag);
+        }
+        lb.add(name, value);
+        return null;
+    }
+
+    /** Sample {double value = 1; int64 timestamp = 2}. */
+    private void sample(Labels labels, IngestBatch batch) {
+        double v = 0;
+        long ts = 0;
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> { r.expect(tag, ProtoReader.FIXED64, "sample value"); v = r.doubleValue(); }
+                case 2 -> { r.expect(tag, ProtoReader.VARINT, "sample timestamp"); ts = r.varint64(); }
+                default -> r.skip(tag);
+            }
+        }
+        batch.append(labels, ts, v);
+    }
+
+    /** MetricMetadata {type = 1; metric_family_name = 2; help = 4; unit = 5}. */
+    private void metadataV1() {
+        int type = 0;
+        String name = null, help = "", unit = "";
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> { r.expect(tag, ProtoReader.VARINT, "metadata type"); type = r.varint32(); }
+                case 2 -> { r.expect(tag, ProtoReader.LEN, "metric family name"); name = r.string(); }
+                case 4 -> { r.expect(tag, ProtoReader.LEN, "help"); help = r.string(); }
+                case 5 -> { r.expect(tag, ProtoReader.LEN, "unit"); unit = r.string(); }
+                default -> r.skip(tag);
+            }
+        }
+        if (metadata != null && name != null && !name.isEmpty()) metadata.put(name, typeName(type), help, unit);
+    }
+
+    static String typeName(int t) {
+        return switch (t) {
+            case 1 -> "counter";
+            case 2 -> "gauge";
+            case 3 -> "histogram";
+            case 4 -> "gaugehistogram";
+            case 5 -> "summary";
+            case 6 -> "info";
+            case 7 -> "stateset";
+            default -> "unknown";
+        };
+    }
+
+    // ---------------------------------------------------------------- 2.0
+
+    /** io.prometheus.write.v2.Request: symbols = 4, timeseries = 5. */
+    public void decodeV2(ByteBuf buf, IngestBatch batch) {
+        r.reset(buf);
+        series = 0;
+        histograms = exemplars = 0;
+        nSymbols = 0;
+        // pass 1: the symbols table (positions only)
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            if (ProtoReader.field(tag) == 4) {
+                r.expect(tag, ProtoReader.LEN, "symbols");
+                int len = r.lengthDelimited();
+                if (nSymbols == symStart.length) {
+                    symStart = Arrays.copyOf(symStart, nSymbols * 2);
+                    symLen = Arrays.copyOf(symLen, nSymbols * 2);
+                }
+                symStart[nSymbols] = r.position();
+                symLen[nSymbols++] = len;
+                r.position(r.position() + len);
+            } else r.skip(tag);
+        }
+        if (nSymbols > 0 && symLen[0] != 0) throw new ProtoException("remote write 2.0: the first symbol must be the empty string");
+        r.reset(buf);
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            if (ProtoReader.field(tag) == 5) {
+                r.expect(tag, ProtoReader.LEN, "timeseries");
+                int len = r.lengthDelimited();
+                int old = r.pushLimit(len);
+                timeSeriesV2(batch);
+                r.popLimit(old);
+                series++;
+            } else r.skip(tag);
+        }
+    }
+
+    private void timeSeriesV2(IngestBatch batch) {
+        int start = r.position();
+        int nRefs = 0, samples = 0, hist = 0;
+        int metaType = 0, helpRef = 0, unitRef = 0;
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> {
+                    if (ProtoReader.wireType(tag) == ProtoReader.LEN) {
+                        int len = r.lengthDelimited();
+                        int old = r.pushLimit(len);
+                        while (r.hasRemaining()) nRefs = addRef(nRefs, r.varint64());
+                        r.popLimit(old);
+                    } else {
+                        r.expect(tag, ProtoReader.VARINT, "labels_refs");
+                        nRefs = addRef(nRefs, r.varint64());
+                    }
+                }
+                case 2 -> { samples++; r.skip(tag); }
+                case 3 -> { hist++; r.skip(tag); }
+                case 4 -> { exemplars++; r.skip(tag); }
+                case 5 -> {
+                    r.expect(tag, ProtoReader.LEN, "metadata");
+                    int len = r.lengthDelimited();
+                    int old = r.pushLimit(len);
+                    while (r.hasRemaining()) {
+                        int t = r.tag();
+                        switch (ProtoReader.field(t)) {
+                            case 1 -> { r.expect(t, ProtoReader.VARINT, "metadata type"); metaType = r.varint32(); }
+                            case 3 -> { r.expect(t, ProtoReader.VARINT, "help_ref"); helpRef = r.varint32(); }
+                            case 4 -> { r.expect(t, ProtoReader.VARINT, "unit_ref"); unitRef = r.varint32(); }
+                            default -> r.skip(t);
+                        }
+                    }
+                    r.popLimit(old);
+                }
+                default -> r.skip(tag);
+            }
+        }
+        int end = r.position();
+        int rejectCount = samples + hist;
+        if ((nRefs & 1) != 0) {
+            batch.reject("invalid_labels_refs", "series #" + series + ": odd number (" + nRefs + ") of labels_refs", rejectCount);
+            return;
+        }
+        key.reset();
+        for (int i = 0; i < nRefs; i++) {
+            int ref = refs[i];
+            if (ref < 0 || ref >= nSymbols) {
+                batch.reject("invalid_labels_refs", "series #" + series + ": label reference " + (ref & 0xffffffffL)
+                        + " is outside the symbols table of " + nSymbols + " entries", rejectCount);
+                return;
+            }
+            key.putLong(symLen[ref]).put(r.buffer(), symStart[ref], symLen[ref]);
+        }
+        Labels labels = cache.get(key);
+        if (labels == null) {
+            lb.reset();
+            for (int i = 0; i < nRefs; i += 2) {
+                String name = symbol(refs[i]), value = symbol(refs[i + 1]);
+                if (name == null || value == null) {
+                    batch.reject("invalid_label_value", "series #" + series + ": label symbol is not valid UTF-8", rejectCount);
+                    return;
+                }
+                lb.add(name, value);
+            }
+            labels = lb.build();
+            if (labels == null) {
+                batch.reject(lb.reason().reason, lb.message(), rejectCount);
+                return;
+            }
+            cache.put(key, labels);
+            if (metadata != null && (metaType != 0 || helpRef != 0 || unitRef != 0)) {
+                String help = inRange(helpRef) ? symbol(helpRef) : null, unit = inRange(unitRef) ? symbol(unitRef) : null;
+                metadata.put(familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
+            }
+        }
+        r.position(start);
+        while (r.position() < end) {
+            int tag = r.tag();
+            int f = ProtoReader.field(tag);
+            if (f == 2) {
+                r.expect(tag, ProtoReader.LEN, "sample");
+                int len = r.lengthDelimited();
+                int old = r.pushLimit(len);
+                sample(labels, batch);
+                r.popLimit(old);
+            } else if (f == 3) {
+                r.skip(tag);
+                histograms++;
+                batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series " + labels + ")");
+            } else r.skip(tag);
+        }
+    }
+
+    private boolean inRange(int ref) { return ref > 0 && ref < nSymbols; }
+
+    private int addRef(int n, long ref) {
+        if (n == refs.length) refs = Arrays.copyOf(refs, n * 2);
+        refs[n] = ref > Integer.MAX_VALUE || ref < 0 ? -1 : (int) ref;
+        return n + 1;
+    }
+
+    private String symbol(int ref) { return Utf8.decode(r.buffer(), symStart[ref], symLen[ref]); }
+
+    private static String familyName(String metric, int type) {
+        if (type == 3 || type == 4 || type == 5) {
+            for (String suffix : new String[]{"_bucket", "_count", "_sum"}) {
+                if (metric.endsWith(suffix)) return metric.substring(0, metric.length() - suffix.length());
+            }
+        }
+        return metric;
+    }
+}
