@@ -1,0 +1,56 @@
+package io.tsdb.query.parser;
+
+import io.tsdb.grammar.Query;
+import io.tsdb.grammar.QueryLexer;
+import io.tsdb.query.ast.Expr;
+import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.Token;
+
+/**
+ * The query language front end: PromQL (Prometheus 3.x) plus the dimensional selector
+ * {@code metric<label=value,...>} and unquoted label values. See docs/query-language.md.
+ *
+ * <pre>
+ *   Expr e = QueryParser.parse("sum by (region) (rate(http_request&lt;code=500&gt;[5m]))");
+ *   String canonical = Printer.print(e);
+ * </pre>
+ *
+ * Thread-safe (no shared state). Every syntax and type error is a {@link ParseException} naming
+ * line:column (1-based), what was found and what was expected.
+ */
+public final class QueryParser {
+    private QueryParser() {}
+
+    /** Maximum query length in characters; longer input is refused before lexing. */
+    public static final int MAX_QUERY_LENGTH = 1 << 20;
+
+    public static Expr parse(String query) {
+        if (query == null) throw new ParseException(1, 1, 0, "no expression found in input");
+        if (query.length() > MAX_QUERY_LENGTH) {
+            throw new ParseException(1, 1, 0, "query too long: " + query.length() + " characters, the limit is " + MAX_QUERY_LENGTH);
+        }
+        QueryLexer lexer = new QueryLexer(CharStreams.fromString(query));
+        lexer.removeErrorListeners();
+        lexer.addErrorListener(new SyntaxErrors.LexerListener(query));
+        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        tokens.fill();
+        if (tokens.size() == 1 && tokens.get(0).getType() == Token.EOF) {
+            throw SyntaxErrors.at(query, 0, "no expression found in input");
+        }
+        Query parser = new Query(tokens);
+        parser.removeErrorListeners();
+        parser.setErrorHandler(new SyntaxErrors.Strategy(query));
+        Query.QueryContext tree;
+        try {
+            tree = parser.query();
+        } catch (StackOverflowError e) {
+            throw SyntaxErrors.at(query, 0, "query nested too deeply");
+        }
+        try {
+            return new AstBuilder(query).visit(tree);
+        } catch (StackOverflowError e) {
+            throw SyntaxErrors.at(query, 0, "query nested too deeply");
+        }
+    }
+}
