@@ -62,6 +62,16 @@ public final class PrometheusApiFeature implements Feature {
         router.get("/api/v1/rules", api(status::rules));
         router.get("/api/v1/alerts", api(status::alerts));
         router.get("/api/v1/targets", api(status::targets));
+        registerData(router, ctx);
+    }
+
+    private void registerData(Router router, ServerContext ctx) {
+        RemoteRead read = new RemoteRead(ctx.storage(), ctx.config());
+        ExportApi export = new ExportApi(ctx, nowMs);
+        router.post("/api/v1/read", read::handle);
+        router.get("/api/v1/export", api(export::export));
+        router.post("/api/v1/import", api(export::importJson));
+        router.get("/federate", export::federate);
     }
 
     interface ApiHandler {

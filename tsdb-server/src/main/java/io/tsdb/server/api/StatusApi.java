@@ -121,6 +121,7 @@ final class StatusApi {
         long[] unit = {365L * 86_400_000, 7L * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1};
         String[] name = {"y", "w", "d", "h", "m", "s", "ms"};
         for (int i = 0; i < unit.length; i++) {
+            if (i < 2 && ms % unit[i] != 0) continue; // years and weeks only when exact (90d, not 12w6d)
             long n = ms / unit[i];
             if (n > 0) { sb.append(n).append(name[i]); ms -= n * unit[i]; }
         }

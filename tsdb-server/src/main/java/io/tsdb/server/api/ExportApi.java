@@ -1,0 +1,315 @@
+package io.tsdb.server.api;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBufInputStream;
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Appender;
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.core.Querier;
+import io.tsdb.core.SampleCursor;
+import io.tsdb.core.SeriesSet;
+import io.tsdb.core.StaleNaN;
+import io.tsdb.query.engine.QueryException;
+import io.tsdb.server.ServerContext;
+import io.tsdb.server.http.HttpError;
+import io.tsdb.server.http.Request;
+import io.tsdb.server.http.Response;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Backup and migration: {@code GET /api/v1/export} and {@code POST /api/v1/import} in VictoriaMetrics' JSON-lines
+ * format ({"metric":{...},"values":[...],"timestamps":[...]}), and {@code GET /federate} in Prometheus text format.
+ */
+final class ExportApi {
+    static final int MAX_REPORTED_ERRORS = 5;
+
+    private final ServerContext ctx;
+    private final LongSupplier nowMs;
+
+    ExportApi(ServerContext ctx, LongSupplier nowMs) {
+        this.ctx = ctx;
+        this.nowMs = nowMs;
+    }
+
+    private List<List<Matcher>> requiredMatchers(Request r) {
+        List<List<Matcher>> sets = Params.matchers(r, ctx.engine(), "match[]");
+        if (sets.isEmpty()) throw ApiError.badData("no match[] parameter provided");
+        return sets;
+    }
+
+    /** Series of all match[] sets, deduplicated by label set. */
+    private static void forEachSeries(Querier q, List<List<Matcher>> sets, SeriesVisitor v) throws IOException {
+        if (sets.size() == 1) {
+            SeriesSet ss = q.select(sets.get(0));
+            while (ss.next()) v.visit(ss.labels(), ss.cursor());
+            return;
+        }
+        TreeSet<Labels> seen = new TreeSet<>();
+        TreeMap<Labels, List<Matcher>> first = new TreeMap<>();
+        for (List<Matcher> ms : sets) {
+            SeriesSet ss = q.select(ms);
+            while (ss.next()) if (seen.add(ss.labels())) first.put(ss.labels(), ms);
+        }
+        // Re-select per set so each cursor is read in label order without holding samples in memory.
+        for (List<Matcher> ms : sets) {
+            SeriesSet ss = q.select(ms);
+            while (ss.next()) if (first.get(ss.labels()) == ms) v.visit(ss.labels(), ss.cursor());
+        }
+    }
+
+    @FunctionalInterface
+    interface SeriesVisitor {
+        void visit(Labels labels, SampleCursor cursor) throws IOException;
+    }
+
+    Response export(Request r) throws IOException {
+        List<List<Matcher>> sets = requiredMatchers(r);
+        long start = Params.time(r, "start", Params.MIN_TIME), end = Params.time(r, "end", Params.MAX_TIME);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        long[] ts = new long[1024];
+        double[] vs = new double[1024];
+        try (Querier q = ctx.storage().querier(start, end);
+             JsonGenerator g = ApiJson.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            forEachSeries(q, sets, (labels, c) -> {
+                int n = 0;
+                long[] t = ts;
+                double[] v = vs;
+                while (c.next()) {
+                    double val = c.value();
+                    if (StaleNaN.is(val)) continue; // staleness markers are not exported
+                    if (n == t.length) { t = java.util.Arrays.copyOf(t, n * 2); v = java.util.Arrays.copyOf(v, n * 2); }
+                    t[n] = c.timestamp();
+                    v[n] = val;
+                    n++;
+                }
+                if (n == 0) return;
+                g.writeStartObject();
+                g.writeFieldName("metric");
+                ApiJson.writeLabels(g, labels);
+                g.writeArrayFieldStart("values");
+                for (int i = 0; i < n; i++) {
+                    if (Double.isFinite(v[i])) g.writeNumber(GoFloat.api(v[i]));
+                    else g.writeString(GoFloat.api(v[i]));
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("timestamps");
+                for (int i = 0; i < n; i++) g.writeNumber(t[i]);
+                g.writeEndArray();
+                g.writeEndObject();
+            });
+            g.flush();
+            out.write('\n');
+        }
+        byte[] body = out.toByteArray();
+        if (body.length == 1) body = new byte[0];
+        return new Response(200, "application/stream+json; charset=utf-8", body);
+    }
+
+    Response importJson(Request r) throws IOException {
+        InputStream in = new ByteBufInputStream(r.body().duplicate());
+        String enc = r.header("Content-Encoding");
+        if (enc != null && enc.equalsIgnoreCase("gzip")) in = new GZIPInputStream(in);
+        else if (enc != null && !enc.isEmpty() && !enc.equalsIgnoreCase("identity")) {
+            throw new HttpError(415, "import: unsupported Content-Encoding \"" + enc + "\"; use gzip or none");
+        }
+        Appender app = ctx.storage().appender();
+        Map<String, Long> rejected = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        long accepted = 0, minTs = Long.MAX_VALUE, maxTs = Long.MIN_VALUE;
+        try (JsonParser p = ApiJson.FACTORY.createParser(in)) {
+            while (true) {
+                JsonToken tok;
+                try {
+                    tok = p.nextToken();
+                } catch (JsonProcessingException e) {
+                    reject(rejected, errors, "invalid_json", "line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), 1);
+                    break; // the rest of the body cannot be resynchronised reliably
+                }
+                if (tok == null) break;
+                int line = p.currentLocation().getLineNr();
+                Line l;
+                try {
+                    l = readLine(p, tok);
+                } catch (JsonProcessingException | IllegalArgumentException e) {
+                    String msg = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+                    reject(rejected, errors, "invalid_line", "line " + line + ": " + msg, 1);
+                    if (e instanceof JsonProcessingException) break;
+                    continue;
+                }
+                for (int i = 0; i < l.n; i++) {
+                    AppendStatus st = app.append(l.labels, l.ts[i], l.vs[i]);
+                    if (st.accepted()) {
+                        accepted++;
+                        minTs = Math.min(minTs, l.ts[i]);
+                        maxTs = Math.max(maxTs, l.ts[i]);
+                    } else {
+                        String why = app.lastError() != null ? app.lastError() : st.reason;
+                        reject(rejected, errors, st.reason, "line " + line + ": " + l.labels + " @" + l.ts[i] + ": " + why, 1);
+                    }
+                }
+            }
+        }
+        app.commit();
+        if (accepted > 0 && ctx.writeEvents() != null) ctx.writeEvents().committed(minTs, maxTs);
+        if (rejected.isEmpty()) return Response.noContent();
+        StringBuilder sb = new StringBuilder("import: accepted " + accepted + " samples; rejected");
+        rejected.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+        sb.append("; first errors: ").append(String.join("; ", errors));
+        return ApiJson.error(QueryException.Kind.BAD_DATA, sb.toString());
+    }
+
+    private static void reject(Map<String, Long> counts, List<String> errors, String reason, String msg, long n) {
+        counts.merge(reason, n, Long::sum);
+        if (errors.size() < MAX_REPORTED_ERRORS) errors.add(msg);
+    }
+
+    private static final class Line {
+        Labels labels;
+        long[] ts;
+        double[] vs;
+        int n;
+    }
+
+    private static Line readLine(JsonParser p, JsonToken first) throws IOException {
+        if (first != JsonToken.START_OBJECT) throw new IllegalArgumentException(skipValue(p, first, "expected a JSON object"));
+        Line l = new Line();
+        List<Long> ts = null;
+        List<Double> vs = null;
+        String problem = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (f) {
+                case "metric" -> {
+                    if (t != JsonToken.START_OBJECT) { problem = "\"metric\" must be an object"; p.skipChildren(); break; }
+                    TreeMap<String, String> m = new TreeMap<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        JsonToken vt = p.nextToken();
+                        if (vt != JsonToken.VALUE_STRING) { problem = "label \"" + name + "\" must have a string value"; p.skipChildren(); continue; }
+                        m.put(name, p.getText());
+                    }
+                    l.labels = Labels.fromMap(m);
+                }
+                case "values" -> {
+                    if (t != JsonToken.START_ARRAY) { problem = "\"values\" must be an array"; p.skipChildren(); break; }
+                    vs = new ArrayList<>();
+                    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                        if (e == JsonToken.VALUE_NUMBER_INT || e == JsonToken.VALUE_NUMBER_FLOAT) vs.add(p.getDoubleValue());
+                        else if (e == JsonToken.VALUE_STRING) {
+                            Double d = special(p.getText());
+                            if (d == null) problem = "value \"" + p.getText() + "\" is not a number";
+                            else vs.add(d);
+                        } else { problem = "values must be numbers"; p.skipChildren(); }
+                    }
+                }
+                case "timestamps" -> {
+                    if (t != JsonToken.START_ARRAY) { problem = "\"timestamps\" must be an array"; p.skipChildren(); break; }
+                    ts = new ArrayList<>();
+                    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                        if (e == JsonToken.VALUE_NUMBER_INT) ts.add(p.getLongValue());
+                        else { problem = "timestamps must be integers (milliseconds)"; p.skipChildren(); }
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (problem != null) throw new IllegalArgumentException(problem);
+        if (l.labels == null || l.labels.metricName() == null) throw new IllegalArgumentException("missing \"metric\" with a \"__name__\"");
+        if (ts == null || vs == null) throw new IllegalArgumentException("missing \"values\" or \"timestamps\"");
+        if (ts.size() != vs.size()) {
+            throw new IllegalArgumentException(vs.size() + " values but " + ts.size() + " timestamps");
+        }
+        l.n = ts.size();
+        l.ts = new long[l.n];
+        l.vs = new double[l.n];
+        for (int i = 0; i < l.n; i++) { l.ts[i] = ts.get(i); l.vs[i] = vs.get(i); }
+        return l;
+    }
+
+    private static String skipValue(JsonParser p, JsonToken t, String msg) throws IOException {
+        if (t == JsonToken.START_ARRAY) p.skipChildren();
+        return msg;
+    }
+
+    private static Double special(String s) {
+        return switch (s) {
+            case "NaN" -> Double.NaN;
+            case "+Inf", "Inf", "inf", "+inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf", "-inf" -> Double.NEGATIVE_INFINITY;
+            default -> null;
+        };
+    }
+
+    /** Latest sample of each matching series within the lookback window, in Prometheus text format. */
+    Response federate(Request r) throws IOException {
+        List<List<Matcher>> sets;
+        try {
+            sets = requiredMatchers(r);
+        } catch (ApiError e) {
+            throw new HttpError(400, e.getMessage());
+        }
+        long now = nowMs.getAsLong();
+        long lookback = ctx.config().queryLookbackDelta.toMillis();
+        StringBuilder sb = new StringBuilder(4096);
+        // Collect per metric name so each family is written once with its TYPE line.
+        TreeMap<String, StringBuilder> families = new TreeMap<>();
+        try (Querier q = ctx.storage().querier(now - lookback + 1, now)) {
+            forEachSeries(q, sets, (labels, c) -> {
+                long t = 0;
+                double v = 0;
+                boolean found = false;
+                while (c.next()) { t = c.timestamp(); v = c.value(); found = true; }
+                if (!found || StaleNaN.is(v)) return;
+                String name = labels.metricName();
+                StringBuilder fam = families.computeIfAbsent(name, k -> new StringBuilder());
+                fam.append(name);
+                boolean any = false;
+                for (int i = 0; i < labels.size(); i++) {
+                    if (labels.name(i).equals(Labels.METRIC_NAME)) continue;
+                    fam.append(any ? ',' : '{');
+                    any = true;
+                    fam.append(labels.name(i)).append("=\"");
+                    escape(fam, labels.value(i));
+                    fam.append('"');
+                }
+                if (any) fam.append('}');
+                fam.append(' ').append(GoFloat.text(v)).append(' ').append(t).append('\n');
+            });
+        }
+        for (Map.Entry<String, StringBuilder> e : families.entrySet()) {
+            sb.append("# TYPE ").append(e.getKey()).append(" untyped\n").append(e.getValue());
+        }
+        return new Response(200, "text/plain; version=0.0.4; charset=utf-8", sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void escape(StringBuilder sb, String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                default -> sb.append(c);
+            }
+        }
+    }
+}

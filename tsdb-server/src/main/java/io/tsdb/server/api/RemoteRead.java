@@ -1,0 +1,164 @@
+package io.tsdb.server.api;
+
+import io.airlift.compress.MalformedInputException;
+import io.airlift.compress.snappy.SnappyCompressor;
+import io.airlift.compress.snappy.SnappyDecompressor;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.core.Querier;
+import io.tsdb.core.SampleCursor;
+import io.tsdb.core.SeriesSet;
+import io.tsdb.core.Storage;
+import io.tsdb.server.ServerConfig;
+import io.tsdb.server.http.HttpError;
+import io.tsdb.server.http.Request;
+import io.tsdb.server.http.Response;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Prometheus remote read, {@code POST /api/v1/read}: a snappy-compressed protobuf ReadRequest answered with a
+ * snappy-compressed ReadResponse of raw samples (response type SAMPLES).
+ */
+final class RemoteRead {
+    /** Refuse responses above this many samples, like Prometheus's --storage.remote.read-sample-limit. */
+    static final long SAMPLE_LIMIT = 50_000_000L;
+
+    private final Storage storage;
+    private final ServerConfig config;
+
+    RemoteRead(Storage storage, ServerConfig config) {
+        this.storage = storage;
+        this.config = config;
+    }
+
+    record Query(long start, long end, List<Matcher> matchers) {}
+
+    Response handle(Request r) {
+        byte[] raw = decompress(r.body(), config.maxBodyBytes);
+        List<Query> queries = new ArrayList<>();
+        boolean samplesAccepted;
+        try {
+            samplesAccepted = parseRequest(raw, queries);
+        } catch (Proto.Malformed e) {
+            throw new HttpError(400, "remote read: malformed ReadRequest protobuf: " + e.getMessage());
+        }
+        if (!samplesAccepted) {
+            throw new HttpError(400, "remote read: none of the accepted response types is supported; this server answers SAMPLES only");
+        }
+        Proto.Writer resp = new Proto.Writer(), result = new Proto.Writer(), series = new Proto.Writer(), tmp = new Proto.Writer();
+        long samples = 0;
+        for (Query q : queries) {
+            result.reset();
+            try (Querier querier = storage.querier(q.start(), q.end())) {
+                SeriesSet ss = querier.select(q.matchers());
+                while (ss.next()) {
+                    series.reset();
+                    Labels l = ss.labels();
+                    for (int i = 0; i < l.size(); i++) {
+                        tmp.reset();
+                        tmp.string(1, l.name(i));
+                        tmp.string(2, l.value(i));
+                        series.message(1, tmp);
+                    }
+                    SampleCursor c = ss.cursor();
+                    while (c.next()) {
+                        if (++samples > SAMPLE_LIMIT) {
+                            throw new HttpError(400, "remote read: exceeded sample limit (" + SAMPLE_LIMIT + "); narrow the time range or matchers");
+                        }
+                        tmp.reset();
+                        tmp.fixed64(1, c.value());
+                        tmp.int64(2, c.timestamp());
+                        series.message(2, tmp);
+                    }
+                    result.message(1, series);
+                }
+            }
+            resp.message(1, result);
+        }
+        SnappyCompressor comp = new SnappyCompressor();
+        byte[] out = new byte[comp.maxCompressedLength(resp.len)];
+        int n = comp.compress(resp.buf, 0, resp.len, out, 0, out.length);
+        return new Response(200, "application/x-protobuf", Arrays.copyOf(out, n)).header("Content-Encoding", "snappy");
+    }
+
+    static byte[] decompress(ByteBuf body, long maxBytes) {
+        byte[] in = ByteBufUtil.getBytes(body);
+        if (in.length == 0) throw new HttpError(400, "remote read: empty body, expected a snappy-compressed ReadRequest");
+        int len;
+        try {
+            len = SnappyDecompressor.getUncompressedLength(in, 0);
+        } catch (RuntimeException e) {
+            throw new HttpError(400, "remote read: body is not snappy block-compressed: " + e.getMessage());
+        }
+        if (len < 0 || len > maxBytes) {
+            throw new HttpError(413, "remote read: decompressed request of " + len + " bytes exceeds the limit of " + maxBytes + " bytes");
+        }
+        byte[] out = new byte[len];
+        try {
+            int n = new SnappyDecompressor().decompress(in, 0, in.length, out, 0, len);
+            return n == len ? out : Arrays.copyOf(out, n);
+        } catch (MalformedInputException | IndexOutOfBoundsException e) {
+            throw new HttpError(400, "remote read: corrupt snappy data: " + e.getMessage());
+        }
+    }
+
+    /** Parses a ReadRequest; returns whether SAMPLES is an accepted response type. */
+    static boolean parseRequest(byte[] raw, List<Query> out) {
+        Proto.Reader r = new Proto.Reader(raw, 0, raw.length);
+        List<Long> accepted = new ArrayList<>();
+        while (r.more()) {
+            long tag = r.varint();
+            int field = (int) (tag >>> 3), wt = (int) (tag & 7);
+            if (field == 1 && wt == Proto.LEN) out.add(parseQuery(r.sub(), out.size()));
+            else if (field == 2 && wt == Proto.VARINT) accepted.add(r.varint());
+            else if (field == 2 && wt == Proto.LEN) {
+                Proto.Reader p = r.sub();
+                while (p.more()) accepted.add(p.varint());
+            } else r.skip(wt);
+        }
+        return accepted.isEmpty() || accepted.contains(0L);
+    }
+
+    private static Query parseQuery(Proto.Reader r, int index) {
+        long start = 0, end = 0;
+        List<Matcher> ms = new ArrayList<>();
+        while (r.more()) {
+            long tag = r.varint();
+            int field = (int) (tag >>> 3), wt = (int) (tag & 7);
+            if (field == 1 && wt == Proto.VARINT) start = r.varint();
+            else if (field == 2 && wt == Proto.VARINT) end = r.varint();
+            else if (field == 3 && wt == Proto.LEN) ms.add(parseMatcher(r.sub(), index));
+            else r.skip(wt);
+        }
+        boolean nonEmpty = false;
+        for (Matcher m : ms) if (!m.matchesEmpty()) nonEmpty = true;
+        if (!nonEmpty) {
+            throw new HttpError(400, "remote read: query " + index + " needs at least one matcher that does not match the empty string");
+        }
+        return new Query(start, end, ms);
+    }
+
+    private static Matcher parseMatcher(Proto.Reader r, int index) {
+        long type = 0;
+        String name = "", value = "";
+        while (r.more()) {
+            long tag = r.varint();
+            int field = (int) (tag >>> 3), wt = (int) (tag & 7);
+            if (field == 1 && wt == Proto.VARINT) type = r.varint();
+            else if (field == 2 && wt == Proto.LEN) name = r.string();
+            else if (field == 3 && wt == Proto.LEN) value = r.string();
+            else r.skip(wt);
+        }
+        if (type < 0 || type > 3) throw new HttpError(400, "remote read: query " + index + ": unknown matcher type " + type);
+        try {
+            return Matcher.of(Matcher.Type.values()[(int) type], name, value);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "remote read: query " + index + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.tsdb.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StatusApiTest {
+    final ApiFixture f = new ApiFixture();
+
+    @Test void tsdbCardinalityFromTheIndex() throws Exception {
+        for (int i = 0; i < 30; i++) f.add(1000, 1, "__name__", "big", "pod", "p" + i, "env", "prod");
+        for (int i = 0; i < 5; i++) f.add(1000, 1, "__name__", "small", "pod", "p" + i, "env", i < 2 ? "dev" : "prod");
+        JsonNode n = f.json(FakeRequest.get("/api/v1/status/tsdb?limit=3"), 200);
+        assertEquals("success", n.get("status").asText());
+        assertEquals(35, n.at("/data/headStats/numSeries").asLong());
+        assertEquals(2 + 30 + 2, n.at("/data/headStats/numLabelPairs").asLong());
+        JsonNode byMetric = n.at("/data/seriesCountByMetricName");
+        assertEquals("big", byMetric.get(0).get("name").asText());
+        assertEquals(30, byMetric.get(0).get("value").asLong());
+        assertEquals("small", byMetric.get(1).get("name").asText());
+        assertEquals(5, byMetric.get(1).get("value").asLong());
+        JsonNode pairs = n.at("/data/seriesCountByLabelValuePair");
+        assertEquals(3, pairs.size());
+        assertEquals("env=prod", pairs.get(0).get("name").asText());
+        assertEquals(33, pairs.get(0).get("value").asLong());
+        assertEquals("__name__=big", pairs.get(1).get("name").asText());
+        JsonNode values = n.at("/data/labelValueCountByLabelName");
+        assertEquals("pod", values.get(0).get("name").asText());
+        assertEquals(30, values.get(0).get("value").asLong());
+        assertTrue(n.at("/data/memoryInBytesByLabelName").isArray());
+    }
+
+    @Test void flagsConfigRuntime() throws Exception {
+        JsonNode flags = f.json(FakeRequest.get("/api/v1/status/flags"), 200);
+        assertEquals("15d", flags.at("/data/retention").asText());
+        assertEquals("9201", flags.at("/data/listen-port").asText());
+        assertEquals("5m", flags.at("/data/query-lookback-delta").asText());
+        JsonNode cfg = f.json(FakeRequest.get("/api/v1/status/config"), 200);
+        assertTrue(cfg.at("/data/yaml").asText().contains("retention: 15d\n"));
+        JsonNode rt = f.json(FakeRequest.get("/api/v1/status/runtimeinfo"), 200);
+        assertEquals("15d", rt.at("/data/storageRetention").asText());
+        assertTrue(rt.at("/data/startTime").asText().endsWith("Z"));
+    }
+
+    @Test void durationNotation() {
+        assertEquals("15d", StatusApi.formatDuration(15L * 86_400_000));
+        assertEquals("1h30m", StatusApi.formatDuration(5_400_000));
+        assertEquals("2w", StatusApi.formatDuration(14L * 86_400_000));
+        assertEquals("1s500ms", StatusApi.formatDuration(1500));
+        assertEquals("0s", StatusApi.formatDuration(0));
+    }
+}
