@@ -1,0 +1,301 @@
+package io.tsdb.core.db;
+
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Appender;
+import io.tsdb.core.Labels;
+import io.tsdb.core.Querier;
+import io.tsdb.core.Storage;
+import io.tsdb.core.StorageStats;
+import io.tsdb.core.head.Head;
+import io.tsdb.core.head.HeadQuerier;
+import io.tsdb.core.head.HeadSeries;
+import io.tsdb.core.head.OffHeapArena;
+import io.tsdb.core.head.RawSamples;
+import io.tsdb.core.index.LabelIndex;
+import io.tsdb.core.registry.LabelValidator;
+import io.tsdb.core.registry.LabelsCodec;
+import io.tsdb.core.registry.SeriesRegistry;
+import io.tsdb.core.wal.Wal;
+import io.tsdb.core.wal.WalFormat;
+import io.tsdb.core.wal.WalReplayHandler;
+import io.tsdb.core.wal.WalReplayResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The production {@link Storage}: series registry (Chronicle Map), bitmap label index, off-heap head,
+ * write-ahead log with group commit and crash recovery.
+ *
+ * <p>Data directory layout: {@code LOCK}, {@code registry/} (see docs/format/series-registry.md),
+ * {@code wal/} (see docs/format/wal.md).
+ */
+public final class Tsdb implements Storage {
+    private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
+
+    private final TsdbOptions options;
+    private final FileChannel lockChannel;
+    private final FileLock dirLock;
+    private final SeriesRegistry registry;
+    private final LabelIndex index = new LabelIndex();
+    private final Head head;
+    private final OffHeapArena arena;
+    private final LabelValidator validator;
+    private final TsdbMetrics metrics = new TsdbMetrics();
+    private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
+    private final Object createLock = new Object();
+    private final LongSupplier clock;
+    private final long futureToleranceMs;
+    private Wal wal;
+    private int nextId;
+    private volatile boolean closed;
+    private long replayUnknownSeries;
+
+    /** Opens (creating if needed) the database in {@code options.dataDir()}, replaying the WAL. */
+    public static Tsdb open(TsdbOptions options) throws IOException {
+        return new Tsdb(options, System::currentTimeMillis);
+    }
+
+    /** As {@link #open(TsdbOptions)} with a custom wall clock (tests). */
+    public static Tsdb open(TsdbOptions options, LongSupplier clock) throws IOException {
+        return new Tsdb(options, clock);
+    }
+
+    private Tsdb(TsdbOptions options, LongSupplier clock) throws IOException {
+        this.options = options;
+        this.clock = clock;
+        this.futureToleranceMs = options.futureTolerance().toMillis();
+        this.validator = new LabelValidator(options.limits());
+        Path dir = options.dataDir();
+        Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new IOException("data directory " + dir + " is in use by another process (LOCK held)");
+        }
+        dirLock = l;
+        this.arena = new OffHeapArena(256);
+        this.head = new Head(() -> new RawSamples(arena), options.outOfOrderWindow().toMillis());
+        SeriesRegistry reg = null;
+        try {
+            long t0 = System.nanoTime();
+            reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
+            int[] max = {-1};
+            reg.forEach((labels, id) -> {
+                head.create(id, index.add(id, labels));
+                if (id > max[0]) max[0] = id;
+            });
+            nextId = max[0] + 1;
+            log.info("series registry loaded: {} series in {} ms", head.seriesCount(), (System.nanoTime() - t0) / 1_000_000);
+            this.registry = reg;
+            this.wal = Wal.open(dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
+                    options.walFsyncInterval().toMillis(), new Replayer());
+            if (replayUnknownSeries > 0)
+                log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayUnknownSeries);
+        } catch (IOException | RuntimeException e) {
+            if (reg != null) reg.close();
+            dirLock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** Applies WAL records to the head; series unknown to the registry are re-registered from the log. */
+    private final class Replayer implements WalReplayHandler {
+        private final Map<Integer, HeadSeries> alias = new HashMap<>();
+
+        @Override public void series(int id, Labels labels) {
+            HeadSeries byId = head.byId(id);
+            if (byId != null) {
+                if (!byId.labels.equals(labels)) log.warn("WAL series record {} = {} conflicts with registry {}", id, labels, byId.labels);
+                return;
+            }
+            HeadSeries existing = head.get(labels);
+            if (existing != null) {
+                alias.put(id, existing);
+                return;
+            }
+            head.create(id, index.add(id, labels));
+            registry.put(labels, id);
+            if (id >= nextId) nextId = id + 1;
+        }
+
+        @Override public void samples(ByteBuffer b, int off, int count) {
+            for (int i = 0, p = off; i < count; i++, p += WalFormat.SAMPLE_BYTES) {
+                int id = b.getInt(p);
+                HeadSeries s = head.byId(id);
+                if (s == null) s = alias.get(id);
+                if (s == null) { replayUnknownSeries++; continue; }
+                head.insert(s, b.getLong(p + 4), Double.longBitsToDouble(b.getLong(p + 12)), true);
+            }
+        }
+    }
+
+    record Rejected(AppendStatus status, String message) {}
+
+    /** The series for a label set, created (validated, limited, logged, registered, indexed) when new; or a {@link Rejected}. */
+    Object getOrCreateSeries(Labels labels) {
+        HeadSeries s = head.get(labels);
+        if (s != null) return s;
+        LabelValidator.Rejection r = validator.validate(labels);
+        if (r != null) return new Rejected(r.status(), r.message());
+        synchronized (createLock) {
+            s = head.get(labels);
+            if (s != null) return s;
+            if (closed) return new Rejected(AppendStatus.STORAGE_CLOSED, "storage is closed");
+            long max = options.limits().maxSeries();
+            if (max > 0 && head.seriesCount() >= max)
+                return new Rejected(AppendStatus.SERIES_LIMIT, "cannot add series " + labels + " of metric " + labels.metricName()
+                        + ": the limit max_series=" + max + " active series is reached");
+            int id = nextId;
+            Labels interned = index.add(id, labels);
+            try {
+                wal.write(seriesRecord(id, interned));
+            } catch (IOException e) {
+                index.remove(id, interned);
+                throw new java.io.UncheckedIOException("cannot log new series " + labels + " to the WAL", e);
+            }
+            nextId++;
+            registry.put(interned, id);
+            s = head.create(id, interned);
+            metrics.seriesCreatedInc();
+            return s;
+        }
+    }
+
+    private static ByteBuffer seriesRecord(int id, Labels labels) {
+        byte[] lb = LabelsCodec.encode(labels);
+        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + lb.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(WalFormat.RECORD_HEADER_BYTES);
+        b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(lb.length).put(lb);
+        WalFormat.seal(b);
+        return b;
+    }
+
+    /** WAL first (durable per policy), then the head. Holds the commit read lock so flush sees whole commits. */
+    void commit(TsdbAppender a) throws IOException {
+        commitLock.readLock().lock();
+        try {
+            if (closed) throw new IOException("storage is closed");
+            int n = a.size();
+            long pos = 0;
+            for (int from = 0; from < n; from += WalFormat.MAX_SAMPLES_PER_RECORD) {
+                int cnt = Math.min(WalFormat.MAX_SAMPLES_PER_RECORD, n - from);
+                pos = wal.write(a.encode(from, cnt));
+            }
+            wal.sync(pos);
+            long stored = 0;
+            for (int i = 0; i < n; i++) {
+                HeadSeries s = a.series(i);
+                long t = a.timestamp(i);
+                boolean ooo = t < s.maxTime();
+                AppendStatus st = head.insert(s, t, a.value(i), false);
+                if (st == AppendStatus.OK) {
+                    stored++;
+                    if (ooo) metrics.outOfOrder();
+                } else {
+                    metrics.status(st);   // lost a race with a concurrent commit to the same series
+                }
+            }
+            metrics.appended(stored);
+            metrics.commit();
+        } finally {
+            commitLock.readLock().unlock();
+        }
+    }
+
+    @Override public Appender appender() { return new TsdbAppender(this); }
+
+    @Override public Querier querier(long mint, long maxt) {
+        return new HeadQuerier(head, index, mint, maxt);
+    }
+
+    @Override public StorageStats stats() {
+        long walBytes = wal.diskBytes();
+        return new StorageStats(head.seriesCount(), head.sampleCount(), head.minTime(), head.maxTime(), 0, 0,
+                walBytes + registryBytes(), walBytes);
+    }
+
+    private long registryBytes() {
+        try {
+            return Files.size(options.dataDir().resolve("registry").resolve(io.tsdb.core.registry.RegistryFormat.FILE_NAME));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Persists the head. Until blocks are available this forces the WAL to disk (restart replays it). */
+    @Override public void flush() throws IOException {
+        commitLock.writeLock().lock();
+        try {
+            if (closed) throw new IOException("storage is closed");
+            wal.syncAll();
+        } finally {
+            commitLock.writeLock().unlock();
+        }
+    }
+
+    @Override public void close() throws IOException {
+        commitLock.writeLock().lock();
+        try {
+            if (closed) return;
+            wal.syncAll();
+            closed = true;
+            synchronized (createLock) {
+                wal.close();
+                registry.close();
+            }
+        } finally {
+            commitLock.writeLock().unlock();
+            if (dirLock.isValid()) dirLock.release();
+            lockChannel.close();
+        }
+    }
+
+    // ---- accessors for the appender and for metrics -------------------------------------------------
+
+    Head head() { return head; }
+    TsdbMetrics metrics() { return metrics; }
+    long now() { return clock.getAsLong(); }
+    long futureToleranceMs() { return futureToleranceMs; }
+    boolean isClosed() { return closed; }
+
+    public TsdbOptions options() { return options; }
+    /** Sample counters (appended, duplicates, out of order, rejected by reason). */
+    public TsdbMetrics counters() { return metrics; }
+    public LabelIndex index() { return index; }
+    public long activeSeries() { return head.seriesCount(); }
+    public long headSamples() { return head.sampleCount(); }
+    public long headChunks() { return head.chunks(); }
+    /** Approximate head memory for samples (off-heap chunks plus per-series on-heap overhead). */
+    public long headMemoryBytes() { return head.memoryBytes(); }
+    public long headOffHeapReservedBytes() { return arena.bytesReserved(); }
+    /** Number of WAL corruptions found (and truncated) at open. */
+    public long walCorruptions() { return wal.replayResult().corruptions(); }
+    /** Bytes dropped from the WAL because of corruption at open. */
+    public long walTruncatedBytes() { return wal.replayResult().truncatedBytes(); }
+    public WalReplayResult walReplay() { return wal.replayResult(); }
+    public long walReplaySamples() { return wal.replayResult().samples(); }
+    public long walFsyncs() { return wal.fsyncs(); }
+    public long walBytesWritten() { return wal.bytesWritten(); }
+    public long walDiskBytes() { return wal.diskBytes(); }
+    public long walSegment() { return wal.currentSegment(); }
+}

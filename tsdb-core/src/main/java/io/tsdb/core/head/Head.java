@@ -1,0 +1,135 @@
+package io.tsdb.core.head;
+
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Labels;
+
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The in-memory head: series by labels and by id, and the append rules (in-order, out-of-order window,
+ * duplicates). Durability and validation of label sets are the caller's job (see io.tsdb.core.db.Tsdb).
+ */
+public final class Head {
+    private final Supplier<SeriesSamples> samplesFactory;
+    private final long oooWindowMs;
+    private final ConcurrentHashMap<Labels, HeadSeries> byLabels = new ConcurrentHashMap<>();
+    private volatile HeadSeries[] byId = new HeadSeries[1024];
+    private final LongAdder samples = new LongAdder();
+    private final AtomicLong minT = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong maxT = new AtomicLong(Long.MIN_VALUE);
+    private final ThreadLocal<SampleBuffer> probe = ThreadLocal.withInitial(() -> new SampleBuffer(4));
+
+    public Head(Supplier<SeriesSamples> samplesFactory, long oooWindowMs) {
+        this.samplesFactory = samplesFactory;
+        this.oooWindowMs = oooWindowMs;
+    }
+
+    public HeadSeries get(Labels labels) { return byLabels.get(labels); }
+
+    public HeadSeries byId(int id) {
+        HeadSeries[] a = byId;
+        return id >= 0 && id < a.length ? a[id] : null;
+    }
+
+    /** Registers a series; the caller serialises creation and guarantees id and labels are new. */
+    public synchronized HeadSeries create(int id, Labels labels) {
+        HeadSeries s = new HeadSeries(id, labels, samplesFactory.get());
+        HeadSeries[] a = byId;
+        if (id >= a.length) {
+            a = Arrays.copyOf(a, Math.max(id + 1, a.length * 2));
+        }
+        a[id] = s;
+        byId = a;
+        byLabels.put(labels, s);
+        return s;
+    }
+
+    public int seriesCount() { return byLabels.size(); }
+
+    public long sampleCount() { return samples.sum(); }
+
+    public long minTime() { return minT.get(); }
+
+    public long maxTime() { return maxT.get(); }
+
+    public long oooWindowMs() { return oooWindowMs; }
+
+    /** What {@link #insert} would answer now, without changing anything. */
+    public AppendStatus check(HeadSeries s, long t, double v) {
+        synchronized (s) {
+            return classify(s, t, v, false);
+        }
+    }
+
+    /**
+     * Adds a sample. Returns OK when stored, DUPLICATE_SAME_VALUE when already present with the same
+     * value (nothing stored), or a rejection. With {@code replay} the out-of-order window is not
+     * enforced (the sample was accepted before the restart).
+     */
+    public AppendStatus insert(HeadSeries s, long t, double v, boolean replay) {
+        synchronized (s) {
+            AppendStatus st = classify(s, t, v, replay);
+            if (st != AppendStatus.OK) return st;
+            if (t > s.maxT) {
+                s.samples.append(t, v);
+                s.maxT = t;
+                s.lastBits = Double.doubleToRawLongBits(v);
+            } else {
+                int pos = s.oooSearch(t);
+                s.oooInsert(-pos - 1, t, v);
+            }
+        }
+        samples.increment();
+        if (t < minT.get()) minT.accumulateAndGet(t, Math::min);
+        if (t > maxT.get()) maxT.accumulateAndGet(t, Math::max);
+        return AppendStatus.OK;
+    }
+
+    private AppendStatus classify(HeadSeries s, long t, double v, boolean replay) {
+        if (t > s.maxT) return AppendStatus.OK;
+        long bits = Double.doubleToRawLongBits(v);
+        if (t == s.maxT) return bits == s.lastBits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        if (!replay) {
+            if (oooWindowMs <= 0) return AppendStatus.OUT_OF_ORDER;
+            if (t < s.maxT - oooWindowMs) return AppendStatus.TOO_OLD;
+        }
+        int pos = s.oooSearch(t);
+        if (pos >= 0) return Double.doubleToRawLongBits(s.oooV[pos]) == bits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        if (s.samples.count() > 0 && t >= s.samples.minTime()) {
+            SampleBuffer b = probe.get();
+            b.clear();
+            s.samples.read(t, t, b);
+            if (b.n > 0) return Double.doubleToRawLongBits(b.v[0]) == bits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        }
+        return AppendStatus.OK;
+    }
+
+    public void forEach(Consumer<HeadSeries> fn) {
+        byLabels.values().forEach(fn);
+    }
+
+    /** Drops all samples (after they were persisted), keeping series and their newest timestamps. */
+    public void clearSamples() {
+        for (HeadSeries s : byLabels.values()) s.clearSamples();
+        samples.reset();
+        minT.set(Long.MAX_VALUE);
+        maxT.set(Long.MIN_VALUE);
+    }
+
+    public long memoryBytes() {
+        long sum = 0;
+        for (HeadSeries s : byLabels.values()) sum += s.memoryBytes();
+        return sum;
+    }
+
+    public long chunks() {
+        long sum = 0;
+        for (HeadSeries s : byLabels.values()) sum += s.chunks();
+        return sum;
+    }
+}

@@ -1,0 +1,88 @@
+package io.tsdb.core.head;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.core.Querier;
+import io.tsdb.core.SampleCursor;
+import io.tsdb.core.SeriesSet;
+import io.tsdb.core.index.LabelIndex;
+import org.roaringbitmap.PeekableIntIterator;
+import org.roaringbitmap.RoaringBitmap;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Querier over the head for [mint, maxt]. Series are selected through the label index, sorted by
+ * labels, and decoded one at a time into reusable column arrays.
+ */
+public final class HeadQuerier implements Querier {
+    private final Head head;
+    private final LabelIndex index;
+    private final long mint, maxt;
+
+    public HeadQuerier(Head head, LabelIndex index, long mint, long maxt) {
+        this.head = head;
+        this.index = index;
+        this.mint = mint;
+        this.maxt = maxt;
+    }
+
+    private List<HeadSeries> series(RoaringBitmap ids) {
+        List<HeadSeries> out = new ArrayList<>(ids.getCardinality());
+        PeekableIntIterator it = ids.getIntIterator();
+        while (it.hasNext()) {
+            HeadSeries s = head.byId(it.next());
+            if (s != null) out.add(s);
+        }
+        return out;
+    }
+
+    @Override public SeriesSet select(List<Matcher> matchers) {
+        List<HeadSeries> list = series(index.select(matchers));
+        list.sort(Comparator.comparing(s -> s.labels));
+        return new SeriesSet() {
+            final SampleBuffer buf = new SampleBuffer(256);
+            final ArrayCursor cursor = new ArrayCursor();
+            int i = -1;
+
+            @Override public boolean next() {
+                while (++i < list.size()) {
+                    list.get(i).read(mint, maxt, buf);
+                    if (buf.n > 0) return true;
+                }
+                return false;
+            }
+
+            @Override public Labels labels() { return list.get(i).labels; }
+
+            @Override public SampleCursor cursor() { return cursor.reset(buf); }
+        };
+    }
+
+    @Override public long seriesCount(List<Matcher> matchers) {
+        return index.count(matchers);
+    }
+
+    @Override public long sampleEstimate(List<Matcher> matchers) {
+        long hmin = head.minTime(), hmax = head.maxTime();
+        if (hmin > hmax || maxt < hmin || mint > hmax) return 0;
+        long total = 0;
+        for (HeadSeries s : series(index.select(matchers))) total += s.sampleCount();
+        // assume samples are spread evenly over the head's time range
+        double span = (double) hmax - hmin + 1;
+        double overlap = (double) Math.min(maxt, hmax) - Math.max(mint, hmin) + 1;
+        return (long) Math.ceil(total * Math.min(1.0, overlap / span));
+    }
+
+    @Override public List<String> labelNames(List<Matcher> matchers) {
+        return index.labelNames(matchers.isEmpty() ? null : index.select(matchers));
+    }
+
+    @Override public List<String> labelValues(String name, List<Matcher> matchers) {
+        return index.labelValues(name, matchers.isEmpty() ? null : index.select(matchers));
+    }
+
+    @Override public void close() {}
+}

@@ -1,0 +1,24 @@
+package io.tsdb.core.registry;
+
+/**
+ * Per-series validation limits. {@code maxSeries <= 0} means unlimited.
+ *
+ * @param maxLabelsPerSeries  labels per series including {@code __name__}
+ * @param maxLabelNameLength  characters in a label name (and in the metric name)
+ * @param maxLabelValueLength characters in a label value
+ * @param maxSeries           cap on active (registered) series
+ */
+public record Limits(int maxLabelsPerSeries, int maxLabelNameLength, int maxLabelValueLength, long maxSeries) {
+    public static final Limits DEFAULT = new Limits(30, 256, 4096, 0);
+
+    public Limits {
+        if (maxLabelsPerSeries <= 0 || maxLabelNameLength <= 0 || maxLabelValueLength <= 0)
+            throw new IllegalArgumentException("limits must be positive: " + maxLabelsPerSeries + ", "
+                    + maxLabelNameLength + ", " + maxLabelValueLength);
+    }
+
+    public Limits withMaxSeries(long n) { return new Limits(maxLabelsPerSeries, maxLabelNameLength, maxLabelValueLength, n); }
+    public Limits withMaxLabelsPerSeries(int n) { return new Limits(n, maxLabelNameLength, maxLabelValueLength, maxSeries); }
+    public Limits withMaxLabelNameLength(int n) { return new Limits(maxLabelsPerSeries, n, maxLabelValueLength, maxSeries); }
+    public Limits withMaxLabelValueLength(int n) { return new Limits(maxLabelsPerSeries, maxLabelNameLength, n, maxSeries); }
+}

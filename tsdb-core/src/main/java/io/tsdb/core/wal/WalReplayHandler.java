@@ -1,0 +1,16 @@
+package io.tsdb.core.wal;
+
+import io.tsdb.core.Labels;
+
+import java.nio.ByteBuffer;
+
+/** Receives WAL records during replay, in log order. */
+public interface WalReplayHandler {
+    void series(int id, Labels labels);
+
+    /**
+     * {@code count} samples of {@link WalFormat#SAMPLE_BYTES} each start at {@code offset} in {@code buf}
+     * (little-endian: id i32, t i64, value bits i64). Only read within the call.
+     */
+    void samples(ByteBuffer buf, int offset, int count);
+}

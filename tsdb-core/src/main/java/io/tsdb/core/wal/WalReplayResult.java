@@ -1,0 +1,6 @@
+package io.tsdb.core.wal;
+
+/** What replay found: records, samples and any corruption that was truncated away. */
+public record WalReplayResult(int segments, long records, long samples, long series,
+                              int corruptions, long truncatedBytes, long millis) {
+}

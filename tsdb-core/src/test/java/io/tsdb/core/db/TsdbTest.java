@@ -1,0 +1,263 @@
+package io.tsdb.core.db;
+
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Appender;
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.core.Querier;
+import io.tsdb.core.SampleCursor;
+import io.tsdb.core.SeriesSet;
+import io.tsdb.core.StaleNaN;
+import io.tsdb.core.registry.Limits;
+import io.tsdb.core.wal.FsyncPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static io.tsdb.core.db.TsdbTestSupport.S;
+import static io.tsdb.core.db.TsdbTestSupport.read;
+import static io.tsdb.core.db.TsdbTestSupport.samples;
+import static org.junit.jupiter.api.Assertions.*;
+
+class TsdbTest {
+    static final long NOW = 1_700_000_000_000L;
+    @TempDir Path dir;
+
+    Tsdb open() throws Exception { return open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).build()); }
+
+    Tsdb open(TsdbOptions o) throws Exception { return Tsdb.open(o, () -> NOW); }
+
+    @Test void appendAndQuerySortedWithRange() throws Exception {
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            Labels x = Labels.of("__name__", "up", "job", "b");
+            Labels y = Labels.of("__name__", "up", "job", "a");
+            Labels z = Labels.of("__name__", "other", "job", "a");
+            for (int i = 0; i < 100; i++) {
+                assertEquals(AppendStatus.OK, a.append(x, NOW - 100_000 + i * 1000L, i));
+                assertEquals(AppendStatus.OK, a.append(y, NOW - 100_000 + i * 1000L, -i));
+                assertEquals(AppendStatus.OK, a.append(z, NOW - 100_000 + i * 1000L, i * 0.5));
+            }
+            assertEquals(300, a.pending());
+            // not visible before commit
+            assertTrue(read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "up")).isEmpty());
+            a.commit();
+            assertEquals(0, a.pending());
+            Map<Labels, List<S>> r = read(db, NOW - 100_000 + 10_000, NOW - 100_000 + 19_000, Matcher.eq("__name__", "up"));
+            assertEquals(List.of(y, x), new ArrayList<>(r.keySet()));
+            assertEquals(10, r.get(x).size());
+            assertEquals(new S(NOW - 90_000, 10), r.get(x).get(0));
+            assertEquals(new S(NOW - 81_000, -19), r.get(y).get(9));
+            try (Querier q = db.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
+                assertEquals(2, q.seriesCount(List.of(Matcher.eq("job", "a"))));
+                assertEquals(List.of("__name__", "job"), q.labelNames(List.of()));
+                assertEquals(List.of("other", "up"), q.labelValues("__name__", List.of()));
+                assertEquals(List.of("a"), q.labelValues("job", List.of(Matcher.eq("__name__", "other"))));
+                assertEquals(200, q.sampleEstimate(List.of(Matcher.eq("__name__", "up"))));
+                SeriesSet ss = q.select(List.of(Matcher.eq("__name__", "up"), Matcher.eq("job", "b")));
+                assertTrue(ss.next());
+                SampleCursor c = ss.cursor();
+                assertTrue(c.seek(NOW - 50_500));
+                assertEquals(NOW - 50_000, c.timestamp());
+                assertEquals(50, c.value());
+                assertTrue(c.seek(NOW - 50_000));   // stays
+                assertEquals(NOW - 50_000, c.timestamp());
+                assertFalse(c.seek(NOW));
+                assertFalse(ss.next());
+            }
+            assertEquals(300, db.counters().samplesAppended());
+            assertEquals(3, db.activeSeries());
+            assertEquals(300, db.stats().headSamples());
+        }
+    }
+
+    @Test void rollbackDropsStaged() throws Exception {
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            Labels x = Labels.of("__name__", "m");
+            a.append(x, NOW, 1);
+            a.rollback();
+            a.commit();
+            assertEquals(List.of(), samples(db, x));
+        }
+    }
+
+    @Test void outOfOrderWithinWindowMergedAndRejections() throws Exception {
+        try (Tsdb db = open()) {
+            Labels x = Labels.of("__name__", "m", "i", "1");
+            Appender a = db.appender();
+            for (int i = 0; i < 50; i++) assertEquals(AppendStatus.OK, a.append(x, NOW - 3_600_000 + i * 60_000L + 60_000, i));
+            a.commit();
+            long newest = NOW - 3_600_000 + 50 * 60_000L;
+            // OOO inside window, between existing samples
+            assertEquals(AppendStatus.OK, a.append(x, NOW - 3_600_000 + 90_000, 100));
+            assertEquals(AppendStatus.OK, a.append(x, newest - 30_000, 101));
+            // before the first in-order sample but inside the window
+            assertEquals(AppendStatus.OK, a.append(x, NOW - 3_600_000 + 1, 102));
+            // duplicate with the same value: accepted, not stored twice
+            assertEquals(AppendStatus.DUPLICATE_SAME_VALUE, a.append(x, newest, 49));
+            assertEquals(AppendStatus.DUPLICATE_SAME_VALUE, a.append(x, newest - 60_000, 48));
+            assertEquals(AppendStatus.DUPLICATE_DIFFERENT_VALUE, a.append(x, newest, 7));
+            assertTrue(a.lastError().contains("different value"), a.lastError());
+            assertEquals(AppendStatus.DUPLICATE_DIFFERENT_VALUE, a.append(x, newest - 120_000, 7));
+            assertEquals(AppendStatus.TOO_OLD, a.append(x, newest - 3_600_001, 1));
+            assertTrue(a.lastError().contains("window"), a.lastError());
+            assertEquals(AppendStatus.TOO_FAR_IN_FUTURE, a.append(x, NOW + 600_001, 1));
+            assertEquals(AppendStatus.OK, a.append(x, NOW + 600_000, 1));
+            a.commit();
+            List<S> got = samples(db, x);
+            assertEquals(54, got.size());
+            for (int i = 1; i < got.size(); i++) assertTrue(got.get(i).t() > got.get(i - 1).t(), "sorted at " + i);
+            assertTrue(got.contains(new S(NOW - 3_600_000 + 90_000, 100)));
+            assertTrue(got.contains(new S(newest - 30_000, 101)));
+            assertEquals(new S(NOW - 3_600_000 + 1, 102), got.get(0));
+            assertEquals(new S(newest, 49), got.get(got.size() - 2));
+            // OOO duplicate detection against the OOO buffer
+            assertEquals(AppendStatus.DUPLICATE_SAME_VALUE, a.append(x, newest - 30_000, 101));
+            assertEquals(AppendStatus.DUPLICATE_DIFFERENT_VALUE, a.append(x, newest - 30_000, 1));
+            assertEquals(1, db.counters().samplesRejected(AppendStatus.TOO_OLD));
+            assertEquals(1, db.counters().samplesRejected(AppendStatus.TOO_FAR_IN_FUTURE));
+            assertEquals(3, db.counters().samplesRejected(AppendStatus.DUPLICATE_DIFFERENT_VALUE));
+            assertEquals(3, db.counters().samplesOutOfOrder());
+            // reopen: OOO data replayed identically
+            db.close();
+            try (Tsdb db2 = open()) {
+                assertEquals(got, samples(db2, x));
+            }
+        }
+    }
+
+    @Test void outOfOrderDisabled() throws Exception {
+        try (Tsdb db = open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).outOfOrderWindow(Duration.ZERO).build())) {
+            Labels x = Labels.of("__name__", "m");
+            Appender a = db.appender();
+            a.append(x, NOW, 1);
+            a.commit();
+            assertEquals(AppendStatus.OUT_OF_ORDER, a.append(x, NOW - 1, 1));
+        }
+    }
+
+    @Test void randomOutOfOrderMatchesReference() throws Exception {
+        Random rnd = new Random(42);
+        TreeMap<Long, Double> ref = new TreeMap<>();
+        Labels x = Labels.of("__name__", "rnd");
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            long newest = Long.MIN_VALUE;
+            for (int i = 0; i < 5000; i++) {
+                long t = NOW - rnd.nextInt(3_000_000);
+                double v = rnd.nextInt(5);
+                AppendStatus st = a.append(x, t, v);
+                Double prev = ref.get(t);
+                if (prev == null) {
+                    assertEquals(AppendStatus.OK, st, "t=" + t);
+                    ref.put(t, v);
+                } else {
+                    assertEquals(prev == v ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE, st);
+                }
+                newest = Math.max(newest, t);
+                a.commit();
+            }
+            List<S> want = new ArrayList<>();
+            ref.forEach((t, v) -> want.add(new S(t, v)));
+            assertEquals(want, samples(db, x));
+        }
+        try (Tsdb db = open()) {
+            List<S> want = new ArrayList<>();
+            ref.forEach((t, v) -> want.add(new S(t, v)));
+            assertEquals(want, samples(db, x));
+        }
+    }
+
+    @Test void staleMarkersAndSpecialValuesRoundTrip() throws Exception {
+        Labels x = Labels.of("__name__", "m");
+        double[] vals = {StaleNaN.VALUE, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0, Double.MIN_VALUE};
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            for (int i = 0; i < vals.length; i++) assertEquals(AppendStatus.OK, a.append(x, NOW - 100 + i, vals[i]));
+            a.commit();
+        }
+        try (Tsdb db = open()) {
+            List<S> got = samples(db, x);
+            assertEquals(vals.length, got.size());
+            for (int i = 0; i < vals.length; i++)
+                assertEquals(Double.doubleToRawLongBits(vals[i]), Double.doubleToRawLongBits(got.get(i).v()), "value " + i);
+            assertTrue(StaleNaN.is(got.get(0).v()));
+            assertFalse(StaleNaN.is(got.get(1).v()));
+        }
+    }
+
+    @Test void restartKeepsSeriesIdsAndData() throws Exception {
+        Labels x = Labels.of("__name__", "m", "a", "1");
+        Labels y = Labels.of("__name__", "m", "a", "2");
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            a.append(x, NOW - 10, 1);
+            a.append(y, NOW - 10, 2);
+            a.commit();
+        }
+        try (Tsdb db = open()) {
+            assertEquals(2, db.activeSeries());
+            assertEquals(List.of(new S(NOW - 10, 1)), samples(db, x));
+            Appender a = db.appender();
+            assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "m", "a", "3"), NOW, 3));
+            assertEquals(AppendStatus.DUPLICATE_SAME_VALUE, a.append(y, NOW - 10, 2));
+            a.commit();
+            assertEquals(3, db.activeSeries());
+            assertEquals(2L, db.index().count(List.of(Matcher.re("a", "1|3"))));
+        }
+    }
+
+    @Test void labelValidationAndLimits() throws Exception {
+        Limits lim = new Limits(3, 10, 5, 2);
+        try (Tsdb db = open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).limits(lim).build())) {
+            Appender a = db.appender();
+            assertEquals(AppendStatus.INVALID_METRIC_NAME, a.append(Labels.of("job", "x"), NOW, 1));
+            assertEquals(AppendStatus.INVALID_METRIC_NAME, a.append(Labels.of("__name__", "1abc"), NOW, 1));
+            assertTrue(a.lastError().contains("1abc"), a.lastError());
+            assertEquals(AppendStatus.INVALID_LABEL_NAME, a.append(Labels.of("__name__", "m", "a-b", "x"), NOW, 1));
+            assertEquals(AppendStatus.INVALID_LABEL_NAME, a.append(Labels.of("__name__", "m", "a:b", "x"), NOW, 1));
+            assertEquals(AppendStatus.INVALID_LABEL_VALUE, a.append(Labels.of("__name__", "m", "a", "\uD800"), NOW, 1));
+            assertEquals(AppendStatus.TOO_MANY_LABELS, a.append(Labels.of("__name__", "m", "a", "1", "b", "2", "c", "3"), NOW, 1));
+            assertTrue(a.lastError().contains("max_labels_per_series=3") && a.lastError().contains("metric m"), a.lastError());
+            assertEquals(AppendStatus.LABEL_NAME_TOO_LONG, a.append(Labels.of("__name__", "m", "abcdefghijk", "1"), NOW, 1));
+            assertTrue(a.lastError().contains("max_label_name_length=10"), a.lastError());
+            assertEquals(AppendStatus.LABEL_VALUE_TOO_LONG, a.append(Labels.of("__name__", "m", "a", "123456"), NOW, 1));
+            assertTrue(a.lastError().contains("max_label_value_length=5") && a.lastError().contains("metric m"), a.lastError());
+            assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "m", "a", "ü:é"), NOW, 1));
+            assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "ns:m_1", "a", "1"), NOW, 1));
+            assertEquals(AppendStatus.SERIES_LIMIT, a.append(Labels.of("__name__", "m", "a", "3"), NOW, 1));
+            assertTrue(a.lastError().contains("max_series=2") && a.lastError().contains("metric m"), a.lastError());
+            // existing series still accepted at the limit
+            assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "m", "a", "ü:é"), NOW + 1, 2));
+            a.commit();
+            assertEquals(2, db.activeSeries());
+            assertEquals(1, db.counters().samplesRejected(AppendStatus.SERIES_LIMIT));
+            assertEquals(2, db.counters().samplesRejected(AppendStatus.INVALID_METRIC_NAME));
+        }
+    }
+
+    @Test void closedStorageRejects() throws Exception {
+        Tsdb db = open();
+        Appender a = db.appender();
+        a.append(Labels.of("__name__", "m"), NOW, 1);
+        db.close();
+        assertEquals(AppendStatus.STORAGE_CLOSED, a.append(Labels.of("__name__", "m"), NOW + 1, 1));
+        assertThrows(java.io.IOException.class, a::commit);
+        db.close(); // idempotent
+    }
+
+    @Test void secondOpenOfSameDirectoryFails() throws Exception {
+        try (Tsdb db = open()) {
+            Exception e = assertThrows(Exception.class, () -> Tsdb.open(TsdbOptions.builder(dir).build()));
+            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.tsdb.core.index;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import org.junit.jupiter.api.Test;
+import org.roaringbitmap.RoaringBitmap;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LabelIndexTest {
+
+    /** Random series and random matchers: the index must agree with evaluating Matcher on every series. */
+    @Test void selectionAgreesWithBruteForce() {
+        Random rnd = new Random(7);
+        LabelIndex idx = new LabelIndex();
+        List<Labels> all = new ArrayList<>();
+        String[] names = {"job", "env", "code", "path"};
+        String[] values = {"a", "b", "ab", "abc", "b1", "200", "500", "x.y", ""};
+        for (int i = 0; i < 500; i++) {
+            Labels.Builder b = Labels.builder().set("__name__", "m" + rnd.nextInt(3));
+            for (String n : names) if (rnd.nextInt(4) > 0) b.set(n, values[rnd.nextInt(values.length)]);
+            Labels l = b.build();
+            if (all.contains(l)) continue;
+            idx.add(all.size(), l);
+            all.add(l);
+        }
+        String[] regexes = {"a.*", "a|b", "b.", ".*", "", "a|", "(?i)AB", "ab?", "x\\.y", "[ab]+", "5.*|2.*", "abc"};
+        for (int round = 0; round < 400; round++) {
+            List<Matcher> ms = new ArrayList<>();
+            int k = 1 + rnd.nextInt(3);
+            for (int j = 0; j < k; j++) {
+                String n = rnd.nextInt(5) == 0 ? "__name__" : rnd.nextInt(10) == 0 ? "missing" : names[rnd.nextInt(names.length)];
+                Matcher.Type t = Matcher.Type.values()[rnd.nextInt(4)];
+                String v = (t == Matcher.Type.RE || t == Matcher.Type.NRE) ? regexes[rnd.nextInt(regexes.length)]
+                        : n.equals("__name__") ? "m" + rnd.nextInt(4) : values[rnd.nextInt(values.length)];
+                ms.add(Matcher.of(t, n, v));
+            }
+            RoaringBitmap want = new RoaringBitmap();
+            outer:
+            for (int id = 0; id < all.size(); id++) {
+                for (Matcher m : ms) if (!m.matches(all.get(id))) continue outer;
+                want.add(id);
+            }
+            assertEquals(want, idx.select(ms), ms.toString());
+            assertEquals(want.getLongCardinality(), idx.count(ms));
+        }
+    }
+
+    @Test void labelNamesValuesAndInterning() {
+        LabelIndex idx = new LabelIndex();
+        Labels a = idx.add(0, Labels.of("__name__", "up", "job", new String("api")));
+        Labels b = idx.add(1, Labels.of("__name__", "up", "job", new String("api"), "zone", "z1"));
+        idx.add(2, Labels.of("__name__", "down", "job", "db"));
+        assertSame(a.get("job"), b.get("job"), "values interned");
+        assertEquals(List.of("__name__", "job", "zone"), idx.labelNames(null));
+        assertEquals(List.of("__name__", "job"), idx.labelNames(idx.select(List.of(Matcher.eq("__name__", "down")))));
+        assertEquals(List.of("api", "db"), idx.labelValues("job", null));
+        assertEquals(List.of("api"), idx.labelValues("job", idx.select(List.of(Matcher.eq("__name__", "up")))));
+        assertEquals(2, idx.cardinality("job", "api"));
+        List<LabelIndex.PairCount> top = idx.topPairs(null, 2);
+        assertEquals(2, top.size());
+        assertEquals(2, top.get(0).series());
+        idx.remove(1, b);
+        assertEquals(List.of("__name__", "job"), idx.labelNames(null));
+        assertEquals(1, idx.cardinality("job", "api"));
+        assertEquals(2, idx.seriesCount());
+    }
+
+    @Test void regexLiteralAnalysis() {
+        assertEquals(List.of("a", "b", "c"), RegexLiterals.alternation("a|b|c"));
+        assertNull(RegexLiterals.alternation("a.*"));
+        assertEquals("ab", RegexLiterals.literalPrefix("ab.*"));
+        assertEquals("a", RegexLiterals.literalPrefix("ab?"));
+        assertEquals("ab", RegexLiterals.literalPrefix("ab+"));
+        assertNull(RegexLiterals.literalPrefix("ab|cd"));
+        assertEquals("", RegexLiterals.literalPrefix("(?i)ab"));
+    }
+}
