@@ -1,9 +1,80 @@
 package io.tsdb.server;
 
-/** Entry point; the command-line layer (picocli) and server lifecycle are built in issue 2. */
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import io.tsdb.server.cli.Cli;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+
+/**
+ * Entry point: parses flags and the config file, starts {@link TsdbServer}, and on SIGTERM or SIGINT
+ * stops gracefully (not ready, stop accepting, finish in-flight requests, flush and close storage) and
+ * exits 0. Exit codes: 0 normal (also after a signal), 1 start-up failure, 2 bad command line or config.
+ */
 public final class Main {
+    private Main() {}
+
     public static void main(String[] args) {
         System.setProperty("chronicle.analytics.disable", "true");
-        throw new UnsupportedOperationException("not yet implemented");
+        int code = run(args, System.out, System.err);
+        flushLogs();
+        System.exit(code);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Cli.Result r = Cli.parse(args);
+        if (r instanceof Cli.Exit e) {
+            out.print(e.stdout());
+            err.print(e.stderr());
+            out.flush();
+            err.flush();
+            return e.code();
+        }
+        ServerConfig cfg = ((Cli.Run) r).config();
+        setLogLevel(cfg.logLevel);
+        Logger log = LoggerFactory.getLogger(Main.class);
+        TsdbServer server;
+        try {
+            server = TsdbServer.builder(cfg).start();
+        } catch (Exception e) {
+            log.atError().setCause(e).log("tsdb failed to start: " + e.getMessage());
+            err.println(Cli.NAME + ": failed to start: " + e.getMessage());
+            return 1;
+        }
+        Runnable stop = server::stop;
+        installSignalHandler("TERM", stop, log);
+        installSignalHandler("INT", stop, log);
+        // Any other JVM exit (System.exit elsewhere, SIGHUP) still stops cleanly; stop() is idempotent.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "tsdb-shutdown-hook"));
+        server.awaitStopped();
+        return 0;
+    }
+
+    /**
+     * Handling the signal ourselves (rather than in a shutdown hook) lets the process finish the graceful
+     * stop and then exit with status 0 instead of the JVM's 143.
+     */
+    @SuppressWarnings("restriction")
+    private static void installSignalHandler(String name, Runnable stop, Logger log) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                log.atInfo().addKeyValue("signal", "SIG" + name).log("signal received, shutting down");
+                new Thread(stop, "tsdb-stop-SIG" + name).start();
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            log.atWarn().addKeyValue("signal", name).log("cannot handle signal; relying on the shutdown hook");
+        }
+    }
+
+    static void setLogLevel(String level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+        }
+    }
+
+    private static void flushLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) ctx.stop();
     }
 }

@@ -29,4 +29,12 @@ public final class ServerConfig {
     public Duration queryLookbackDelta = Duration.ofMinutes(5);
     public String corsOrigin = null;
     public String logLevel = "info";
+    /** Handler threads (requests are parsed on Netty event loops, handled here). */
+    public int httpWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    /** Requests waiting for a worker before new ones are answered 429 + Retry-After. */
+    public int httpMaxQueuedRequests = 256;
+    /** Idle keep-alive connections are closed after this long. */
+    public Duration httpIdleTimeout = Duration.ofMinutes(5);
+    /** On SIGTERM, how long to wait for in-flight requests before closing storage anyway. */
+    public Duration shutdownTimeout = Duration.ofSeconds(30);
 }

@@ -1,0 +1,36 @@
+package io.tsdb.server;
+
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsdb.server.http.Response;
+import io.tsdb.server.http.Router;
+
+import java.io.ByteArrayOutputStream;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Operational endpoints, registered before storage opens: {@code /-/healthy} (the process is up),
+ * {@code /-/ready} (storage open and not shutting down) and {@code /metrics} (the server's own metrics in
+ * Prometheus text format, or OpenMetrics when the scraper asks for it).
+ */
+final class OpsEndpoints {
+    private OpsEndpoints() {}
+
+    static void register(Router router, PrometheusRegistry registry, BooleanSupplier ready) {
+        PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+        OpenMetricsTextFormatWriter openMetrics = OpenMetricsTextFormatWriter.create();
+        router.get("/-/healthy", r -> Response.text(200, "tsdb is healthy.\n"));
+        router.get("/-/ready", r -> ready.getAsBoolean()
+                ? Response.text(200, "tsdb is ready.\n")
+                : Response.text(503, "tsdb is not ready.\n").header("Retry-After", "5"));
+        router.get("/metrics", r -> {
+            String accept = r.header("Accept");
+            ExpositionFormatWriter w = accept != null && openMetrics.accepts(accept) ? openMetrics : text;
+            ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+            w.write(out, registry.scrape());
+            return new Response(200, w.getContentType(), out.toByteArray());
+        });
+    }
+}

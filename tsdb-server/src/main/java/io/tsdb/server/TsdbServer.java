@@ -1,0 +1,198 @@
+package io.tsdb.server;
+
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsdb.core.Storage;
+import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.server.http.NettyHttpServer;
+import io.tsdb.server.http.Router;
+import io.tsdb.server.http.ServerState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The server's lifecycle. {@link #start()}: bind the HTTP port (ops endpoints answer at once, everything else
+ * 503 + Retry-After), open storage, create the query engine, register the features, become ready.
+ * {@link #stop()} (SIGTERM): not ready, stop accepting, finish in-flight requests (bounded by
+ * {@link ServerConfig#shutdownTimeout}), close features that are {@link AutoCloseable}, flush and close
+ * storage, close the event loops.
+ *
+ * <p>Tests start it in-process: {@code TsdbServer.builder(cfg).storage(StorageFactory.of(mem)).start()}
+ * with {@code cfg.listenPort = 0}, then {@link #port()}.
+ */
+public final class TsdbServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TsdbServer.class);
+    public static final String VERSION = BuildInfo.VERSION;
+
+    public static final class Builder {
+        private final ServerConfig config;
+        private StorageFactory storage = Defaults.storage();
+        private EngineFactory engine = Defaults.engine();
+        private List<Feature> features;
+        private PrometheusRegistry registry;
+
+        private Builder(ServerConfig config) { this.config = config; }
+
+        public Builder storage(StorageFactory f) { this.storage = f; return this; }
+        public Builder engine(EngineFactory f) { this.engine = f; return this; }
+        /** Features to register (default: {@link Defaults#features()}). */
+        public Builder features(List<Feature> f) { this.features = List.copyOf(f); return this; }
+        public Builder features(Feature... f) { return features(List.of(f)); }
+        /** The metrics registry (default: a fresh one with JVM metrics). */
+        public Builder registry(PrometheusRegistry r) { this.registry = r; return this; }
+
+        /** Builds and starts the server; returns once it is ready (or throws and leaves nothing running). */
+        public TsdbServer start() throws IOException {
+            TsdbServer s = new TsdbServer(this);
+            s.start();
+            return s;
+        }
+    }
+
+    public static Builder builder(ServerConfig config) { return new Builder(config); }
+
+    private final ServerConfig config;
+    private final StorageFactory storageFactory;
+    private final EngineFactory engineFactory;
+    private final List<Feature> features;
+    private final PrometheusRegistry registry;
+    private final Router router = new Router();
+    private final NettyHttpServer http;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Storage storage;
+    private volatile ServerContext context;
+    private volatile boolean ready;
+    private boolean stopping;
+
+    private TsdbServer(Builder b) {
+        this.config = b.config;
+        this.storageFactory = b.storage;
+        this.engineFactory = b.engine;
+        this.features = b.features != null ? b.features : Defaults.features();
+        if (b.registry != null) {
+            this.registry = b.registry;
+        } else {
+            this.registry = new PrometheusRegistry();
+            JvmMetrics.builder().register(registry);
+        }
+        Info buildInfo = Info.builder().name("tsdb_build_info").help("Build information.")
+                .labelNames("version").register(registry);
+        buildInfo.addLabelValues(VERSION);
+        registry.register(new StorageMetrics(() -> storage));
+        this.http = new NettyHttpServer(new NettyHttpServer.Options(config.listenHost, config.listenPort,
+                config.maxBodyBytes, config.httpWorkers, config.httpMaxQueuedRequests, config.corsOrigin,
+                config.httpIdleTimeout), router, registry);
+    }
+
+    private void start() throws IOException {
+        long t0 = System.nanoTime();
+        OpsEndpoints.register(router, registry, this::isReady);
+        try {
+            http.start();
+        } catch (Exception e) {
+            http.close();
+            throw new IOException("cannot listen on " + config.listenHost + ":" + config.listenPort + ": " + e.getMessage(), e);
+        }
+        log.atInfo().addKeyValue("listen", config.listenHost + ":" + http.port()).log("listening");
+        try {
+            storage = storageFactory.open(config);
+            QueryEngine engine = engineFactory.create(storage, config);
+            context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(), new WriteEvents());
+            for (Feature f : features) {
+                f.register(router, context);
+                log.atInfo().addKeyValue("feature", f.getClass().getName()).log("feature registered");
+            }
+        } catch (IOException | RuntimeException e) {
+            log.atError().setCause(e).log("start-up failed");
+            http.close();
+            closeStorage();
+            stopped.countDown();
+            throw e;
+        }
+        http.setState(ServerState.RUNNING);
+        ready = true;
+        log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
+                .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000).addKeyValue("version", VERSION)
+                .log("tsdb ready");
+    }
+
+    public int port() { return http.port(); }
+
+    /** http://127.0.0.1:PORT (for tests and tools). */
+    public String baseUrl() { return "http://127.0.0.1:" + port(); }
+
+    public boolean isReady() { return ready; }
+
+    public ServerContext context() { return context; }
+
+    public Router router() { return router; }
+
+    public PrometheusRegistry registry() { return registry; }
+
+    /** Graceful stop; idempotent; safe to call from a signal handler or shutdown hook. */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                awaitStopped();
+                return;
+            }
+            stopping = true;
+        }
+        long t0 = System.nanoTime();
+        log.info("stopping: no longer ready, finishing in-flight requests");
+        ready = false;
+        http.setState(ServerState.STOPPING);
+        http.stopAccepting();
+        try {
+            if (!http.awaitInFlight(config.shutdownTimeout)) {
+                log.atWarn().addKeyValue("timeout", config.shutdownTimeout.toString())
+                        .log("in-flight requests did not finish in time; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Feature> reversed = new ArrayList<>(features);
+        java.util.Collections.reverse(reversed);
+        for (Feature f : reversed) {
+            if (f instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.atWarn().setCause(e).addKeyValue("feature", f.getClass().getName()).log("feature close failed");
+                }
+            }
+        }
+        closeStorage();
+        http.close();
+        log.atInfo().addKeyValue("shutdown_ms", (System.nanoTime() - t0) / 1_000_000).log("stopped");
+        stopped.countDown();
+    }
+
+    private void closeStorage() {
+        Storage s = storage;
+        if (s == null) return;
+        try {
+            s.close();
+            log.info("storage flushed and closed");
+        } catch (Exception e) {
+            log.atError().setCause(e).log("closing storage failed");
+        }
+    }
+
+    /** Blocks until {@link #stop()} has completed. */
+    public void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override public void close() { stop(); }
+}

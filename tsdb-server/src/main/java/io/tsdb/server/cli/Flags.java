@@ -1,0 +1,153 @@
+package io.tsdb.server.cli;
+
+import io.tsdb.server.ServerConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Every command-line flag: its name (also its key in the YAML config file), value label, help text, how it
+ * reads its default from {@link ServerConfig} and how it applies a value to it. The single table behind
+ * --help, flag parsing and the config file.
+ */
+public final class Flags {
+    /** One flag. {@code apply} throws IllegalArgumentException with a message saying what was expected. */
+    public record Flag(String name, String label, String help, Function<ServerConfig, String> defaultValue,
+                       BiConsumer<ServerConfig, String> apply) {
+        public String option() { return "--" + name; }
+    }
+
+    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    public static final List<Flag> ALL = List.of(
+            new Flag("listen", "HOST:PORT", "Address to listen on for HTTP (ingest, API, console, ops).",
+                    c -> hostPort(c.listenHost, c.listenPort), Flags::applyListen),
+            new Flag("data", "DIR", "Directory for the WAL, blocks and series registry.",
+                    c -> c.dataDir.toString(), (c, v) -> {
+                        if (v.isBlank()) throw new IllegalArgumentException("the data directory must not be empty");
+                        c.dataDir = Path.of(v);
+                    }),
+            new Flag("retention", "DURATION", "Delete blocks whose data is older than this.",
+                    c -> Durations.format(c.retention), (c, v) -> c.retention = positive(v)),
+            new Flag("wal-fsync", "POLICY", "When the WAL is fsynced: always (before acknowledging a write), "
+                    + "periodic (every --wal-fsync-interval), never (left to the OS).",
+                    c -> c.walFsync, (c, v) -> c.walFsync = oneOf(v, Set.of("always", "periodic", "never"))),
+            new Flag("wal-fsync-interval", "DURATION", "fsync interval for --wal-fsync=periodic.",
+                    c -> Durations.format(c.walFsyncInterval), (c, v) -> c.walFsyncInterval = positive(v)),
+            new Flag("storage.out-of-order-window", "DURATION",
+                    "Samples this much older than a series' newest are still accepted.",
+                    c -> Durations.format(c.outOfOrderWindow), (c, v) -> c.outOfOrderWindow = Durations.parse(v)),
+            new Flag("storage.max-active-series", "N", "Cap on active series; new series beyond it are rejected.",
+                    c -> Integer.toString(c.maxActiveSeries), (c, v) -> c.maxActiveSeries = intAtLeast(v, 1)),
+            new Flag("storage.max-labels-per-series", "N", "Maximum labels per series (including __name__).",
+                    c -> Integer.toString(c.maxLabelsPerSeries), (c, v) -> c.maxLabelsPerSeries = intAtLeast(v, 1)),
+            new Flag("storage.max-label-name-length", "N", "Maximum label name length in bytes.",
+                    c -> Integer.toString(c.maxLabelNameLength), (c, v) -> c.maxLabelNameLength = intAtLeast(v, 1)),
+            new Flag("storage.max-label-value-length", "N", "Maximum label value length in bytes.",
+                    c -> Integer.toString(c.maxLabelValueLength), (c, v) -> c.maxLabelValueLength = intAtLeast(v, 1)),
+            new Flag("ingest.max-body-size", "BYTES", "Largest accepted request body (413 beyond); e.g. 64MiB.",
+                    c -> ByteSizes.format(c.maxBodyBytes), (c, v) -> {
+                        long n = ByteSizes.parse(v);
+                        if (n < 1 || n > Integer.MAX_VALUE) {
+                            throw new IllegalArgumentException("'" + v + "' is out of range; expected 1 byte to 2GiB-1");
+                        }
+                        c.maxBodyBytes = n;
+                    }),
+            new Flag("ingest.queue-size", "N", "Write requests queued for storage before 429 + Retry-After.",
+                    c -> Integer.toString(c.ingestQueueSize), (c, v) -> c.ingestQueueSize = intAtLeast(v, 1)),
+            new Flag("query.timeout", "DURATION", "Maximum time a query may run before it is cancelled.",
+                    c -> Durations.format(c.queryTimeout), (c, v) -> c.queryTimeout = positive(v)),
+            new Flag("query.max-samples", "N", "Refuse queries estimated to touch more samples (0 = no limit).",
+                    c -> Long.toString(c.queryMaxSamples), (c, v) -> c.queryMaxSamples = longAtLeast(v, 0)),
+            new Flag("query.max-series", "N", "Refuse queries whose selectors match more series (0 = no limit).",
+                    c -> Long.toString(c.queryMaxSeries), (c, v) -> c.queryMaxSeries = longAtLeast(v, 0)),
+            new Flag("query.lookback-delta", "DURATION", "How far back an instant selector looks for a sample.",
+                    c -> Durations.format(c.queryLookbackDelta), (c, v) -> c.queryLookbackDelta = positive(v)),
+            new Flag("web.cors-origin", "REGEX", "Enable CORS for origins fully matching this regex ('.*' or '*' for any); "
+                    + "unset = no CORS headers.",
+                    c -> c.corsOrigin == null ? "" : c.corsOrigin, (c, v) -> c.corsOrigin = corsOrigin(v)),
+            new Flag("http.workers", "N", "Threads that run request handlers.",
+                    c -> Integer.toString(c.httpWorkers), (c, v) -> c.httpWorkers = intAtLeast(v, 1)),
+            new Flag("http.max-queued-requests", "N", "Requests waiting for a worker before 429 + Retry-After.",
+                    c -> Integer.toString(c.httpMaxQueuedRequests), (c, v) -> c.httpMaxQueuedRequests = intAtLeast(v, 1)),
+            new Flag("http.idle-timeout", "DURATION", "Close keep-alive connections idle this long.",
+                    c -> Durations.format(c.httpIdleTimeout), (c, v) -> c.httpIdleTimeout = positive(v)),
+            new Flag("shutdown-timeout", "DURATION", "On SIGTERM, wait at most this long for in-flight requests.",
+                    c -> Durations.format(c.shutdownTimeout), (c, v) -> c.shutdownTimeout = Durations.parse(v)),
+            new Flag("log.level", "LEVEL", "Log level: trace, debug, info, warn, error.",
+                    c -> c.logLevel, (c, v) -> c.logLevel = oneOf(v.toLowerCase(Locale.ROOT), LOG_LEVELS)));
+
+    private Flags() {}
+
+    public static Flag byName(String name) {
+        for (Flag f : ALL) if (f.name.equals(name)) return f;
+        return null;
+    }
+
+    static String hostPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    private static void applyListen(ServerConfig c, String v) {
+        int colon = v.lastIndexOf(':');
+        if (colon < 0) throw new IllegalArgumentException("'" + v + "' is not HOST:PORT, e.g. 0.0.0.0:9201 or :9201");
+        String host = v.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        if (host.isEmpty()) host = "0.0.0.0";
+        int port;
+        try {
+            port = Integer.parseInt(v.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + v + "' has no valid port; expected HOST:PORT, e.g. 0.0.0.0:9201");
+        }
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range 0-65535");
+        c.listenHost = host;
+        c.listenPort = port;
+    }
+
+    private static Duration positive(String v) {
+        Duration d = Durations.parse(v);
+        if (d.isZero()) throw new IllegalArgumentException("'" + v + "' must be greater than zero");
+        return d;
+    }
+
+    private static String oneOf(String v, Set<String> allowed) {
+        if (!allowed.contains(v)) {
+            throw new IllegalArgumentException("'" + v + "' is not one of " + String.join(", ", allowed.stream().sorted().toList()));
+        }
+        return v;
+    }
+
+    private static int intAtLeast(String v, int min) {
+        long n = longAtLeast(v, min);
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("'" + v + "' is too large (max " + Integer.MAX_VALUE + ")");
+        return (int) n;
+    }
+
+    private static long longAtLeast(String v, long min) {
+        long n;
+        try {
+            n = Long.parseLong(v.trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + v + "' is not an integer");
+        }
+        if (n < min) throw new IllegalArgumentException("'" + v + "' must be at least " + min);
+        return n;
+    }
+
+    private static String corsOrigin(String v) {
+        if (v.isBlank()) return null;
+        String re = v.equals("*") ? ".*" : v;
+        try {
+            java.util.regex.Pattern.compile(re);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("'" + v + "' is not a valid regex: " + e.getDescription());
+        }
+        return v;
+    }
+}

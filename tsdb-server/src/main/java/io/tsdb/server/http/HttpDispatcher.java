@@ -1,0 +1,255 @@
+package io.tsdb.server.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.tsdb.query.engine.QueryException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Turns aggregated requests into handler calls on the worker executor and writes their responses.
+ * One request per connection is in flight at a time (reading is paused until the response is written),
+ * so pipelined requests are answered in order and a slow client cannot queue unbounded work.
+ * Shared by all channels.
+ */
+@ChannelHandler.Sharable
+final class HttpDispatcher extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HttpDispatcher.class);
+    static final String REQUEST_ID = "X-Request-Id";
+    /** Served even while starting or stopping. */
+    private static final Set<String> OPS_PATHS = Set.of("/-/healthy", "/-/ready", "/metrics");
+    /** Trivial probes answered on the event loop, so health checks work even when the worker pool is saturated. */
+    private static final Set<String> INLINE_PATHS = Set.of("/-/healthy", "/-/ready");
+    private static final Pattern VALID_REQUEST_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
+
+    private final Router router;
+    private final Executor workers;
+    private final HttpMetrics metrics;
+    private final Supplier<ServerState> state;
+    private final long maxBodyBytes;
+    private final String corsOrigin;
+    private final Pattern corsPattern;
+
+    HttpDispatcher(Router router, Executor workers, HttpMetrics metrics, Supplier<ServerState> state,
+                   long maxBodyBytes, String corsOrigin) {
+        this.router = router;
+        this.workers = workers;
+        this.metrics = metrics;
+        this.state = state;
+        this.maxBodyBytes = maxBodyBytes;
+        this.corsOrigin = corsOrigin == null || corsOrigin.isBlank() ? null : corsOrigin;
+        this.corsPattern = this.corsOrigin == null || this.corsOrigin.equals("*") ? null
+                : Pattern.compile("^(?:" + this.corsOrigin + ")$");
+    }
+
+    /** What we know about a request for logging, metrics and the response headers. */
+    private record Exchange(String requestId, String method, String path, String origin, boolean keepAlive,
+                            long startNanos, long bytesIn, String remote) {}
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        long start = System.nanoTime();
+        metrics.started();
+        String rid = requestId(req);
+        String path = NettyRequest.pathOf(req.uri());
+        ServerState s = state.get();
+        Exchange ex = new Exchange(rid, req.method().name(), path, req.headers().get(HttpHeaderNames.ORIGIN),
+                HttpUtil.isKeepAlive(req) && s != ServerState.STOPPING, start, req.content().readableBytes(),
+                NettyRequest.formatAddress(ctx.channel().remoteAddress()));
+        if (!req.decoderResult().isSuccess()) {
+            req.release();
+            Exchange closing = new Exchange(rid, ex.method, path, ex.origin, false, start, 0, ex.remote);
+            write(ctx, closing, null, error(path, new HttpError(400, "malformed HTTP request: "
+                    + req.decoderResult().cause().getMessage())));
+            return;
+        }
+        if (s != ServerState.RUNNING && !OPS_PATHS.contains(path)) {
+            req.release();
+            String what = s == ServerState.STARTING ? "starting" : "shutting down";
+            write(ctx, ex, null, error(path, new HttpError(503, "server is " + what + ", retry later", "5")));
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        if (INLINE_PATHS.contains(path)) {
+            handle(ctx, req, ex);
+            return;
+        }
+        try {
+            workers.execute(() -> handle(ctx, req, ex));
+        } catch (RejectedExecutionException e) {
+            req.release();
+            write(ctx, ex, null, error(path, new HttpError(429,
+                    "server is overloaded: too many requests queued, retry later", "1")));
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req, Exchange ex) {
+        MDC.put("request_id", ex.requestId);
+        String route = null;
+        Response resp;
+        try {
+            NettyRequest r = new NettyRequest(req, ex.requestId, ctx.channel().remoteAddress());
+            Router.Match m = router.match(ex.method, ex.path);
+            if (m != null) route = m.route().name();
+            if (ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null) {
+                resp = preflight(m);
+            } else if (m == null) {
+                resp = error(ex.path, new HttpError(404, "not found: " + ex.path));
+            } else if (!m.methodAllowed()) {
+                String allow = String.join(", ", new TreeSet<>(m.route().methods()));
+                resp = error(ex.path, new HttpError(405, "method " + ex.method + " not allowed for " + ex.path
+                        + "; allowed: " + allow)).header("Allow", allow);
+            } else {
+                resp = m.route().handler().handle(r);
+                if (resp == null) throw new IllegalStateException("handler for " + route + " returned no response");
+            }
+        } catch (HttpError e) {
+            resp = error(ex.path, e);
+        } catch (QueryException e) {
+            resp = error(ex.path, new HttpError(e.kind().httpStatus, e.getMessage(), null, e.kind().errorType));
+        } catch (Throwable t) {
+            log.atError().setCause(t).addKeyValue("request_id", ex.requestId).addKeyValue("path", ex.path)
+                    .log("request failed with an internal error");
+            resp = error(ex.path, new HttpError(500, "internal error (request ID " + ex.requestId
+                    + "); see the server log"));
+        } finally {
+            req.release();
+            MDC.remove("request_id");
+        }
+        write(ctx, ex, route, resp);
+    }
+
+    private Response preflight(Router.Match m) {
+        Response r = new Response(204, null, null);
+        r.header("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
+        r.header("Access-Control-Allow-Headers",
+                "Accept, Authorization, Content-Type, Content-Encoding, Origin, X-Request-Id");
+        r.header("Access-Control-Max-Age", "600");
+        return r;
+    }
+
+    /** Error body: Prometheus API envelope (JSON) under /api/, plain text elsewhere. */
+    static Response error(String path, HttpError e) {
+        String msg = e.getMessage() == null ? "error" : e.getMessage();
+        Response r;
+        if (path != null && path.startsWith("/api/")) {
+            r = Response.json(e.status(), "{\"status\":\"error\",\"errorType\":" + jsonString(e.errorType())
+                    + ",\"error\":" + jsonString(msg) + "}");
+        } else {
+            r = Response.text(e.status(), msg + "\n");
+        }
+        if (e.retryAfterSeconds() != null) r.header("Retry-After", e.retryAfterSeconds());
+        return r;
+    }
+
+    static String jsonString(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private void write(ChannelHandlerContext ctx, Exchange ex, String route, Response resp) {
+        boolean head = ex.method.equals("HEAD");
+        byte[] body = resp.body();
+        ByteBuf content = head || body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(resp.status()), content);
+        var h = res.headers();
+        if (resp.contentType() != null) h.set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
+        resp.headers().forEach(h::set);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        h.set(REQUEST_ID, ex.requestId);
+        addCors(h, ex.origin);
+        boolean keepAlive = ex.keepAlive && state.get() != ServerState.STOPPING
+                && !"close".equalsIgnoreCase(resp.headers().get("Connection"));
+        h.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        int status = resp.status();
+        ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+            metrics.finished(ex.requestId, ex.method, ex.path, route, status, ex.startNanos, ex.bytesIn,
+                    head ? 0 : body.length, ex.remote);
+            if (!keepAlive || !f.isSuccess()) {
+                f.channel().close();
+            } else {
+                f.channel().config().setAutoRead(true);
+            }
+        });
+    }
+
+    private void addCors(io.netty.handler.codec.http.HttpHeaders h, String origin) {
+        if (corsOrigin == null || origin == null) return;
+        if (corsPattern == null) {
+            h.set("Access-Control-Allow-Origin", "*");
+        } else if (corsPattern.matcher(origin).matches()) {
+            h.set("Access-Control-Allow-Origin", origin);
+            h.add("Vary", "Origin");
+        }
+    }
+
+    static String requestId(HttpMessage m) {
+        String given = m.headers().get(REQUEST_ID);
+        if (given != null && VALID_REQUEST_ID.matcher(given).matches()) return given;
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return String.format("%016x", r.nextLong());
+    }
+
+    /** Builds the 413 answer for a request whose body exceeds the limit (declared or streamed). */
+    FullHttpResponse tooLarge(HttpMessage m, boolean close) {
+        String path = m instanceof HttpRequest r ? NettyRequest.pathOf(r.uri()) : "";
+        String method = m instanceof HttpRequest r ? r.method().name() : "?";
+        Response resp = error(path, new HttpError(413, "request body too large: the limit is " + maxBodyBytes
+                + " bytes (--ingest.max-body-size)"));
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(resp.body()));
+        String rid = requestId(m);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, resp.contentType())
+                .set(HttpHeaderNames.CONTENT_LENGTH, resp.body().length)
+                .set(REQUEST_ID, rid)
+                .set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
+        addCors(res.headers(), m.headers().get(HttpHeaderNames.ORIGIN));
+        Router.Match match = router.match(method, path);
+        metrics.started();
+        metrics.finished(rid, method, path, match == null ? null : match.route().name(), 413, System.nanoTime(), 0, resp.body().length, "");
+        return res;
+    }
+}

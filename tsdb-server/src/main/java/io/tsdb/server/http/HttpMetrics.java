@@ -1,0 +1,66 @@
+package io.tsdb.server.http;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-request instrumentation: request counter by route and status code, latency and response-size
+ * histograms by route, in-flight gauge, and one structured access-log event per request.
+ */
+public final class HttpMetrics {
+    /** Route label for requests that matched no route (404), so unknown paths cannot explode cardinality. */
+    public static final String UNMATCHED = "unmatched";
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.tsdb.server.http.access");
+
+    private final Counter requests;
+    private final Histogram duration;
+    private final Histogram responseSize;
+    private final Gauge inFlight;
+
+    public HttpMetrics(PrometheusRegistry registry) {
+        requests = Counter.builder().name("tsdb_http_requests_total")
+                .help("HTTP requests served, by route and status code.")
+                .labelNames("route", "code").register(registry);
+        duration = Histogram.builder().name("tsdb_http_request_duration_seconds")
+                .help("HTTP request latency from receipt of the full request to the response being written, by route.")
+                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+                .classicOnly()
+                .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+                .labelNames("route").register(registry);
+        responseSize = Histogram.builder().name("tsdb_http_response_size_bytes")
+                .help("HTTP response body sizes, by route.")
+                .classicOnly()
+                .classicExponentialUpperBounds(100, 10, 8)
+                .labelNames("route").register(registry);
+        inFlight = Gauge.builder().name("tsdb_http_requests_in_flight")
+                .help("HTTP requests received and not yet answered.").register(registry);
+    }
+
+    void started() { inFlight.inc(); }
+
+    /** Records a finished request: metrics and the access-log line. */
+    void finished(String requestId, String method, String path, String route, int status, long startNanos,
+                  long bytesIn, long bytesOut, String remote) {
+        inFlight.dec();
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        String r = route == null ? UNMATCHED : route;
+        requests.labelValues(r, Integer.toString(status)).inc();
+        duration.labelValues(r).observe(seconds);
+        responseSize.labelValues(r).observe(bytesOut);
+        ACCESS.atInfo()
+                .addKeyValue("request_id", requestId)
+                .addKeyValue("method", method)
+                .addKeyValue("path", path)
+                .addKeyValue("route", r)
+                .addKeyValue("status", status)
+                .addKeyValue("duration_ms", Math.round(seconds * 1e6) / 1e3)
+                .addKeyValue("bytes_in", bytesIn)
+                .addKeyValue("bytes_out", bytesOut)
+                .addKeyValue("remote", remote)
+                .log("http request");
+    }
+}

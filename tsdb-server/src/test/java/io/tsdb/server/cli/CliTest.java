@@ -1,0 +1,169 @@
+package io.tsdb.server.cli;
+
+import io.tsdb.server.ServerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CliTest {
+    @TempDir Path tmp;
+
+    private static ServerConfig run(String... args) {
+        Cli.Result r = Cli.parse(args);
+        if (r instanceof Cli.Exit e) fail("expected a config, got exit " + e.code() + ": " + e.stderr());
+        return ((Cli.Run) r).config();
+    }
+
+    private static Cli.Exit exit(String... args) {
+        Cli.Result r = Cli.parse(args);
+        assertInstanceOf(Cli.Exit.class, r, "expected an exit");
+        return (Cli.Exit) r;
+    }
+
+    @Test
+    void defaults() {
+        ServerConfig c = run();
+        assertEquals("0.0.0.0", c.listenHost);
+        assertEquals(9201, c.listenPort);
+        assertEquals(Path.of("data"), c.dataDir);
+        assertEquals(Duration.ofDays(15), c.retention);
+        assertEquals("always", c.walFsync);
+        assertNull(c.corsOrigin);
+    }
+
+    @Test
+    void flagsSetEveryField() {
+        ServerConfig c = run("--listen=127.0.0.1:1234", "--data", "/var/lib/tsdb", "--retention=30d",
+                "--wal-fsync=periodic", "--wal-fsync-interval=250ms", "--storage.out-of-order-window=2h",
+                "--storage.max-active-series=1000", "--storage.max-labels-per-series=10",
+                "--storage.max-label-name-length=50", "--storage.max-label-value-length=60",
+                "--ingest.max-body-size=8MiB", "--ingest.queue-size=5", "--query.timeout=1m30s",
+                "--query.max-samples=123", "--query.max-series=45", "--query.lookback-delta=10m",
+                "--web.cors-origin=.*", "--http.workers=3", "--http.max-queued-requests=7",
+                "--http.idle-timeout=90s", "--shutdown-timeout=5s", "--log.level=DEBUG");
+        assertEquals("127.0.0.1", c.listenHost);
+        assertEquals(1234, c.listenPort);
+        assertEquals(Path.of("/var/lib/tsdb"), c.dataDir);
+        assertEquals(Duration.ofDays(30), c.retention);
+        assertEquals("periodic", c.walFsync);
+        assertEquals(Duration.ofMillis(250), c.walFsyncInterval);
+        assertEquals(Duration.ofHours(2), c.outOfOrderWindow);
+        assertEquals(1000, c.maxActiveSeries);
+        assertEquals(10, c.maxLabelsPerSeries);
+        assertEquals(50, c.maxLabelNameLength);
+        assertEquals(60, c.maxLabelValueLength);
+        assertEquals(8L << 20, c.maxBodyBytes);
+        assertEquals(5, c.ingestQueueSize);
+        assertEquals(Duration.ofSeconds(90), c.queryTimeout);
+        assertEquals(123, c.queryMaxSamples);
+        assertEquals(45, c.queryMaxSeries);
+        assertEquals(Duration.ofMinutes(10), c.queryLookbackDelta);
+        assertEquals(".*", c.corsOrigin);
+        assertEquals(3, c.httpWorkers);
+        assertEquals(7, c.httpMaxQueuedRequests);
+        assertEquals(Duration.ofSeconds(90), c.httpIdleTimeout);
+        assertEquals(Duration.ofSeconds(5), c.shutdownTimeout);
+        assertEquals("debug", c.logLevel);
+    }
+
+    @Test
+    void everyConfigFieldHasAFlag() {
+        // Fields that are set by a flag: a flag table entry must change them.
+        long fields = java.util.Arrays.stream(ServerConfig.class.getFields()).count();
+        // listen sets two fields (host, port).
+        assertEquals(fields, Flags.ALL.size() + 1, "every ServerConfig field needs a flag in Flags.ALL");
+    }
+
+    @Test
+    void yamlFileFlatAndNestedAndFlagsOverride() throws Exception {
+        Path f = tmp.resolve("tsdb.yml");
+        Files.writeString(f, """
+                listen: "127.0.0.1:9999"
+                data: /srv/tsdb
+                retention: 7d
+                query:
+                  timeout: 30s
+                  max-samples: 1000
+                web.cors-origin: "https://grafana\\\\.local"
+                """);
+        ServerConfig c = run("--config=" + f, "--retention=1d");
+        assertEquals(9999, c.listenPort);
+        assertEquals(Path.of("/srv/tsdb"), c.dataDir);
+        assertEquals(Duration.ofDays(1), c.retention, "flag overrides file");
+        assertEquals(Duration.ofSeconds(30), c.queryTimeout);
+        assertEquals(1000, c.queryMaxSamples);
+        assertEquals("https://grafana\\.local", c.corsOrigin);
+    }
+
+    @Test
+    void yamlErrors() throws Exception {
+        Path f = tmp.resolve("bad.yml");
+        Files.writeString(f, "retention: 7d\nbogus: 1\n");
+        Cli.Exit e = exit("--config", f.toString());
+        assertEquals(2, e.code());
+        assertTrue(e.stderr().contains("unknown key 'bogus'"), e.stderr());
+
+        Files.writeString(f, "query:\n  timeout: soon\n");
+        e = exit("--config", f.toString());
+        assertEquals(2, e.code());
+        assertTrue(e.stderr().contains("query.timeout") && e.stderr().contains("'soon' is not a duration"), e.stderr());
+
+        e = exit("--config", tmp.resolve("missing.yml").toString());
+        assertEquals(2, e.code());
+        assertTrue(e.stderr().contains("missing.yml"), e.stderr());
+    }
+
+    @Test
+    void helpListsEveryFlagWithDefaults() {
+        Cli.Exit e = exit("--help");
+        assertEquals(0, e.code());
+        for (Flags.Flag f : Flags.ALL) assertTrue(e.stdout().contains(f.option()), f.option());
+        assertTrue(e.stdout().contains("Default: 0.0.0.0:9201"));
+        assertTrue(e.stdout().contains("Default: 15d"));
+        assertTrue(e.stdout().contains("--config=FILE"));
+    }
+
+    @Test
+    void unknownFlagAndInvalidValuesFailWithOneLine() {
+        for (String[] args : new String[][]{
+                {"--bogus"}, {"--retention=abc"}, {"--listen=nohost"}, {"--listen=1.2.3.4:99999"},
+                {"--wal-fsync=sometimes"}, {"--query.max-samples=-1"}, {"--http.workers=0"},
+                {"--ingest.max-body-size=lots"}, {"--log.level=loud"}, {"--web.cors-origin=(("}, {"positional"},
+                {"--listen"}}) {
+            Cli.Exit e = exit(args);
+            assertEquals(2, e.code(), String.join(" ", args));
+            assertEquals(1, e.stderr().lines().count(), "one line: " + e.stderr());
+            assertTrue(e.stderr().startsWith("tsdb-server: "), e.stderr());
+        }
+        assertTrue(exit("--retention=abc").stderr().contains("--retention"));
+        assertTrue(exit("--bogus").stderr().contains("--bogus"));
+    }
+
+    @Test
+    void durationsAndSizes() {
+        assertEquals(Duration.ofDays(15), Durations.parse("15d"));
+        assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m"));
+        assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+        assertEquals(Duration.ofMillis(61_500), Durations.parse("1m1s500ms"));
+        assertEquals(Duration.ofDays(7 + 365), Durations.parse("1y1w"));
+        assertEquals(Duration.ZERO, Durations.parse("0"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("5"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("1m1h"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse(""));
+        assertEquals("15d", Durations.format(Duration.ofDays(15)));
+        assertEquals("1h30m", Durations.format(Duration.ofMinutes(90)));
+        assertEquals("250ms", Durations.format(Duration.ofMillis(250)));
+        assertEquals(64L << 20, ByteSizes.parse("64MiB"));
+        assertEquals(64L << 20, ByteSizes.parse("64mb"));
+        assertEquals(1000, ByteSizes.parse("1000"));
+        assertEquals(2048, ByteSizes.parse("2k"));
+        assertThrows(IllegalArgumentException.class, () -> ByteSizes.parse("1.5MiB"));
+        assertEquals("64MiB", ByteSizes.format(64L << 20));
+        assertEquals("1000B", ByteSizes.format(1000));
+    }
+}
