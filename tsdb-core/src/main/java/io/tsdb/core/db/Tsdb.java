@@ -9,8 +9,8 @@ import io.tsdb.core.StorageStats;
 import io.tsdb.core.head.Head;
 import io.tsdb.core.head.HeadQuerier;
 import io.tsdb.core.head.HeadSeries;
-import io.tsdb.core.head.OffHeapArena;
-import io.tsdb.core.head.RawSamples;
+import io.tsdb.core.head.ChunkMemory;
+import io.tsdb.core.head.ChunkedSamples;
 import io.tsdb.core.index.LabelIndex;
 import io.tsdb.core.registry.LabelValidator;
 import io.tsdb.core.registry.LabelsCodec;
@@ -51,7 +51,7 @@ public final class Tsdb implements Storage {
     private final SeriesRegistry registry;
     private final LabelIndex index = new LabelIndex();
     private final Head head;
-    private final OffHeapArena arena;
+    private final ChunkMemory chunkMemory = new ChunkMemory();
     private final LabelValidator validator;
     private final TsdbMetrics metrics = new TsdbMetrics();
     private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
@@ -92,8 +92,7 @@ public final class Tsdb implements Storage {
             throw new IOException("data directory " + dir + " is in use by another process (LOCK held)");
         }
         dirLock = l;
-        this.arena = new OffHeapArena(256);
-        this.head = new Head(() -> new RawSamples(arena), options.outOfOrderWindow().toMillis());
+        this.head = new Head(() -> new ChunkedSamples(chunkMemory), options.outOfOrderWindow().toMillis());
         SeriesRegistry reg = null;
         try {
             long t0 = System.nanoTime();
@@ -287,7 +286,9 @@ public final class Tsdb implements Storage {
     public long headChunks() { return head.chunks(); }
     /** Approximate head memory for samples (off-heap chunks plus per-series on-heap overhead). */
     public long headMemoryBytes() { return head.memoryBytes(); }
-    public long headOffHeapReservedBytes() { return arena.bytesReserved(); }
+    /** Off-heap bytes reserved for head chunks (slabs) and handed out to chunks. */
+    public long headOffHeapReservedBytes() { return chunkMemory.bytesReserved(); }
+    public long headOffHeapUsedBytes() { return chunkMemory.bytesInUse(); }
     /** Number of WAL corruptions found (and truncated) at open. */
     public long walCorruptions() { return wal.replayResult().corruptions(); }
     /** Bytes dropped from the WAL because of corruption at open. */

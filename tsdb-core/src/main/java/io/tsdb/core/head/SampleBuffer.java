@@ -15,7 +15,21 @@ public final class SampleBuffer {
         v = new double[capacity];
     }
 
+    private long[] st = new long[0];
+    private double[] sv = new double[0];
+
     public void clear() { n = 0; }
+
+    /** Scratch arrays for decoding a chunk before copying the wanted range (grown on demand). */
+    long[] scratchT(int cap) {
+        if (st.length < cap) st = new long[Math.max(cap, 128)];
+        return st;
+    }
+
+    double[] scratchV(int cap) {
+        if (sv.length < cap) sv = new double[Math.max(cap, 128)];
+        return sv;
+    }
 
     public void ensure(int extra) {
         int need = n + extra;

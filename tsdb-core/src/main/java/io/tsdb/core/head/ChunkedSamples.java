@@ -1,0 +1,137 @@
+package io.tsdb.core.head;
+
+import io.tsdb.core.chunk.ChunkDecoder;
+import io.tsdb.core.chunk.ChunkEncoder;
+import io.tsdb.core.chunk.XorChunkAppender;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.Arrays;
+
+/**
+ * Compressed off-heap {@link SeriesSamples}: samples are appended to an open Gorilla (XOR stream) chunk
+ * in a fixed 256-byte off-heap block; when the block is full (or holds {@link #MAX_OPEN_SAMPLES}) the
+ * chunk is cut, re-encoded in the columnar encoding and moved to a right-sized off-heap block.
+ */
+public final class ChunkedSamples implements SeriesSamples {
+    static final int MAX_OPEN_SAMPLES = 480;
+    private static final ThreadLocal<ChunkEncoder> ENCODER = ThreadLocal.withInitial(ChunkEncoder::new);
+    private static final ThreadLocal<ChunkDecoder> DECODER = ThreadLocal.withInitial(ChunkDecoder::new);
+
+    private final ChunkMemory mem;
+    private XorChunkAppender appender;   // null until the first sample
+    private UnsafeBuffer openBuf;
+    private int openRef = -1;
+    /** Per closed chunk: minT, maxT, (addr << 32 | len << 16 | count). */
+    private long[] closed;
+    private int nClosed;
+    private int closedSamples;
+
+    public ChunkedSamples(ChunkMemory mem) { this.mem = mem; }
+
+    @Override public void append(long t, double v) {
+        if (appender == null) {
+            appender = new XorChunkAppender();
+            openBuf = new UnsafeBuffer(0, 0);
+        }
+        if (openRef < 0) startOpen();
+        if (appender.numSamples() >= MAX_OPEN_SAMPLES || !appender.append(t, v)) {
+            cut();
+            startOpen();
+            if (!appender.append(t, v)) throw new IllegalStateException("empty head chunk refused a sample");
+        }
+    }
+
+    private void startOpen() {
+        OffHeapArena a = mem.openArena();
+        openRef = a.allocate();
+        openBuf.wrap(a.slab(openRef), a.offset(openRef), a.blockSize());
+        appender.reset(openBuf, 0);
+    }
+
+    /** Re-encodes the open chunk as a closed columnar chunk and frees the open block. */
+    private void cut() {
+        int n = appender.numSamples();
+        if (n > 0) {
+            ChunkEncoder enc = ENCODER.get();
+            int len = enc.recode(openBuf, 0, appender.sizeInBytes());
+            int addr = mem.allocate(len);
+            mem.buffer(addr).putBytes(mem.offset(addr), enc.array(), 0, len);
+            if (closed == null) closed = new long[3 * 4];
+            else if (3 * nClosed + 3 > closed.length) closed = Arrays.copyOf(closed, closed.length * 2);
+            closed[3 * nClosed] = appender.minTime();
+            closed[3 * nClosed + 1] = appender.maxTime();
+            closed[3 * nClosed + 2] = ((long) addr << 32) | ((long) len << 16) | n;
+            nClosed++;
+            closedSamples += n;
+        }
+        mem.openArena().free(openRef);
+        openRef = -1;
+    }
+
+    private int openCount() { return openRef < 0 ? 0 : appender.numSamples(); }
+
+    @Override public int count() { return closedSamples + openCount(); }
+
+    @Override public long minTime() {
+        if (nClosed > 0) return closed[0];
+        return openCount() > 0 ? appender.minTime() : Long.MAX_VALUE;
+    }
+
+    @Override public long maxTime() {
+        if (openCount() > 0) return appender.maxTime();
+        return nClosed > 0 ? closed[3 * nClosed - 2] : Long.MIN_VALUE;
+    }
+
+    @Override public void read(long mint, long maxt, SampleBuffer out) {
+        ChunkDecoder dec = DECODER.get();
+        for (int i = 0; i < nClosed; i++) {
+            long cmin = closed[3 * i], cmax = closed[3 * i + 1];
+            if (cmax < mint) continue;
+            if (cmin > maxt) return;
+            long m = closed[3 * i + 2];
+            int addr = (int) (m >>> 32), len = (int) ((m >>> 16) & 0xffff), n = (int) (m & 0xffff);
+            decodeRange(dec, mem.buffer(addr), mem.offset(addr), len, n, mint, maxt, out);
+        }
+        int n = openCount();
+        if (n > 0 && appender.maxTime() >= mint && appender.minTime() <= maxt) {
+            decodeRange(dec, openBuf, 0, appender.sizeInBytes(), n, mint, maxt, out);
+        }
+    }
+
+    private static void decodeRange(ChunkDecoder dec, org.agrona.DirectBuffer buf, int off, int len, int n,
+                                     long mint, long maxt, SampleBuffer out) {
+        long[] st = out.scratchT(n);
+        double[] sv = out.scratchV(n);
+        dec.decode(buf, off, len, st, sv);
+        int lo = 0;
+        while (lo < n && st[lo] < mint) lo++;
+        int hi = n;
+        while (hi > lo && st[hi - 1] > maxt) hi--;
+        int k = hi - lo;
+        if (k <= 0) return;
+        out.ensure(k);
+        System.arraycopy(st, lo, out.t, out.n, k);
+        System.arraycopy(sv, lo, out.v, out.n, k);
+        out.n += k;
+    }
+
+    @Override public long memoryBytes() {
+        long sum = 48 + (appender == null ? 0 : 96 + 48) + (closed == null ? 0 : 16 + 8L * closed.length);
+        if (openRef >= 0) sum += ChunkMemory.OPEN_CHUNK_BYTES;
+        for (int i = 0; i < nClosed; i++) sum += ChunkMemory.capacity((int) (closed[3 * i + 2] >>> 32));
+        return sum;
+    }
+
+    @Override public int chunks() { return nClosed + (openRef >= 0 ? 1 : 0); }
+
+    @Override public void clear() {
+        for (int i = 0; i < nClosed; i++) mem.free((int) (closed[3 * i + 2] >>> 32));
+        if (openRef >= 0) mem.openArena().free(openRef);
+        openRef = -1;
+        closed = null;
+        nClosed = 0;
+        closedSamples = 0;
+        appender = null;
+        openBuf = null;
+    }
+}

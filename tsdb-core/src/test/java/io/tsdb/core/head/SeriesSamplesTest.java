@@ -1,0 +1,72 @@
+package io.tsdb.core.head;
+
+import io.tsdb.core.StaleNaN;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The compressed head storage must return exactly what the raw reference stores, for any range. */
+class SeriesSamplesTest {
+
+    @Test void chunkedMatchesRawOnRandomSeriesAndRanges() {
+        Random rnd = new Random(1);
+        ChunkMemory mem = new ChunkMemory();
+        OffHeapArena rawArena = new OffHeapArena(256);
+        for (int round = 0; round < 40; round++) {
+            ChunkedSamples c = new ChunkedSamples(mem);
+            RawSamples r = new RawSamples(rawArena);
+            int n = rnd.nextInt(3000);
+            long t = rnd.nextLong() >> 20;
+            double v = 50;
+            int kind = round % 4;
+            for (int i = 0; i < n; i++) {
+                t += kind == 3 ? 1 + rnd.nextInt(100_000) : 10_000 + rnd.nextInt(3) - 1;
+                v = switch (kind) {
+                    case 0 -> Math.max(0, Math.min(100, v + rnd.nextInt(3) - 1));     // integer random walk
+                    case 1 -> v + rnd.nextGaussian();                                   // float random walk
+                    case 2 -> i % 97 == 0 ? StaleNaN.VALUE : 42.5;                       // constant with stale markers
+                    default -> rnd.nextInt(10) == 0 ? Double.NaN : rnd.nextDouble() * 1e6; // noisy
+                };
+                c.append(t, v);
+                r.append(t, v);
+            }
+            assertEquals(r.count(), c.count());
+            assertEquals(r.minTime(), c.minTime());
+            assertEquals(r.maxTime(), c.maxTime());
+            SampleBuffer a = new SampleBuffer(4), b = new SampleBuffer(4);
+            for (int q = 0; q < 20; q++) {
+                long lo = n == 0 ? 0 : r.minTime() + (long) (rnd.nextDouble() * (r.maxTime() - r.minTime()));
+                long hi = q == 0 ? Long.MAX_VALUE : lo + rnd.nextInt(5_000_000);
+                if (q == 0) lo = Long.MIN_VALUE;
+                a.clear(); b.clear();
+                r.read(lo, hi, a);
+                c.read(lo, hi, b);
+                assertEquals(a.n, b.n, "round " + round + " range " + lo + ".." + hi);
+                for (int i = 0; i < a.n; i++) {
+                    assertEquals(a.t[i], b.t[i]);
+                    assertEquals(Double.doubleToRawLongBits(a.v[i]), Double.doubleToRawLongBits(b.v[i]));
+                }
+            }
+            if (n > 1000) assertTrue(c.chunks() > 1, "chunks cut");
+            c.clear();
+            r.clear();
+            assertEquals(0, c.count());
+            assertEquals(Long.MIN_VALUE, c.maxTime());
+        }
+        assertEquals(0, mem.bytesInUse(), "all chunk memory returned");
+    }
+
+    @Test void integerSeriesCompressWellInTheHead() {
+        ChunkMemory mem = new ChunkMemory();
+        ChunkedSamples c = new ChunkedSamples(mem);
+        Random rnd = new Random(3);
+        double v = 50;
+        for (int i = 0; i < 720; i++) {   // 2 h at 10 s
+            v = Math.max(0, Math.min(100, v + rnd.nextInt(3) - 1));
+            c.append(1_700_000_000_000L + i * 10_000L, v);
+        }
+        assertTrue(c.memoryBytes() < 1024, "head bytes for 720 samples: " + c.memoryBytes());
+    }
+}
