@@ -1,0 +1,79 @@
+// Status page: build, flags, storage, ingest and query rates (from the server's own /metrics, sampled
+// twice), the cardinality report (top metrics and label pairs from the index), recent slow queries.
+
+import { api, selfMetrics } from './api.js';
+
+function esc(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+function kv(obj) {
+  return `<table class="kv">${Object.entries(obj || {}).map(([k, v]) =>
+    `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`).join('')}</table>`;
+}
+
+function top(list, title) {
+  if (!list || !list.length) return '';
+  return `<h3>${esc(title)}</h3><table class="top"><tbody>${list.map((e) =>
+    `<tr><td>${esc(e.name)}</td><td class="num">${e.value}</td></tr>`).join('')}</tbody></table>`;
+}
+
+// Sum of all series of counters whose name matches re.
+function sumMatching(m, re) {
+  let s = 0;
+  for (const [name, v] of m.sums) if (re.test(name)) s += v;
+  return s;
+}
+
+let pollTimer = null;
+
+export async function renderStatus(root) {
+  root.innerHTML = `
+    <div class="status-grid">
+      <section class="card" id="status-build"><h2>Build</h2><div class="body muted">Loading…</div></section>
+      <section class="card" id="status-storage"><h2>Storage</h2><div class="body muted">Loading…</div></section>
+      <section class="card" id="status-rates"><h2>Ingest and queries</h2><div class="body muted">Sampling…</div></section>
+      <section class="card wide" id="status-cardinality"><h2>Cardinality</h2><div class="body muted">Loading…</div></section>
+      <section class="card wide" id="status-slow"><h2>Recent slow queries</h2><div class="body muted">Loading…</div></section>
+      <section class="card wide" id="status-flags"><h2>Flags</h2><div class="body muted">Loading…</div></section>
+    </div>`;
+  const body = (id) => root.querySelector(`#${id} .body`);
+  const fail = (id) => (e) => { body(id).innerHTML = `<span class="error">${esc(e.message)}</span>`; };
+
+  api.buildinfo().then((b) => { body('status-build').innerHTML = kv(b); }).catch(fail('status-build'));
+  api.flags().then((f) => { body('status-flags').innerHTML = kv(f); }).catch(fail('status-flags'));
+  Promise.all([api.tsdb(), api.runtimeinfo().catch(() => ({}))]).then(([t, r]) => {
+    body('status-storage').innerHTML = kv({ ...(t.headStats || {}), ...(r || {}) });
+    body('status-cardinality').innerHTML =
+      top(t.seriesCountByMetricName, 'Top metrics by series')
+      + top(t.seriesCountByLabelValuePair, 'Top label pairs by series')
+      + top(t.labelValueCountByLabelName, 'Labels with most values') || '<span class="muted">No series yet.</span>';
+  }).catch((e) => { fail('status-storage')(e); fail('status-cardinality')(e); });
+  fetch('/console/api/slow_queries').then((r) => r.json()).then((j) => {
+    const rows = (j.data || []).map((q) =>
+      `<tr><td class="num">${q.durationMs} ms</td><td>${esc(q.query)}</td><td>${esc(q.time || '')}</td></tr>`).join('');
+    body('status-slow').innerHTML = rows ? `<table class="top"><tbody>${rows}</tbody></table>` : '<span class="muted">None recorded.</span>';
+  }).catch(() => { body('status-slow').innerHTML = '<span class="muted">Not available.</span>'; });
+
+  clearInterval(pollTimer);
+  let prev = await selfMetrics().catch(() => null);
+  const sample = async () => {
+    if (root.hidden) { clearInterval(pollTimer); return; }
+    const cur = await selfMetrics().catch(() => null);
+    if (!cur || !prev) return;
+    const dt = (cur.at - prev.at) / 1000;
+    const rate = (re) => Math.max(0, (sumMatching(cur, re) - sumMatching(prev, re)) / dt);
+    const ingest = /samples.*(ingested|accepted).*_total$|ingest.*samples.*_total$/;
+    const rejected = /samples.*rejected.*_total$/;
+    body('status-rates').innerHTML = kv({
+      'samples ingested/s': rate(ingest).toFixed(1),
+      'samples rejected/s': rate(rejected).toFixed(1),
+      'samples ingested (total)': sumMatching(cur, ingest),
+      'HTTP requests/s': rate(/^http_.*requests.*_total$|^tsdb_http_requests_total$/).toFixed(2),
+      'active series': sumMatching(cur, /active_series$/),
+    });
+    prev = cur;
+  };
+  setTimeout(sample, 1000);
+  pollTimer = setInterval(sample, 5000);
+}
