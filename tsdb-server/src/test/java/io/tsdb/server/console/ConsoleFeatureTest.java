@@ -1,0 +1,145 @@
+package io.tsdb.server.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tsdb.core.Labels;
+import io.tsdb.core.testing.MemStorage;
+import io.tsdb.server.ServerConfig;
+import io.tsdb.server.StorageFactory;
+import io.tsdb.server.TsdbServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The console's static files and explorer endpoints, served by the real server over HTTP. */
+class ConsoleFeatureTest {
+    @TempDir static Path dir;
+    static TsdbServer server;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    static void start() throws Exception {
+        MemStorage mem = new MemStorage();
+        for (int h = 0; h < 6; h++) {
+            for (String region : new String[]{"eu", "us"}) {
+                mem.add(Labels.of("__name__", "http_requests_total", "host", "h" + h, "region", region), 1000, h);
+            }
+        }
+        mem.add(Labels.of("__name__", "up", "job", "node"), 1000, 1);
+        ServerConfig c = new ServerConfig();
+        c.listenHost = "127.0.0.1";
+        c.listenPort = 0;
+        c.dataDir = dir;
+        server = TsdbServer.builder(c).storage(StorageFactory.of(mem)).features(new ConsoleFeature()).start();
+    }
+
+    @AfterAll
+    static void stop() { server.stop(); }
+
+    static HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path));
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesIndexAtRootWithQueryParameters() throws Exception {
+        HttpResponse<String> r = get("/?query=up&range=1h");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(r.body().contains("/console/app.js"), r.body());
+    }
+
+    @Test
+    void servesModulesAndStylesWithTypesAndEtags() throws Exception {
+        for (String f : new String[]{"app.js", "api.js", "editor.js", "promql.js", "panel.js", "chart.js", "table.js",
+                "explorer.js", "status.js", "format.js"}) {
+            HttpResponse<String> r = get("/console/" + f);
+            assertEquals(200, r.statusCode(), f);
+            assertEquals("text/javascript; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""), f);
+            String etag = r.headers().firstValue("ETag").orElseThrow();
+            assertEquals(304, get("/console/" + f, "If-None-Match", etag).statusCode(), f);
+        }
+        assertTrue(get("/console/style.css").headers().firstValue("Content-Type").orElse("").startsWith("text/css"));
+    }
+
+    @Test
+    void servesUplotFromItsWebJarWithoutVersionInPath() throws Exception {
+        HttpResponse<String> r = get("/webjars/uplot/dist/uPlot.esm.js");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("export"), "an ES module");
+        assertEquals(200, get("/webjars/uplot/dist/uPlot.min.css").statusCode());
+    }
+
+    @Test
+    void refusesPathTraversalAndUnknownFiles() throws Exception {
+        assertEquals(404, get("/console/../../META-INF/MANIFEST.MF").statusCode());
+        assertEquals(404, get("/console/nope.js").statusCode());
+        assertEquals(404, get("/webjars/uplot/..%2F..%2Fpom.properties").statusCode());
+    }
+
+    @Test
+    void everyModuleImportIsSameOrigin() throws Exception {
+        for (String f : new String[]{"app.js", "api.js", "editor.js", "promql.js", "panel.js", "chart.js", "table.js",
+                "explorer.js", "status.js", "format.js"}) {
+            String body = get("/console/" + f).body();
+            assertFalse(body.matches("(?s).*(https?:)?//[a-zA-Z0-9.-]+\\.[a-z]{2,}/.*import.*") , f);
+            for (String line : body.split("\n")) {
+                if (line.startsWith("import ")) {
+                    assertTrue(line.contains("from './") || line.contains("from '/"), f + ": " + line);
+                }
+                assertFalse(line.contains("http://") || line.contains("https://"), f + " refers to another origin: " + line);
+            }
+        }
+        String index = get("/").body();
+        assertFalse(index.contains("http://") || index.contains("https://"), "index.html refers to another origin");
+    }
+
+    @Test
+    void explorerListsMetricsWithSeriesCounts() throws Exception {
+        JsonNode d = json.readTree(get("/console/api/metrics").body()).get("data");
+        assertEquals(2, d.get("totalMetrics").asInt());
+        assertEquals("http_requests_total", d.get("metrics").get(0).get("name").asText());
+        assertEquals(12, d.get("metrics").get(0).get("series").asInt());
+        assertEquals(1, d.get("metrics").get(1).get("series").asInt());
+        JsonNode filtered = json.readTree(get("/console/api/metrics?search=UP").body()).get("data");
+        assertEquals(1, filtered.get("matched").asInt());
+        assertEquals("up", filtered.get("metrics").get(0).get("name").asText());
+    }
+
+    @Test
+    void explorerDescribesOneMetricsLabels() throws Exception {
+        JsonNode d = json.readTree(get("/console/api/metric?name=http_requests_total&top=1").body()).get("data");
+        assertEquals(12, d.get("series").asInt());
+        JsonNode labels = d.get("labels");
+        assertEquals(2, labels.size());
+        assertEquals("host", labels.get(0).get("name").asText());
+        assertEquals(6, labels.get(0).get("values").asInt());
+        assertEquals(12, labels.get(0).get("seriesWithLabel").asInt());
+        assertEquals(1, labels.get(0).get("top").size());
+        assertEquals(2, labels.get(0).get("top").get(0).get("series").asInt());
+        assertEquals("region", labels.get(1).get("name").asText());
+        assertEquals(2, labels.get(1).get("values").asInt());
+        assertEquals(6, labels.get(1).get("top").get(0).get("series").asInt());
+    }
+
+    @Test
+    void explorerRejectsMissingNameAndBadLimit() throws Exception {
+        HttpResponse<String> r = get("/console/api/metric");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("missing parameter 'name'"), r.body());
+        HttpResponse<String> r2 = get("/console/api/metrics?limit=abc");
+        assertEquals(400, r2.statusCode());
+        assertTrue(r2.body().contains("limit"), r2.body());
+    }
+}
