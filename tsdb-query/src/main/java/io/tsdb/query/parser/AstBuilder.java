@@ -248,13 +248,20 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
         double seconds = number(v.getStop());
         if (v.sign != null && v.sign.getType() == Query.SUB) seconds = -seconds;
         if (Double.isNaN(seconds) || Double.isInfinite(seconds) || seconds >= 9.223372036854775807E18 || seconds <= -9.223372036854775807E18) {
-            throw error(pos(t), String.format(Locale.ROOT, "timestamp out of bounds for @ modifier: %f", seconds));
+            throw error(pos(t), "timestamp out of bounds for @ modifier: " + goFloat(seconds));
         }
         double ms = Math.rint(seconds * 1000.0);
         if (ms >= 9.223372036854775807E18 || ms <= -9.223372036854775807E18) {
-            throw error(pos(t), String.format(Locale.ROOT, "timestamp out of bounds for @ modifier: %f", seconds));
+            throw error(pos(t), "timestamp out of bounds for @ modifier: " + goFloat(seconds));
         }
         return AtModifier.at((long) ms);
+    }
+
+    /** Go's %f formatting, used in Prometheus's message. */
+    private static String goFloat(double v) {
+        if (Double.isNaN(v)) return "NaN";
+        if (Double.isInfinite(v)) return v > 0 ? "+Inf" : "-Inf";
+        return String.format(Locale.ROOT, "%f", v);
     }
 
     // ------------------------------------------------------------------ operators

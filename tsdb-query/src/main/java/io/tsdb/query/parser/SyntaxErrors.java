@@ -111,7 +111,8 @@ final class SyntaxErrors {
             String context = null;
             String want = null;
             boolean inMatchers = within(p.getContext(), Query.RULE_matcherList, Query.RULE_matcher, Query.RULE_matchOp,
-                    Query.RULE_labelValue) || pt == Query.LEFT_BRACE || pt == Query.LEFT_ANGLE;
+                    Query.RULE_labelValue) || pt == Query.LEFT_BRACE || pt == Query.LEFT_ANGLE
+                    || isMatcherModeToken(pt) || isMatcherModeToken(t.getType());
             boolean angle = inMatchers && openedWithAngle(ts, t);
             String close = angle ? "\">\"" : "\"}\"";
             if (inMatchers) {
@@ -190,7 +191,9 @@ final class SyntaxErrors {
             Token name = lss == null ? null : previous(ts, lss);
             if (label == null || lss == null || name == null || lss.getType() != Query.LSS) return null;
             if (name.getType() != Query.IDENTIFIER && name.getType() != Query.METRIC_IDENTIFIER) return null;
-            if (name.getStopIndex() + 1 == lss.getStartIndex()) return null;
+            if (name.getStopIndex() + 1 == lss.getStartIndex()) {
+                return "if " + name.getText() + "<" + label.getText() + "...> is meant as a dimensional selector, close it with \">\"";
+            }
             return "a dimensional selector must directly follow the metric name, without space: "
                     + name.getText() + "<" + label.getText() + "...>";
         }
@@ -203,6 +206,13 @@ final class SyntaxErrors {
             }
             return false;
         }
+    }
+
+    private static boolean isMatcherModeToken(int type) {
+        return switch (type) {
+            case Query.M_COMMA, Query.M_EQ, Query.M_NEQ, Query.M_RE, Query.M_NRE, Query.M_STRING, Query.M_WORD, Query.M_BARE -> true;
+            default -> false;
+        };
     }
 
     private static boolean isMatchOp(int type) {
