@@ -58,6 +58,7 @@ public final class PrometheusApiFeature implements Feature {
         router.get("/api/v1/status/flags", api(status::flags));
         router.get("/api/v1/status/config", api(status::config));
         router.get("/api/v1/status/tsdb", api(status::tsdb));
+        router.getPost("/api/v1/format_query", api(status::formatQuery));
         router.getPost("/api/v1/query_exemplars", api(status::exemplars));
         router.get("/api/v1/rules", api(status::rules));
         router.get("/api/v1/alerts", api(status::alerts));

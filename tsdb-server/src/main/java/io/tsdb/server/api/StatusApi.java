@@ -185,6 +185,14 @@ final class StatusApi {
         g.writeEndArray();
     }
 
+    /** The query pretty-printed in canonical form (PromQL syntax). */
+    Response formatQuery(Request r) {
+        String q = r.param("query");
+        if (q == null || q.isBlank()) throw ApiError.invalidParam("query", "no query given");
+        String formatted = io.tsdb.query.parser.Printer.print(ctx.engine().parse(q));
+        return ApiJson.success(g -> g.writeString(formatted));
+    }
+
     Response exemplars(Request r) {
         String q = r.param("query");
         if (q == null || q.isBlank()) throw ApiError.invalidParam("query", "no query given");

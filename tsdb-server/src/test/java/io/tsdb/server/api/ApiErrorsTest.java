@@ -46,7 +46,7 @@ class ApiErrorsTest {
                 "invalid parameter \"limit\": limit must be non-negative");
         expect(FakeRequest.get("/api/v1/query"), 400, "bad_data", "invalid parameter \"query\": no query given");
         expect(FakeRequest.get("/api/v1/query?query=up%7B"), 400, "bad_data",
-                "invalid parameter \"query\": 1:4: expected '}'");
+                "invalid parameter \"query\": 1:4: unexpected end of input in label matching, expected label name or \"}\"");
     }
 
     @Test void engineErrorsMapToPrometheusTypes() throws Exception {
@@ -64,10 +64,20 @@ class ApiErrorsTest {
         assertEquals("internal", n.get("errorType").asText());
     }
 
+    @Test void formatQuery() throws Exception {
+        JsonNode n = f.json(FakeRequest.post("/api/v1/format_query", "query=" + GrafanaReplayTest.enc("sum  by(job)(rate(x<code=500>[5m] ))")), 200);
+        assertEquals("success", n.get("status").asText());
+        assertTrue(n.get("data").isTextual());
+        String printed = n.get("data").asText();
+        assertTrue(printed.contains("code=\"500\"") && printed.contains("[5m]") && printed.contains("by (job)"), printed);
+        assertEquals(printed, f.json(FakeRequest.get("/api/v1/format_query?query=" + GrafanaReplayTest.enc(printed)), 200).get("data").asText());
+        assertTrue(f.json(FakeRequest.get("/api/v1/format_query?query=sum("), 400).get("error").asText().startsWith("invalid parameter \"query\": 1:"));
+    }
+
     @Test void metadataEndpointsValidate() throws Exception {
         expect(FakeRequest.get("/api/v1/series"), 400, "bad_data", "no match[] parameter provided");
         expect(FakeRequest.get("/api/v1/series?match[]=" + GrafanaReplayTest.enc("{job=~\".*\"}")), 400, "bad_data",
-                "match[] must contain at least one non-empty matcher");
+                "invalid parameter \"match[]\": 1:1: vector selector must contain at least one non-empty matcher");
         expect(FakeRequest.get("/api/v1/series?match[]=1"), 400, "bad_data",
                 "invalid parameter \"match[]\": \"1\" is not a series selector such as up{job=\"x\"}");
         expect(FakeRequest.get("/api/v1/labels?start=x"), 400, "bad_data",

@@ -22,7 +22,8 @@ import io.tsdb.query.engine.QueryStats;
 import io.tsdb.query.engine.Sample;
 import io.tsdb.query.engine.Series;
 import io.tsdb.query.engine.Value;
-import io.tsdb.query.parser.ParseException;
+import io.tsdb.query.parser.QueryParser;
+import io.tsdb.query.ast.ParenExpr;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,8 +33,8 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A tiny engine for handler tests: numbers, {@code +}/{@code -}, selectors {@code name{l="v",l=~"re"} offset 5m}
- * and {@code sum(...)}, with lookback semantics. Counts range evaluations so cache tests can see recomputation.
+ * A tiny engine for handler tests over the real parser: evaluates numbers, {@code +}/{@code -}, selectors
+ * with offsets and {@code sum(...)}, with lookback semantics. Counts range evaluations so cache tests can see recomputation.
  */
 final class FakeEngine implements QueryEngine {
     final Storage storage;
@@ -82,6 +83,7 @@ final class FakeEngine implements QueryEngine {
 
     private Object eval(Expr e, long t, long lookback) {
         if (e instanceof NumberLiteral n) return n.value();
+        if (e instanceof ParenExpr p) return eval(p.expr(), t, lookback);
         if (e instanceof VectorSelector vs) {
             List<Sample> out = new ArrayList<>();
             long at = t - vs.offsetMs();
@@ -115,113 +117,8 @@ final class FakeEngine implements QueryEngine {
         return out;
     }
 
-    @Override public Expr parse(String q) {
-        Parser p = new Parser(q);
-        Expr e = p.expr();
-        p.ws();
-        if (p.i < q.length()) throw p.err("unexpected character '" + q.charAt(p.i) + "'");
-        return e;
-    }
-
-    private static final class Parser {
-        final String s;
-        int i;
-
-        Parser(String s) { this.s = s; }
-
-        ParseException err(String msg) { return new ParseException(1, i + 1, i, msg); }
-
-        void ws() { while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++; }
-
-        Expr expr() {
-            Expr l = term();
-            while (true) {
-                ws();
-                if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-                    BinaryOp op = s.charAt(i++) == '+' ? BinaryOp.ADD : BinaryOp.SUB;
-                    l = new BinaryExpr(op, l, term(), null, false, i);
-                } else return l;
-            }
-        }
-
-        Expr term() {
-            ws();
-            if (i >= s.length()) throw err("unexpected end of input");
-            char c = s.charAt(i);
-            if (Character.isDigit(c)) {
-                int st = i;
-                while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) i++;
-                return new NumberLiteral(Double.parseDouble(s.substring(st, i)), st);
-            }
-            if (s.startsWith("sum(", i)) {
-                int st = i;
-                i += 4;
-                Expr in = expr();
-                ws();
-                expect(')');
-                return new AggregateExpr(AggregateOp.SUM, in, null, List.of(), false, st);
-            }
-            return selector();
-        }
-
-        void expect(char c) {
-            ws();
-            if (i >= s.length() || s.charAt(i) != c) throw err("expected '" + c + "'");
-            i++;
-        }
-
-        String ident() {
-            ws();
-            int st = i;
-            while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == ':')) i++;
-            return s.substring(st, i);
-        }
-
-        Expr selector() {
-            int st = i;
-            String name = ident();
-            List<Matcher> ms = new ArrayList<>();
-            if (!name.isEmpty()) ms.add(Matcher.eq(Labels.METRIC_NAME, name));
-            ws();
-            if (i < s.length() && s.charAt(i) == '{') {
-                i++;
-                ws();
-                while (i < s.length() && s.charAt(i) != '}') {
-                    String ln = ident();
-                    if (ln.isEmpty()) throw err("expected label name");
-                    ws();
-                    Matcher.Type type;
-                    if (s.startsWith("=~", i)) { type = Matcher.Type.RE; i += 2; }
-                    else if (s.startsWith("!~", i)) { type = Matcher.Type.NRE; i += 2; }
-                    else if (s.startsWith("!=", i)) { type = Matcher.Type.NEQ; i += 2; }
-                    else if (s.startsWith("=", i)) { type = Matcher.Type.EQ; i += 1; }
-                    else throw err("expected matcher operator");
-                    ws();
-                    expect('"');
-                    int vs = i;
-                    while (i < s.length() && s.charAt(i) != '"') i++;
-                    String v = s.substring(vs, i);
-                    expect('"');
-                    ms.add(Matcher.of(type, ln, v));
-                    ws();
-                    if (i < s.length() && s.charAt(i) == ',') { i++; ws(); }
-                }
-                expect('}');
-            } else if (name.isEmpty()) {
-                throw err("unexpected character '" + (i < s.length() ? s.charAt(i) : ' ') + "'");
-            }
-            long offset = 0;
-            ws();
-            if (s.startsWith("offset", i)) {
-                i += 6;
-                ws();
-                int ds = i;
-                while (i < s.length() && Character.isLetterOrDigit(s.charAt(i))) i++;
-                offset = Params.parseDuration(s.substring(ds, i));
-            }
-            return new VectorSelector(name.isEmpty() ? null : name, List.copyOf(ms), offset, null, st);
-        }
-    }
+    /** The real query parser. */
+    @Override public Expr parse(String q) { return QueryParser.parse(q); }
 
     static double[] copy(double[] a) { return Arrays.copyOf(a, a.length); }
 }
