@@ -24,7 +24,7 @@ import java.util.Map;
 final class StatusApi {
     /** The Prometheus API level this server implements; clients such as Grafana parse it as a Prometheus version. */
     static final String COMPAT_VERSION = "3.0.0";
-    static final String PRODUCT_VERSION = "0.1.0";
+    static final String PRODUCT_VERSION = io.tsdb.server.BuildInfo.VERSION;
     /** At most this many label-pair series counts are computed for /api/v1/status/tsdb. */
     static final int PAIR_BUDGET = 50_000;
 
