@@ -1,0 +1,195 @@
+package io.tsdb.query.engine;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.Storage;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.ast.ValueType;
+import io.tsdb.query.engine.eval.CostEstimator;
+import io.tsdb.query.engine.eval.EvalContext;
+import io.tsdb.query.engine.eval.Evaluator;
+import io.tsdb.query.engine.eval.Rows;
+import io.tsdb.query.engine.eval.Vals;
+import io.tsdb.query.engine.eval.Vals.MatVal;
+import io.tsdb.query.engine.eval.Vals.RangeSeries;
+import io.tsdb.query.engine.eval.Vals.Row;
+import io.tsdb.query.engine.eval.Vals.ScalarVal;
+import io.tsdb.query.engine.eval.Vals.StrVal;
+import io.tsdb.query.engine.eval.Vals.Val;
+import io.tsdb.query.engine.eval.Vals.VecVal;
+import io.tsdb.query.parser.ParseException;
+import io.tsdb.query.parser.QueryParser;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The PromQL engine (Prometheus 3.x semantics for float samples) over a {@link Storage}.
+ *
+ * <p>Both instant and range queries evaluate every AST node once over the whole array of step
+ * timestamps (an instant query is the one-step case). Before evaluation, a cost estimate from the
+ * storage's exact series counts and sample estimates refuses queries over {@link QueryOptions#maxSeries()}
+ * / {@link QueryOptions#maxSamples()}; during evaluation the samples held in memory are bounded by
+ * maxSamples and a deadline enforces the timeout. Thread-safe: all per-query state is local.
+ */
+public final class PromqlEngine implements QueryEngine {
+    /** Refuse range queries with more steps than this (Prometheus' API limit is 11,000 points per series). */
+    public static final int MAX_STEPS = 11_000;
+
+    private final Storage storage;
+    private final QueryOptions defaults;
+    private final long defaultSubqueryStepMs;
+
+    public PromqlEngine(Storage storage) { this(storage, QueryOptions.DEFAULTS); }
+
+    public PromqlEngine(Storage storage, QueryOptions defaults) { this(storage, defaults, 60_000L); }
+
+    /** @param defaultSubqueryStepMs step of subqueries written without one ({@code x[5m:]}) */
+    public PromqlEngine(Storage storage, QueryOptions defaults, long defaultSubqueryStepMs) {
+        this.storage = storage;
+        this.defaults = defaults == null ? QueryOptions.DEFAULTS : defaults;
+        this.defaultSubqueryStepMs = defaultSubqueryStepMs;
+    }
+
+    public QueryOptions defaults() { return defaults; }
+
+    @Override public Expr parse(String query) {
+        try {
+            return QueryParser.parse(query);
+        } catch (ParseException e) {
+            throw new QueryException(QueryException.Kind.BAD_DATA, e.getMessage(), e);
+        }
+    }
+
+    @Override public QueryResult instant(String query, long timeMs, QueryOptions options) {
+        long t0 = System.nanoTime();
+        Expr expr = parse(query);
+        return run(query, expr, timeMs, timeMs, 0, options, System.nanoTime() - t0);
+    }
+
+    @Override public QueryResult range(String query, long startMs, long endMs, long stepMs, QueryOptions options) {
+        long t0 = System.nanoTime();
+        Expr expr = parse(query);
+        return runRange(query, expr, startMs, endMs, stepMs, options, System.nanoTime() - t0);
+    }
+
+    /** Instant evaluation of an already parsed expression (query text is used for annotation positions). */
+    public QueryResult instant(String query, Expr expr, long timeMs, QueryOptions options) {
+        return run(query, expr, timeMs, timeMs, 0, options, 0);
+    }
+
+    /** Range evaluation of an already parsed expression. */
+    public QueryResult range(String query, Expr expr, long startMs, long endMs, long stepMs, QueryOptions options) {
+        return runRange(query, expr, startMs, endMs, stepMs, options, 0);
+    }
+
+    private QueryResult runRange(String query, Expr expr, long startMs, long endMs, long stepMs, QueryOptions options,
+                                 long parseNanos) {
+        if (stepMs <= 0) throw new QueryException(QueryException.Kind.BAD_DATA, "zero or negative query resolution step widths are not accepted. Try a positive integer");
+        if (endMs < startMs) throw new QueryException(QueryException.Kind.BAD_DATA, "end timestamp must not be before start time");
+        if ((endMs - startMs) / stepMs >= MAX_STEPS) {
+            throw new QueryException(QueryException.Kind.BAD_DATA, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+        }
+        ValueType t = expr.type();
+        if (t != ValueType.SCALAR && t != ValueType.VECTOR) {
+            throw new QueryException(QueryException.Kind.BAD_DATA, "invalid expression type \"" + t.description
+                    + "\" for range query, must be Scalar or instant Vector");
+        }
+        return run(query, expr, startMs, endMs, stepMs, options, parseNanos);
+    }
+
+    private QueryResult run(String query, Expr expr, long start, long end, long step, QueryOptions options, long parseNanos) {
+        QueryOptions o = options == null ? defaults : options;
+        long lookback = o.lookbackMs() > 0 ? o.lookbackMs() : defaults.lookbackMs();
+        EvalContext cx = new EvalContext(storage, query, start, end, step, lookback, o.maxSamples(), o.timeoutMs(),
+                defaultSubqueryStepMs);
+        long t1 = System.nanoTime();
+        CostEstimator.check(cx, expr, o.maxSeries(), o.maxSamples());
+        long planNanos = System.nanoTime() - t1;
+        long t2 = System.nanoTime();
+        long[] ts;
+        if (step == 0) {
+            ts = new long[]{start};
+        } else {
+            int n = (int) ((end - start) / step) + 1;
+            ts = new long[n];
+            for (int i = 0; i < n; i++) ts[i] = start + i * step;
+        }
+        Value value;
+        try {
+            Val v = new Evaluator(cx).eval(expr, ts);
+            value = step == 0 ? toInstant(v, start) : toRange(v, ts);
+        } catch (OutOfMemoryError e) {
+            throw new QueryException(QueryException.Kind.EXECUTION, "query ran out of memory; narrow the selectors or time range", e);
+        } catch (StackOverflowError e) {
+            throw new QueryException(QueryException.Kind.BAD_DATA, "query is nested too deeply", e);
+        }
+        long evalNanos = System.nanoTime() - t2;
+        QueryStats stats = o.collectStats()
+                ? new QueryStats(cx.seriesTouched, cx.samplesTouched, parseNanos, planNanos, evalNanos)
+                : QueryStats.EMPTY;
+        return new QueryResult(value, List.copyOf(cx.warnings), List.copyOf(cx.infos), stats);
+    }
+
+    private static Labels dropName(Labels l) {
+        return l.has(Labels.METRIC_NAME) ? l.toBuilder().del(Labels.METRIC_NAME).build() : l;
+    }
+
+    private static Value toInstant(Val v, long t) {
+        if (v instanceof ScalarVal s) return new Value.Scalar(t, s.v[0]);
+        if (v instanceof StrVal s) return new Value.Str(t, s.s());
+        if (v instanceof MatVal m) {
+            List<Series> out = new ArrayList<>();
+            Set<Labels> seen = new HashSet<>();
+            for (RangeSeries rs : m.series) {
+                Labels l = rs.dropName ? dropName(rs.labels) : rs.labels;
+                if (!seen.add(l)) throw new QueryException(QueryException.Kind.EXECUTION, Rows.DUPLICATE_LABELSET);
+                out.add(new Series(l, java.util.Arrays.copyOf(rs.t, rs.n), java.util.Arrays.copyOf(rs.v, rs.n), rs.n));
+            }
+            out.sort((a, b) -> a.labels().compareTo(b.labels()));
+            return new Value.Matrix(out);
+        }
+        VecVal vv = (VecVal) v;
+        List<Sample> out = new ArrayList<>(vv.rows.size());
+        Set<Labels> seen = new HashSet<>();
+        for (Row r : vv.rows) {
+            double x = r.v[0];
+            if (Vals.absent(x)) continue;
+            Labels l = r.dropName ? dropName(r.labels) : r.labels;
+            if (!seen.add(l)) throw new QueryException(QueryException.Kind.EXECUTION, Rows.DUPLICATE_LABELSET);
+            out.add(new Sample(l, t, x));
+        }
+        return new Value.Vector(out, vv.ordered);
+    }
+
+    private static Value toRange(Val v, long[] ts) {
+        List<Row> rows;
+        if (v instanceof ScalarVal s) {
+            rows = List.of(new Row(Labels.EMPTY, s.v, false));
+        } else {
+            VecVal vv = (VecVal) v;
+            rows = new ArrayList<>(vv.rows.size());
+            for (Row r : vv.rows) rows.add(r.dropName ? new Row(dropName(r.labels), r.v, false) : r);
+            try {
+                rows = Rows.mergeSameLabels(rows);
+            } catch (QueryException e) {
+                throw e;
+            }
+        }
+        List<Series> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            int n = r.count();
+            if (n == 0) continue;
+            long[] t = new long[n];
+            double[] x = new double[n];
+            int k = 0;
+            for (int i = 0; i < ts.length; i++) {
+                if (Vals.present(r.v[i])) { t[k] = ts[i]; x[k] = r.v[i]; k++; }
+            }
+            out.add(new Series(r.labels, t, x, n));
+        }
+        out.sort((a, b) -> a.labels().compareTo(b.labels()));
+        return new Value.Matrix(out);
+    }
+}

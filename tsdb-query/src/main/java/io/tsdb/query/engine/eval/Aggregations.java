@@ -1,0 +1,324 @@
+package io.tsdb.query.engine.eval;
+
+import io.tsdb.core.Labels;
+import io.tsdb.query.ast.AggregateExpr;
+import io.tsdb.query.ast.AggregateOp;
+import io.tsdb.query.engine.eval.Vals.Row;
+import io.tsdb.query.engine.eval.Vals.VecVal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Aggregation operators. Grouping keys are computed once per input series (labels do not change across
+ * steps); sum/avg/min/max/count/group/stddev/stdvar then accumulate series-major into group x step arrays.
+ */
+public final class Aggregations {
+    private final Evaluator ev;
+    private final EvalContext cx;
+
+    Aggregations(Evaluator ev) {
+        this.ev = ev;
+        this.cx = ev.cx;
+    }
+
+    static Labels groupLabels(Labels l, List<String> grouping, boolean without) {
+        if (without) {
+            Labels.Builder b = l.toBuilder();
+            for (String g : grouping) b.del(g);
+            b.del(Labels.METRIC_NAME);
+            return b.build();
+        }
+        if (grouping.isEmpty()) return Labels.EMPTY;
+        return l.toBuilder().keep(new HashSet<>(grouping)).build();
+    }
+
+    public VecVal eval(AggregateExpr a, long[] ts) {
+        AggregateOp op = a.op();
+        int steps = ts.length;
+        double[] param = null;
+        String strParam = null;
+        if (op == AggregateOp.COUNT_VALUES) {
+            strParam = ev.functions.str(a.param(), ts);
+            if (!Functions.validLabelName(strParam)) throw EvalContext.execError("invalid label name \"" + strParam + "\"");
+        } else if (op.hasParam()) {
+            param = ev.scalar(a.param(), ts);
+        }
+        VecVal in = ev.functions.vec(a.expr(), ts);
+        if (op == AggregateOp.COUNT_VALUES) return countValues(a, in, strParam, steps);
+
+        // group index per input row
+        Map<Labels, Integer> groupIdx = new LinkedHashMap<>();
+        int[] rowGroup = new int[in.rows.size()];
+        for (int r = 0; r < in.rows.size(); r++) {
+            Labels k = groupLabels(in.rows.get(r).labels, a.grouping(), a.without());
+            Integer g = groupIdx.get(k);
+            if (g == null) { g = groupIdx.size(); groupIdx.put(k, g); }
+            rowGroup[r] = g;
+        }
+        int ng = groupIdx.size();
+        Labels[] groupLabels = groupIdx.keySet().toArray(new Labels[0]);
+
+        switch (op) {
+            case TOPK, BOTTOMK, LIMITK, LIMIT_RATIO:
+                return selectK(a, in, rowGroup, ng, param, steps);
+            case QUANTILE:
+                return quantile(a, in, rowGroup, ng, groupLabels, param, steps);
+            default:
+                return accumulate(op, in, rowGroup, ng, groupLabels, steps);
+        }
+    }
+
+    private VecVal accumulate(AggregateOp op, VecVal in, int[] rowGroup, int ng, Labels[] groupLabels, int steps) {
+        int cells = ng * steps;
+        cx.addSamples(cells * 3L);
+        double[] val = new double[cells], comp = new double[cells], mean = new double[cells], count = new double[cells];
+        boolean[] seen = new boolean[cells], incr = (op == AggregateOp.AVG) ? new boolean[cells] : null;
+        boolean[] dropName = new boolean[ng];
+        double[] c = new double[1];
+        for (int r = 0; r < in.rows.size(); r++) {
+            cx.checkDeadline();
+            Row row = in.rows.get(r);
+            int g = rowGroup[r];
+            int base = g * steps;
+            double[] v = row.v;
+            boolean any = false;
+            for (int i = 0; i < steps; i++) {
+                double f = v[i];
+                if (Vals.absent(f)) continue;
+                any = true;
+                int k = base + i;
+                if (!seen[k]) {
+                    seen[k] = true;
+                    val[k] = f;
+                    mean[k] = f;
+                    count[k] = 1;
+                    if (op == AggregateOp.STDDEV || op == AggregateOp.STDVAR) {
+                        val[k] = (Double.isNaN(f) || Double.isInfinite(f)) ? Double.NaN : 0;
+                    } else if (op == AggregateOp.GROUP) {
+                        val[k] = 1;
+                    }
+                    continue;
+                }
+                switch (op) {
+                    case SUM -> {
+                        c[0] = comp[k];
+                        val[k] = RangeFunctions.kahanInc(f, val[k], c);
+                        comp[k] = c[0];
+                    }
+                    case AVG -> {
+                        count[k]++;
+                        double n = count[k];
+                        if (!incr[k]) {
+                            c[0] = comp[k];
+                            double nv = RangeFunctions.kahanInc(f, val[k], c);
+                            if (!Double.isInfinite(nv)) {
+                                val[k] = nv;
+                                comp[k] = c[0];
+                                break;
+                            }
+                            incr[k] = true;
+                            mean[k] = val[k] / (n - 1);
+                            comp[k] /= (n - 1);
+                        }
+                        double q = (n - 1) / n;
+                        c[0] = q * comp[k];
+                        mean[k] = RangeFunctions.kahanInc(f / n, q * mean[k], c);
+                        comp[k] = c[0];
+                    }
+                    case MAX -> { if (val[k] < f || Double.isNaN(val[k])) val[k] = f; }
+                    case MIN -> { if (val[k] > f || Double.isNaN(val[k])) val[k] = f; }
+                    case COUNT -> count[k]++;
+                    case GROUP -> { }
+                    case STDDEV, STDVAR -> {
+                        count[k]++;
+                        double delta = f - mean[k];
+                        mean[k] += delta / count[k];
+                        val[k] += delta * (f - mean[k]);
+                    }
+                    default -> throw new IllegalStateException(op.name());
+                }
+            }
+            if (any && row.dropName) dropName[g] = true;
+        }
+        List<Row> out = new ArrayList<>(ng);
+        for (int g = 0; g < ng; g++) {
+            double[] o = Row.empty(steps);
+            boolean any = false;
+            for (int i = 0; i < steps; i++) {
+                int k = g * steps + i;
+                if (!seen[k]) continue;
+                any = true;
+                o[i] = switch (op) {
+                    case SUM -> val[k] + comp[k];
+                    case AVG -> incr[k] ? mean[k] + comp[k] : val[k] / count[k] + comp[k] / count[k];
+                    case COUNT -> count[k];
+                    case STDVAR -> val[k] / count[k];
+                    case STDDEV -> Math.sqrt(val[k] / count[k]);
+                    default -> val[k];
+                };
+            }
+            if (any) out.add(new Row(groupLabels[g], o, dropName[g]));
+        }
+        cx.releaseSamples(cells * 3L);
+        return new VecVal(out);
+    }
+
+    private VecVal quantile(AggregateExpr a, VecVal in, int[] rowGroup, int ng, Labels[] groupLabels, double[] q, int steps) {
+        boolean warnedNaN = false, warnedHi = false, warnedLo = false;
+        for (double x : q) {
+            if (Double.isNaN(x) && !warnedNaN) { cx.warn("quantile value should be between 0 and 1, got NaN", a.param().pos()); warnedNaN = true; }
+        }
+        double max = Double.NEGATIVE_INFINITY, min = Double.POSITIVE_INFINITY;
+        for (double x : q) { if (!Double.isNaN(x)) { max = Math.max(max, x); min = Math.min(min, x); } }
+        if (max > 1) cx.warn("quantile value should be between 0 and 1, got " + GoFmt.g(max), a.param().pos());
+        if (min < 0) cx.warn("quantile value should be between 0 and 1, got " + GoFmt.g(min), a.param().pos());
+        List<List<Integer>> members = new ArrayList<>();
+        for (int g = 0; g < ng; g++) members.add(new ArrayList<>());
+        for (int r = 0; r < rowGroup.length; r++) members.get(rowGroup[r]).add(r);
+        double[] buf = new double[Math.max(1, in.rows.size())];
+        List<Row> out = new ArrayList<>();
+        for (int g = 0; g < ng; g++) {
+            double[] o = Row.empty(steps);
+            boolean any = false, drop = false;
+            for (int i = 0; i < steps; i++) {
+                int n = 0;
+                for (int r : members.get(g)) {
+                    Row row = in.rows.get(r);
+                    double f = row.v[i];
+                    if (Vals.absent(f)) continue;
+                    buf[n++] = f;
+                    drop |= row.dropName;
+                }
+                if (n == 0) continue;
+                o[i] = RangeFunctions.quantile(q[i], buf, n);
+                any = true;
+            }
+            if (any) out.add(new Row(groupLabels[g], o, drop));
+        }
+        return new VecVal(out);
+    }
+
+    private VecVal countValues(AggregateExpr a, VecVal in, String label, int steps) {
+        List<String> grouping = new ArrayList<>(a.grouping());
+        if (!a.without()) grouping.add(label);
+        Map<Labels, double[]> out = new LinkedHashMap<>();
+        for (Row row : in.rows) {
+            for (int i = 0; i < steps; i++) {
+                double f = row.v[i];
+                if (Vals.absent(f)) continue;
+                Labels l = row.labels.toBuilder().set(label, GoFmt.plain(f)).build();
+                Labels k = groupLabels(l, grouping, a.without());
+                double[] o = out.computeIfAbsent(k, x -> Row.empty(steps));
+                o[i] = Vals.absent(o[i]) ? 1 : o[i] + 1;
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (var e : out.entrySet()) rows.add(new Row(e.getKey(), e.getValue(), false));
+        return new VecVal(rows);
+    }
+
+    /** A deterministic offset in [0, 1) from the label set, for limit_ratio. */
+    static double ratioOffset(Labels l) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : l.toString().getBytes(StandardCharsets.UTF_8)) {
+            h ^= (b & 0xff);
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    private VecVal selectK(AggregateExpr a, VecVal in, int[] rowGroup, int ng, double[] param, int steps) {
+        AggregateOp op = a.op();
+        double pmax = Double.NEGATIVE_INFINITY, pmin = Double.POSITIVE_INFINITY;
+        boolean anyNaN = false;
+        for (double p : param) {
+            if (Double.isNaN(p)) { anyNaN = true; continue; }
+            pmax = Math.max(pmax, p);
+            pmin = Math.min(pmin, p);
+        }
+        if (op == AggregateOp.LIMIT_RATIO) {
+            if (!anyNaN && pmax == 0 && pmin == 0) return VecVal.empty();
+            if (anyNaN) throw EvalContext.execError("Ratio value is NaN");
+            if (pmax > 1.0) cx.warn("ratio value should be between -1 and 1, got " + GoFmt.g(pmax) + ", capping to 1", a.param().pos());
+            if (pmin < -1.0) cx.warn("ratio value should be between -1 and 1, got " + GoFmt.g(pmin) + ", capping to -1", a.param().pos());
+        } else {
+            if (!anyNaN && pmax < 1) return VecVal.empty();
+            if (anyNaN) throw EvalContext.execError("Parameter value is NaN");
+            if (pmin <= -9.223372036854776E18) throw EvalContext.execError("Scalar value " + GoFmt.g(pmin) + " underflows int64");
+            if (pmax >= 9.223372036854776E18) throw EvalContext.execError("Scalar value " + GoFmt.g(pmax) + " overflows int64");
+        }
+        int nrows = in.rows.size();
+        double[][] outV = new double[nrows][];
+        List<Integer> order = new ArrayList<>(); // emission order for the single-step (instant) case
+        List<List<Integer>> members = new ArrayList<>();
+        for (int g = 0; g < ng; g++) members.add(new ArrayList<>());
+        for (int r = 0; r < nrows; r++) members.get(rowGroup[r]).add(r);
+        double[] offsets = null;
+        if (op == AggregateOp.LIMIT_RATIO) {
+            offsets = new double[nrows];
+            for (int r = 0; r < nrows; r++) offsets[r] = ratioOffset(in.rows.get(r).labels);
+        }
+        Integer[] cand = new Integer[nrows];
+        for (int i = 0; i < steps; i++) {
+            final int step = i;
+            for (int g = 0; g < ng; g++) {
+                int n = 0;
+                for (int r : members.get(g)) if (Vals.present(in.rows.get(r).v[i])) cand[n++] = r;
+                if (n == 0) continue;
+                int take;
+                if (op == AggregateOp.LIMIT_RATIO) {
+                    double ratio = Math.max(-1.0, Math.min(1.0, param[i]));
+                    for (int j = 0; j < n; j++) {
+                        int r = cand[j];
+                        boolean keep = ratio >= 0 ? offsets[r] < ratio : offsets[r] >= 1.0 + ratio;
+                        if (keep) emit(in, outV, order, r, i, steps);
+                    }
+                    continue;
+                }
+                long k = (long) Math.min(param[i], (double) nrows);
+                if (k < 1) continue;
+                take = (int) Math.min(k, n);
+                if (op == AggregateOp.TOPK || op == AggregateOp.BOTTOMK) {
+                    boolean top = op == AggregateOp.TOPK;
+                    Arrays.sort(cand, 0, n, (x, y) -> {
+                        double fx = in.rows.get(x).v[step], fy = in.rows.get(y).v[step];
+                        boolean nx = Double.isNaN(fx), ny = Double.isNaN(fy);
+                        if (nx || ny) return nx == ny ? 0 : (nx ? 1 : -1);
+                        return top ? Double.compare(fy, fx) : Double.compare(fx, fy);
+                    });
+                }
+                for (int j = 0; j < take; j++) emit(in, outV, order, cand[j], i, steps);
+            }
+        }
+        List<Row> out = new ArrayList<>();
+        if (steps == 1) {
+            for (int r : order) out.add(new Row(in.rows.get(r).labels, outV[r], in.rows.get(r).dropName));
+        } else {
+            for (int r = 0; r < nrows; r++) {
+                if (outV[r] != null) out.add(new Row(in.rows.get(r).labels, outV[r], in.rows.get(r).dropName));
+            }
+        }
+        VecVal res = new VecVal(out);
+        res.ordered = op == AggregateOp.TOPK || op == AggregateOp.BOTTOMK;
+        return res;
+    }
+
+    private static void emit(VecVal in, double[][] outV, List<Integer> order, int r, int i, int steps) {
+        if (outV[r] == null) {
+            outV[r] = Row.empty(steps);
+            order.add(r);
+        }
+        outV[r][i] = in.rows.get(r).v[i];
+    }
+}

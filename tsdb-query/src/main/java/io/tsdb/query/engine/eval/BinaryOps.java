@@ -1,0 +1,297 @@
+package io.tsdb.query.engine.eval;
+
+import io.tsdb.core.Labels;
+import io.tsdb.query.ast.BinaryExpr;
+import io.tsdb.query.ast.BinaryOp;
+import io.tsdb.query.ast.VectorMatching;
+import io.tsdb.query.ast.VectorMatching.Cardinality;
+import io.tsdb.query.engine.eval.Vals.Row;
+import io.tsdb.query.engine.eval.Vals.ScalarVal;
+import io.tsdb.query.engine.eval.Vals.Val;
+import io.tsdb.query.engine.eval.Vals.VecVal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Binary operators: scalar/scalar, vector/scalar and vector/vector with label matching and set operators. */
+public final class BinaryOps {
+    private final Evaluator ev;
+    private final EvalContext cx;
+
+    BinaryOps(Evaluator ev) {
+        this.ev = ev;
+        this.cx = ev.cx;
+    }
+
+    /** Go's math.Pow special cases differ from Java's for base 1 and base -1 with infinite exponents. */
+    static double pow(double x, double y) {
+        if (y == 0) return 1;
+        if (x == 1) return 1;
+        if (x == -1 && Double.isInfinite(y)) return 1;
+        return Math.pow(x, y);
+    }
+
+    static boolean arithmetic(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MOD, POW, ATAN2 -> true;
+            default -> false;
+        };
+    }
+
+    static double arith(BinaryOp op, double l, double r) {
+        return switch (op) {
+            case ADD -> l + r;
+            case SUB -> l - r;
+            case MUL -> l * r;
+            case DIV -> l / r;
+            case MOD -> l % r;
+            case POW -> pow(l, r);
+            case ATAN2 -> Math.atan2(l, r);
+            default -> throw new IllegalStateException(op.name());
+        };
+    }
+
+    static boolean compare(BinaryOp op, double l, double r) {
+        return switch (op) {
+            case EQL -> l == r;
+            case NEQ -> l != r;
+            case GTR -> l > r;
+            case LSS -> l < r;
+            case GTE -> l >= r;
+            case LTE -> l <= r;
+            default -> throw new IllegalStateException(op.name());
+        };
+    }
+
+    public Val eval(BinaryExpr b, long[] ts) {
+        Val l = ev.eval(b.lhs(), ts);
+        Val r = ev.eval(b.rhs(), ts);
+        BinaryOp op = b.op();
+        if (l instanceof ScalarVal ls && r instanceof ScalarVal rs) {
+            double[] o = new double[ts.length];
+            for (int i = 0; i < o.length; i++) {
+                o[i] = op.isComparison() ? (compare(op, ls.v[i], rs.v[i]) ? 1 : 0) : arith(op, ls.v[i], rs.v[i]);
+            }
+            return new ScalarVal(o);
+        }
+        if (l instanceof VecVal lv && r instanceof ScalarVal rs) return vectorScalar(op, lv, rs.v, false, b.returnBool());
+        if (l instanceof ScalarVal ls && r instanceof VecVal rv) return vectorScalar(op, rv, ls.v, true, b.returnBool());
+        VecVal lv = (VecVal) l, rv = (VecVal) r;
+        VectorMatching m = b.matching() != null ? b.matching()
+                : new VectorMatching(op.isSetOperator() ? Cardinality.MANY_TO_MANY : Cardinality.ONE_TO_ONE, false, List.of(), List.of());
+        if (op.isSetOperator()) return setOp(op, lv, rv, m, ts.length);
+        return vectorVector(op, lv, rv, m, b.returnBool(), ts.length);
+    }
+
+    private VecVal vectorScalar(BinaryOp op, VecVal vec, double[] s, boolean swap, boolean returnBool) {
+        boolean cmp = op.isComparison();
+        List<Row> out = new ArrayList<>(vec.rows.size());
+        for (Row row : vec.rows) {
+            double[] o = Row.empty(row.v.length);
+            boolean any = false;
+            for (int i = 0; i < o.length; i++) {
+                double x = row.v[i];
+                if (Vals.absent(x)) continue;
+                double lf = swap ? s[i] : x, rf = swap ? x : s[i];
+                double val;
+                if (cmp) {
+                    boolean keep = compare(op, lf, rf);
+                    if (returnBool) val = keep ? 1 : 0;
+                    else if (keep) val = x;
+                    else continue;
+                } else {
+                    val = arith(op, lf, rf);
+                }
+                o[i] = val;
+                any = true;
+            }
+            if (any) out.add(new Row(row.labels, o, row.dropName || !cmp || returnBool));
+        }
+        return new VecVal(out);
+    }
+
+    /** Matching signature of a series. */
+    static Labels signature(Labels l, VectorMatching m) {
+        if (m.on()) return l.toBuilder().keep(new HashSet<>(m.labels())).build();
+        Labels.Builder b = l.toBuilder();
+        for (String n : m.labels()) b.del(n);
+        b.del(Labels.METRIC_NAME);
+        return b.build();
+    }
+
+    private static int[] sigIds(VecVal v, VectorMatching m, Map<Labels, Integer> ids) {
+        int[] out = new int[v.rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            Labels sig = signature(v.rows.get(i).labels, m);
+            Integer id = ids.get(sig);
+            if (id == null) { id = ids.size(); ids.put(sig, id); }
+            out[i] = id;
+        }
+        return out;
+    }
+
+    private VecVal setOp(BinaryOp op, VecVal lv, VecVal rv, VectorMatching m, int steps) {
+        Map<Labels, Integer> ids = new HashMap<>();
+        int[] ls = sigIds(lv, m, ids), rs = sigIds(rv, m, ids);
+        int[] stampL = new int[ids.size()], stampR = new int[ids.size()];
+        Arrays.fill(stampL, -1);
+        Arrays.fill(stampR, -1);
+        double[][] lo = new double[lv.rows.size()][], ro = new double[rv.rows.size()][];
+        for (int i = 0; i < steps; i++) {
+            boolean anyL = false, anyR = false;
+            for (int j = 0; j < ls.length; j++) if (Vals.present(lv.rows.get(j).v[i])) { stampL[ls[j]] = i; anyL = true; }
+            for (int j = 0; j < rs.length; j++) if (Vals.present(rv.rows.get(j).v[i])) { stampR[rs[j]] = i; anyR = true; }
+            for (int j = 0; j < ls.length; j++) {
+                double x = lv.rows.get(j).v[i];
+                if (Vals.absent(x)) continue;
+                boolean keep = switch (op) {
+                    case AND -> anyR && stampR[ls[j]] == i;
+                    case OR -> true;
+                    case UNLESS -> !anyR || stampR[ls[j]] != i;
+                    default -> false;
+                };
+                if (keep) {
+                    if (lo[j] == null) lo[j] = Row.empty(steps);
+                    lo[j][i] = x;
+                }
+            }
+            if (op == BinaryOp.OR) {
+                for (int j = 0; j < rs.length; j++) {
+                    double x = rv.rows.get(j).v[i];
+                    if (Vals.absent(x)) continue;
+                    if (anyL && stampL[rs[j]] == i) continue;
+                    if (ro[j] == null) ro[j] = Row.empty(steps);
+                    ro[j][i] = x;
+                }
+            }
+        }
+        // Combine by label set (a series may come from the left at some steps and the right at others).
+        Map<Labels, Row> out = new LinkedHashMap<>();
+        for (int j = 0; j < lo.length; j++) if (lo[j] != null) addMerged(out, lv.rows.get(j), lo[j]);
+        for (int j = 0; j < ro.length; j++) if (ro[j] != null) addMerged(out, rv.rows.get(j), ro[j]);
+        return new VecVal(new ArrayList<>(out.values()));
+    }
+
+    private static void addMerged(Map<Labels, Row> out, Row src, double[] v) {
+        Row prev = out.get(src.labels);
+        if (prev == null) {
+            out.put(src.labels, new Row(src.labels, v, src.dropName));
+            return;
+        }
+        for (int i = 0; i < v.length; i++) if (Vals.present(v[i]) && Vals.absent(prev.v[i])) prev.v[i] = v[i];
+    }
+
+    private Labels resultMetric(Labels lhs, Labels rhs, BinaryOp op, VectorMatching m) {
+        Labels.Builder b = lhs.toBuilder();
+        if (arithmetic(op)) b.del(Labels.METRIC_NAME);
+        if (m.card() == Cardinality.ONE_TO_ONE) {
+            if (m.on()) b.keep(new HashSet<>(m.labels()));
+            else for (String n : m.labels()) b.del(n);
+        }
+        for (String n : m.include()) {
+            String v = rhs.get(n);
+            if (v != null && !v.isEmpty()) b.set(n, v); else b.del(n);
+        }
+        return b.build();
+    }
+
+    private VecVal vectorVector(BinaryOp op, VecVal lv, VecVal rv, VectorMatching m, boolean returnBool, int steps) {
+        boolean swap = m.card() == Cardinality.ONE_TO_MANY;
+        VecVal many = swap ? rv : lv, one = swap ? lv : rv;
+        Map<Labels, Integer> ids = new HashMap<>();
+        int[] ms = sigIds(many, m, ids), os = sigIds(one, m, ids);
+        int nsig = ids.size();
+        int[] oneAt = new int[nsig], oneStamp = new int[nsig], matchedStamp = new int[nsig];
+        Arrays.fill(oneStamp, -1);
+        Arrays.fill(matchedStamp, -1);
+        Map<Long, Labels> metricCache = new HashMap<>();
+        Map<Labels, Row> out = new LinkedHashMap<>();
+        List<Set<Labels>> inserted = m.card() == Cardinality.ONE_TO_ONE ? null : new ArrayList<>(nsig);
+        if (inserted != null) for (int s = 0; s < nsig; s++) inserted.add(null);
+        boolean cmp = op.isComparison();
+        for (int i = 0; i < steps; i++) {
+            cx.checkDeadline();
+            boolean anyMany = false, anyOne = false;
+            for (Row r : many.rows) if (Vals.present(r.v[i])) { anyMany = true; break; }
+            for (Row r : one.rows) if (Vals.present(r.v[i])) { anyOne = true; break; }
+            if (!anyMany || !anyOne) continue;
+            for (int j = 0; j < os.length; j++) {
+                Row r = one.rows.get(j);
+                if (Vals.absent(r.v[i])) continue;
+                int s = os[j];
+                if (oneStamp[s] == i) {
+                    Row dup = one.rows.get(oneAt[s]);
+                    String a = r.labels.toString(), c = dup.labels.toString();
+                    if (a.compareTo(c) > 0) { String t = a; a = c; c = t; }
+                    Labels matched = m.on() ? r.labels.toBuilder().keep(new HashSet<>(m.labels())).build()
+                            : signatureKeepName(r.labels, m);
+                    throw EvalContext.execError("found duplicate series for the match group " + matched
+                            + " on the " + (swap ? "left" : "right") + " hand-side of the operation: [" + a + ", " + c
+                            + "];many-to-many matching not allowed: matching labels must be unique on one side");
+                }
+                oneStamp[s] = i;
+                oneAt[s] = j;
+            }
+            if (inserted != null) for (int s = 0; s < nsig; s++) if (inserted.get(s) != null) inserted.get(s).clear();
+            for (int j = 0; j < ms.length; j++) {
+                Row lr = many.rows.get(j);
+                double x = lr.v[i];
+                if (Vals.absent(x)) continue;
+                int s = ms[j];
+                if (oneStamp[s] != i) continue;
+                int oj = oneAt[s];
+                Row rr = one.rows.get(oj);
+                double y = rr.v[i];
+                double fl = swap ? y : x, fr = swap ? x : y;
+                double val;
+                boolean keep = true;
+                if (cmp) {
+                    keep = compare(op, fl, fr);
+                    val = returnBool ? (keep ? 1 : 0) : fl;
+                } else {
+                    val = arith(op, fl, fr);
+                }
+                long key = ((long) j << 32) | oj;
+                Labels metric = metricCache.get(key);
+                if (metric == null) {
+                    metric = resultMetric(lr.labels, rr.labels, op, m);
+                    metricCache.put(key, metric);
+                }
+                if (inserted == null) {
+                    if (matchedStamp[s] == i) {
+                        throw EvalContext.execError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+                    }
+                    matchedStamp[s] = i;
+                } else {
+                    Set<Labels> set = inserted.get(s);
+                    if (set == null) { set = new HashSet<>(); inserted.set(s, set); }
+                    if (!set.add(metric)) {
+                        throw EvalContext.execError("multiple matches for labels: grouping labels must ensure unique matches");
+                    }
+                }
+                if (!keep && !returnBool) continue;
+                Row o = out.get(metric);
+                if (o == null) {
+                    o = new Row(metric, Row.empty(steps), returnBool);
+                    out.put(metric, o);
+                } else if (Vals.present(o.v[i])) {
+                    throw EvalContext.execError(Rows.DUPLICATE_LABELSET);
+                }
+                o.v[i] = val;
+            }
+        }
+        return new VecVal(new ArrayList<>(out.values()));
+    }
+
+    private static Labels signatureKeepName(Labels l, VectorMatching m) {
+        Labels.Builder b = l.toBuilder();
+        for (String n : m.labels()) b.del(n);
+        return b.build();
+    }
+}

@@ -1,0 +1,244 @@
+package io.tsdb.query.engine.eval;
+
+import io.tsdb.core.Labels;
+import io.tsdb.query.ast.Call;
+import io.tsdb.query.engine.eval.Vals.Row;
+import io.tsdb.query.engine.eval.Vals.VecVal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** histogram_quantile and histogram_fraction over classic {@code le} bucket series, per step. */
+final class Histograms {
+    private Histograms() {}
+
+    private static final double SMALL_DELTA_TOLERANCE = 1e-12;
+
+    /** Go strconv.ParseFloat-compatible parsing; NaN bits 0x7ff...dead for invalid input (returns null). */
+    static Double parseGoFloat(String s) {
+        if (s == null || s.isEmpty()) return null;
+        String l = s.toLowerCase(java.util.Locale.ROOT);
+        switch (l) {
+            case "inf", "+inf", "infinity", "+infinity": return Double.POSITIVE_INFINITY;
+            case "-inf", "-infinity": return Double.NEGATIVE_INFINITY;
+            case "nan": return Double.NaN;
+            default: break;
+        }
+        char last = l.charAt(l.length() - 1);
+        if (last == 'd' || last == 'f' || Character.isWhitespace(s.charAt(0)) || Character.isWhitespace(last)) return null;
+        try {
+            if (l.startsWith("0x") || l.startsWith("-0x") || l.startsWith("+0x")) {
+                if (!l.contains("p")) return null;
+            }
+            return Double.parseDouble(s.replace("_", ""));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static final class Group {
+        final Labels labels;
+        final List<Integer> rows = new ArrayList<>();
+        final List<Double> bounds = new ArrayList<>();
+        boolean dropName;
+        Group(Labels labels) { this.labels = labels; }
+    }
+
+    private static Map<Labels, Group> group(EvalContext cx, VecVal in, Call c, int argIdx, long[] ts) {
+        Map<Labels, Group> groups = new java.util.LinkedHashMap<>();
+        for (int ri = 0; ri < in.rows.size(); ri++) {
+            Row r = in.rows.get(ri);
+            String le = r.labels.get("le");
+            Double ub = parseGoFloat(le);
+            if (ub == null) {
+                String name = r.labels.metricName();
+                cx.warn("bucket label \"le\" is missing or has a malformed value of \"" + Functions.nz(le) + "\""
+                        + (name == null ? "" : " for metric name \"" + name + "\""), c.args().get(argIdx).pos());
+                continue;
+            }
+            Labels key = r.labels.toBuilder().del("le").build();
+            Group g = groups.computeIfAbsent(key, Group::new);
+            g.rows.add(ri);
+            g.bounds.add(ub);
+        }
+        return groups;
+    }
+
+    static VecVal quantile(Evaluator ev, Call c, long[] ts) {
+        EvalContext cx = ev.cx;
+        double[] q = ev.scalar(c.args().get(0), ts);
+        VecVal in = ev.functions.vec(c.args().get(1), ts);
+        for (double x : q) {
+            if (Double.isNaN(x) || x < 0 || x > 1) {
+                cx.warn("quantile value should be between 0 and 1, got " + GoFmt.g(x), c.args().get(0).pos());
+                break;
+            }
+        }
+        Map<Labels, Group> groups = group(cx, in, c, 1, ts);
+        List<Row> out = new ArrayList<>();
+        double[] ub = new double[16], cnt = new double[16];
+        for (Group g : groups.values()) {
+            double[] o = Row.empty(ts.length);
+            boolean any = false;
+            for (int i = 0; i < ts.length; i++) {
+                int n = 0;
+                if (ub.length < g.rows.size()) { ub = new double[g.rows.size()]; cnt = new double[g.rows.size()]; }
+                for (int k = 0; k < g.rows.size(); k++) {
+                    double v = in.rows.get(g.rows.get(k)).v[i];
+                    if (Vals.absent(v)) continue;
+                    ub[n] = g.bounds.get(k);
+                    cnt[n] = v;
+                    n++;
+                }
+                if (n == 0) continue;
+                double[] mono = new double[3];
+                boolean[] forced = new boolean[1];
+                o[i] = bucketQuantile(q[i], ub, cnt, n, forced, mono);
+                any = true;
+                if (forced[0]) {
+                    String name = g.labels.metricName();
+                    cx.info("input to histogram_quantile needed to be fixed for monotonicity (see "
+                            + "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
+                            + (name == null ? "" : " for metric name \"" + name + "\""), c.args().get(1).pos());
+                }
+            }
+            if (any) out.add(new Row(g.labels, o, true));
+        }
+        return new VecVal(out);
+    }
+
+    static VecVal fraction(Evaluator ev, Call c, long[] ts) {
+        EvalContext cx = ev.cx;
+        double[] lower = ev.scalar(c.args().get(0), ts);
+        double[] upper = ev.scalar(c.args().get(1), ts);
+        VecVal in = ev.functions.vec(c.args().get(2), ts);
+        Map<Labels, Group> groups = group(cx, in, c, 2, ts);
+        List<Row> out = new ArrayList<>();
+        for (Group g : groups.values()) {
+            double[] o = Row.empty(ts.length);
+            boolean any = false;
+            double[] ub = new double[g.rows.size()], cnt = new double[g.rows.size()];
+            for (int i = 0; i < ts.length; i++) {
+                int n = 0;
+                for (int k = 0; k < g.rows.size(); k++) {
+                    double v = in.rows.get(g.rows.get(k)).v[i];
+                    if (Vals.absent(v)) continue;
+                    ub[n] = g.bounds.get(k);
+                    cnt[n] = v;
+                    n++;
+                }
+                if (n == 0) continue;
+                o[i] = bucketFraction(lower[i], upper[i], ub, cnt, n);
+                any = true;
+            }
+            if (any) out.add(new Row(g.labels, o, true));
+        }
+        return new VecVal(out);
+    }
+
+    /** Sorts buckets by upper bound (stable) and merges equal bounds; returns the new count. */
+    private static int sortAndCoalesce(double[] ub, double[] cnt, int n) {
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> Double.compare(ub[a], ub[b]) == 0 ? 0 : (ub[a] < ub[b] ? -1 : (ub[a] > ub[b] ? 1 : 0)));
+        double[] u2 = new double[n], c2 = new double[n];
+        for (int i = 0; i < n; i++) { u2[i] = ub[idx[i]]; c2[i] = cnt[idx[i]]; }
+        int k = 0;
+        double lu = u2[0], lc = c2[0];
+        for (int i = 1; i < n; i++) {
+            if (u2[i] == lu) {
+                lc += c2[i];
+            } else {
+                ub[k] = lu; cnt[k] = lc; k++;
+                lu = u2[i]; lc = c2[i];
+            }
+        }
+        ub[k] = lu; cnt[k] = lc;
+        return k + 1;
+    }
+
+    static boolean almostEqual(double a, double b, double epsilon) {
+        if (a == b) return true;
+        if (Double.isNaN(a) && Double.isNaN(b)) return true;
+        double absSum = Math.abs(a) + Math.abs(b);
+        double diff = Math.abs(a - b);
+        if (a == 0 || b == 0 || absSum < Double.MIN_NORMAL) return diff < epsilon * Double.MIN_NORMAL;
+        return diff / Math.min(absSum, Double.MAX_VALUE) < epsilon;
+    }
+
+    static double bucketQuantile(double q, double[] ub, double[] cnt, int n, boolean[] forced, double[] mono) {
+        if (Double.isNaN(q)) return Double.NaN;
+        if (q < 0) return Double.NEGATIVE_INFINITY;
+        if (q > 1) return Double.POSITIVE_INFINITY;
+        n = sortAndCoalesce(ub, cnt, n);
+        if (!(ub[n - 1] == Double.POSITIVE_INFINITY)) return Double.NaN;
+        // ensure monotonic, ignoring tiny deltas
+        double prev = cnt[0];
+        for (int i = 1; i < n; i++) {
+            double curr = cnt[i];
+            if (curr == prev) continue;
+            if (almostEqual(prev, curr, SMALL_DELTA_TOLERANCE)) {
+                cnt[i] = prev;
+                continue;
+            }
+            if (curr < prev) {
+                cnt[i] = prev;
+                forced[0] = true;
+                continue;
+            }
+            prev = curr;
+        }
+        if (n < 2) return Double.NaN;
+        double observations = cnt[n - 1];
+        if (observations == 0) return Double.NaN;
+        double rank = q * observations;
+        int b = 0;
+        while (b < n - 1 && !(cnt[b] >= rank)) b++;
+        if (b == n - 1) return ub[n - 2];
+        if (b == 0 && ub[0] <= 0) return ub[0];
+        double bucketStart = 0, bucketEnd = ub[b], count = cnt[b];
+        if (b > 0) {
+            bucketStart = ub[b - 1];
+            count -= cnt[b - 1];
+            rank -= cnt[b - 1];
+        }
+        return bucketStart + (bucketEnd - bucketStart) * (rank / count);
+    }
+
+    static double bucketFraction(double lower, double upper, double[] ub, double[] cnt, int n) {
+        n = sortAndCoalesce(ub, cnt, n);
+        if (!(ub[n - 1] == Double.POSITIVE_INFINITY)) return Double.NaN;
+        double count = cnt[n - 1];
+        if (count == 0 || Double.isNaN(lower) || Double.isNaN(upper)) return Double.NaN;
+        if (lower >= upper) return 0;
+        double rank = 0, lowerRank = 0, upperRank = 0;
+        boolean lowerSet = false, upperSet = false;
+        double lowerBound = ub[0] <= 0 ? Double.NEGATIVE_INFINITY : 0.0;
+        for (int i = 0; i < n; i++) {
+            if (i > 0) lowerBound = ub[i - 1];
+            double upperBound = ub[i];
+            double bc = cnt[i];
+            if (!lowerSet && lowerBound >= lower) { lowerRank = rank; lowerSet = true; }
+            if (!upperSet && lowerBound >= upper) { upperRank = rank; upperSet = true; }
+            if (lowerSet && upperSet) break;
+            if (!lowerSet && lowerBound < lower && upperBound > lower) {
+                lowerRank = lowerBound == Double.NEGATIVE_INFINITY ? bc
+                        : rank + (bc - rank) * (lower - lowerBound) / (upperBound - lowerBound);
+                lowerSet = true;
+            }
+            if (!upperSet && lowerBound < upper && upperBound > upper) {
+                upperRank = lowerBound == Double.NEGATIVE_INFINITY ? bc
+                        : rank + (bc - rank) * (upper - lowerBound) / (upperBound - lowerBound);
+                upperSet = true;
+            }
+            if (lowerSet && upperSet) break;
+            rank = bc;
+        }
+        if (!lowerSet || lowerRank > count) lowerRank = count;
+        if (!upperSet || upperRank > count) upperRank = count;
+        return (upperRank - lowerRank) / count;
+    }
+}

@@ -1,0 +1,265 @@
+package io.tsdb.query.engine.eval;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.query.ast.AtModifier;
+import io.tsdb.query.ast.Call;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.ast.MatrixSelector;
+import io.tsdb.query.ast.ParenExpr;
+import io.tsdb.query.ast.SubqueryExpr;
+import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.RangeFunctions.Fn;
+import io.tsdb.query.engine.eval.Vals.MatVal;
+import io.tsdb.query.engine.eval.Vals.RangeSeries;
+import io.tsdb.query.engine.eval.Vals.Row;
+import io.tsdb.query.engine.eval.Vals.ScalarVal;
+import io.tsdb.query.engine.eval.Vals.Val;
+import io.tsdb.query.engine.eval.Vals.VecVal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Range-vector evaluation: functions over matrix selectors and subqueries. Each selected series is
+ * loaded once for the whole query range, then windows slide over it step by step (two monotone
+ * pointers), so work is shared across steps.
+ */
+public final class RangeEval {
+    private final Evaluator ev;
+    private final EvalContext cx;
+    private final RangeFunctions.Scratch scratch = new RangeFunctions.Scratch();
+
+    RangeEval(Evaluator ev) {
+        this.ev = ev;
+        this.cx = ev.cx;
+    }
+
+    static Expr unwrap(Expr e) {
+        while (e instanceof ParenExpr p) e = p.expr();
+        return e;
+    }
+
+    /** A function call with a range-vector argument. */
+    public VecVal call(Call call, Fn fn, long[] ts) {
+        int matIdx = -1;
+        for (int i = 0; i < call.args().size(); i++) {
+            if (call.args().get(i).type() == io.tsdb.query.ast.ValueType.MATRIX) { matIdx = i; break; }
+        }
+        Expr arg = unwrap(call.args().get(matIdx));
+        double[] p0 = null, p1 = null;
+        List<double[]> params = new ArrayList<>();
+        for (int i = 0; i < call.args().size(); i++) {
+            if (i == matIdx) continue;
+            Val pv = ev.eval(call.args().get(i), ts);
+            params.add(((ScalarVal) pv).v);
+        }
+        if (!params.isEmpty()) p0 = params.get(0);
+        if (params.size() > 1) p1 = params.get(1);
+        if (fn == Fn.QUANTILE_OVER_TIME) {
+            for (double q : p0) {
+                if (Double.isNaN(q) || q < 0 || q > 1) {
+                    cx.warn("quantile value should be between 0 and 1, got " + GoFmt.g(q), call.args().get(0).pos());
+                    break;
+                }
+            }
+        }
+        if (fn == Fn.DOUBLE_EXPONENTIAL_SMOOTHING) {
+            for (int i = 0; i < ts.length; i++) {
+                if (p0[i] <= 0 || p0[i] >= 1) throw EvalContext.execError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + GoFmt.f6(p0[i]));
+                if (p1[i] <= 0 || p1[i] >= 1) throw EvalContext.execError("invalid trend factor. Expected: 0 < tf < 1, got: " + GoFmt.f6(p1[i]));
+            }
+        }
+        final double[] fp0 = p0, fp1 = p1;
+        int steps = ts.length;
+        List<Row> rows = new ArrayList<>();
+        boolean[] anyPresent = new boolean[steps];
+        boolean counterInfo = fn == Fn.RATE || fn == Fn.INCREASE;
+        Set<String> nonCounterNames = counterInfo ? new HashSet<>() : null;
+
+        Windows w;
+        if (arg instanceof MatrixSelector ms) {
+            w = new Windows(ms.rangeMs(), ms.selector().at(), ms.selector().offsetMs(), ts);
+            long mint = w.minStart + 1, maxt = w.maxEnd;
+            ev.selectors.forEachSeries(ms.selector(), mint, maxt, true, (labels, t, v, n) ->
+                    evalSeries(fn, labels, false, t, v, n, w, ts, fp0, fp1, rows, anyPresent, nonCounterNames));
+        } else {
+            SubqueryExpr sq = (SubqueryExpr) arg;
+            w = new Windows(sq.rangeMs(), sq.at(), sq.offsetMs(), ts);
+            for (RangeSeries rs : subqueryPoints(sq, w)) {
+                cx.checkDeadline();
+                evalSeries(fn, rs.labels, rs.dropName, rs.t, rs.v, rs.n, w, ts, fp0, fp1, rows, anyPresent, nonCounterNames);
+            }
+        }
+        if (nonCounterNames != null) {
+            for (String name : nonCounterNames) {
+                cx.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \""
+                        + name + "\"", call.args().get(matIdx).pos());
+            }
+        }
+        if (fn == Fn.ABSENT_OVER_TIME) {
+            double[] out = Row.empty(steps);
+            boolean any = false;
+            for (int i = 0; i < steps; i++) if (!anyPresent[i]) { out[i] = 1; any = true; }
+            List<Row> res = new ArrayList<>();
+            if (any) {
+                Labels l = arg instanceof MatrixSelector ms ? absentLabels(ms.selector().matchers()) : Labels.EMPTY;
+                res.add(new Row(l, out, false));
+            }
+            return new VecVal(res);
+        }
+        return new VecVal(rows);
+    }
+
+    private void evalSeries(Fn fn, Labels labels, boolean inputDropName, long[] t, double[] v, int n, Windows w,
+                            long[] ts, double[] p0, double[] p1, List<Row> rows, boolean[] anyPresent,
+                            Set<String> nonCounterNames) {
+        int steps = ts.length;
+        double[] out = null;
+        int lo = 0, hi = 0;
+        int cnt = 0;
+        for (int i = 0; i < steps; i++) {
+            long end = w.end[i], start = end - w.range;
+            while (hi < n && t[hi] <= end) hi++;
+            while (lo < hi && t[lo] <= start) lo++;
+            if (lo >= hi) continue;
+            anyPresent[i] = true;
+            if (fn == Fn.ABSENT_OVER_TIME) continue;
+            double r = RangeFunctions.apply(fn, t, v, lo, hi, start, end,
+                    p0 == null ? 0 : p0[i], p1 == null ? 0 : p1[i], ts[i], scratch);
+            if (Vals.absent(r)) continue;
+            if (out == null) out = Row.empty(steps);
+            out[i] = r;
+            cnt++;
+        }
+        if (out != null) {
+            cx.addSamples(cnt);
+            rows.add(new Row(labels, out, inputDropName || !fn.keepsName()));
+            if (nonCounterNames != null) {
+                String name = labels.metricName();
+                if (name != null && !name.endsWith("_total") && !name.endsWith("_sum") && !name.endsWith("_count")
+                        && !name.endsWith("_bucket")) nonCounterNames.add(name);
+            }
+        }
+    }
+
+    /** absent()/absent_over_time() output labels: equality matchers, minus names matched more than once. */
+    static Labels absentLabels(List<Matcher> matchers) {
+        Labels.Builder b = Labels.builder();
+        Set<String> has = new HashSet<>();
+        for (Matcher m : matchers) {
+            if (m.name().equals(Labels.METRIC_NAME)) continue;
+            if (m.type() == Matcher.Type.EQ && !has.contains(m.name())) {
+                b.set(m.name(), m.value());
+                has.add(m.name());
+            } else {
+                b.del(m.name());
+            }
+        }
+        return b.build();
+    }
+
+    /** Window ends (inclusive) per step and the overall bounds. */
+    final class Windows {
+        final long range;
+        final long[] end;
+        final long minStart, maxEnd;
+
+        Windows(long range, AtModifier at, long offset, long[] ts) {
+            this.range = range;
+            this.end = ev.selectors.effectiveTimes(at, offset, ts);
+            this.minStart = end[0] - range;
+            this.maxEnd = end[end.length - 1];
+        }
+    }
+
+    /** Evaluates a subquery's inner expression on its own aligned step grid and returns raw points per series. */
+    List<RangeSeries> subqueryPoints(SubqueryExpr sq, Windows w) {
+        long step = sq.stepMs() > 0 ? sq.stepMs() : cx.defaultSubqueryStepMs;
+        long lowest = w.minStart;
+        long innerStart = step * (lowest / step); // Go-style truncating division, as Prometheus
+        if (innerStart <= lowest) innerStart += step;
+        long innerEnd = w.maxEnd;
+        if (innerEnd < innerStart) return List.of();
+        long count = (innerEnd - innerStart) / step + 1;
+        if (count > 50_000_000L) throw EvalContext.execError("subquery has too many steps: " + count);
+        long[] its = new long[(int) count];
+        for (int i = 0; i < its.length; i++) its[i] = innerStart + i * step;
+        // Only evaluate inner steps that fall in some outer window.
+        its = filterSteps(its, w);
+        if (its.length == 0) return List.of();
+        Val inner = ev.eval(sq.expr(), its);
+        List<RangeSeries> out = new ArrayList<>();
+        if (inner instanceof VecVal vv) {
+            for (Row r : vv.rows) {
+                int n = r.count();
+                if (n == 0) continue;
+                long[] t = new long[n];
+                double[] v = new double[n];
+                int k = 0;
+                for (int i = 0; i < its.length; i++) {
+                    if (Vals.present(r.v[i])) { t[k] = its[i]; v[k] = r.v[i]; k++; }
+                }
+                out.add(new RangeSeries(r.labels, t, v, n, r.dropName));
+            }
+        } else if (inner instanceof ScalarVal s) {
+            out.add(new RangeSeries(Labels.EMPTY, its, s.v, its.length, false));
+        }
+        return out;
+    }
+
+    private static long[] filterSteps(long[] its, Windows w) {
+        // Outer windows (end - range, end] are sorted; keep inner steps inside their union.
+        long[] keep = new long[its.length];
+        int k = 0, j = 0;
+        for (long t : its) {
+            while (j < w.end.length && w.end[j] < t) j++;
+            if (j < w.end.length && t > w.end[j] - w.range) keep[k++] = t;
+        }
+        return k == its.length ? its : Arrays.copyOf(keep, k);
+    }
+
+    /** A range vector as a query result (instant queries only): raw points in the window. */
+    public MatVal matrix(Expr e, long[] ts) {
+        e = unwrap(e);
+        List<RangeSeries> out = new ArrayList<>();
+        if (e instanceof MatrixSelector ms) {
+            Windows w = new Windows(ms.rangeMs(), ms.selector().at(), ms.selector().offsetMs(), ts);
+            long end = w.end[0], start = end - ms.rangeMs();
+            ev.selectors.forEachSeries(ms.selector(), start + 1, end, true, (labels, t, v, n) -> {
+                if (n == 0) return;
+                cx.addSamples(n);
+                out.add(new RangeSeries(labels, Arrays.copyOf(t, n), Arrays.copyOf(v, n), n, false));
+            });
+        } else if (e instanceof SubqueryExpr sq) {
+            Windows w = new Windows(sq.rangeMs(), sq.at(), sq.offsetMs(), ts);
+            long end = w.end[0], start = end - sq.rangeMs();
+            for (RangeSeries rs : subqueryPoints(sq, w)) {
+                int lo = 0, hi = 0;
+                while (hi < rs.n && rs.t[hi] <= end) hi++;
+                while (lo < hi && rs.t[lo] <= start) lo++;
+                if (lo >= hi) continue;
+                out.add(new RangeSeries(rs.labels, Arrays.copyOfRange(rs.t, lo, hi), Arrays.copyOfRange(rs.v, lo, hi),
+                        hi - lo, rs.dropName));
+            }
+        } else {
+            throw EvalContext.execError("expected a range vector, got " + e.type().description);
+        }
+        return new MatVal(out);
+    }
+
+    static boolean isMatrixArg(Expr e) {
+        Expr u = unwrap(e);
+        return u instanceof MatrixSelector || u instanceof SubqueryExpr;
+    }
+
+    static VectorSelector selectorOf(Expr e) {
+        Expr u = unwrap(e);
+        if (u instanceof VectorSelector vs) return vs;
+        if (u instanceof MatrixSelector ms) return ms.selector();
+        return null;
+    }
+}

@@ -1,0 +1,46 @@
+package io.tsdb.query.engine.eval;
+
+import io.tsdb.core.Labels;
+import io.tsdb.query.engine.eval.Vals.Row;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Helpers over lists of rows. */
+public final class Rows {
+    private Rows() {}
+
+    public static final String DUPLICATE_LABELSET = "vector cannot contain metrics with the same labelset";
+
+    /**
+     * Merges rows that have identical label sets (e.g. after a relabel or dropping names) when their
+     * points do not overlap in time; overlapping points fail as Prometheus does.
+     */
+    public static List<Row> mergeSameLabels(List<Row> rows) {
+        if (rows.size() <= 1) return rows;
+        Map<Labels, Row> seen = new HashMap<>(rows.size() * 2);
+        List<Row> out = new ArrayList<>(rows.size());
+        boolean merged = false;
+        for (Row r : rows) {
+            Row prev = seen.putIfAbsent(r.labels, r);
+            if (prev == null) {
+                out.add(r);
+                continue;
+            }
+            merged = true;
+            double[] a = prev.v.clone();
+            for (int i = 0; i < a.length; i++) {
+                if (Vals.present(r.v[i])) {
+                    if (Vals.present(a[i])) throw EvalContext.execError(DUPLICATE_LABELSET);
+                    a[i] = r.v[i];
+                }
+            }
+            Row m = new Row(prev.labels, a, prev.dropName);
+            seen.put(r.labels, m);
+            out.set(out.indexOf(prev), m);
+        }
+        return merged ? out : rows;
+    }
+}

@@ -1,0 +1,120 @@
+package io.tsdb.query.engine.eval;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.Querier;
+import io.tsdb.core.SampleCursor;
+import io.tsdb.core.SeriesSet;
+import io.tsdb.core.StaleNaN;
+import io.tsdb.query.ast.AtModifier;
+import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.Vals.Row;
+import io.tsdb.query.engine.eval.Vals.VecVal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Loads selected series from storage, one series at a time into reusable arrays (no per-sample
+ * allocation), and evaluates instant selectors with lookback/staleness over all steps at once.
+ */
+public final class Selectors {
+    private final EvalContext cx;
+    private long[] bufT = new long[256];
+    private double[] bufV = new double[256];
+
+    public Selectors(EvalContext cx) { this.cx = cx; }
+
+    /** Receives one loaded series; arrays are reused after the call returns. */
+    public interface SeriesSink {
+        void accept(Labels labels, long[] t, double[] v, int n);
+    }
+
+    /** The absolute timestamp of an @ modifier. */
+    public long resolveAt(AtModifier at) {
+        return switch (at.kind()) {
+            case TIMESTAMP -> at.timestampMs();
+            case START -> cx.queryStart;
+            case END -> cx.queryEnd;
+        };
+    }
+
+    /** Effective evaluation time per step: the @ time (or the step time) minus the offset. Non-decreasing. */
+    public long[] effectiveTimes(AtModifier at, long offsetMs, long[] ts) {
+        long[] eff = new long[ts.length];
+        if (at != null) {
+            Arrays.fill(eff, resolveAt(at) - offsetMs);
+        } else {
+            for (int i = 0; i < ts.length; i++) eff[i] = ts[i] - offsetMs;
+        }
+        return eff;
+    }
+
+    /** Streams every series matching the selector with samples in [mint, maxt]. */
+    public void forEachSeries(VectorSelector vs, long mint, long maxt, boolean dropStale, SeriesSink sink) {
+        if (mint > maxt) return;
+        try (Querier q = cx.storage.querier(mint, maxt)) {
+            SeriesSet ss = q.select(vs.matchers());
+            while (ss.next()) {
+                cx.checkDeadline();
+                SampleCursor c = ss.cursor();
+                int n = 0;
+                while (c.next()) {
+                    long t = c.timestamp();
+                    if (t < mint) continue;
+                    if (t > maxt) break;
+                    double v = c.value();
+                    if (dropStale && StaleNaN.is(v)) continue;
+                    if (n == bufT.length) {
+                        bufT = Arrays.copyOf(bufT, n * 2);
+                        bufV = Arrays.copyOf(bufV, n * 2);
+                    }
+                    bufT[n] = t;
+                    bufV[n] = v;
+                    n++;
+                }
+                cx.seriesTouched++;
+                cx.samplesTouched += n;
+                cx.addSamples(n);
+                try {
+                    sink.accept(ss.labels(), bufT, bufV, n);
+                } finally {
+                    cx.releaseSamples(n);
+                }
+            }
+        }
+    }
+
+    /**
+     * Instant vector selector over all steps: the newest sample in (t - lookback, t], unless it is a stale
+     * marker. With {@code timestamps} the row holds the sample timestamps in seconds instead of values.
+     */
+    public VecVal instant(VectorSelector vs, long[] ts, boolean timestamps) {
+        long[] eff = effectiveTimes(vs.at(), vs.offsetMs(), ts);
+        long lookback = cx.lookbackMs;
+        long mint = eff[0] - lookback + 1;
+        long maxt = eff[eff.length - 1];
+        List<Row> rows = new ArrayList<>();
+        int steps = ts.length;
+        forEachSeries(vs, mint, maxt, false, (labels, t, v, n) -> {
+            double[] out = null;
+            int j = -1;
+            int cnt = 0;
+            for (int i = 0; i < steps; i++) {
+                long e = eff[i];
+                while (j + 1 < n && t[j + 1] <= e) j++;
+                if (j < 0 || t[j] <= e - lookback) continue;
+                double val = v[j];
+                if (StaleNaN.is(val)) continue;
+                if (out == null) out = Row.empty(steps);
+                out[i] = timestamps ? t[j] / 1000.0 : val;
+                cnt++;
+            }
+            if (out != null) {
+                cx.addSamples(cnt);
+                rows.add(new Row(labels, out, false));
+            }
+        });
+        return new VecVal(rows);
+    }
+}
