@@ -173,8 +173,7 @@ final class SeriesDesc {
         if (tok.equals("stale")) { out.add(new Val(StaleNaN.VALUE, false, false)); return; }
         // a[+-]bxn | axn | a
         int x = tok.lastIndexOf('x');
-        if (x > 0 && x < tok.length() - 1 && tok.substring(x + 1).chars().allMatch(Character::isDigit)
-                && !tok.toLowerCase(java.util.Locale.ROOT).matches("[+-]?0x[0-9a-f]+")) {
+        if (x > 0 && x < tok.length() - 1 && tok.substring(x + 1).chars().allMatch(Character::isDigit)) {
             int times = Integer.parseInt(tok.substring(x + 1));
             String head = tok.substring(0, x);
             if (head.equals("stale")) {

@@ -227,11 +227,11 @@ public final class BinaryOps {
                 int s = os[j];
                 if (oneStamp[s] == i) {
                     Row dup = one.rows.get(oneAt[s]);
-                    String a = r.labels.toString(), c = dup.labels.toString();
+                    String a = Rows.promString(r.labels), c = Rows.promString(dup.labels);
                     if (a.compareTo(c) > 0) { String t = a; a = c; c = t; }
                     Labels matched = m.on() ? r.labels.toBuilder().keep(new HashSet<>(m.labels())).build()
                             : signatureKeepName(r.labels, m);
-                    throw EvalContext.execError("found duplicate series for the match group " + matched
+                    throw EvalContext.execError("found duplicate series for the match group " + Rows.promString(matched)
                             + " on the " + (swap ? "left" : "right") + " hand-side of the operation: [" + a + ", " + c
                             + "];many-to-many matching not allowed: matching labels must be unique on one side");
                 }

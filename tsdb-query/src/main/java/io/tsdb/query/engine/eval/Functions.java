@@ -44,6 +44,16 @@ public final class Functions {
                 for (int i = 0; i < ts.length; i++) v[i] = ts[i] / 1000.0;
                 return new ScalarVal(v);
             }
+            case "start": return constant(ts, cx.queryStart / 1000.0);
+            case "end": return constant(ts, cx.queryEnd / 1000.0);
+            case "range": return constant(ts, (cx.queryEnd - cx.queryStart) / 1000.0);
+            case "step": return constant(ts, cx.queryStart == cx.queryEnd ? 0 : cx.queryStep / 1000.0);
+            case "min_of": case "max_of": {
+                double[] a = ev.scalar(args.get(0), ts), b = ev.scalar(args.get(1), ts);
+                double[] o = new double[ts.length];
+                for (int i = 0; i < o.length; i++) o[i] = name.equals("min_of") ? Math.min(a[i], b[i]) : Math.max(a[i], b[i]);
+                return new ScalarVal(o);
+            }
             case "pi": {
                 double[] v = new double[ts.length];
                 Arrays.fill(v, Math.PI);
@@ -138,6 +148,7 @@ public final class Functions {
             case "label_replace": return labelReplace(args, ts);
             case "label_join": return labelJoin(args, ts);
             case "histogram_quantile": return Histograms.quantile(ev, c, ts);
+            case "histogram_quantiles": return Histograms.quantiles(ev, c, ts);
             case "histogram_fraction": return Histograms.fraction(ev, c, ts);
             case "histogram_count": case "histogram_sum": case "histogram_avg": case "histogram_stddev":
             case "histogram_stdvar":
@@ -154,6 +165,12 @@ public final class Functions {
             default:
                 throw EvalContext.execError("function \"" + name + "\" is not supported");
         }
+    }
+
+    private static ScalarVal constant(long[] ts, double v) {
+        double[] o = new double[ts.length];
+        Arrays.fill(o, v);
+        return new ScalarVal(o);
     }
 
     private static boolean hasMatrixArg(List<Expr> args) {

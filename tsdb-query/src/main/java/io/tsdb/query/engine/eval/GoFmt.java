@@ -15,14 +15,32 @@ public final class GoFmt {
         return s;
     }
 
-    /** Go's %g (shortest repr, exponent for large/small magnitudes). */
-    public static String g(double f) {
+    /** Go's %g / strconv 'g' with shortest precision (exponent below 1e-4 and from 1e6 up). */
+    public static String g(double f) { return g(f, 6); }
+
+    /** Go's %v formatting of a float. */
+    public static String v(double f) { return g(f, 6); }
+
+    /** strconv.FormatFloat(f, 'g', -1, 64). */
+    public static String strconvG(double f) { return g(f, 6); }
+
+    /** Prometheus labels.FormatOpenMetricsFloat. */
+    public static String openMetrics(double f) {
+        if (f == 1) return "1.0";
+        if (f == 0) return "0.0";
+        if (f == -1) return "-1.0";
+        String s = g(f, 6);
+        if (s.contains("e") || s.contains(".") || s.contains("Inf") || s.contains("NaN")) return s;
+        return s + ".0";
+    }
+
+    static String g(double f, int eprecShortest) {
         if (Double.isNaN(f)) return "NaN";
         if (Double.isInfinite(f)) return f > 0 ? "+Inf" : "-Inf";
         if (f == 0) return (1 / f < 0) ? "-0" : "0";
         BigDecimal bd = new BigDecimal(Double.toString(f)).stripTrailingZeros();
         int exp = bd.precision() - bd.scale() - 1;
-        if (exp < -4 || exp >= 21) {
+        if (exp < -4 || exp >= eprecShortest) {
             String digits = bd.unscaledValue().abs().toString();
             StringBuilder sb = new StringBuilder();
             if (f < 0) sb.append('-');

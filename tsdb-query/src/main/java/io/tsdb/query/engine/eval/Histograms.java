@@ -110,6 +110,57 @@ final class Histograms {
         return new VecVal(out);
     }
 
+    /** histogram_quantiles(v, "label", q1, q2, ...): one output series per group and quantile. */
+    static VecVal quantiles(Evaluator ev, Call c, long[] ts) {
+        EvalContext cx = ev.cx;
+        VecVal in = ev.functions.vec(c.args().get(0), ts);
+        String label = ev.functions.str(c.args().get(1), ts);
+        List<double[]> qs = new ArrayList<>();
+        for (int a = 2; a < c.args().size(); a++) {
+            double[] q = ev.scalar(c.args().get(a), ts);
+            for (double x : q) {
+                if (Double.isNaN(x) || x < 0 || x > 1) {
+                    cx.warn("quantile value should be between 0 and 1, got " + GoFmt.g(x), c.args().get(a).pos());
+                    break;
+                }
+            }
+            qs.add(q);
+        }
+        Map<Labels, Group> groups = group(cx, in, c, 0, ts);
+        Map<Labels, double[]> out = new java.util.LinkedHashMap<>();
+        for (double[] q : qs) {
+            for (Group g : groups.values()) {
+                double[] ub = new double[g.rows.size()], cnt = new double[g.rows.size()];
+                for (int i = 0; i < ts.length; i++) {
+                    int n = 0;
+                    for (int k = 0; k < g.rows.size(); k++) {
+                        double v = in.rows.get(g.rows.get(k)).v[i];
+                        if (Vals.absent(v)) continue;
+                        ub[n] = g.bounds.get(k);
+                        cnt[n] = v;
+                        n++;
+                    }
+                    if (n == 0) continue;
+                    boolean[] forced = new boolean[1];
+                    double r = bucketQuantile(q[i], ub, cnt, n, forced, new double[3]);
+                    if (forced[0]) {
+                        String name = g.labels.metricName();
+                        cx.info("input to histogram_quantile needed to be fixed for monotonicity (see "
+                                + "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
+                                + (name == null ? "" : " for metric name \"" + name + "\""), c.args().get(0).pos());
+                    }
+                    Labels l = g.labels.toBuilder().set(label, GoFmt.openMetrics(q[i])).build();
+                    double[] o = out.computeIfAbsent(l, x -> Row.empty(ts.length));
+                    if (Vals.present(o[i])) throw EvalContext.execError(Rows.DUPLICATE_LABELSET);
+                    o[i] = r;
+                }
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (var e : out.entrySet()) rows.add(new Row(e.getKey(), e.getValue(), true));
+        return new VecVal(rows);
+    }
+
     static VecVal fraction(Evaluator ev, Call c, long[] ts) {
         EvalContext cx = ev.cx;
         double[] lower = ev.scalar(c.args().get(0), ts);

@@ -14,6 +14,34 @@ public final class Rows {
 
     public static final String DUPLICATE_LABELSET = "vector cannot contain metrics with the same labelset";
 
+    /** Prometheus' labels.Labels.String() form: {@code {__name__="x", a="b"}}. */
+    public static String promString(Labels l) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < l.size(); i++) {
+            if (i > 0) sb.append(", ");
+            String n = l.name(i);
+            if (n.matches("[a-zA-Z_][a-zA-Z0-9_]*")) sb.append(n); else quote(sb, n);
+            sb.append('=');
+            quote(sb, l.value(i));
+        }
+        return sb.append('}').toString();
+    }
+
+    static void quote(StringBuilder sb, String v) {
+        sb.append('"');
+        for (int j = 0; j < v.length(); j++) {
+            char c = v.charAt(j);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> sb.append(c);
+            }
+        }
+        sb.append('"');
+    }
+
     /**
      * Merges rows that have identical label sets (e.g. after a relabel or dropping names) when their
      * points do not overlap in time; overlapping points fail as Prometheus does.
