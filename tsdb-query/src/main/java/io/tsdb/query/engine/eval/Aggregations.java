@@ -6,7 +6,6 @@ import io.tsdb.query.ast.AggregateOp;
 import io.tsdb.query.engine.eval.Vals.Row;
 import io.tsdb.query.engine.eval.Vals.VecVal;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -225,19 +224,6 @@ public final class Aggregations {
         return new VecVal(rows);
     }
 
-    /** A deterministic offset in [0, 1) from the label set, for limit_ratio. */
-    static double ratioOffset(Labels l) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : l.toString().getBytes(StandardCharsets.UTF_8)) {
-            h ^= (b & 0xff);
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return (h >>> 11) * 0x1.0p-53;
-    }
-
     private VecVal selectK(AggregateExpr a, VecVal in, int[] rowGroup, int ng, double[] param, int steps) {
         AggregateOp op = a.op();
         double pmax = Double.NEGATIVE_INFINITY, pmin = Double.POSITIVE_INFINITY;
@@ -267,7 +253,7 @@ public final class Aggregations {
         double[] offsets = null;
         if (op == AggregateOp.LIMIT_RATIO) {
             offsets = new double[nrows];
-            for (int r = 0; r < nrows; r++) offsets[r] = ratioOffset(in.rows.get(r).labels);
+            for (int r = 0; r < nrows; r++) offsets[r] = XxHash64.offset(in.rows.get(r).labels);
         }
         Integer[] cand = new Integer[nrows];
         for (int i = 0; i < steps; i++) {
