@@ -65,8 +65,31 @@ final class SyntaxErrors {
             } else {
                 detail = "unexpected character: " + describeChar(c);
             }
-            throw at(query, idx, detail);
+            String hint = angleHint(query, idx);
+            throw at(query, idx, hint == null ? detail : detail + "; " + hint);
         }
+    }
+
+    /**
+     * When an error follows a '<' glued to a metric name that did not open a dimensional selector (its
+     * matcher list was incomplete or had a value needing quotes), say what the selector needs.
+     */
+    static String angleHint(String query, int errorOffset) {
+        int end = Math.min(errorOffset, query.length());
+        for (int j = end - 1; j > 0; j--) {
+            char c = query.charAt(j);
+            if (c == '>' || c == '\n' || c == '{' || c == '(' || c == ')') return null;
+            if (c != '<') continue;
+            char before = query.charAt(j - 1);
+            char after = j + 1 < query.length() ? query.charAt(j + 1) : 0;
+            boolean nameBefore = Character.isLetterOrDigit(before) || before == '_' || before == ':';
+            boolean labelAfter = Character.isLetter(after) || after == '_' || after == '"';
+            if (!nameBefore || !labelAfter) return null;
+            String name = query.substring(0, j).replaceAll("(?s).*?([a-zA-Z_:][a-zA-Z0-9_:]*)$", "$1");
+            return "if " + name + "<...> is meant as a dimensional selector, write label=value items separated by commas "
+                    + "and close it with \">\"; quote values with characters other than letters, digits, _ . : -";
+        }
+        return null;
     }
 
     private static String describeChar(char c) {
@@ -177,9 +200,10 @@ final class SyntaxErrors {
             StringBuilder msg = new StringBuilder(unexpected);
             if (context != null) msg.append(" in ").append(context);
             if (want != null) msg.append(", expected ").append(want);
-            String hint = spaceBeforeAngleHint(ts, t);
-            if (hint != null) msg.append("; ").append(hint);
             int offset = t.getType() == Token.EOF ? query.length() : t.getStartIndex();
+            String hint = spaceBeforeAngleHint(ts, t);
+            if (hint == null) hint = angleHint(query, offset);
+            if (hint != null) msg.append("; ").append(hint);
             return at(query, offset, msg.toString());
         }
 
@@ -191,9 +215,7 @@ final class SyntaxErrors {
             Token name = lss == null ? null : previous(ts, lss);
             if (label == null || lss == null || name == null || lss.getType() != Query.LSS) return null;
             if (name.getType() != Query.IDENTIFIER && name.getType() != Query.METRIC_IDENTIFIER) return null;
-            if (name.getStopIndex() + 1 == lss.getStartIndex()) {
-                return "if " + name.getText() + "<" + label.getText() + "...> is meant as a dimensional selector, close it with \">\"";
-            }
+            if (name.getStopIndex() + 1 == lss.getStartIndex()) return null;
             return "a dimensional selector must directly follow the metric name, without space: "
                     + name.getText() + "<" + label.getText() + "...>";
         }
