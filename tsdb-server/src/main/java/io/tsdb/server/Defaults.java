@@ -5,7 +5,10 @@ import io.tsdb.query.engine.QueryEngine;
 import io.tsdb.query.engine.QueryException;
 import io.tsdb.query.engine.QueryOptions;
 import io.tsdb.query.engine.QueryResult;
-import io.tsdb.server.fallback.VolatileMemoryStorage;
+import io.tsdb.core.db.Tsdb;
+import io.tsdb.core.db.TsdbOptions;
+import io.tsdb.core.registry.Limits;
+import io.tsdb.core.wal.FsyncPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +31,20 @@ public final class Defaults {
 
     private Defaults() {}
 
+    /** tsdb-core's {@link Tsdb} in {@link ServerConfig#dataDir}, with the configured WAL policy, retention and limits. */
     public static StorageFactory storage() {
-        return cfg -> {
-            log.warn("no persistent storage engine in this build yet: running on VolatileMemoryStorage, "
-                    + "data is NOT written to {} and is lost on restart", cfg.dataDir);
-            return new VolatileMemoryStorage();
-        };
+        return cfg -> Tsdb.open(tsdbOptions(cfg));
+    }
+
+    public static TsdbOptions tsdbOptions(ServerConfig cfg) {
+        return TsdbOptions.builder(cfg.dataDir)
+                .retention(cfg.retention)
+                .walFsync(FsyncPolicy.parse(cfg.walFsync))
+                .walFsyncInterval(cfg.walFsyncInterval)
+                .outOfOrderWindow(cfg.outOfOrderWindow)
+                .limits(new Limits(cfg.maxLabelsPerSeries, cfg.maxLabelNameLength, cfg.maxLabelValueLength,
+                        cfg.maxActiveSeries))
+                .build();
     }
 
     public static EngineFactory engine() {
@@ -59,13 +70,16 @@ public final class Defaults {
         return out;
     }
 
-    /** Answers every query with 503 "unavailable" until the query engine is part of the build. */
+    /**
+     * Answers every query with 503 "unavailable" until the query engine is part of the build; parsing
+     * (used for match[] selectors of the metadata endpoints) already works.
+     */
     static final class UnavailableEngine implements QueryEngine {
         private static QueryException unavailable() {
             return new QueryException(QueryException.Kind.UNAVAILABLE, "the query engine is not available in this build");
         }
         @Override public QueryResult instant(String q, long t, QueryOptions o) { throw unavailable(); }
         @Override public QueryResult range(String q, long s, long e, long st, QueryOptions o) { throw unavailable(); }
-        @Override public Expr parse(String q) { throw unavailable(); }
+        @Override public Expr parse(String q) { return io.tsdb.query.parser.QueryParser.parse(q); }
     }
 }

@@ -85,6 +85,7 @@ public final class TsdbServer implements AutoCloseable {
                 .labelNames("version").register(registry);
         buildInfo.addLabelValues(VERSION);
         registry.register(new StorageMetrics(() -> storage));
+        registry.register(new TsdbCollector(() -> storage));
         this.http = new NettyHttpServer(new NettyHttpServer.Options(config.listenHost, config.listenPort,
                 config.maxBodyBytes, config.httpWorkers, config.httpMaxQueuedRequests, config.corsOrigin,
                 config.httpIdleTimeout), router, registry);

@@ -82,6 +82,23 @@ class ServerTest {
     }
 
     @Test
+    void productionStorageMetrics() throws Exception {
+        ServerConfig c = config();
+        TsdbServer s = TsdbServer.builder(c).features().start(); // default storage: tsdb-core's Tsdb in dataDir
+        servers.add(s);
+        var app = s.context().storage().appender();
+        assertEquals(io.tsdb.core.AppendStatus.OK,
+                app.append(io.tsdb.core.Labels.of("__name__", "m", "job", "x"), System.currentTimeMillis(), 1.0));
+        app.commit();
+        String body = TestHttp.get(s.baseUrl() + "/metrics").body();
+        assertTrue(body.contains("tsdb_storage_samples_appended_total 1.0"), body);
+        assertTrue(body.contains("tsdb_active_series 1.0"), body);
+        assertTrue(body.contains("tsdb_storage_samples_rejected_total{reason=\"series_limit\"} 0.0"), body);
+        assertTrue(body.contains("tsdb_wal_fsyncs_total"), body);
+        assertTrue(java.nio.file.Files.isDirectory(dataDir.resolve("wal")), "storage lives in --data");
+    }
+
+    @Test
     void requestIdIsEchoedOrGenerated() throws Exception {
         TsdbServer s = start(config());
         HttpResponse<String> given = TestHttp.get(s.baseUrl() + "/-/healthy", "X-Request-Id", "req-42");

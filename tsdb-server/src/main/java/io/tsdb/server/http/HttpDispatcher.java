@@ -53,6 +53,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     private final long maxBodyBytes;
     private final String corsOrigin;
     private final Pattern corsPattern;
+    /** Requests received whose response has not been written yet (graceful shutdown waits for zero). */
+    private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
 
     HttpDispatcher(Router router, Executor workers, HttpMetrics metrics, Supplier<ServerState> state,
                    long maxBodyBytes, String corsOrigin) {
@@ -77,6 +79,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         long start = System.nanoTime();
+        unanswered.incrementAndGet();
         metrics.started();
         String rid = requestId(req);
         String path = NettyRequest.pathOf(req.uri());
@@ -206,6 +209,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         h.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         int status = resp.status();
         ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+            unanswered.decrementAndGet();
             metrics.finished(ex.requestId, ex.method, ex.path, route, status, ex.startNanos, ex.bytesIn,
                     head ? 0 : body.length, ex.remote);
             if (!keepAlive || !f.isSuccess()) {
@@ -225,6 +229,9 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             h.add("Vary", "Origin");
         }
     }
+
+    /** Requests received and not yet answered (response not yet written to the socket). */
+    int unanswered() { return unanswered.get(); }
 
     static String requestId(HttpMessage m) {
         String given = m.headers().get(REQUEST_ID);

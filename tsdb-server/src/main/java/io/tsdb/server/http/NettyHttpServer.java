@@ -47,6 +47,7 @@ public final class NettyHttpServer implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup io;
     private Channel serverChannel;
+    private HttpDispatcher dispatcher;
 
     public NettyHttpServer(Options options, Router router, PrometheusRegistry registry) {
         this.options = options;
@@ -66,7 +67,7 @@ public final class NettyHttpServer implements AutoCloseable {
                 NioIoHandler.newFactory());
         io = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("tsdb-http-io", true),
                 NioIoHandler.newFactory());
-        HttpDispatcher dispatcher = new HttpDispatcher(router, workers, metrics, () -> state,
+        dispatcher = new HttpDispatcher(router, workers, metrics, () -> state,
                 options.maxBodyBytes(), options.corsOrigin());
         int maxBody = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.maxBodyBytes()));
         long idleSeconds = Math.max(1, options.idleTimeout().toSeconds());
@@ -107,10 +108,20 @@ public final class NettyHttpServer implements AutoCloseable {
         if (serverChannel != null) serverChannel.close().syncUninterruptibly();
     }
 
-    /** Waits until every accepted request has been handled; true when all finished within the timeout. */
+    /**
+     * Waits until every accepted request has been handled and its response written to the socket (closing
+     * the event loops earlier would drop responses still queued for writing); true when all finished
+     * within the timeout.
+     */
     public boolean awaitInFlight(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         workers.shutdown();
-        return workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) return false;
+        while (dispatcher != null && dispatcher.unanswered() > 0) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(2);
+        }
+        return true;
     }
 
     /** Closes connections and event loops (after letting queued responses be written). */

@@ -1,0 +1,60 @@
+package io.tsdb.server;
+
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Storage;
+import io.tsdb.core.db.Tsdb;
+import io.tsdb.core.db.TsdbMetrics;
+
+import java.util.function.Supplier;
+
+/** Counters and gauges specific to tsdb-core's {@link Tsdb} (samples by outcome, WAL, head memory). */
+final class TsdbCollector implements MultiCollector {
+    private final Supplier<Storage> storage;
+
+    TsdbCollector(Supplier<Storage> storage) { this.storage = storage; }
+
+    @Override
+    public MetricSnapshots collect() {
+        if (!(storage.get() instanceof Tsdb db)) return MetricSnapshots.of();
+        TsdbMetrics m = db.counters();
+        MetricSnapshots.Builder b = MetricSnapshots.builder();
+        b.metricSnapshot(counter("tsdb_storage_samples_appended", "Samples committed to storage (including out-of-order ones).", m.samplesAppended()));
+        b.metricSnapshot(counter("tsdb_storage_samples_duplicate", "Samples identical to a stored one (same timestamp and value), not stored again.", m.samplesDuplicate()));
+        b.metricSnapshot(counter("tsdb_storage_samples_out_of_order", "Samples stored out of order (within the out-of-order window).", m.samplesOutOfOrder()));
+        CounterSnapshot.Builder rejected = CounterSnapshot.builder().name("tsdb_storage_samples_rejected")
+                .help("Samples rejected by storage, by reason.");
+        for (AppendStatus s : AppendStatus.values()) {
+            if (s.accepted()) continue;
+            rejected.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("reason", s.reason)).value(m.samplesRejected(s)).build());
+        }
+        b.metricSnapshot(rejected.build());
+        b.metricSnapshot(counter("tsdb_storage_commits", "Appender commits.", m.commits()));
+        b.metricSnapshot(counter("tsdb_storage_series_created", "Series created since start.", m.seriesCreated()));
+        b.metricSnapshot(counter("tsdb_wal_fsyncs", "WAL fsync calls.", db.walFsyncs()));
+        b.metricSnapshot(counter("tsdb_wal_written_bytes", "Bytes written to the WAL since start.", db.walBytesWritten()));
+        b.metricSnapshot(gauge("tsdb_wal_segment", "Current WAL segment number.", db.walSegment()));
+        b.metricSnapshot(gauge("tsdb_wal_replay_samples", "Samples replayed from the WAL at start-up.", db.walReplaySamples()));
+        b.metricSnapshot(gauge("tsdb_wal_corruptions", "Corrupt WAL records found (and truncated) at start-up.", db.walCorruptions()));
+        b.metricSnapshot(gauge("tsdb_wal_truncated_bytes", "Bytes dropped from a corrupt or torn WAL tail at start-up.", db.walTruncatedBytes()));
+        b.metricSnapshot(gauge("tsdb_head_chunks", "Chunks in the in-memory head.", db.headChunks()));
+        b.metricSnapshot(gauge("tsdb_head_memory_bytes", "Approximate memory of head samples (off-heap chunks and per-series overhead).", db.headMemoryBytes()));
+        b.metricSnapshot(gauge("tsdb_head_offheap_reserved_bytes", "Off-heap memory reserved for head chunks.", db.headOffHeapReservedBytes()));
+        return b.build();
+    }
+
+    private static CounterSnapshot counter(String name, String help, double v) {
+        return CounterSnapshot.builder().name(name).help(help)
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.EMPTY).value(v).build()).build();
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, double v) {
+        return GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.EMPTY).value(v).build()).build();
+    }
+}
