@@ -1,0 +1,117 @@
+package io.tsdb.core.block;
+
+import io.tsdb.core.Querier;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An open, immutable on-disk block: meta.json, memory-mapped index and chunk segments.
+ *
+ * <p>Lifetime is reference counted. The opener holds one reference; every {@link #querier} takes another
+ * and returns it on {@link Querier#close()}. {@link #close()} drops the opener's reference;
+ * {@link #markForDeletion()} drops it and arranges for the directory to be deleted once the last querier
+ * is closed, so compaction and retention never pull files out from under a running query.
+ */
+public final class Block implements AutoCloseable {
+    private final Path dir;
+    private final BlockMeta meta;
+    private final IndexReader index;
+    private final ChunksReader chunks;
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile boolean deleteOnRelease;
+    private volatile boolean deleted;
+
+    private Block(Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks) {
+        this.dir = dir;
+        this.meta = meta;
+        this.index = index;
+        this.chunks = chunks;
+    }
+
+    /**
+     * Opens a block directory, validating meta.json, the index (header, TOC and every section checksum) and
+     * the chunk segment headers.
+     * @throws CorruptBlockException naming the file and section that failed validation
+     */
+    public static Block open(Path dir) throws IOException {
+        BlockMeta meta = BlockMeta.read(dir);
+        if (!dir.getFileName().toString().equals(meta.ulid())) {
+            throw new CorruptBlockException(dir.resolve(BlockMeta.FILE), "ulid", "ulid " + meta.ulid() + " does not match directory name");
+        }
+        IndexReader index = new IndexReader(dir.resolve(BlockIndexFormat.FILE));
+        if (index.numSeries() != meta.numSeries()) {
+            throw new CorruptBlockException(dir.resolve(BlockIndexFormat.FILE), BlockIndexFormat.TOC,
+                    "index has " + index.numSeries() + " series, meta.json says " + meta.numSeries());
+        }
+        ChunksReader chunks = new ChunksReader(dir);
+        return new Block(dir, meta, index, chunks);
+    }
+
+    public BlockMeta meta() { return meta; }
+    public Path dir() { return dir; }
+    IndexReader index() { return index; }
+    ChunksReader chunks() { return chunks; }
+
+    /** Bytes on disk: index + chunks + meta.json. */
+    public long sizeBytes() {
+        try {
+            return BlockFiles.sizeRecursively(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A querier over [mint, maxt] holding a reference until closed. */
+    public Querier querier(long mint, long maxt) {
+        if (!tryAcquire()) throw new IllegalStateException("block " + meta.ulid() + " is closed or deleted");
+        return new BlockQuerier(this, mint, maxt);
+    }
+
+    /** Takes a reference; false if the block is already fully released. */
+    public boolean tryAcquire() {
+        while (true) {
+            int r = refs.get();
+            if (r <= 0) return false;
+            if (refs.compareAndSet(r, r + 1)) return true;
+        }
+    }
+
+    /** Returns a reference taken by {@link #tryAcquire()}. */
+    public void release() {
+        int r = refs.decrementAndGet();
+        if (r < 0) throw new IllegalStateException("block " + meta.ulid() + " released more often than acquired");
+        if (r == 0 && deleteOnRelease) deleteNow();
+    }
+
+    /** Current number of references (the opener's plus open queriers'). */
+    public int refCount() { return refs.get(); }
+
+    /** Whether the directory has been removed. */
+    public boolean isDeleted() { return deleted; }
+
+    /** Drops the opener's reference and deletes the directory once no querier uses the block. */
+    public void markForDeletion() {
+        deleteOnRelease = true;
+        release();
+    }
+
+    private synchronized void deleteNow() {
+        if (deleted) return;
+        try {
+            BlockFiles.deleteRecursively(dir);
+            deleted = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete block " + dir, e);
+        }
+    }
+
+    /** Drops the opener's reference (the files stay). */
+    @Override public void close() { release(); }
+
+    @Override public String toString() {
+        return "Block[" + meta.ulid() + " " + meta.minTime() + ".." + meta.maxTime() + " level " + meta.level() + "]";
+    }
+}

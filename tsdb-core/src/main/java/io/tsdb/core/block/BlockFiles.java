@@ -1,0 +1,53 @@
+package io.tsdb.core.block;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/** File-system helpers for durable block writes. */
+final class BlockFiles {
+    private BlockFiles() {}
+
+    static void fsyncFile(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) { ch.force(true); }
+    }
+
+    /** fsync of a directory (makes created/renamed entries durable on Linux). */
+    static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some platforms cannot open directories; durability of the rename then rests on the OS
+            if (!System.getProperty("os.name", "").toLowerCase().contains("win")) throw e;
+        }
+    }
+
+    static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+                try { Files.delete(f); } catch (NoSuchFileException ignored) { }
+                return FileVisitResult.CONTINUE;
+            }
+            @Override public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                try { Files.delete(d); } catch (NoSuchFileException ignored) { }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static long sizeRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return 0;
+        try (var s = Files.walk(p)) {
+            return s.filter(Files::isRegularFile).mapToLong(f -> {
+                try { return Files.size(f); } catch (IOException e) { return 0; }
+            }).sum();
+        }
+    }
+}

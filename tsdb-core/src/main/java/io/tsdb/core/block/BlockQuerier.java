@@ -1,0 +1,237 @@
+package io.tsdb.core.block;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.core.Querier;
+import io.tsdb.core.SampleCursor;
+import io.tsdb.core.SeriesSet;
+import org.roaringbitmap.IntIterator;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * {@link Querier} over one {@link Block} and a time range. Selection runs on postings bitmaps; samples are
+ * decoded chunk by chunk into arrays reused across series. Holds a block reference until {@link #close()}.
+ */
+final class BlockQuerier implements Querier {
+    private final Block block;
+    private final IndexReader index;
+    private final ChunksReader chunks;
+    private final long mint, maxt;
+    /** Whether [mint, maxt] covers the whole block, so no per-series time filtering is needed. */
+    private final boolean covers;
+    private final boolean disjoint;
+    private final CRC32C crc = new CRC32C();
+    private final ChunkMetas scratch = new ChunkMetas();
+    private DecBuf scratchDec;
+    private BlockCursor filter;
+    private boolean closed;
+
+    BlockQuerier(Block block, long mint, long maxt) {
+        this.block = block;
+        this.index = block.index();
+        this.chunks = block.chunks();
+        this.mint = mint;
+        this.maxt = maxt;
+        this.covers = mint <= block.meta().minTime() && maxt >= block.meta().maxTime();
+        this.disjoint = mint > maxt || !block.meta().overlaps(mint, maxt);
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("querier closed");
+    }
+
+    /** Selected series ids, restricted to series with a sample in the range. */
+    MutableRoaringBitmap selected(List<Matcher> matchers) {
+        checkOpen();
+        if (disjoint) return new MutableRoaringBitmap();
+        MutableRoaringBitmap sel = PostingsSelector.select(index, matchers);
+        if (covers || sel.isEmpty()) return sel;
+        MutableRoaringBitmap out = new MutableRoaringBitmap();
+        if (filter == null) filter = new BlockCursor();
+        IntIterator it = sel.getIntIterator();
+        while (it.hasNext()) {
+            int id = it.next();
+            if (filter.load(id)) out.add(id);
+        }
+        return out;
+    }
+
+    @Override public SeriesSet select(List<Matcher> matchers) {
+        return new BlockSeriesSet(selected(matchers));
+    }
+
+    @Override public long seriesCount(List<Matcher> matchers) { return selected(matchers).getLongCardinality(); }
+
+    @Override public long sampleEstimate(List<Matcher> matchers) {
+        MutableRoaringBitmap sel = selected(matchers);
+        long total = 0;
+        IntIterator it = sel.getIntIterator();
+        while (it.hasNext()) {
+            scratchDec = index.chunks(it.next(), scratch, scratchDec);
+            for (int i = 0; i < scratch.n; i++) {
+                long cmin = scratch.mint[i], cmax = scratch.maxt[i];
+                if (cmax < mint || cmin > maxt) continue;
+                if (cmin >= mint && cmax <= maxt) { total += scratch.count[i]; continue; }
+                long span = cmax - cmin + 1;
+                long in = Math.min(cmax, maxt) - Math.max(cmin, mint) + 1;
+                total += Math.max(1, Math.round((double) scratch.count[i] * in / span));
+            }
+        }
+        return total;
+    }
+
+    @Override public List<String> labelNames(List<Matcher> matchers) {
+        checkOpen();
+        List<String> out = new ArrayList<>();
+        if (disjoint) return out;
+        if (matchers.isEmpty() && covers) {
+            for (String n : index.labelNames()) out.add(n);
+            return out;
+        }
+        MutableRoaringBitmap sel = selected(matchers);
+        if (sel.isEmpty()) return out;
+        for (String n : index.labelNames()) {
+            if (ImmutableRoaringBitmap.intersects(index.postingsForName(index.entry(n)), sel)) out.add(n);
+        }
+        return out;
+    }
+
+    @Override public List<String> labelValues(String name, List<Matcher> matchers) {
+        checkOpen();
+        List<String> out = new ArrayList<>();
+        IndexReader.LabelEntry e = index.entry(name);
+        if (e == null || disjoint) return out;
+        if (matchers.isEmpty() && covers) return new ArrayList<>(List.of(e.values));
+        MutableRoaringBitmap sel = selected(matchers);
+        if (sel.isEmpty()) return out;
+        for (int i = 0; i < e.values.length; i++) {
+            if (ImmutableRoaringBitmap.intersects(index.postings(e, i), sel)) out.add(e.values[i]);
+        }
+        return out;
+    }
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        block.release();
+    }
+
+    /** Iterates selected series in id (= label) order; skips series without samples in range. */
+    private final class BlockSeriesSet implements SeriesSet {
+        private final IntIterator ids;
+        private final BlockCursor cursor = new BlockCursor();
+        private Labels labels;
+
+        BlockSeriesSet(MutableRoaringBitmap sel) { this.ids = sel.getIntIterator(); }
+
+        @Override public boolean next() {
+            checkOpen();
+            while (ids.hasNext()) {
+                int id = ids.next();
+                if (cursor.load(id)) {
+                    labels = index.labels(id);
+                    return true;
+                }
+            }
+            labels = null;
+            return false;
+        }
+
+        @Override public Labels labels() { return labels; }
+
+        @Override public SampleCursor cursor() {
+            cursor.rewind();
+            return cursor;
+        }
+    }
+
+    /** Cursor over the chunks of one series, decoding into reusable column arrays. */
+    private final class BlockCursor implements SampleCursor {
+        private final ChunkMetas metas = new ChunkMetas();
+        private DecBuf dec;
+        private long[] t = new long[128];
+        private double[] v = new double[128];
+        private int first, last;   // chunk index range overlapping [mint, maxt]
+        private int ci;            // chunk currently decoded into t/v, or first-1
+        private int n, i;          // samples in the decoded chunk, current index
+        private boolean done;
+
+        /** Loads series metadata; false if it has no sample in [mint, maxt]. */
+        boolean load(int id) {
+            dec = index.chunks(id, metas, dec);
+            first = 0;
+            while (first < metas.n && metas.maxt[first] < mint) first++;
+            last = metas.n - 1;
+            while (last >= first && metas.mint[last] > maxt) last--;
+            if (first > last) return false;
+            int need = metas.maxCount();
+            if (t.length < need) { t = new long[need]; v = new double[need]; }
+            // a sample is in range unless the range lies strictly inside one chunk's span: decode to check
+            if (first == last && metas.mint[first] < mint && metas.maxt[first] > maxt) {
+                rewind();
+                boolean has = next();
+                rewind();
+                return has;
+            }
+            return true;
+        }
+
+        void rewind() {
+            ci = first - 1;
+            n = 0;
+            i = -1;
+            done = false;
+        }
+
+        private void decode(int k) {
+            ci = k;
+            n = chunks.decode(metas.ref[k], metas.count[k], t, v, crc);
+        }
+
+        private int lowerBound(int from, long x) {
+            int lo = from, hi = n;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (t[mid] < x) lo = mid + 1; else hi = mid;
+            }
+            return lo;
+        }
+
+        @Override public boolean next() {
+            if (done) return false;
+            i++;
+            while (i >= n) {
+                if (ci >= last) { done = true; return false; }
+                decode(ci + 1);
+                i = metas.mint[ci] < mint ? lowerBound(0, mint) : 0;
+            }
+            if (t[i] > maxt) { done = true; return false; }
+            return true;
+        }
+
+        @Override public boolean seek(long x) {
+            if (done) return false;
+            if (i >= 0 && i < n && t[i] >= x) return true;
+            long target = Math.max(x, mint);
+            if (n == 0 || t[n - 1] < target) {
+                int k = Math.max(ci + 1, first);
+                while (k <= last && metas.maxt[k] < target) k++;
+                if (k > last) { done = true; return false; }
+                decode(k);
+                i = 0;
+            }
+            i = lowerBound(Math.max(i, 0), target);
+            if (t[i] > maxt) { done = true; return false; }
+            return true;
+        }
+
+        @Override public long timestamp() { return t[i]; }
+
+        @Override public double value() { return v[i]; }
+    }
+}

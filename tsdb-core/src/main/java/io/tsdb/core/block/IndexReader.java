@@ -1,0 +1,211 @@
+package io.tsdb.core.block;
+
+import io.tsdb.core.Labels;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Memory-mapped reader of a block index ({@link BlockIndexFormat}). All section checksums are verified
+ * when the file is opened; the symbol table and the postings table are loaded on the heap, series entries
+ * and postings bitmaps are read from the mapping on demand. Thread-safe.
+ */
+final class IndexReader {
+    /** Postings locations of one label name. */
+    static final class LabelEntry {
+        final String name;
+        final int allOff, allLen;
+        final String[] values;
+        final int[] offs, lens;
+
+        LabelEntry(String name, int allOff, int allLen, String[] values, int[] offs, int[] lens) {
+            this.name = name; this.allOff = allOff; this.allLen = allLen;
+            this.values = values; this.offs = offs; this.lens = lens;
+        }
+
+        int indexOf(String value) { return Arrays.binarySearch(values, value); }
+    }
+
+    private final Path file;
+    private final MappedByteBuffer buf;
+    private final String[] symbols;
+    private final int numSeries;
+    private final int seriesStart, seriesEnd, offsetsStart, postingsStart, postingsEnd;
+    private final String[] names;
+    private final LabelEntry[] entries;
+    private final Map<String, LabelEntry> byName;
+
+    IndexReader(Path file) throws IOException {
+        this.file = file;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "index larger than 2 GiB: " + size);
+            if (size < BlockIndexFormat.HEADER_SIZE + BlockIndexFormat.TOC_SIZE) {
+                throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "file too short: " + size + " bytes");
+            }
+            buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        }
+        int size = buf.capacity();
+        int magic = buf.getInt(0);
+        if (magic != BlockIndexFormat.MAGIC) {
+            throw new CorruptBlockException(file, BlockIndexFormat.HEADER, String.format("bad magic 0x%08x, expected 0x%08x", magic, BlockIndexFormat.MAGIC));
+        }
+        int version = buf.get(4) & 0xFF;
+        if (version != BlockIndexFormat.VERSION) {
+            throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "unsupported version " + version + ", this build reads " + BlockIndexFormat.VERSION);
+        }
+        if ((buf.getInt(4) & 0xFFFFFF) != 0) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "reserved header bytes are not zero");
+        CRC32C crc = new CRC32C();
+        int tocPos = size - BlockIndexFormat.TOC_SIZE;
+        crc.update(buf.slice(tocPos, BlockIndexFormat.TOC_SIZE - 4));
+        if ((int) crc.getValue() != buf.getInt(size - 4)) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "CRC32C mismatch");
+        int n = BlockIndexFormat.SECTIONS.length;
+        int[] start = new int[n], end = new int[n];
+        long expected = BlockIndexFormat.HEADER_SIZE;
+        for (int i = 0; i < n; i++) {
+            String sec = BlockIndexFormat.SECTIONS[i];
+            long off = buf.getLong(tocPos + 8 * i);
+            if (off != expected) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "section " + sec + " at " + off + ", expected " + expected);
+            int len = buf.getInt((int) off);
+            if (len < 0 || off + 8 + len > tocPos) throw new CorruptBlockException(file, sec, "length " + len + " runs past the table of contents");
+            start[i] = (int) off + 4;
+            end[i] = start[i] + len;
+            crc.reset();
+            crc.update(buf.slice(start[i], len));
+            int stored = buf.getInt(end[i]);
+            if ((int) crc.getValue() != stored) {
+                throw new CorruptBlockException(file, sec, String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x", stored, (int) crc.getValue()));
+            }
+            expected = end[i] + 4L;
+        }
+        if (expected != tocPos) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "sections end at " + expected + ", table of contents at " + tocPos);
+        numSeries = buf.getInt(tocPos + 40);
+        if (numSeries < 0) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "negative series count");
+
+        DecBuf d = new DecBuf(buf, start[0], end[0], file, BlockIndexFormat.SYMBOLS);
+        int ns = d.uvarintInt(end[0] - start[0], "symbol count");
+        symbols = new String[ns];
+        for (int i = 0; i < ns; i++) {
+            symbols[i] = d.str();
+            if (i > 0 && symbols[i - 1].compareTo(symbols[i]) >= 0) throw d.corrupt("symbols not sorted");
+        }
+        if (d.remaining() != 0) throw d.corrupt("trailing bytes");
+
+        seriesStart = start[1];
+        seriesEnd = end[1];
+        offsetsStart = start[2];
+        if ((long) numSeries * 4 != end[2] - start[2]) {
+            throw new CorruptBlockException(file, BlockIndexFormat.SERIES_OFFSETS, "length " + (end[2] - start[2]) + " does not match " + numSeries + " series");
+        }
+        postingsStart = start[3];
+        postingsEnd = end[3];
+
+        d = new DecBuf(buf, start[4], end[4], file, BlockIndexFormat.POSTINGS_TABLE);
+        int nn = d.uvarintInt(ns, "label name count");
+        names = new String[nn];
+        entries = new LabelEntry[nn];
+        byName = new HashMap<>(nn * 2);
+        int pos = 0;
+        int plen = postingsEnd - postingsStart;
+        for (int i = 0; i < nn; i++) {
+            String name = symbol(d.uvarintInt(ns - 1, "label name ref"), d);
+            int nv = d.uvarintInt(ns, "label value count");
+            int allLen = d.uvarintInt(plen - pos, "postings length");
+            int allOff = pos;
+            pos += allLen;
+            String[] vals = new String[nv];
+            int[] offs = new int[nv], lens = new int[nv];
+            for (int j = 0; j < nv; j++) {
+                vals[j] = symbol(d.uvarintInt(ns - 1, "label value ref"), d);
+                if (j > 0 && vals[j - 1].compareTo(vals[j]) >= 0) throw d.corrupt("label values of " + name + " not sorted");
+                lens[j] = d.uvarintInt(plen - pos, "postings length");
+                offs[j] = pos;
+                pos += lens[j];
+            }
+            if (i > 0 && names[i - 1].compareTo(name) >= 0) throw d.corrupt("label names not sorted");
+            names[i] = name;
+            entries[i] = new LabelEntry(name, allOff, allLen, vals, offs, lens);
+            byName.put(name, entries[i]);
+        }
+        if (pos != plen) throw new CorruptBlockException(file, BlockIndexFormat.POSTINGS_TABLE, "postings table covers " + pos + " of " + plen + " bytes");
+    }
+
+    private String symbol(int ref, DecBuf d) {
+        if (ref < 0 || ref >= symbols.length) throw d.corrupt("symbol ref " + ref + " out of range");
+        return symbols[ref];
+    }
+
+    Path file() { return file; }
+    int numSeries() { return numSeries; }
+    long sizeBytes() { return buf.capacity(); }
+
+    /** Sorted label names present in the block. */
+    String[] labelNames() { return names; }
+
+    LabelEntry entry(String name) { return byName.get(name); }
+
+    private ImmutableRoaringBitmap bitmap(int off, int len) {
+        ByteBuffer b = buf.slice(postingsStart + off, len);
+        try {
+            return new ImmutableRoaringBitmap(b);
+        } catch (RuntimeException e) {
+            throw new CorruptBlockException(file, BlockIndexFormat.POSTINGS, "bad bitmap at offset " + off + ": " + e, e);
+        }
+    }
+
+    /** Series having label {@code name} with any value. */
+    ImmutableRoaringBitmap postingsForName(LabelEntry e) { return bitmap(e.allOff, e.allLen); }
+
+    /** Series having {@code name=e.values[i]}. */
+    ImmutableRoaringBitmap postings(LabelEntry e, int i) { return bitmap(e.offs[i], e.lens[i]); }
+
+    private DecBuf series(int id, DecBuf d) {
+        if (id < 0 || id >= numSeries) throw new IllegalArgumentException("series id " + id + " out of range");
+        int off = buf.getInt(offsetsStart + 4 * id);
+        if (off < 0 || off >= seriesEnd - seriesStart) {
+            throw new CorruptBlockException(file, BlockIndexFormat.SERIES_OFFSETS, "offset " + off + " of series " + id + " out of range");
+        }
+        if (d == null) d = new DecBuf(buf, 0, 0, file, BlockIndexFormat.SERIES);
+        d.reset(seriesStart + off, seriesEnd);
+        return d;
+    }
+
+    /** Labels of series {@code id}. */
+    Labels labels(int id) {
+        DecBuf d = series(id, null);
+        int n = d.uvarintInt(names.length, "label count");
+        String[] kv = new String[2 * n];
+        for (int i = 0; i < 2 * n; i++) kv[i] = symbol(d.uvarintInt(symbols.length - 1, "symbol ref"), d);
+        return Labels.fromSortedUnsafe(kv);
+    }
+
+    /** Reads the chunk metadata of series {@code id} into {@code out}; {@code d} is a reusable decoder or null. */
+    DecBuf chunks(int id, ChunkMetas out, DecBuf d) {
+        d = series(id, d);
+        int n = d.uvarintInt(names.length, "label count");
+        for (int i = 0; i < 2 * n; i++) d.uvarint();
+        int nc = d.uvarintInt(Integer.MAX_VALUE, "chunk count");
+        out.clear();
+        long prevMaxt = 0, prevRef = 0;
+        for (int i = 0; i < nc; i++) {
+            long mint = i == 0 ? d.varint() : prevMaxt + d.uvarint();
+            long maxt = mint + d.uvarint();
+            int count = d.uvarintInt(ChunksFileFormat.MAX_CHUNK_BYTES * 8L, "chunk sample count");
+            long ref = i == 0 ? d.uvarint() : prevRef + d.varint();
+            if (maxt < mint || count < 1) throw d.corrupt("bad chunk metadata of series " + id);
+            out.add(mint, maxt, count, ref);
+            prevMaxt = maxt;
+            prevRef = ref;
+        }
+        return d;
+    }
+}

@@ -1,0 +1,92 @@
+package io.tsdb.core.block;
+
+import io.tsdb.core.Matcher;
+import io.tsdb.core.Querier;
+import io.tsdb.core.testing.MemStorage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Matcher selection over postings bitmaps against MemStorage's brute-force filter, randomized with fixed seeds. */
+class BlockSelectionTest {
+    static final long T0 = 1_700_000_000_000L, SPAN = 3600_000L;
+    @TempDir static Path dir;
+    static MemStorage mem;
+    static Block block;
+
+    @BeforeAll static void setUp() throws Exception {
+        mem = BlockTestData.randomStorage(99, 600, T0, SPAN);
+        try (Querier src = mem.querier(T0, T0 + SPAN)) {
+            block = Block.open(dir.resolve(new BlockWriter(dir).write(src.select(List.of()), T0, T0 + SPAN).ulid()));
+        }
+    }
+
+    @AfterAll static void tearDown() { block.close(); }
+
+    static Matcher randomMatcher(Random r) {
+        String[] names = {"__name__", "job", "zone", "path", "instance", "odd", "absent"};
+        String name = names[r.nextInt(names.length)];
+        String[] values = switch (name) {
+            case "__name__" -> BlockTestData.METRICS;
+            case "job" -> BlockTestData.JOBS;
+            case "zone" -> BlockTestData.ZONES;
+            default -> new String[]{"host-1", "/p/3", "/p/3/x", "nope"};
+        };
+        String v = values[r.nextInt(values.length)];
+        String[] regexes = {v, ".*", ".+", "", v + "|" + values[r.nextInt(values.length)], "(?i)" + v.toUpperCase(),
+                "host-1.*", "/p/[0-3].*", "us-.*|", "e.*", "[a-m].*", "u.", "ünï.*"};
+        return switch (r.nextInt(6)) {
+            case 0, 1 -> Matcher.eq(name, r.nextInt(8) == 0 ? "" : v);
+            case 2 -> Matcher.neq(name, r.nextInt(8) == 0 ? "" : v);
+            case 3, 4 -> Matcher.re(name, regexes[r.nextInt(regexes.length)]);
+            default -> Matcher.nre(name, regexes[r.nextInt(regexes.length)]);
+        };
+    }
+
+    @Test void randomMatchersAgreeWithBruteForce() {
+        Random r = new Random(2024);
+        int nonEmpty = 0;
+        for (int iter = 0; iter < 600; iter++) {
+            List<Matcher> ms = new ArrayList<>();
+            int n = 1 + r.nextInt(3);
+            for (int i = 0; i < n; i++) ms.add(randomMatcher(r));
+            if (ms.stream().allMatch(Matcher::matchesEmpty)) ms.add(Matcher.re("__name__", ".+"));
+            long a = T0, z = T0 + SPAN;
+            if (iter % 3 == 1) { a = T0 + r.nextInt((int) SPAN); z = a + r.nextInt((int) SPAN / 4); }
+            try (Querier exp = mem.querier(a, z); Querier act = block.querier(a, z)) {
+                String ctx = ms + " over [" + a + "," + z + "]";
+                BlockTestData.assertSameSeries(exp, act, ms);
+                long count = BlockRoundTripTestCount.count(exp, ms);
+                assertEquals(count, act.seriesCount(ms), ctx);
+                if (count > 0) nonEmpty++;
+                if (iter % 3 != 1) {
+                    // full range: MemStorage's label APIs are exact references
+                    assertEquals(exp.labelNames(ms), act.labelNames(ms), ctx);
+                    assertEquals(exp.labelValues("zone", ms), act.labelValues("zone", ms), ctx);
+                    assertEquals(exp.labelValues("instance", ms), act.labelValues("instance", ms), ctx);
+                    assertEquals(exp.sampleEstimate(ms), act.sampleEstimate(ms), ctx);
+                }
+            }
+        }
+        // the random matchers must exercise non-trivial selections
+        assertEquals(true, nonEmpty > 150, "non-empty selections: " + nonEmpty);
+    }
+
+    @Test void allSeriesLabelApis() {
+        try (Querier exp = mem.querier(T0, T0 + SPAN); Querier act = block.querier(T0 - 5, T0 + SPAN + 5)) {
+            assertEquals(exp.labelNames(List.of()), act.labelNames(List.of()));
+            assertEquals(exp.labelValues("__name__", List.of()), act.labelValues("__name__", List.of()));
+            assertEquals(exp.labelValues("odd", List.of()), act.labelValues("odd", List.of()));
+            assertEquals(List.of(), act.labelValues("absent", List.of()));
+            assertEquals(exp.seriesCount(List.of()), act.seriesCount(List.of()));
+        }
+    }
+}
