@@ -121,6 +121,10 @@ class ServerProcessTest {
             assertTrue(r.body().contains("\"job\":\"restart\""), r.body());
             assertTrue(r.body().contains("42.5"), r.body());
             assertTrue(r.body().contains(Long.toString(ts)), r.body());
+            String t = String.format(java.util.Locale.ROOT, "%.3f", ts / 1000.0);
+            HttpResponse<String> q = TestHttp.get(url + "/api/v1/query?query=proc_test_metric&time=" + t);
+            assertEquals(200, q.statusCode(), q.body());
+            assertTrue(q.body().contains("\"value\":[" + t + ",\"42.5\"]"), q.body());
         } finally {
             if (second.p.isAlive()) stopWithSigterm(second);
         }
