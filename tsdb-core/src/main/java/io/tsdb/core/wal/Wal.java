@@ -100,6 +100,8 @@ public final class Wal implements Closeable {
 
     private WalReplayResult replayAll(WalReplayHandler handler) throws IOException {
         long t0 = System.nanoTime();
+        java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = tmx.isCurrentThreadCpuTimeSupported() ? tmx.getCurrentThreadCpuTime() : 0;
         List<Long> segs = segments();
         long records = 0, samples = 0, series = 0, truncated = 0;
         int corruptions = 0;
@@ -190,9 +192,10 @@ public final class Wal implements Closeable {
             }
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        WalReplayResult r = new WalReplayResult(segs.size(), records, samples, series, corruptions, truncated, ms);
+        long cpuMs = tmx.isCurrentThreadCpuTimeSupported() ? (tmx.getCurrentThreadCpuTime() - cpu0) / 1_000_000 : ms;
+        WalReplayResult r = new WalReplayResult(segs.size(), records, samples, series, corruptions, truncated, ms, cpuMs);
         if (records > 0 || corruptions > 0)
-            log.info("WAL replay: {} segments, {} records, {} samples, {} series in {} ms", segs.size(), records, samples, series, ms);
+            log.info("WAL replay: {} segments, {} records, {} samples, {} series in {} ms ({} ms CPU)", segs.size(), records, samples, series, ms, cpuMs);
         return r;
     }
 
