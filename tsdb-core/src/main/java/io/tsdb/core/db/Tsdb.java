@@ -269,6 +269,23 @@ public final class Tsdb implements Storage {
         }
     }
 
+    /**
+     * Test hook simulating a process crash: drops the directory lock and file handles without flushing,
+     * syncing or closing the registry cleanly (what is written so far stays in the OS page cache).
+     */
+    void crashForTesting() throws IOException {
+        commitLock.writeLock().lock();
+        try {
+            closed = true;
+        } finally {
+            commitLock.writeLock().unlock();
+        }
+        wal.abandon();
+        dirLock.release();
+        lockChannel.close();
+        registry.abandon();
+    }
+
     // ---- accessors for the appender and for metrics -------------------------------------------------
 
     Head head() { return head; }

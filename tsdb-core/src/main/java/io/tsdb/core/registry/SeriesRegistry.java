@@ -87,6 +87,13 @@ public final class SeriesRegistry implements Closeable {
         map.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
     }
 
+    /** Releases the map without writing the clean marker (crash simulation in tests): the next open recovers. */
+    public synchronized void abandon() {
+        if (closed) return;
+        closed = true;
+        map.close();
+    }
+
     @Override public synchronized void close() throws IOException {
         if (closed) return;
         closed = true;

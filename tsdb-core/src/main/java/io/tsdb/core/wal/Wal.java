@@ -321,6 +321,15 @@ public final class Wal implements Closeable {
         try { close(); } catch (IOException ignored) { }
     }
 
+    /** Closes the file without forcing it (crash simulation in tests). */
+    public void abandon() throws IOException {
+        if (syncer != null) syncer.shutdownNow();
+        synchronized (writeLock) {
+            closed = true;
+            if (channel != null) channel.close();
+        }
+    }
+
     @Override public void close() throws IOException {
         if (syncer != null) syncer.shutdownNow();
         synchronized (syncLock) {

@@ -260,4 +260,78 @@ class TsdbTest {
             assertTrue(e.getMessage().contains("in use"), e.getMessage());
         }
     }
+
+    @Test void lostRegistryIsRebuiltFromWalSeriesRecords() throws Exception {
+        Labels x = Labels.of("__name__", "m", "a", "1");
+        Labels y = Labels.of("__name__", "m", "a", "2");
+        Tsdb db = open();
+        Appender a = db.appender();
+        a.append(x, NOW - 10, 1);
+        a.append(y, NOW - 10, 2);
+        a.commit();
+        db.crashForTesting();
+        // the registry file is lost entirely (e.g. an OS crash before its pages were written back)
+        try (var files = java.nio.file.Files.list(dir.resolve("registry"))) {
+            for (Path p : files.toList()) java.nio.file.Files.delete(p);
+        }
+        try (Tsdb db2 = open()) {
+            assertEquals(2, db2.activeSeries());
+            assertEquals(List.of(new S(NOW - 10, 1)), samples(db2, x));
+            assertEquals(List.of(new S(NOW - 10, 2)), samples(db2, y));
+            Appender b = db2.appender();
+            assertEquals(AppendStatus.OK, b.append(Labels.of("__name__", "m", "a", "3"), NOW, 3));
+            b.commit();
+            assertEquals(3, db2.activeSeries());
+        }
+    }
+
+    @Test void crashWithoutCloseRecoversRegistryAndWal() throws Exception {
+        Labels x = Labels.of("__name__", "m");
+        Tsdb db = open();
+        Appender a = db.appender();
+        for (int i = 0; i < 100; i++) { a.append(x, NOW - 1000 + i, i); a.commit(); }
+        db.crashForTesting();
+        try (Tsdb db2 = open()) {
+            assertEquals(100, samples(db2, x).size());
+            assertEquals(0, db2.walCorruptions());
+        }
+    }
+
+    @Test void concurrentAppendersGroupCommit() throws Exception {
+        int threads = 4, commits = 100, perCommit = 20;
+        try (Tsdb db = open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.ALWAYS).build())) {
+            Thread[] ts = new Thread[threads];
+            java.util.concurrent.atomic.AtomicReference<Throwable> err = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int th = 0; th < threads; th++) {
+                int me = th;
+                ts[th] = new Thread(() -> {
+                    try {
+                        Appender a = db.appender();
+                        for (int c = 0; c < commits; c++) {
+                            for (int k = 0; k < perCommit; k++) {
+                                // every thread writes the shared series too, at distinct timestamps
+                                Labels l = k == 0 ? Labels.of("__name__", "shared") : Labels.of("__name__", "own", "t", "" + me, "k", "" + k);
+                                long t = NOW - 1_000_000 + (k == 0 ? c * threads + me : c);
+                                AppendStatus st = a.append(l, t, me);
+                                if (st != AppendStatus.OK) throw new AssertionError(st + " " + a.lastError());
+                            }
+                            a.commit();
+                        }
+                    } catch (Throwable e) {
+                        err.set(e);
+                    }
+                });
+                ts[th].start();
+            }
+            for (Thread t : ts) t.join();
+            if (err.get() != null) throw new AssertionError(err.get());
+            assertEquals((long) threads * commits * perCommit, db.counters().samplesAppended());
+            assertEquals(threads * commits, samples(db, Labels.of("__name__", "shared")).size());
+            assertTrue(db.walFsyncs() <= threads * commits + 2, "fsyncs " + db.walFsyncs());
+        }
+        try (Tsdb db = open()) {
+            assertEquals(threads * commits, samples(db, Labels.of("__name__", "shared")).size());
+            assertEquals(commits, samples(db, Labels.of("__name__", "own", "t", "2", "k", "7")).size());
+        }
+    }
 }
