@@ -35,6 +35,17 @@ public final class Main {
         ServerConfig cfg = ((Cli.Run) r).config();
         setLogLevel(cfg.logLevel);
         Logger log = LoggerFactory.getLogger(Main.class);
+        // Signals are handled from the start: one arriving during start-up stops the server right after
+        // it has started (storage opened consistently), instead of killing the JVM mid-open.
+        java.util.concurrent.atomic.AtomicReference<TsdbServer> running = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable stop = () -> {
+            stopRequested.set(true);
+            TsdbServer s = running.get();
+            if (s != null) s.stop();
+        };
+        installSignalHandler("TERM", stop, log);
+        installSignalHandler("INT", stop, log);
         TsdbServer server;
         try {
             server = TsdbServer.builder(cfg).start();
@@ -43,11 +54,10 @@ public final class Main {
             err.println(Cli.NAME + ": failed to start: " + e.getMessage());
             return 1;
         }
-        Runnable stop = server::stop;
-        installSignalHandler("TERM", stop, log);
-        installSignalHandler("INT", stop, log);
+        running.set(server);
+        if (stopRequested.get()) server.stop();
         // Any other JVM exit (System.exit elsewhere, SIGHUP) still stops cleanly; stop() is idempotent.
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "tsdb-shutdown-hook"));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "tsdb-shutdown-hook"));
         server.awaitStopped();
         return 0;
     }
