@@ -58,7 +58,7 @@ public final class Flags {
                         }
                         c.maxBodyBytes = n;
                     }),
-            new Flag("ingest.queue-size", "N", "Write requests queued for storage before 429 + Retry-After.",
+            new Flag("ingest.queue-size", "N", "Ingest requests decoded and appended at once; more get 429 + Retry-After.",
                     c -> Integer.toString(c.ingestQueueSize), (c, v) -> c.ingestQueueSize = intAtLeast(v, 1)),
             new Flag("query.timeout", "DURATION", "Maximum time a query may run before it is cancelled.",
                     c -> Durations.format(c.queryTimeout), (c, v) -> c.queryTimeout = positive(v)),
@@ -83,6 +83,16 @@ public final class Flags {
                     c -> c.logLevel, (c, v) -> c.logLevel = oneOf(v.toLowerCase(Locale.ROOT), LOG_LEVELS)));
 
     private Flags() {}
+
+    /**
+     * The effective value of every flag, keyed by flag name (without dashes), in --help order. Written as
+     * YAML ({@code name: value} lines) this is a valid --config file reproducing {@code cfg}.
+     */
+    public static java.util.Map<String, String> values(ServerConfig cfg) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Flag f : ALL) out.put(f.name, f.defaultValue.apply(cfg));
+        return out;
+    }
 
     public static Flag byName(String name) {
         for (Flag f : ALL) if (f.name.equals(name)) return f;

@@ -101,6 +101,18 @@ class CliTest {
     }
 
     @Test
+    void effectiveValuesRoundTripThroughAConfigFile() throws Exception {
+        ServerConfig c = run("--listen=127.0.0.1:1234", "--retention=1h30m", "--web.cors-origin=.*", "--ingest.max-body-size=3KiB");
+        StringBuilder yaml = new StringBuilder();
+        Flags.values(c).forEach((k, v) -> { if (!v.isEmpty()) yaml.append(k).append(": \"").append(v).append("\"\n"); });
+        Path f = tmp.resolve("roundtrip.yml");
+        Files.writeString(f, yaml);
+        assertEquals(Flags.values(c), Flags.values(run("--config=" + f)));
+        assertEquals("127.0.0.1:1234", Flags.values(c).get("listen"));
+        assertEquals("1h30m", Flags.values(c).get("retention"));
+    }
+
+    @Test
     void yamlErrors() throws Exception {
         Path f = tmp.resolve("bad.yml");
         Files.writeString(f, "retention: 7d\nbogus: 1\n");
