@@ -35,7 +35,7 @@ public final class ChunkEncoder {
         Bits.Sink tc = tsCol;
         tc.pos = 0;
         tc.putByte(ChunkFormat.TS_INT_SEQ);
-        seq.encode(ts, n, tc, 2);
+        seq.encode(ts, n, tc, IntSeqCodec.TS_CANDIDATES);
         o.putVarLong(tc.pos);
         o.ensure(tc.pos);
         System.arraycopy(tc.buf, 0, o.buf, o.pos, tc.pos);
@@ -60,7 +60,7 @@ public final class ChunkEncoder {
             int mark = o.pos;
             o.putByte(ChunkFormat.VAL_DECIMAL);
             o.putByte(scale);
-            seq.encode(mant, n, o, 2);
+            seq.encode(mant, n, o, IntSeqCodec.VALUE_CANDIDATES);
             lastValueCodec = ChunkFormat.VAL_DECIMAL;
             int decSize = o.pos - mark;
             if (decSize <= 4 * n) return;

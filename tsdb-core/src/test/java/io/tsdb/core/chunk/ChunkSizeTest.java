@@ -60,8 +60,8 @@ class ChunkSizeTest {
             worst720 = Math.max(worst720, columnarBytesPerSample(t, v, 720));
         }
         System.out.printf("int walk 0..100 @10s: %.3f B/sample (120-sample chunks), %.3f (720-sample chunks)%n", worst120, worst720);
-        assertTrue(worst720 < 0.42, "720-sample chunks: " + worst720 + " B/sample");
-        assertTrue(worst120 < 0.60, "120-sample chunks: " + worst120 + " B/sample");
+        assertTrue(worst720 < 0.36, "720-sample chunks: " + worst720 + " B/sample");
+        assertTrue(worst120 < 0.52, "120-sample chunks: " + worst120 + " B/sample");
     }
 
     @Test
