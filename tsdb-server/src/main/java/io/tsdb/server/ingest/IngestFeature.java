@@ -35,7 +35,7 @@ public final class IngestFeature implements Feature {
     }
 
     private static void registerOtlp(Router router, IngestContext ctx) {
-        // added with the OTLP decoder
+        router.post("/api/v1/otlp/v1/metrics", new io.tsdb.server.ingest.otlp.OtlpHandler(ctx));
     }
 
     /** The context created by {@link #register(Router, ServerContext)} (limits, metrics), for tests and status. */

@@ -1,0 +1,320 @@
+package io.tsdb.server.ingest.otlp;
+
+import io.netty.buffer.ByteBuf;
+import io.tsdb.server.ingest.proto.ProtoException;
+import io.tsdb.server.ingest.proto.ProtoReader;
+
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * Hand-written reader of {@code opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest} over
+ * the body buffer. Fields may come in any order: each message is scanned once for the fields that the rest
+ * depends on (resource before scope metrics, name/unit before data, temporality before points, attributes
+ * before values), then read. Structural errors throw {@link ProtoException}. Not thread-safe.
+ */
+public final class OtlpProtoDecoder {
+    private final ProtoReader r = new ProtoReader();
+    private final OtlpConverter out;
+    private double[] bounds = new double[64], qs = new double[32], qv = new double[32];
+    private long[] counts = new long[64];
+
+    public OtlpProtoDecoder(OtlpConverter out) { this.out = out; }
+
+    public void decode(ByteBuf buf) {
+        r.reset(buf);
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            if (ProtoReader.field(tag) == 1) {
+                r.expect(tag, ProtoReader.LEN, "resource_metrics");
+                int old = r.pushLimit(r.lengthDelimited());
+                resourceMetrics();
+                r.popLimit(old);
+            } else r.skip(tag);
+        }
+    }
+
+    private void resourceMetrics() {
+        int start = r.position();
+        out.startResource();
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            if (ProtoReader.field(tag) == 1) {
+                r.expect(tag, ProtoReader.LEN, "resource");
+                int old = r.pushLimit(r.lengthDelimited());
+                while (r.hasRemaining()) {
+                    int t = r.tag();
+                    if (ProtoReader.field(t) == 1) {
+                        r.expect(t, ProtoReader.LEN, "resource attribute");
+                        int o2 = r.pushLimit(r.lengthDelimited());
+                        keyValue(true);
+                        r.popLimit(o2);
+                    } else r.skip(t);
+                }
+                r.popLimit(old);
+            } else r.skip(tag);
+        }
+        int end = r.position();
+        r.position(start);
+        while (r.position() < end) {
+            int tag = r.tag();
+            if (ProtoReader.field(tag) == 2) {
+                r.expect(tag, ProtoReader.LEN, "scope_metrics");
+                int old = r.pushLimit(r.lengthDelimited());
+                while (r.hasRemaining()) {
+                    int t = r.tag();
+                    if (ProtoReader.field(t) == 2) {
+                        r.expect(t, ProtoReader.LEN, "metric");
+                        int o2 = r.pushLimit(r.lengthDelimited());
+                        metric();
+                        r.popLimit(o2);
+                    } else r.skip(t);
+                }
+                r.popLimit(old);
+            } else r.skip(tag);
+        }
+    }
+
+    /** KeyValue {key = 1; AnyValue value = 2}. */
+    private void keyValue(boolean resource) {
+        String key = null, value = "";
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 1 -> { r.expect(t, ProtoReader.LEN, "attribute key"); key = r.string(); }
+                case 2 -> {
+                    r.expect(t, ProtoReader.LEN, "attribute value");
+                    int old = r.pushLimit(r.lengthDelimited());
+                    value = anyValue();
+                    r.popLimit(old);
+                }
+                default -> r.skip(t);
+            }
+        }
+        if (key == null) return;
+        if (resource) out.resourceAttribute(key, value); else out.attribute(key, value);
+    }
+
+    /** AnyValue as a label value string. */
+    private String anyValue() {
+        String v = "";
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 1 -> { r.expect(t, ProtoReader.LEN, "string_value"); v = r.string(); }
+                case 2 -> { r.expect(t, ProtoReader.VARINT, "bool_value"); v = r.varint64() != 0 ? "true" : "false"; }
+                case 3 -> { r.expect(t, ProtoReader.VARINT, "int_value"); v = Long.toString(r.varint64()); }
+                case 4 -> { r.expect(t, ProtoReader.FIXED64, "double_value"); v = OtlpNames.formatFloat(r.doubleValue()); }
+                case 5, 6 -> { // array / kvlist: rendered as JSON-like text
+                    r.expect(t, ProtoReader.LEN, "array/kvlist value");
+                    boolean kv = ProtoReader.field(t) == 6;
+                    int old = r.pushLimit(r.lengthDelimited());
+                    StringBuilder sb = new StringBuilder(kv ? "{" : "[");
+                    while (r.hasRemaining()) {
+                        int t2 = r.tag();
+                        if (ProtoReader.field(t2) != 1) { r.skip(t2); continue; }
+                        int o2 = r.pushLimit(r.lengthDelimited());
+                        if (sb.length() > 1) sb.append(',');
+                        if (kv) {
+                            String k = "", val = "";
+                            while (r.hasRemaining()) {
+                                int t3 = r.tag();
+                                if (ProtoReader.field(t3) == 1) k = r.string();
+                                else if (ProtoReader.field(t3) == 2) { int o3 = r.pushLimit(r.lengthDelimited()); val = anyValue(); r.popLimit(o3); }
+                                else r.skip(t3);
+                            }
+                            sb.append('"').append(k).append("\":\"").append(val).append('"');
+                        } else sb.append('"').append(anyValue()).append('"');
+                        r.popLimit(o2);
+                    }
+                    v = sb.append(kv ? '}' : ']').toString();
+                    r.popLimit(old);
+                }
+                case 7 -> {
+                    r.expect(t, ProtoReader.LEN, "bytes_value");
+                    int len = r.lengthDelimited();
+                    byte[] b = new byte[len];
+                    r.buffer().getBytes(r.position(), b);
+                    r.position(r.position() + len);
+                    v = Base64.getEncoder().encodeToString(b);
+                }
+                default -> r.skip(t);
+            }
+        }
+        return v;
+    }
+
+    /** Metric {name=1, description=2, unit=3, gauge=5, sum=7, histogram=9, exponential_histogram=10, summary=11}. */
+    private void metric() {
+        String name = null, desc = "", unit = "";
+        int kind = 0, dataStart = -1, dataLen = 0;
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            int f = ProtoReader.field(t);
+            switch (f) {
+                case 1 -> { r.expect(t, ProtoReader.LEN, "metric name"); name = r.string(); }
+                case 2 -> { r.expect(t, ProtoReader.LEN, "description"); desc = r.string(); }
+                case 3 -> { r.expect(t, ProtoReader.LEN, "unit"); unit = r.string(); }
+                case 5, 7, 9, 10, 11 -> {
+                    r.expect(t, ProtoReader.LEN, "metric data");
+                    int len = r.lengthDelimited();
+                    kind = f;
+                    dataStart = r.position();
+                    dataLen = len;
+                    r.position(r.position() + len);
+                }
+                default -> r.skip(t);
+            }
+        }
+        if (kind == 0) return; // no data: nothing to store
+        int end = r.position();
+        r.position(dataStart);
+        int old = r.pushLimit(dataLen);
+        // first: temporality and monotonicity
+        int temporality = 0;
+        boolean monotonic = false;
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            int f = ProtoReader.field(t);
+            if (f == 2 && kind != GAUGE_KIND && kind != SUMMARY_KIND) { r.expect(t, ProtoReader.VARINT, "aggregation_temporality"); temporality = r.varint32(); }
+            else if (f == 3 && kind == OtlpConverter.SUM) { r.expect(t, ProtoReader.VARINT, "is_monotonic"); monotonic = r.varint64() != 0; }
+            else r.skip(t);
+        }
+        out.startMetric(name, desc, unit, kind, temporality, monotonic);
+        r.position(dataStart);
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            if (ProtoReader.field(t) == 1) {
+                r.expect(t, ProtoReader.LEN, "data_points");
+                int o2 = r.pushLimit(r.lengthDelimited());
+                switch (kind) {
+                    case OtlpConverter.GAUGE, OtlpConverter.SUM -> numberPoint();
+                    case OtlpConverter.HISTOGRAM -> histogramPoint();
+                    case OtlpConverter.SUMMARY -> summaryPoint();
+                    default -> out.unsupportedPoint();
+                }
+                r.popLimit(o2);
+            } else r.skip(t);
+        }
+        r.popLimit(old);
+        r.position(end);
+    }
+
+    private static final int GAUGE_KIND = OtlpConverter.GAUGE, SUMMARY_KIND = OtlpConverter.SUMMARY;
+
+    private void attributes(int attrField) {
+        int start = r.position();
+        out.clearAttributes();
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            if (ProtoReader.field(t) == attrField) {
+                r.expect(t, ProtoReader.LEN, "attribute");
+                int old = r.pushLimit(r.lengthDelimited());
+                keyValue(false);
+                r.popLimit(old);
+            } else r.skip(t);
+        }
+        r.position(start);
+    }
+
+    /** NumberDataPoint {attributes=7, time=3, as_double=4, as_int=6, flags=8}. */
+    private void numberPoint() {
+        attributes(7);
+        long time = 0;
+        double v = 0;
+        int flags = 0;
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 3 -> { r.expect(t, ProtoReader.FIXED64, "time_unix_nano"); time = r.fixed64(); }
+                case 4 -> { r.expect(t, ProtoReader.FIXED64, "as_double"); v = r.doubleValue(); }
+                case 6 -> { r.expect(t, ProtoReader.FIXED64, "as_int"); v = r.fixed64(); }
+                case 8 -> { r.expect(t, ProtoReader.VARINT, "flags"); flags = r.varint32(); }
+                default -> r.skip(t);
+            }
+        }
+        out.number(time, v, flags);
+    }
+
+    /** HistogramDataPoint {attributes=9, time=3, count=4, sum=5, bucket_counts=6, explicit_bounds=7, flags=10}. */
+    private void histogramPoint() {
+        attributes(9);
+        long time = 0, count = 0;
+        double sum = 0;
+        boolean hasSum = false;
+        int flags = 0, nb = 0, nc = 0;
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 3 -> { r.expect(t, ProtoReader.FIXED64, "time_unix_nano"); time = r.fixed64(); }
+                case 4 -> { r.expect(t, ProtoReader.FIXED64, "count"); count = r.fixed64(); }
+                case 5 -> { r.expect(t, ProtoReader.FIXED64, "sum"); sum = r.doubleValue(); hasSum = true; }
+                case 6 -> {
+                    if (ProtoReader.wireType(t) == ProtoReader.LEN) {
+                        int len = r.lengthDelimited();
+                        if ((len & 7) != 0) throw new ProtoException("packed bucket_counts of " + len + " bytes is not a multiple of 8 at byte " + r.offset());
+                        int old = r.pushLimit(len);
+                        while (r.hasRemaining()) { if (nc == counts.length) counts = Arrays.copyOf(counts, nc * 2); counts[nc++] = r.fixed64(); }
+                        r.popLimit(old);
+                    } else {
+                        r.expect(t, ProtoReader.FIXED64, "bucket_counts");
+                        if (nc == counts.length) counts = Arrays.copyOf(counts, nc * 2);
+                        counts[nc++] = r.fixed64();
+                    }
+                }
+                case 7 -> {
+                    if (ProtoReader.wireType(t) == ProtoReader.LEN) {
+                        int len = r.lengthDelimited();
+                        if ((len & 7) != 0) throw new ProtoException("packed explicit_bounds of " + len + " bytes is not a multiple of 8 at byte " + r.offset());
+                        int old = r.pushLimit(len);
+                        while (r.hasRemaining()) { if (nb == bounds.length) bounds = Arrays.copyOf(bounds, nb * 2); bounds[nb++] = r.doubleValue(); }
+                        r.popLimit(old);
+                    } else {
+                        r.expect(t, ProtoReader.FIXED64, "explicit_bounds");
+                        if (nb == bounds.length) bounds = Arrays.copyOf(bounds, nb * 2);
+                        bounds[nb++] = r.doubleValue();
+                    }
+                }
+                case 10 -> { r.expect(t, ProtoReader.VARINT, "flags"); flags = r.varint32(); }
+                default -> r.skip(t);
+            }
+        }
+        out.histogram(time, count, sum, hasSum, bounds, nb, counts, nc, flags);
+    }
+
+    /** SummaryDataPoint {attributes=7, time=3, count=4, sum=5, quantile_values=6 {quantile=1, value=2}, flags=8}. */
+    private void summaryPoint() {
+        attributes(7);
+        long time = 0, count = 0;
+        double sum = 0;
+        int flags = 0, n = 0;
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 3 -> { r.expect(t, ProtoReader.FIXED64, "time_unix_nano"); time = r.fixed64(); }
+                case 4 -> { r.expect(t, ProtoReader.FIXED64, "count"); count = r.fixed64(); }
+                case 5 -> { r.expect(t, ProtoReader.FIXED64, "sum"); sum = r.doubleValue(); }
+                case 6 -> {
+                    r.expect(t, ProtoReader.LEN, "quantile_values");
+                    int old = r.pushLimit(r.lengthDelimited());
+                    double q = 0, v = 0;
+                    while (r.hasRemaining()) {
+                        int t2 = r.tag();
+                        switch (ProtoReader.field(t2)) {
+                            case 1 -> { r.expect(t2, ProtoReader.FIXED64, "quantile"); q = r.doubleValue(); }
+                            case 2 -> { r.expect(t2, ProtoReader.FIXED64, "value"); v = r.doubleValue(); }
+                            default -> r.skip(t2);
+                        }
+                    }
+                    r.popLimit(old);
+                    if (n == qs.length) { qs = Arrays.copyOf(qs, n * 2); qv = Arrays.copyOf(qv, n * 2); }
+                    qs[n] = q;
+                    qv[n++] = v;
+                }
+                case 8 -> { r.expect(t, ProtoReader.VARINT, "flags"); flags = r.varint32(); }
+                default -> r.skip(t);
+            }
+        }
+        out.summary(time, count, sum, qs, qv, n, flags);
+    }
+}
