@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 import static io.tsdb.server.ingest.TestEnv.utf8;
 import static org.junit.jupiter.api.Assertions.*;
 
-class OtlpHandlerTest {
+public class OtlpHandlerTest {
     static final Map<String, String> PB = Map.of("Content-Type", "application/x-protobuf");
     static final Map<String, String> JSON = Map.of("Content-Type", "application/json");
     static final long T = 1_700_000_000_000_000_000L; // ns
@@ -45,6 +45,8 @@ class OtlpHandlerTest {
             sm.msg(2, m -> m.string(1, "active.connections").msg(7, s -> s.msg(1, p -> p.fixed64(3, T).fixed64(6, -3)).uint(2, 2)));
         });
     }
+
+    public static byte[] sampleRequest() { return sample(); }
 
     static byte[] le64(long v) {
         byte[] b = new byte[8];

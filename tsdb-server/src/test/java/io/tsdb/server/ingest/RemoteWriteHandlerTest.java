@@ -13,7 +13,7 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class RemoteWriteHandlerTest {
+public class RemoteWriteHandlerTest {
     static final Map<String, String> V1 = Map.of("Content-Type", "application/x-protobuf", "Content-Encoding", "snappy",
             "X-Prometheus-Remote-Write-Version", "0.1.0");
     static final Map<String, String> V2 = Map.of("Content-Type", "application/x-protobuf;proto=io.prometheus.write.v2.Request",
@@ -26,14 +26,14 @@ class RemoteWriteHandlerTest {
         return Arrays.copyOf(out, n);
     }
 
-    static byte[] zstd(byte[] in) {
+    public static byte[] zstd(byte[] in) {
         ZstdCompressor c = new ZstdCompressor();
         byte[] out = new byte[c.maxCompressedLength(in.length)];
         int n = c.compress(in, 0, in.length, out, 0, out.length);
         return Arrays.copyOf(out, n);
     }
 
-    static byte[] gzip(byte[] in) {
+    public static byte[] gzip(byte[] in) {
         try {
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             try (GZIPOutputStream g = new GZIPOutputStream(bos)) { g.write(in); }

@@ -1,0 +1,30 @@
+package io.tsdb.server.ingest.fuzz;
+
+import io.tsdb.core.testing.MemStorage;
+import io.tsdb.server.ingest.TestEnv;
+
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Shared checks for the fuzz tests: every input yields an expected status (never a 500), and nothing leaks. */
+final class FuzzSupport {
+    private FuzzSupport() {}
+
+    static TestEnv env() { return new TestEnv(c -> c.maxBodyBytes = 1 << 20); }
+
+    static TestEnv.Result post(TestEnv env, String path, Map<String, String> headers, byte[] body, Set<Integer> allowed) {
+        ((MemStorage) env.storage).clear();
+        TestEnv.Result r = env.post(path, headers, body); // a non-HttpError exception fails inside TestEnv
+        assertTrue(allowed.contains(r.status()), () -> "unexpected status for input: " + r);
+        if (r.status() >= 400) assertTrue(!r.body().isEmpty(), "error without a message");
+        assertEquals(0, env.ctx.limiter().usedBytes(), "memory budget leaked");
+        assertEquals(0, env.ctx.limiter().inFlight(), "ingest slot leaked");
+        if (r.status() == 400 && r.body().contains("nothing from this request was stored")) {
+            assertTrue(env.dump().isEmpty(), "malformed request stored samples");
+        }
+        return r;
+    }
+}
