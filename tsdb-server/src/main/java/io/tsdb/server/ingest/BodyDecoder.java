@@ -71,7 +71,7 @@ public final class BodyDecoder {
 
     private HttpError tooLarge(String what) {
         return new HttpError(413, what + " exceeds the maximum body size of " + maxBytes
-                + " bytes (configured limit max-body-bytes; decompressed size counts)");
+                + " bytes (--ingest.max-body-size; the decompressed size counts)");
     }
 
     private HttpError budgetFull() {

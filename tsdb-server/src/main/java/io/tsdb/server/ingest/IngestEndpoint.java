@@ -26,7 +26,7 @@ public abstract class IngestEndpoint implements Handler {
         if (!ctx.limiter.tryAcquireSlot()) {
             ctx.metrics.throttled("queue_full");
             throw new HttpError(429, "ingest queue full: " + ctx.limiter.maxRequests()
-                    + " write requests already in flight (ingest-queue-size); retry later", "1");
+                    + " write requests already in flight (--ingest.queue-size); retry later", "1");
         }
         long t0 = System.nanoTime();
         try {

@@ -97,11 +97,11 @@ public final class LabelSetBuilder {
             if (i > 0 && name.equals(kv[2 * i - 2])) return fail(AppendStatus.DUPLICATE_LABEL_NAME, "duplicate label name \"" + truncate(name) + "\"");
             if (name.length() > rules.maxNameLength()) {
                 return fail(AppendStatus.LABEL_NAME_TOO_LONG, "label name of " + name.length() + " chars exceeds the limit of "
-                        + rules.maxNameLength() + " (max-label-name-length)");
+                        + rules.maxNameLength() + " (--storage.max-label-name-length)");
             }
             if (value.length() > rules.maxValueLength()) {
                 return fail(AppendStatus.LABEL_VALUE_TOO_LONG, "value of label \"" + truncate(name) + "\" has " + value.length()
-                        + " chars, exceeding the limit of " + rules.maxValueLength() + " (max-label-value-length)");
+                        + " chars, exceeding the limit of " + rules.maxValueLength() + " (--storage.max-label-value-length)");
             }
             if (name.equals(Labels.METRIC_NAME)) {
                 if (!validMetricName(value)) return fail(AppendStatus.INVALID_METRIC_NAME, "invalid metric name \"" + truncate(value) + "\" (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
@@ -114,7 +114,7 @@ public final class LabelSetBuilder {
         if (metric == null) return fail(AppendStatus.INVALID_METRIC_NAME, "missing metric name (__name__)");
         if (kept > rules.maxLabels()) {
             return fail(AppendStatus.TOO_MANY_LABELS, kept + " labels exceed the limit of " + rules.maxLabels()
-                    + " per series (max-labels-per-series) for metric \"" + truncate(metric) + "\"");
+                    + " per series (--storage.max-labels-per-series) for metric \"" + truncate(metric) + "\"");
         }
         String[] out = new String[kept * 2];
         int o = 0;

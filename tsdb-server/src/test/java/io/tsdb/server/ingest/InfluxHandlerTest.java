@@ -90,6 +90,6 @@ class InfluxHandlerTest {
         var r = env.post("/write", Map.of(), utf8("http.req-total,1st=a,b.c=d v=1 0\nm,a=1,b=2,c=3 v=1 0\n"));
         assertEquals(400, r.status());
         assertEquals(List.of("http_req_total_v{_1st=\"a\", b_c=\"d\"} 0=1"), env.dump());
-        assertTrue(r.body().contains("4 labels exceed the limit of 3 per series (max-labels-per-series) for metric \\\"m_v\\\""), r.body());
+        assertTrue(r.body().contains("4 labels exceed the limit of 3 per series (--storage.max-labels-per-series) for metric \\\"m_v\\\""), r.body());
     }
 }

@@ -159,7 +159,7 @@ public class RemoteWriteHandlerTest {
         assertTrue(b.contains("label_value_too_long: 1"), b);
         assertTrue(b.contains("duplicate_label_name: 1"), b);
         assertTrue(b.contains("invalid label name \"in-valid\" (must match [a-zA-Z_][a-zA-Z0-9_]*) in series bad{in-valid=\"1\"}"), b);
-        assertTrue(b.contains("exceeding the limit of 4096 (max-label-value-length)"), b);
+        assertTrue(b.contains("exceeding the limit of 4096 (--storage.max-label-value-length)"), b);
         assertTrue(b.contains("missing metric name"), b);
         assertTrue(env.scrape().contains("tsdb_ingest_samples_rejected_total{protocol=\"remote_write\",reason=\"invalid_label_name\"} 2.0"), env.scrape());
     }

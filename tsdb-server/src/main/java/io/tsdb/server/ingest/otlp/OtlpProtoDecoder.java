@@ -85,7 +85,7 @@ public final class OtlpProtoDecoder {
                 case 2 -> {
                     r.expect(t, ProtoReader.LEN, "attribute value");
                     int old = r.pushLimit(r.lengthDelimited());
-                    value = anyValue();
+                    value = anyValue(0);
                     r.popLimit(old);
                 }
                 default -> r.skip(t);
@@ -95,8 +95,11 @@ public final class OtlpProtoDecoder {
         if (resource) out.resourceAttribute(key, value); else out.attribute(key, value);
     }
 
+    private static final int MAX_DEPTH = 16;
+
     /** AnyValue as a label value string. */
-    private String anyValue() {
+    private String anyValue(int depth) {
+        if (depth > MAX_DEPTH) throw new ProtoException("attribute value nested deeper than " + MAX_DEPTH + " levels at byte " + r.offset());
         String v = "";
         while (r.hasRemaining()) {
             int t = r.tag();
@@ -120,11 +123,11 @@ public final class OtlpProtoDecoder {
                             while (r.hasRemaining()) {
                                 int t3 = r.tag();
                                 if (ProtoReader.field(t3) == 1) k = r.string();
-                                else if (ProtoReader.field(t3) == 2) { int o3 = r.pushLimit(r.lengthDelimited()); val = anyValue(); r.popLimit(o3); }
+                                else if (ProtoReader.field(t3) == 2) { int o3 = r.pushLimit(r.lengthDelimited()); val = anyValue(depth + 1); r.popLimit(o3); }
                                 else r.skip(t3);
                             }
                             sb.append('"').append(k).append("\":\"").append(val).append('"');
-                        } else sb.append('"').append(anyValue()).append('"');
+                        } else sb.append('"').append(anyValue(depth + 1)).append('"');
                         r.popLimit(o2);
                     }
                     v = sb.append(kv ? '}' : ']').toString();
