@@ -8,7 +8,7 @@ function esc(s) {
 }
 
 function kv(obj) {
-  return `<table class="kv">${Object.entries(obj || {}).map(([k, v]) =>
+  return `<table class="kv">${Object.entries(obj || {}).filter(([, v]) => v !== undefined).map(([k, v]) =>
     `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`).join('')}</table>`;
 }
 
@@ -42,16 +42,25 @@ export async function renderStatus(root) {
 
   api.buildinfo().then((b) => { body('status-build').innerHTML = kv(b); }).catch(fail('status-build'));
   api.flags().then((f) => { body('status-flags').innerHTML = kv(f); }).catch(fail('status-flags'));
-  Promise.all([api.tsdb(), api.runtimeinfo().catch(() => ({}))]).then(([t, r]) => {
-    body('status-storage').innerHTML = kv({ ...(t.headStats || {}), ...(r || {}) });
+  Promise.all([api.storage().catch(() => ({})), api.runtimeinfo().catch(() => ({}))]).then(([s, r]) => {
+    const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+    body('status-storage').innerHTML = kv({
+      'active series': s.activeSeries, 'head samples': s.headSamples,
+      'head time range': s.headMinTime ? `${s.headMinTime} … ${s.headMaxTime}` : 'empty',
+      blocks: s.blocks, 'block samples': s.blockSamples, 'disk (blocks)': mib(s.diskBytes || 0),
+      WAL: mib(s.walBytes || 0), retention: r.storageRetention,
+      'started': r.startTime,
+    });
+  }).catch(fail('status-storage'));
+  api.tsdb().then((t) => {
     body('status-cardinality').innerHTML =
       top(t.seriesCountByMetricName, 'Top metrics by series')
       + top(t.seriesCountByLabelValuePair, 'Top label pairs by series')
       + top(t.labelValueCountByLabelName, 'Labels with most values') || '<span class="muted">No series yet.</span>';
-  }).catch((e) => { fail('status-storage')(e); fail('status-cardinality')(e); });
+  }).catch(fail('status-cardinality'));
   fetch('/console/api/slow_queries').then((r) => r.json()).then((j) => {
     const rows = (j.data || []).map((q) =>
-      `<tr><td class="num">${q.durationMs} ms</td><td>${esc(q.query)}</td><td>${esc(q.time || '')}</td></tr>`).join('');
+      `<tr><td class="num">${q.durationMs} ms</td><td>${esc(q.kind)}${q.failed ? ' (failed)' : ''}</td><td class="slow-query">${esc(q.query)}</td><td>${esc(q.time || '')}</td></tr>`).join('');
     body('status-slow').innerHTML = rows ? `<table class="top"><tbody>${rows}</tbody></table>` : '<span class="muted">None recorded.</span>';
   }).catch(() => { body('status-slow').innerHTML = '<span class="muted">Not available.</span>'; });
 

@@ -103,8 +103,10 @@ public final class TsdbServer implements AutoCloseable {
         log.atInfo().addKeyValue("listen", config.listenHost + ":" + http.port()).log("listening");
         try {
             storage = storageFactory.open(config);
-            QueryEngine engine = engineFactory.create(storage, config);
-            context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(), new WriteEvents());
+            SlowQueryLog slowQueries = new SlowQueryLog(ServerContext.SLOW_QUERY_THRESHOLD_MS, 50);
+            QueryEngine engine = slowQueries.wrap(engineFactory.create(storage, config));
+            context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(),
+                    new WriteEvents(), slowQueries);
             for (Feature f : features) {
                 f.register(router, context);
                 log.atInfo().addKeyValue("feature", f.getClass().getName()).log("feature registered");

@@ -26,5 +26,7 @@ public final class ConsoleFeature implements Feature {
         ExplorerHandlers explorer = new ExplorerHandlers(context);
         router.get("/console/api/metrics", explorer::metrics);
         router.get("/console/api/metric", explorer::metric);
+        router.get("/console/api/storage", explorer::storage);
+        router.get("/console/api/slow_queries", explorer::slowQueries);
     }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
+import io.tsdb.core.StorageStats;
 import io.tsdb.server.ServerContext;
+import io.tsdb.server.SlowQueryLog;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
@@ -116,6 +118,56 @@ final class ExplorerHandlers {
             }
             g.writeEndArray();
             g.writeEndObject();
+            g.writeEndObject();
+        }
+        return Response.json(200, out.toByteArray());
+    }
+
+    /** {@code GET /console/api/storage}: head and block statistics of the storage engine. */
+    Response storage(Request req) throws IOException {
+        StorageStats s = ctx.storage().stats();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("status", "success");
+            g.writeObjectFieldStart("data");
+            g.writeNumberField("activeSeries", s.activeSeries());
+            g.writeNumberField("headSamples", s.headSamples());
+            writeTime(g, "headMinTime", s.headMinTime());
+            writeTime(g, "headMaxTime", s.headMaxTime());
+            g.writeNumberField("blocks", s.blocks());
+            g.writeNumberField("blockSamples", s.blockSamples());
+            g.writeNumberField("diskBytes", s.diskBytes());
+            g.writeNumberField("walBytes", s.walBytes());
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return Response.json(200, out.toByteArray());
+    }
+
+    private static void writeTime(JsonGenerator g, String field, long ms) throws IOException {
+        if (ms == Long.MIN_VALUE || ms == Long.MAX_VALUE) g.writeNullField(field);
+        else g.writeStringField(field, java.time.Instant.ofEpochMilli(ms).toString());
+    }
+
+    /** {@code GET /console/api/slow_queries}: the most recent slow queries, newest first. */
+    Response slowQueries(Request req) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("status", "success");
+            g.writeNumberField("thresholdMs", ServerContext.SLOW_QUERY_THRESHOLD_MS);
+            g.writeArrayFieldStart("data");
+            for (SlowQueryLog.Entry e : ctx.slowQueries().recent()) {
+                g.writeStartObject();
+                g.writeStringField("query", e.query());
+                g.writeStringField("kind", e.kind());
+                g.writeStringField("time", e.startedAt().toString());
+                g.writeNumberField("durationMs", e.durationMs());
+                g.writeBooleanField("failed", e.failed());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeEndObject();
         }
         return Response.json(200, out.toByteArray());

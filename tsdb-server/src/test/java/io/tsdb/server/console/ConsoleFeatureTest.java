@@ -4,7 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tsdb.core.Labels;
 import io.tsdb.core.testing.MemStorage;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.query.engine.QueryException;
+import io.tsdb.query.engine.QueryOptions;
+import io.tsdb.query.engine.QueryResult;
+import io.tsdb.query.engine.QueryStats;
+import io.tsdb.query.engine.Value;
 import io.tsdb.server.ServerConfig;
+import io.tsdb.server.SlowQueryLog;
 import io.tsdb.server.StorageFactory;
 import io.tsdb.server.TsdbServer;
 import org.junit.jupiter.api.AfterAll;
@@ -17,6 +25,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -131,6 +140,43 @@ class ConsoleFeatureTest {
         assertEquals("region", labels.get(1).get("name").asText());
         assertEquals(2, labels.get(1).get("values").asInt());
         assertEquals(6, labels.get(1).get("top").get(0).get("series").asInt());
+    }
+
+    @Test
+    void storageEndpointReportsStorageStats() throws Exception {
+        JsonNode d = json.readTree(get("/console/api/storage").body()).get("data");
+        assertEquals(server.context().storage().stats().activeSeries(), d.get("activeSeries").asLong());
+        assertEquals(13, d.get("activeSeries").asLong());
+        assertEquals(13, d.get("headSamples").asLong());
+    }
+
+    @Test
+    void slowQueriesAreRecordedByTheEngineDecoratorAndListed() throws Exception {
+        SlowQueryLog log = new SlowQueryLog(0, 2);
+        QueryEngine slow = log.wrap(new QueryEngine() {
+            @Override public QueryResult instant(String q, long t, QueryOptions o) {
+                return new QueryResult(new Value.Scalar(t, 1), List.of(), List.of(), QueryStats.EMPTY);
+            }
+            @Override public QueryResult range(String q, long s, long e, long st, QueryOptions o) {
+                throw new QueryException(QueryException.Kind.EXECUTION, "boom");
+            }
+            @Override public Expr parse(String q) { return null; }
+        });
+        slow.instant("a", 0, QueryOptions.DEFAULTS);
+        assertThrows(QueryException.class, () -> slow.range("b", 0, 1, 1, QueryOptions.DEFAULTS));
+        slow.instant("c", 0, QueryOptions.DEFAULTS);
+        List<SlowQueryLog.Entry> recent = log.recent();
+        assertEquals(List.of("c", "b"), recent.stream().map(SlowQueryLog.Entry::query).toList(), "newest first, bounded to 2");
+        assertTrue(recent.get(1).failed());
+        assertEquals("range", recent.get(1).kind());
+        assertTrue(new SlowQueryLog(60_000, 5).recent().isEmpty());
+        SlowQueryLog high = new SlowQueryLog(60_000, 5);
+        high.wrap(slow).instant("fast", 0, QueryOptions.DEFAULTS);
+        assertTrue(high.recent().isEmpty(), "below the threshold nothing is kept");
+
+        JsonNode listed = json.readTree(get("/console/api/slow_queries").body());
+        assertEquals("success", listed.get("status").asText());
+        assertTrue(listed.get("data").isArray());
     }
 
     @Test
