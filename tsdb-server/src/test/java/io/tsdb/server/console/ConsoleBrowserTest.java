@@ -92,7 +92,7 @@ class ConsoleBrowserTest {
         c.listenHost = "127.0.0.1";
         c.listenPort = 0;
         c.dataDir = dir;
-        server = TsdbServer.builder(c).storage(StorageFactory.of(mem)).features(Defaults.features()).start();
+        server = TsdbServer.builder(c).storage(StorageFactory.of(mem)).engine(Defaults.engine()).features(Defaults.features()).start();
         Files.createDirectories(SHOTS);
     }
 
@@ -161,25 +161,37 @@ class ConsoleBrowserTest {
         screenshot("console-graph");
     }
 
+    /** Texts of the completion list as shown now (read in one script call: the list re-renders as you type). */
+    @SuppressWarnings("unchecked")
+    List<String> completions() {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript(
+                "const l = document.querySelector('.completions');"
+                + "return l && !l.hidden ? [...l.querySelectorAll('.completion .text')].map(e => e.textContent) : [];");
+    }
+
+    String selectedCompletion() {
+        return (String) ((JavascriptExecutor) driver).executeScript(
+                "const e = document.querySelector('.completions:not([hidden]) .completion.selected .text');"
+                + "return e ? e.textContent : null;");
+    }
+
     @Test
     void typingAQueryWithAutocompletion() {
         open("/");
         WebElement input = driver.findElement(By.cssSelector(".query-input"));
         input.sendKeys("http_req");
-        WebElement first = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".completions .completion.selected")));
-        assertEquals("http_request", first.findElement(By.cssSelector(".text")).getText());
+        wait.until(d -> "http_request".equals(selectedCompletion()));
         input.sendKeys(Keys.TAB);
         assertEquals("http_request", input.getAttribute("value"));
         input.sendKeys("{reg");
-        wait.until(d -> d.findElements(By.cssSelector(".completions .completion .text")).stream()
-                .anyMatch(e -> e.getText().equals("region")));
+        wait.until(d -> completions().contains("region"));
+        wait.until(d -> "region".equals(selectedCompletion()));
         input.sendKeys(Keys.TAB);
         assertEquals("http_request{region", input.getAttribute("value"));
         input.sendKeys("=");
-        wait.until(d -> d.findElements(By.cssSelector(".completions .completion .text")).stream()
-                .map(WebElement::getText).toList().containsAll(List.of("eastus", "northeu", "westus")));
+        wait.until(d -> completions().containsAll(List.of("eastus", "northeu", "westus")));
         input.sendKeys("we");
-        wait.until(d -> d.findElement(By.cssSelector(".completions .completion.selected .text")).getText().equals("westus"));
+        wait.until(d -> "westus".equals(selectedCompletion()) && completions().size() == 1);
         input.sendKeys(Keys.TAB);
         input.sendKeys("}");
         assertEquals("http_request{region=\"westus\"}", input.getAttribute("value"));
@@ -275,6 +287,10 @@ class ConsoleBrowserTest {
         assertTrue(card.contains("http_request"), card);
         wait.until(d -> !d.findElement(By.cssSelector("#status-build .body")).getText().contains("Loading"));
         assertTrue(driver.findElement(By.cssSelector("#status-build .body")).getText().contains("version"));
+        wait.until(d -> d.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series"));
+        assertTrue(driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series\n10")
+                || driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series 10"),
+                driver.findElement(By.cssSelector("#status-storage .body")).getText());
         screenshot("console-status");
     }
 
