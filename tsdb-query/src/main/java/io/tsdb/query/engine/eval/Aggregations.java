@@ -255,7 +255,8 @@ public final class Aggregations {
             offsets = new double[nrows];
             for (int r = 0; r < nrows; r++) offsets[r] = XxHash64.offset(in.rows.get(r).labels);
         }
-        Integer[] cand = new Integer[nrows];
+        int[] cand = new int[nrows];
+        double[] heapVals = new double[nrows];
         for (int i = 0; i < steps; i++) {
             final int step = i;
             for (int g = 0; g < ng; g++) {
@@ -276,13 +277,7 @@ public final class Aggregations {
                 if (k < 1) continue;
                 take = (int) Math.min(k, n);
                 if (op == AggregateOp.TOPK || op == AggregateOp.BOTTOMK) {
-                    boolean top = op == AggregateOp.TOPK;
-                    Arrays.sort(cand, 0, n, (x, y) -> {
-                        double fx = in.rows.get(x).v[step], fy = in.rows.get(y).v[step];
-                        boolean nx = Double.isNaN(fx), ny = Double.isNaN(fy);
-                        if (nx || ny) return nx == ny ? 0 : (nx ? 1 : -1);
-                        return top ? Double.compare(fy, fx) : Double.compare(fx, fy);
-                    });
+                    take = selectTop(in, cand, n, take, step, op == AggregateOp.TOPK, heapVals);
                 }
                 for (int j = 0; j < take; j++) emit(in, outV, order, cand[j], i, steps);
             }
@@ -298,6 +293,70 @@ public final class Aggregations {
         VecVal res = new VecVal(out);
         res.ordered = op == AggregateOp.TOPK || op == AggregateOp.BOTTOMK;
         return res;
+    }
+
+    /** "a is a worse candidate than b" for topk (bottomk reversed); NaN is always worst. */
+    private static boolean worse(double a, double b, boolean top) {
+        if (Double.isNaN(a)) return true;
+        return top ? a < b : a > b;
+    }
+
+    /**
+     * Keeps the best k of cand[0..n) in a binary heap (worst at the root, as Prometheus' heap), then
+     * orders them best first into cand[0..k). Returns k. No allocation.
+     */
+    private static int selectTop(VecVal in, int[] cand, int n, int k, int step, boolean top, double[] hv) {
+        int size = 0;
+        for (int j = 0; j < n; j++) {
+            int r = cand[j];
+            double f = in.rows.get(r).v[step];
+            if (size < k) {
+                // push + sift up (heap kept in the prefix of cand, values in hv)
+                int c = size++;
+                cand[c] = r;
+                hv[c] = f;
+                while (c > 0) {
+                    int p = (c - 1) / 2;
+                    if (!worse(hv[c], hv[p], top)) break;
+                    swap(cand, hv, c, p);
+                    c = p;
+                }
+            } else if (top ? (hv[0] < f || (Double.isNaN(hv[0]) && !Double.isNaN(f)))
+                    : (hv[0] > f || (Double.isNaN(hv[0]) && !Double.isNaN(f)))) {
+                cand[0] = r;
+                hv[0] = f;
+                int c = 0;
+                while (true) {
+                    int l = 2 * c + 1;
+                    if (l >= size) break;
+                    int m = l;
+                    if (l + 1 < size && worse(hv[l + 1], hv[l], top)) m = l + 1;
+                    if (!worse(hv[m], hv[c], top)) break;
+                    swap(cand, hv, c, m);
+                    c = m;
+                }
+            }
+        }
+        // heap-sort: repeatedly move the worst to the end -> best first
+        for (int end = size - 1; end > 0; end--) {
+            swap(cand, hv, 0, end);
+            int c = 0;
+            while (true) {
+                int l = 2 * c + 1;
+                if (l >= end) break;
+                int m = l;
+                if (l + 1 < end && worse(hv[l + 1], hv[l], top)) m = l + 1;
+                if (!worse(hv[m], hv[c], top)) break;
+                swap(cand, hv, c, m);
+                c = m;
+            }
+        }
+        return size;
+    }
+
+    private static void swap(int[] c, double[] v, int a, int b) {
+        int t = c[a]; c[a] = c[b]; c[b] = t;
+        double x = v[a]; v[a] = v[b]; v[b] = x;
     }
 
     private static void emit(VecVal in, double[][] outV, List<Integer> order, int r, int i, int steps) {

@@ -121,6 +121,7 @@ public final class RangeEval {
         double[] out = null;
         int lo = 0, hi = 0;
         int cnt = 0;
+        if (fn == Fn.RATE || fn == Fn.INCREASE) scratch.prepareResets(v, n);
         for (int i = 0; i < steps; i++) {
             long end = w.end[i], start = end - w.range;
             while (hi < n && t[hi] <= end) hi++;

@@ -44,6 +44,20 @@ public final class RangeFunctions {
     public static final class Scratch {
         double[] buf = new double[64];
         final double[] c1 = new double[1], c2 = new double[1], c3 = new double[1], c4 = new double[1];
+        final double[] rx = new double[1], ry = new double[1], rxy = new double[1], rx2 = new double[1];
+        /** resetPrefix[i] = number of counter resets among samples 1..i of the current series (null: unknown). */
+        int[] resetPrefix;
+
+        /** Precomputes counter-reset counts so windows without resets skip the correction loop. */
+        public void prepareResets(double[] v, int n) {
+            if (resetPrefix == null || resetPrefix.length < n) resetPrefix = new int[Math.max(n, 64)];
+            int c = 0;
+            if (n > 0) resetPrefix[0] = 0;
+            for (int i = 1; i < n; i++) {
+                if (v[i] < v[i - 1]) c++;
+                resetPrefix[i] = c;
+            }
+        }
 
         double[] buf(int n) {
             if (buf.length < n) buf = new double[Math.max(n, buf.length * 2)];
@@ -60,9 +74,9 @@ public final class RangeFunctions {
         int n = hi - lo;
         if (n <= 0) return Vals.ABSENT;
         switch (fn) {
-            case RATE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, true);
-            case INCREASE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, false);
-            case DELTA: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, false, false);
+            case RATE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, true, s.resetPrefix);
+            case INCREASE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, false, s.resetPrefix);
+            case DELTA: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, false, false, null);
             case IRATE: return instantValue(t, v, lo, hi, true);
             case IDELTA: return instantValue(t, v, lo, hi, false);
             case DERIV: {
@@ -209,11 +223,11 @@ public final class RangeFunctions {
     }
 
     static double extrapolatedRate(long[] t, double[] v, int lo, int hi, long rangeStart, long rangeEnd,
-                                   boolean isCounter, boolean isRate) {
+                                   boolean isCounter, boolean isRate, int[] resetPrefix) {
         int n = hi - lo;
         if (n < 2) return Vals.ABSENT;
         double result = v[hi - 1] - v[lo];
-        if (isCounter) {
+        if (isCounter && (resetPrefix == null || resetPrefix[hi - 1] != resetPrefix[lo])) {
             for (int i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
         }
         long firstT = t[lo], lastT = t[hi - 1];
@@ -249,7 +263,8 @@ public final class RangeFunctions {
     /** Returns the slope; the intercept is left in s.c4[0]. */
     static double linearRegression(long[] t, double[] v, int lo, int hi, long interceptTime, Scratch s, boolean unused) {
         double n = 0, sumX = 0, sumY = 0, sumXY = 0, sumX2 = 0;
-        double[] cX = {0}, cY = {0}, cXY = {0}, cX2 = {0};
+        double[] cX = s.rx, cY = s.ry, cXY = s.rxy, cX2 = s.rx2;
+        cX[0] = 0; cY[0] = 0; cXY[0] = 0; cX2[0] = 0;
         double initY = v[lo];
         boolean constY = true;
         for (int i = lo; i < hi; i++) {
