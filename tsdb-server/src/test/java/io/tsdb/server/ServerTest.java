@@ -76,6 +76,14 @@ class ServerTest {
         assertTrue(body.contains("tsdb_build_info{version=\""), body);
         assertTrue(body.contains("tsdb_http_requests_in_flight"), body);
 
+        var gz = TestHttp.CLIENT.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.baseUrl() + "/metrics"))
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""));
+        String unzipped = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertTrue(unzipped.contains("# TYPE tsdb_http_requests_total counter"), unzipped);
+        assertTrue(unzipped.contains("process_cpu_seconds_total"), unzipped);
+
         HttpResponse<String> om = TestHttp.get(s.baseUrl() + "/metrics", "Accept", "application/openmetrics-text; version=1.0.0");
         assertTrue(om.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"));
         assertTrue(om.body().endsWith("# EOF\n"));

@@ -11,6 +11,8 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.compression.StandardCompressionOptions;
+import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -89,6 +91,10 @@ public final class NettyHttpServer implements AutoCloseable {
                                     }
                                 })
                                 .addLast("codec", new HttpServerCodec(16 * 1024, 64 * 1024, 64 * 1024))
+                                // gzip/deflate responses of 1 KiB or more when the client accepts it
+                                // (responses that already carry a Content-Encoding pass through).
+                                .addLast("compress", new HttpContentCompressor(1024,
+                                        StandardCompressionOptions.gzip(), StandardCompressionOptions.deflate()))
                                 .addLast("aggregator", new LimitedAggregator(maxBody, dispatcher))
                                 .addLast("dispatch", dispatcher);
                     }
