@@ -24,7 +24,7 @@ import java.util.List;
  */
 public final class BlockWriter {
     public static final String TMP_SUFFIX = ".tmp";
-    public static final int DEFAULT_MAX_SAMPLES_PER_CHUNK = 1024;
+    public static final int DEFAULT_MAX_SAMPLES_PER_CHUNK = 4096;
 
     private final Path parent;
     private int maxSamplesPerChunk = DEFAULT_MAX_SAMPLES_PER_CHUNK;
@@ -34,7 +34,9 @@ public final class BlockWriter {
 
     /** Upper bound of samples per chunk (chunks of a series are balanced below it). */
     public BlockWriter maxSamplesPerChunk(int n) {
-        if (n < 1) throw new IllegalArgumentException("maxSamplesPerChunk must be >= 1");
+        if (n < 1 || n > ColumnarBlockCodec.maxSamples()) {
+            throw new IllegalArgumentException("maxSamplesPerChunk must be in [1, " + ColumnarBlockCodec.maxSamples() + "]: " + n);
+        }
         this.maxSamplesPerChunk = n;
         return this;
     }

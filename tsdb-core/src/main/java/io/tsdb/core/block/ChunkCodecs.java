@@ -9,9 +9,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class ChunkCodecs {
     private static final AtomicReferenceArray<BlockChunkCodec> BY_ID = new AtomicReferenceArray<>(256);
-    private static final AtomicReference<BlockChunkCodec> DEFAULT = new AtomicReference<>(GorillaBlockCodec.INSTANCE);
+    private static final AtomicReference<BlockChunkCodec> DEFAULT = new AtomicReference<>(ColumnarBlockCodec.INSTANCE);
 
-    static { register(GorillaBlockCodec.INSTANCE); }
+    static {
+        register(GorillaBlockCodec.INSTANCE);
+        register(ColumnarBlockCodec.INSTANCE);
+    }
 
     private ChunkCodecs() {}
 
