@@ -70,6 +70,9 @@ public final class Block implements AutoCloseable {
         return new BlockQuerier(this, mint, maxt);
     }
 
+    /** A querier for a reference the caller already took with {@link #tryAcquire()}; closing it releases that reference. */
+    Querier querierAcquired(long mint, long maxt) { return new BlockQuerier(this, mint, maxt); }
+
     /** Takes a reference; false if the block is already fully released. */
     public boolean tryAcquire() {
         while (true) {
