@@ -241,7 +241,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     /** Builds the 413 answer for a request whose body exceeds the limit (declared or streamed). */
-    FullHttpResponse tooLarge(HttpMessage m, boolean close) {
+    FullHttpResponse tooLarge(HttpMessage m, boolean close, java.net.SocketAddress remote) {
         String path = m instanceof HttpRequest r ? NettyRequest.pathOf(r.uri()) : "";
         String method = m instanceof HttpRequest r ? r.method().name() : "?";
         Response resp = error(path, new HttpError(413, "request body too large: the limit is " + maxBodyBytes
@@ -256,7 +256,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         addCors(res.headers(), m.headers().get(HttpHeaderNames.ORIGIN));
         Router.Match match = router.match(method, path);
         metrics.started();
-        metrics.finished(rid, method, path, match == null ? null : match.route().name(), 413, System.nanoTime(), 0, resp.body().length, "");
+        metrics.finished(rid, method, path, match == null ? null : match.route().name(), 413, System.nanoTime(), 0,
+                resp.body().length, NettyRequest.formatAddress(remote));
         return res;
     }
 }

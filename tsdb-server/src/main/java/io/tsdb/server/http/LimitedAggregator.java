@@ -29,7 +29,7 @@ final class LimitedAggregator extends HttpObjectAggregator {
         Object r = super.newContinueResponse(start, maxContentLength, pipeline);
         if (r instanceof FullHttpResponse fr && fr.status().code() == 413) {
             ReferenceCountUtil.release(fr);
-            return dispatcher.tooLarge(start, false);
+            return dispatcher.tooLarge(start, false, pipeline.channel().remoteAddress());
         }
         return r;
     }
@@ -44,7 +44,7 @@ final class LimitedAggregator extends HttpObjectAggregator {
         // keep-alive and we have not started aggregating; otherwise close after answering.
         boolean close = oversized instanceof FullHttpMessage
                 || (!HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized));
-        FullHttpResponse res = dispatcher.tooLarge(oversized, close);
+        FullHttpResponse res = dispatcher.tooLarge(oversized, close, ctx.channel().remoteAddress());
         if (close) {
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
         } else {
