@@ -26,9 +26,27 @@ public final class ChunkDecoder {
      */
     public int decode(DirectBuffer buf, int off, int len, long[] ts, double[] vs) {
         byte[] b = load(buf, off, len);
+        return decodeLoaded(b, len, ts, vs, off);
+    }
+
+    /**
+     * Decodes the chunk at src[off, off+len) (absolute positions; e.g. a memory-mapped block segment) into
+     * ts/vs and returns n. Same contract as {@link #decode(DirectBuffer, int, int, long[], double[])}.
+     */
+    public int decode(java.nio.ByteBuffer src, int off, int len, long[] ts, double[] vs) {
+        if (len < 1) throw new ChunkFormatException("empty chunk (0 bytes)");
+        if (scratch.length < len + Bits.PAD) scratch = new byte[Math.max(len + Bits.PAD, scratch.length * 2)];
+        byte[] b = scratch;
+        src.get(off, b, 0, len);
+        java.util.Arrays.fill(b, len, len + Bits.PAD, (byte) 0);
+        return decodeLoaded(b, len, ts, vs, off);
+    }
+
+    private int decodeLoaded(byte[] b, int len, long[] ts, double[] vs, int off) {
         switch (b[0]) {
             case ChunkFormat.ENC_XOR_STREAM: {
-                int n = ChunkFormat.sampleCount(buf, off, len);
+                if (len < ChunkFormat.XOR_HEADER_SIZE) throw new ChunkFormatException("XOR chunk shorter than its header: " + len + " bytes");
+                int n = (b[ChunkFormat.XOR_OFF_COUNT] & 0xff) | (b[ChunkFormat.XOR_OFF_COUNT + 1] & 0xff) << 8;
                 checkArrays(n, ts, vs);
                 return XorStreamDecoder.decode(b, 0, len, ts, vs, null);
             }

@@ -83,6 +83,16 @@ public final class ChunkEncoder {
         lastValueCodec = ChunkFormat.VAL_XOR_BYTES;
     }
 
+    /** Encodes ts[off, off+n), vs[off, off+n); returns the encoded length. */
+    public int encode(long[] ts, double[] vs, int off, int n) {
+        if (off == 0) return encode(ts, vs, n);
+        if (off < 0 || n < 0 || off + n > ts.length || off + n > vs.length) throw new IllegalArgumentException("range [" + off + ", " + (off + n) + ") outside the arrays");
+        if (tsTmp.length < n) { tsTmp = new long[Math.max(n, 128)]; vsTmp = new double[Math.max(n, 128)]; }
+        System.arraycopy(ts, off, tsTmp, 0, n);
+        System.arraycopy(vs, off, vsTmp, 0, n);
+        return encode(tsTmp, vsTmp, n);
+    }
+
     /** Encodes and copies the result to dst[dstOff...] (dst must be expandable or large enough); returns the length. */
     public int encode(long[] ts, double[] vs, int n, MutableDirectBuffer dst, int dstOff) {
         int len = encode(ts, vs, n);
