@@ -1,0 +1,228 @@
+package io.tsdb.bench.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Writes docs/benchmarks.md and its charts from the harness results. */
+final class Report {
+    private Report() {}
+
+    static void write(Path out, TsbsCpuData data, int senders, int runs, long payloadBytes, List<Harness.Result> results,
+                      Map<String, String> options) throws IOException {
+        Path imgDir = out.toAbsolutePath().getParent().resolve("img");
+        Files.createDirectories(imgDir);
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("Side-by-side figures from the end-to-end harness (`io.tsdb.bench.harness.Harness`), written by its last run.\n");
+        md.append("Every database ran on this machine, on loopback, with a fresh data directory, and received identical\n");
+        md.append("remote-write requests. Micro-benchmarks (JMH) are described in [the benchmarks module](../benchmarks/).\n\n");
+        md.append("## How to reproduce\n\n```\n");
+        md.append("apt-get install -y prometheus victoria-metrics   # the peers (optional; missing ones are skipped)\n");
+        md.append("mvn -q -B -DskipTests package\n");
+        md.append("java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness");
+        options.forEach((k, v) -> md.append(" --").append(k).append('=').append(v));
+        md.append("\n```\n\nOptions: `--hosts` (1000 = 10k series; 10000 = 100k; 100000 = 1M), `--hours` of data at 10 s,\n");
+        md.append("`--senders` (threads, each owning a disjoint set of hosts, sending in time order in lock-step rounds),\n");
+        md.append("`--runs` per query, `--targets`, `--heap` (this server's -Xmx), `--out`.\n\n");
+
+        md.append("## Run\n\n");
+        md.append(String.format(Locale.ROOT, "- Date: %s%n", Instant.now()));
+        md.append(String.format(Locale.ROOT, "- Machine: %s, %d cores, %d GiB RAM, %s%n", cpuModel(),
+                Runtime.getRuntime().availableProcessors(), memGiB(), System.getProperty("os.name") + " " + System.getProperty("os.version")));
+        md.append(String.format(Locale.ROOT, "- Data: TSBS cpu-only shape, %d hosts x 10 metrics = %,d series, %d points each at 10 s (%.1f h), %,d samples; integer random walks in 0..100; timestamps off whole seconds%n",
+                data.hosts, data.seriesCount(), data.points, data.points / 360.0, data.totalSamples()));
+        md.append(String.format(Locale.ROOT, "- Load: %d sender threads, %,d snappy remote-write bytes in total%n", senders, payloadBytes));
+        for (Harness.Result r : results) md.append("- ").append(r.name).append(": ").append(r.version).append('\n');
+        md.append("- This server ran with `--wal-fsync=periodic` (fsync every second, as the peers do by default); Prometheus with\n");
+        md.append("  `--web.enable-remote-write-receiver`; VictoriaMetrics with defaults. Query caches bypassed (`nocache=1`).\n\n");
+
+        md.append("## Results\n\n");
+        md.append("| | ").append(String.join(" | ", results.stream().map(r -> r.name).toList())).append(" |\n");
+        md.append("|---|").append("---:|".repeat(results.size())).append('\n');
+        row(md, results, "ingest (samples/s)", r -> r.ingestMs == 0 ? "-" : fmt(data.totalSamples() * 1000.0 / r.ingestMs, 0));
+        row(md, results, "rejected write requests", r -> Long.toString(r.rejectedRequests));
+        row(md, results, "peak RSS (MiB)", r -> Long.toString(r.peakRssBytes >> 20));
+        row(md, results, "RSS per series after ingest (KiB)", r -> fmt(r.rssAfterIngestBytes / 1024.0 / data.seriesCount(), 2));
+        row(md, results, "bytes per sample on disk", r -> r.storedBytes == 0 ? "-" : fmt((double) r.storedBytes / data.totalSamples(), 3));
+        row(md, results, "first start to ready (ms)", r -> Long.toString(r.firstStartMs));
+        row(md, results, "restart to ready (ms)", r -> Long.toString(r.restartReadyMs));
+        row(md, results, "series answered after restart", r -> Long.toString(r.seriesAfterRestart));
+        for (TsbsQueries.Query q : TsbsQueries.all()) {
+            row(md, results, "query " + q.name() + " median (ms)", r -> r.medianQueryMs.containsKey(q.name())
+                    ? fmt(r.medianQueryMs.get(q.name()), 2) : "error");
+        }
+        md.append('\n');
+
+        Harness.Result ours = results.stream().filter(r -> r.name.equals("tsdb")).findFirst().orElse(null);
+        if (ours != null && results.size() > 1) {
+            md.append("## Ratios (this server relative to each peer; > 1 means this server is better)\n\n");
+            md.append("| | ").append(String.join(" | ", results.stream().filter(r -> r != ours).map(r -> "vs " + r.name).toList())).append(" |\n");
+            md.append("|---|").append("---:|".repeat(results.size() - 1)).append('\n');
+            ratio(md, results, ours, "ingest rate", r -> r.ingestMs == 0 ? Double.NaN : 1.0 / r.ingestMs, false);
+            ratio(md, results, ours, "bytes per sample", r -> (double) r.storedBytes, true);
+            ratio(md, results, ours, "peak RSS", r -> (double) r.peakRssBytes, true);
+            ratio(md, results, ours, "restart to ready", r -> (double) r.restartReadyMs, true);
+            for (TsbsQueries.Query q : TsbsQueries.all()) {
+                ratio(md, results, ours, "query " + q.name(), r -> r.medianQueryMs.getOrDefault(q.name(), Double.NaN), true);
+            }
+            md.append('\n');
+        }
+
+        md.append("## Do the answers agree?\n\n");
+        md.append("Each query's last answer from every peer is compared with this server's: same series (label sets) and\n");
+        md.append("the same points, values within 1e-6 relative.\n\n");
+        md.append("| query | PromQL | ").append(String.join(" | ", results.stream().filter(r -> r != ours).map(r -> r.name).toList())).append(" |\n");
+        md.append("|---|---|").append("---|".repeat(Math.max(0, results.size() - 1))).append('\n');
+        for (TsbsQueries.Query q : TsbsQueries.all()) {
+            md.append("| ").append(q.name()).append(" | `").append(q.promql().replace("|", "\\|")).append("` | ");
+            for (Harness.Result r : results) {
+                if (r == ours) continue;
+                md.append(ours == null ? "-" : compare(ours.answers.get(q.name()), r.answers.get(q.name()))).append(" | ");
+            }
+            md.append('\n');
+        }
+        md.append("\nQuery translations from TSBS:\n\n");
+        for (TsbsQueries.Query q : TsbsQueries.all()) md.append("- ").append(q.name()).append(": ").append(q.note()).append('\n');
+        for (Harness.Result r : results) {
+            if (r.failure != null) md.append("\n**").append(r.name).append(" failed:** ").append(r.failure).append('\n');
+            r.queryErrors.forEach((q, e) -> md.append("\n**").append(r.name).append(' ').append(q).append(" failed:** ").append(e).append('\n'));
+        }
+
+        charts(imgDir, data, results);
+        md.append("\n## Charts\n\n![Ingest rate](img/bench-ingest.png)\n\n![Query latency](img/bench-query-latency.png)\n");
+        Files.writeString(out, md.toString());
+    }
+
+    interface Cell { String of(Harness.Result r); }
+
+    interface Num { double of(Harness.Result r); }
+
+    static void row(StringBuilder md, List<Harness.Result> rs, String name, Cell c) {
+        md.append("| ").append(name).append(" | ");
+        for (Harness.Result r : rs) md.append(r.failure != null && c.of(r).equals("0") ? "failed" : c.of(r)).append(" | ");
+        md.append('\n');
+    }
+
+    static void ratio(StringBuilder md, List<Harness.Result> rs, Harness.Result ours, String name, Num n, boolean lowerIsBetter) {
+        md.append("| ").append(name).append(" | ");
+        for (Harness.Result r : rs) {
+            if (r == ours) continue;
+            double a = n.of(ours), b = n.of(r);
+            double x = lowerIsBetter ? b / a : a / b;
+            md.append(Double.isFinite(x) && x > 0 ? fmt(x, 2) + "x" : "-").append(" | ");
+        }
+        md.append('\n');
+    }
+
+    /** "identical" or a short description of the first difference. */
+    static String compare(JsonNode ours, JsonNode theirs) {
+        if (ours == null || theirs == null) return "n/a";
+        Map<String, JsonNode> a = index(ours), b = index(theirs);
+        if (!a.keySet().equals(b.keySet())) {
+            List<String> onlyA = new ArrayList<>(a.keySet());
+            onlyA.removeAll(b.keySet());
+            List<String> onlyB = new ArrayList<>(b.keySet());
+            onlyB.removeAll(a.keySet());
+            return String.format(Locale.ROOT, "series differ: %d vs %d (%d only here, %d only there)", a.size(), b.size(), onlyA.size(), onlyB.size());
+        }
+        int differing = 0;
+        String first = null;
+        for (String k : a.keySet()) {
+            JsonNode va = a.get(k).has("values") ? a.get(k).get("values") : a.get(k).get("value");
+            JsonNode vb = b.get(k).has("values") ? b.get(k).get("values") : b.get(k).get("value");
+            String d = diff(va, vb);
+            if (d != null) {
+                differing++;
+                if (first == null) first = d;
+            }
+        }
+        return differing == 0 ? "identical (" + a.size() + " series)" : differing + " of " + a.size() + " series differ, e.g. " + first;
+    }
+
+    static String diff(JsonNode a, JsonNode b) {
+        if (a.size() != b.size()) return a.size() + " vs " + b.size() + " points";
+        for (int i = 0; i < a.size(); i++) {
+            double ta = a.get(i).get(0).asDouble(), tb = b.get(i).get(0).asDouble();
+            double x = Double.parseDouble(a.get(i).get(1).asText()), y = Double.parseDouble(b.get(i).get(1).asText());
+            if (Math.abs(ta - tb) > 1e-6) return "t " + ta + " vs " + tb;
+            if (!(x == y || Math.abs(x - y) <= 1e-6 * Math.max(Math.abs(x), Math.abs(y)) || (Double.isNaN(x) && Double.isNaN(y)))) {
+                return "at t=" + ta + ": " + x + " vs " + y;
+            }
+        }
+        return null;
+    }
+
+    static Map<String, JsonNode> index(JsonNode result) {
+        Map<String, JsonNode> m = new TreeMap<>();
+        for (JsonNode s : result) m.put(new TreeMap<>(JsonMaps.toMap(s.get("metric"))).toString(), s);
+        return m;
+    }
+
+    static void charts(Path dir, TsbsCpuData data, List<Harness.Result> results) throws IOException {
+        CategoryChart ingest = new CategoryChartBuilder().width(700).height(400).title("Remote-write ingest rate")
+                .xAxisTitle("").yAxisTitle("samples/s").build();
+        ingest.getStyler().setLegendVisible(false).setChartTitleBoxVisible(false);
+        ingest.addSeries("ingest", results.stream().map(r -> r.name).toList(),
+                results.stream().map(r -> r.ingestMs == 0 ? 0.0 : data.totalSamples() * 1000.0 / r.ingestMs).toList());
+        BitmapEncoder.saveBitmap(ingest, dir.resolve("bench-ingest.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+
+        CategoryChart q = new CategoryChartBuilder().width(1000).height(450).title("Median range-query latency (log scale)")
+                .xAxisTitle("").yAxisTitle("ms").build();
+        q.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        q.getStyler().setYAxisLogarithmic(true);
+        q.getStyler().setXAxisLabelRotation(20);
+        List<String> names = TsbsQueries.all().stream().map(TsbsQueries.Query::name).toList();
+        for (Harness.Result r : results) {
+            List<Double> ys = names.stream().map(n -> Math.max(0.01, r.medianQueryMs.getOrDefault(n, 0.01))).toList();
+            q.addSeries(r.name, names, ys);
+        }
+        BitmapEncoder.saveBitmap(q, dir.resolve("bench-query-latency.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static String fmt(double v, int decimals) {
+        if (!Double.isFinite(v)) return "-";
+        return decimals == 0 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    static String cpuModel() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+        return "?";
+    }
+
+    static long memGiB() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) return Long.parseLong(l.replaceAll("\\D", "")) / 1024 / 1024;
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** Label objects to maps. */
+    static final class JsonMaps {
+        static Map<String, String> toMap(JsonNode obj) {
+            Map<String, String> m = new TreeMap<>();
+            if (obj != null) obj.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+            return m;
+        }
+    }
+}

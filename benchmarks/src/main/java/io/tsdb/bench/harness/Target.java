@@ -1,0 +1,144 @@
+package io.tsdb.bench.harness;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One database under test, run as a child process on a loopback port with a fresh data directory:
+ * this server, Prometheus (remote-write receiver) or VictoriaMetrics (single node).
+ */
+abstract class Target {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    final String name;
+    final Path dataDir;
+    final Path logFile;
+    final int port;
+    Process process;
+
+    Target(String name, Path workDir) throws IOException {
+        this.name = name;
+        this.dataDir = workDir.resolve(name + "-data");
+        this.logFile = workDir.resolve(name + ".log");
+        Files.createDirectories(dataDir);
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            this.port = s.getLocalPort();
+        }
+    }
+
+    abstract List<String> command();
+
+    /** Path that answers 200 once the database can serve writes and queries. */
+    abstract String readyPath();
+
+    /** Version string for the report. */
+    abstract String version();
+
+    /** Makes everything ingested durable and visible, before disk measurement and queries. */
+    abstract void flush() throws Exception;
+
+    /** Bytes on disk (allocated blocks) that hold the ingested samples, measured after {@link #flush()}. */
+    abstract long storedBytes() throws Exception;
+
+    String base() { return "http://127.0.0.1:" + port; }
+
+    /** Starts the process and waits until ready; returns milliseconds from spawn to ready. */
+    long start() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        long t0 = System.nanoTime();
+        process = pb.start();
+        while (true) {
+            if (!process.isAlive()) throw new IOException(name + " exited with " + process.exitValue() + "; see " + logFile);
+            try {
+                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + readyPath()))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) return (System.nanoTime() - t0) / 1_000_000;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(5)) throw new IOException(name + " not ready after 5 minutes");
+            Thread.sleep(20);
+        }
+    }
+
+    /** Graceful stop (SIGTERM) and wait. */
+    void stop() throws Exception {
+        if (process == null || !process.isAlive()) return;
+        process.destroy();
+        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    long pid() { return process.pid(); }
+
+    /** Resident set size of the process in bytes, from /proc (0 if unavailable). */
+    long rssBytes() { return procStatus("VmRSS:"); }
+
+    /** Peak resident set size (high-water mark) in bytes. */
+    long peakRssBytes() { return procStatus("VmHWM:"); }
+
+    private long procStatus(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    int post(String path, byte[] body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofMinutes(2))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    String get(String pathAndQuery) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + pathAndQuery))
+                .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IOException(name + " " + pathAndQuery + " -> HTTP " + r.statusCode() + ": " + r.body());
+        return r.body();
+    }
+
+    /** Allocated bytes under a directory (like du), so sparse pre-allocated files count what they use. */
+    static long allocatedBytes(Path dir) throws IOException, InterruptedException {
+        if (!Files.exists(dir)) return 0;
+        Process p = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        p.waitFor();
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
+
+    static List<Path> children(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return new ArrayList<>(s.toList());
+        }
+    }
+
+    static String firstLine(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out.isEmpty() ? "?" : out.lines().findFirst().orElse("?");
+        } catch (IOException | InterruptedException e) {
+            return "?";
+        }
+    }
+}
