@@ -42,8 +42,8 @@ public final class Defaults {
                 cfg.queryMaxSeries, false);
     }
 
-    /** The HTTP features, in registration order: ingest, Prometheus API, console. */
+    /** The HTTP features, in registration order: ingest, Prometheus API, console, admin. */
     public static List<Feature> features() {
-        return List.of(new IngestFeature(), new PrometheusApiFeature(), new ConsoleFeature());
+        return List.of(new IngestFeature(), new PrometheusApiFeature(), new ConsoleFeature(), new AdminFeature());
     }
 }
