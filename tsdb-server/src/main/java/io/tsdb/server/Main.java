@@ -35,6 +35,8 @@ public final class Main {
         ServerConfig cfg = ((Cli.Run) r).config();
         setLogLevel(cfg.logLevel);
         Logger log = LoggerFactory.getLogger(Main.class);
+        log.atInfo().addKeyValue("version", BuildInfo.VERSION).addKeyValue("flags", io.tsdb.server.cli.Flags.values(cfg))
+                .log("starting tsdb");
         // Signals are handled from the start: one arriving during start-up stops the server right after
         // it has started (storage opened consistently), instead of killing the JVM mid-open.
         java.util.concurrent.atomic.AtomicReference<TsdbServer> running = new java.util.concurrent.atomic.AtomicReference<>();

@@ -29,8 +29,11 @@ public final class ServerConfig {
     public Duration queryLookbackDelta = Duration.ofMinutes(5);
     public String corsOrigin = null;
     public String logLevel = "info";
-    /** Handler threads (requests are parsed on Netty event loops, handled here). */
-    public int httpWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    /**
+     * Handler threads (requests are parsed on Netty event loops, handled here). More than the cores: ingest
+     * handlers wait for WAL group commits, and concurrent committers share fsyncs.
+     */
+    public int httpWorkers = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     /** Requests waiting for a worker before new ones are answered 429 + Retry-After. */
     public int httpMaxQueuedRequests = 256;
     /** Idle keep-alive connections are closed after this long. */

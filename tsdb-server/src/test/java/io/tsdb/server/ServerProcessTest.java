@@ -112,6 +112,8 @@ class ServerProcessTest {
         assertTrue(accessLine.contains("\"status\":204"), accessLine);
         assertTrue(accessLine.contains("\"path\":\"/api/v1/import/prometheus\""), accessLine);
         assertTrue(log.contains("\"msg\":\"stopped\""), log);
+        String starting = log.lines().filter(l -> l.contains("\"msg\":\"starting tsdb\"")).findFirst().orElseThrow();
+        assertTrue(starting.contains("\"flags\":{\"listen\":\"127.0.0.1:" + port + "\""), starting);
 
         Proc second = launch(base, tmp, "--listen=127.0.0.1:" + port, "--data=" + data);
         try {

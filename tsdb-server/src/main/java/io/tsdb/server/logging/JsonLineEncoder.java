@@ -18,7 +18,8 @@ import java.util.Map;
  * Logback encoder writing one flat JSON object per line:
  * {@code {"ts":"2026-01-01T12:00:00.123Z","level":"INFO","logger":"...","thread":"...","msg":"...",<MDC>,<key-values>,"error":"..."}}.
  * SLF4J key-value pairs ({@code log.atInfo().addKeyValue("status", 200)}) become top-level fields with
- * their JSON type kept (numbers stay numbers), so log processors can filter on them directly.
+ * their JSON type kept (numbers stay numbers, maps become objects), so log processors can filter on them
+ * directly.
  */
 public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
     private static final byte[] EMPTY = new byte[0];
@@ -64,6 +65,14 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         else if (v instanceof Double d && Double.isFinite(d)) g.writeNumber(d);
         else if (v instanceof Float f && Float.isFinite(f)) g.writeNumber(f);
         else if (v instanceof Boolean b) g.writeBoolean(b);
+        else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (var e : m.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                writeValue(g, e.getValue());
+            }
+            g.writeEndObject();
+        }
         else g.writeString(String.valueOf(v));
     }
 }
