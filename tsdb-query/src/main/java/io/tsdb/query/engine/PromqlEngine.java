@@ -132,8 +132,9 @@ public final class PromqlEngine implements QueryEngine {
         return new QueryResult(value, List.copyOf(cx.warnings), List.copyOf(cx.infos), stats);
     }
 
+    /** Drops the metric name and the other metadata labels (__type__, __unit__), as Prometheus 3. */
     private static Labels dropName(Labels l) {
-        return l.has(Labels.METRIC_NAME) ? l.toBuilder().del(Labels.METRIC_NAME).build() : l;
+        return Rows.dropMetadata(l);
     }
 
     private static Value toInstant(Val v, long t) {

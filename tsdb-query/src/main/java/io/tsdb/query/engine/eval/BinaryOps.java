@@ -189,7 +189,7 @@ public final class BinaryOps {
 
     private Labels resultMetric(Labels lhs, Labels rhs, BinaryOp op, VectorMatching m) {
         Labels.Builder b = lhs.toBuilder();
-        if (arithmetic(op)) b.del(Labels.METRIC_NAME);
+        if (arithmetic(op)) b.del(Labels.METRIC_NAME).del("__type__").del("__unit__");
         if (m.card() == Cardinality.ONE_TO_ONE) {
             if (m.on()) b.keep(new HashSet<>(m.labels()));
             else for (String n : m.labels()) b.del(n);

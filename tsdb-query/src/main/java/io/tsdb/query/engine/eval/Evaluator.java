@@ -56,10 +56,14 @@ public final class Evaluator {
         return v;
     }
 
+    /**
+     * Memory footprint of a value in samples. Instant vectors are counted by allocated cells (series x steps),
+     * which bounds memory even for sparse series.
+     */
     static long points(Val v) {
         if (v instanceof VecVal vv) {
             long n = 0;
-            for (Row r : vv.rows) n += r.count();
+            for (Row r : vv.rows) n += r.v.length;
             return n;
         }
         if (v instanceof MatVal m) {

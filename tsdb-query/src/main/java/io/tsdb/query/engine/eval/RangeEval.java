@@ -120,7 +120,6 @@ public final class RangeEval {
         int steps = ts.length;
         double[] out = null;
         int lo = 0, hi = 0;
-        int cnt = 0;
         if (fn == Fn.RATE || fn == Fn.INCREASE) scratch.prepareResets(v, n);
         for (int i = 0; i < steps; i++) {
             long end = w.end[i], start = end - w.range;
@@ -134,10 +133,9 @@ public final class RangeEval {
             if (Vals.absent(r)) continue;
             if (out == null) out = Row.empty(steps);
             out[i] = r;
-            cnt++;
         }
         if (out != null) {
-            cx.addSamples(cnt);
+            cx.addSamples(steps);
             rows.add(new Row(labels, out, inputDropName || !fn.keepsName()));
             if (nonCounterNames != null) {
                 String name = labels.metricName();
@@ -186,7 +184,10 @@ public final class RangeEval {
         long innerEnd = w.maxEnd;
         if (innerEnd < innerStart) return List.of();
         long count = (innerEnd - innerStart) / step + 1;
-        if (count > 50_000_000L) throw EvalContext.execError("subquery has too many steps: " + count);
+        if (count > cx.maxSamples || count > 100_000_000L) {
+            throw EvalContext.execError("query processing would load too many samples into memory in query execution: subquery "
+                    + "has " + count + " steps (limit " + Math.min(cx.maxSamples, 100_000_000L) + ")");
+        }
         long[] its = new long[(int) count];
         for (int i = 0; i < its.length; i++) its[i] = innerStart + i * step;
         // Only evaluate inner steps that fall in some outer window.

@@ -14,6 +14,12 @@ public final class Rows {
 
     public static final String DUPLICATE_LABELSET = "vector cannot contain metrics with the same labelset";
 
+    /** Removes __name__, __type__ and __unit__ (Prometheus' metadata labels). */
+    public static Labels dropMetadata(Labels l) {
+        if (!l.has(Labels.METRIC_NAME) && !l.has("__type__") && !l.has("__unit__")) return l;
+        return l.toBuilder().del(Labels.METRIC_NAME).del("__type__").del("__unit__").build();
+    }
+
     /** Prometheus' labels.Labels.String() form: {@code {__name__="x", a="b"}}. */
     public static String promString(Labels l) {
         StringBuilder sb = new StringBuilder("{");

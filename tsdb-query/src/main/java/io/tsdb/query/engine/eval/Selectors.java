@@ -99,7 +99,6 @@ public final class Selectors {
         forEachSeries(vs, mint, maxt, false, (labels, t, v, n) -> {
             double[] out = null;
             int j = -1;
-            int cnt = 0;
             for (int i = 0; i < steps; i++) {
                 long e = eff[i];
                 while (j + 1 < n && t[j + 1] <= e) j++;
@@ -108,10 +107,9 @@ public final class Selectors {
                 if (StaleNaN.is(val)) continue;
                 if (out == null) out = Row.empty(steps);
                 out[i] = timestamps ? t[j] / 1000.0 : val;
-                cnt++;
             }
             if (out != null) {
-                cx.addSamples(cnt);
+                cx.addSamples(steps);
                 rows.add(new Row(labels, out, false));
             }
         });
