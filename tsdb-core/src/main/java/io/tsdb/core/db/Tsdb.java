@@ -6,6 +6,10 @@ import io.tsdb.core.Labels;
 import io.tsdb.core.Querier;
 import io.tsdb.core.Storage;
 import io.tsdb.core.StorageStats;
+import io.tsdb.core.block.Block;
+import io.tsdb.core.block.BlockMeta;
+import io.tsdb.core.block.BlockWriter;
+import io.tsdb.core.block.MergeQuerier;
 import io.tsdb.core.head.Head;
 import io.tsdb.core.head.HeadQuerier;
 import io.tsdb.core.head.HeadSeries;
@@ -30,8 +34,13 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
 
@@ -40,7 +49,12 @@ import java.util.function.LongSupplier;
  * write-ahead log with group commit and crash recovery.
  *
  * <p>Data directory layout: {@code LOCK}, {@code registry/} (see docs/format/series-registry.md),
- * {@code wal/} (see docs/format/wal.md).
+ * {@code wal/} (see docs/format/wal.md), {@code blocks/<ulid>/} (see docs/format/ block pages).
+ *
+ * <p>{@link #flush()} writes the head to a block, truncates the WAL (keeping a checkpoint of the series),
+ * and freezes the head's samples for queriers opened before; {@link #close()} flushes, so a restart after
+ * a clean stop replays no samples. A maintenance thread flushes when the head spans the block duration
+ * and deletes blocks beyond retention.
  */
 public final class Tsdb implements Storage {
     private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
@@ -58,6 +72,14 @@ public final class Tsdb implements Storage {
     private final Object createLock = new Object();
     private final LongSupplier clock;
     private final long futureToleranceMs;
+    private final BlockSet blocks;
+    private final Object flushLock = new Object();
+    private final Object frozenMonitor = new Object();
+    private boolean frozenPending;
+    private volatile ReadView view;
+    private final ScheduledExecutorService maintenance;
+    private volatile long lastFlushMillis;
+    private volatile long flushes;
     private Wal wal;
     private int nextId;
     private volatile boolean closed;
@@ -94,7 +116,10 @@ public final class Tsdb implements Storage {
         dirLock = l;
         this.head = new Head(() -> new ChunkedSamples(chunkMemory), options.outOfOrderWindow().toMillis());
         SeriesRegistry reg = null;
+        BlockSet bs = null;
+        this.view = newView();
         try {
+            bs = new BlockSet(dir.resolve("blocks"));
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
             int[] max = {-1};
@@ -109,11 +134,71 @@ public final class Tsdb implements Storage {
                     options.walFsyncInterval().toMillis(), new Replayer());
             if (replayUnknownSeries > 0)
                 log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayUnknownSeries);
+            this.blocks = bs;
         } catch (IOException | RuntimeException e) {
+            if (wal != null) wal.close();
+            if (bs != null) bs.close();
             if (reg != null) reg.close();
             dirLock.release();
             lockChannel.close();
             throw e;
+        }
+        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tsdb-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
+        maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private ReadView newView() {
+        ReadView[] h = new ReadView[1];
+        h[0] = new ReadView(() -> {
+            if (h[0].superseded) releaseFrozen();
+        });
+        return h[0];
+    }
+
+    private void releaseFrozen() {
+        synchronized (frozenMonitor) {
+            if (!frozenPending) return;
+            head.releaseFrozen();
+            frozenPending = false;
+            frozenMonitor.notifyAll();
+        }
+    }
+
+    /** Waits for queriers of the previous head generation to close (bounded), then frees its samples. */
+    private void awaitFrozenReleased(long timeoutMs) throws InterruptedException {
+        synchronized (frozenMonitor) {
+            long end = System.currentTimeMillis() + timeoutMs;
+            while (frozenPending) {
+                long left = end - System.currentTimeMillis();
+                if (left <= 0) {
+                    log.warn("a querier opened before the previous flush is still open after {} ms; freeing the frozen head samples anyway", timeoutMs);
+                    head.releaseFrozen();
+                    frozenPending = false;
+                    return;
+                }
+                frozenMonitor.wait(left);
+            }
+        }
+    }
+
+    /** Periodic: cut the head into a block when it spans the block duration; apply retention. */
+    void maintain() {
+        try {
+            if (closed) return;
+            long span = head.maxTime() - head.minTime();
+            if (head.sampleCount() > 0 && span >= options.blockDuration().toMillis()) {
+                log.info("head spans {} ms >= block duration {}: flushing", span, options.blockDuration());
+                flush();
+            }
+            int n = blocks.applyRetention(now() - options.retention().toMillis());
+            if (n > 0) log.info("retention deleted {} blocks", n);
+        } catch (Exception e) {
+            if (!closed) log.error("storage maintenance failed", e);
         }
     }
 
@@ -144,6 +229,14 @@ public final class Tsdb implements Storage {
                 if (s == null) s = alias.get(id);
                 if (s == null) { replayUnknownSeries++; continue; }
                 head.insert(s, b.getLong(p + 4), Double.longBitsToDouble(b.getLong(p + 12)), true);
+            }
+        }
+
+        @Override public void seriesState(ByteBuffer b, int off, int count) {
+            for (int i = 0, p = off; i < count; i++, p += WalFormat.SAMPLE_BYTES) {
+                HeadSeries s = head.byId(b.getInt(p));
+                if (s == null) s = alias.get(b.getInt(p));
+                if (s != null) head.restoreNewest(s, b.getLong(p + 4), b.getLong(p + 12));
             }
         }
     }
@@ -224,13 +317,22 @@ public final class Tsdb implements Storage {
     @Override public Appender appender() { return new TsdbAppender(this); }
 
     @Override public Querier querier(long mint, long maxt) {
-        return new HeadQuerier(head, index, mint, maxt);
+        if (closed) throw new IllegalStateException("storage is closed");
+        ReadView v;
+        do {
+            v = view;
+        } while (!v.tryAcquire());
+        // the view is taken before the block list: a flush adds its block before it supersedes the view
+        List<Querier> sources = BlockSet.queriers(blocks.snapshot(), mint, maxt);
+        ReadView fv = v;
+        sources.add(new HeadQuerier(head, index, mint, maxt, () -> fv.superseded));
+        return new ViewQuerier(MergeQuerier.of(sources), v);
     }
 
     @Override public StorageStats stats() {
         long walBytes = wal.diskBytes();
-        return new StorageStats(head.seriesCount(), head.sampleCount(), head.minTime(), head.maxTime(), 0, 0,
-                walBytes + registryBytes(), walBytes);
+        return new StorageStats(head.seriesCount(), head.sampleCount(), head.minTime(), head.maxTime(),
+                blocks.snapshot().size(), blocks.samples(), walBytes + registryBytes() + blocks.bytes(), walBytes);
     }
 
     private long registryBytes() {
@@ -241,31 +343,142 @@ public final class Tsdb implements Storage {
         }
     }
 
-    /** Persists the head. Until blocks are available this forces the WAL to disk (restart replays it). */
+    /**
+     * Writes the head to a new block, truncates the WAL (leaving a checkpoint of all series) and freezes
+     * the head's samples for queriers opened before. Appends wait while it runs.
+     */
     @Override public void flush() throws IOException {
-        commitLock.writeLock().lock();
-        try {
-            if (closed) throw new IOException("storage is closed");
-            wal.syncAll();
-        } finally {
-            commitLock.writeLock().unlock();
+        synchronized (flushLock) {
+            commitLock.writeLock().lock();
+            try {
+                if (closed) throw new IOException("storage is closed");
+                flushLocked();
+            } finally {
+                commitLock.writeLock().unlock();
+            }
         }
     }
 
-    @Override public void close() throws IOException {
-        commitLock.writeLock().lock();
+    private void flushLocked() throws IOException {
+        long t0 = System.nanoTime();
         try {
-            if (closed) return;
-            wal.syncAll();
-            closed = true;
-            synchronized (createLock) {
-                wal.close();
-                registry.close();
+            awaitFrozenReleased(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for old queriers before a flush", e);
+        }
+        long samples = head.sampleCount();
+        BlockMeta meta = null;
+        if (samples > 0) {
+            long mint = head.minTime(), maxt = head.maxTime();
+            try (HeadQuerier q = new HeadQuerier(head, index, mint, maxt)) {
+                meta = new BlockWriter(blocks.dir()).write(q.select(List.of()), mint, maxt);
             }
-        } finally {
-            commitLock.writeLock().unlock();
-            if (dirLock.isValid()) dirLock.release();
-            lockChannel.close();
+            Block b = Block.open(blocks.dir().resolve(meta.ulid()));
+            blocks.add(b);
+            ReadView old = view;
+            old.superseded = true;          // before freezing: old queriers start reading frozen samples
+            synchronized (frozenMonitor) { frozenPending = true; }
+            head.freezeAll();
+            view = newView();
+            old.release();                  // frees the frozen samples now or when its last querier closes
+        }
+        wal.truncateAll();
+        checkpointSeries();
+        wal.syncAll();
+        lastFlushMillis = now();
+        flushes++;
+        log.info("flushed head: {} samples to block {} in {} ms; WAL truncated", samples,
+                meta == null ? "(none)" : meta.ulid(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Logs every series again after a WAL truncation, so replay never depends on the registry file alone. */
+    private void checkpointSeries() throws IOException {
+        ByteBuffer[] buf = {ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN)};
+        int[] count = {0};
+        IOException[] err = {null};
+        buf[0].position(WalFormat.RECORD_HEADER_BYTES + 5);
+        head.forEach(s -> {
+            if (err[0] != null) return;
+            byte[] lb = LabelsCodec.encode(s.labels);
+            try {
+                if (buf[0].remaining() < 8 + lb.length) {
+                    writeSeriesBatch(buf[0], count[0]);
+                    count[0] = 0;
+                    int need = WalFormat.RECORD_HEADER_BYTES + 5 + 8 + lb.length;
+                    if (buf[0].capacity() < need) buf[0] = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
+                    buf[0].clear().position(WalFormat.RECORD_HEADER_BYTES + 5);
+                }
+            } catch (IOException e) {
+                err[0] = e;
+                return;
+            }
+            buf[0].putInt(s.id).putInt(lb.length).put(lb);
+            count[0]++;
+        });
+        if (err[0] != null) throw err[0];
+        if (count[0] > 0) writeSeriesBatch(buf[0], count[0]);
+        // newest sample per series, so duplicate and out-of-order checks survive a restart
+        ByteBuffer st = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 5 + 50_000 * WalFormat.SAMPLE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        int[] n = {0};
+        st.position(WalFormat.RECORD_HEADER_BYTES + 5);
+        head.forEach(s -> {
+            if (err[0] != null) return;
+            long[] nt = head.newest(s);
+            if (nt[0] == Long.MIN_VALUE) return;
+            if (n[0] == 50_000) {
+                try {
+                    writeBatch(st, WalFormat.TYPE_SERIES_STATE, n[0]);
+                } catch (IOException e) {
+                    err[0] = e;
+                    return;
+                }
+                n[0] = 0;
+                st.clear().position(WalFormat.RECORD_HEADER_BYTES + 5);
+            }
+            st.putInt(s.id).putLong(nt[0]).putLong(nt[1]);
+            n[0]++;
+        });
+        if (err[0] != null) throw err[0];
+        if (n[0] > 0) writeBatch(st, WalFormat.TYPE_SERIES_STATE, n[0]);
+    }
+
+    private void writeBatch(ByteBuffer b, byte type, int count) throws IOException {
+        b.put(WalFormat.RECORD_HEADER_BYTES, type);
+        b.putInt(WalFormat.RECORD_HEADER_BYTES + 1, count);
+        WalFormat.seal(b);
+        wal.write(b);
+    }
+
+    private void writeSeriesBatch(ByteBuffer b, int count) throws IOException {
+        writeBatch(b, WalFormat.TYPE_SERIES, count);
+    }
+
+    @Override public void close() throws IOException {
+        synchronized (flushLock) {
+            if (closed) return;
+            maintenance.shutdownNow();
+            try {
+                flush();
+            } catch (IOException | RuntimeException e) {
+                log.error("flush at close failed; the WAL keeps the head's samples for the next start", e);
+            }
+            commitLock.writeLock().lock();
+            try {
+                closed = true;
+                synchronized (createLock) {
+                    try {
+                        wal.close();
+                    } finally {
+                        registry.close();
+                        blocks.close();
+                    }
+                }
+            } finally {
+                commitLock.writeLock().unlock();
+                if (dirLock.isValid()) dirLock.release();
+                lockChannel.close();
+            }
         }
     }
 
@@ -280,7 +493,9 @@ public final class Tsdb implements Storage {
         } finally {
             commitLock.writeLock().unlock();
         }
+        maintenance.shutdownNow();
         wal.abandon();
+        blocks.close();
         dirLock.release();
         lockChannel.close();
         registry.abandon();
@@ -316,4 +531,10 @@ public final class Tsdb implements Storage {
     public long walBytesWritten() { return wal.bytesWritten(); }
     public long walDiskBytes() { return wal.diskBytes(); }
     public long walSegment() { return wal.currentSegment(); }
+    /** Number of persisted blocks. */
+    public int blockCount() { return blocks.snapshot().size(); }
+    /** Head flushes (to blocks) since open. */
+    public long flushes() { return flushes; }
+    /** Wall-clock time of the last flush (ms), or 0. */
+    public long lastFlushMillis() { return lastFlushMillis; }
 }

@@ -109,16 +109,42 @@ public final class Head {
         return AppendStatus.OK;
     }
 
+    /** Restores the newest timestamp/value of a series whose samples are in blocks (after a restart). */
+    public void restoreNewest(HeadSeries s, long maxT, long lastBits) {
+        synchronized (s) {
+            if (maxT > s.maxT) {
+                s.maxT = maxT;
+                s.lastBits = lastBits;
+            }
+        }
+    }
+
+    /** Newest timestamp ever accepted for the series and its value bits, as {maxT, bits}. */
+    public long[] newest(HeadSeries s) {
+        synchronized (s) {
+            return new long[]{s.maxT, s.lastBits};
+        }
+    }
+
     public void forEach(Consumer<HeadSeries> fn) {
         byLabels.values().forEach(fn);
     }
 
-    /** Drops all samples (after they were persisted), keeping series and their newest timestamps. */
-    public void clearSamples() {
-        for (HeadSeries s : byLabels.values()) s.clearSamples();
+    /**
+     * After the head's samples were written to a block: moves them aside (still readable by queriers
+     * opened before, see {@link HeadSeries#read(long, long, SampleBuffer, boolean)}) and starts empty
+     * ones. The caller excludes appends meanwhile and calls {@link #releaseFrozen()} once no old querier
+     * remains.
+     */
+    public void freezeAll() {
+        for (HeadSeries s : byLabels.values()) s.freeze(samplesFactory.get());
         samples.reset();
         minT.set(Long.MAX_VALUE);
         maxT.set(Long.MIN_VALUE);
+    }
+
+    public void releaseFrozen() {
+        for (HeadSeries s : byLabels.values()) s.releaseFrozen();
     }
 
     public long memoryBytes() {

@@ -12,6 +12,7 @@ import org.roaringbitmap.RoaringBitmap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Querier over the head for [mint, maxt]. Series are selected through the label index, sorted by
@@ -21,12 +22,22 @@ public final class HeadQuerier implements Querier {
     private final Head head;
     private final LabelIndex index;
     private final long mint, maxt;
+    private final BooleanSupplier includeFrozen;
 
     public HeadQuerier(Head head, LabelIndex index, long mint, long maxt) {
+        this(head, index, mint, maxt, () -> false);
+    }
+
+    /**
+     * @param includeFrozen asked before reading each series: whether samples frozen by a flush are to be
+     *                      read too (true once the flush happened for a querier that does not see its block)
+     */
+    public HeadQuerier(Head head, LabelIndex index, long mint, long maxt, BooleanSupplier includeFrozen) {
         this.head = head;
         this.index = index;
         this.mint = mint;
         this.maxt = maxt;
+        this.includeFrozen = includeFrozen;
     }
 
     private List<HeadSeries> series(RoaringBitmap ids) {
@@ -49,7 +60,7 @@ public final class HeadQuerier implements Querier {
 
             @Override public boolean next() {
                 while (++i < list.size()) {
-                    list.get(i).read(mint, maxt, buf);
+                    list.get(i).read(mint, maxt, buf, includeFrozen.getAsBoolean());
                     if (buf.n > 0) return true;
                 }
                 return false;

@@ -13,7 +13,12 @@ import java.util.Arrays;
 public final class HeadSeries {
     public final int id;
     public final Labels labels;
-    final SeriesSamples samples;
+    SeriesSamples samples;
+    /** Samples already persisted to a block but still visible to queriers opened before that flush. */
+    SeriesSamples frozen;
+    long[] frozenOooT;
+    double[] frozenOooV;
+    int frozenOooN;
     /** Newest accepted timestamp ever (Long.MIN_VALUE when none); value bits of that sample. */
     long maxT = Long.MIN_VALUE;
     long lastBits;
@@ -59,7 +64,28 @@ public final class HeadSeries {
 
     /** Reads samples in [mint, maxt] into {@code out} (cleared first), merging out-of-order samples. */
     public synchronized void read(long mint, long maxt, SampleBuffer out) {
+        read(mint, maxt, out, false);
+    }
+
+    /**
+     * As {@link #read(long, long, SampleBuffer)}; with {@code includeFrozen} also the samples frozen by the
+     * last flush (for queriers that do not see the block they went to). On equal timestamps the newer
+     * (unfrozen) sample wins.
+     */
+    public synchronized void read(long mint, long maxt, SampleBuffer out, boolean includeFrozen) {
         out.clear();
+        if (!includeFrozen || frozen == null) {
+            readPart(samples, oooT, oooV, oooN, mint, maxt, out);
+            return;
+        }
+        readPart(frozen, frozenOooT, frozenOooV, frozenOooN, mint, maxt, out);
+        SampleBuffer cur = out.aux();
+        cur.clear();
+        readPart(samples, oooT, oooV, oooN, mint, maxt, cur);
+        out.mergeFrom(cur);
+    }
+
+    private static void readPart(SeriesSamples samples, long[] oooT, double[] oooV, int oooN, long mint, long maxt, SampleBuffer out) {
         samples.read(mint, maxt, out);
         if (oooN == 0) return;
         int lo = Arrays.binarySearch(oooT, 0, oooN, mint);
@@ -79,6 +105,28 @@ public final class HeadSeries {
         out.n += k;
     }
 
+    /** Moves the current samples aside (they were written to a block) and starts empty ones. */
+    synchronized void freeze(SeriesSamples fresh) {
+        if (frozen != null) frozen.clear();
+        frozen = samples;
+        frozenOooT = oooT;
+        frozenOooV = oooV;
+        frozenOooN = oooN;
+        samples = fresh;
+        oooT = null;
+        oooV = null;
+        oooN = 0;
+    }
+
+    /** Frees frozen samples once no querier can read them. */
+    synchronized void releaseFrozen() {
+        if (frozen != null) frozen.clear();
+        frozen = null;
+        frozenOooT = null;
+        frozenOooV = null;
+        frozenOooN = 0;
+    }
+
     synchronized void clearSamples() {
         samples.clear();
         oooT = null;
@@ -87,8 +135,9 @@ public final class HeadSeries {
     }
 
     synchronized long memoryBytes() {
-        return 64 + samples.memoryBytes() + (oooT == null ? 0 : 16L * oooT.length + 32);
+        return 80 + samples.memoryBytes() + (oooT == null ? 0 : 16L * oooT.length + 32)
+                + (frozen == null ? 0 : frozen.memoryBytes()) + (frozenOooT == null ? 0 : 16L * frozenOooT.length + 32);
     }
 
-    synchronized int chunks() { return samples.chunks(); }
+    synchronized int chunks() { return samples.chunks() + (frozen == null ? 0 : frozen.chunks()); }
 }

@@ -139,10 +139,14 @@ public final class Wal implements Closeable {
                         byte type = m.get(bodyStart);
                         int body = bodyStart + 1;
                         int count = m.getInt(body);
-                        if (type == WalFormat.TYPE_SAMPLES) {
-                            if (count < 0 || (long) count * WalFormat.SAMPLE_BYTES != len - 5L) { problem = "bad sample count " + count; break; }
-                            handler.samples(m, body + 4, count);
-                            samples += count;
+                        if (type == WalFormat.TYPE_SAMPLES || type == WalFormat.TYPE_SERIES_STATE) {
+                            if (count < 0 || (long) count * WalFormat.SAMPLE_BYTES != len - 5L) { problem = "bad entry count " + count; break; }
+                            if (type == WalFormat.TYPE_SAMPLES) {
+                                handler.samples(m, body + 4, count);
+                                samples += count;
+                            } else {
+                                handler.seriesState(m, body + 4, count);
+                            }
                         } else if (type == WalFormat.TYPE_SERIES) {
                             int q = body + 4;
                             for (int i = 0; i < count; i++) {

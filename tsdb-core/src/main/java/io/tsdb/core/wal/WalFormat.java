@@ -14,6 +14,8 @@ import java.util.zip.CRC32C;
  *                                                                    crc32c over type and body)
  * SERIES   body = count:u32 { id:i32 | labelsLen:u32 | labels (LabelsCodec) }*
  * SAMPLES  body = count:u32 { id:i32 | t:i64 | valueBits:i64 }*
+ * STATE    body = count:u32 { id:i32 | maxT:i64 | lastValueBits:i64 }*   (newest sample of each series,
+ *                                                                    written after a WAL truncation)
  * </pre>
  */
 public final class WalFormat {
@@ -23,6 +25,7 @@ public final class WalFormat {
     public static final int RECORD_HEADER_BYTES = 8;     // length + crc32c
     public static final byte TYPE_SERIES = 1;
     public static final byte TYPE_SAMPLES = 2;
+    public static final byte TYPE_SERIES_STATE = 3;
     public static final int SAMPLE_BYTES = 20;
     /** Larger declared lengths are treated as corruption. */
     public static final int MAX_RECORD_BYTES = 256 << 20;

@@ -13,4 +13,7 @@ public interface WalReplayHandler {
      * (little-endian: id i32, t i64, value bits i64). Only read within the call.
      */
     void samples(ByteBuffer buf, int offset, int count);
+
+    /** Newest timestamp and value bits per series, same 20-byte layout as samples (id, maxT, bits). */
+    void seriesState(ByteBuffer buf, int offset, int count);
 }

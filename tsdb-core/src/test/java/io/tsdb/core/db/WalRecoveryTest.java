@@ -1,9 +1,9 @@
-package io.tsdb.core.wal;
+package io.tsdb.core.db;
 
 import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
-import io.tsdb.core.db.Tsdb;
-import io.tsdb.core.db.TsdbOptions;
+import io.tsdb.core.wal.FsyncPolicy;
+import io.tsdb.core.wal.WalFormat;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
@@ -28,17 +28,20 @@ class WalRecoveryTest {
         return Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.ALWAYS).build(), () -> NOW);
     }
 
-    /** Writes {@code batches} commits of 10 series x 1 sample; returns the byte offset in the last segment after each commit. */
+    /**
+     * Writes {@code batches} commits of 10 series x 1 sample and crashes (no flush, so the WAL holds them);
+     * returns the byte offset in the last segment after each commit.
+     */
     long[] write(int batches) throws Exception {
         long[] ends = new long[batches];
-        try (Tsdb db = open()) {
-            Appender a = db.appender();
-            for (int b = 0; b < batches; b++) {
-                for (int s = 0; s < 10; s++) a.append(Labels.of("__name__", "m", "s", "" + s), NOW - 1_000_000 + b * 1000L, b * 10 + s);
-                a.commit();
-                ends[b] = Files.size(lastSegment());
-            }
+        Tsdb db = open();
+        Appender a = db.appender();
+        for (int b = 0; b < batches; b++) {
+            for (int s = 0; s < 10; s++) a.append(Labels.of("__name__", "m", "s", "" + s), NOW - 1_000_000 + b * 1000L, b * 10 + s);
+            a.commit();
+            ends[b] = Files.size(lastSegment());
         }
+        db.crashForTesting();
         return ends;
     }
 
@@ -138,12 +141,12 @@ class WalRecoveryTest {
     @Test void damagedSegmentHeaderDropsOnlyThatSegment() throws Exception {
         write(3);
         Path first = lastSegment();
-        // a second session writes into a new segment
-        try (Tsdb db = open()) {
-            Appender a = db.appender();
-            a.append(Labels.of("__name__", "other"), NOW - 1, 1);
-            a.commit();
-        }
+        // a second session writes into a new segment, then crashes
+        Tsdb db2 = open();
+        Appender a2 = db2.appender();
+        a2.append(Labels.of("__name__", "other"), NOW - 1, 1);
+        a2.commit();
+        db2.crashForTesting();
         Path second = lastSegment();
         assertNotEquals(first, second);
         try (RandomAccessFile f = new RandomAccessFile(second.toFile(), "rw")) {
