@@ -19,6 +19,11 @@ lexer grammar QueryLexer;
 
 @members {
     private int lastType = -1;
+    /** Whether the open matcher list was opened by '<' (closed by '>') rather than '{' (closed by '}'). */
+    protected boolean angleOpen;
+
+    /** Whether the matcher list being lexed was opened by '<'. */
+    public boolean isAngleOpen() { return angleOpen; }
     private int lastStop = -2;
     private String text;
 
@@ -38,6 +43,7 @@ lexer grammar QueryLexer;
         lastType = -1;
         lastStop = -2;
         text = null;
+        angleOpen = false;
     }
 
     private String source() {
@@ -119,6 +125,10 @@ NUMBER
 // 1h30m, 90s, 500ms, 2w, 1y; unit order and repetition are validated by the parser.
 DURATION : ([0-9]+ ('ms' | [smhdwy]))+ ;
 
+// A number or duration run into letters, digits or dots (2.5., 0deadbeef, 5mm, 1m1): one bad token, so the
+// error names it whole. Defined after NUMBER and DURATION, so it wins only when it is longer.
+BAD_NUMBER : ([0-9] | '.' [0-9]) [0-9a-zA-Z_.]* ;
+
 IDENTIFIER        : [a-zA-Z_] [a-zA-Z0-9_]* ;
 METRIC_IDENTIFIER : [a-zA-Z_] [a-zA-Z0-9_:]* ;
 
@@ -132,8 +142,8 @@ LEFT_PAREN    : '(' ;
 RIGHT_PAREN   : ')' ;
 LEFT_BRACKET  : '[' ;
 RIGHT_BRACKET : ']' ;
-LEFT_BRACE    : '{' -> pushMode(MATCHERS) ;
-LEFT_ANGLE    : '<' {selectorOpens()}? -> pushMode(MATCHERS) ;
+LEFT_BRACE    : '{' {angleOpen = false;} -> pushMode(MATCHERS) ;
+LEFT_ANGLE    : '<' {selectorOpens()}? {angleOpen = true;} -> pushMode(MATCHERS) ;
 COMMA         : ',' ;
 COLON         : ':' ;
 AT            : '@' ;
@@ -169,8 +179,8 @@ fragment Z : [zZ] ;
 mode MATCHERS;
 
 M_WS          : [ \t\r\n]+ -> skip ;
-RIGHT_BRACE   : '}' -> popMode ;
-RIGHT_ANGLE   : '>' -> popMode ;
+RIGHT_BRACE   : '}' {!angleOpen}? -> popMode ;
+RIGHT_ANGLE   : '>' {angleOpen}? -> popMode ;
 M_COMMA       : ',' ;
 M_RE          : '=~' ;
 M_NRE         : '!~' ;

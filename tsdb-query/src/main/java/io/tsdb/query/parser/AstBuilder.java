@@ -56,7 +56,11 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
     private double number(Token t) {
         try {
             if (t.getType() == Query.DURATION) return Literals.parseDurationMs(t.getText()) / 1000.0;
-            return Literals.parseNumber(t.getText());
+            double v = Literals.parseNumber(t.getText());
+            if (Double.isInfinite(v) && !t.getText().toLowerCase(Locale.ROOT).contains("inf")) {
+                throw error(pos(t), "error parsing number: value out of range: \"" + abbreviate(t.getText()) + "\"");
+            }
+            return v;
         } catch (IllegalArgumentException e) {
             throw error(pos(t), e.getMessage());
         }
@@ -72,7 +76,8 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
             }
         }
         double seconds = number(t);
-        if (Double.isNaN(seconds) || Double.isInfinite(seconds) || Math.abs(seconds) > 9.2e15) {
+        // Prometheus keeps durations as int64 nanoseconds: about 292 years at most.
+        if (Double.isNaN(seconds) || Double.isInfinite(seconds) || Math.abs(seconds) >= 9.223372036854775807e9) {
             throw error(pos(t), "duration out of range");
         }
         return Literals.secondsToMs(seconds);
@@ -256,6 +261,8 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
         }
         return AtModifier.at((long) ms);
     }
+
+    private static String abbreviate(String s) { return s.length() > 40 ? s.substring(0, 37) + "..." : s; }
 
     /** Go's %f formatting, used in Prometheus's message. */
     private static String goFloat(double v) {

@@ -34,8 +34,9 @@ public final class QueryParser {
         lexer.removeErrorListeners();
         lexer.addErrorListener(new SyntaxErrors.LexerListener(query));
         CommonTokenStream tokens = new CommonTokenStream(lexer);
-        tokens.fill();
-        if (tokens.size() == 1 && tokens.get(0).getType() == Token.EOF) {
+        // Tokens are pulled lazily by the parser, so a syntax error earlier in the text is reported before a
+        // bad character later in it.
+        if (tokens.LA(1) == Token.EOF) {
             throw SyntaxErrors.at(query, 0, "no expression found in input");
         }
         Query parser = new Query(tokens);

@@ -60,8 +60,11 @@ final class SyntaxErrors {
             } else if (c == '!' && !inMatchers) {
                 detail = "unexpected character after '!': " + describeChar(idx + 1 < query.length() ? query.charAt(idx + 1) : 0)
                         + ", expected \"!=\"";
+            } else if (c == '~' && idx > 0 && query.charAt(idx - 1) == '=' && !inMatchers) {
+                detail = "unexpected character after '=': '~'";
             } else if (inMatchers) {
-                detail = "unexpected character inside braces: " + describeChar(c);
+                boolean angle = recognizer instanceof QueryLexer ql && ql.isAngleOpen();
+                detail = "unexpected character " + (angle ? "inside <...>" : "inside braces") + ": " + describeChar(c);
             } else {
                 detail = "unexpected character: " + describeChar(c);
             }
@@ -197,6 +200,15 @@ final class SyntaxErrors {
             } else if (expected != null && !expected.isNil()) {
                 want = render(expected);
             }
+            if (t.getType() == Query.BAD_NUMBER) {
+                return at(query, t.getStartIndex(), "bad number or duration syntax: \"" + t.getText() + "\"");
+            }
+            if (t.getType() == Query.RIGHT_PAREN && pt == Query.COMMA && within(p.getContext(), Query.RULE_functionArgs)) {
+                return at(query, prev.getStartIndex(), "trailing commas not allowed in function call args");
+            }
+            if (t.getType() == Token.EOF && context == null && !isOperator(pt) && unclosedParens(ts, t) > 0) {
+                return at(query, query.length(), "unclosed left parenthesis");
+            }
             StringBuilder msg = new StringBuilder(unexpected);
             if (context != null) msg.append(" in ").append(context);
             if (want != null) msg.append(", expected ").append(want);
@@ -228,6 +240,24 @@ final class SyntaxErrors {
             }
             return false;
         }
+    }
+
+    private static boolean isOperator(int type) {
+        return switch (type) {
+            case Query.ADD, Query.SUB, Query.MUL, Query.DIV, Query.MOD, Query.POW, Query.EQLC, Query.NEQ, Query.LTE,
+                 Query.GTE, Query.LSS, Query.GTR, Query.AND, Query.OR, Query.UNLESS, Query.ATAN2, Query.BOOL -> true;
+            default -> false;
+        };
+    }
+
+    private static int unclosedParens(TokenStream ts, Token t) {
+        int depth = 0;
+        for (int i = 0; i < t.getTokenIndex(); i++) {
+            int type = ts.get(i).getType();
+            if (type == Query.LEFT_PAREN) depth++;
+            else if (type == Query.RIGHT_PAREN) depth--;
+        }
+        return depth;
     }
 
     private static boolean isMatcherModeToken(int type) {
@@ -275,6 +305,7 @@ final class SyntaxErrors {
             case Query.DURATION -> "duration \"" + text + "\"";
             case Query.STRING, Query.M_STRING -> "string " + text;
             case Query.M_BARE -> "label value \"" + text + "\"";
+            case Query.BAD_NUMBER -> "bad number \"" + text + "\"";
             default -> "\"" + text + "\"";
         };
     }

@@ -404,6 +404,18 @@ class QueryParserTest {
             "\"abc                           | 1:1: unterminated quoted string",
             "x ! y                          | 1:3: unexpected character after '!': ' ', expected \"!=\"",
             "#just a comment                | 1:1: no expression found in input",
+            "2.5.                           | 1:1: bad number or duration syntax: \"2.5.\"",
+            "0deadbeef                      | 1:1: bad number or duration syntax: \"0deadbeef\"",
+            "foo[5mm]                       | 1:5: bad number or duration syntax: \"5mm\"",
+            "foo offset 1m1                 | 1:12: bad number or duration syntax: \"1m1\"",
+            "topk(some_metric,)             | 1:17: trailing commas not allowed in function call args",
+            "((1)                           | 1:5: unclosed left parenthesis",
+            "(                              | 1:2: unclosed left parenthesis",
+            "foo{a>=\"b\"}                  | 1:6: unexpected character inside braces: '>'",
+            "foo{a=\"b\"} $ bar x            | 1:12: unexpected character: '$'",
+            "foo bar $                      | 1:5: unexpected identifier \"bar\", expected end of input",
+            "1e999                          | 1:1: error parsing number: value out of range: \"1e999\"",
+            "foo[9.5e10]                    | 1:5: duration out of range",
     })
     void syntaxErrors(String query, String message) {
         assertEquals(message, err(query).getMessage());
