@@ -179,16 +179,17 @@ final class Report {
                 results.stream().map(r -> r.ingestMs == 0 ? 0.0 : data.totalSamples() * 1000.0 / r.ingestMs).toList());
         BitmapEncoder.saveBitmap(ingest, dir.resolve("bench-ingest.png").toString(), BitmapEncoder.BitmapFormat.PNG);
 
-        CategoryChart q = new CategoryChartBuilder().width(1000).height(450).title("Median range-query latency (log scale)")
+        CategoryChart q = new CategoryChartBuilder().width(1000).height(450).title("Median range-query latency")
                 .xAxisTitle("").yAxisTitle("ms").build();
         q.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        q.getStyler().setYAxisLogarithmic(true);
         q.getStyler().setXAxisLabelRotation(20);
         List<String> names = TsbsQueries.all().stream().map(TsbsQueries.Query::name).toList();
         for (Harness.Result r : results) {
-            List<Double> ys = names.stream().map(n -> Math.max(0.01, r.medianQueryMs.getOrDefault(n, 0.01))).toList();
+            if (r.medianQueryMs.isEmpty()) continue;
+            List<Double> ys = names.stream().map(n -> r.medianQueryMs.getOrDefault(n, 0.0)).toList();
             q.addSeries(r.name, names, ys);
         }
+        if (q.getSeriesMap().isEmpty()) return;
         BitmapEncoder.saveBitmap(q, dir.resolve("bench-query-latency.png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
