@@ -65,7 +65,7 @@ final class Targets {
 
         @Override String readyPath() { return "/-/ready"; }
 
-        @Override String version() { return firstLine(List.of("prometheus", "--version")); }
+        @Override String version() { return "prometheus " + firstLine(List.of("dpkg-query", "-W", "-f=${Version}", "prometheus")) + " (Debian package)"; }
 
         @Override void flush() { }
 
@@ -92,7 +92,7 @@ final class Targets {
 
         @Override String readyPath() { return "/health"; }
 
-        @Override String version() { return firstLine(List.of("victoria-metrics", "-version")); }
+        @Override String version() { return "victoria-metrics " + firstLine(List.of("dpkg-query", "-W", "-f=${Version}", "victoria-metrics")) + " (Debian package)"; }
 
         @Override void flush() throws Exception { get("/internal/force_flush"); }
 
