@@ -25,6 +25,13 @@ function sumMatching(m, re) {
   return s;
 }
 
+// Sum of the series (name{labels} keys) matching re.
+function sumSeries(m, re) {
+  let s = 0;
+  for (const [key, v] of m.series) if (re.test(key)) s += v;
+  return s;
+}
+
 let pollTimer = null;
 
 export async function renderStatus(root) {
@@ -74,10 +81,12 @@ export async function renderStatus(root) {
     const rate = (re) => Math.max(0, (sumMatching(cur, re) - sumMatching(prev, re)) / dt);
     const ingest = /samples.*(ingested|accepted).*_total$|ingest.*samples.*_total$/;
     const rejected = /samples.*rejected.*_total$/;
+    const queryRe = /^tsdb_http_requests_total\{.*route="\/api\/v1\/query(_range)?"/;
     body('status-rates').innerHTML = kv({
       'samples ingested/s': rate(ingest).toFixed(1),
       'samples rejected/s': rate(rejected).toFixed(1),
       'samples ingested (total)': sumMatching(cur, ingest),
+      'queries/s': Math.max(0, (sumSeries(cur, queryRe) - sumSeries(prev, queryRe)) / dt).toFixed(2),
       'HTTP requests/s': rate(/^http_.*requests.*_total$|^tsdb_http_requests_total$/).toFixed(2),
       'active series': sumMatching(cur, /active_series$/),
     });

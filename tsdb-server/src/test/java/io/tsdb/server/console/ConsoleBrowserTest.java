@@ -291,6 +291,9 @@ class ConsoleBrowserTest {
         assertTrue(driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series\n10")
                 || driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series 10"),
                 driver.findElement(By.cssSelector("#status-storage .body")).getText());
+        wait.until(d -> d.findElement(By.cssSelector("#status-rates .body")).getText().contains("queries/s"));
+        String rates = driver.findElement(By.cssSelector("#status-rates .body")).getText();
+        assertTrue(rates.contains("samples ingested/s") && rates.contains("active series"), rates);
         screenshot("console-status");
     }
 
