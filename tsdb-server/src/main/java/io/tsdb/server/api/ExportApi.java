@@ -49,7 +49,7 @@ final class ExportApi {
     }
 
     private List<List<Matcher>> requiredMatchers(Request r) {
-        List<List<Matcher>> sets = Params.matchers(r, ctx.engine(), "match[]");
+        List<List<Matcher>> sets = Params.matchers(r, "match[]");
         if (sets.isEmpty()) throw ApiError.badData("no match[] parameter provided");
         return sets;
     }

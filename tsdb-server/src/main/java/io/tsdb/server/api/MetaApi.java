@@ -5,7 +5,6 @@ import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.SeriesSet;
 import io.tsdb.core.Storage;
-import io.tsdb.query.engine.QueryEngine;
 import io.tsdb.server.MetadataStore;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
@@ -20,17 +19,15 @@ final class MetaApi {
     static final String LABEL_PREFIX = "/api/v1/label/";
 
     private final Storage storage;
-    private final QueryEngine engine;
     private final MetadataStore metadata;
 
-    MetaApi(Storage storage, QueryEngine engine, MetadataStore metadata) {
+    MetaApi(Storage storage, MetadataStore metadata) {
         this.storage = storage;
-        this.engine = engine;
         this.metadata = metadata;
     }
 
     Response series(Request r) {
-        List<List<Matcher>> sets = Params.matchers(r, engine, "match[]");
+        List<List<Matcher>> sets = Params.matchers(r, "match[]");
         if (sets.isEmpty()) throw ApiError.badData("no match[] parameter provided");
         long start = Params.time(r, "start", Params.MIN_TIME), end = Params.time(r, "end", Params.MAX_TIME);
         int limit = Params.limit(r, "limit");
@@ -60,7 +57,7 @@ final class MetaApi {
     }
 
     Response labels(Request r) {
-        List<List<Matcher>> sets = Params.matchers(r, engine, "match[]");
+        List<List<Matcher>> sets = Params.matchers(r, "match[]");
         long start = Params.time(r, "start", Params.MIN_TIME), end = Params.time(r, "end", Params.MAX_TIME);
         int limit = Params.limit(r, "limit");
         TreeSet<String> names = new TreeSet<>();
@@ -80,7 +77,7 @@ final class MetaApi {
         String name = path.substring(LABEL_PREFIX.length(), path.length() - "/values".length());
         if (name.startsWith("U__")) name = unescapeUtf8Name(name);
         if (name.isEmpty() || name.indexOf('/') >= 0) throw ApiError.badData("invalid label name: \"" + name + "\"");
-        List<List<Matcher>> sets = Params.matchers(r, engine, "match[]");
+        List<List<Matcher>> sets = Params.matchers(r, "match[]");
         long start = Params.time(r, "start", Params.MIN_TIME), end = Params.time(r, "end", Params.MAX_TIME);
         int limit = Params.limit(r, "limit");
         TreeSet<String> values = new TreeSet<>();

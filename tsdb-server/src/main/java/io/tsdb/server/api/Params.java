@@ -4,9 +4,9 @@ import io.tsdb.core.Matcher;
 import io.tsdb.query.ast.Expr;
 import io.tsdb.query.ast.ParenExpr;
 import io.tsdb.query.ast.VectorSelector;
-import io.tsdb.query.engine.QueryEngine;
 import io.tsdb.query.engine.QueryException;
 import io.tsdb.query.parser.ParseException;
+import io.tsdb.query.parser.QueryParser;
 import io.tsdb.server.http.Request;
 
 import java.time.OffsetDateTime;
@@ -142,16 +142,16 @@ public final class Params {
      * The match[] series selectors, each parsed by the query language parser; every set must have at least one
      * matcher that does not match the empty string.
      */
-    public static List<List<Matcher>> matchers(Request r, QueryEngine engine, String name) {
+    public static List<List<Matcher>> matchers(Request r, String name) {
         List<List<Matcher>> sets = new ArrayList<>();
-        for (String s : r.params(name)) sets.add(selector(engine, name, s));
+        for (String s : r.params(name)) sets.add(selector(name, s));
         return sets;
     }
 
-    public static List<Matcher> selector(QueryEngine engine, String param, String s) {
+    public static List<Matcher> selector(String param, String s) {
         Expr e;
         try {
-            e = engine.parse(s);
+            e = QueryParser.parse(s);
         } catch (ParseException ex) {
             throw ApiError.invalidParam(param, ex.getMessage());
         } catch (QueryException ex) {

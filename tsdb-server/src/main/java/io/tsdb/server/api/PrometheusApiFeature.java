@@ -44,7 +44,7 @@ public final class PrometheusApiFeature implements Feature {
                 128L << 20, Duration.ofMinutes(30), ctx.registry());
         if (ctx.writeEvents() != null) ctx.writeEvents().addListener(cache);
         QueryApi query = new QueryApi(ctx.engine(), ctx.config(), nowMs, cache);
-        MetaApi meta = new MetaApi(ctx.storage(), ctx.engine(), ctx.metadata());
+        MetaApi meta = new MetaApi(ctx.storage(), ctx.metadata());
         StatusApi status = new StatusApi(ctx, startTimeMs);
 
         router.getPost("/api/v1/query", api(query::query));

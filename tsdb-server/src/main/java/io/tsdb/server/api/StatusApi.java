@@ -189,14 +189,14 @@ final class StatusApi {
     Response formatQuery(Request r) {
         String q = r.param("query");
         if (q == null || q.isBlank()) throw ApiError.invalidParam("query", "no query given");
-        String formatted = io.tsdb.query.parser.Printer.print(ctx.engine().parse(q));
+        String formatted = io.tsdb.query.parser.Printer.print(io.tsdb.query.parser.QueryParser.parse(q));
         return ApiJson.success(g -> g.writeString(formatted));
     }
 
     Response exemplars(Request r) {
         String q = r.param("query");
         if (q == null || q.isBlank()) throw ApiError.invalidParam("query", "no query given");
-        ctx.engine().parse(q); // validates the query like Prometheus does
+        io.tsdb.query.parser.QueryParser.parse(q); // validates the query like Prometheus does
         return ApiJson.success(g -> { g.writeStartArray(); g.writeEndArray(); });
     }
 
