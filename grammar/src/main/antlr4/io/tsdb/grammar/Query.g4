@@ -20,9 +20,9 @@ options { tokenVocab = QueryLexer; }
 query : expr EOF ;
 
 expr
-    : expr LEFT_BRACKET rangeDur=duration RIGHT_BRACKET                                  # matrixExpr
-    | expr LEFT_BRACKET rangeDur=duration COLON stepDur=duration? RIGHT_BRACKET          # subqueryExpr
-    | expr OFFSET sign=(ADD | SUB)? duration                                             # offsetExpr
+    : expr LEFT_BRACKET rangeDur=durationExpr RIGHT_BRACKET                              # matrixExpr
+    | expr LEFT_BRACKET rangeDur=durationExpr COLON stepDur=durationExpr? RIGHT_BRACKET  # subqueryExpr
+    | expr OFFSET offsetValue                                                            # offsetExpr
     | expr AT atValue                                                                    # atExpr
     | <assoc=right> expr op=POW binModifiers expr                                        # binaryExpr
     | op=(ADD | SUB) expr                                                                # unaryExpr
@@ -39,7 +39,29 @@ expr
     | STRING                                                                             # stringExpr
     ;
 
-duration : NUMBER | DURATION ;
+/*
+ * Durations. A single literal (5m, 300) is the common case; arithmetic on durations (Prometheus 3
+ * experimental "duration expressions": x[5m+1m], x[1h/2], offset (2*1m), step(), range(), min_of(a,b),
+ * max_of(a,b)) is evaluated by the parser in seconds. After `offset` only a literal, a parenthesized
+ * expression or a call may follow, so `x offset 1m * 2` is (x offset 1m) * 2, as in Prometheus.
+ */
+offsetValue
+    : sign=(ADD | SUB)? (NUMBER | DURATION)
+    | sign=(ADD | SUB)? LEFT_PAREN durationExpr RIGHT_PAREN
+    | sign=(ADD | SUB)? durationCall
+    ;
+
+durationExpr
+    : <assoc=right> durationExpr op=POW durationExpr                                     # durBinary
+    | op=(ADD | SUB) durationExpr                                                        # durUnary
+    | durationExpr op=(MUL | DIV | MOD) durationExpr                                     # durBinary
+    | durationExpr op=(ADD | SUB) durationExpr                                           # durBinary
+    | LEFT_PAREN durationExpr RIGHT_PAREN                                                # durParen
+    | durationCall                                                                       # durCall
+    | (NUMBER | DURATION)                                                                # durLiteral
+    ;
+
+durationCall : IDENTIFIER LEFT_PAREN (durationExpr (COMMA durationExpr)*)? RIGHT_PAREN ;
 
 atValue
     : sign=(ADD | SUB)? (NUMBER | DURATION)

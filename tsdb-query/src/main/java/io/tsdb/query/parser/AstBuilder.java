@@ -32,8 +32,12 @@ import java.util.Locale;
  */
 final class AstBuilder extends QueryBaseVisitor<Expr> {
     private final String query;
+    private final DurationExprs durations;
 
-    AstBuilder(String query) { this.query = query; }
+    AstBuilder(String query, QueryParser.QueryRange range) {
+        this.query = query;
+        this.durations = new DurationExprs(query, range);
+    }
 
     private ParseException error(int offset, String detail) { return SyntaxErrors.at(query, offset, detail); }
 
@@ -83,10 +87,19 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
         return Literals.secondsToMs(seconds);
     }
 
-    private long positiveDurationMs(Query.DurationContext d) {
-        long ms = durationMs(d.getStart());
-        if (ms <= 0) throw error(pos(d), "duration must be greater than 0");
-        return ms;
+    private long positiveDurationMs(Query.DurationExprContext d) {
+        return durationMs(d, false);
+    }
+
+    /** A range, step or offset: a single literal token, or a duration expression evaluated in seconds. */
+    private long durationMs(Query.DurationExprContext d, boolean allowNegative) {
+        Token literal = DurationExprs.singleLiteral(d);
+        if (literal != null) {
+            long ms = durationMs(literal);
+            if (ms <= 0 && !allowNegative) throw error(pos(d), "duration must be greater than 0");
+            return ms;
+        }
+        return durations.toMs(durations.seconds(d, this::number), pos(d), allowNegative);
     }
 
     @Override
@@ -198,8 +211,16 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
     @Override
     public Expr visitOffsetExpr(Query.OffsetExprContext ctx) {
         Expr inner = visit(ctx.expr());
-        long ms = durationMs(ctx.duration().getStart());
-        if (ctx.sign != null && ctx.sign.getType() == Query.SUB) ms = -ms;
+        Query.OffsetValueContext v = ctx.offsetValue();
+        long ms;
+        if (v.durationExpr() != null) {
+            ms = durations.toMs(durations.seconds(v.durationExpr(), this::number), pos(v), true);
+        } else if (v.durationCall() != null) {
+            ms = durations.toMs(durations.call(v.durationCall(), this::number), pos(v), true);
+        } else {
+            ms = durationMs(v.getStop());
+        }
+        if (v.sign != null && v.sign.getType() == Query.SUB) ms = -ms;
         int at = pos(ctx.OFFSET().getSymbol());
         String placement = "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery";
         String twice = "offset may not be set multiple times";

@@ -25,7 +25,19 @@ public final class QueryParser {
     /** Maximum query length in characters; longer input is refused before lexing. */
     public static final int MAX_QUERY_LENGTH = 1 << 20;
 
+    /**
+     * The step and range of the query being run, for {@code step()} and {@code range()} in duration
+     * expressions (Prometheus 3 experimental). An instant query has step 0 and range 0.
+     */
+    public record QueryRange(long stepMs, long rangeMs) {}
+
+    /** Parses a query; {@code step()}/{@code range()} inside durations are errors (use the other overload). */
     public static Expr parse(String query) {
+        return parse(query, null);
+    }
+
+    /** Parses a query that is about to run with the given step and range (null: unknown). */
+    public static Expr parse(String query, QueryRange range) {
         if (query == null) throw new ParseException(1, 1, 0, "no expression found in input");
         if (query.length() > MAX_QUERY_LENGTH) {
             throw new ParseException(1, 1, 0, "query too long: " + query.length() + " characters, the limit is " + MAX_QUERY_LENGTH);
@@ -49,7 +61,7 @@ public final class QueryParser {
             throw SyntaxErrors.at(query, 0, "query nested too deeply");
         }
         try {
-            return new AstBuilder(query).visit(tree);
+            return new AstBuilder(query, range).visit(tree);
         } catch (StackOverflowError e) {
             throw SyntaxErrors.at(query, 0, "query nested too deeply");
         }

@@ -169,6 +169,12 @@ final class SyntaxErrors {
                     && within(p.getContext(), Query.RULE_expr) && t.getType() != Query.RIGHT_BRACKET) {
                 context = "subquery selector";
                 want = "\"]\"";
+            } else if (within(p.getContext(), Query.RULE_durationCall) && pt == Query.IDENTIFIER) {
+                context = "duration expression";
+                want = "\"(\" (durations may call step(), range(), min_of() and max_of())";
+            } else if (within(p.getContext(), Query.RULE_durationExpr, Query.RULE_durationCall) || insideBrackets(ts, t)) {
+                context = "duration expression";
+                want = isOperator(pt) || pt == Query.LEFT_PAREN || pt == Query.COMMA ? "a duration such as 5m" : "an operator, \")\" or \"]\"";
             } else if (pt == Query.OFFSET || ((pt == Query.SUB || pt == Query.ADD) && prev2 != null && prev2.getType() == Query.OFFSET)) {
                 context = "offset";
                 want = "a duration such as 5m or a number of seconds";
@@ -248,6 +254,15 @@ final class SyntaxErrors {
                  Query.GTE, Query.LSS, Query.GTR, Query.AND, Query.OR, Query.UNLESS, Query.ATAN2, Query.BOOL -> true;
             default -> false;
         };
+    }
+
+    private static boolean insideBrackets(TokenStream ts, Token t) {
+        for (int i = t.getTokenIndex() - 1; i >= 0; i--) {
+            int type = ts.get(i).getType();
+            if (type == Query.LEFT_BRACKET) return true;
+            if (type == Query.RIGHT_BRACKET) return false;
+        }
+        return false;
     }
 
     private static int unclosedParens(TokenStream ts, Token t) {

@@ -240,6 +240,40 @@ class QueryParserTest {
         assertTrue(unclosed.getMessage().contains("close it with \">\""), unclosed.getMessage());
     }
 
+    @Test
+    void durationExpressions() {
+        assertEquals(1_800_000, ((MatrixSelector) p("x[26m+4m]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[60*30]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[2m*(10+5)]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[1h/2]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[1h30m % 1h]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[30m1s-30m1s % 1m]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[-5m+35m]")).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) p("x[min_of(30m, 1h)]")).rangeMs());
+        SubqueryExpr s = (SubqueryExpr) p("x[29s+1s:((((8 - 2) / 3) * 7s) % 4) + 8000ms]");
+        assertEquals(30_000, s.rangeMs());
+        assertEquals(10_000, s.stepMs());
+        assertEquals(102_000, sel("x offset (100 + 2)").offsetMs());
+        assertEquals(-4_000, sel("x offset (-2 ^ 2)").offsetMs());
+        assertEquals(-4_000, sel("x offset -(2 * 2)").offsetMs());
+        // without parentheses offset takes one literal: (x offset 100) + 2
+        assertEquals("(x offset 1m40s + 2)", Ast.structure(p("x offset 100 + 2")));
+        assertEquals("(x offset -2s ^ 2)", Ast.structure(p("x offset -2 ^ 2")));
+        // step() and range() need the query's step and range
+        assertEquals(15_000, ((MatrixSelector) QueryParser.parse("x[step()]", new QueryParser.QueryRange(15_000, 3_600_000))).rangeMs());
+        assertEquals(1_800_000, ((MatrixSelector) QueryParser.parse("x[range()/2]", new QueryParser.QueryRange(15_000, 3_600_000))).rangeMs());
+        assertEquals(-30_000, ((VectorSelector) QueryParser.parse("x offset -(STEP()*2)", new QueryParser.QueryRange(15_000, 0))).offsetMs());
+        assertTrue(err("x[step()]").getMessage().startsWith("1:3: step() in a duration is only known when the query runs"));
+        assertEquals("1:3: duration must be greater than 0",
+                assertThrows(ParseException.class, () -> QueryParser.parse("x[step()]", new QueryParser.QueryRange(0, 0))).getMessage());
+        assertEquals("1:3: division by zero", err("x[5s/0d]").getMessage());
+        assertEquals("1:3: modulo by zero", err("x[5s%0d]").getMessage());
+        assertEquals("1:3: duration must be greater than 0", err("x[-1]").getMessage());
+        assertEquals("1:3: duration must be greater than 0", err("x[5m-5m]").getMessage());
+        assertEquals("1:3: unexpected function \"foo\" in duration expression, expected step(), range(), min_of() or max_of()",
+                err("x[foo(1)]").getMessage());
+    }
+
     // ------------------------------------------------------------------ modifiers
 
     @Test
@@ -382,7 +416,9 @@ class QueryParserTest {
             "rate(http_requests_total[])    | 1:26: unexpected \"]\" in range selector, expected a duration such as 5m",
             "foo[5m                         | 1:7: unexpected end of input in subquery or range, expected \":\" or \"]\"",
             "foo[5m:1m                      | 1:10: unexpected end of input in subquery selector, expected \"]\"",
-            "foo[5m:x]                      | 1:8: unexpected identifier \"x\" in subquery selector, expected a step duration such as 1m, or \"]\"",
+            "foo[5m:x]                      | 1:9: unexpected \"]\" in duration expression, expected \"(\" (durations may call step(), range(), min_of() and max_of())",
+            "foo[5m:\"x\"]                  | 1:8: unexpected string \"x\" in subquery selector, expected a step duration such as 1m, or \"]\"",
+            "foo[5m+]                       | 1:8: unexpected \"]\" in duration expression, expected a duration such as 5m",
             "foo{a=\"b\" c=\"d\"}             | 1:11: unexpected identifier \"c\" in label matching, expected \",\" or \"}\"",
             "foo{a=}                        | 1:7: unexpected \"}\" in label matching, expected label value (a quoted string or a word such as 500, us-west-1)",
             "foo{=}                         | 1:5: unexpected \"=\" in label matching, expected label name or \"}\"",
