@@ -23,6 +23,7 @@ public final class Block implements AutoCloseable {
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean deleteOnRelease;
     private volatile boolean deleted;
+    private volatile long sizeBytes = -1;
 
     private Block(Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks) {
         this.dir = dir;
@@ -55,13 +56,18 @@ public final class Block implements AutoCloseable {
     IndexReader index() { return index; }
     ChunksReader chunks() { return chunks; }
 
-    /** Bytes on disk: index + chunks + meta.json. */
+    /** Bytes on disk: index + chunks + meta.json (measured once; blocks are immutable). */
     public long sizeBytes() {
-        try {
-            return BlockFiles.sizeRecursively(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        long s = sizeBytes;
+        if (s < 0) {
+            try {
+                s = BlockFiles.sizeRecursively(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            sizeBytes = s;
         }
+        return s;
     }
 
     /** A querier over [mint, maxt] holding a reference until closed. */
