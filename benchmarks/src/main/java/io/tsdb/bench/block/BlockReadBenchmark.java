@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx1g"})
 public class BlockReadBenchmark {
     static final int HOSTS = 100, SAMPLES = 4320;
     static final int TOTAL = HOSTS * 10 * SAMPLES;

@@ -55,6 +55,8 @@ final class ChunksReader {
 
     private Path segPath(int seg) { return dir.resolve(ChunksFileFormat.segmentName(seg)); }
 
+    private static String section(int seg, int off) { return "chunk@" + ChunksFileFormat.segmentName(seg) + ":" + off; }
+
     /**
      * Decodes chunk {@code ref} into {@code ts}/{@code vs} (length at least {@code expectedCount}).
      * @return the number of samples, always equal to {@code expectedCount}
@@ -66,23 +68,22 @@ final class ChunksReader {
             throw new CorruptBlockException(segPath(seg), "chunk@" + off, "reference to missing segment " + seg + " (have " + segments.length + ")");
         }
         ByteBuffer b = segments[seg - 1];
-        String section = "chunk@" + ChunksFileFormat.segmentName(seg) + ":" + off;
         int limit = b.capacity();
         if (off < ChunksFileFormat.HEADER_SIZE || off >= limit) {
-            throw new CorruptBlockException(segPath(seg), section, "offset outside the segment (size " + limit + ")");
+            throw new CorruptBlockException(segPath(seg), section(seg, off), "offset outside the segment (size " + limit + ")");
         }
         int p = off;
         long len = 0;
         int shift = 0;
         while (true) {
-            if (p >= limit || shift > 28) throw new CorruptBlockException(segPath(seg), section, "bad chunk length varint");
+            if (p >= limit || shift > 28) throw new CorruptBlockException(segPath(seg), section(seg, off), "bad chunk length varint");
             int x = b.get(p++);
             len |= (long) (x & 0x7F) << shift;
             if (x >= 0) break;
             shift += 7;
         }
         if (len > ChunksFileFormat.MAX_CHUNK_BYTES || p + 1 + len + ChunksFileFormat.CRC_SIZE > limit) {
-            throw new CorruptBlockException(segPath(seg), section, "chunk length " + len + " runs past the end of the segment");
+            throw new CorruptBlockException(segPath(seg), section(seg, off), "chunk length " + len + " runs past the end of the segment");
         }
         int dataLen = (int) len;
         int encoding = b.get(p) & 0xFF;
@@ -91,19 +92,19 @@ final class ChunksReader {
         crc.update(view);
         int stored = b.getInt(p + 1 + dataLen);
         if ((int) crc.getValue() != stored) {
-            throw new CorruptBlockException(segPath(seg), section,
+            throw new CorruptBlockException(segPath(seg), section(seg, off),
                     String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x", stored, (int) crc.getValue()));
         }
         BlockChunkCodec codec = ChunkCodecs.byId(encoding);
-        if (codec == null) throw new CorruptBlockException(segPath(seg), section, "unknown chunk encoding " + encoding);
+        if (codec == null) throw new CorruptBlockException(segPath(seg), section(seg, off), "unknown chunk encoding " + encoding);
         int n;
         try {
             n = codec.decode(b, p + 1, dataLen, expectedCount, ts, vs);
         } catch (RuntimeException e) {
-            throw new CorruptBlockException(segPath(seg), section, "undecodable " + codec.name() + " chunk: " + e.getMessage(), e);
+            throw new CorruptBlockException(segPath(seg), section(seg, off), "undecodable " + codec.name() + " chunk: " + e.getMessage(), e);
         }
         if (n != expectedCount) {
-            throw new CorruptBlockException(segPath(seg), section, "chunk holds " + n + " samples, index says " + expectedCount);
+            throw new CorruptBlockException(segPath(seg), section(seg, off), "chunk holds " + n + " samples, index says " + expectedCount);
         }
         return n;
     }
