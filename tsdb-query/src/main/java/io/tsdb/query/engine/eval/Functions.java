@@ -146,6 +146,7 @@ public final class Functions {
             case "sort": case "sort_desc": case "sort_by_label": case "sort_by_label_desc":
                 return sort(c, ts);
             case "label_replace": return labelReplace(args, ts);
+            case "info": return InfoFunction.eval(ev, c, ts);
             case "label_join": return labelJoin(args, ts);
             case "histogram_quantile": return Histograms.quantile(ev, c, ts);
             case "histogram_quantiles": return Histograms.quantiles(ev, c, ts);
