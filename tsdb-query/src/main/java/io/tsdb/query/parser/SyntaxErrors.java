@@ -206,6 +206,8 @@ final class SyntaxErrors {
             } else if (expected != null && !expected.isNil()) {
                 want = render(expected);
             }
+            String unsupported = unsupportedExperimental(query, ts, t, prev);
+            if (unsupported != null) return at(query, t.getStartIndex(), unsupported);
             if (t.getType() == Query.BAD_NUMBER) {
                 return at(query, t.getStartIndex(), "bad number or duration syntax: \"" + t.getText() + "\"");
             }
@@ -246,6 +248,47 @@ final class SyntaxErrors {
             }
             return false;
         }
+    }
+
+    /** Prometheus 3 experimental syntax this parser knows of but does not support: say so plainly. */
+    private static String unsupportedExperimental(String query, TokenStream ts, Token t, Token prev) {
+        if (t.getType() == Query.IDENTIFIER) {
+            String w = t.getText().toLowerCase(java.util.Locale.ROOT);
+            if (w.equals("anchored") || w.equals("smoothed")) {
+                return "the \"" + w + "\" range modifier (a Prometheus experimental feature) is not supported";
+            }
+        }
+        // fill(v) after an operator parses as a call and fails later, at the right operand: look back for it.
+        for (int i = 1; i < t.getTokenIndex(); i++) {
+            Token f = ts.get(i);
+            String w = f.getText().toLowerCase(java.util.Locale.ROOT);
+            if (f.getType() != Query.IDENTIFIER || !(w.equals("fill") || w.equals("fill_left") || w.equals("fill_right"))) continue;
+            int before = ts.get(i - 1).getType();
+            boolean modifierPlace = isOperator(before) || before == Query.GROUP_LEFT || before == Query.GROUP_RIGHT
+                    || (before == Query.RIGHT_PAREN && i >= 2 && isMatchingClauseEnd(ts, i - 1));
+            if (modifierPlace && ts.get(i + 1).getType() == Query.LEFT_PAREN) {
+                throw at(query, f.getStartIndex(),
+                        "the " + w + "() binary operator modifier (a Prometheus experimental feature) is not supported");
+            }
+        }
+        if (t.getType() == Query.DIV && prev != null && (prev.getType() == Query.LSS || prev.getType() == Query.GTR)
+                && prev.getStopIndex() + 1 == t.getStartIndex()) {
+            return "the native histogram trim operator \"" + prev.getText() + "/\" is not supported";
+        }
+        return null;
+    }
+
+    /** Whether the ')' at index close ends an on(...)/ignoring(...)/group_x(...) label list. */
+    private static boolean isMatchingClauseEnd(TokenStream ts, int close) {
+        for (int i = close - 1; i > 0; i--) {
+            int type = ts.get(i).getType();
+            if (type == Query.LEFT_PAREN) {
+                int kw = ts.get(i - 1).getType();
+                return kw == Query.ON || kw == Query.IGNORING || kw == Query.GROUP_LEFT || kw == Query.GROUP_RIGHT;
+            }
+            if (type == Query.RIGHT_PAREN) return false;
+        }
+        return false;
     }
 
     private static boolean isOperator(int type) {

@@ -452,6 +452,11 @@ class QueryParserTest {
             "foo bar $                      | 1:5: unexpected identifier \"bar\", expected end of input",
             "1e999                          | 1:1: error parsing number: value out of range: \"1e999\"",
             "foo[9.5e10]                    | 1:5: duration out of range",
+            "increase(x[1m] anchored)       | 1:16: the \"anchored\" range modifier (a Prometheus experimental feature) is not supported",
+            "x[1m] smoothed                 | 1:7: the \"smoothed\" range modifier (a Prometheus experimental feature) is not supported",
+            "a + fill(0) b                  | 1:5: the fill() binary operator modifier (a Prometheus experimental feature) is not supported",
+            "a * on(x) fill_left(1) b       | 1:11: the fill_left() binary operator modifier (a Prometheus experimental feature) is not supported",
+            "h </ 5                         | 1:4: the native histogram trim operator \"</\" is not supported",
     })
     void syntaxErrors(String query, String message) {
         assertEquals(message, err(query).getMessage());
