@@ -51,10 +51,6 @@ final class IntSeqCodec {
             long prev = v[0];
             for (int i = 1; i < n; i++) { long x = v[i]; a1[i] = x - prev; prev = x; }
         }
-        if (maxOrder >= 2) {
-            long prev = a1[1];
-            for (int i = 2; i < n; i++) { long x = a1[i]; a2[i] = x - prev; prev = x; }
-        }
         if (maxOrder >= 1 && constantFrom(a1, 1, n)) {
             // every delta equal (regular scrape interval, linear counter): order 1, no residual bits
             out.putByte(1);
@@ -66,6 +62,8 @@ final class IntSeqCodec {
         }
         long bestCost = Long.MAX_VALUE;
         int bestMode = 0, bestK = 0;
+        boolean riceLikely = false;
+        int bestWs = 0;
         long bestBase = 0;
         for (int ci = 0; ci <= candidates.length; ci++) {
             int mode;
@@ -78,24 +76,33 @@ final class IntSeqCodec {
             }
             int order = mode & 3;
             boolean zz = (mode & MODE_ZIGZAG) != 0;
-            long[] d = order == 0 ? v : order == 1 ? a1 : a2;
             int m = n - order;
-            long base = 0;
-            if (!zz) {
-                base = d[order];
-                for (int i = order + 1; i < n; i++) base = Math.min(base, d[i]);
-            }
             // rank candidates on a sample of at most ~SAMPLE residuals; the winner is then sized exactly
             int stride = Math.max(1, m / SAMPLE);
-            int ms = sampleHistogram(d, order, n, zz, base, stride);
-            long c = (Math.min(bestWidth(ms), riceEstimate()) * m) / ms + 8L * Bits.varLongSize(Bits.zigzag(base));
+            long base = zz ? 0 : sampleMin(v, a1, order, n, stride);
+            int ms = sampleHistogram(v, a1, order, n, zz, base, stride);
+            long packedEst = bestWidth(ms), riceEst = riceEstimate();
+            long c = (Math.min(packedEst, riceEst) * m) / ms + 8L * Bits.varLongSize(Bits.zigzag(base));
             if (order >= 1) c += 8L * Bits.varLongSize(Bits.zigzag(v[0]));
             if (order == 2) c += 8L * Bits.varLongSize(Bits.zigzag(a1[1]));
-            if (c < bestCost) { bestCost = c; bestMode = mode; bestBase = base; bestK = estK; }
+            if (c < bestCost) { bestCost = c; bestMode = mode; bestBase = base; bestK = estK; bestWs = bwWidth; riceLikely = riceEst < packedEst + packedEst / 8; }
         }
         {
             int order = bestMode & 3;
-            residuals(order == 0 ? v : order == 1 ? a1 : a2, order, n, (bestMode & MODE_ZIGZAG) != 0, bestBase, best);
+            if (order == 2) {
+                long prev = a1[1];
+                for (int i = 2; i < n; i++) { long x = a1[i]; a2[i] = x - prev; prev = x; }
+            }
+            long[] d = order == 0 ? v : order == 1 ? a1 : a2;
+            if ((bestMode & MODE_ZIGZAG) == 0) {
+                long min = d[order];
+                for (int i = order + 1; i < n; i++) min = Math.min(min, d[i]);
+                // a minimum far below the sample's (e.g. a counter reset) would widen every residual:
+                // keep the sampled base then, and the few values below it become exceptions
+                long gap = bestBase - min;
+                if (gap >= 0 && Bits.bitLength(gap) <= bestWs) bestBase = min;
+            }
+            residuals(d, order, n, (bestMode & MODE_ZIGZAG) != 0, bestBase, best);
         }
         long packedBits = bestWidth(n - (bestMode & 3));
         int bestW = bwWidth;
@@ -107,7 +114,7 @@ final class IntSeqCodec {
         // Rice coding pays off for small, skewed residuals
         int riceK = -1;
         long riceBits = 0;
-        if (bestW > 0) {
+        if (bestW > 0 && riceLikely) {
             int kMin = Math.max(0, bestK - 1), kMax = Math.min(RICE_MAX_K, bestK + 1);
             riceCosts(r, m, kMin, kMax, maxBits);
             for (int k = kMin; k <= kMax; k++) {
@@ -120,8 +127,14 @@ final class IntSeqCodec {
         if (order >= 1) out.putVarLong(Bits.zigzag(v[0]));
         if (order == 2) out.putVarLong(Bits.zigzag(v[1] - v[0]));
         out.putVarLong(Bits.zigzag(bestBase));
-        if (riceK >= 0) writeRice(r, m, riceK, out);
-        else writePacked(r, m, bestW, out);
+        if (riceK >= 0) {
+            boolean noEscapes = maxBits < 63 && ((1L << maxBits) - 1) >>> riceK < RICE_ESCAPE;
+            writeRice(r, m, riceK, noEscapes, out);
+        } else {
+            int exc = 0;
+            for (int b = bestW + 1; b <= 64; b++) exc += hist[b];
+            writePacked(r, m, bestW, exc, out);
+        }
     }
 
     private static boolean constantFrom(long[] a, int from, int n) {
@@ -131,13 +144,26 @@ final class IntSeqCodec {
         return true;
     }
 
+    /** The order-th difference at index i (order 2 computed on the fly from the first differences). */
+    private static long diff(long[] v, long[] a1, int order, int i) {
+        return order == 0 ? v[i] : order == 1 ? a1[i] : a1[i] - a1[i - 1];
+    }
+
+    private static long sampleMin(long[] v, long[] a1, int order, int n, int stride) {
+        long min = Long.MAX_VALUE;
+        for (int i = order; i < n; i += stride) min = Math.min(min, diff(v, a1, order, i));
+        return min;
+    }
+
     /** Bit-length histogram of every stride-th residual into hist; returns how many were counted. */
-    private int sampleHistogram(long[] d, int order, int n, boolean zz, long base, int stride) {
+    private int sampleHistogram(long[] v, long[] a1, int order, int n, boolean zz, long base, int stride) {
         int[] h = hist;
         Arrays.fill(h, 0);
         int c = 0;
-        if (zz) { for (int i = order; i < n; i += stride, c++) h[Bits.bitLength(Bits.zigzag(d[i] - base))]++; }
-        else { for (int i = order; i < n; i += stride, c++) h[Bits.bitLength(d[i] - base)]++; }
+        for (int i = order; i < n; i += stride, c++) {
+            long d = diff(v, a1, order, i) - base;
+            h[Bits.bitLength(zz ? Bits.zigzag(d) : d)]++;
+        }
         return c;
     }
 
@@ -236,11 +262,9 @@ final class IntSeqCodec {
         return (q >= 0 && q < RICE_ESCAPE) ? q + 1 + k : 1 + k + 8 + 8 * Bits.varLongSize(x);
     }
 
-    private static void writePacked(long[] r, int m, int w, Bits.Sink out) {
+    private static void writePacked(long[] r, int m, int w, int exc, Bits.Sink out) {
         out.putByte(w);
         long mask = Bits.mask(w);
-        int exc = 0;
-        if (w < 64) for (int i = 0; i < m; i++) if ((r[i] & ~mask) != 0) exc++;
         out.putVarLong(exc);
         int packedBytes = (int) (((long) m * w + 7) >>> 3);
         out.ensure(packedBytes + 8);
@@ -276,10 +300,10 @@ final class IntSeqCodec {
         }
     }
 
-    private static void writeRice(long[] r, int m, int k, Bits.Sink out) {
+    private static void writeRice(long[] r, int m, int k, boolean noEscapes, Bits.Sink out) {
         out.putByte(k);
         int exc = 0;
-        for (int i = 0; i < m; i++) { long q = r[i] >>> k; if (q < 0 || q >= RICE_ESCAPE) exc++; }
+        if (!noEscapes) for (int i = 0; i < m; i++) { long q = r[i] >>> k; if (q < 0 || q >= RICE_ESCAPE) exc++; }
         out.putVarLong(exc);
         // unary quotients: q one bits then a zero bit, LSB-first in little-endian words
         out.ensure(m * (RICE_ESCAPE + 1) / 8 + 16);
