@@ -52,7 +52,7 @@ class VmalertTest {
             long[] ts = new long[25];
             double[] a = new double[25], b = new double[25];
             for (int i = 0; i < 25; i++) {
-                ts[i] = now - 120_000 + i * 5_000L + 321;
+                ts[i] = now - 125_000 + i * 5_000L + 321; // the newest sample is about 5 s old
                 a[i] = 20 + i * 0.1;
                 b[i] = 31 + i * 0.25;
             }
