@@ -111,7 +111,6 @@ public final class InfluxParser {
                 return;
             }
         }
-        int seriesEnd = nTags > 0 ? tagVe[nTags - 1] : measurementEnd;
         for (int f = 0; f < nFields; f++) {
             int vs = fVs[f], ve = fVe[f];
             byte c = b.getByte(vs);
@@ -147,6 +146,14 @@ public final class InfluxParser {
             key.putLong(seriesEnd - start).put(b, start, seriesEnd - start).put(b, fKs[f], fKe[f] - fKs[f]);
             Labels labels = cache.get(key);
             if (labels == null) {
+                if (!seriesParsed) {
+                    int fastEnd = seriesEnd;
+                    if (!parseSeries(b, start, end)) {
+                        batch.reject("invalid_line", error + " at column " + errorAt + ": " + preview(b, start, end));
+                        return;
+                    }
+                    if (seriesEnd != fastEnd) throw new IllegalStateException("series end mismatch"); // cannot happen: same escape rules
+                }
                 labels = labels(b, start, f, db);
                 if (labels == null) {
                     batch.reject(lb.reason().reason, lb.message());
@@ -181,8 +188,28 @@ public final class InfluxParser {
     private int measurementEnd;
 
     /** Finds measurement, tags, fields; false with {@link #error} on a syntax error. */
+    private int seriesEnd;
+    private boolean seriesParsed;
+
+    /**
+     * Finds the series part (measurement and tags) and the fields. The series part is parsed only when its raw
+     * bytes are not in the cache (the first unescaped space ends it), so known series cost a byte search.
+     */
     private boolean structure(ByteBuf b, int start, int end) {
         nTags = nFields = 0;
+        seriesParsed = false;
+        int sp = b.indexOf(start, end, (byte) ' ');
+        if (sp > start && b.getByte(sp - 1) != '\\') {
+            seriesEnd = sp;
+        } else if (!parseSeries(b, start, end)) {
+            return false;
+        }
+        return parseFields(b, start, seriesEnd, end);
+    }
+
+    /** Measurement and tags; sets {@link #seriesEnd}, {@link #measurementEnd} and the tag positions. */
+    private boolean parseSeries(ByteBuf b, int start, int end) {
+        nTags = 0;
         int p = start;
         // measurement: until unescaped ',' or ' '
         while (p < end) {
@@ -220,8 +247,14 @@ public final class InfluxParser {
             nTags++;
             if (p >= end) return fail("missing fields (expected a space and field=value after the tags)", p, start);
         }
-        // one or more spaces
         if (b.getByte(p) != ' ') return fail("expected a space before the fields", p, start);
+        seriesEnd = p;
+        seriesParsed = true;
+        return true;
+    }
+
+    private boolean parseFields(ByteBuf b, int start, int p, int end) {
+        // one or more spaces
         while (p < end && b.getByte(p) == ' ') p++;
         if (p >= end) return fail("missing fields", p, start);
         while (true) {

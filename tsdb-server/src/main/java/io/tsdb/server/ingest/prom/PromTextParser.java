@@ -138,7 +138,20 @@ public final class PromTextParser {
     }
 
     private void sample(ByteBuf b, int s, int e, boolean om, String[] extra, Timestamps tsMode, long nowMs, IngestBatch batch) {
-        if (!series(b, s, e)) {
+        // Fast path: the series part ends at the line's last '}' (values and timestamps contain none), or at the
+        // first blank without braces; its raw bytes are looked up before any parsing. OpenMetrics exemplars may
+        // contain braces, so OpenMetrics always takes the full parse.
+        Labels labels = null;
+        if (!om) {
+            int close = b.indexOf(e, s, (byte) '}'); // backwards from e-1 down to s
+            int end = close >= 0 ? close + 1 : firstBlank(b, s, e);
+            key.reset();
+            for (String x : extra) key.put(x);
+            key.putLong(end - s).put(b, s, end - s);
+            labels = cache.get(key);
+            if (labels != null) labelsEnd = end;
+        }
+        if (labels == null && !series(b, s, e)) {
             batch.reject("invalid_line", error + " at column " + errorAt + ": " + preview(b, s, e));
             return;
         }
@@ -189,10 +202,12 @@ public final class PromTextParser {
             batch.reject("invalid_line", "unexpected '#' after the sample at column " + (p - s + 1) + " (exemplars need OpenMetrics)");
             return;
         }
-        key.reset();
-        for (String x : extra) key.put(x);
-        key.putLong(labelsEnd - s).put(b, s, labelsEnd - s);
-        Labels labels = cache.get(key);
+        if (labels == null) {
+            key.reset();
+            for (String x : extra) key.put(x);
+            key.putLong(labelsEnd - s).put(b, s, labelsEnd - s);
+            labels = cache.get(key);
+        }
         if (labels == null) {
             labels = labels(b, s, extra);
             if (labels == null) {
@@ -202,6 +217,14 @@ public final class PromTextParser {
             cache.put(key, labels);
         }
         batch.append(labels, ts, v);
+    }
+
+    private static int firstBlank(ByteBuf b, int s, int e) {
+        for (int i = s; i < e; i++) {
+            byte c = b.getByte(i);
+            if (c == ' ' || c == '\t') return i;
+        }
+        return e;
     }
 
     /** Finds the end of the metric name and of the label set; syntax check of labels. */
