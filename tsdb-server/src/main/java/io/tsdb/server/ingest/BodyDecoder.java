@@ -5,8 +5,6 @@ import io.airlift.compress.snappy.SnappyDecompressor;
 import io.airlift.compress.zstd.ZstdInputStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.tsdb.server.http.HttpError;
 
 import java.io.EOFException;
@@ -27,6 +25,10 @@ import java.util.zip.ZipException;
 public final class BodyDecoder {
     public static final Set<String> ALL = Set.of("identity", "gzip", "deflate", "snappy", "zstd");
     private static final int CHUNK = 64 * 1024;
+    private static final io.netty.buffer.ByteBufAllocator ALLOC = io.netty.buffer.PooledByteBufAllocator.DEFAULT;
+    /** Stateless (the Java implementation keeps no state between calls). */
+    private static final SnappyDecompressor SNAPPY = new SnappyDecompressor();
+    private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
     private final long maxBytes;
     private final IngestLimiter limiter;
@@ -94,6 +96,9 @@ public final class BodyDecoder {
         if (declared > maxBytes) throw tooLarge("snappy body declaring " + declared + " decompressed bytes");
         if (!limiter.tryReserve(declared)) throw budgetFull();
         boolean ok = false;
+        ByteBuf copy = null;
+        // pooled heap buffers: no per-request garbage for the compressed copy or the decompressed bytes
+        ByteBuf out = ALLOC.heapBuffer((int) declared, (int) declared);
         try {
             byte[] in;
             int inOff;
@@ -101,30 +106,36 @@ public final class BodyDecoder {
                 in = body.array();
                 inOff = body.arrayOffset() + body.readerIndex();
             } else {
-                in = ByteBufUtil.getBytes(body);
-                inOff = 0;
+                copy = ALLOC.heapBuffer(n, n);
+                body.getBytes(body.readerIndex(), copy, n);
+                in = copy.array();
+                inOff = copy.arrayOffset() + copy.readerIndex();
             }
-            byte[] out = new byte[(int) declared];
             int got;
             try {
-                got = new SnappyDecompressor().decompress(in, inOff, n, out, 0, out.length);
+                got = SNAPPY.decompress(in, inOff, n, out.array(), out.arrayOffset(), (int) declared);
             } catch (MalformedInputException | IllegalArgumentException | IndexOutOfBoundsException e) {
                 throw new HttpError(400, "invalid snappy body: " + e.getMessage());
             }
             if (got != declared) throw new HttpError(400, "invalid snappy body: header declares " + declared + " bytes but " + got + " decoded");
+            out.writerIndex(got);
             ok = true;
-            return new DecodedBody(Unpooled.wrappedBuffer(out), true, limiter, declared, n, "snappy");
+            return new DecodedBody(out, true, limiter, declared, n, "snappy");
         } finally {
-            if (!ok) limiter.release(declared);
+            if (copy != null) copy.release();
+            if (!ok) {
+                out.release();
+                limiter.release(declared);
+            }
         }
     }
 
     private DecodedBody stream(ByteBuf body, String enc) {
-        ByteBuf out = Unpooled.buffer(Math.min(CHUNK, (int) Math.min(Integer.MAX_VALUE, maxBytes)));
+        ByteBuf out = ALLOC.heapBuffer(Math.min(CHUNK, (int) Math.min(Integer.MAX_VALUE, maxBytes)), (int) Math.min(Integer.MAX_VALUE, maxBytes));
         long reserved = 0;
         boolean ok = false;
         try (InputStream in = open(new ByteBufInputStream(body.duplicate()), enc)) {
-            byte[] chunk = new byte[CHUNK];
+            byte[] chunk = CHUNKS.get();
             while (true) {
                 int r = in.read(chunk, 0, chunk.length);
                 if (r < 0) break;
