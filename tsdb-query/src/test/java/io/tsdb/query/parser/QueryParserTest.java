@@ -370,6 +370,11 @@ class QueryParserTest {
         assertEquals(0, ((Call) p("hour()")).args().size());
         assertEquals(4, ((Call) p("label_join(x, \"d\", \",\", \"a\", \"b\", \"c\")")).args().size() - 2);
         assertEquals("step", ((Call) p("STEP()")).function());
+        assertEquals("1:1: unknown function with name \"holt_winters\"", err("holt_winters(x[5m], 0.5, 0.5)").getMessage());
+        assertEquals(ValueType.VECTOR, p("double_exponential_smoothing(x[5m], 0.5, 0.5)").type());
+        assertEquals(12, ((Call) p("histogram_quantiles(x, \"q\", 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99)")).args().size());
+        assertEquals("1:1: expected at most 12 argument(s) in call to \"histogram_quantiles\", got 13",
+                err("histogram_quantiles(x, \"q\", 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1)").getMessage());
         for (var f : Functions.all().values()) {
             assertTrue(f.name().matches("[a-z_0-9]+"), f.name());
         }
