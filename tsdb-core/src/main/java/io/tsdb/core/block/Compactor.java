@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * Plans and runs compactions: several adjacent blocks are merged into one larger block.
  *
  * <p>Time ranges form levels, e.g. 2h, 6h, 24h: {@code ranges[0]} is the span of blocks cut from the head;
- * for each larger range r, blocks lying entirely inside one aligned window [k*r, (k+1)*r) are merged once the
- * window is complete (some block reaches its end) or when they fill it. Blocks whose time ranges overlap
+ * for each larger range r, blocks shorter than r whose minTime falls in the same aligned window
+ * [k*r, (k+1)*r) are merged once the window is complete (some block reaches its end). Blocks whose time ranges overlap
  * (e.g. from out-of-order data or backfill) are merged first, whatever their size. Samples with equal
  * timestamps in overlapping blocks resolve to the block created last (greatest ulid).
  */
@@ -71,15 +71,20 @@ public final class Compactor {
         if (sorted.isEmpty()) return List.of();
         long newestMax = Long.MIN_VALUE;
         for (BlockMeta m : sorted) newestMax = Math.max(newestMax, m.maxTime());
-        // 2. aligned windows, smallest range first
+        // 2. aligned windows, smallest range first. A block belongs to the window of its minTime; blocks spanning
+        //    a whole range or more are left to larger levels (head cuts need not be aligned to the windows).
         for (int level = 1; level < ranges.length; level++) {
             long r = ranges[level];
             List<BlockMeta> group = new ArrayList<>();
             long windowStart = Long.MIN_VALUE;
             for (BlockMeta m : sorted) {
+                if (m.maxTime() - m.minTime() + 1 >= r) {
+                    if (due(group, windowStart, r, newestMax)) return group;
+                    group = new ArrayList<>();
+                    windowStart = Long.MIN_VALUE;
+                    continue;
+                }
                 long ws = Math.floorDiv(m.minTime(), r) * r;
-                boolean inside = m.maxTime() <= ws + r - 1;
-                if (!inside) continue;
                 if (ws != windowStart) {
                     if (due(group, windowStart, r, newestMax)) return group;
                     group = new ArrayList<>();

@@ -38,9 +38,11 @@ class CompactionTest {
         assertEquals(List.of(a, b, d), c.plan(List.of(d, b, a)));
         // window incomplete but a newer block exists past it: due
         assertEquals(List.of(a, b), c.plan(List.of(a, b, e)));
-        // a block crossing the window boundary is not merged at that level
+        // unaligned head cuts: a block belongs to the window of its minTime
         BlockMeta cross = meta(5, 7, 1);
-        assertEquals(List.of(), c.plan(List.of(a, cross)));
+        assertEquals(List.of(a, cross), c.plan(List.of(a, cross)));
+        assertEquals(List.of(), c.plan(List.of(meta(0, 6, 2), meta(6, 12, 2))), "blocks as long as the range wait for the next level");
+        assertEquals(List.of(), c.plan(List.of(meta(0, 7, 2), meta(7, 8, 1))), "alone in its window");
         // overlapping blocks are merged first
         BlockMeta ov = meta(1, 3, 1);
         assertEquals(List.of(a, ov, b), c.plan(List.of(a, b, ov, e)));
