@@ -55,12 +55,7 @@ public final class BlockStore implements AutoCloseable {
                 }
             }
         }
-        Set<String> superseded = new HashSet<>();
-        for (BlockMeta x : metas) {
-            for (BlockMeta y : metas) {
-                if (x != y && y.level() > x.level() && y.sources().containsAll(x.sources())) { superseded.add(x.ulid()); break; }
-            }
-        }
+        Set<String> superseded = superseded(metas);
         List<Block> open = new ArrayList<>();
         try {
             for (BlockMeta m : metas) {
@@ -78,6 +73,20 @@ public final class BlockStore implements AutoCloseable {
         }
         open.sort(ORDER);
         return new BlockStore(dir, List.copyOf(open));
+    }
+
+    /**
+     * Ulids of blocks whose data is contained in a block of a higher level (all their sources are among its
+     * sources): leftovers of a compaction interrupted before it deleted its inputs.
+     */
+    public static Set<String> superseded(List<BlockMeta> metas) {
+        Set<String> out = new HashSet<>();
+        for (BlockMeta x : metas) {
+            for (BlockMeta y : metas) {
+                if (x != y && y.level() > x.level() && y.sources().containsAll(x.sources())) { out.add(x.ulid()); break; }
+            }
+        }
+        return out;
     }
 
     public Path dir() { return dir; }

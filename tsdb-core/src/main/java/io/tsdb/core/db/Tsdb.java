@@ -9,6 +9,7 @@ import io.tsdb.core.StorageStats;
 import io.tsdb.core.block.Block;
 import io.tsdb.core.block.BlockMeta;
 import io.tsdb.core.block.BlockWriter;
+import io.tsdb.core.block.Compactor;
 import io.tsdb.core.block.MergeQuerier;
 import io.tsdb.core.head.Head;
 import io.tsdb.core.head.HeadQuerier;
@@ -186,7 +187,7 @@ public final class Tsdb implements Storage {
         }
     }
 
-    /** Periodic: cut the head into a block when it spans the block duration; apply retention. */
+    /** Periodic: cut the head into a block when it spans the block duration; apply retention; compact blocks. */
     void maintain() {
         try {
             if (closed) return;
@@ -197,6 +198,8 @@ public final class Tsdb implements Storage {
             }
             int n = blocks.applyRetention(now() - options.retention().toMillis());
             if (n > 0) log.info("retention deleted {} blocks", n);
+            // compaction levels: block duration x1, x3, x9, x27 (2h -> 6h -> 18h -> 54h by default)
+            blocks.compact(new Compactor(Compactor.exponentialRanges(options.blockDuration().toMillis(), 4, 3)));
         } catch (Exception e) {
             if (!closed) log.error("storage maintenance failed", e);
         }
@@ -323,7 +326,7 @@ public final class Tsdb implements Storage {
             v = view;
         } while (!v.tryAcquire());
         // the view is taken before the block list: a flush adds its block before it supersedes the view
-        List<Querier> sources = BlockSet.queriers(blocks.snapshot(), mint, maxt);
+        List<Querier> sources = blocks.queriers(mint, maxt);
         ReadView fv = v;
         sources.add(new HeadQuerier(head, index, mint, maxt, () -> fv.superseded));
         return new ViewQuerier(MergeQuerier.of(sources), v);

@@ -1,0 +1,92 @@
+package io.tsdb.core.db;
+
+import io.tsdb.core.Appender;
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Labels;
+import io.tsdb.core.Matcher;
+import io.tsdb.core.block.BlockMeta;
+import io.tsdb.core.wal.FsyncPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.tsdb.core.db.TsdbTestSupport.S;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Background maintenance compacts flushed blocks into larger ones without losing a sample. */
+class TsdbCompactionTest {
+    static final long H = Duration.ofHours(1).toMillis();
+    static final long T0 = 1_700_006_400_000L - 1_700_006_400_000L % (18 * H); // aligned to the 18h level
+    @TempDir Path dir;
+    final AtomicLong clock = new AtomicLong(T0);
+
+    Tsdb open() throws Exception {
+        return Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).blockDuration(Duration.ofHours(2))
+                .retention(Duration.ofDays(30)).build(), clock::get);
+    }
+
+    @Test void flushedBlocksAreCompactedAndKeepEverySample() throws Exception {
+        Labels a = Labels.of("__name__", "m", "k", "a"), b = Labels.of("__name__", "m", "k", "b");
+        Map<Labels, List<S>> before;
+        try (Tsdb db = open()) {
+            Appender app = db.appender();
+            for (int w = 0; w < 4; w++) {         // four 2h windows, one flush each
+                for (int i = 0; i < 120; i++) {
+                    long t = T0 + w * 2 * H + i * 60_000L;
+                    clock.set(t);
+                    assertEquals(AppendStatus.OK, app.append(a, t, w * 1000 + i));
+                    if (i % 3 == 0) assertEquals(AppendStatus.OK, app.append(b, t, -i));
+                }
+                app.commit();
+                db.flush();
+            }
+            assertEquals(4, db.blockCount());
+            before = TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m"));
+            assertEquals(480, before.get(a).size());
+            db.maintain();
+            // windows [0,6h) complete (a block reaches past it): the first three blocks merge into one
+            assertEquals(2, db.blockCount());
+            assertEquals(before, TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m")));
+        }
+        try (var s = Files.list(dir.resolve("blocks"))) {
+            assertEquals(2, s.count(), "sources deleted");
+        }
+        try (Tsdb db = open()) {
+            assertEquals(2, db.blockCount());
+            assertEquals(before, TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m")));
+        }
+    }
+
+    @Test void interruptedCompactionIsCleanedUpOnOpen() throws Exception {
+        Labels a = Labels.of("__name__", "m");
+        Map<Labels, List<S>> before;
+        try (Tsdb db = open()) {
+            Appender app = db.appender();
+            for (int w = 0; w < 3; w++) {
+                long t = T0 + w * 2 * H;
+                clock.set(t);
+                app.append(a, t, w);
+                app.commit();
+                db.flush();
+            }
+            before = TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m"));
+        }
+        // a compaction that made its block durable and then crashed before deleting the sources
+        try (BlockSet set = new BlockSet(dir.resolve("blocks"))) {
+            BlockMeta merged = new io.tsdb.core.block.Compactor(2 * H, 6 * H).compact(set.dir(), set.snapshot());
+            assertEquals(2, merged.level());
+        }
+        try (var s = Files.list(dir.resolve("blocks"))) { assertEquals(4, s.count()); }
+        try (Tsdb db = open()) {
+            assertEquals(1, db.blockCount());
+            assertEquals(before, TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m")));
+        }
+        try (var s = Files.list(dir.resolve("blocks"))) { assertEquals(1, s.count()); }
+    }
+}
