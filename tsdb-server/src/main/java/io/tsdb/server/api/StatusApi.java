@@ -9,10 +9,7 @@ import io.tsdb.server.ServerContext;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -96,21 +93,9 @@ final class StatusApi {
         return v;
     }
 
-    /** The configuration's public fields, kebab-case names, durations in Prometheus notation. */
+    /** The effective value of every command-line flag, by flag name (as --help lists them). */
     static Map<String, String> configValues(ServerConfig c) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Field f : ServerConfig.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers())) continue;
-            Object v;
-            try {
-                v = f.get(c);
-            } catch (IllegalAccessException e) {
-                continue;
-            }
-            String s = v == null ? "" : v instanceof Duration d ? formatDuration(d.toMillis()) : v.toString();
-            out.put(f.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT), s);
-        }
-        return out;
+        return new LinkedHashMap<>(io.tsdb.server.cli.Flags.values(c));
     }
 
     /** Prometheus's model.Duration notation, e.g. 15d, 1h30m, 500ms. */

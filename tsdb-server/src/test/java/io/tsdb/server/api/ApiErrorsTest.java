@@ -69,7 +69,7 @@ class ApiErrorsTest {
         assertEquals("success", n.get("status").asText());
         assertTrue(n.get("data").isTextual());
         String printed = n.get("data").asText();
-        assertTrue(printed.contains("code=\"500\"") && printed.contains("[5m]") && printed.contains("by (job)"), printed);
+        assertEquals("sum by (job) (rate(x{code=\"500\"}[5m]))", printed);
         assertEquals(printed, f.json(FakeRequest.get("/api/v1/format_query?query=" + GrafanaReplayTest.enc(printed)), 200).get("data").asText());
         assertTrue(f.json(FakeRequest.get("/api/v1/format_query?query=sum("), 400).get("error").asText().startsWith("invalid parameter \"query\": 1:"));
     }

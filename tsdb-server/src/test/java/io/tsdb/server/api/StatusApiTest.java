@@ -34,11 +34,10 @@ class StatusApiTest {
 
     @Test void flagsConfigRuntime() throws Exception {
         JsonNode flags = f.json(FakeRequest.get("/api/v1/status/flags"), 200);
-        assertEquals("15d", flags.at("/data/retention").asText());
-        assertEquals("9201", flags.at("/data/listen-port").asText());
-        assertEquals("5m", flags.at("/data/query-lookback-delta").asText());
+        for (io.tsdb.server.cli.Flags.Flag fl : io.tsdb.server.cli.Flags.ALL) assertTrue(flags.get("data").has(fl.name()), fl.name());
+        assertEquals("0.0.0.0:9201", flags.at("/data/listen").asText());
         JsonNode cfg = f.json(FakeRequest.get("/api/v1/status/config"), 200);
-        assertTrue(cfg.at("/data/yaml").asText().contains("retention: 15d\n"));
+        assertTrue(cfg.at("/data/yaml").asText().contains("\nretention: "), cfg.toString());
         JsonNode rt = f.json(FakeRequest.get("/api/v1/status/runtimeinfo"), 200);
         assertEquals("15d", rt.at("/data/storageRetention").asText());
         assertTrue(rt.at("/data/startTime").asText().endsWith("Z"));
