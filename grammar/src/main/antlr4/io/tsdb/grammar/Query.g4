@@ -101,10 +101,11 @@ matchOp : M_EQ | M_NEQ | M_RE | M_NRE ;
 
 labelValue : M_STRING | M_WORD | M_BARE ;
 
+// As in Prometheus, some keywords can be metric names where an operand is expected: offset{a="b"}, sum, and.
 metricName
     : IDENTIFIER | METRIC_IDENTIFIER
     | SUM | AVG | COUNT | MIN | MAX | GROUP | STDDEV | STDVAR | TOPK | BOTTOMK | QUANTILE | COUNT_VALUES
-    | LIMITK | LIMIT_RATIO | BY | WITHOUT
+    | LIMITK | LIMIT_RATIO | BY | WITHOUT | OFFSET | AND | OR | UNLESS
     ;
 
 aggregateOp

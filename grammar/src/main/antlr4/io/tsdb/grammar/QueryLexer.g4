@@ -60,7 +60,7 @@ lexer grammar QueryLexer;
             case IDENTIFIER: case METRIC_IDENTIFIER:
             case SUM: case AVG: case COUNT: case MIN: case MAX: case GROUP: case STDDEV: case STDVAR:
             case TOPK: case BOTTOMK: case QUANTILE: case COUNT_VALUES: case LIMITK: case LIMIT_RATIO:
-            case BY: case WITHOUT:
+            case BY: case WITHOUT: case OFFSET: case AND: case OR: case UNLESS:
                 return true;
             default:
                 return false;

@@ -167,6 +167,9 @@ class QueryParserTest {
         assertEquals(List.of("on", "by", "ignoring", "group_left", "bool", "offset", "and", "sum"), a.grouping());
         assertEquals("sum", sel("sum").name());
         assertEquals("by", sel("by{a=\"b\"}").name());
+        assertEquals("offset", ((MatrixSelector) p("offset{step=\"1s\"}[5m]")).selector().name());
+        assertEquals("((a and and) or or)", Ast.structure(p("a and and or or")));
+        assertEquals("(x offset 5m + offset)", Ast.structure(p("x offset 5m + offset")));
     }
 
     @Test
