@@ -16,9 +16,12 @@ import java.util.Random;
  * Storage figures that are not micro-benchmarks: head memory per active series and WAL replay speed.
  *
  * <pre>
- * java $FLAGS -cp benchmarks/target/benchmarks.jar io.tsdb.bench.StorageBench write DIR SERIES SAMPLES_PER_SERIES
+ * java $FLAGS -cp benchmarks/target/benchmarks.jar io.tsdb.bench.StorageBench write DIR SERIES SAMPLES_PER_SERIES [close]
  *     ingests TSBS cpu-only shaped series (integer random walks 0..100, 10 s interval), prints ingest rate and
- *     head memory per series (heap after GC, off-heap chunks, RSS), then halts WITHOUT closing (like kill -9)
+ *     head memory per series (heap after GC, off-heap chunks, RSS), then halts WITHOUT closing (like kill -9),
+ *     or with "close" closes gracefully (flush to a block) first
+ * java $FLAGS -cp benchmarks/target/benchmarks.jar io.tsdb.bench.StorageBench replay DIR
+ *     opens the directory (registry load + WAL replay, or blocks after a graceful close) and prints the times
  * java $FLAGS -cp benchmarks/target/benchmarks.jar io.tsdb.bench.StorageBench replay DIR
  *     opens the directory (registry load + WAL replay) and prints samples/s
  * </pre>
@@ -30,7 +33,7 @@ public final class StorageBench {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "write" -> write(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "write" -> write(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args.length > 4 && args[4].equals("close"));
             case "replay" -> replay(Path.of(args[1]));
             default -> throw new IllegalArgumentException("usage: write DIR SERIES SAMPLES | replay DIR");
         }
@@ -54,7 +57,7 @@ public final class StorageBench {
         return -1;
     }
 
-    static void write(Path dir, int nSeries, int samplesPerSeries) throws Exception {
+    static void write(Path dir, int nSeries, int samplesPerSeries, boolean close) throws Exception {
         long heap0 = heapAfterGc(), rss0 = rssBytes();
         int hosts = (nSeries + FIELDS.length - 1) / FIELDS.length;
         Labels[] labels = new Labels[hosts * FIELDS.length];
@@ -88,7 +91,13 @@ public final class StorageBench {
                 (double) db.headOffHeapReservedBytes() / series, (double) db.headMemoryBytes() / series, (double) (rss1 - rss0) / series);
         System.out.printf("wal bytes=%d (%.1f B/sample) head chunks=%d%n", db.walDiskBytes(), (double) db.walDiskBytes() / n, db.headChunks());
         System.out.flush();
-        Runtime.getRuntime().halt(0);   // crash on purpose: the next open replays the WAL
+        if (close) {
+            long c0 = System.nanoTime();
+            db.close();
+            System.out.printf("graceful close (flush %d samples to a block) took %.2f s%n", n, (System.nanoTime() - c0) / 1e9);
+            System.out.flush();
+        }
+        Runtime.getRuntime().halt(0);   // without "close": crash on purpose, the next open replays the WAL
     }
 
     static void replay(Path dir) throws Exception {
@@ -99,7 +108,8 @@ public final class StorageBench {
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
             var r = db.walReplay();
-            System.out.printf("open CPU time (registry load + replay, main thread) %.2f s%n", cpu);
+            System.out.printf("open CPU time (registry load + replay, main thread) %.2f s; blocks=%d, %d samples in blocks%n",
+                    cpu, db.blockCount(), db.stats().blockSamples());
             System.out.printf("open=%.2f s  series=%d  wal replay: %d samples in %d ms wall = %.2fM samples/s; %d ms CPU = %.2fM samples/CPU-s (%d corruptions)%n",
                     secs, db.activeSeries(), r.samples(), r.millis(), r.samples() / Math.max(1e-3, r.millis() / 1e3) / 1e6,
                     r.cpuMillis(), r.samples() / Math.max(1e-3, r.cpuMillis() / 1e3) / 1e6, r.corruptions());

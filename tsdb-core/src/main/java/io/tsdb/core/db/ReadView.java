@@ -12,6 +12,8 @@ final class ReadView {
     private final Runnable onRelease;
     /** Set when a flush froze the head after this view was published. */
     volatile boolean superseded;
+    /** The frozen head generation this view reads once superseded. */
+    volatile long frozenGeneration;
 
     ReadView(Runnable onRelease) { this.onRelease = onRelease; }
 

@@ -77,6 +77,10 @@ public final class Tsdb implements Storage {
     private final Object flushLock = new Object();
     private final Object frozenMonitor = new Object();
     private boolean frozenPending;
+    private long frozenGeneration;
+    private int frozenUsers;
+    /** A frozen head generation whose block could not be written yet: {mint, maxt, first WAL segment after it}. */
+    private long[] unwrittenFrozen;
     private volatile ReadView view;
     private final ScheduledExecutorService maintenance;
     private volatile long lastFlushMillis;
@@ -156,14 +160,16 @@ public final class Tsdb implements Storage {
     private ReadView newView() {
         ReadView[] h = new ReadView[1];
         h[0] = new ReadView(() -> {
-            if (h[0].superseded) releaseFrozen();
+            if (h[0].superseded) frozenUserGone(h[0].frozenGeneration);
         });
         return h[0];
     }
 
-    private void releaseFrozen() {
+    /** A view reading frozen samples of generation {@code gen} was released for good. */
+    private void frozenUserGone(long gen) {
         synchronized (frozenMonitor) {
-            if (!frozenPending) return;
+            if (!frozenPending || gen != frozenGeneration) return;
+            if (--frozenUsers > 0) return;
             head.releaseFrozen();
             frozenPending = false;
             frozenMonitor.notifyAll();
@@ -226,13 +232,19 @@ public final class Tsdb implements Storage {
         }
 
         @Override public void samples(ByteBuffer b, int off, int count) {
+            long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
             for (int i = 0, p = off; i < count; i++, p += WalFormat.SAMPLE_BYTES) {
                 int id = b.getInt(p);
                 HeadSeries s = head.byId(id);
-                if (s == null) s = alias.get(id);
-                if (s == null) { replayUnknownSeries++; continue; }
-                head.insert(s, b.getLong(p + 4), Double.longBitsToDouble(b.getLong(p + 12)), true);
+                if (s == null && (s = alias.get(id)) == null) { replayUnknownSeries++; continue; }
+                long t = b.getLong(p + 4);
+                if (head.insertNoStats(s, t, Double.longBitsToDouble(b.getLong(p + 12)), true) == AppendStatus.OK) {
+                    stored++;
+                    if (t < mint) mint = t;
+                    if (t > maxt) maxt = t;
+                }
             }
+            head.addStats(stored, mint, maxt);
         }
 
         @Override public void seriesState(ByteBuffer b, int off, int count) {
@@ -297,19 +309,22 @@ public final class Tsdb implements Storage {
                 pos = wal.write(a.encode(from, cnt));
             }
             wal.sync(pos);
-            long stored = 0;
+            long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
             for (int i = 0; i < n; i++) {
                 HeadSeries s = a.series(i);
                 long t = a.timestamp(i);
                 boolean ooo = t < s.maxTime();
-                AppendStatus st = head.insert(s, t, a.value(i), false);
+                AppendStatus st = head.insertNoStats(s, t, a.value(i), false);
                 if (st == AppendStatus.OK) {
                     stored++;
+                    if (t < mint) mint = t;
+                    if (t > maxt) maxt = t;
                     if (ooo) metrics.outOfOrder();
                 } else {
                     metrics.status(st);   // lost a race with a concurrent commit to the same series
                 }
             }
+            head.addStats(stored, mint, maxt);
             metrics.appended(stored);
             metrics.commit();
         } finally {
@@ -329,7 +344,7 @@ public final class Tsdb implements Storage {
         List<Querier> sources = blocks.queriers(mint, maxt);
         ReadView fv = v;
         sources.add(new HeadQuerier(head, index, mint, maxt, () -> fv.superseded));
-        return new ViewQuerier(MergeQuerier.of(sources), v);
+        return new ViewQuerier(MergeQuerier.of(sources), v, index);
     }
 
     @Override public StorageStats stats() {
@@ -347,52 +362,82 @@ public final class Tsdb implements Storage {
     }
 
     /**
-     * Writes the head to a new block, truncates the WAL (leaving a checkpoint of all series) and freezes
-     * the head's samples for queriers opened before. Appends wait while it runs.
+     * Writes the head to a new block and truncates the WAL. Appends are paused only while the head's
+     * samples are frozen and the WAL is cut (milliseconds); the block is written from the frozen samples
+     * while ingestion continues. Queriers see the frozen samples until the block is published; those
+     * opened before keep seeing them until they close.
      */
     @Override public void flush() throws IOException {
         synchronized (flushLock) {
+            if (closed) throw new IOException("storage is closed");
+            long t0 = System.nanoTime();
+            if (unwrittenFrozen != null) writeFrozenBlock();   // retry a failed earlier flush first
+            try {
+                awaitFrozenReleased(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for old queriers before a flush", e);
+            }
+            long samples, mint, maxt, segment;
             commitLock.writeLock().lock();
             try {
                 if (closed) throw new IOException("storage is closed");
-                flushLocked();
+                samples = head.sampleCount();
+                mint = head.minTime();
+                maxt = head.maxTime();
+                segment = wal.cut();
+                checkpointSeries();            // first records of the new segment
+                if (samples > 0) {
+                    ReadView old = view;
+                    ReadView during = newView();
+                    synchronized (frozenMonitor) {
+                        frozenGeneration++;
+                        frozenPending = true;
+                        frozenUsers = 2;
+                        old.frozenGeneration = frozenGeneration;
+                        during.frozenGeneration = frozenGeneration;
+                    }
+                    old.superseded = true;     // before freezing: old queriers go on reading frozen samples
+                    during.superseded = true;
+                    head.freezeAll();
+                    view = during;
+                    unwrittenFrozen = new long[]{mint, maxt, segment};
+                    pendingViews = new ReadView[]{old, during};
+                }
             } finally {
                 commitLock.writeLock().unlock();
             }
+            wal.syncAll();
+            String ulid = "(none)";
+            if (samples > 0) {
+                ulid = writeFrozenBlock();
+            } else {
+                wal.deleteBefore(segment);
+            }
+            lastFlushMillis = now();
+            flushes++;
+            log.info("flushed head: {} samples to block {} in {} ms; WAL truncated", samples, ulid, (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
-    private void flushLocked() throws IOException {
-        long t0 = System.nanoTime();
-        try {
-            awaitFrozenReleased(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for old queriers before a flush", e);
+    private ReadView[] pendingViews;
+
+    /** Phase 2 of a flush: writes the frozen samples to a block, publishes it, drops the WAL before it. */
+    private String writeFrozenBlock() throws IOException {
+        long mint = unwrittenFrozen[0], maxt = unwrittenFrozen[1], segment = unwrittenFrozen[2];
+        BlockMeta meta;
+        try (HeadQuerier q = new HeadQuerier(head, index, mint, maxt, (java.util.function.IntSupplier) () -> io.tsdb.core.head.HeadSeries.READ_FROZEN)) {
+            meta = new BlockWriter(blocks.dir()).write(q.select(List.of()), mint, maxt);
         }
-        long samples = head.sampleCount();
-        BlockMeta meta = null;
-        if (samples > 0) {
-            long mint = head.minTime(), maxt = head.maxTime();
-            try (HeadQuerier q = new HeadQuerier(head, index, mint, maxt)) {
-                meta = new BlockWriter(blocks.dir()).write(q.select(List.of()), mint, maxt);
-            }
-            Block b = Block.open(blocks.dir().resolve(meta.ulid()));
-            blocks.add(b);
-            ReadView old = view;
-            old.superseded = true;          // before freezing: old queriers start reading frozen samples
-            synchronized (frozenMonitor) { frozenPending = true; }
-            head.freezeAll();
-            view = newView();
-            old.release();                  // frees the frozen samples now or when its last querier closes
-        }
-        wal.truncateAll();
-        checkpointSeries();
-        wal.syncAll();
-        lastFlushMillis = now();
-        flushes++;
-        log.info("flushed head: {} samples to block {} in {} ms; WAL truncated", samples,
-                meta == null ? "(none)" : meta.ulid(), (System.nanoTime() - t0) / 1_000_000);
+        Block b = Block.open(blocks.dir().resolve(meta.ulid()));
+        blocks.add(b);
+        view = newView();                      // sees the block, reads current samples only
+        unwrittenFrozen = null;
+        ReadView[] pv = pendingViews;
+        pendingViews = null;
+        for (ReadView v : pv) v.release();     // frozen samples are freed when their last querier closes
+        wal.deleteBefore(segment);
+        return meta.ulid();
     }
 
     /** Logs every series again after a WAL truncation, so replay never depends on the registry file alone. */

@@ -56,7 +56,7 @@ public final class ChunkedSamples implements SeriesSamples {
             int len = enc.recode(openBuf, 0, appender.sizeInBytes());
             int addr = mem.allocate(len);
             mem.buffer(addr).putBytes(mem.offset(addr), enc.array(), 0, len);
-            if (closed == null) closed = new long[3 * 4];
+            if (closed == null) closed = new long[3];
             else if (3 * nClosed + 3 > closed.length) closed = Arrays.copyOf(closed, closed.length * 2);
             closed[3 * nClosed] = appender.minTime();
             closed[3 * nClosed + 1] = appender.maxTime();

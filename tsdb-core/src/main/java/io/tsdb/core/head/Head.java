@@ -72,6 +72,13 @@ public final class Head {
      * enforced (the sample was accepted before the restart).
      */
     public AppendStatus insert(HeadSeries s, long t, double v, boolean replay) {
+        AppendStatus st = insertNoStats(s, t, v, replay);
+        if (st == AppendStatus.OK) addStats(1, t, t);
+        return st;
+    }
+
+    /** As {@link #insert} without updating the head-wide counters; callers batch them with {@link #addStats}. */
+    public AppendStatus insertNoStats(HeadSeries s, long t, double v, boolean replay) {
         synchronized (s) {
             AppendStatus st = classify(s, t, v, replay);
             if (st != AppendStatus.OK) return st;
@@ -84,10 +91,15 @@ public final class Head {
                 s.oooInsert(-pos - 1, t, v);
             }
         }
-        samples.increment();
-        if (t < minT.get()) minT.accumulateAndGet(t, Math::min);
-        if (t > maxT.get()) maxT.accumulateAndGet(t, Math::max);
         return AppendStatus.OK;
+    }
+
+    /** Accounts {@code n} stored samples with timestamps in [mint, maxt]. */
+    public void addStats(long n, long mint, long maxt) {
+        if (n <= 0) return;
+        samples.add(n);
+        if (mint < minT.get()) minT.accumulateAndGet(mint, Math::min);
+        if (maxt > maxT.get()) maxT.accumulateAndGet(maxt, Math::max);
     }
 
     private AppendStatus classify(HeadSeries s, long t, double v, boolean replay) {

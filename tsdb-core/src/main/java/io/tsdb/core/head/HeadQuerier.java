@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * Querier over the head for [mint, maxt]. Series are selected through the label index, sorted by
@@ -22,10 +23,10 @@ public final class HeadQuerier implements Querier {
     private final Head head;
     private final LabelIndex index;
     private final long mint, maxt;
-    private final BooleanSupplier includeFrozen;
+    private final IntSupplier mode;
 
     public HeadQuerier(Head head, LabelIndex index, long mint, long maxt) {
-        this(head, index, mint, maxt, () -> false);
+        this(head, index, mint, maxt, (IntSupplier) () -> HeadSeries.READ_CURRENT);
     }
 
     /**
@@ -33,11 +34,16 @@ public final class HeadQuerier implements Querier {
      *                      read too (true once the flush happened for a querier that does not see its block)
      */
     public HeadQuerier(Head head, LabelIndex index, long mint, long maxt, BooleanSupplier includeFrozen) {
+        this(head, index, mint, maxt, (IntSupplier) () -> includeFrozen.getAsBoolean() ? HeadSeries.READ_ALL : HeadSeries.READ_CURRENT);
+    }
+
+    /** @param mode asked before reading each series: one of HeadSeries.READ_CURRENT, READ_ALL, READ_FROZEN */
+    public HeadQuerier(Head head, LabelIndex index, long mint, long maxt, IntSupplier mode) {
         this.head = head;
         this.index = index;
         this.mint = mint;
         this.maxt = maxt;
-        this.includeFrozen = includeFrozen;
+        this.mode = mode;
     }
 
     private List<HeadSeries> series(RoaringBitmap ids) {
@@ -60,7 +66,7 @@ public final class HeadQuerier implements Querier {
 
             @Override public boolean next() {
                 while (++i < list.size()) {
-                    list.get(i).read(mint, maxt, buf, includeFrozen.getAsBoolean());
+                    list.get(i).read(mint, maxt, buf, mode.getAsInt());
                     if (buf.n > 0) return true;
                 }
                 return false;

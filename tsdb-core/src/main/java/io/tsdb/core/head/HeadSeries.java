@@ -73,8 +73,19 @@ public final class HeadSeries {
      * (unfrozen) sample wins.
      */
     public synchronized void read(long mint, long maxt, SampleBuffer out, boolean includeFrozen) {
+        read(mint, maxt, out, includeFrozen ? READ_ALL : READ_CURRENT);
+    }
+
+    public static final int READ_CURRENT = 0, READ_ALL = 1, READ_FROZEN = 2;
+
+    /** Reads current samples, current and frozen ones, or only frozen ones (to write them to a block). */
+    public synchronized void read(long mint, long maxt, SampleBuffer out, int mode) {
         out.clear();
-        if (!includeFrozen || frozen == null) {
+        if (mode == READ_FROZEN) {
+            if (frozen != null) readPart(frozen, frozenOooT, frozenOooV, frozenOooN, mint, maxt, out);
+            return;
+        }
+        if (mode == READ_CURRENT || frozen == null) {
             readPart(samples, oooT, oooV, oooN, mint, maxt, out);
             return;
         }

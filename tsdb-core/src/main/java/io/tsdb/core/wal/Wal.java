@@ -294,17 +294,24 @@ public final class Wal implements Closeable {
         }
     }
 
-    /**
-     * Starts a new segment and deletes all earlier ones. The caller guarantees that everything in them is
-     * persisted elsewhere (the head was written to a block) and that no write runs concurrently.
-     */
-    public void truncateAll() throws IOException {
+    /** Starts a new segment (forcing the current one) and returns its index. */
+    public long cut() throws IOException {
         synchronized (writeLock) {
             if (closed) throw new IOException("WAL is closed");
             rotate();
-            for (long idx : segments()) {
-                if (idx < segmentIndex) {
-                    Path p = segmentPath(idx);
+            return segmentIndex;
+        }
+    }
+
+    /**
+     * Deletes every segment with an index below {@code idx}. The caller guarantees that their contents are
+     * persisted elsewhere (the head was written to a block).
+     */
+    public void deleteBefore(long idx) throws IOException {
+        synchronized (writeLock) {
+            for (long i : segments()) {
+                if (i < idx && i != segmentIndex) {
+                    Path p = segmentPath(i);
                     long sz = Files.size(p);
                     Files.delete(p);
                     diskBytes.addAndGet(-sz);
@@ -312,6 +319,11 @@ public final class Wal implements Closeable {
             }
             if (policy != FsyncPolicy.NEVER) syncDir();
         }
+    }
+
+    /** Starts a new segment and deletes all earlier ones. */
+    public void truncateAll() throws IOException {
+        deleteBefore(cut());
     }
 
     public FsyncPolicy policy() { return policy; }

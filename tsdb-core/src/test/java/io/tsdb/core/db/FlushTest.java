@@ -151,6 +151,61 @@ class FlushTest {
         }
     }
 
+    /** Appends, flushes and queries concurrently: readers always see a gap-free prefix of what was committed. */
+    @Test void flushesDuringIngestAndQueriesLoseNothing() throws Exception {
+        Labels x = Labels.of("__name__", "m", "k", "x");
+        int total = 20_000;
+        try (Tsdb db = open()) {
+            java.util.concurrent.atomic.AtomicInteger committed = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<Throwable> err = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                try {
+                    Appender a = db.appender();
+                    for (int i = 0; i < total; i++) {
+                        assertEquals(AppendStatus.OK, a.append(x, NOW - total + i, i));
+                        if (i % 10 == 9) { a.commit(); committed.set(i + 1); }
+                    }
+                } catch (Throwable e) { err.compareAndSet(null, e); } finally { done.set(true); }
+            });
+            Thread reader = new Thread(() -> {
+                try {
+                    while (!done.get()) {
+                        int floor = committed.get();
+                        try (Querier q = db.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
+                            SeriesSet ss = q.select(List.of(Matcher.eq("k", "x")));
+                            int n = 0;
+                            if (ss.next()) {
+                                SampleCursor c = ss.cursor();
+                                while (c.next()) {
+                                    if (c.timestamp() != NOW - total + n || c.value() != n) throw new AssertionError("gap or duplicate at " + n + ": " + c.timestamp());
+                                    n++;
+                                }
+                            }
+                            if (n < floor) throw new AssertionError("saw " + n + " samples, " + floor + " were committed before the query");
+                        }
+                    }
+                } catch (Throwable e) { err.compareAndSet(null, e); }
+            });
+            writer.start();
+            reader.start();
+            int flushes = 0;
+            while (!done.get()) {
+                db.flush();
+                flushes++;
+                Thread.sleep(20);
+            }
+            writer.join();
+            reader.join();
+            if (err.get() != null) throw new AssertionError(err.get());
+            assertTrue(flushes >= 1);
+            assertEquals(expected(NOW - total, total, 1, 0), samples(db, x));
+        }
+        try (Tsdb db = open()) {
+            assertEquals(expected(NOW - total, total, 1, 0), samples(db, x));
+        }
+    }
+
     static int count(Querier q, Labels l) {
         return samplesIn(q, l);
     }
