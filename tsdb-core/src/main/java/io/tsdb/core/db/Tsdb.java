@@ -193,6 +193,17 @@ public final class Tsdb implements Storage {
         }
     }
 
+    /**
+     * Compaction levels: block duration x1, x3, x9, x27 (2h, 6h, 18h, 54h by default), without levels above a
+     * tenth of the retention so that retention, which deletes whole blocks, stays close to its setting.
+     */
+    Compactor compactor() {
+        long[] all = Compactor.exponentialRanges(options.blockDuration().toMillis(), 4, 3);
+        int n = 1;
+        while (n < all.length && all[n] <= options.retention().toMillis() / 10) n++;
+        return new Compactor(java.util.Arrays.copyOf(all, n));
+    }
+
     /** Periodic: cut the head into a block when it spans the block duration; apply retention; compact blocks. */
     void maintain() {
         try {
@@ -204,8 +215,7 @@ public final class Tsdb implements Storage {
             }
             int n = blocks.applyRetention(now() - options.retention().toMillis());
             if (n > 0) log.info("retention deleted {} blocks", n);
-            // compaction levels: block duration x1, x3, x9, x27 (2h -> 6h -> 18h -> 54h by default)
-            blocks.compact(new Compactor(Compactor.exponentialRanges(options.blockDuration().toMillis(), 4, 3)));
+            blocks.compact(compactor());
         } catch (Exception e) {
             if (!closed) log.error("storage maintenance failed", e);
         }

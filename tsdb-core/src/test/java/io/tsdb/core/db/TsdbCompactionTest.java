@@ -63,6 +63,15 @@ class TsdbCompactionTest {
         }
     }
 
+    @Test void compactionLevelsStayBelowATenthOfRetention() throws Exception {
+        try (Tsdb db = open()) { // 30d retention: 2h, 6h, 18h, 54h all <= 72h
+            assertArrayEquals(new long[]{2 * H, 6 * H, 18 * H, 54 * H}, db.compactor().ranges());
+        }
+        try (Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).retention(Duration.ofDays(2)).build(), clock::get)) {
+            assertArrayEquals(new long[]{2 * H}, db.compactor().ranges()); // 4.8h cap: overlapping blocks only
+        }
+    }
+
     @Test void interruptedCompactionIsCleanedUpOnOpen() throws Exception {
         Labels a = Labels.of("__name__", "m");
         Map<Labels, List<S>> before;
