@@ -60,15 +60,19 @@ class HttpWireTest {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             OutputStream out = s.getOutputStream();
             StringBuilder reqs = new StringBuilder();
-            for (int i = 0; i < 5; i++) reqs.append("GET /test/hello?n=").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+            // One write, so that one read on the server decodes several requests at once; mixed with
+            // /-/ready, which is answered on the event loop while the others go to the worker pool.
+            for (int i = 0; i < 20; i++) {
+                reqs.append(i % 4 == 3 ? "GET /-/ready?n=" : "GET /test/hello?n=").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+            }
             out.write(reqs.toString().getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 20; i++) {
                 String r = readResponse(in);
                 assertTrue(r.startsWith("HTTP/1.1 200 OK"), r);
                 assertTrue(r.toLowerCase().contains("connection: keep-alive"), r);
-                assertTrue(r.endsWith("hello " + i), r);
+                assertTrue(r.endsWith(i % 4 == 3 ? "tsdb is ready.\n" : "hello " + i), "response " + i + ": " + r);
             }
         }
     }

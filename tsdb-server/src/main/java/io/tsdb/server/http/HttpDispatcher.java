@@ -72,12 +72,67 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     private record Exchange(String requestId, String method, String path, String origin, boolean keepAlive,
                             long startNanos, long bytesIn, String remote) {}
 
+    /**
+     * Per-connection state, touched only on the channel's event loop. One read can decode several
+     * pipelined requests at once, so requests arriving while one is in flight wait here (their number is
+     * bounded by what one read delivers: reading is paused while a request is in flight).
+     */
+    private static final class Connection {
+        boolean busy;
+        final java.util.ArrayDeque<FullHttpRequest> waiting = new java.util.ArrayDeque<>();
+    }
+
+    private static final io.netty.util.AttributeKey<Connection> CONNECTION =
+            io.netty.util.AttributeKey.valueOf("tsdb.http.connection");
+
+    private static Connection connection(ChannelHandlerContext ctx) {
+        Connection c = ctx.channel().attr(CONNECTION).get();
+        if (c == null) {
+            c = new Connection();
+            ctx.channel().attr(CONNECTION).set(c);
+        }
+        return c;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof FullHttpRequest req)) {
             ReferenceCountUtil.release(msg);
             return;
         }
+        Connection c = connection(ctx);
+        ctx.channel().config().setAutoRead(false);
+        if (c.busy) {
+            c.waiting.add(req);
+            return;
+        }
+        c.busy = true;
+        process(ctx, req);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        Connection c = ctx.channel().attr(CONNECTION).get();
+        if (c != null) {
+            FullHttpRequest r;
+            while ((r = c.waiting.poll()) != null) r.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    /** Called on the event loop once the previous response on this connection has been written. */
+    private void next(ChannelHandlerContext ctx) {
+        Connection c = connection(ctx);
+        FullHttpRequest r = c.waiting.poll();
+        if (r == null) {
+            c.busy = false;
+            ctx.channel().config().setAutoRead(true);
+        } else {
+            process(ctx, r);
+        }
+    }
+
+    private void process(ChannelHandlerContext ctx, FullHttpRequest req) {
         long start = System.nanoTime();
         unanswered.incrementAndGet();
         metrics.started();
@@ -100,7 +155,6 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             write(ctx, ex, null, error(path, new HttpError(503, "server is " + what + ", retry later", "5")));
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         if (INLINE_PATHS.contains(path)) {
             handle(ctx, req, ex);
             return;
@@ -215,7 +269,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             if (!keepAlive || !f.isSuccess()) {
                 f.channel().close();
             } else {
-                f.channel().config().setAutoRead(true);
+                next(ctx);
             }
         });
     }
