@@ -100,8 +100,8 @@ public final class ChunkDecoder {
                 int scale = s.u8("decimal scale");
                 if (scale > ChunkFormat.MAX_DECIMAL_SCALE) throw new ChunkFormatException("decimal scale " + scale + " > " + ChunkFormat.MAX_DECIMAL_SCALE);
                 if (mant.length < n) mant = new long[Math.max(n, 2 * mant.length)];
-                IntSeqCodec.decode(s, n, mant, 0);
-                ValueCodecs.mantissasToDoubles(mant, n, scale, vs);
+                IntSeqCodec.decode(s, n, mant, 0, vs); // vs[i] = (double) m_i
+                if (scale > 0) ValueCodecs.divideByPow10(vs, n, scale);
                 break;
             }
             case ChunkFormat.VAL_XOR_BYTES:

@@ -354,6 +354,14 @@ final class IntSeqCodec {
 
     /** Decodes n values (as written by encode) from s into dst[off, off+n). */
     static void decode(Bits.Source s, int n, long[] dst, int off) {
+        decode(s, n, dst, off, null);
+    }
+
+    /**
+     * Like {@link #decode(Bits.Source, int, long[], int)}, but when {@code out} is non-null the decoded
+     * integers go to out[off, off+n) as doubles ({@code (double) x}) in the same pass, and dst is scratch.
+     */
+    static void decode(Bits.Source s, int n, long[] dst, int off, double[] out) {
         int mode = s.u8("int-seq mode");
         int order = mode & 3;
         boolean zz = (mode & MODE_ZIGZAG) != 0;
@@ -402,6 +410,10 @@ final class IntSeqCodec {
             }
         }
         int end = off + n;
+        if (out != null) {
+            integrateToDoubles(dst, off, end, order, zz, v0, first, base, out);
+            return;
+        }
         switch (order) {
             case 0:
                 if (zz) { for (int i = off; i < end; i++) dst[i] = base + Bits.unzigzag(dst[i]); }
@@ -420,6 +432,29 @@ final class IntSeqCodec {
                 dst[off + 1] = prev;
                 if (zz) { for (int i = off + 2; i < end; i++) { delta += base + Bits.unzigzag(dst[i]); prev += delta; dst[i] = prev; } }
                 else { for (int i = off + 2; i < end; i++) { delta += base + dst[i]; prev += delta; dst[i] = prev; } }
+            }
+        }
+    }
+
+    private static void integrateToDoubles(long[] r, int off, int end, int order, boolean zz, long v0, long first, long base, double[] out) {
+        switch (order) {
+            case 0:
+                if (zz) { for (int i = off; i < end; i++) out[i] = (double) (base + Bits.unzigzag(r[i])); }
+                else { for (int i = off; i < end; i++) out[i] = (double) (base + r[i]); }
+                break;
+            case 1: {
+                long prev = v0;
+                out[off] = (double) v0;
+                if (zz) { for (int i = off + 1; i < end; i++) { prev += base + Bits.unzigzag(r[i]); out[i] = (double) prev; } }
+                else { for (int i = off + 1; i < end; i++) { prev += base + r[i]; out[i] = (double) prev; } }
+                break;
+            }
+            default: {
+                long prev = v0 + first, delta = first;
+                out[off] = (double) v0;
+                out[off + 1] = (double) prev;
+                if (zz) { for (int i = off + 2; i < end; i++) { delta += base + Bits.unzigzag(r[i]); prev += delta; out[i] = (double) prev; } }
+                else { for (int i = off + 2; i < end; i++) { delta += base + r[i]; prev += delta; out[i] = (double) prev; } }
             }
         }
     }

@@ -61,14 +61,10 @@ final class ValueCodecs {
         return scale;
     }
 
-    /** Converts decimal mantissas back to doubles (the exact expression the encoder verified). */
-    static void mantissasToDoubles(long[] mant, int n, int scale, double[] vs) {
-        if (scale == 0) {
-            for (int i = 0; i < n; i++) vs[i] = (double) mant[i];
-        } else {
-            double p = POW10[scale];
-            for (int i = 0; i < n; i++) vs[i] = (double) mant[i] / p;
-        }
+    /** vs[i] = vs[i] / 10^scale: with vs[i] = (double) m_i this is the expression the encoder verified. */
+    static void divideByPow10(double[] vs, int n, int scale) {
+        double p = POW10[scale];
+        for (int i = 0; i < n; i++) vs[i] = vs[i] / p;
     }
 
     // ---- byte-aligned XOR ----
