@@ -3,6 +3,9 @@ package io.tsdb.query.engine.eval;
 import io.tsdb.core.Labels;
 import io.tsdb.query.ast.AggregateExpr;
 import io.tsdb.query.ast.AggregateOp;
+import io.tsdb.query.ast.Call;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.ast.VectorSelector;
 import io.tsdb.query.engine.eval.Vals.Row;
 import io.tsdb.query.engine.eval.Vals.VecVal;
 
@@ -50,6 +53,13 @@ public final class Aggregations {
         } else if (op.hasParam()) {
             param = ev.scalar(a.param(), ts);
         }
+        if (Accumulator.supports(op)) {
+            Accumulator acc = new Accumulator(cx, op, steps, a.grouping(), a.without());
+            if (!streamInto(a.expr(), ts, acc)) {
+                for (Row r : ev.functions.vec(a.expr(), ts).rows) acc.add(r);
+            }
+            return acc.finish();
+        }
         VecVal in = ev.functions.vec(a.expr(), ts);
         if (op == AggregateOp.COUNT_VALUES) return countValues(a, in, strParam, steps);
 
@@ -71,103 +81,31 @@ public final class Aggregations {
             case QUANTILE:
                 return quantile(a, in, rowGroup, ng, groupLabels, param, steps);
             default:
-                return accumulate(op, in, rowGroup, ng, groupLabels, steps);
+                throw new IllegalStateException(op.name());
         }
     }
 
-    private VecVal accumulate(AggregateOp op, VecVal in, int[] rowGroup, int ng, Labels[] groupLabels, int steps) {
-        int cells = ng * steps;
-        cx.addSamples(cells * 3L);
-        double[] val = new double[cells], comp = new double[cells], mean = new double[cells], count = new double[cells];
-        boolean[] seen = new boolean[cells], incr = (op == AggregateOp.AVG) ? new boolean[cells] : null;
-        boolean[] dropName = new boolean[ng];
-        double[] c = new double[1];
-        for (int r = 0; r < in.rows.size(); r++) {
-            cx.checkDeadline();
-            Row row = in.rows.get(r);
-            int g = rowGroup[r];
-            int base = g * steps;
-            double[] v = row.v;
-            boolean any = false;
-            for (int i = 0; i < steps; i++) {
-                double f = v[i];
-                if (Vals.absent(f)) continue;
-                any = true;
-                int k = base + i;
-                if (!seen[k]) {
-                    seen[k] = true;
-                    val[k] = f;
-                    mean[k] = f;
-                    count[k] = 1;
-                    if (op == AggregateOp.STDDEV || op == AggregateOp.STDVAR) {
-                        val[k] = (Double.isNaN(f) || Double.isInfinite(f)) ? Double.NaN : 0;
-                    } else if (op == AggregateOp.GROUP) {
-                        val[k] = 1;
-                    }
-                    continue;
-                }
-                switch (op) {
-                    case SUM -> {
-                        c[0] = comp[k];
-                        val[k] = RangeFunctions.kahanInc(f, val[k], c);
-                        comp[k] = c[0];
-                    }
-                    case AVG -> {
-                        count[k]++;
-                        double n = count[k];
-                        if (!incr[k]) {
-                            c[0] = comp[k];
-                            double nv = RangeFunctions.kahanInc(f, val[k], c);
-                            if (!Double.isInfinite(nv)) {
-                                val[k] = nv;
-                                comp[k] = c[0];
-                                break;
-                            }
-                            incr[k] = true;
-                            mean[k] = val[k] / (n - 1);
-                            comp[k] /= (n - 1);
-                        }
-                        double q = (n - 1) / n;
-                        c[0] = q * comp[k];
-                        mean[k] = RangeFunctions.kahanInc(f / n, q * mean[k], c);
-                        comp[k] = c[0];
-                    }
-                    case MAX -> { if (val[k] < f || Double.isNaN(val[k])) val[k] = f; }
-                    case MIN -> { if (val[k] > f || Double.isNaN(val[k])) val[k] = f; }
-                    case COUNT -> count[k]++;
-                    case GROUP -> { }
-                    case STDDEV, STDVAR -> {
-                        count[k]++;
-                        double delta = f - mean[k];
-                        mean[k] += delta / count[k];
-                        val[k] += delta * (f - mean[k]);
-                    }
-                    default -> throw new IllegalStateException(op.name());
+    /**
+     * Feeds the series of a selector or a range function straight into the accumulator, one at a time,
+     * instead of materialising the whole input vector. Returns false when the input is not streamable.
+     */
+    private boolean streamInto(Expr e, long[] ts, Accumulator acc) {
+        Expr u = RangeEval.unwrap(e);
+        if (u instanceof VectorSelector vs) {
+            ev.selectors.instant(vs, ts, false, acc::add);
+            return true;
+        }
+        if (u instanceof Call c) {
+            RangeFunctions.Fn fn = RangeFunctions.Fn.of(c.function());
+            if (fn == null || fn == RangeFunctions.Fn.ABSENT_OVER_TIME) return false;
+            for (Expr arg : c.args()) {
+                if (arg.type() == io.tsdb.query.ast.ValueType.MATRIX) {
+                    ev.ranges.call(c, fn, ts, acc::add);
+                    return true;
                 }
             }
-            if (any && row.dropName) dropName[g] = true;
         }
-        List<Row> out = new ArrayList<>(ng);
-        for (int g = 0; g < ng; g++) {
-            double[] o = Row.empty(steps);
-            boolean any = false;
-            for (int i = 0; i < steps; i++) {
-                int k = g * steps + i;
-                if (!seen[k]) continue;
-                any = true;
-                o[i] = switch (op) {
-                    case SUM -> val[k] + comp[k];
-                    case AVG -> incr[k] ? mean[k] + comp[k] : val[k] / count[k] + comp[k] / count[k];
-                    case COUNT -> count[k];
-                    case STDVAR -> val[k] / count[k];
-                    case STDDEV -> Math.sqrt(val[k] / count[k]);
-                    default -> val[k];
-                };
-            }
-            if (any) out.add(new Row(groupLabels[g], o, dropName[g]));
-        }
-        cx.releaseSamples(cells * 3L);
-        return new VecVal(out);
+        return false;
     }
 
     private VecVal quantile(AggregateExpr a, VecVal in, int[] rowGroup, int ng, Labels[] groupLabels, double[] q, int steps) {

@@ -45,6 +45,19 @@ public final class RangeEval {
 
     /** A function call with a range-vector argument. */
     public VecVal call(Call call, Fn fn, long[] ts) {
+        List<Row> rows = new ArrayList<>();
+        VecVal absent = call(call, fn, ts, r -> {
+            cx.addSamples(r.v.length);
+            rows.add(r);
+        });
+        return absent != null ? absent : new VecVal(rows);
+    }
+
+    /**
+     * Evaluates the call handing each output series to the sink. Returns the result itself only for
+     * absent_over_time (whose output does not come from input series), else null.
+     */
+    public VecVal call(Call call, Fn fn, long[] ts, java.util.function.Consumer<Row> rows) {
         int matIdx = -1;
         for (int i = 0; i < call.args().size(); i++) {
             if (call.args().get(i).type() == io.tsdb.query.ast.ValueType.MATRIX) { matIdx = i; break; }
@@ -75,7 +88,6 @@ public final class RangeEval {
         }
         final double[] fp0 = p0, fp1 = p1;
         int steps = ts.length;
-        List<Row> rows = new ArrayList<>();
         boolean[] anyPresent = new boolean[steps];
         boolean counterInfo = fn == Fn.RATE || fn == Fn.INCREASE;
         Set<String> nonCounterNames = counterInfo ? new HashSet<>() : null;
@@ -111,11 +123,11 @@ public final class RangeEval {
             }
             return new VecVal(res);
         }
-        return new VecVal(rows);
+        return null;
     }
 
     private void evalSeries(Fn fn, Labels labels, boolean inputDropName, long[] t, double[] v, int n, Windows w,
-                            long[] ts, double[] p0, double[] p1, List<Row> rows, boolean[] anyPresent,
+                            long[] ts, double[] p0, double[] p1, java.util.function.Consumer<Row> rows, boolean[] anyPresent,
                             Set<String> nonCounterNames) {
         int steps = ts.length;
         double[] out = null;
@@ -135,8 +147,7 @@ public final class RangeEval {
             out[i] = r;
         }
         if (out != null) {
-            cx.addSamples(steps);
-            rows.add(new Row(labels, out, inputDropName || !fn.keepsName()));
+            rows.accept(new Row(labels, out, inputDropName || !fn.keepsName()));
             if (nonCounterNames != null) {
                 String name = labels.metricName();
                 if (name != null && !name.endsWith("_total") && !name.endsWith("_sum") && !name.endsWith("_count")

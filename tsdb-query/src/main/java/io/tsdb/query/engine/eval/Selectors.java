@@ -90,11 +90,20 @@ public final class Selectors {
      * marker. With {@code timestamps} the row holds the sample timestamps in seconds instead of values.
      */
     public VecVal instant(VectorSelector vs, long[] ts, boolean timestamps) {
+        List<Row> rows = new ArrayList<>();
+        instant(vs, ts, timestamps, r -> {
+            cx.addSamples(r.v.length);
+            rows.add(r);
+        });
+        return new VecVal(rows);
+    }
+
+    /** As {@link #instant(VectorSelector, long[], boolean)}, handing each series' row to a sink. */
+    public void instant(VectorSelector vs, long[] ts, boolean timestamps, java.util.function.Consumer<Row> sink) {
         long[] eff = effectiveTimes(vs.at(), vs.offsetMs(), ts);
         long lookback = cx.lookbackMs;
         long mint = eff[0] - lookback + 1;
         long maxt = eff[eff.length - 1];
-        List<Row> rows = new ArrayList<>();
         int steps = ts.length;
         forEachSeries(vs, mint, maxt, false, (labels, t, v, n) -> {
             double[] out = null;
@@ -108,11 +117,7 @@ public final class Selectors {
                 if (out == null) out = Row.empty(steps);
                 out[i] = timestamps ? t[j] / 1000.0 : val;
             }
-            if (out != null) {
-                cx.addSamples(steps);
-                rows.add(new Row(labels, out, false));
-            }
+            if (out != null) sink.accept(new Row(labels, out, false));
         });
-        return new VecVal(rows);
     }
 }
