@@ -55,8 +55,16 @@ public final class PromqlEngine implements QueryEngine {
     public QueryOptions defaults() { return defaults; }
 
     @Override public Expr parse(String query) {
+        return parse(query, null);
+    }
+
+    /**
+     * Parses for a query that will run with the given step and range ({@code step()} / {@code range()} in
+     * duration expressions); an instant query has step 0 and range 0. Null: unknown.
+     */
+    public Expr parse(String query, QueryParser.QueryRange range) {
         try {
-            return QueryParser.parse(query);
+            return QueryParser.parse(query, range);
         } catch (ParseException e) {
             throw new QueryException(QueryException.Kind.BAD_DATA, e.getMessage(), e);
         }
@@ -64,13 +72,13 @@ public final class PromqlEngine implements QueryEngine {
 
     @Override public QueryResult instant(String query, long timeMs, QueryOptions options) {
         long t0 = System.nanoTime();
-        Expr expr = parse(query);
+        Expr expr = parse(query, new QueryParser.QueryRange(0, 0));
         return run(query, expr, timeMs, timeMs, 0, options, System.nanoTime() - t0);
     }
 
     @Override public QueryResult range(String query, long startMs, long endMs, long stepMs, QueryOptions options) {
         long t0 = System.nanoTime();
-        Expr expr = parse(query);
+        Expr expr = parse(query, new QueryParser.QueryRange(stepMs, endMs - startMs));
         return runRange(query, expr, startMs, endMs, stepMs, options, System.nanoTime() - t0);
     }
 

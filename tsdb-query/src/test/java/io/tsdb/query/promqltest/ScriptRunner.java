@@ -19,6 +19,7 @@ import io.tsdb.query.engine.QueryResult;
 import io.tsdb.query.engine.Sample;
 import io.tsdb.query.engine.Series;
 import io.tsdb.query.engine.Value;
+import io.tsdb.query.parser.QueryParser;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -87,7 +88,8 @@ final class ScriptRunner {
         try {
             Expr parsed = null;
             try {
-                parsed = engine.parse(expr);
+                parsed = engine.parse(expr, ev.range ? new QueryParser.QueryRange(ev.step, ev.end - ev.start)
+                        : new QueryParser.QueryRange(0, 0));
             } catch (QueryException e) {
                 if (ev.isFail()) {
                     String err = checkExpectedFailure(ev, e.getMessage());
