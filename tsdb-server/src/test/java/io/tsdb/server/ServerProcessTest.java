@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;
@@ -157,6 +156,4 @@ class ServerProcessTest {
             assertTrue(err.contains("failed to start"), err);
         }
     }
-
-    static boolean exists(String p) { return new File(p).isFile(); }
 }
