@@ -24,9 +24,9 @@ public final class LabelValidator {
         if (labels.size() > limits.maxLabelsPerSeries())
             return new Rejection(AppendStatus.TOO_MANY_LABELS, "metric " + metric + " has " + labels.size()
                     + " labels, more than the limit max_labels_per_series=" + limits.maxLabelsPerSeries());
-        if (metric.length() > limits.maxLabelNameLength())
+        if (metric.length() > limits.maxLabelNameLength())   // names are ASCII: characters == bytes
             return new Rejection(AppendStatus.LABEL_NAME_TOO_LONG, "metric name " + shorten(metric) + " is "
-                    + metric.length() + " characters, more than the limit max_label_name_length=" + limits.maxLabelNameLength());
+                    + metric.length() + " bytes, more than the limit max_label_name_length=" + limits.maxLabelNameLength());
         String prev = null;
         for (int i = 0; i < labels.size(); i++) {
             String name = labels.name(i), value = labels.value(i);
@@ -39,12 +39,15 @@ public final class LabelValidator {
                         + shorten(name) + "\": must match [a-zA-Z_][a-zA-Z0-9_]*");
             if (name.length() > limits.maxLabelNameLength())
                 return new Rejection(AppendStatus.LABEL_NAME_TOO_LONG, "metric " + metric + ": label name "
-                        + shorten(name) + " is " + name.length() + " characters, more than the limit max_label_name_length="
+                        + shorten(name) + " is " + name.length() + " bytes, more than the limit max_label_name_length="
                         + limits.maxLabelNameLength());
-            if (value.length() > limits.maxLabelValueLength() && !name.equals(Labels.METRIC_NAME))
-                return new Rejection(AppendStatus.LABEL_VALUE_TOO_LONG, "metric " + metric + ": value of label "
-                        + name + " is " + value.length() + " characters, more than the limit max_label_value_length="
-                        + limits.maxLabelValueLength());
+            if (!name.equals(Labels.METRIC_NAME) && value.length() * 3L > limits.maxLabelValueLength()) {
+                long bytes = utf8Length(value);
+                if (bytes > limits.maxLabelValueLength())
+                    return new Rejection(AppendStatus.LABEL_VALUE_TOO_LONG, "metric " + metric + ": value of label "
+                            + name + " is " + bytes + " bytes (UTF-8), more than the limit max_label_value_length="
+                            + limits.maxLabelValueLength());
+            }
             if (!isValidUtf16(value))
                 return new Rejection(AppendStatus.INVALID_LABEL_VALUE, "metric " + metric + ": value of label "
                         + name + " is not valid UTF-8 (unpaired surrogate)");
@@ -70,6 +73,19 @@ public final class LabelValidator {
             if (!ok) return false;
         }
         return true;
+    }
+
+    /** UTF-8 length of a string (unpaired surrogates count as 3 bytes; they are rejected separately). */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n += 1;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) { n += 4; i++; }
+            else n += 3;
+        }
+        return n;
     }
 
     /** A Java string encodes to valid UTF-8 iff it has no unpaired surrogates. */

@@ -4,8 +4,8 @@ package io.tsdb.core.registry;
  * Per-series validation limits. {@code maxSeries <= 0} means unlimited.
  *
  * @param maxLabelsPerSeries  labels per series including {@code __name__}
- * @param maxLabelNameLength  characters in a label name (and in the metric name)
- * @param maxLabelValueLength characters in a label value
+ * @param maxLabelNameLength  bytes in a label name (and in the metric name; names are ASCII)
+ * @param maxLabelValueLength bytes of a label value in UTF-8
  * @param maxSeries           cap on active (registered) series
  */
 public record Limits(int maxLabelsPerSeries, int maxLabelNameLength, int maxLabelValueLength, long maxSeries) {

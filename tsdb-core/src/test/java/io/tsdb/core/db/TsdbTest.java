@@ -231,6 +231,9 @@ class TsdbTest {
             assertTrue(a.lastError().contains("max_label_name_length=10"), a.lastError());
             assertEquals(AppendStatus.LABEL_VALUE_TOO_LONG, a.append(Labels.of("__name__", "m", "a", "123456"), NOW, 1));
             assertTrue(a.lastError().contains("max_label_value_length=5") && a.lastError().contains("metric m"), a.lastError());
+            // 3 characters but 6 bytes of UTF-8: over the 5-byte limit
+            assertEquals(AppendStatus.LABEL_VALUE_TOO_LONG, a.append(Labels.of("__name__", "m", "a", "üüü"), NOW, 1));
+            assertTrue(a.lastError().contains("6 bytes"), a.lastError());
             assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "m", "a", "ü:é"), NOW, 1));
             assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "ns:m_1", "a", "1"), NOW, 1));
             assertEquals(AppendStatus.SERIES_LIMIT, a.append(Labels.of("__name__", "m", "a", "3"), NOW, 1));
