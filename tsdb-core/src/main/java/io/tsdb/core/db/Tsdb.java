@@ -88,7 +88,6 @@ public final class Tsdb implements Storage {
     private Wal wal;
     private int nextId;
     private volatile boolean closed;
-    private long replayUnknownSeries;
 
     /** Opens (creating if needed) the database in {@code options.dataDir()}, replaying the WAL. */
     public static Tsdb open(TsdbOptions options) throws IOException {
@@ -135,10 +134,12 @@ public final class Tsdb implements Storage {
             nextId = max[0] + 1;
             log.info("series registry loaded: {} series in {} ms", head.seriesCount(), (System.nanoTime() - t0) / 1_000_000);
             this.registry = reg;
+            HeadReplayer replayer = new HeadReplayer(head, index, reg, nextId);
             this.wal = Wal.open(dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
-                    options.walFsyncInterval().toMillis(), new Replayer());
-            if (replayUnknownSeries > 0)
-                log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayUnknownSeries);
+                    options.walFsyncInterval().toMillis(), replayer);
+            nextId = Math.max(nextId, replayer.nextId());
+            if (replayer.unknownSeriesSamples() > 0)
+                log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayer.unknownSeriesSamples());
             this.blocks = bs;
         } catch (IOException | RuntimeException e) {
             if (wal != null) wal.close();
@@ -218,51 +219,6 @@ public final class Tsdb implements Storage {
             blocks.compact(compactor());
         } catch (Exception e) {
             if (!closed) log.error("storage maintenance failed", e);
-        }
-    }
-
-    /** Applies WAL records to the head; series unknown to the registry are re-registered from the log. */
-    private final class Replayer implements WalReplayHandler {
-        private final Map<Integer, HeadSeries> alias = new HashMap<>();
-
-        @Override public void series(int id, Labels labels) {
-            HeadSeries byId = head.byId(id);
-            if (byId != null) {
-                if (!byId.labels.equals(labels)) log.warn("WAL series record {} = {} conflicts with registry {}", id, labels, byId.labels);
-                return;
-            }
-            HeadSeries existing = head.get(labels);
-            if (existing != null) {
-                alias.put(id, existing);
-                return;
-            }
-            head.create(id, index.add(id, labels));
-            registry.put(labels, id);
-            if (id >= nextId) nextId = id + 1;
-        }
-
-        @Override public void samples(ByteBuffer b, int off, int count) {
-            long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
-            for (int i = 0, p = off; i < count; i++, p += WalFormat.SAMPLE_BYTES) {
-                int id = b.getInt(p);
-                HeadSeries s = head.byId(id);
-                if (s == null && (s = alias.get(id)) == null) { replayUnknownSeries++; continue; }
-                long t = b.getLong(p + 4);
-                if (head.insertNoStats(s, t, Double.longBitsToDouble(b.getLong(p + 12)), true) == AppendStatus.OK) {
-                    stored++;
-                    if (t < mint) mint = t;
-                    if (t > maxt) maxt = t;
-                }
-            }
-            head.addStats(stored, mint, maxt);
-        }
-
-        @Override public void seriesState(ByteBuffer b, int off, int count) {
-            for (int i = 0, p = off; i < count; i++, p += WalFormat.SAMPLE_BYTES) {
-                HeadSeries s = head.byId(b.getInt(p));
-                if (s == null) s = alias.get(b.getInt(p));
-                if (s != null) head.restoreNewest(s, b.getLong(p + 4), b.getLong(p + 12));
-            }
         }
     }
 

@@ -195,6 +195,7 @@ public final class Wal implements Closeable {
                 break;
             }
         }
+        handler.finish();
         long ms = (System.nanoTime() - t0) / 1_000_000;
         long cpuMs = tmx.isCurrentThreadCpuTimeSupported() ? (tmx.getCurrentThreadCpuTime() - cpu0) / 1_000_000 : ms;
         WalReplayResult r = new WalReplayResult(segs.size(), records, samples, series, corruptions, truncated, ms, cpuMs);

@@ -16,4 +16,7 @@ public interface WalReplayHandler {
 
     /** Newest timestamp and value bits per series, same 20-byte layout as samples (id, maxT, bits). */
     void seriesState(ByteBuffer buf, int offset, int count);
+
+    /** Called once after the last record (also when a corrupt tail was cut). */
+    default void finish() {}
 }
