@@ -96,7 +96,7 @@ public final class PromqlEngine implements QueryEngine {
                                  long parseNanos) {
         if (stepMs <= 0) throw new QueryException(QueryException.Kind.BAD_DATA, "zero or negative query resolution step widths are not accepted. Try a positive integer");
         if (endMs < startMs) throw new QueryException(QueryException.Kind.BAD_DATA, "end timestamp must not be before start time");
-        if ((endMs - startMs) / stepMs >= MAX_STEPS) {
+        if ((endMs - startMs) / stepMs > MAX_STEPS) {
             throw new QueryException(QueryException.Kind.BAD_DATA, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
         }
         ValueType t = expr.type();
