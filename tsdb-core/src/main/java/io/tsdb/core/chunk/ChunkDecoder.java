@@ -96,12 +96,32 @@ public final class ChunkDecoder {
                 java.util.Arrays.fill(vs, 0, n, v);
                 break;
             }
-            case ChunkFormat.VAL_DECIMAL: {
+            case ChunkFormat.VAL_DECIMAL:
+            case ChunkFormat.VAL_DECIMAL_SPECIALS: {
                 int scale = s.u8("decimal scale");
                 if (scale > ChunkFormat.MAX_DECIMAL_SCALE) throw new ChunkFormatException("decimal scale " + scale + " > " + ChunkFormat.MAX_DECIMAL_SCALE);
+                int specialsAt = -1, count = 0;
+                if (vc == ChunkFormat.VAL_DECIMAL_SPECIALS) {
+                    long c = s.varLong("special value count");
+                    if (c < 1 || c > n) throw new ChunkFormatException("decimal column with " + c + " special values for " + n + " samples");
+                    count = (int) c;
+                    specialsAt = s.pos;
+                    for (int k = 0; k < count; k++) { s.varLong("special value index"); s.need(8, "special value"); s.pos += 8; }
+                }
                 if (mant.length < n) mant = new long[Math.max(n, 2 * mant.length)];
                 IntSeqCodec.decode(s, n, mant, 0, vs); // vs[i] = (double) m_i
                 if (scale > 0) ValueCodecs.divideByPow10(vs, n, scale);
+                if (count > 0) {
+                    int end = s.pos;
+                    s.pos = specialsAt;
+                    int idx = 0;
+                    for (int k = 0; k < count; k++) {
+                        idx += (int) s.varLong("special value index");
+                        if (idx < 0 || idx >= n) throw new ChunkFormatException("special value index " + idx + " out of " + n);
+                        vs[idx] = Double.longBitsToDouble(s.longLE("special value"));
+                    }
+                    s.pos = end;
+                }
                 break;
             }
             case ChunkFormat.VAL_XOR_BYTES:

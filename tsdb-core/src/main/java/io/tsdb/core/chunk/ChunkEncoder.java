@@ -18,6 +18,7 @@ public final class ChunkEncoder {
     private final Bits.Sink tsCol = new Bits.Sink(256);
     private final IntSeqCodec seq = new IntSeqCodec();
     private long[] mant = new long[0];
+    private int[] specials = new int[0];
     private long[] tsTmp = new long[0];
     private double[] vsTmp = new double[0];
     private ChunkDecoder decoder;
@@ -54,14 +55,29 @@ public final class ChunkEncoder {
             lastValueCodec = ChunkFormat.VAL_CONST;
             return;
         }
-        if (mant.length < n) mant = new long[Math.max(n, 2 * mant.length)];
-        int scale = ValueCodecs.detectScale(vs, n, mant);
-        if (scale >= 0) {
+        if (mant.length < n) { mant = new long[Math.max(n, 2 * mant.length)]; specials = new int[mant.length]; }
+        int det = ValueCodecs.detectScale(vs, n, mant, specials, n / 4);
+        if (det >= 0) {
+            int scale = det & 0xff, count = det >>> 8;
             int mark = o.pos;
-            o.putByte(ChunkFormat.VAL_DECIMAL);
-            o.putByte(scale);
+            if (count == 0) {
+                o.putByte(ChunkFormat.VAL_DECIMAL);
+                o.putByte(scale);
+                lastValueCodec = ChunkFormat.VAL_DECIMAL;
+            } else {
+                o.putByte(ChunkFormat.VAL_DECIMAL_SPECIALS);
+                o.putByte(scale);
+                o.putVarLong(count);
+                int last = 0;
+                for (int k = 0; k < count; k++) {
+                    int idx = specials[k];
+                    o.putVarLong(idx - last);
+                    o.putLongLE(Double.doubleToRawLongBits(vs[idx]));
+                    last = idx;
+                }
+                lastValueCodec = ChunkFormat.VAL_DECIMAL_SPECIALS;
+            }
             seq.encode(mant, n, o, IntSeqCodec.VALUE_CANDIDATES);
-            lastValueCodec = ChunkFormat.VAL_DECIMAL;
             int decSize = o.pos - mark;
             if (decSize <= 4 * n) return;
             // wide mantissas: byte-aligned XOR may be smaller

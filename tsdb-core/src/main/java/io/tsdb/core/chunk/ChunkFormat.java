@@ -39,6 +39,11 @@ public final class ChunkFormat {
     public static final byte VAL_DECIMAL = 0x02;
     /** Value column: byte-aligned XOR (4-bit code per value + 0..8 payload bytes). */
     public static final byte VAL_XOR_BYTES = 0x03;
+    /**
+     * Value column: like VAL_DECIMAL, plus a few special values (NaN incl. stale markers, +-Inf, -0.0)
+     * stored raw as exceptions, so e.g. an integer series ending in a stale marker stays compact.
+     */
+    public static final byte VAL_DECIMAL_SPECIALS = 0x04;
 
     /** Largest number of samples in one chunk (either encoding). */
     public static final int MAX_SAMPLES = 65535;

@@ -30,17 +30,31 @@ final class ValueCodecs {
         return Double.doubleToRawLongBits((double) m / POW10[s]) == bits ? m : FAIL;
     }
 
+    /** NaN (any payload, incl. the stale marker), +-Inf and -0.0: never decimals, stored as exceptions. */
+    static boolean isSpecial(long bits) {
+        return bits == NEG_ZERO_BITS || (bits & 0x7ff0000000000000L) == 0x7ff0000000000000L;
+    }
+
     /**
-     * Finds the smallest common scale s such that every value is m / 10^s bit-exactly with |m| <= 2^53,
-     * filling mant[0, n); returns -1 when there is none (NaN, infinities, -0.0, too many digits).
+     * Finds the smallest common scale s such that every value other than at most maxSpecials special
+     * values ({@link #isSpecial}) is m / 10^s bit-exactly with |m| <= 2^53, filling mant[0, n) (a special
+     * value gets the previous mantissa, so deltas stay small) and specials[0, count) with their indices.
+     * Returns {@code scale | count << 8}, or -1 when there is no such scale.
      */
-    static int detectScale(double[] vs, int n, long[] mant) {
-        int scale = 0;
+    static int detectScale(double[] vs, int n, long[] mant, int[] specials, int maxSpecials) {
+        int scale = 0, count = 0;
+        long prevM = 0;
         for (int i = 0; i < n; i++) {
             double v = vs[i];
             long bits = Double.doubleToRawLongBits(v);
             long m = mantissaAt(v, bits, scale);
             if (m == FAIL) {
+                if (isSpecial(bits)) {
+                    if (count == maxSpecials) return -1;
+                    specials[count++] = i;
+                    mant[i] = prevM;
+                    continue;
+                }
                 int s = scale + 1;
                 for (; s <= ChunkFormat.MAX_DECIMAL_SCALE; s++) {
                     m = mantissaAt(v, bits, s);
@@ -57,8 +71,9 @@ final class ValueCodecs {
                 scale = s;
             }
             mant[i] = m;
+            prevM = m;
         }
-        return scale;
+        return scale | count << 8;
     }
 
     /** vs[i] = vs[i] / 10^scale: with vs[i] = (double) m_i this is the expression the encoder verified. */

@@ -116,6 +116,34 @@ class ChunkEdgeCaseTest {
     }
 
     @Test
+    void integerSeriesWithStaleMarkersAndNaNsStaysCompact() {
+        int n = 720;
+        long[] ts = new long[n];
+        double[] vs = new double[n];
+        Random r = new Random(5);
+        double x = 50;
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_700_000_000_000L + 10_000L * i;
+            x = Math.max(0, Math.min(100, x + r.nextGaussian()));
+            vs[i] = Math.rint(x);
+        }
+        vs[0] = Double.NaN;
+        vs[100] = Double.POSITIVE_INFINITY;
+        vs[101] = -0.0;
+        vs[102] = Double.longBitsToDouble(0xfff8000000000123L);
+        vs[n - 1] = StaleNaN.VALUE;
+        int len = enc.encode(ts, vs, n);
+        assertEquals(ChunkFormat.VAL_DECIMAL_SPECIALS, enc.lastValueCodec());
+        assertTrue(len < 0.45 * n, "size " + len);
+        roundTrip(ts, vs);
+        // too many specials: byte-aligned XOR
+        for (int i = 0; i < n; i += 3) vs[i] = StaleNaN.VALUE;
+        enc.encode(ts, vs, n);
+        assertEquals(ChunkFormat.VAL_XOR_BYTES, enc.lastValueCodec());
+        roundTrip(ts, vs);
+    }
+
+    @Test
     void fixedBufferReportsFull() {
         UnsafeBuffer slab = new UnsafeBuffer(new byte[128]);
         XorChunkAppender app = new XorChunkAppender().reset(slab, 16);

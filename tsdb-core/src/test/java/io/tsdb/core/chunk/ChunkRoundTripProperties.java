@@ -87,9 +87,17 @@ class ChunkRoundTripProperties {
             return v;
         });
         Arbitrary<double[]> constant = Arbitraries.oneOf(special, smallInts, anyBits).map(c -> { double[] v = new double[n]; Arrays.fill(v, c); return v; });
+        // integer or decimal walks with a few specials (stale markers, NaN, Inf, -0.0) sprinkled in
+        Arbitrary<double[]> withSpecials = Combinators.combine(Arbitraries.oneOf(intWalk, decimals),
+            Arbitraries.integers().between(0, Math.max(0, n - 1)).list().ofMaxSize(Math.max(1, n / 5)), special.list().ofMinSize(1).ofMaxSize(4))
+            .as((base, idx, sp) -> {
+                double[] v = base.clone();
+                for (int k = 0; k < idx.size() && n > 0; k++) v[idx.get(k)] = sp.get(k % sp.size());
+                return v;
+            });
         return Arbitraries.oneOf(
             listOf(mixed, n), listOf(special, n), listOf(anyBits, n), listOf(smallInts, n), listOf(bigInts, n),
-            listOf(floats, n), decimals, intWalk, counter, constant);
+            listOf(floats, n), decimals, intWalk, counter, constant, withSpecials, withSpecials);
     }
 
     static Arbitrary<double[]> listOf(Arbitrary<Double> a, int n) {
