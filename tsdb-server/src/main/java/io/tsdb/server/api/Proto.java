@@ -71,7 +71,10 @@ final class Proto {
             switch (wireType) {
                 case VARINT -> varint();
                 case FIXED64 -> { if (end - pos < 8) throw new Malformed("truncated fixed64"); pos += 8; }
-                case LEN -> pos += length();
+                case LEN -> {
+                    int n = length(); // (not "pos += length()": that would add to the pos read before the length)
+                    pos += n;
+                }
                 case FIXED32 -> { if (end - pos < 4) throw new Malformed("truncated fixed32"); pos += 4; }
                 default -> throw new Malformed("unsupported wire type " + wireType + " at byte " + pos);
             }

@@ -102,6 +102,25 @@ class RemoteReadTest {
         assertTrue(StaleNaN.is(lastV));
     }
 
+    @Test void unknownFieldsSuchAsReadHintsAreSkipped() throws Exception {
+        f.add(5, 1.0, "__name__", "a");
+        Proto.Writer q = new Proto.Writer(), m = new Proto.Writer(), hints = new Proto.Writer(), req = new Proto.Writer();
+        q.int64(1, 0);
+        q.int64(2, 10);
+        m.string(2, "__name__");
+        m.string(3, "a");
+        q.message(3, m);
+        hints.int64(1, 15_000);
+        hints.string(2, "rate");
+        hints.int64(3, 0);
+        hints.int64(4, 10);
+        q.message(4, hints); // ReadHints, as Prometheus sends them
+        req.message(1, q);
+        Response r = read(Arrays.copyOf(req.buf, req.len));
+        assertEquals(200, r.status());
+        assertTrue(unsnappy(r.body()).length > 20);
+    }
+
     @Test void malformedRequestsAre4xx() throws Exception {
         HttpError e = assertThrows(HttpError.class, () -> f.call(new FakeRequest("POST", "/api/v1/read", new byte[]{1, 2, 3}, null)));
         assertEquals(400, e.status());
