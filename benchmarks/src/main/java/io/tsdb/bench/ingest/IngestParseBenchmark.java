@@ -167,9 +167,9 @@ public class IngestParseBenchmark {
 
     private IngestBatch batch(String p) { return new IngestBatch(p, appender, metrics, events); }
 
-    private void runRemoteWrite() { IngestBatch b = batch("remote_write"); rw.decodeV1(remoteWrite, b); b.commit(); }
-    private void runInflux() { IngestBatch b = batch("influx"); influxParser.parse(influx, null, MS, T0, b); b.commit(); }
-    private void runPromText() { IngestBatch b = batch("prometheus_text"); promParser.parse(promText, false, new String[0], PromTextParser.Timestamps.ALLOWED, T0, b, null); b.commit(); }
+    void runRemoteWrite() { IngestBatch b = batch("remote_write"); rw.decodeV1(remoteWrite, b); b.commit(); }
+    void runInflux() { IngestBatch b = batch("influx"); influxParser.parse(influx, null, MS, T0, b); b.commit(); }
+    void runPromText() { IngestBatch b = batch("prometheus_text"); promParser.parse(promText, false, new String[0], PromTextParser.Timestamps.ALLOWED, T0, b, null); b.commit(); }
 
     @Benchmark public long remoteWriteDecode() { runRemoteWrite(); return appender.n; }
 

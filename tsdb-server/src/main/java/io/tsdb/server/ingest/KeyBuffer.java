@@ -9,7 +9,7 @@ public final class KeyBuffer {
     byte[] bytes = new byte[256];
     int len;
 
-    public KeyBuffer reset() { len = 0; return this; }
+    public KeyBuffer reset() { len = 0; markLen = -1; return this; }
 
     private void ensure(int more) {
         if (len + more > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, len + more));
@@ -49,30 +49,51 @@ public final class KeyBuffer {
 
     public int length() { return len; }
 
-    int hash() {
-        int h = 0x9747b28c;
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long M = 0x9E3779B97F4A7C15L;
+    private int markLen = -1;
+    private long markState;
+
+    /**
+     * Remembers the current content as a prefix (padded with zeros to 8 bytes) whose hash state is kept, so
+     * that {@link #rewind()} plus a few more bytes (e.g. one Influx field key after the line's series bytes)
+     * hash without re-reading the prefix.
+     */
+    public KeyBuffer mark() {
+        while ((len & 7) != 0) put(0);
+        markState = blocks(0x243F6A8885A308D3L, 0, len);
+        markLen = len;
+        return this;
+    }
+
+    /** Truncates back to the {@link #mark()}ed prefix. */
+    public KeyBuffer rewind() {
+        len = markLen;
+        return this;
+    }
+
+    private long blocks(long h, int from, int to) {
         byte[] b = bytes;
-        int n = len;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            int k = (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (b[i + 3] & 0xff) << 24;
-            k *= 0xcc9e2d51;
-            k = Integer.rotateLeft(k, 15);
-            k *= 0x1b873593;
-            h ^= k;
-            h = Integer.rotateLeft(h, 13);
-            h = h * 5 + 0xe6546b64;
+        for (int i = from; i < to; i += 8) {
+            h = (h ^ (long) LONGS.get(b, i)) * M;
+            h ^= h >>> 29;
         }
-        for (; i < n; i++) {
-            h ^= (b[i] & 0xff) * 0x1b873593;
-            h = Integer.rotateLeft(h, 11) * 0x9e3779b1;
-        }
-        h ^= n;
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        h ^= h >>> 16;
         return h;
+    }
+
+    int hash() {
+        int from = 0;
+        long h = 0x243F6A8885A308D3L;
+        if (markLen >= 0 && len >= markLen) { from = markLen; h = markState; }
+        int full = from + ((len - from) & ~7);
+        h = blocks(h, from, full);
+        long tail = 0;
+        for (int i = len - 1; i >= full; i--) tail = (tail << 8) | (bytes[i] & 0xff);
+        h = (h ^ tail ^ ((long) len << 56)) * M;
+        h ^= h >>> 32;
+        h *= 0xD6E8FEB86659FD93L;
+        h ^= h >>> 32;
+        return (int) h;
     }
 }

@@ -111,6 +111,7 @@ public final class InfluxParser {
                 return;
             }
         }
+        boolean keyMarked = false;
         for (int f = 0; f < nFields; f++) {
             int vs = fVs[f], ve = fVe[f];
             byte c = b.getByte(vs);
@@ -141,9 +142,13 @@ public final class InfluxParser {
                         + unescape(b, fKs[f], fKe[f], false) + "\"");
                 continue;
             }
-            key.reset();
-            if (db != null) key.put(db);
-            key.putLong(seriesEnd - start).put(b, start, seriesEnd - start).put(b, fKs[f], fKe[f] - fKs[f]);
+            if (!keyMarked) {
+                key.reset();
+                if (db != null) key.put(db);
+                key.putLong(seriesEnd - start).put(b, start, seriesEnd - start).mark();
+                keyMarked = true;
+            }
+            key.rewind().put(b, fKs[f], fKe[f] - fKs[f]);
             Labels labels = cache.get(key);
             if (labels == null) {
                 if (!seriesParsed) {

@@ -35,8 +35,9 @@ public final class OtlpJsonDecoder {
         try {
             root = MAPPER.readTree(new ByteBufInputStream(buf.duplicate()));
         } catch (JsonProcessingException e) {
-            throw new JsonError("invalid JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            var loc = e.getLocation(); // null for some errors, e.g. nesting deeper than the limit
+            throw new JsonError("invalid JSON: " + e.getOriginalMessage()
+                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()));
         } catch (IOException e) {
             throw new JsonError("invalid JSON: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package io.tsdb.server.ingest.proto;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
 
 import java.nio.charset.StandardCharsets;
 
@@ -20,6 +21,10 @@ public final class ProtoReader {
     public static final int VARINT = 0, FIXED64 = 1, LEN = 2, START_GROUP = 3, END_GROUP = 4, FIXED32 = 5;
 
     private ByteBuf buf;
+    /** Fast access without per-byte bounds/refCnt checks: the heap array or the direct memory address. */
+    private byte[] arr;
+    private int arrOff;
+    private long addr;
     private int pos;
     private int limit;
     private int base;
@@ -31,6 +36,14 @@ public final class ProtoReader {
     /** Reads buf from its readerIndex to its writerIndex. */
     public ProtoReader reset(ByteBuf buf) {
         this.buf = buf;
+        if (buf.hasArray()) {
+            arr = buf.array();
+            arrOff = buf.arrayOffset();
+            addr = 0;
+        } else {
+            arr = null;
+            addr = buf.hasMemoryAddress() && PlatformDependent.hasUnsafe() ? buf.memoryAddress() : 0;
+        }
         this.base = buf.readerIndex();
         this.pos = base;
         this.limit = buf.writerIndex();
@@ -83,7 +96,7 @@ public final class ProtoReader {
         int p = pos;
         while (true) {
             if (p >= limit) throw new ProtoException("truncated varint at byte " + (pos - base));
-            byte b = buf.getByte(p++);
+            byte b = at(p++);
             result |= (long) (b & 0x7f) << shift;
             if (b >= 0) break;
             shift += 7;
@@ -91,6 +104,13 @@ public final class ProtoReader {
         }
         pos = p;
         return result;
+    }
+
+    /** The byte at an absolute index already checked against the limit (which never exceeds the writer index). */
+    private byte at(int i) {
+        if (arr != null) return arr[arrOff + i];
+        if (addr != 0) return PlatformDependent.getByte(addr + i);
+        return buf.getByte(i);
     }
 
     public int varint32() { return (int) varint64(); }
