@@ -80,6 +80,8 @@ final class Histograms {
         Map<Labels, Group> groups = group(cx, in, c, 1, ts);
         List<Row> out = new ArrayList<>();
         double[] ub = new double[16], cnt = new double[16];
+        double[] mono = new double[3];
+        boolean[] forced = new boolean[1];
         for (Group g : groups.values()) {
             double[] o = Row.empty(ts.length);
             boolean any = false;
@@ -94,8 +96,7 @@ final class Histograms {
                     n++;
                 }
                 if (n == 0) continue;
-                double[] mono = new double[3];
-                boolean[] forced = new boolean[1];
+                forced[0] = false;
                 o[i] = bucketQuantile(q[i], ub, cnt, n, forced, mono);
                 any = true;
                 if (forced[0]) {
