@@ -40,7 +40,8 @@ public final class SeriesRegistry implements Closeable {
                 .name("tsdb-series-registry")
                 .entries(Math.max(1024, capacity))
                 .averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES)
-                .maxBloatFactor(8.0);
+                .maxBloatFactor(8.0)
+                .sparseFile(true); // allocate file pages as entries use them, not the whole capacity up front
         ChronicleMap<byte[], Integer> m;
         if (exists && !wasClean) {
             log.warn("series registry {} was not closed cleanly; running Chronicle Map recovery", file);
