@@ -42,6 +42,9 @@ final class QueryApi {
         if (limit > 0 && v instanceof Value.Vector vec && vec.samples().size() > limit) {
             v = new Value.Vector(vec.samples().subList(0, limit), vec.ordered());
             warnings.add(TRUNCATED);
+        } else if (limit > 0 && v instanceof Value.Matrix m && m.series().size() > limit) {
+            v = new Value.Matrix(m.series().subList(0, limit));
+            warnings.add(TRUNCATED);
         }
         Value out = v;
         return ApiJson.success(g -> ApiJson.writeQueryData(g, out, opts.collectStats() ? res.stats() : null),
