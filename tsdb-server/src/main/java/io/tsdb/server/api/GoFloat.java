@@ -13,6 +13,8 @@ public final class GoFloat {
 
     /** Value string as the Prometheus HTTP API writes it. */
     public static String api(double v) {
+        // Fast path for integral values (counters, gauges of counts): Go prints them without a fraction.
+        if (v == (long) v && Math.abs(v) < 1e15 && (v != 0 || Double.doubleToRawLongBits(v) == 0)) return Long.toString((long) v);
         if (Double.isNaN(v)) return "NaN";
         if (Double.isInfinite(v)) return v > 0 ? "+Inf" : "-Inf";
         double abs = Math.abs(v);

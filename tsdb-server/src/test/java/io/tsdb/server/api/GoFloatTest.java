@@ -27,6 +27,23 @@ class GoFloatTest {
         assertEquals("282879384806159000", GoFloat.api(2.82879384806159E17));
     }
 
+    @Test void integralFastPathAgreesWithTheGeneralPath() {
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < 100_000; i++) {
+            double v = switch (i % 4) {
+                case 0 -> rnd.nextInt();
+                case 1 -> rnd.nextLong() % 1_000_000_000_000_000L;
+                case 2 -> Math.scalb(1.0, rnd.nextInt(60)) * (rnd.nextBoolean() ? 1 : -1);
+                default -> rnd.nextInt(1000) / 8.0;
+            };
+            String expected = Math.abs(v) < 1e-6 && v != 0 || Math.abs(v) >= 1e21 ? GoFloat.format(v, 'e') : GoFloat.format(v, 'f');
+            assertEquals(expected, GoFloat.api(v), "value " + v);
+        }
+        assertEquals("999999999999999", GoFloat.api(999999999999999.0));
+        assertEquals("1000000000000000", GoFloat.api(1e15));
+        assertEquals("-0", GoFloat.api(-0.0));
+    }
+
     @Test void textFormatMatchesGoStrconvG() {
         assertEquals("1", GoFloat.text(1));
         assertEquals("100000", GoFloat.text(100000));
