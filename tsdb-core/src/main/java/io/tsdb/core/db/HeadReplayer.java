@@ -48,7 +48,7 @@ final class HeadReplayer implements WalReplayHandler {
 
     int nextId() { return nextId; }
 
-    long unknownSeriesSamples() { return unknown; }
+    synchronized long unknownSeriesSamples() { return unknown; }
 
     @Override public void series(int id, Labels labels) {
         HeadSeries byId = head.byId(id);
@@ -116,21 +116,38 @@ final class HeadReplayer implements WalReplayHandler {
         int valid = 0;
         for (int i = 0; i < n; i++) {
             int id = ids[i];
-            if (id < 0) { unknown++; continue; }
+            if (id < 0) { synchronized (this) { unknown++; } continue; }
             order[counts[id]++] = i;
             valid++;
         }
-        long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
+        // split at a series boundary near the middle and apply both halves in parallel
+        int mid = valid / 2;
+        while (mid > 0 && mid < valid && ids[order[mid]] == ids[order[mid - 1]]) mid++;
+        if (valid >= 100_000 && mid < valid && Runtime.getRuntime().availableProcessors() > 1) {
+            final int m = mid, v = valid;
+            java.util.concurrent.CompletableFuture<Void> other = java.util.concurrent.CompletableFuture.runAsync(() -> applyRange(m, v));
+            applyRange(0, m);
+            other.join();
+        } else {
+            applyRange(0, valid);
+        }
+        n = 0;
+        maxBufferedId = -1;
+    }
+
+    /** Applies order[from, to) (grouped by series); thread-safe against a concurrent call on a disjoint range. */
+    private void applyRange(int from, int to) {
+        long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE, missing = 0;
         int prevId = -1;
         HeadSeries s = null;
-        for (int j = 0; j < valid; j++) {
+        for (int j = from; j < to; j++) {
             int i = order[j];
             int id = ids[i];
             if (id != prevId) {
                 s = resolve(id);
                 prevId = id;
             }
-            if (s == null) { unknown++; continue; }
+            if (s == null) { missing++; continue; }
             long t = ts[i];
             if (head.insertNoStats(s, t, Double.longBitsToDouble(vs[i]), true) == AppendStatus.OK) {
                 stored++;
@@ -139,7 +156,6 @@ final class HeadReplayer implements WalReplayHandler {
             }
         }
         head.addStats(stored, mint, maxt);
-        n = 0;
-        maxBufferedId = -1;
+        if (missing > 0) synchronized (this) { unknown += missing; }
     }
 }

@@ -100,8 +100,7 @@ public final class Wal implements Closeable {
 
     private WalReplayResult replayAll(WalReplayHandler handler) throws IOException {
         long t0 = System.nanoTime();
-        java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long cpu0 = tmx.isCurrentThreadCpuTimeSupported() ? tmx.getCurrentThreadCpuTime() : 0;
+        long cpu0 = processCpuNanos();
         List<Long> segs = segments();
         long records = 0, samples = 0, series = 0, truncated = 0;
         int corruptions = 0;
@@ -197,11 +196,19 @@ public final class Wal implements Closeable {
         }
         handler.finish();
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        long cpuMs = tmx.isCurrentThreadCpuTimeSupported() ? (tmx.getCurrentThreadCpuTime() - cpu0) / 1_000_000 : ms;
+        long cpu1 = processCpuNanos();
+        long cpuMs = cpu0 < 0 || cpu1 < 0 ? ms : (cpu1 - cpu0) / 1_000_000;
         WalReplayResult r = new WalReplayResult(segs.size(), records, samples, series, corruptions, truncated, ms, cpuMs);
         if (records > 0 || corruptions > 0)
             log.info("WAL replay: {} segments, {} records, {} samples, {} series in {} ms ({} ms CPU)", segs.size(), records, samples, series, ms, cpuMs);
         return r;
+    }
+
+    /** CPU time of the whole process (all threads, incl. GC and JIT), or -1 when unavailable. */
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
+            return os.getProcessCpuTime();
+        return -1;
     }
 
     private void startSegment(long idx) throws IOException {

@@ -337,4 +337,33 @@ class TsdbTest {
             assertEquals(commits, samples(db, Labels.of("__name__", "own", "t", "2", "k", "7")).size());
         }
     }
+
+    /** Large enough for the grouped, two-threaded replay path (>= 100k samples per batch), with OOO samples. */
+    @Test void largeReplayKeepsOrderPerSeries() throws Exception {
+        int series = 500, perSeries = 300;
+        Tsdb db = open();
+        Appender a = db.appender();
+        for (int i = 0; i < perSeries; i++) {
+            for (int s = 0; s < series; s++) {
+                long t = NOW - 1_000_000 + i * 1000L;
+                assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "big", "s", "" + s), t, s * 1000 + i));
+            }
+            if (i % 50 == 49) a.commit();
+        }
+        // out-of-order samples between existing ones, after their neighbours in the log
+        for (int s = 0; s < series; s++) assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "big", "s", "" + s), NOW - 1_000_000 + 500, -s));
+        a.commit();
+        db.crashForTesting();
+        try (Tsdb db2 = open()) {
+            assertEquals((long) series * (perSeries + 1), db2.walReplaySamples());
+            assertEquals((long) series * (perSeries + 1), db2.headSamples());
+            for (int s : new int[]{0, 1, 250, 499}) {
+                List<S> got = samples(db2, Labels.of("__name__", "big", "s", "" + s));
+                assertEquals(perSeries + 1, got.size());
+                assertEquals(new S(NOW - 1_000_000, s * 1000), got.get(0));
+                assertEquals(new S(NOW - 1_000_000 + 500, -s), got.get(1));
+                for (int i = 1; i < perSeries; i++) assertEquals(new S(NOW - 1_000_000 + i * 1000L, s * 1000 + i), got.get(i + 1));
+            }
+        }
+    }
 }
