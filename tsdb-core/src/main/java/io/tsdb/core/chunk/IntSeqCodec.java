@@ -34,6 +34,7 @@ final class IntSeqCodec {
     private final int[] present = new int[65];
     private int bwWidth;
     private int estK;
+    private int np; // entries of present[] filled by the last bestWidth call
     private final long[] riceCost = new long[RICE_MAX_K + 1];
 
     /** Encodes v[0, n) (n >= 1) into out, trying the given candidates (order | MODE_ZIGZAG bits). */
@@ -195,7 +196,9 @@ final class IntSeqCodec {
     /** Cost in bits of packing the residual histogram with the best width; sets bwWidth. */
     private long bestWidth(int m) {
         int np = 0;
+        this.np = 0;
         for (int b = 0; b <= 64; b++) if (hist[b] != 0) present[np++] = b;
+        this.np = np;
         int maxB = present[np - 1];
         long best = (long) m * maxB;
         int bw = maxB;
@@ -214,14 +217,16 @@ final class IntSeqCodec {
 
     /** Estimated bits of the best Rice code for the residual bit-length histogram (escapes ignored: upper bound by 2^b). */
     private long riceEstimate() {
+        // uses present[0, np) as left by the bestWidth call on the same histogram
         long best = Long.MAX_VALUE;
-        for (int k = 0; k <= RICE_MAX_K; k++) {
+        int np = this.np;
+        int kMax = Math.min(RICE_MAX_K, present[np - 1]);
+        for (int k = 0; k <= kMax; k++) {
             long c = 0;
-            for (int b = 0; b <= 64; b++) {
-                int h = hist[b];
-                if (h == 0) continue;
+            for (int j = 0; j < np; j++) {
+                int b = present[j];
                 long q = b <= k ? 0 : b - k > 6 ? RICE_ESCAPE + 5 + b : ((3L << (b - 1 - k)) - 1) / 2;
-                c += h * (1 + k + Math.min(q, RICE_ESCAPE + 5 + b));
+                c += hist[b] * (1 + k + Math.min(q, RICE_ESCAPE + 5 + b));
             }
             if (c < best) { best = c; estK = k; }
         }
