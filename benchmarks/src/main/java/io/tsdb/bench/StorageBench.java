@@ -51,6 +51,10 @@ public final class StorageBench {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     static long rssBytes() throws Exception {
         for (String l : Files.readAllLines(Path.of("/proc/self/status")))
             if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
@@ -69,6 +73,7 @@ public final class StorageBench {
         for (int i = 0; i < v.length; i++) v[i] = (byte) rnd.nextInt(101);
         Appender a = db.appender();
         long t0 = System.nanoTime();
+        long pcpu0 = processCpuNanos();
         long n = 0;
         for (int s = 0; s < samplesPerSeries; s++) {
             long ts = T0 + s * 10_000L;
@@ -82,10 +87,12 @@ public final class StorageBench {
         }
         a.commit();
         double secs = (System.nanoTime() - t0) / 1e9;
+        double pcpu = (processCpuNanos() - pcpu0) / 1e9;
         labels = null;
         long heap1 = heapAfterGc(), rss1 = rssBytes();
         long series = db.activeSeries();
-        System.out.printf("series=%d samples=%d ingest=%.0f samples/s (1 thread, 10k-sample commits, fsync never)%n", series, n, n / secs);
+        System.out.printf("series=%d samples=%d ingest=%.0f samples/s wall, %.0f samples/CPU-s (process CPU %.1f s; 1 thread, 10k-sample commits, fsync never)%n",
+                series, n, n / secs, n / pcpu, pcpu);
         System.out.printf("heap/series=%.0f B  offheap-used/series=%.0f B  offheap-reserved/series=%.0f B  head-estimate/series=%.0f B  RSS/series=%.0f B%n",
                 (double) (heap1 - heap0) / series, (double) db.headOffHeapUsedBytes() / series,
                 (double) db.headOffHeapReservedBytes() / series, (double) db.headMemoryBytes() / series, (double) (rss1 - rss0) / series);
@@ -108,9 +115,9 @@ public final class StorageBench {
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
             var r = db.walReplay();
-            System.out.printf("open CPU time (registry load + replay, main thread) %.2f s; blocks=%d, %d samples in blocks%n",
+            System.out.printf("open: main-thread CPU %.2f s; blocks=%d, %d samples in blocks%n",
                     cpu, db.blockCount(), db.stats().blockSamples());
-            System.out.printf("open=%.2f s  series=%d  wal replay: %d samples in %d ms wall = %.2fM samples/s; %d ms CPU = %.2fM samples/CPU-s (%d corruptions)%n",
+            System.out.printf("open=%.2f s  series=%d  wal replay: %d samples in %d ms wall = %.2fM samples/s; %d ms process CPU = %.2fM samples/CPU-s (%d corruptions)%n",
                     secs, db.activeSeries(), r.samples(), r.millis(), r.samples() / Math.max(1e-3, r.millis() / 1e3) / 1e6,
                     r.cpuMillis(), r.samples() / Math.max(1e-3, r.cpuMillis() / 1e3) / 1e6, r.corruptions());
         }
