@@ -2,6 +2,7 @@ package io.tsdb.server.ingest;
 
 import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Labels;
+import io.tsdb.core.registry.LabelValidator;
 
 /**
  * Collects name/value pairs of one series (reused across series), then validates and builds immutable
@@ -104,9 +105,9 @@ public final class LabelSetBuilder {
                         + " chars, exceeding the limit of " + rules.maxValueLength() + " (--storage.max-label-value-length)");
             }
             if (name.equals(Labels.METRIC_NAME)) {
-                if (!validMetricName(value)) return fail(AppendStatus.INVALID_METRIC_NAME, "invalid metric name \"" + truncate(value) + "\" (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
+                if (!LabelValidator.isValidMetricName(value)) return fail(AppendStatus.INVALID_METRIC_NAME, "invalid metric name \"" + truncate(value) + "\" (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
                 metric = value;
-            } else if (!validLabelName(name)) {
+            } else if (!LabelValidator.isValidLabelName(name)) {
                 return fail(AppendStatus.INVALID_LABEL_NAME, "invalid label name \"" + truncate(name) + "\" (must match [a-zA-Z_][a-zA-Z0-9_]*)");
             }
             if (!value.isEmpty()) kept++;
@@ -124,25 +125,5 @@ public final class LabelSetBuilder {
             out[o++] = kv[2 * i + 1];
         }
         return Labels.fromSortedUnsafe(out);
-    }
-
-    public static boolean validMetricName(String s) {
-        if (s.isEmpty()) return false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) return false;
-        }
-        return true;
-    }
-
-    public static boolean validLabelName(String s) {
-        if (s.isEmpty()) return false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) return false;
-        }
-        return true;
     }
 }

@@ -3,6 +3,7 @@ package io.tsdb.server.ingest.prom;
 import io.netty.buffer.ByteBuf;
 import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Labels;
+import io.tsdb.core.registry.LabelValidator;
 import io.tsdb.server.MetadataStore;
 import io.tsdb.server.ingest.IngestBatch;
 import io.tsdb.server.ingest.KeyBuffer;
@@ -99,7 +100,7 @@ public final class PromTextParser {
         while (p < e && b.getByte(p) != ' ' && b.getByte(p) != '\t') p++;
         if (p == ns) return false;
         String name = Utf8.decode(b, ns, p - ns);
-        if (name == null || !LabelSetBuilder.validMetricName(name)) return false;
+        if (name == null || !LabelValidator.isValidMetricName(name)) return false;
         if (p < e) p++;
         String text = Utf8.decode(b, p, e - p);
         if (text == null) return false;

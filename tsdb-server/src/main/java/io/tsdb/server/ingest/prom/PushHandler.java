@@ -1,11 +1,11 @@
 package io.tsdb.server.ingest.prom;
 
+import io.tsdb.core.registry.LabelValidator;
 import io.tsdb.server.ingest.BodyDecoder;
 import io.tsdb.server.ingest.DecodedBody;
 import io.tsdb.server.ingest.IngestBatch;
 import io.tsdb.server.ingest.IngestContext;
 import io.tsdb.server.ingest.IngestEndpoint;
-import io.tsdb.server.ingest.LabelSetBuilder;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
@@ -52,7 +52,7 @@ public final class PushHandler extends IngestEndpoint {
                     throw new HttpError(400, "invalid base64 value \"" + value + "\" for grouping label " + name + ": " + e.getMessage());
                 }
             }
-            if (!LabelSetBuilder.validLabelName(name) || name.startsWith("__")) {
+            if (!LabelValidator.isValidLabelName(name) || name.startsWith("__")) {
                 throw new HttpError(400, "invalid grouping label name \"" + name + "\" in push path (must match [a-zA-Z_][a-zA-Z0-9_]*)");
             }
             if (i == 0 && value.isEmpty()) throw new HttpError(400, "job name is required in the push path (/metrics/job/<job>)");
