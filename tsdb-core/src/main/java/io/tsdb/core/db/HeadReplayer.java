@@ -81,6 +81,18 @@ final class HeadReplayer implements WalReplayHandler {
         }
     }
 
+    @Override public void sample(int id, long t, long bits) {
+        if (n == ids.length) {
+            if (n >= BUFFER) apply();
+            else grow();
+        }
+        ids[n] = id;
+        ts[n] = t;
+        vs[n] = bits;
+        if (id > maxBufferedId) maxBufferedId = id;
+        n++;
+    }
+
     private void grow() {
         int cap = Math.min(BUFFER, ids.length * 2);
         ids = java.util.Arrays.copyOf(ids, cap);

@@ -4,6 +4,7 @@ import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
 import io.tsdb.core.head.HeadSeries;
+import io.tsdb.core.wal.SamplesCodec;
 import io.tsdb.core.wal.WalFormat;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ final class TsdbAppender implements Appender {
     private int n;
     private String lastError;
     private ByteBuffer buf;
+    private int[] ids = new int[64];
 
     TsdbAppender(Tsdb db) { this.db = db; }
 
@@ -95,17 +97,17 @@ final class TsdbAppender implements Appender {
 
     /** Encodes staged samples from {@code from} (at most one record's worth) into the reusable buffer. */
     ByteBuffer encode(int from, int count) {
-        int need = WalFormat.RECORD_HEADER_BYTES + 5 + count * WalFormat.SAMPLE_BYTES;
+        int need = WalFormat.RECORD_HEADER_BYTES + 1 + SamplesCodec.maxBodyBytes(count);
         if (buf == null || buf.capacity() < need) {
             buf = ByteBuffer.allocateDirect(Math.max(need, 4096)).order(ByteOrder.LITTLE_ENDIAN);
         }
         ByteBuffer b = buf;
         b.clear();
         b.position(WalFormat.RECORD_HEADER_BYTES);
-        b.put(WalFormat.TYPE_SAMPLES).putInt(count);
-        for (int i = from, end = from + count; i < end; i++) {
-            b.putInt(series[i].id).putLong(ts[i]).putLong(Double.doubleToRawLongBits(vs[i]));
-        }
+        b.put(WalFormat.TYPE_SAMPLES_VARINT);
+        if (ids.length < series.length) ids = new int[series.length];
+        for (int i = from, end = from + count; i < end; i++) ids[i] = series[i].id;
+        SamplesCodec.encode(b, ids, ts, vs, from, count);
         WalFormat.seal(b);
         return b;
     }

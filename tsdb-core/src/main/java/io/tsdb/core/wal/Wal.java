@@ -146,6 +146,10 @@ public final class Wal implements Closeable {
                             } else {
                                 handler.seriesState(m, body + 4, count);
                             }
+                        } else if (type == WalFormat.TYPE_SAMPLES_VARINT) {
+                            int end = bodyStart + len;
+                            SamplesCodec.decode(m, body, end, null);   // validate fully before applying any sample
+                            samples += SamplesCodec.decode(m, body, end, handler::sample);
                         } else if (type == WalFormat.TYPE_SERIES) {
                             int q = body + 4;
                             for (int i = 0; i < count; i++) {

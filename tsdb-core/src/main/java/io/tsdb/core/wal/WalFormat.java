@@ -14,6 +14,7 @@ import java.util.zip.CRC32C;
  *                                                                    crc32c over type and body)
  * SERIES   body = count:u32 { id:i32 | labelsLen:u32 | labels (LabelsCodec) }*
  * SAMPLES  body = count:u32 { id:i32 | t:i64 | valueBits:i64 }*
+ * SAMPLES4 body = count:u32 | baseT:i64 { idFlag:uvarint | zigzag(t-baseT):uvarint | value }*   (SamplesCodec)
  * STATE    body = count:u32 { id:i32 | maxT:i64 | lastValueBits:i64 }*   (newest sample of each series,
  *                                                                    written after a WAL truncation)
  * </pre>
@@ -26,6 +27,8 @@ public final class WalFormat {
     public static final byte TYPE_SERIES = 1;
     public static final byte TYPE_SAMPLES = 2;
     public static final byte TYPE_SERIES_STATE = 3;
+    /** Compact samples (see {@link SamplesCodec}); what commits write. TYPE_SAMPLES stays readable. */
+    public static final byte TYPE_SAMPLES_VARINT = 4;
     public static final int SAMPLE_BYTES = 20;
     /** Larger declared lengths are treated as corruption. */
     public static final int MAX_RECORD_BYTES = 256 << 20;

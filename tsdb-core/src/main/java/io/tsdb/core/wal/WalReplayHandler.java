@@ -14,6 +14,9 @@ public interface WalReplayHandler {
      */
     void samples(ByteBuffer buf, int offset, int count);
 
+    /** One sample of a compact SAMPLES record (log order). */
+    void sample(int id, long t, long valueBits);
+
     /** Newest timestamp and value bits per series, same 20-byte layout as samples (id, maxT, bits). */
     void seriesState(ByteBuffer buf, int offset, int count);
 

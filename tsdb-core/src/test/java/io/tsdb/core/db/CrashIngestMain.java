@@ -27,7 +27,7 @@ public final class CrashIngestMain {
         FsyncPolicy policy = FsyncPolicy.parse(args[1]);
         int threads = Integer.parseInt(args[2]);
         long base = BASE + Long.parseLong(args[3]) * EPOCH_MS;
-        long deadline = System.currentTimeMillis() + 60_000;
+        long deadline = System.currentTimeMillis() + 150_000;
         PrintStream out = System.out;
         Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(policy).walSegmentBytes(256 * 1024).build(), () -> BASE + 100 * EPOCH_MS);
         out.println("READY");

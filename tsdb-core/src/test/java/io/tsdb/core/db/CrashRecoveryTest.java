@@ -56,7 +56,7 @@ class CrashRecoveryTest {
         Process p = pb.start();
         int[] last = new int[THREADS];
         java.util.Arrays.fill(last, -1);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             boolean killed = false;
