@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * mvn -q -B -DskipTests package
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness [--hosts=1000] [--hours=6]
  *      [--senders=4] [--runs=10] [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
+ *      [--heap=4g] [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb-%n.jfr,settings=profile"] (%n: start number)
  * </pre>
  */
 public final class Harness {
@@ -66,6 +67,8 @@ public final class Harness {
         Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));
         Path jar = Path.of(o.getOrDefault("jar", "tsdb-server/target/tsdb-server.jar"));
         String heap = o.getOrDefault("heap", "4g");
+        // Extra JVM flags for this server, space-separated, e.g. a JFR recording for a profile of the run.
+        List<String> jvmArgs = o.containsKey("tsdb-jvm") ? List.of(o.get("tsdb-jvm").trim().split("\\s+")) : List.of();
 
         deleteTree(work);
         Files.createDirectories(work);
@@ -86,7 +89,7 @@ public final class Harness {
         List<Result> results = new ArrayList<>();
         for (String name : names) {
             Target t = switch (name.trim()) {
-                case "tsdb" -> Files.exists(jar) ? new Targets.Ours(work, jar, heap) : null;
+                case "tsdb" -> Files.exists(jar) ? new Targets.Ours(work, jar, heap, jvmArgs) : null;
                 case "prometheus" -> onPath("prometheus") ? new Targets.Prometheus(work) : null;
                 case "victoriametrics" -> onPath("victoria-metrics") ? new Targets.Victoria(work) : null;
                 default -> throw new IllegalArgumentException("unknown target " + name);

@@ -14,16 +14,21 @@ final class Targets {
     static final class Ours extends Target {
         final Path jar;
         final String heap;
+        final List<String> extraJvmArgs;
+        private int starts;
 
-        Ours(Path workDir, Path jar, String heap) throws IOException {
+        Ours(Path workDir, Path jar, String heap, List<String> extraJvmArgs) throws IOException {
             super("tsdb", workDir);
             this.jar = jar;
             this.heap = heap;
+            this.extraJvmArgs = extraJvmArgs;
         }
 
         @Override List<String> command() {
-            List<String> c = new ArrayList<>(List.of("java", "-Xmx" + heap, "-XX:+UseParallelGC", "-jar", jar.toString(),
-                    "--listen=127.0.0.1:" + port, "--data=" + dataDir, "--wal-fsync=periodic"));
+            List<String> c = new ArrayList<>(List.of("java", "-Xmx" + heap, "-XX:+UseParallelGC"));
+            starts++;
+            for (String a : extraJvmArgs) c.add(a.replace("%n", Integer.toString(starts))); // %n: 1st start, 2nd start...
+            c.addAll(List.of("-jar", jar.toString(), "--listen=127.0.0.1:" + port, "--data=" + dataDir, "--wal-fsync=periodic"));
             return c;
         }
 
