@@ -39,26 +39,43 @@ public final class Literals {
 
     private static final String UNITS = "ywdhms"; // "ms" handled separately, after "s" in order
 
+    /** {@link #tryParseDurationMs} result: the text is not a duration. */
+    public static final long DURATION_INVALID = -1;
+    /** {@link #tryParseDurationMs} result: the duration does not fit in a long of milliseconds. */
+    public static final long DURATION_OVERFLOW = -2;
+
     /**
      * A duration such as {@code 1h30m}, {@code 90s}, {@code 500ms}, {@code 2w}, {@code 1y}
      * (units y=365d, w, d, h, m, s, ms; each at most once, in that order), in milliseconds.
      */
     public static long parseDurationMs(String text) {
+        long ms = tryParseDurationMs(text);
+        if (ms == DURATION_INVALID) throw invalidDuration(text);
+        if (ms == DURATION_OVERFLOW) throw new IllegalArgumentException("duration out of range: \"" + text + "\"");
+        return ms;
+    }
+
+    /**
+     * The Prometheus duration syntax of {@link #parseDurationMs} (ASCII digits only; {@code "0"} alone is
+     * zero), without exceptions, so that callers can word their own errors: milliseconds (&ge; 0), or
+     * {@link #DURATION_INVALID} or {@link #DURATION_OVERFLOW}.
+     */
+    public static long tryParseDurationMs(String text) {
         if (text.equals("0")) return 0;
         long total = 0;
         int lastRank = -1;
         int i = 0;
         int n = text.length();
-        if (n == 0) throw invalidDuration(text);
+        if (n == 0) return DURATION_INVALID;
         while (i < n) {
             int start = i;
-            while (i < n && Character.isDigit(text.charAt(i))) i++;
-            if (i == start || i == n) throw invalidDuration(text);
+            while (i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9') i++;
+            if (i == start || i == n) return DURATION_INVALID;
             long value;
             try {
-                value = Long.parseLong(text.substring(start, i));
+                value = Long.parseLong(text, start, i, 10);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("duration out of range: \"" + text + "\"");
+                return DURATION_OVERFLOW;
             }
             int rank;
             long unitMs;
@@ -73,16 +90,16 @@ public final class Literals {
                     case 'h' -> { rank = 3; unitMs = 3600L * 1000; }
                     case 'm' -> { rank = 4; unitMs = 60L * 1000; }
                     case 's' -> { rank = 5; unitMs = 1000; }
-                    default -> throw invalidDuration(text);
+                    default -> { return DURATION_INVALID; }
                 }
                 i++;
             }
-            if (rank <= lastRank) throw invalidDuration(text);
+            if (rank <= lastRank) return DURATION_INVALID;
             lastRank = rank;
             try {
                 total = Math.addExact(total, Math.multiplyExact(value, unitMs));
             } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("duration out of range: \"" + text + "\"");
+                return DURATION_OVERFLOW;
             }
         }
         return total;

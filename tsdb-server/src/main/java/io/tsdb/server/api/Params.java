@@ -5,6 +5,7 @@ import io.tsdb.query.ast.Expr;
 import io.tsdb.query.ast.ParenExpr;
 import io.tsdb.query.ast.VectorSelector;
 import io.tsdb.query.engine.QueryException;
+import io.tsdb.query.parser.Literals;
 import io.tsdb.query.parser.ParseException;
 import io.tsdb.query.parser.QueryParser;
 import io.tsdb.server.http.Request;
@@ -14,7 +15,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Parsing of Prometheus API parameters (times, durations, limits, series selectors) with Prometheus's rules. */
 public final class Params {
@@ -24,9 +24,6 @@ public final class Params {
     private static final String MIN_TIME_FORMATTED = "-292273086-05-16T16:47:06Z";
     private static final String MAX_TIME_FORMATTED = "292277025-08-18T07:12:54.999999999Z";
 
-    private static final Pattern DURATION = Pattern.compile(
-            "^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$");
-    private static final long[] UNIT_MS = {365L * 86_400_000, 7L * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1};
 
     private Params() {}
 
@@ -78,21 +75,11 @@ public final class Params {
                 // fall through to the duration syntax
             }
         }
-        if (t.equals("0")) return 0;
-        java.util.regex.Matcher m = DURATION.matcher(t);
-        if (!t.isEmpty() && m.matches()) {
-            long ms = 0;
-            for (int i = 0; i < UNIT_MS.length; i++) {
-                String g = m.group(i + 1);
-                if (g == null) continue;
-                try {
-                    ms = Math.addExact(ms, Math.multiplyExact(Long.parseLong(g), UNIT_MS[i]));
-                } catch (ArithmeticException | NumberFormatException e) {
-                    throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid duration. It overflows int64");
-                }
-            }
-            return ms;
+        long ms = Literals.tryParseDurationMs(t);
+        if (ms == Literals.DURATION_OVERFLOW) {
+            throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid duration. It overflows int64");
         }
+        if (ms >= 0) return ms;
         throw new IllegalArgumentException("cannot parse \"" + s + "\" to a valid duration");
     }
 
