@@ -1,5 +1,6 @@
 package io.tsdb.bench.block;
 
+import io.tsdb.bench.TsbsCpuData;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
@@ -40,7 +41,7 @@ public class BlockReadBenchmark {
     @Setup public void setup() throws Exception {
         dir = Files.createTempDirectory("block-read-bench");
         data = new TsbsCpuData(HOSTS, 1_700_000_000_000L, 10_000, SAMPLES, 42);
-        BlockMeta m = new BlockWriter(dir).write(data.seriesSet(), data.start(), data.end());
+        BlockMeta m = new BlockWriter(dir).write(data.seriesSet(), data.startMs, data.endMs());
         block = Block.open(dir.resolve(m.ulid()));
     }
 
@@ -53,7 +54,7 @@ public class BlockReadBenchmark {
     @Benchmark @OperationsPerInvocation(TOTAL)
     public double scanAll() {
         double sum = 0;
-        try (Querier q = block.querier(data.start(), data.end())) {
+        try (Querier q = block.querier(data.startMs, data.endMs())) {
             SeriesSet s = q.select(List.of(Matcher.re("__name__", "cpu_.*")));
             while (s.next()) {
                 SampleCursor c = s.cursor();
@@ -66,7 +67,7 @@ public class BlockReadBenchmark {
     /** One metric of every host over the last hour (seek into the chunks). Reported per series. */
     @Benchmark @OperationsPerInvocation(HOSTS)
     public void lastHourOneMetric(Blackhole bh) {
-        try (Querier q = block.querier(data.end() - 3600_000, data.end())) {
+        try (Querier q = block.querier(data.endMs() - 3600_000, data.endMs())) {
             SeriesSet s = q.select(List.of(Matcher.eq("__name__", "cpu_usage_user")));
             while (s.next()) {
                 SampleCursor c = s.cursor();
@@ -78,7 +79,7 @@ public class BlockReadBenchmark {
     /** Exact cardinality from bitmaps: series of two regions for one metric. */
     @Benchmark
     public long seriesCount() {
-        try (Querier q = block.querier(data.start(), data.end())) {
+        try (Querier q = block.querier(data.startMs, data.endMs())) {
             return q.seriesCount(List.of(Matcher.eq("__name__", "cpu_usage_user"), Matcher.re("region", "us-.*|eu-west-1")));
         }
     }

@@ -1,5 +1,6 @@
 package io.tsdb.bench.block;
 
+import io.tsdb.bench.TsbsCpuData;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
@@ -52,7 +53,7 @@ public final class BlockSizeBench {
         int perSeries = (int) (hours * 3600L / intervalSec);
         TsbsCpuData data = new TsbsCpuData(hosts, 1_700_000_000_000L, intervalSec * 1000L, perSeries, 42);
         long t0 = System.nanoTime();
-        BlockMeta meta = new BlockWriter(dir).codec(codec).maxSamplesPerChunk(chunk).write(data.seriesSet(), data.start(), data.end());
+        BlockMeta meta = new BlockWriter(dir).codec(codec).maxSamplesPerChunk(chunk).write(data.seriesSet(), data.startMs, data.endMs());
         long writeNs = System.nanoTime() - t0;
         Path b = dir.resolve(meta.ulid());
         long index = Files.size(b.resolve("index")), metaBytes = Files.size(b.resolve(BlockMeta.FILE)), chunks;
@@ -70,7 +71,7 @@ public final class BlockSizeBench {
             long n = 0;
             double sum = 0, expSum = 0;
             t0 = System.nanoTime();
-            try (Block blk = Block.open(b); Querier q = blk.querier(data.start(), data.end())) {
+            try (Block blk = Block.open(b); Querier q = blk.querier(data.startMs, data.endMs())) {
                 SeriesSet s = q.select(List.of(Matcher.re("__name__", "cpu_.*")));
                 while (s.next()) {
                     SampleCursor c = s.cursor();

@@ -1,5 +1,6 @@
 package io.tsdb.bench.harness;
 
+import io.tsdb.bench.TsbsCpuData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -78,7 +79,7 @@ public final class Harness {
         long start = (now - points * interval) / 60_000 * 60_000 - 60_000 + 437; // off whole seconds
         TsbsCpuData data = new TsbsCpuData(hosts, start, interval, points, 42);
         System.out.printf(Locale.ROOT, "data: %d hosts, %d series, %d points each, %,d samples%n",
-                hosts, data.seriesCount(), points, data.totalSamples());
+                hosts, data.seriesCount(), points, data.sampleCount());
 
         long t0 = System.nanoTime();
         List<List<byte[]>> payloads = encode(data, senders, batch);
@@ -112,11 +113,11 @@ public final class Harness {
             r.firstStartMs = t.start();
             ingest(t, payloads, r);
             System.out.printf(Locale.ROOT, "ingest: %,.0f samples/s, peak RSS %d MiB, %d rejected requests%n",
-                    data.totalSamples() * 1000.0 / r.ingestMs, r.peakRssBytes >> 20, r.rejectedRequests);
+                    data.sampleCount() * 1000.0 / r.ingestMs, r.peakRssBytes >> 20, r.rejectedRequests);
             t.flush();
             r.storedBytes = t.storedBytes();
             System.out.printf(Locale.ROOT, "disk: %,d bytes, %.3f bytes/sample%n", r.storedBytes,
-                    (double) r.storedBytes / data.totalSamples());
+                    (double) r.storedBytes / data.sampleCount());
             queries(t, data, runs, r);
             t.stop();
             r.restartReadyMs = t.start();

@@ -1,5 +1,6 @@
 package io.tsdb.bench.harness;
 
+import io.tsdb.bench.TsbsCpuData;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -43,7 +44,7 @@ final class Report {
         md.append(String.format(Locale.ROOT, "- Machine: %s, %d cores, %d GiB RAM, %s%n", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), memGiB(), System.getProperty("os.name") + " " + System.getProperty("os.version")));
         md.append(String.format(Locale.ROOT, "- Data: TSBS cpu-only shape, %d hosts x 10 metrics = %,d series, %d points each at 10 s (%.1f h), %,d samples; integer random walks in 0..100; timestamps off whole seconds%n",
-                data.hosts, data.seriesCount(), data.points, data.points / 360.0, data.totalSamples()));
+                data.hosts, data.seriesCount(), data.points, data.points / 360.0, data.sampleCount()));
         md.append(String.format(Locale.ROOT, "- Load: %d sender threads, %,d snappy remote-write bytes in total%n", senders, payloadBytes));
         for (Harness.Result r : results) md.append("- ").append(r.name).append(": ").append(r.version).append('\n');
         md.append("- This server ran with `--wal-fsync=periodic` (fsync every second, as the peers do by default); Prometheus with\n");
@@ -52,11 +53,11 @@ final class Report {
         md.append("## Results\n\n");
         md.append("| | ").append(String.join(" | ", results.stream().map(r -> r.name).toList())).append(" |\n");
         md.append("|---|").append("---:|".repeat(results.size())).append('\n');
-        row(md, results, "ingest (samples/s)", r -> r.ingestMs == 0 ? "-" : fmt(data.totalSamples() * 1000.0 / r.ingestMs, 0));
+        row(md, results, "ingest (samples/s)", r -> r.ingestMs == 0 ? "-" : fmt(data.sampleCount() * 1000.0 / r.ingestMs, 0));
         row(md, results, "rejected write requests", r -> Long.toString(r.rejectedRequests));
         row(md, results, "peak RSS (MiB)", r -> Long.toString(r.peakRssBytes >> 20));
         row(md, results, "RSS per series after ingest (KiB)", r -> fmt(r.rssAfterIngestBytes / 1024.0 / data.seriesCount(), 2));
-        row(md, results, "bytes per sample on disk", r -> r.storedBytes == 0 ? "-" : fmt((double) r.storedBytes / data.totalSamples(), 3));
+        row(md, results, "bytes per sample on disk", r -> r.storedBytes == 0 ? "-" : fmt((double) r.storedBytes / data.sampleCount(), 3));
         row(md, results, "first start to ready (ms)", r -> Long.toString(r.firstStartMs));
         row(md, results, "restart to ready (ms)", r -> Long.toString(r.restartReadyMs));
         row(md, results, "series answered after restart", r -> Long.toString(r.seriesAfterRestart));
@@ -176,7 +177,7 @@ final class Report {
                 .xAxisTitle("").yAxisTitle("samples/s").build();
         ingest.getStyler().setLegendVisible(false).setChartTitleBoxVisible(false);
         ingest.addSeries("ingest", results.stream().map(r -> r.name).toList(),
-                results.stream().map(r -> r.ingestMs == 0 ? 0.0 : data.totalSamples() * 1000.0 / r.ingestMs).toList());
+                results.stream().map(r -> r.ingestMs == 0 ? 0.0 : data.sampleCount() * 1000.0 / r.ingestMs).toList());
         BitmapEncoder.saveBitmap(ingest, dir.resolve("bench-ingest.png").toString(), BitmapEncoder.BitmapFormat.PNG);
 
         CategoryChart q = new CategoryChartBuilder().width(1000).height(450).title("Median range-query latency")
