@@ -14,6 +14,8 @@ import java.util.Random;
 
 /**
  * Storage figures that are not micro-benchmarks: head memory per active series and WAL replay speed.
+ * Results and the exact commands: docs/storage.md ("Figures"). FLAGS are the Chronicle Map JVM flags of the
+ * parent pom ({@code tsdb.jvm.flags}).
  *
  * <pre>
  * java $FLAGS -cp benchmarks/target/benchmarks.jar io.tsdb.bench.StorageBench write DIR SERIES SAMPLES_PER_SERIES [close]
