@@ -32,9 +32,13 @@ import java.util.regex.Pattern;
 
 /**
  * Turns aggregated requests into handler calls on the worker executor and writes their responses.
- * One request per connection is in flight at a time (reading is paused until the response is written),
- * so pipelined requests are answered in order and a slow client cannot queue unbounded work.
- * Shared by all channels.
+ * <p>Every response on a connection goes through one per-connection queue ({@link Connection}): aggregated
+ * requests, and the answers the aggregator produces itself ({@link Prebuilt}: 413 for oversized bodies,
+ * 417, the interim 100 Continue), enter it in arrival order on the event loop; exactly one entry is in
+ * flight at a time and the next one starts only once the previous response has been written. So pipelined
+ * requests are answered in request order whoever produces the answer (event-loop probes, errors, 429/503,
+ * workers, decode failures), and a slow client cannot queue unbounded work (reading is paused while busy).
+ * Nothing else in the pipeline writes responses. Shared by all channels.
  */
 @ChannelHandler.Sharable
 final class HttpDispatcher extends ChannelInboundHandlerAdapter {
@@ -73,13 +77,20 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                             long startNanos, long bytesIn, String remote) {}
 
     /**
+     * A response built before (or instead of) aggregation, answered in its turn like a request: 413/417
+     * refusals ({@code close}: close the connection once written) and interim 100 Continue responses.
+     */
+    record Prebuilt(FullHttpResponse response, boolean close) {}
+
+    /**
      * Per-connection state, touched only on the channel's event loop. One read can decode several
-     * pipelined requests at once, so requests arriving while one is in flight wait here (their number is
-     * bounded by what one read delivers: reading is paused while a request is in flight).
+     * pipelined requests at once, so entries ({@link FullHttpRequest} or {@link Prebuilt}) arriving while
+     * one is in flight wait here (their number is bounded by what one read delivers: reading is paused
+     * while an entry is in flight).
      */
     private static final class Connection {
         boolean busy;
-        final java.util.ArrayDeque<FullHttpRequest> waiting = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<Object> waiting = new java.util.ArrayDeque<>();
     }
 
     private static final io.netty.util.AttributeKey<Connection> CONNECTION =
@@ -96,26 +107,31 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest req)) {
+        if (!(msg instanceof FullHttpRequest) && !(msg instanceof Prebuilt)) {
             ReferenceCountUtil.release(msg);
             return;
         }
         Connection c = connection(ctx);
         ctx.channel().config().setAutoRead(false);
         if (c.busy) {
-            c.waiting.add(req);
+            c.waiting.add(msg);
             return;
         }
         c.busy = true;
-        process(ctx, req);
+        process(ctx, msg);
+    }
+
+    private static void release(Object entry) {
+        if (entry instanceof Prebuilt p) p.response().release();
+        else ReferenceCountUtil.release(entry);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         Connection c = ctx.channel().attr(CONNECTION).get();
         if (c != null) {
-            FullHttpRequest r;
-            while ((r = c.waiting.poll()) != null) r.release();
+            Object r;
+            while ((r = c.waiting.poll()) != null) release(r);
         }
         super.channelInactive(ctx);
     }
@@ -123,7 +139,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     /** Called on the event loop once the previous response on this connection has been written. */
     private void next(ChannelHandlerContext ctx) {
         Connection c = connection(ctx);
-        FullHttpRequest r = c.waiting.poll();
+        Object r = c.waiting.poll();
         if (r == null) {
             c.busy = false;
             ctx.channel().config().setAutoRead(true);
@@ -132,7 +148,22 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void process(ChannelHandlerContext ctx, FullHttpRequest req) {
+    private void process(ChannelHandlerContext ctx, Object entry) {
+        if (entry instanceof Prebuilt p) {
+            unanswered.incrementAndGet();
+            FullHttpResponse res = p.response();
+            boolean interim = res.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
+            boolean keepAlive = interim || (!p.close() && state.get() != ServerState.STOPPING);
+            if (!interim) {
+                res.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+            }
+            send(ctx, res, keepAlive, null);
+        } else {
+            processRequest(ctx, (FullHttpRequest) entry);
+        }
+    }
+
+    private void processRequest(ChannelHandlerContext ctx, FullHttpRequest req) {
         long start = System.nanoTime();
         unanswered.incrementAndGet();
         metrics.started();
@@ -246,7 +277,19 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         return b.append('"').toString();
     }
 
+    /** Writes the response to the request in flight (any thread); never throws, so the connection moves on. */
     private void write(ChannelHandlerContext ctx, Exchange ex, String route, Response resp) {
+        try {
+            writeResponse(ctx, ex, route, resp);
+        } catch (RuntimeException e) { // e.g. a header value a handler set that Netty refuses
+            log.atError().setCause(e).addKeyValue("request_id", ex.requestId).addKeyValue("path", ex.path)
+                    .log("could not build the response");
+            writeResponse(ctx, ex, route, error(ex.path, new HttpError(500, "internal error (request ID "
+                    + ex.requestId + "); see the server log")));
+        }
+    }
+
+    private void writeResponse(ChannelHandlerContext ctx, Exchange ex, String route, Response resp) {
         boolean head = ex.method.equals("HEAD");
         byte[] body = resp.body();
         ByteBuf content = head || body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
@@ -262,10 +305,18 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 && !"close".equalsIgnoreCase(resp.headers().get("Connection"));
         h.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         int status = resp.status();
+        send(ctx, res, keepAlive, () -> metrics.finished(ex.requestId, ex.method, ex.path, route, status,
+                ex.startNanos, ex.bytesIn, head ? 0 : body.length, ex.remote));
+    }
+
+    /**
+     * The only place responses are written: the entry in flight is answered, then (on the event loop, once
+     * written) the connection closes or the next entry starts.
+     */
+    private void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive, Runnable written) {
         ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
             unanswered.decrementAndGet();
-            metrics.finished(ex.requestId, ex.method, ex.path, route, status, ex.startNanos, ex.bytesIn,
-                    head ? 0 : body.length, ex.remote);
+            if (written != null) written.run();
             if (!keepAlive || !f.isSuccess()) {
                 f.channel().close();
             } else {
@@ -294,14 +345,24 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         return String.format("%016x", r.nextLong());
     }
 
-    /** Builds the 413 answer for a request whose body exceeds the limit (declared or streamed). */
-    FullHttpResponse tooLarge(HttpMessage m, boolean close, java.net.SocketAddress remote) {
+    /** The 413 answer for a request whose body exceeds the limit (declared or streamed), to queue in order. */
+    Prebuilt tooLarge(HttpMessage m, boolean close, java.net.SocketAddress remote) {
+        return refusal(m, new HttpError(413, "request body too large: the limit is " + maxBodyBytes
+                + " bytes (--ingest.max-body-size)"), close, remote);
+    }
+
+    /** The 417 answer for a request whose Expect header asks for something other than 100-continue. */
+    Prebuilt expectationFailed(HttpMessage m, String expect, java.net.SocketAddress remote) {
+        return refusal(m, new HttpError(417, "unsupported expectation: Expect: " + expect
+                + " (only 100-continue is supported)"), false, remote);
+    }
+
+    private Prebuilt refusal(HttpMessage m, HttpError e, boolean close, java.net.SocketAddress remote) {
         String path = m instanceof HttpRequest r ? NettyRequest.pathOf(r.uri()) : "";
         String method = m instanceof HttpRequest r ? r.method().name() : "?";
-        Response resp = error(path, new HttpError(413, "request body too large: the limit is " + maxBodyBytes
-                + " bytes (--ingest.max-body-size)"));
+        Response resp = error(path, e);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(resp.body()));
+                HttpResponseStatus.valueOf(e.status()), Unpooled.wrappedBuffer(resp.body()));
         String rid = requestId(m);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, resp.contentType())
                 .set(HttpHeaderNames.CONTENT_LENGTH, resp.body().length)
@@ -310,8 +371,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         addCors(res.headers(), m.headers().get(HttpHeaderNames.ORIGIN));
         Router.Match match = router.match(method, path);
         metrics.started();
-        metrics.finished(rid, method, path, match == null ? null : match.route().name(), 413, System.nanoTime(), 0,
-                resp.body().length, NettyRequest.formatAddress(remote));
-        return res;
+        metrics.finished(rid, method, path, match == null ? null : match.route().name(), e.status(),
+                System.nanoTime(), 0, resp.body().length, NettyRequest.formatAddress(remote));
+        return new Prebuilt(res, close);
     }
 }

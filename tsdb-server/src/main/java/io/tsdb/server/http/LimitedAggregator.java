@@ -1,23 +1,30 @@
 package io.tsdb.server.http;
 
-import io.netty.channel.ChannelFutureListener;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * {@link HttpObjectAggregator} whose 413 answers say what the limit is and carry the request ID, both when
  * Content-Length announces too much (also with {@code Expect: 100-continue}) and when a chunked body grows
  * past the limit.
+ * <p>It never writes to the channel itself: every answer it produces (413, 417, the interim 100 Continue)
+ * is passed on to {@link HttpDispatcher} as a {@link HttpDispatcher.Prebuilt}, which writes it in its turn,
+ * after the responses to earlier pipelined requests on the connection.
  */
 final class LimitedAggregator extends HttpObjectAggregator {
+    /** Returned to the base class instead of a continue response: it writes it, and an empty buffer writes nothing. */
+    private static final Object NOTHING = Unpooled.EMPTY_BUFFER;
     private final HttpDispatcher dispatcher;
+    /** Whether the body of the request whose expectation was just answered is to be skipped (refused). */
+    private boolean skipContent;
 
     LimitedAggregator(int maxContentLength, HttpDispatcher dispatcher) {
         super(maxContentLength);
@@ -26,12 +33,33 @@ final class LimitedAggregator extends HttpObjectAggregator {
 
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        String expect = start.headers().get(HttpHeaderNames.EXPECT);
         Object r = super.newContinueResponse(start, maxContentLength, pipeline);
-        if (r instanceof FullHttpResponse fr && fr.status().code() == 413) {
-            ReferenceCountUtil.release(fr);
-            return dispatcher.tooLarge(start, false, pipeline.channel().remoteAddress());
+        if (!(r instanceof FullHttpResponse fr)) return r;
+        int code = fr.status().code();
+        HttpDispatcher.Prebuilt answer;
+        if (code == 100) {
+            answer = new HttpDispatcher.Prebuilt(fr, false);
+            skipContent = false;
+        } else {
+            fr.release();
+            answer = code == 413
+                    ? dispatcher.tooLarge(start, false, pipeline.channel().remoteAddress())
+                    : dispatcher.expectationFailed(start, expect, pipeline.channel().remoteAddress());
+            skipContent = true;
         }
-        return r;
+        pipeline.context(this).fireChannelRead(answer);
+        return NOTHING;
+    }
+
+    @Override
+    protected boolean ignoreContentAfterContinueResponse(Object msg) {
+        return msg == NOTHING ? skipContent : super.ignoreContentAfterContinueResponse(msg);
+    }
+
+    @Override
+    protected boolean closeAfterContinueResponse(Object msg) {
+        return msg != NOTHING && super.closeAfterContinueResponse(msg);
     }
 
     @Override
@@ -44,11 +72,6 @@ final class LimitedAggregator extends HttpObjectAggregator {
         // keep-alive and we have not started aggregating; otherwise close after answering.
         boolean close = oversized instanceof FullHttpMessage
                 || (!HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized));
-        FullHttpResponse res = dispatcher.tooLarge(oversized, close, ctx.channel().remoteAddress());
-        if (close) {
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        }
+        ctx.fireChannelRead(dispatcher.tooLarge(oversized, close, ctx.channel().remoteAddress()));
     }
 }
