@@ -11,7 +11,8 @@ import java.io.PrintStream;
 /**
  * Entry point: parses flags and the config file, starts {@link TsdbServer}, and on SIGTERM or SIGINT
  * stops gracefully (not ready, stop accepting, finish in-flight requests, flush and close storage) and
- * exits 0. Exit codes: 0 normal (also after a signal), 1 start-up failure, 2 bad command line or config.
+ * exits 0; a second signal while that stop is still running forces exit. Exit codes: 0 normal (also after a
+ * signal), 1 start-up failure, 2 bad command line or config, 3 forced by a second signal.
  */
 public final class Main {
     private Main() {}
@@ -46,8 +47,12 @@ public final class Main {
             TsdbServer s = running.get();
             if (s != null) s.stop();
         };
-        installSignalHandler("TERM", stop, log);
-        installSignalHandler("INT", stop, log);
+        SignalStop signals = new SignalStop(stop, code -> {
+            flushLogs();
+            Runtime.getRuntime().halt(code);
+        }, log);
+        installSignalHandler("TERM", signals, log);
+        installSignalHandler("INT", signals, log);
         TsdbServer server;
         try {
             server = TsdbServer.builder(cfg).start();
@@ -66,15 +71,13 @@ public final class Main {
 
     /**
      * Handling the signal ourselves (rather than in a shutdown hook) lets the process finish the graceful
-     * stop and then exit with status 0 instead of the JVM's 143.
+     * stop and then exit with status 0 instead of the JVM's 143; a second signal forces exit (see
+     * {@link SignalStop}).
      */
     @SuppressWarnings("restriction")
-    private static void installSignalHandler(String name, Runnable stop, Logger log) {
+    private static void installSignalHandler(String name, SignalStop signals, Logger log) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                log.atInfo().addKeyValue("signal", "SIG" + name).log("signal received, shutting down");
-                new Thread(stop, "tsdb-stop-SIG" + name).start();
-            });
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> signals.signal(name));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             log.atWarn().addKeyValue("signal", name).log("cannot handle signal; relying on the shutdown hook");
         }
