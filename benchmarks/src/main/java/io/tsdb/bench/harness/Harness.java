@@ -47,6 +47,7 @@ public final class Harness {
         long storedBytes;
         long restartReadyMs;
         long seriesAfterRestart;
+        final Map<String, Long> storedBreakdown = new LinkedHashMap<>();
         final Map<String, Double> medianQueryMs = new LinkedHashMap<>();
         final Map<String, JsonNode> answers = new LinkedHashMap<>();
         final Map<String, String> queryErrors = new LinkedHashMap<>();
@@ -116,6 +117,7 @@ public final class Harness {
                     data.sampleCount() * 1000.0 / r.ingestMs, r.peakRssBytes >> 20, r.rejectedRequests);
             t.flush();
             r.storedBytes = t.storedBytes();
+            r.storedBreakdown.putAll(t.storedBreakdown);
             System.out.printf(Locale.ROOT, "disk: %,d bytes, %.3f bytes/sample%n", r.storedBytes,
                     (double) r.storedBytes / data.sampleCount());
             queries(t, data, runs, r);

@@ -58,6 +58,8 @@ final class Report {
         row(md, results, "peak RSS (MiB)", r -> Long.toString(r.peakRssBytes >> 20));
         row(md, results, "RSS per series after ingest (KiB)", r -> fmt(r.rssAfterIngestBytes / 1024.0 / data.seriesCount(), 2));
         row(md, results, "bytes per sample on disk", r -> r.storedBytes == 0 ? "-" : fmt((double) r.storedBytes / data.sampleCount(), 3));
+        row(md, results, "  of which (bytes/sample)", r -> r.storedBreakdown.isEmpty() ? "-" : String.join(", ",
+                r.storedBreakdown.entrySet().stream().map(e -> e.getKey() + " " + fmt((double) e.getValue() / data.sampleCount(), 3)).toList()));
         row(md, results, "first start to ready (ms)", r -> Long.toString(r.firstStartMs));
         row(md, results, "restart to ready (ms)", r -> Long.toString(r.restartReadyMs));
         row(md, results, "series answered after restart", r -> Long.toString(r.seriesAfterRestart));

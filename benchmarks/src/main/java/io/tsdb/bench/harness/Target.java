@@ -51,6 +51,9 @@ abstract class Target {
     /** Bytes on disk (allocated blocks) that hold the ingested samples, measured after {@link #flush()}. */
     abstract long storedBytes() throws Exception;
 
+    /** Where {@link #storedBytes()} goes, by component (file or directory), for the report. */
+    final java.util.Map<String, Long> storedBreakdown = new java.util.LinkedHashMap<>();
+
     String base() { return "http://127.0.0.1:" + port; }
 
     /** Starts the process and waits until ready; returns milliseconds from spawn to ready. */

@@ -47,9 +47,12 @@ final class Targets {
         @Override long storedBytes() throws Exception {
             // Blocks, index, series registry; the WAL is emptied by the flush and not counted.
             long total = 0;
+            storedBreakdown.clear();
             for (Path p : children(dataDir)) {
                 if (p.getFileName().toString().equals("wal")) continue;
-                total += allocatedBytes(p);
+                long b = allocatedBytes(p);
+                if (b > 0) storedBreakdown.put(p.getFileName().toString(), b);
+                total += b;
             }
             return total;
         }
@@ -80,7 +83,8 @@ final class Targets {
                 int code = post("/api/v1/admin/tsdb/snapshot?skip_head=false", new byte[0]);
                 if (code != 200) throw new IOException("prometheus snapshot answered " + code);
             }
-            return allocatedBytes(snaps);
+            storedBreakdown.put("snapshot blocks", allocatedBytes(snaps));
+            return storedBreakdown.get("snapshot blocks");
         }
     }
 
@@ -102,7 +106,9 @@ final class Targets {
         @Override void flush() throws Exception { get("/internal/force_flush"); }
 
         @Override long storedBytes() throws Exception {
-            return allocatedBytes(dataDir.resolve("data")) + allocatedBytes(dataDir.resolve("indexdb"));
+            storedBreakdown.put("data", allocatedBytes(dataDir.resolve("data")));
+            storedBreakdown.put("indexdb", allocatedBytes(dataDir.resolve("indexdb")));
+            return storedBreakdown.values().stream().mapToLong(Long::longValue).sum();
         }
     }
 }
