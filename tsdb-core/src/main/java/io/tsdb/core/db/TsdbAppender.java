@@ -20,6 +20,13 @@ final class TsdbAppender implements Appender {
     private double[] vs = new double[64];
     private int n;
     private String lastError;
+    /**
+     * The series of the previous append, by label-set identity: ingest hands the same {@link Labels} instance
+     * for all samples of a series in a request, so this skips the head's hash lookup and full label compare
+     * for every sample but the first. Reset on commit and rollback (series are never removed meanwhile).
+     */
+    private Labels lastLabels;
+    private HeadSeries lastSeries;
     private ByteBuffer buf;
     private int[] ids = new int[64];
 
@@ -27,12 +34,14 @@ final class TsdbAppender implements Appender {
 
     @Override public AppendStatus append(Labels labels, long timestampMs, double value) {
         if (db.isClosed()) return reject(AppendStatus.STORAGE_CLOSED, "storage is closed");
-        HeadSeries s = db.head().get(labels);
+        HeadSeries s = labels == lastLabels ? lastSeries : db.head().get(labels);
         if (s == null) {
             Object r = db.getOrCreateSeries(labels);
             if (r instanceof Tsdb.Rejected rej) return reject(rej.status(), rej.message());
             s = (HeadSeries) r;
         }
+        lastLabels = labels;
+        lastSeries = s;
         long limit = db.now() + db.futureToleranceMs();
         if (timestampMs > limit) {
             return reject(AppendStatus.TOO_FAR_IN_FUTURE, "sample of " + s.labels + " at " + timestampMs
@@ -118,6 +127,8 @@ final class TsdbAppender implements Appender {
     double value(int i) { return vs[i]; }
 
     private void clear() {
+        lastLabels = null;
+        lastSeries = null;
         Arrays.fill(series, 0, n, null);
         n = 0;
         if (buf != null && buf.capacity() > (1 << 20)) buf = null;
