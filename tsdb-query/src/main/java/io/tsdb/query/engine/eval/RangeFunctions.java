@@ -47,14 +47,19 @@ public final class RangeFunctions {
         final double[] rx = new double[1], ry = new double[1], rxy = new double[1], rx2 = new double[1];
         /** resetPrefix[i] = number of counter resets among samples 1..i of the current series (null: unknown). */
         int[] resetPrefix;
+        /** resetAt[k] = index i of the (k+1)-th counter reset (v[i] < v[i-1]) of the current series. */
+        int[] resetAt;
 
         /** Precomputes counter-reset counts so windows without resets skip the correction loop. */
         public void prepareResets(double[] v, int n) {
-            if (resetPrefix == null || resetPrefix.length < n) resetPrefix = new int[Math.max(n, 64)];
+            if (resetPrefix == null || resetPrefix.length < n) {
+                resetPrefix = new int[Math.max(n, 64)];
+                resetAt = new int[resetPrefix.length];
+            }
             int c = 0;
             if (n > 0) resetPrefix[0] = 0;
             for (int i = 1; i < n; i++) {
-                if (v[i] < v[i - 1]) c++;
+                if (v[i] < v[i - 1]) resetAt[c++] = i;
                 resetPrefix[i] = c;
             }
         }
@@ -74,9 +79,9 @@ public final class RangeFunctions {
         int n = hi - lo;
         if (n <= 0) return Vals.ABSENT;
         switch (fn) {
-            case RATE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, true, s.resetPrefix);
-            case INCREASE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, false, s.resetPrefix);
-            case DELTA: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, false, false, null);
+            case RATE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, true, s.resetPrefix, s.resetAt);
+            case INCREASE: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, true, false, s.resetPrefix, s.resetAt);
+            case DELTA: return extrapolatedRate(t, v, lo, hi, rangeStart, rangeEnd, false, false, null, null);
             case IRATE: return instantValue(t, v, lo, hi, true);
             case IDELTA: return instantValue(t, v, lo, hi, false);
             case DERIV: {
@@ -223,12 +228,18 @@ public final class RangeFunctions {
     }
 
     static double extrapolatedRate(long[] t, double[] v, int lo, int hi, long rangeStart, long rangeEnd,
-                                   boolean isCounter, boolean isRate, int[] resetPrefix) {
+                                   boolean isCounter, boolean isRate, int[] resetPrefix, int[] resetAt) {
         int n = hi - lo;
         if (n < 2) return Vals.ABSENT;
         double result = v[hi - 1] - v[lo];
-        if (isCounter && (resetPrefix == null || resetPrefix[hi - 1] != resetPrefix[lo])) {
-            for (int i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
+        if (isCounter) {
+            if (resetPrefix == null) {
+                for (int i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
+            } else {
+                // Only the resets inside the window, in order: the same additions as the full scan, without
+                // visiting every sample of the window at every step.
+                for (int k = resetPrefix[lo], end = resetPrefix[hi - 1]; k < end; k++) result += v[resetAt[k] - 1];
+            }
         }
         long firstT = t[lo], lastT = t[hi - 1];
         double durationToStart = (firstT - rangeStart) / 1000.0;
