@@ -106,25 +106,8 @@ public final class RemoteWriteDecoder {
             }
             cache.put(key, labels);
         }
-        // pass 2: samples
-        r.position(start);
-        while (r.position() < end) {
-            int tag = r.tag();
-            int f = ProtoReader.field(tag);
-            if (f == 2) {
-                r.expect(tag, ProtoReader.LEN, "sample");
-                int len = r.lengthDelimited();
-                int old = r.pushLimit(len);
-                sample(labels, batch);
-                r.popLimit(old);
-            } else if (f == 4) {
-                r.skip(tag);
-                histograms++;
-                batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series " + labels + ")");
-            } else {
-                r.skip(tag);
-            }
-        }
+        // pass 2: samples (native histograms are field 4 in v1)
+        samples(start, end, labels, batch, 4);
     }
 
     /** Label {name = 1, value = 2}; returns an error message for invalid UTF-8, else null. */
@@ -306,6 +289,14 @@ public final class RemoteWriteDecoder {
                 metadata.put(familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
             }
         }
+        samples(start, end, labels, batch, 3);
+    }
+
+    /**
+     * Second pass over one TimeSeries message [start, end): stages its samples (field 2) for {@code labels};
+     * native histograms ({@code histogramField}: 4 in remote write 1.0, 3 in 2.0) are counted and rejected.
+     */
+    private void samples(int start, int end, Labels labels, IngestBatch batch, int histogramField) {
         r.position(start);
         while (r.position() < end) {
             int tag = r.tag();
@@ -316,11 +307,13 @@ public final class RemoteWriteDecoder {
                 int old = r.pushLimit(len);
                 sample(labels, batch);
                 r.popLimit(old);
-            } else if (f == 3) {
+            } else if (f == histogramField) {
                 r.skip(tag);
                 histograms++;
                 batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series " + labels + ")");
-            } else r.skip(tag);
+            } else {
+                r.skip(tag);
+            }
         }
     }
 
