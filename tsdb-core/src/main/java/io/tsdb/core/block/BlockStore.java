@@ -16,10 +16,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The set of blocks in one directory: opening (with crash cleanup), adding blocks cut from the head,
- * queriers over the blocks overlapping a time range, compaction and retention. Thread-safe: the block list
- * is copy-on-write; compaction and retention run one at a time and never delete a block a querier still
- * uses (see {@link Block#markForDeletion()}).
+ * The one manager of a block directory ({@code <data>/blocks/}): opening (crash cleanup and validation),
+ * adding blocks cut from the head, queriers over the blocks overlapping a time range, compaction and
+ * retention. Thread-safe: the block list is an immutable snapshot swapped atomically (readers never lock);
+ * compaction and retention run one at a time; blocks are reference counted, so a block replaced by
+ * compaction or expired by retention is unmapped and deleted only when the last querier using it closes
+ * (see {@link Block#markForDeletion()}). {@link #close()} does not wait for a running compaction: a
+ * compaction finishing after it leaves its sources on disk, superseded, and the next {@link #open} removes them.
  */
 public final class BlockStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockStore.class);
@@ -39,7 +42,9 @@ public final class BlockStore implements AutoCloseable {
      * Opens every block in {@code dir}. Leftovers of interrupted writes ({@code *.tmp}) are removed, and so are
      * blocks superseded by a compacted block that was made durable before a crash (a block whose sources are
      * all contained in a block of a higher level).
-     * @throws CorruptBlockException if a block fails validation (the message names file and section)
+     * Entries that are neither {@code <ULID>} nor {@code *.tmp} directories are left alone.
+     * @throws CorruptBlockException if a block fails validation (meta.json, index, chunk headers; the message
+     *         names file and section): the store does not open rather than silently serve partial data
      */
     public static BlockStore open(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -52,6 +57,8 @@ public final class BlockStore implements AutoCloseable {
                     BlockFiles.deleteRecursively(p);
                 } else if (Ulid.isValid(name) && Files.isDirectory(p)) {
                     metas.add(BlockMeta.read(p));
+                } else {
+                    LOG.debug("ignoring {}: not a block directory", p);
                 }
             }
         }
@@ -72,6 +79,7 @@ public final class BlockStore implements AutoCloseable {
             throw e;
         }
         open.sort(ORDER);
+        if (!open.isEmpty()) LOG.info("opened {} blocks in {}", open.size(), dir);
         return new BlockStore(dir, List.copyOf(open));
     }
 
@@ -164,21 +172,36 @@ public final class BlockStore implements AutoCloseable {
                 for (BlockMeta m : plan) ids.add(m.ulid());
                 List<Block> group = new ArrayList<>();
                 for (Block b : blocks) if (ids.contains(b.meta().ulid())) group.add(b);
-                BlockMeta merged = compactor.compact(dir, group);
+                BlockMeta merged;
+                try {
+                    merged = compactor.compact(dir, group); // holds a reference to each source while reading
+                } catch (IllegalStateException e) {
+                    if (closed) break; // a source was closed under us by close()
+                    throw e;
+                }
                 Block nb = Block.open(dir.resolve(merged.ulid()));
                 synchronized (this) {
+                    if (closed) { nb.close(); break; } // sources are superseded: removed by the next open
                     List<Block> next = new ArrayList<>(blocks);
                     next.removeAll(group);
                     next.add(nb);
                     next.sort(ORDER);
                     blocks = List.copyOf(next);
                 }
-                for (Block b : group) b.markForDeletion();
-                LOG.info("compacted {} blocks into {} (level {}, {} series, {} samples)", group.size(), merged.ulid(),
-                        merged.level(), merged.numSeries(), merged.numSamples());
+                for (Block b : group) delete(b);
+                LOG.info("compacted {} blocks into {} (level {}, {}..{}, {} series, {} samples)", group.size(), merged.ulid(),
+                        merged.level(), merged.minTime(), merged.maxTime(), merged.numSeries(), merged.numSamples());
                 done++;
             }
             return done;
+        }
+    }
+
+    private static void delete(Block b) {
+        try {
+            b.markForDeletion();
+        } catch (RuntimeException e) {
+            LOG.error("cannot delete block {}", b.dir(), e); // stays on disk; superseded or expired again at the next open
         }
     }
 
@@ -197,8 +220,8 @@ public final class BlockStore implements AutoCloseable {
                 blocks = List.copyOf(next);
             }
             for (Block b : expired) {
-                LOG.info("retention: deleting block {} (maxTime {} < {})", b.meta().ulid(), b.meta().maxTime(), cutoff);
-                b.markForDeletion();
+                LOG.info("retention: deleting block {} ({}..{}, maxTime < {})", b.meta().ulid(), b.meta().minTime(), b.meta().maxTime(), cutoff);
+                delete(b);
             }
             return expired.size();
         }
@@ -207,7 +230,13 @@ public final class BlockStore implements AutoCloseable {
     /** Total bytes on disk of the open blocks. */
     public long sizeBytes() {
         long n = 0;
-        for (Block b : blocks) n += b.sizeBytes();
+        for (Block b : blocks) {
+            try {
+                n += b.sizeBytes();
+            } catch (RuntimeException e) {
+                // deleted concurrently by retention or compaction
+            }
+        }
         return n;
     }
 
@@ -217,17 +246,24 @@ public final class BlockStore implements AutoCloseable {
         return n;
     }
 
-    /** Closes all blocks (files stay); queriers still open keep their blocks mapped until closed. */
+    /**
+     * Closes all blocks (files stay); queriers still open keep their blocks mapped until closed. Later
+     * {@link #queriers}/{@link #add} calls throw {@link IllegalStateException}.
+     */
     @Override public void close() {
-        synchronized (maintenance) {
-            List<Block> old;
-            synchronized (this) {
-                if (closed) return;
-                closed = true;
-                old = blocks;
-                blocks = List.of();
+        List<Block> old;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            old = blocks;
+            blocks = List.of();
+        }
+        for (Block b : old) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing block {}: {}", b.dir(), e.toString());
             }
-            for (Block b : old) b.close();
         }
     }
 }

@@ -6,8 +6,8 @@ import io.tsdb.core.Labels;
 import io.tsdb.core.Querier;
 import io.tsdb.core.Storage;
 import io.tsdb.core.StorageStats;
-import io.tsdb.core.block.Block;
 import io.tsdb.core.block.BlockMeta;
+import io.tsdb.core.block.BlockStore;
 import io.tsdb.core.block.BlockWriter;
 import io.tsdb.core.block.Compactor;
 import io.tsdb.core.block.MergeQuerier;
@@ -73,7 +73,7 @@ public final class Tsdb implements Storage {
     private final Object createLock = new Object();
     private final LongSupplier clock;
     private final long futureToleranceMs;
-    private final BlockSet blocks;
+    private final BlockStore blocks;
     private final Object flushLock = new Object();
     private final Object frozenMonitor = new Object();
     private boolean frozenPending;
@@ -120,10 +120,10 @@ public final class Tsdb implements Storage {
         dirLock = l;
         this.head = new Head(() -> new ChunkedSamples(chunkMemory), options.outOfOrderWindow().toMillis());
         SeriesRegistry reg = null;
-        BlockSet bs = null;
+        BlockStore bs = null;
         this.view = newView();
         try {
-            bs = new BlockSet(dir.resolve("blocks"));
+            bs = BlockStore.open(dir.resolve("blocks"));
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
             int[] max = {-1};
@@ -214,7 +214,7 @@ public final class Tsdb implements Storage {
                 log.info("head spans {} ms >= block duration {}: flushing", span, options.blockDuration());
                 flush();
             }
-            int n = blocks.applyRetention(now() - options.retention().toMillis());
+            int n = blocks.applyRetention(now(), options.retention().toMillis());
             if (n > 0) log.info("retention deleted {} blocks", n);
             blocks.compact(compactor());
         } catch (Exception e) {
@@ -316,7 +316,7 @@ public final class Tsdb implements Storage {
     @Override public StorageStats stats() {
         long walBytes = wal.diskBytes();
         return new StorageStats(head.seriesCount(), head.sampleCount(), head.minTime(), head.maxTime(),
-                blocks.snapshot().size(), blocks.samples(), walBytes + registryBytes() + blocks.bytes(), walBytes);
+                blocks.blocks().size(), blocks.numSamples(), walBytes + registryBytes() + blocks.sizeBytes(), walBytes);
     }
 
     private long registryBytes() {
@@ -395,8 +395,7 @@ public final class Tsdb implements Storage {
         try (HeadQuerier q = new HeadQuerier(head, index, mint, maxt, (java.util.function.IntSupplier) () -> io.tsdb.core.head.HeadSeries.READ_FROZEN)) {
             meta = new BlockWriter(blocks.dir()).write(q.select(List.of()), mint, maxt);
         }
-        Block b = Block.open(blocks.dir().resolve(meta.ulid()));
-        blocks.add(b);
+        blocks.add(meta.ulid());
         view = newView();                      // sees the block, reads current samples only
         unwrittenFrozen = null;
         ReadView[] pv = pendingViews;
@@ -546,7 +545,7 @@ public final class Tsdb implements Storage {
     public long walDiskBytes() { return wal.diskBytes(); }
     public long walSegment() { return wal.currentSegment(); }
     /** Number of persisted blocks. */
-    public int blockCount() { return blocks.snapshot().size(); }
+    public int blockCount() { return blocks.blocks().size(); }
     /** Head flushes (to blocks) since open. */
     public long flushes() { return flushes; }
     /** Wall-clock time of the last flush (ms), or 0. */

@@ -5,6 +5,7 @@ import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.block.BlockMeta;
+import io.tsdb.core.block.BlockStore;
 import io.tsdb.core.wal.FsyncPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,8 +88,8 @@ class TsdbCompactionTest {
             before = TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m"));
         }
         // a compaction that made its block durable and then crashed before deleting the sources
-        try (BlockSet set = new BlockSet(dir.resolve("blocks"))) {
-            BlockMeta merged = new io.tsdb.core.block.Compactor(2 * H, 6 * H).compact(set.dir(), set.snapshot());
+        try (BlockStore set = BlockStore.open(dir.resolve("blocks"))) {
+            BlockMeta merged = new io.tsdb.core.block.Compactor(2 * H, 6 * H).compact(set.dir(), set.blocks());
             assertEquals(2, merged.level());
         }
         try (var s = Files.list(dir.resolve("blocks"))) { assertEquals(4, s.count()); }
