@@ -66,7 +66,7 @@ public final class HeadQuerier implements Querier {
 
             @Override public boolean next() {
                 while (++i < list.size()) {
-                    list.get(i).read(mint, maxt, buf, mode.getAsInt());
+                    list.get(i).read(mint, maxt, buf, mode);
                     if (buf.n > 0) return true;
                 }
                 return false;

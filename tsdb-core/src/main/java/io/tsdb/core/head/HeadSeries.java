@@ -78,6 +78,15 @@ public final class HeadSeries {
 
     public static final int READ_CURRENT = 0, READ_ALL = 1, READ_FROZEN = 2;
 
+    /**
+     * As {@link #read(long, long, SampleBuffer, int)} with the mode asked while holding this series' lock: a
+     * flush marks the readers' view superseded before it freezes the series (under the same lock), so a
+     * reader deciding on READ_CURRENT can never find its samples frozen meanwhile.
+     */
+    public synchronized void read(long mint, long maxt, SampleBuffer out, java.util.function.IntSupplier mode) {
+        read(mint, maxt, out, mode.getAsInt());
+    }
+
     /** Reads current samples, current and frozen ones, or only frozen ones (to write them to a block). */
     public synchronized void read(long mint, long maxt, SampleBuffer out, int mode) {
         out.clear();
