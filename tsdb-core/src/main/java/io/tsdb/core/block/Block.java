@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Lifetime is reference counted. The opener holds one reference; every {@link #querier} takes another
  * and returns it on {@link Querier#close()}. {@link #close()} drops the opener's reference;
  * {@link #markForDeletion()} drops it and arranges for the directory to be deleted once the last querier
- * is closed, so compaction and retention never pull files out from under a running query.
+ * is closed, so compaction and retention never pull files out from under a running query. When the last
+ * reference is returned the index and chunk files are unmapped at once (not left to the garbage collector),
+ * before a block marked for deletion is deleted.
  */
 public final class Block implements AutoCloseable {
     private final Path dir;
@@ -23,6 +25,7 @@ public final class Block implements AutoCloseable {
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean deleteOnRelease;
     private volatile boolean deleted;
+    private volatile boolean unmapped;
     private volatile long sizeBytes = -1;
 
     private Block(Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks) {
@@ -42,13 +45,18 @@ public final class Block implements AutoCloseable {
         if (!dir.getFileName().toString().equals(meta.ulid())) {
             throw new CorruptBlockException(dir.resolve(BlockMeta.FILE), "ulid", "ulid " + meta.ulid() + " does not match directory name");
         }
-        IndexReader index = new IndexReader(dir.resolve(BlockIndexFormat.FILE));
-        if (index.numSeries() != meta.numSeries()) {
-            throw new CorruptBlockException(dir.resolve(BlockIndexFormat.FILE), BlockIndexFormat.TOC,
-                    "index has " + index.numSeries() + " series, meta.json says " + meta.numSeries());
+        IndexReader index = IndexReader.open(dir.resolve(BlockIndexFormat.FILE));
+        try {
+            if (index.numSeries() != meta.numSeries()) {
+                throw new CorruptBlockException(dir.resolve(BlockIndexFormat.FILE), BlockIndexFormat.TOC,
+                        "index has " + index.numSeries() + " series, meta.json says " + meta.numSeries());
+            }
+            ChunksReader chunks = new ChunksReader(dir);
+            return new Block(dir, meta, index, chunks);
+        } catch (IOException | RuntimeException e) {
+            index.unmap();
+            throw e;
         }
-        ChunksReader chunks = new ChunksReader(dir);
-        return new Block(dir, meta, index, chunks);
     }
 
     public BlockMeta meta() { return meta; }
@@ -92,8 +100,22 @@ public final class Block implements AutoCloseable {
     public void release() {
         int r = refs.decrementAndGet();
         if (r < 0) throw new IllegalStateException("block " + meta.ulid() + " released more often than acquired");
-        if (r == 0 && deleteOnRelease) deleteNow();
+        if (r == 0) {
+            // the last reference: nobody can read the mappings any more (tryAcquire fails from now on)
+            unmap();
+            if (deleteOnRelease) deleteNow();
+        }
     }
+
+    private void unmap() {
+        if (unmapped) return;
+        unmapped = true;
+        index.unmap();
+        chunks.unmap();
+    }
+
+    /** Whether the memory mappings were released (the last reference was returned). */
+    public boolean isUnmapped() { return unmapped; }
 
     /** Current number of references (the opener's plus open queriers'). */
     public int refCount() { return refs.get(); }
@@ -117,7 +139,7 @@ public final class Block implements AutoCloseable {
         }
     }
 
-    /** Drops the opener's reference (the files stay). */
+    /** Drops the opener's reference (the files stay; unmapped once no querier holds the block). */
     @Override public void close() { release(); }
 
     @Override public String toString() {

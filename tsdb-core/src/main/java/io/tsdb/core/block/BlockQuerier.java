@@ -163,6 +163,7 @@ final class BlockQuerier implements Querier {
 
         /** Loads series metadata; false if it has no sample in [mint, maxt]. */
         boolean load(int id) {
+            checkOpen();
             dec = index.chunks(id, metas, dec);
             first = 0;
             while (first < metas.n && metas.maxt[first] < mint) first++;
@@ -189,6 +190,7 @@ final class BlockQuerier implements Querier {
         }
 
         private void decode(int k) {
+            checkOpen(); // once closed, the block's files may be unmapped: reading them would crash the JVM
             ci = k;
             n = chunks.decode(metas.ref[k], metas.count[k], t, v, crc);
         }

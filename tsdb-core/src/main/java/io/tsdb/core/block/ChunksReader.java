@@ -23,6 +23,16 @@ final class ChunksReader {
     ChunksReader(Path blockDir) throws IOException {
         this.dir = blockDir.resolve(ChunksFileFormat.DIR);
         List<MappedByteBuffer> segs = new ArrayList<>();
+        try {
+            mapSegments(segs);
+        } catch (IOException | RuntimeException e) {
+            for (MappedByteBuffer b : segs) Unmapper.unmap(b);
+            throw e;
+        }
+        this.segments = segs.toArray(new MappedByteBuffer[0]);
+    }
+
+    private void mapSegments(List<MappedByteBuffer> segs) throws IOException {
         for (int seq = 1; ; seq++) {
             Path p = dir.resolve(ChunksFileFormat.segmentName(seq));
             if (!Files.exists(p)) break;
@@ -31,6 +41,7 @@ final class ChunksReader {
                 if (size > Integer.MAX_VALUE) throw new CorruptBlockException(p, "header", "segment larger than 2 GiB: " + size);
                 if (size < ChunksFileFormat.HEADER_SIZE) throw new CorruptBlockException(p, "header", "file too short: " + size + " bytes");
                 MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+                segs.add(b); // unmapped by the caller if this segment fails validation
                 int magic = b.getInt(0);
                 if (magic != ChunksFileFormat.MAGIC) {
                     throw new CorruptBlockException(p, "header", String.format("bad magic 0x%08x, expected 0x%08x", magic, ChunksFileFormat.MAGIC));
@@ -40,11 +51,14 @@ final class ChunksReader {
                     throw new CorruptBlockException(p, "header", "unsupported version " + version + ", this build reads " + ChunksFileFormat.VERSION);
                 }
                 if ((b.getInt(4) & 0xFFFFFF) != 0) throw new CorruptBlockException(p, "header", "reserved header bytes are not zero");
-                segs.add(b);
             }
         }
         if (segs.isEmpty()) throw new CorruptBlockException(dir.resolve(ChunksFileFormat.segmentName(1)), "header", "missing chunks segment");
-        this.segments = segs.toArray(new MappedByteBuffer[0]);
+    }
+
+    /** Releases the mappings; nothing may read this reader afterwards. */
+    void unmap() {
+        for (MappedByteBuffer b : segments) Unmapper.unmap(b);
     }
 
     long sizeBytes() {

@@ -44,8 +44,9 @@ final class IndexReader {
     private final LabelEntry[] entries;
     private final Map<String, LabelEntry> byName;
 
-    IndexReader(Path file) throws IOException {
-        this.file = file;
+    /** Maps and validates {@code file}; the mapping is released again if validation fails. */
+    static IndexReader open(Path file) throws IOException {
+        MappedByteBuffer buf;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "index larger than 2 GiB: " + size);
@@ -54,6 +55,17 @@ final class IndexReader {
             }
             buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
         }
+        try {
+            return new IndexReader(file, buf);
+        } catch (RuntimeException e) {
+            Unmapper.unmap(buf);
+            throw e;
+        }
+    }
+
+    private IndexReader(Path file, MappedByteBuffer buf) {
+        this.file = file;
+        this.buf = buf;
         int size = buf.capacity();
         int magic = buf.getInt(0);
         if (magic != BlockIndexFormat.MAGIC) {
@@ -147,6 +159,9 @@ final class IndexReader {
     Path file() { return file; }
     int numSeries() { return numSeries; }
     long sizeBytes() { return buf.capacity(); }
+
+    /** Releases the mapping; nothing may read this reader afterwards. */
+    void unmap() { Unmapper.unmap(buf); }
 
     /** Sorted label names present in the block. */
     String[] labelNames() { return names; }
