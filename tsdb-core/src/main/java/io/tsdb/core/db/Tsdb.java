@@ -321,7 +321,7 @@ public final class Tsdb implements Storage {
 
     private long registryBytes() {
         try {
-            return Files.size(options.dataDir().resolve("registry").resolve(io.tsdb.core.registry.RegistryFormat.FILE_NAME));
+            return registry.fileBytes();
         } catch (IOException e) {
             return 0;
         }

@@ -49,7 +49,7 @@ public record TsdbOptions(
         private Duration outOfOrderWindow = Duration.ofHours(1);
         private Duration futureTolerance = Duration.ofMinutes(10);
         private Limits limits = Limits.DEFAULT;
-        private long registryCapacity = 1 << 20;
+        private long registryCapacity = io.tsdb.core.registry.RegistryFormat.DEFAULT_FIRST_CAPACITY;
         private Duration blockDuration = Duration.ofHours(2);
 
         Builder(Path dataDir) { this.dataDir = dataDir; }

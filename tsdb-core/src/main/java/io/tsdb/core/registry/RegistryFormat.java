@@ -1,22 +1,59 @@
 package io.tsdb.core.registry;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Descriptor of the series registry files (spec: docs/format/series-registry.md).
  *
- * <p>{@value #FILE_NAME} is a Chronicle Map (its own segment layout, header and recovery) mapping the
- * canonical label bytes ({@link LabelsCodec}) to a 4-byte series id. One reserved entry, key
- * {@link #VERSION_KEY} (cannot be a label set: a label-set key starts with a varint below 0x80), holds
- * the format version {@value #VERSION}. {@value #CLEAN_MARKER} exists only while the registry is
- * closed cleanly; when it is absent at open the map is opened with Chronicle Map recovery.
+ * <p>The registry is a sequence of <em>tiers</em>, {@code series-00.registry}, {@code series-01.registry},
+ * ..., each a persisted Chronicle Map (its own segment layout, header and recovery) from the canonical label
+ * bytes ({@link LabelsCodec}) to a 4-byte series id. Tier {@code k} is created for
+ * {@code firstCapacity << k} entries; new series go to the newest tier, and a new tier is started when it
+ * holds its capacity. Sizing each map for what it will really hold keeps the file dense: a Chronicle Map
+ * sized far beyond its contents touches a page per entry (about 4 KiB per series measured at 10k series in a
+ * map sized for 1M), one sized for its contents costs about its key bytes plus a small overhead.
+ *
+ * <p>Every tier holds one reserved entry, key {@link #VERSION_KEY} (cannot be a label set: a label-set key
+ * starts with a varint below 0x80), whose value is the format version {@value #VERSION}.
+ * {@value #CLEAN_MARKER} exists only while the registry is closed cleanly; when it is absent at open every
+ * tier is opened with Chronicle Map recovery. {@value #LEGACY_FILE_NAME} is the single-map layout of version 1,
+ * migrated into tiers at open.
  */
 public final class RegistryFormat {
-    public static final String FILE_NAME = "series.registry";
+    /** Version 1's single map (migrated at open). */
+    public static final String LEGACY_FILE_NAME = "series.registry";
     public static final String CLEAN_MARKER = "series.registry.clean";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    public static final int LEGACY_VERSION = 1;
     /** Reserved key: 0xFF 'T' 'S' 'R'. */
     public static final byte[] VERSION_KEY = {(byte) 0xFF, 'T', 'S', 'R'};
-    /** Average key size hint for Chronicle Map sizing, bytes. */
+    /** Average key size hint for Chronicle Map sizing, bytes (the size on disk hardly depends on it). */
     public static final int AVERAGE_KEY_BYTES = 160;
+    /** Default entries of tier 0. */
+    public static final long DEFAULT_FIRST_CAPACITY = 8192;
+    /** Highest tier index (two decimal digits in the file name). */
+    public static final int MAX_TIERS = 100;
+
+    private static final Pattern TIER = Pattern.compile("series-(\\d{2})\\.registry");
+
+    /** File name of tier {@code k}. */
+    public static String tierFileName(int k) {
+        if (k < 0 || k >= MAX_TIERS) throw new IllegalArgumentException("tier index out of range: " + k);
+        return String.format("series-%02d.registry", k);
+    }
+
+    /** Tier index of a file name, or -1 when the name is not a tier file. */
+    public static int tierIndex(String fileName) {
+        Matcher m = TIER.matcher(fileName);
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    /** Entries tier {@code k} is created for. */
+    public static long tierCapacity(long firstCapacity, int k) {
+        long c = firstCapacity << Math.min(k, 40);
+        return c <= 0 || k > 40 ? Long.MAX_VALUE / 2 : c;
+    }
 
     private RegistryFormat() {}
 }

@@ -1,0 +1,175 @@
+package io.tsdb.core.registry;
+
+import io.tsdb.core.Labels;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SeriesRegistryTest {
+    @TempDir Path dir;
+
+    static Labels series(int i) {
+        return Labels.of("__name__", "cpu_usage_user", "hostname", "host_" + i, "region", "r" + (i % 7), "rack", String.valueOf(i % 100));
+    }
+
+    static Map<Labels, Integer> contents(SeriesRegistry r) {
+        Map<Labels, Integer> m = new HashMap<>();
+        r.forEach((l, id) -> assertNull(m.put(l, id), "label set listed twice: " + l));
+        return m;
+    }
+
+    /** Compares without printing thousands of entries on failure. */
+    static void assertContents(Map<Labels, Integer> expected, SeriesRegistry r) {
+        Map<Labels, Integer> actual = contents(r);
+        if (expected.equals(actual)) return;
+        Map<Labels, Integer> missing = new HashMap<>(expected);
+        missing.entrySet().removeAll(actual.entrySet());
+        Map<Labels, Integer> extra = new HashMap<>(actual);
+        extra.entrySet().removeAll(expected.entrySet());
+        fail("expected " + expected.size() + " series, found " + actual.size() + "; missing/different " + missing.size()
+                + " e.g. " + missing.entrySet().stream().limit(3).toList() + "; unexpected " + extra.size()
+                + " e.g. " + extra.entrySet().stream().limit(3).toList());
+    }
+
+    static Map<Labels, Integer> fill(SeriesRegistry r, int from, int to) {
+        Map<Labels, Integer> m = new HashMap<>();
+        for (int i = from; i < to; i++) {
+            r.put(series(i), i);
+            m.put(series(i), i);
+        }
+        return m;
+    }
+
+    @Test
+    void growsByDoublingTiersAndKeepsEverySeries() throws IOException {
+        Map<Labels, Integer> expected;
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            expected = fill(r, 0, 5000);
+            // 1024 + 2048 < 5000 <= 1024 + 2048 + 4096
+            assertEquals(3, r.tierCount());
+            assertEquals(5000, r.size());
+            assertContents(expected, r);
+            assertEquals(4321, r.get(series(4321)));
+            assertEquals(17, r.get(series(17)));
+            assertEquals(-1, r.get(series(99_999)));
+        }
+        for (int k = 0; k < 3; k++) assertTrue(Files.exists(dir.resolve(RegistryFormat.tierFileName(k))), "tier " + k);
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.tierFileName(3))));
+        assertTrue(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)));
+    }
+
+    @Test
+    void exactlyFullTierDoesNotStartANewOne() throws IOException {
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            fill(r, 0, 1024);
+            assertEquals(1, r.tierCount());
+            r.put(series(1024), 1024);
+            assertEquals(2, r.tierCount());
+        }
+    }
+
+    @Test
+    void reopenAfterCleanCloseContinuesInTheNewestTier() throws IOException {
+        Map<Labels, Integer> expected;
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            expected = fill(r, 0, 2000);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertFalse(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)), "marker removed while open");
+            assertEquals(2, r.tierCount());
+            assertContents(expected, r);
+            expected.putAll(fill(r, 2000, 3500));
+            assertEquals(3, r.tierCount());
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            assertEquals(3500, r.size());
+        }
+    }
+
+    @Test
+    void changedFirstCapacityKeepsExistingTiers() throws IOException {
+        Map<Labels, Integer> expected;
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            expected = fill(r, 0, 1500);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 65536)) {
+            assertContents(expected, r);
+        }
+    }
+
+    @Test
+    void uncleanCloseIsRecovered() throws IOException {
+        SeriesRegistry r = SeriesRegistry.open(dir, 1024);
+        Map<Labels, Integer> expected = fill(r, 0, 3000);
+        r.abandon();
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)));
+        try (SeriesRegistry again = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, again);
+            assertEquals(3000, again.size());
+        }
+    }
+
+    @Test
+    void missingMiddleTierIsAnErrorNamingTheFile() throws IOException {
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            fill(r, 0, 4000);
+        }
+        Files.delete(dir.resolve(RegistryFormat.tierFileName(1)));
+        IOException e = assertThrows(IOException.class, () -> SeriesRegistry.open(dir, 1024));
+        assertTrue(e.getMessage().contains(RegistryFormat.tierFileName(1)), e.getMessage());
+    }
+
+    @Test
+    void wrongVersionIsRefused() throws IOException {
+        try (ChronicleMap<byte[], Integer> m = ChronicleMapBuilder.of(byte[].class, Integer.class).entries(1024)
+                .averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES).createPersistedTo(dir.resolve(RegistryFormat.tierFileName(0)).toFile())) {
+            m.put(RegistryFormat.VERSION_KEY, 99);
+        }
+        Files.writeString(dir.resolve(RegistryFormat.CLEAN_MARKER), "clean\n");
+        IOException e = assertThrows(IOException.class, () -> SeriesRegistry.open(dir, 1024));
+        assertTrue(e.getMessage().contains("version 99"), e.getMessage());
+    }
+
+    @Test
+    void versionOneRegistryIsMigratedIntoTiers() throws IOException {
+        Map<Labels, Integer> expected = new HashMap<>();
+        try (ChronicleMap<byte[], Integer> m = ChronicleMapBuilder.of(byte[].class, Integer.class).entries(1 << 20)
+                .averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES).maxBloatFactor(8.0).sparseFile(true)
+                .createPersistedTo(dir.resolve(RegistryFormat.LEGACY_FILE_NAME).toFile())) {
+            m.put(RegistryFormat.VERSION_KEY, RegistryFormat.LEGACY_VERSION);
+            for (int i = 0; i < 1500; i++) {
+                m.put(LabelsCodec.encode(series(i)), i * 3);
+                expected.put(series(i), i * 3);
+            }
+        }
+        // not cleanly closed: migration runs recovery on the old map
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            assertEquals(2, r.tierCount());
+        }
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.LEGACY_FILE_NAME)));
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+        }
+    }
+
+    @Test
+    void tierFileNames() {
+        assertEquals("series-00.registry", RegistryFormat.tierFileName(0));
+        assertEquals("series-12.registry", RegistryFormat.tierFileName(12));
+        assertEquals(12, RegistryFormat.tierIndex("series-12.registry"));
+        assertEquals(-1, RegistryFormat.tierIndex("series.registry"));
+        assertEquals(-1, RegistryFormat.tierIndex("series-1.registry"));
+        assertEquals(8192L << 3, RegistryFormat.tierCapacity(8192, 3));
+    }
+}
