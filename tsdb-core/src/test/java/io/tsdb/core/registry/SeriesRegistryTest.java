@@ -78,6 +78,25 @@ class SeriesRegistryTest {
     }
 
     @Test
+    void tierWithoutRoomForLongKeysIsFollowedByTheNext() throws IOException {
+        Map<Labels, Integer> expected = new HashMap<>();
+        String pad = "x".repeat(3000); // far above the key size hint: the first tier runs out of room early
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            for (int i = 0; i < 1024; i++) {
+                Labels l = Labels.of("__name__", "m", "big", pad + i);
+                r.put(l, i);
+                expected.put(l, i);
+            }
+            assertTrue(r.tierCount() > 1, "tiers: " + r.tierCount());
+            assertEquals(1024, r.size());
+            assertContents(expected, r);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+        }
+    }
+
+    @Test
     void reopenAfterCleanCloseContinuesInTheNewestTier() throws IOException {
         Map<Labels, Integer> expected;
         try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
