@@ -9,17 +9,33 @@ import java.util.TreeMap;
 /**
  * An immutable label set, sorted by label name, names unique. The metric name is the label
  * {@code __name__}. Equality and hash code are by content, so a {@code Labels} can key maps.
+ *
+ * <p>Names and values are held in two arrays so that label sets with the same names can share one names
+ * array ({@link #withSharedNames}): the head keeps one label set per active series, and most series of a
+ * metric have the same label names.
  */
 public final class Labels implements Comparable<Labels> {
     public static final String METRIC_NAME = "__name__";
-    public static final Labels EMPTY = new Labels(new String[0]);
+    public static final Labels EMPTY = new Labels(new String[0], new String[0]);
 
-    /** name0, value0, name1, value1, ... sorted by name. */
-    private final String[] kv;
+    /** Sorted names, and the value of each. */
+    private final String[] names;
+    private final String[] values;
     private int hash;
 
-    private Labels(String[] kv) {
-        this.kv = kv;
+    private Labels(String[] names, String[] values) {
+        this.names = names;
+        this.values = values;
+    }
+
+    private static Labels ofPairs(String[] kv) {
+        int n = kv.length >> 1;
+        String[] names = new String[n], values = new String[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = kv[2 * i];
+            values[i] = kv[2 * i + 1];
+        }
+        return new Labels(names, values);
     }
 
     /** Builds from alternating name/value pairs in any order; later duplicates win; empty values drop the label. */
@@ -38,25 +54,41 @@ public final class Labels implements Comparable<Labels> {
             out.add(e.getKey());
             out.add(e.getValue());
         }
-        return new Labels(out.toArray(new String[0]));
+        return ofPairs(out.toArray(new String[0]));
     }
 
-    /** Wraps an already sorted, de-duplicated, non-empty-valued name/value array without copying. */
+    /** Builds from an already sorted, de-duplicated, non-empty-valued name/value array (not validated). */
     public static Labels fromSortedUnsafe(String[] sortedNameValues) {
-        return new Labels(sortedNameValues);
+        return ofPairs(sortedNameValues);
     }
 
-    public int size() { return kv.length >> 1; }
-    public String name(int i) { return kv[i << 1]; }
-    public String value(int i) { return kv[(i << 1) + 1]; }
+    /**
+     * From already sorted, unique names and their non-empty values (not validated), keeping both arrays
+     * without copying: the caller must not modify them afterwards. A names array may be shared by many
+     * label sets (see {@link #names()} and io.tsdb.core.index.LabelIndex).
+     */
+    public static Labels withSharedNames(String[] sortedNames, String[] values) {
+        if (sortedNames.length != values.length) throw new IllegalArgumentException(sortedNames.length + " names but " + values.length + " values");
+        return new Labels(sortedNames, values);
+    }
+
+    /** A copy of the sorted names. */
+    public String[] names() { return names.clone(); }
+
+    /** True when {@code sortedNames} holds exactly this label set's names, in order. */
+    public boolean hasNames(String[] sortedNames) { return Arrays.equals(names, sortedNames); }
+
+    public int size() { return names.length; }
+    public String name(int i) { return names[i]; }
+    public String value(int i) { return values[i]; }
 
     /** The value of a label or {@code null} when absent. */
     public String get(String name) {
         int lo = 0, hi = size() - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = kv[mid << 1].compareTo(name);
-            if (c == 0) return kv[(mid << 1) + 1];
+            int c = names[mid].compareTo(name);
+            if (c == 0) return values[mid];
             if (c < 0) lo = mid + 1; else hi = mid - 1;
         }
         return null;
@@ -91,22 +123,32 @@ public final class Labels implements Comparable<Labels> {
     }
 
     @Override public boolean equals(Object o) {
-        return o instanceof Labels l && Arrays.equals(kv, l.kv);
+        if (o == this) return true;
+        if (!(o instanceof Labels l)) return false;
+        if (hash != 0 && l.hash != 0 && hash != l.hash) return false;
+        return Arrays.equals(values, l.values) && (names == l.names || Arrays.equals(names, l.names));
     }
 
+    /** As {@code Arrays.hashCode} of the interleaved name/value pairs (stable across versions: benchmarks seed from it). */
     @Override public int hashCode() {
         int h = hash;
-        if (h == 0) { h = Arrays.hashCode(kv); hash = h; }
+        if (h == 0) {
+            h = 1;
+            for (int i = 0; i < names.length; i++) h = 31 * (31 * h + names[i].hashCode()) + values[i].hashCode();
+            hash = h;
+        }
         return h;
     }
 
     @Override public int compareTo(Labels o) {
-        int n = Math.min(kv.length, o.kv.length);
+        int n = Math.min(names.length, o.names.length);
         for (int i = 0; i < n; i++) {
-            int c = kv[i].compareTo(o.kv[i]);
+            int c = names[i].compareTo(o.names[i]);
+            if (c != 0) return c;
+            c = values[i].compareTo(o.values[i]);
             if (c != 0) return c;
         }
-        return Integer.compare(kv.length, o.kv.length);
+        return Integer.compare(names.length, o.names.length);
     }
 
     /** Prometheus text form: {@code name{a="1", b="2"}}. */

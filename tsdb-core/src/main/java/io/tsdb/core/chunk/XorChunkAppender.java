@@ -11,7 +11,8 @@ import org.agrona.MutableDirectBuffer;
  * <p>The chunk lives in a caller-supplied {@link MutableDirectBuffer} at a fixed offset: an expandable
  * buffer (e.g. {@code ExpandableArrayBuffer}, {@code ExpandableDirectByteBuffer}) grows as needed; a fixed
  * buffer (e.g. an {@code UnsafeBuffer} slice of an off-heap slab) makes {@link #append} return false when
- * the next sample might not fit. After every append the bytes [offset, offset+sizeInBytes()) are a
+ * the next sample might not fit; so does the end of a region given to {@link #reset(MutableDirectBuffer, int, int)}
+ * (e.g. one block of a shared off-heap slab, without a per-chunk buffer object). After every append the bytes [offset, offset+sizeInBytes()) are a
  * complete, decodable chunk; the appender may also write up to 8 scratch bytes after that range.
  *
  * <p>Contract: timestamps must not decrease (equal timestamps are allowed and round-trip);
@@ -23,21 +24,31 @@ public final class XorChunkAppender {
     /** Bytes that must be free after the current write position for one more sample (worst case). */
     static final int MAX_APPEND_BYTES = 40;
 
+    // Field sizes matter: the head keeps one appender per active series (see docs/storage.md, head memory).
     private MutableDirectBuffer buf;
     private int off;
+    private int limit;    // absolute end of the region the chunk may use
     private int count;
     private int wordPos;  // absolute index of the 64-bit word being filled
     private long acc;     // pending bits, left-aligned
-    private int accBits;
+    private byte accBits;
+    private byte lz = -1, tz;
     private long tFirst, tPrev, dPrev, vPrev;
-    private int lz = -1, tz;
 
     /** Starts a new, empty chunk at buf[off]. */
     public XorChunkAppender reset(MutableDirectBuffer buf, int off) {
-        if (!buf.isExpandable() && off + ChunkFormat.XOR_HEADER_SIZE + 8 > buf.capacity()) {
-            throw new IllegalArgumentException("buffer too small for a chunk header at offset " + off + " (capacity " + buf.capacity() + ")");
+        return reset(buf, off, buf.isExpandable() ? Integer.MAX_VALUE - off : buf.capacity() - off);
+    }
+
+    /** Starts a new, empty chunk at buf[off] that never extends beyond buf[off + len] (also for an expandable buffer). */
+    public XorChunkAppender reset(MutableDirectBuffer buf, int off, int len) {
+        int end = off + len;
+        if (len < ChunkFormat.XOR_HEADER_SIZE + 8 || (!buf.isExpandable() && end > buf.capacity())) {
+            throw new IllegalArgumentException("region [" + off + ", " + end + ") too small for a chunk header or beyond the buffer (capacity "
+                    + buf.capacity() + ")");
         }
         init(buf, off);
+        limit = end;
         buf.putByte(off + ChunkFormat.OFF_ENCODING, ChunkFormat.ENC_XOR_STREAM);
         buf.putByte(off + ChunkFormat.XOR_OFF_FLAGS, (byte) 0);
         buf.putShort(off + ChunkFormat.XOR_OFF_COUNT, (short) 0, ByteOrder.LITTLE_ENDIAN);
@@ -68,7 +79,8 @@ public final class XorChunkAppender {
         count = st.count;
         int bitPos = st.bitPos;
         wordPos = off + ChunkFormat.XOR_OFF_BITS + ((bitPos >>> 6) << 3);
-        accBits = bitPos & 63;
+        accBits = (byte) (bitPos & 63);
+        limit = buf.isExpandable() ? Integer.MAX_VALUE : buf.capacity();
         long a = 0;
         for (int i = 0, nb = (accBits + 7) >>> 3; i < nb; i++) a |= (buf.getByte(wordPos + i) & 0xffL) << (56 - 8 * i);
         acc = accBits == 0 ? 0 : a & ~(-1L >>> accBits);
@@ -79,8 +91,8 @@ public final class XorChunkAppender {
         tPrev = st.tLast;
         dPrev = st.dLast;
         vPrev = st.vLast;
-        lz = st.lz;
-        tz = st.tz;
+        lz = (byte) st.lz;
+        tz = (byte) st.tz;
         buf.putShort(off + ChunkFormat.XOR_OFF_COUNT, (short) count, ByteOrder.LITTLE_ENDIAN);
         buf.putLong(wordPos, acc, ByteOrder.BIG_ENDIAN);
         return this;
@@ -94,7 +106,7 @@ public final class XorChunkAppender {
      */
     public boolean append(long t, double v) {
         if (count >= ChunkFormat.MAX_SAMPLES) return false;
-        if (!buf.isExpandable() && wordPos + MAX_APPEND_BYTES > buf.capacity()) return false;
+        if (wordPos > limit - MAX_APPEND_BYTES) return false;
         long bits = Double.doubleToRawLongBits(v);
         if (count == 0) {
             writeBits(t, 64);
@@ -132,8 +144,8 @@ public final class XorChunkAppender {
                     int len = 64 - l - r;
                     writeBits((0b11L << 11) | ((long) l << 6) | (len & 63), 13);
                     writeBits(x >>> r, len);
-                    lz = l;
-                    tz = r;
+                    lz = (byte) l;
+                    tz = (byte) r;
                 }
             }
         }
@@ -150,14 +162,14 @@ public final class XorChunkAppender {
         int free = 64 - accBits;
         if (n < free) {
             acc |= value << (free - n);
-            accBits += n;
+            accBits = (byte) (accBits + n);
         } else {
             int rest = n - free;
             acc |= value >>> rest;
             buf.putLong(wordPos, acc, ByteOrder.BIG_ENDIAN);
             wordPos += 8;
             acc = rest == 0 ? 0 : value << (64 - rest);
-            accBits = rest;
+            accBits = (byte) rest;
         }
     }
 

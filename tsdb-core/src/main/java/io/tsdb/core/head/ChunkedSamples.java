@@ -3,7 +3,6 @@ package io.tsdb.core.head;
 import io.tsdb.core.chunk.ChunkDecoder;
 import io.tsdb.core.chunk.ChunkEncoder;
 import io.tsdb.core.chunk.XorChunkAppender;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
 
@@ -11,6 +10,10 @@ import java.util.Arrays;
  * Compressed off-heap {@link SeriesSamples}: samples are appended to an open Gorilla (XOR stream) chunk
  * in a fixed 256-byte off-heap block; when the block is full (or holds {@link #MAX_OPEN_SAMPLES}) the
  * chunk is cut, re-encoded in the columnar encoding and moved to a right-sized off-heap block.
+ *
+ * <p>One instance per active series (two while a flush's frozen samples are still readable), so its fields
+ * are kept few: the open chunk is addressed in its arena's shared slab buffer (no buffer object per series),
+ * and the sample count of closed chunks is read from their packed descriptors.
  */
 public final class ChunkedSamples implements SeriesSamples {
     static final int MAX_OPEN_SAMPLES = 480;
@@ -19,20 +22,15 @@ public final class ChunkedSamples implements SeriesSamples {
 
     private final ChunkMemory mem;
     private XorChunkAppender appender;   // null until the first sample
-    private UnsafeBuffer openBuf;
     private int openRef = -1;
     /** Per closed chunk: minT, maxT, (addr << 32 | len << 16 | count). */
     private long[] closed;
     private int nClosed;
-    private int closedSamples;
 
     public ChunkedSamples(ChunkMemory mem) { this.mem = mem; }
 
     @Override public void append(long t, double v) {
-        if (appender == null) {
-            appender = new XorChunkAppender();
-            openBuf = new UnsafeBuffer(0, 0);
-        }
+        if (appender == null) appender = new XorChunkAppender();
         if (openRef < 0) startOpen();
         if (appender.numSamples() >= MAX_OPEN_SAMPLES || !appender.append(t, v)) {
             cut();
@@ -44,8 +42,7 @@ public final class ChunkedSamples implements SeriesSamples {
     private void startOpen() {
         OffHeapArena a = mem.openArena();
         openRef = a.allocate();
-        openBuf.wrap(a.slab(openRef), a.offset(openRef), a.blockSize());
-        appender.reset(openBuf, 0);
+        appender.reset(a.slab(openRef), a.offset(openRef), a.blockSize());
     }
 
     /** Re-encodes the open chunk as a closed columnar chunk and frees the open block. */
@@ -53,7 +50,7 @@ public final class ChunkedSamples implements SeriesSamples {
         int n = appender.numSamples();
         if (n > 0) {
             ChunkEncoder enc = ENCODER.get();
-            int len = enc.recode(openBuf, 0, appender.sizeInBytes());
+            int len = enc.recode(appender.buffer(), appender.offset(), appender.sizeInBytes());
             int addr = mem.allocate(len);
             mem.buffer(addr).putBytes(mem.offset(addr), enc.array(), 0, len);
             if (closed == null) closed = new long[3];
@@ -62,7 +59,6 @@ public final class ChunkedSamples implements SeriesSamples {
             closed[3 * nClosed + 1] = appender.maxTime();
             closed[3 * nClosed + 2] = ((long) addr << 32) | ((long) len << 16) | n;
             nClosed++;
-            closedSamples += n;
         }
         mem.openArena().free(openRef);
         openRef = -1;
@@ -70,7 +66,11 @@ public final class ChunkedSamples implements SeriesSamples {
 
     private int openCount() { return openRef < 0 ? 0 : appender.numSamples(); }
 
-    @Override public int count() { return closedSamples + openCount(); }
+    @Override public int count() {
+        int sum = openCount();
+        for (int i = 0; i < nClosed; i++) sum += (int) (closed[3 * i + 2] & 0xffff);
+        return sum;
+    }
 
     @Override public long minTime() {
         if (nClosed > 0) return closed[0];
@@ -94,7 +94,7 @@ public final class ChunkedSamples implements SeriesSamples {
         }
         int n = openCount();
         if (n > 0 && appender.maxTime() >= mint && appender.minTime() <= maxt) {
-            decodeRange(dec, openBuf, 0, appender.sizeInBytes(), n, mint, maxt, out);
+            decodeRange(dec, appender.buffer(), appender.offset(), appender.sizeInBytes(), n, mint, maxt, out);
         }
     }
 
@@ -116,7 +116,7 @@ public final class ChunkedSamples implements SeriesSamples {
     }
 
     @Override public long memoryBytes() {
-        long sum = 48 + (appender == null ? 0 : 96 + 48) + (closed == null ? 0 : 16 + 8L * closed.length);
+        long sum = 32 + (appender == null ? 0 : 80) + (closed == null ? 0 : 16 + 8L * closed.length);
         if (openRef >= 0) sum += ChunkMemory.OPEN_CHUNK_BYTES;
         for (int i = 0; i < nClosed; i++) sum += ChunkMemory.capacity((int) (closed[3 * i + 2] >>> 32));
         return sum;
@@ -130,8 +130,6 @@ public final class ChunkedSamples implements SeriesSamples {
         openRef = -1;
         closed = null;
         nClosed = 0;
-        closedSamples = 0;
         appender = null;
-        openBuf = null;
     }
 }

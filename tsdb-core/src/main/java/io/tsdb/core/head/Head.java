@@ -3,8 +3,9 @@ package io.tsdb.core.head;
 import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Labels;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -13,12 +14,19 @@ import java.util.function.Supplier;
 /**
  * The in-memory head: series by labels and by id, and the append rules (in-order, out-of-order window,
  * duplicates). Durability and validation of label sets are the caller's job (see io.tsdb.core.db.Tsdb).
+ *
+ * <p>Series by labels: an open-addressing table of series ids (linear probing on the label set's hash,
+ * load factor at most 1/2), about 6-12 bytes per series instead of a hash-map node (about 45 bytes).
+ * Lookups take no lock; {@link #create} (serialised) publishes the series in {@code byId} before its slot.
  */
 public final class Head {
     private final Supplier<SeriesSamples> samplesFactory;
     private final long oooWindowMs;
-    private final ConcurrentHashMap<Labels, HeadSeries> byLabels = new ConcurrentHashMap<>();
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
+    /** Slots hold series id + 1 (0 = empty); length a power of two. Replaced (never mutated) when grown. */
+    private volatile int[] table = new int[1024];
     private volatile HeadSeries[] byId = new HeadSeries[1024];
+    private volatile int count;
     private final LongAdder samples = new LongAdder();
     private final AtomicLong minT = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong maxT = new AtomicLong(Long.MIN_VALUE);
@@ -29,7 +37,25 @@ public final class Head {
         this.oooWindowMs = oooWindowMs;
     }
 
-    public HeadSeries get(Labels labels) { return byLabels.get(labels); }
+    public HeadSeries get(Labels labels) {
+        int[] t = table;
+        int mask = t.length - 1, h = labels.hashCode();
+        for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
+            int v = (int) SLOT.getAcquire(t, i);
+            if (v == 0) return null;
+            HeadSeries s = byId(v - 1);
+            if (s != null && s.labels.hashCode() == h && s.labels.equals(labels)) return s;
+        }
+    }
+
+    private static int spread(int h) { return (h ^ (h >>> 16)) * 0x9E3779B1; }
+
+    private static void place(int[] t, int id, int hash) {
+        int mask = t.length - 1;
+        int i = spread(hash) & mask;
+        while (t[i] != 0) i = (i + 1) & mask;
+        SLOT.setRelease(t, i, id + 1);
+    }
 
     public HeadSeries byId(int id) {
         HeadSeries[] a = byId;
@@ -45,11 +71,21 @@ public final class Head {
         }
         a[id] = s;
         byId = a;
-        byLabels.put(labels, s);
+        int n = count + 1;
+        int[] t = table;
+        if (2 * n > t.length) {
+            int[] grown = new int[t.length * 2];
+            for (int v : t) if (v != 0) place(grown, v - 1, a[v - 1].labels.hashCode());
+            place(grown, id, labels.hashCode());
+            table = grown;
+        } else {
+            place(t, id, labels.hashCode());
+        }
+        count = n;
         return s;
     }
 
-    public int seriesCount() { return byLabels.size(); }
+    public int seriesCount() { return count; }
 
     public long sampleCount() { return samples.sum(); }
 
@@ -111,7 +147,7 @@ public final class Head {
             if (t < s.maxT - oooWindowMs) return AppendStatus.TOO_OLD;
         }
         int pos = s.oooSearch(t);
-        if (pos >= 0) return Double.doubleToRawLongBits(s.oooV[pos]) == bits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        if (pos >= 0) return Double.doubleToRawLongBits(s.oooValue(pos)) == bits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
         if (s.samples.count() > 0 && t >= s.samples.minTime()) {
             SampleBuffer b = probe.get();
             b.clear();
@@ -138,8 +174,9 @@ public final class Head {
         }
     }
 
+    /** Every series, by id. */
     public void forEach(Consumer<HeadSeries> fn) {
-        byLabels.values().forEach(fn);
+        for (HeadSeries s : byId) if (s != null) fn.accept(s);
     }
 
     /**
@@ -149,25 +186,25 @@ public final class Head {
      * remains.
      */
     public void freezeAll() {
-        for (HeadSeries s : byLabels.values()) s.freeze(samplesFactory.get());
+        forEach(s -> s.freeze(samplesFactory.get()));
         samples.reset();
         minT.set(Long.MAX_VALUE);
         maxT.set(Long.MIN_VALUE);
     }
 
     public void releaseFrozen() {
-        for (HeadSeries s : byLabels.values()) s.releaseFrozen();
+        forEach(HeadSeries::releaseFrozen);
     }
 
     public long memoryBytes() {
-        long sum = 0;
-        for (HeadSeries s : byLabels.values()) sum += s.memoryBytes();
-        return sum;
+        long[] sum = {8L * count};   // byId and table slots, roughly
+        forEach(s -> sum[0] += s.memoryBytes());
+        return sum[0];
     }
 
     public long chunks() {
-        long sum = 0;
-        for (HeadSeries s : byLabels.values()) sum += s.chunks();
-        return sum;
+        long[] sum = {0};
+        forEach(s -> sum[0] += s.chunks());
+        return sum[0];
     }
 }

@@ -9,6 +9,9 @@ import java.util.Arrays;
  * sorted on-heap buffer of out-of-order samples, merged on read. All access is synchronised on the
  * instance. {@code maxT} survives a flush of the samples, so out-of-order and duplicate checks keep
  * working after the head was persisted.
+ *
+ * <p>One instance per active series: rarely used state (out-of-order samples, frozen samples) lives in
+ * separate objects allocated only when needed, so a series with in-order samples costs a few fields.
  */
 public final class HeadSeries {
     public final int id;
@@ -16,15 +19,18 @@ public final class HeadSeries {
     SeriesSamples samples;
     /** Samples already persisted to a block but still visible to queriers opened before that flush. */
     SeriesSamples frozen;
-    long[] frozenOooT;
-    double[] frozenOooV;
-    int frozenOooN;
+    /** Out-of-order samples (null when none), and those of the frozen samples. */
+    OooSamples ooo, frozenOoo;
     /** Newest accepted timestamp ever (Long.MIN_VALUE when none); value bits of that sample. */
     long maxT = Long.MIN_VALUE;
     long lastBits;
-    long[] oooT;
-    double[] oooV;
-    int oooN;
+
+    /** A small sorted buffer of out-of-order samples. */
+    static final class OooSamples {
+        long[] t = new long[8];
+        double[] v = new double[8];
+        int n;
+    }
 
     HeadSeries(int id, Labels labels, SeriesSamples samples) {
         this.id = id;
@@ -33,33 +39,36 @@ public final class HeadSeries {
     }
 
     /** Samples currently held in memory (in order plus out of order). */
-    public synchronized int sampleCount() { return samples.count() + oooN; }
+    public synchronized int sampleCount() { return samples.count() + (ooo == null ? 0 : ooo.n); }
 
     public synchronized long maxTime() { return maxT; }
 
     public synchronized long minTime() {
         long m = samples.minTime();
-        return oooN > 0 ? Math.min(m, oooT[0]) : m;
+        return ooo != null && ooo.n > 0 ? Math.min(m, ooo.t[0]) : m;
     }
 
     /** Index of t in the OOO buffer, or -(insertion point)-1. */
     int oooSearch(long t) {
-        return oooN == 0 ? -1 : Arrays.binarySearch(oooT, 0, oooN, t);
+        return ooo == null || ooo.n == 0 ? -1 : Arrays.binarySearch(ooo.t, 0, ooo.n, t);
     }
 
+    /** Value of the out-of-order sample at {@code pos} (from {@link #oooSearch}). */
+    double oooValue(int pos) { return ooo.v[pos]; }
+
     void oooInsert(int pos, long t, double v) {
-        if (oooT == null) {
-            oooT = new long[8];
-            oooV = new double[8];
-        } else if (oooN == oooT.length) {
-            oooT = Arrays.copyOf(oooT, oooN * 2);
-            oooV = Arrays.copyOf(oooV, oooN * 2);
+        OooSamples o = ooo;
+        if (o == null) {
+            o = ooo = new OooSamples();
+        } else if (o.n == o.t.length) {
+            o.t = Arrays.copyOf(o.t, o.n * 2);
+            o.v = Arrays.copyOf(o.v, o.n * 2);
         }
-        System.arraycopy(oooT, pos, oooT, pos + 1, oooN - pos);
-        System.arraycopy(oooV, pos, oooV, pos + 1, oooN - pos);
-        oooT[pos] = t;
-        oooV[pos] = v;
-        oooN++;
+        System.arraycopy(o.t, pos, o.t, pos + 1, o.n - pos);
+        System.arraycopy(o.v, pos, o.v, pos + 1, o.n - pos);
+        o.t[pos] = t;
+        o.v[pos] = v;
+        o.n++;
     }
 
     /** Reads samples in [mint, maxt] into {@code out} (cleared first), merging out-of-order samples. */
@@ -91,23 +100,26 @@ public final class HeadSeries {
     public synchronized void read(long mint, long maxt, SampleBuffer out, int mode) {
         out.clear();
         if (mode == READ_FROZEN) {
-            if (frozen != null) readPart(frozen, frozenOooT, frozenOooV, frozenOooN, mint, maxt, out);
+            if (frozen != null) readPart(frozen, frozenOoo, mint, maxt, out);
             return;
         }
         if (mode == READ_CURRENT || frozen == null) {
-            readPart(samples, oooT, oooV, oooN, mint, maxt, out);
+            readPart(samples, ooo, mint, maxt, out);
             return;
         }
-        readPart(frozen, frozenOooT, frozenOooV, frozenOooN, mint, maxt, out);
+        readPart(frozen, frozenOoo, mint, maxt, out);
         SampleBuffer cur = out.aux();
         cur.clear();
-        readPart(samples, oooT, oooV, oooN, mint, maxt, cur);
+        readPart(samples, ooo, mint, maxt, cur);
         out.mergeFrom(cur);
     }
 
-    private static void readPart(SeriesSamples samples, long[] oooT, double[] oooV, int oooN, long mint, long maxt, SampleBuffer out) {
+    private static void readPart(SeriesSamples samples, OooSamples ooo, long mint, long maxt, SampleBuffer out) {
         samples.read(mint, maxt, out);
-        if (oooN == 0) return;
+        if (ooo == null || ooo.n == 0) return;
+        long[] oooT = ooo.t;
+        double[] oooV = ooo.v;
+        int oooN = ooo.n;
         int lo = Arrays.binarySearch(oooT, 0, oooN, mint);
         if (lo < 0) lo = -lo - 1;
         int hi = lo;
@@ -129,34 +141,29 @@ public final class HeadSeries {
     synchronized void freeze(SeriesSamples fresh) {
         if (frozen != null) frozen.clear();
         frozen = samples;
-        frozenOooT = oooT;
-        frozenOooV = oooV;
-        frozenOooN = oooN;
+        frozenOoo = ooo;
         samples = fresh;
-        oooT = null;
-        oooV = null;
-        oooN = 0;
+        ooo = null;
     }
 
     /** Frees frozen samples once no querier can read them. */
     synchronized void releaseFrozen() {
         if (frozen != null) frozen.clear();
         frozen = null;
-        frozenOooT = null;
-        frozenOooV = null;
-        frozenOooN = 0;
+        frozenOoo = null;
     }
 
     synchronized void clearSamples() {
         samples.clear();
-        oooT = null;
-        oooV = null;
-        oooN = 0;
+        ooo = null;
     }
 
     synchronized long memoryBytes() {
-        return 80 + samples.memoryBytes() + (oooT == null ? 0 : 16L * oooT.length + 32)
-                + (frozen == null ? 0 : frozen.memoryBytes()) + (frozenOooT == null ? 0 : 16L * frozenOooT.length + 32);
+        return 56 + samples.memoryBytes() + oooBytes(ooo) + (frozen == null ? 0 : frozen.memoryBytes()) + oooBytes(frozenOoo);
+    }
+
+    private static long oooBytes(OooSamples o) {
+        return o == null ? 0 : 24 + 32 + 16L * o.t.length;
     }
 
     synchronized int chunks() { return samples.chunks() + (frozen == null ? 0 : frozen.chunks()); }

@@ -6,6 +6,8 @@ import org.roaringbitmap.FastAggregation;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +19,20 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Inverted index of series ids: a RoaringBitmap per label pair (postings) and per label name.
  * Regular-expression matchers are evaluated against the dictionary of values of the label, never
  * against every series. Label strings are interned through the dictionary so every series shares one
- * String instance per distinct name and value. Thread-safe (read/write lock).
+ * String instance per distinct name and value, and label sets with the same names share one names array
+ * ({@link Labels#withSharedNames}). Thread-safe (read/write lock).
  */
 public final class LabelIndex {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final TreeMap<String, TreeMap<String, RoaringBitmap>> postings = new TreeMap<>();
     private final TreeMap<String, RoaringBitmap> byName = new TreeMap<>();
     private final RoaringBitmap all = new RoaringBitmap();
+    /** Distinct sorted label-name arrays of indexed series, keyed by content (Arrays.asList of the array itself). */
+    private final HashMap<List<String>, String[]> nameSets = new HashMap<>();
 
-    /** Indexes a series and returns its labels rebuilt from interned strings. */
+    /** Indexes a series and returns its labels rebuilt from interned strings and a shared names array. */
     public Labels add(int id, Labels labels) {
-        String[] kv = new String[labels.size() * 2];
+        String[] names = new String[labels.size()], vals = new String[labels.size()];
         lock.writeLock().lock();
         try {
             for (int i = 0; i < labels.size(); i++) {
@@ -49,14 +54,16 @@ public final class LabelIndex {
                 }
                 bm.add(id);
                 byName.get(name).add(id);
-                kv[2 * i] = name;
-                kv[2 * i + 1] = value;
+                names[i] = name;
+                vals[i] = value;
             }
             all.add(id);
+            String[] shared = nameSets.putIfAbsent(Arrays.asList(names), names);
+            if (shared != null) names = shared;
         } finally {
             lock.writeLock().unlock();
         }
-        return Labels.fromSortedUnsafe(kv);
+        return Labels.withSharedNames(names, vals);
     }
 
     /** Removes a series from the index (series garbage collection). */
