@@ -158,6 +158,25 @@ class ChunkEdgeCaseTest {
     }
 
     @Test
+    void regionOfALargerBufferIsNeverExceeded() {
+        byte[] backing = new byte[4096];
+        Arrays.fill(backing, (byte) 0x5a);
+        UnsafeBuffer slab = new UnsafeBuffer(backing);
+        XorChunkAppender app = new XorChunkAppender().reset(slab, 256, 256);
+        Random r = new Random(2);
+        int n = 0;
+        while (app.append(1000L * n + r.nextInt(1000), r.nextDouble())) n++;
+        assertTrue(n > 2, "appended " + n);
+        assertTrue(app.sizeInBytes() <= 256);
+        for (int i = 0; i < backing.length; i++) if (i < 256 || i >= 512) assertEquals(0x5a, backing[i], "byte " + i + " outside the region");
+        long[] ts = new long[n];
+        double[] vs = new double[n];
+        assertEquals(n, dec.decode(slab, 256, app.sizeInBytes(), ts, vs));
+        assertThrows(IllegalArgumentException.class, () -> new XorChunkAppender().reset(slab, 4090, 16));
+        assertThrows(IllegalArgumentException.class, () -> new XorChunkAppender().reset(slab, 0, 8));
+    }
+
+    @Test
     void corruptInputIsRejectedPrecisely() {
         long[] ts = {0, 10_000, 20_000, 30_000};
         UnsafeBuffer b = encode(ts, new double[] {1.5, 2.5, 3.5, 4.5});
