@@ -11,7 +11,12 @@ public interface Querier extends AutoCloseable {
     /** Series matching all matchers (at least one matcher must not match the empty string), sorted by labels. */
     SeriesSet select(List<Matcher> matchers);
 
-    /** Exact number of series matching, from the label index bitmaps (no sample access). */
+    /**
+     * Number of series matching with samples in [mint, maxt], from the label index bitmaps and series/chunk
+     * time bounds, without decoding samples where the implementation can. Never fewer than {@link #select}
+     * returns; it may be more where only bounds are checked (a series whose samples straddle the range with
+     * no sample inside it; in {@code Tsdb}, over a range containing all stored data, every registered series).
+     */
     long seriesCount(List<Matcher> matchers);
 
     /** Estimated number of samples within [mint, maxt] for the matching series, from chunk stats. */

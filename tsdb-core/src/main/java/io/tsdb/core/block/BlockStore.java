@@ -227,6 +227,20 @@ public final class BlockStore implements AutoCloseable {
         }
     }
 
+    /** Oldest sample time over all blocks (Long.MAX_VALUE when there is none). */
+    public long minTime() {
+        long m = Long.MAX_VALUE;
+        for (Block b : blocks) m = Math.min(m, b.meta().minTime());
+        return m;
+    }
+
+    /** Newest sample time over all blocks (Long.MIN_VALUE when there is none). */
+    public long maxTime() {
+        long m = Long.MIN_VALUE;
+        for (Block b : blocks) m = Math.max(m, b.meta().maxTime());
+        return m;
+    }
+
     /** Total bytes on disk of the open blocks. */
     public long sizeBytes() {
         long n = 0;

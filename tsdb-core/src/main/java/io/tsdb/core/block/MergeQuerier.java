@@ -33,12 +33,33 @@ public final class MergeQuerier implements Querier {
         return new MergeSeriesSet(sets);
     }
 
-    /** Exact: series present in several sources are counted once (sources are merged by labels). */
+    /**
+     * A source that lists its series with samples in the range, sorted by labels, without reading samples
+     * (used to count distinct series across sources; cursors of that set are not read).
+     */
+    public interface LabelsOnly {
+        SeriesSet selectLabels(List<Matcher> matchers);
+    }
+
+    /**
+     * Distinct series with samples in the range: the sources' counts (each honours the range) when at most
+     * one source has any; otherwise series present in several sources are counted once by merging their
+     * label-sorted series, without reading samples from sources that implement {@link LabelsOnly}.
+     */
     @Override public long seriesCount(List<Matcher> matchers) {
-        if (sources.isEmpty()) return 0;
         if (sources.size() == 1) return sources.get(0).seriesCount(matchers);
-        SeriesSet[] sets = new SeriesSet[sources.size()];
-        for (int i = 0; i < sets.length; i++) sets[i] = sources.get(i).select(matchers);
+        List<Querier> nonEmpty = new ArrayList<>(sources.size());
+        long count = 0;
+        for (Querier q : sources) {
+            long c = q.seriesCount(matchers);
+            if (c > 0) { nonEmpty.add(q); count = c; }
+        }
+        if (nonEmpty.size() <= 1) return count;
+        SeriesSet[] sets = new SeriesSet[nonEmpty.size()];
+        for (int i = 0; i < sets.length; i++) {
+            Querier q = nonEmpty.get(i);
+            sets[i] = q instanceof LabelsOnly l ? l.selectLabels(matchers) : q.select(matchers);
+        }
         MergeSeriesSet m = new MergeSeriesSet(sets);
         long n = 0;
         while (m.nextLabels()) n++;

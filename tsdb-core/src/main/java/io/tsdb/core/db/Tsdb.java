@@ -310,7 +310,13 @@ public final class Tsdb implements Storage {
         List<Querier> sources = blocks.queriers(mint, maxt);
         ReadView fv = v;
         sources.add(new HeadQuerier(head, index, mint, maxt, () -> fv.superseded));
-        return new ViewQuerier(MergeQuerier.of(sources), v, index);
+        return new ViewQuerier(MergeQuerier.of(sources), v, index, coversAllData(mint, maxt));
+    }
+
+    /** Whether [mint, maxt] contains every stored sample (head and blocks), and there is one. */
+    private boolean coversAllData(long mint, long maxt) {
+        long lo = Math.min(head.minTime(), blocks.minTime()), hi = Math.max(head.maxTime(), blocks.maxTime());
+        return lo <= hi && mint <= lo && maxt >= hi;
     }
 
     @Override public StorageStats stats() {

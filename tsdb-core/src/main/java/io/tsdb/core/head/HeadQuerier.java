@@ -5,6 +5,7 @@ import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
+import io.tsdb.core.block.MergeQuerier;
 import io.tsdb.core.index.LabelIndex;
 import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
@@ -19,7 +20,7 @@ import java.util.function.IntSupplier;
  * Querier over the head for [mint, maxt]. Series are selected through the label index, sorted by
  * labels, and decoded one at a time into reusable column arrays.
  */
-public final class HeadQuerier implements Querier {
+public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly {
     private final Head head;
     private final LabelIndex index;
     private final long mint, maxt;
@@ -78,8 +79,46 @@ public final class HeadQuerier implements Querier {
         };
     }
 
+    /**
+     * Series matching with samples in [mint, maxt] (by each series' time bounds, see
+     * {@link HeadSeries#hasSamplesIn}): one bounds check per selected series, no decoding; a range that
+     * misses the head entirely costs nothing beyond the shortcut.
+     */
     @Override public long seriesCount(List<Matcher> matchers) {
-        return index.count(matchers);
+        if (disjointFromHead()) return 0;
+        long n = 0;
+        PeekableIntIterator it = index.select(matchers).getIntIterator();
+        while (it.hasNext()) {
+            HeadSeries s = head.byId(it.next());
+            if (s != null && s.hasSamplesIn(mint, maxt, mode)) n++;
+        }
+        return n;
+    }
+
+    /** The range misses the head's current samples and this querier does not read frozen ones. */
+    private boolean disjointFromHead() {
+        if (mint > maxt) return true;
+        if (mode.getAsInt() != HeadSeries.READ_CURRENT) return false;
+        long hmin = head.minTime(), hmax = head.maxTime();
+        return hmin > hmax || maxt < hmin || mint > hmax;
+    }
+
+    /**
+     * Series matching with samples in [mint, maxt] by the same test as {@link #seriesCount}, sorted by
+     * labels, without reading samples: for counting distinct series across sources (its cursors are empty).
+     */
+    @Override public SeriesSet selectLabels(List<Matcher> matchers) {
+        List<HeadSeries> list = new ArrayList<>();
+        if (!disjointFromHead()) {
+            for (HeadSeries s : series(index.select(matchers))) if (s.hasSamplesIn(mint, maxt, mode)) list.add(s);
+        }
+        list.sort(Comparator.comparing(s -> s.labels));
+        return new SeriesSet() {
+            int i = -1;
+            @Override public boolean next() { return ++i < list.size(); }
+            @Override public Labels labels() { return list.get(i).labels; }
+            @Override public SampleCursor cursor() { return new ArrayCursor().reset(new SampleBuffer(0)); }
+        };
     }
 
     @Override public long sampleEstimate(List<Matcher> matchers) {

@@ -48,6 +48,27 @@ public final class HeadSeries {
         return ooo != null && ooo.n > 0 ? Math.min(m, ooo.t[0]) : m;
     }
 
+    /**
+     * Whether the series has samples in [mint, maxt] in the part(s) {@code mode} reads, from time bounds only
+     * (no decoding): exact for out-of-order samples; for in-order samples true when their [first, last]
+     * span overlaps the range, so a gap between two samples wider than the whole range may count.
+     */
+    public synchronized boolean hasSamplesIn(long mint, long maxt, java.util.function.IntSupplier mode) {
+        int m = mode.getAsInt();
+        if (m == READ_FROZEN) return frozen != null && partHas(frozen, frozenOoo, mint, maxt);
+        if (partHas(samples, ooo, mint, maxt)) return true;
+        return m == READ_ALL && frozen != null && partHas(frozen, frozenOoo, mint, maxt);
+    }
+
+    private static boolean partHas(SeriesSamples s, OooSamples ooo, long mint, long maxt) {
+        if (s.count() > 0 && s.minTime() <= maxt && s.maxTime() >= mint) return true;
+        if (ooo == null || ooo.n == 0) return false;
+        int i = Arrays.binarySearch(ooo.t, 0, ooo.n, mint);
+        if (i >= 0) return true;
+        i = -i - 1;
+        return i < ooo.n && ooo.t[i] <= maxt;
+    }
+
     /** Index of t in the OOO buffer, or -(insertion point)-1. */
     int oooSearch(long t) {
         return ooo == null || ooo.n == 0 ? -1 : Arrays.binarySearch(ooo.t, 0, ooo.n, t);
