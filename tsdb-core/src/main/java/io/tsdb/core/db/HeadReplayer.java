@@ -36,6 +36,7 @@ final class HeadReplayer implements WalReplayHandler {
     private long[] vs = new long[1024];
     private int n;
     private int maxBufferedId = -1;
+    private int markN, markMaxId = -1;   // buffer state before the current compact record (bufferSamples)
     private int[] counts = new int[0];
     private int[] order = new int[0];
 
@@ -91,6 +92,20 @@ final class HeadReplayer implements WalReplayHandler {
         vs[n] = bits;
         if (id > maxBufferedId) maxBufferedId = id;
         n++;
+    }
+
+    /** Makes room for the whole record up front, so that no apply() runs before it is known to be well formed. */
+    @Override public boolean bufferSamples(int count) {
+        if (count < 0 || count > BUFFER) return false;
+        if (n + count > BUFFER) apply();
+        markN = n;
+        markMaxId = maxBufferedId;
+        return true;
+    }
+
+    @Override public void discardSamples() {
+        n = markN;
+        maxBufferedId = markMaxId;
     }
 
     private void grow() {

@@ -105,6 +105,7 @@ public final class Wal implements Closeable {
         long records = 0, samples = 0, series = 0, truncated = 0;
         int corruptions = 0;
         CRC32C crc = new CRC32C();
+        SamplesCodec.Sink sink = handler::sample;
         for (int si = 0; si < segs.size(); si++) {
             Path p = segmentPath(segs.get(si));
             long good;
@@ -148,8 +149,18 @@ public final class Wal implements Closeable {
                             }
                         } else if (type == WalFormat.TYPE_SAMPLES_VARINT) {
                             int end = bodyStart + len;
-                            SamplesCodec.decode(m, body, end, null);   // validate fully before applying any sample
-                            samples += SamplesCodec.decode(m, body, end, handler::sample);
+                            if (handler.bufferSamples(count)) {
+                                // one pass: the handler takes the samples back if the body is malformed
+                                try {
+                                    samples += SamplesCodec.decode(m, body, end, sink);
+                                } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                                    handler.discardSamples();
+                                    throw e;
+                                }
+                            } else {
+                                SamplesCodec.decode(m, body, end, null);   // validate fully before applying any sample
+                                samples += SamplesCodec.decode(m, body, end, sink);
+                            }
                         } else if (type == WalFormat.TYPE_SERIES) {
                             int q = body + 4;
                             for (int i = 0; i < count; i++) {

@@ -17,6 +17,18 @@ public interface WalReplayHandler {
     /** One sample of a compact SAMPLES record (log order). */
     void sample(int id, long t, long valueBits);
 
+    /**
+     * Announces a compact SAMPLES record of {@code count} samples. Returning true promises that the samples
+     * delivered next through {@link #sample} stay buffered (not applied) at least until the next record, so
+     * that {@link #discardSamples} can take them back: the WAL then decodes the record once and discards its
+     * samples if the body turns out malformed. With false (the default) the WAL validates the whole body
+     * before delivering any sample (two decoding passes).
+     */
+    default boolean bufferSamples(int count) { return false; }
+
+    /** Drops the samples delivered since the last {@link #bufferSamples} call that returned true. */
+    default void discardSamples() { throw new UnsupportedOperationException("bufferSamples returned false"); }
+
     /** Newest timestamp and value bits per series, same 20-byte layout as samples (id, maxT, bits). */
     void seriesState(ByteBuffer buf, int offset, int count);
 

@@ -127,6 +127,44 @@ class WalRecoveryTest {
         }
     }
 
+    /**
+     * A record whose CRC matches but whose compact samples body is malformed (the declared count is one less
+     * than the samples present: trailing bytes after 9 decoded samples; or one more: the body runs out). Replay
+     * decodes a record once; none of the samples it decoded before noticing may be applied, while everything
+     * buffered from the records before it is.
+     */
+    @Test void wellSealedButMalformedSamplesRecordAppliesNoneOfItsSamples() throws Exception {
+        for (int delta : new int[]{-1, 1}) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) if (!p.equals(dir)) Files.delete(p);
+            }
+            long[] ends = write(20);
+            Path seg = lastSegment();
+            int start = (int) ends[16], len = (int) (ends[17] - ends[16]);   // the 18th batch's record
+            try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+                byte[] rec = new byte[len];
+                f.seek(start);
+                f.readFully(rec);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(rec).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                assertEquals(WalFormat.TYPE_SAMPLES_VARINT, b.get(WalFormat.RECORD_HEADER_BYTES));
+                int countAt = WalFormat.RECORD_HEADER_BYTES + 1;
+                assertEquals(10, b.getInt(countAt));
+                b.putInt(countAt, 10 + delta);
+                java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                crc.update(rec, WalFormat.RECORD_HEADER_BYTES, len - WalFormat.RECORD_HEADER_BYTES);
+                b.putInt(4, (int) crc.getValue());
+                f.seek(start);
+                f.write(rec);
+            }
+            try (Tsdb db = open()) {
+                assertEquals(17, batchesPresent(db), "delta " + delta);   // also fails on a partially present batch
+                assertEquals(17 * 10, db.walReplaySamples(), "delta " + delta);
+                assertEquals(1, db.walCorruptions());
+                assertEquals(ends[19] - ends[16], db.walTruncatedBytes());
+            }
+        }
+    }
+
     @Test void garbageAppendedAfterLastRecordIsDropped() throws Exception {
         long[] ends = write(5);
         Path seg = lastSegment();
