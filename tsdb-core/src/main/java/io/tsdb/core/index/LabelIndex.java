@@ -37,23 +37,31 @@ public final class LabelIndex {
         try {
             for (int i = 0; i < labels.size(); i++) {
                 String name = labels.name(i), value = labels.value(i);
-                TreeMap<String, RoaringBitmap> values = postings.get(name);
-                if (values == null) {
+                // One ceilingEntry finds both the interned string and its map/bitmap (start-up indexes every series).
+                Map.Entry<String, TreeMap<String, RoaringBitmap>> ne = postings.ceilingEntry(name);
+                TreeMap<String, RoaringBitmap> values;
+                RoaringBitmap nameBm;
+                if (ne == null || !ne.getKey().equals(name)) {
                     values = new TreeMap<>();
                     postings.put(name, values);
-                    byName.put(name, new RoaringBitmap());
+                    nameBm = new RoaringBitmap();
+                    byName.put(name, nameBm);
                 } else {
-                    name = postings.ceilingKey(name);
+                    name = ne.getKey();
+                    values = ne.getValue();
+                    nameBm = byName.get(name);
                 }
-                RoaringBitmap bm = values.get(value);
-                if (bm == null) {
+                Map.Entry<String, RoaringBitmap> ve = values.ceilingEntry(value);
+                RoaringBitmap bm;
+                if (ve == null || !ve.getKey().equals(value)) {
                     bm = new RoaringBitmap();
                     values.put(value, bm);
                 } else {
-                    value = values.ceilingKey(value);
+                    value = ve.getKey();
+                    bm = ve.getValue();
                 }
                 bm.add(id);
-                byName.get(name).add(id);
+                nameBm.add(id);
                 names[i] = name;
                 vals[i] = value;
             }
