@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * public {@link Appender} without flushing, drops the generator's data and measures again:
  * <ul>
  *   <li>RSS: VmRSS of /proc/self/status minus the baseline; also split into the Chronicle Map registry
- *       file's mapped pages (/proc/self/smaps) and the rest ("RSS excl. registry");</li>
+ *       files' mapped pages (/proc/self/smaps, every file mapping under the data directory) and the rest
+ *       ("RSS excl. registry");</li>
  *   <li>live heap after full GC (MemoryMXBean used) minus the baseline; committed heap;</li>
  *   <li>off-heap head chunks: bytes handed out to chunks and bytes reserved in slabs ({@link Tsdb#headOffHeapUsedBytes()}),
  *       plus all direct buffers of the JVM (BufferPoolMXBean "direct").</li>
@@ -143,7 +144,8 @@ public final class HeadMemoryBench {
 
     static void child(int nSeries, int samples, Path dir, int histo) throws Exception {
         long endMs = T0 + samples * INTERVAL_MS;
-        Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).registryCapacity(Math.max(nSeries, 1024)).build(), () -> endMs);
+        // default registry sizing (first tier 8,192 series, each next tier twice larger), as the server opens it
+        Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).build(), () -> endMs);
         long heap0 = heapAfterGc(), rss0 = rssBytes(), reg0 = mappedRss(dir), direct0 = directBytes();
 
         int hosts = (nSeries + TsbsCpuData.FIELDS.length - 1) / TsbsCpuData.FIELDS.length;

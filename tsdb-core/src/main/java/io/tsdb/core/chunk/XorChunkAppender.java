@@ -21,8 +21,12 @@ import org.agrona.MutableDirectBuffer;
  * and read {@link #numSamples()}/{@link #sizeInBytes()} under it. No allocation per sample.
  */
 public final class XorChunkAppender {
-    /** Bytes that must be free after the current write position for one more sample (worst case). */
-    static final int MAX_APPEND_BYTES = 40;
+    /**
+     * Bytes that must be free after the current write position for one more sample, worst case: up to 63
+     * pending bits plus 145 (68 for a timestamp, 77 for a value) advance the word position by 3 words,
+     * and the pending word is then stored (8 bytes).
+     */
+    static final int MAX_APPEND_BYTES = 32;
 
     // Field sizes matter: the head keeps one appender per active series (see docs/storage.md, head memory).
     private MutableDirectBuffer buf;
