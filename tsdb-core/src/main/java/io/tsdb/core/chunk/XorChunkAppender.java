@@ -177,20 +177,6 @@ public final class XorChunkAppender {
         }
     }
 
-    /**
-     * Continues the chunk at buf[off, off + len) after the caller copied its bytes there, at least
-     * [offset(), offset() + sizeInBytes() + 8) (e.g. into a larger block when the current one is full).
-     */
-    public void relocate(MutableDirectBuffer buf, int off, int len) {
-        int used = wordPos - this.off;
-        if (used + 8 > len || (!buf.isExpandable() && off + len > buf.capacity()))
-            throw new IllegalArgumentException("region [" + off + ", " + (off + len) + ") cannot hold the chunk's " + (used + 8) + " bytes");
-        this.buf = buf;
-        this.off = off;
-        this.wordPos = off + used;
-        this.limit = off + len;
-    }
-
     public int numSamples() { return count; }
 
     /** Bytes of the chunk so far, header included. */

@@ -3,21 +3,22 @@ package io.tsdb.core.head;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Off-heap memory for head chunks: power-of-two size classes, shared by open (appendable) chunks, which
- * start in a {@link #FIRST_OPEN_CHUNK_BYTES} block and move to twice larger blocks up to
- * {@link #OPEN_CHUNK_BYTES} as they fill, and closed (re-encoded, immutable) chunks. A block is addressed
- * by a packed int: size class in the top 5 bits, arena reference below.
+ * Off-heap memory for head chunks: one fixed-size arena for open (appendable) chunks and power-of-two
+ * size classes for closed (re-encoded, immutable) chunks. A closed chunk is addressed by a packed int:
+ * size class in the top 5 bits, arena reference below.
  */
 public final class ChunkMemory {
-    public static final int FIRST_OPEN_CHUNK_BYTES = 64;
     public static final int OPEN_CHUNK_BYTES = 256;
     static final int MIN_CLASS_SHIFT = 5;    // 32 bytes
     static final int MAX_CLASS_SHIFT = 15;   // 32 KiB
+    private final OffHeapArena open = new OffHeapArena(OPEN_CHUNK_BYTES);
     private final OffHeapArena[] classes = new OffHeapArena[MAX_CLASS_SHIFT - MIN_CLASS_SHIFT + 1];
 
     public ChunkMemory() {
         for (int i = 0; i < classes.length; i++) classes[i] = new OffHeapArena(1 << (MIN_CLASS_SHIFT + i));
     }
+
+    OffHeapArena openArena() { return open; }
 
     /** Allocates room for {@code len} bytes; returns the packed address. */
     int allocate(int len) {
@@ -39,14 +40,14 @@ public final class ChunkMemory {
 
     /** Off-heap bytes reserved (slabs allocated). */
     public long bytesReserved() {
-        long sum = 0;
+        long sum = open.bytesReserved();
         for (OffHeapArena a : classes) sum += a.bytesReserved();
         return sum;
     }
 
     /** Off-heap bytes handed out to chunks. */
     public long bytesInUse() {
-        long sum = 0;
+        long sum = open.bytesInUse();
         for (OffHeapArena a : classes) sum += a.bytesInUse();
         return sum;
     }

@@ -8,9 +8,8 @@ import java.util.Arrays;
 
 /**
  * Compressed off-heap {@link SeriesSamples}: samples are appended to an open Gorilla (XOR stream) chunk
- * in an off-heap block that starts at 64 bytes and doubles (copied) up to 256 bytes as it fills; when the
- * 256-byte block is full (or holds {@link #MAX_OPEN_SAMPLES}) the chunk is cut, re-encoded in the columnar
- * encoding and moved to a right-sized off-heap block.
+ * in a fixed 256-byte off-heap block; when the block is full (or holds {@link #MAX_OPEN_SAMPLES}) the
+ * chunk is cut, re-encoded in the columnar encoding and moved to a right-sized off-heap block.
  *
  * <p>One instance per active series (two while a flush's frozen samples are still readable), so its fields
  * are kept few: the open chunk is addressed in its arena's shared slab buffer (no buffer object per series),
@@ -23,8 +22,7 @@ public final class ChunkedSamples implements SeriesSamples {
 
     private final ChunkMemory mem;
     private XorChunkAppender appender;   // null until the first sample
-    /** Packed {@link ChunkMemory} address of the open chunk's block, or -1. */
-    private int openAddr = -1;
+    private int openRef = -1;
     /** Per closed chunk: minT, maxT, (addr << 32 | len << 16 | count). */
     private long[] closed;
     private int nClosed;
@@ -33,32 +31,18 @@ public final class ChunkedSamples implements SeriesSamples {
 
     @Override public void append(long t, double v) {
         if (appender == null) appender = new XorChunkAppender();
-        if (openAddr < 0) startOpen();
-        while (appender.numSamples() >= MAX_OPEN_SAMPLES || !appender.append(t, v)) {
-            if (appender.numSamples() < MAX_OPEN_SAMPLES && ChunkMemory.capacity(openAddr) < ChunkMemory.OPEN_CHUNK_BYTES) {
-                grow();
-            } else if (appender.numSamples() == 0) {
-                throw new IllegalStateException("empty head chunk refused a sample");
-            } else {
-                cut();
-                startOpen();
-            }
+        if (openRef < 0) startOpen();
+        if (appender.numSamples() >= MAX_OPEN_SAMPLES || !appender.append(t, v)) {
+            cut();
+            startOpen();
+            if (!appender.append(t, v)) throw new IllegalStateException("empty head chunk refused a sample");
         }
     }
 
     private void startOpen() {
-        openAddr = mem.allocate(ChunkMemory.FIRST_OPEN_CHUNK_BYTES);
-        appender.reset(mem.buffer(openAddr), mem.offset(openAddr), ChunkMemory.FIRST_OPEN_CHUNK_BYTES);
-    }
-
-    /** Moves the open chunk into a block twice as large. */
-    private void grow() {
-        int cap = ChunkMemory.capacity(openAddr);
-        int addr = mem.allocate(2 * cap);
-        mem.buffer(addr).putBytes(mem.offset(addr), mem.buffer(openAddr), mem.offset(openAddr), cap);
-        appender.relocate(mem.buffer(addr), mem.offset(addr), 2 * cap);
-        mem.free(openAddr);
-        openAddr = addr;
+        OffHeapArena a = mem.openArena();
+        openRef = a.allocate();
+        appender.reset(a.slab(openRef), a.offset(openRef), a.blockSize());
     }
 
     /** Re-encodes the open chunk as a closed columnar chunk and frees the open block. */
@@ -76,11 +60,11 @@ public final class ChunkedSamples implements SeriesSamples {
             closed[3 * nClosed + 2] = ((long) addr << 32) | ((long) len << 16) | n;
             nClosed++;
         }
-        mem.free(openAddr);
-        openAddr = -1;
+        mem.openArena().free(openRef);
+        openRef = -1;
     }
 
-    private int openCount() { return openAddr < 0 ? 0 : appender.numSamples(); }
+    private int openCount() { return openRef < 0 ? 0 : appender.numSamples(); }
 
     @Override public int count() {
         int sum = openCount();
@@ -133,17 +117,17 @@ public final class ChunkedSamples implements SeriesSamples {
 
     @Override public long memoryBytes() {
         long sum = 32 + (appender == null ? 0 : 80) + (closed == null ? 0 : 16 + 8L * closed.length);
-        if (openAddr >= 0) sum += ChunkMemory.capacity(openAddr);
+        if (openRef >= 0) sum += ChunkMemory.OPEN_CHUNK_BYTES;
         for (int i = 0; i < nClosed; i++) sum += ChunkMemory.capacity((int) (closed[3 * i + 2] >>> 32));
         return sum;
     }
 
-    @Override public int chunks() { return nClosed + (openAddr >= 0 ? 1 : 0); }
+    @Override public int chunks() { return nClosed + (openRef >= 0 ? 1 : 0); }
 
     @Override public void clear() {
         for (int i = 0; i < nClosed; i++) mem.free((int) (closed[3 * i + 2] >>> 32));
-        if (openAddr >= 0) mem.free(openAddr);
-        openAddr = -1;
+        if (openRef >= 0) mem.openArena().free(openRef);
+        openRef = -1;
         closed = null;
         nClosed = 0;
         appender = null;

@@ -177,36 +177,6 @@ class ChunkEdgeCaseTest {
     }
 
     @Test
-    void relocatedChunkContinuesInALargerRegion() {
-        UnsafeBuffer slab = new UnsafeBuffer(new byte[1024]);
-        XorChunkAppender app = new XorChunkAppender().reset(slab, 64, 64);
-        Random r = new Random(3);
-        long[] ts = new long[400];
-        double[] vs = new double[400];
-        int n = 0;
-        for (int region = 64, off = 64; ; ) {
-            ts[n] = 10_000L * n + r.nextInt(50);
-            vs[n] = Math.rint(50 + 10 * r.nextGaussian());
-            if (app.append(ts[n], vs[n])) { n++; continue; }
-            if (region == 256) break;
-            int newOff = off + region;            // the next, larger region of the slab
-            slab.putBytes(newOff, slab, off, region);
-            slab.setMemory(off, region, (byte) 0x77);   // the old region is reused by someone else
-            region *= 2;
-            app.relocate(slab, newOff, region);
-            off = newOff;
-            assertEquals(newOff, app.offset());
-        }
-        assertTrue(n > 20, "appended " + n);
-        long[] t2 = new long[n];
-        double[] v2 = new double[n];
-        assertEquals(n, dec.decode(slab, app.offset(), app.sizeInBytes(), t2, v2));
-        assertArrayEquals(Arrays.copyOf(ts, n), t2);
-        assertArrayEquals(Arrays.copyOf(vs, n), v2);
-        assertThrows(IllegalArgumentException.class, () -> app.relocate(slab, 0, 16));
-    }
-
-    @Test
     void corruptInputIsRejectedPrecisely() {
         long[] ts = {0, 10_000, 20_000, 30_000};
         UnsafeBuffer b = encode(ts, new double[] {1.5, 2.5, 3.5, 4.5});
