@@ -146,7 +146,7 @@ public final class HeadMemoryBench {
         long endMs = T0 + samples * INTERVAL_MS;
         // default registry sizing (first tier 8,192 series, each next tier twice larger), as the server opens it
         Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).build(), () -> endMs);
-        long heap0 = heapAfterGc(), rss0 = rssBytes(), reg0 = mappedRss(dir), direct0 = directBytes();
+        long heap0 = heapAfterGc(), rss0 = rssBytes("VmRSS"), anon0 = rssBytes("RssAnon"), reg0 = mappedRss(dir), direct0 = directBytes();
 
         int hosts = (nSeries + TsbsCpuData.FIELDS.length - 1) / TsbsCpuData.FIELDS.length;
         TsbsCpuData data = new TsbsCpuData(hosts, T0, INTERVAL_MS, samples, 1);
@@ -172,7 +172,7 @@ public final class HeadMemoryBench {
         labels = null;
         x = null;
         a = null;
-        long heap1 = heapAfterGc(), rss1 = rssBytes(), reg1 = mappedRss(dir), direct1 = directBytes();
+        long heap1 = heapAfterGc(), rss1 = rssBytes("VmRSS"), anon1 = rssBytes("RssAnon"), reg1 = mappedRss(dir), direct1 = directBytes();
         MemoryUsage hu = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         long n = db.activeSeries();
         if (n != nSeries || db.headSamples() != (long) nSeries * samples)
@@ -183,6 +183,7 @@ public final class HeadMemoryBench {
         result("RSS", per(rss1 - rss0, n));
         result("  of which registry mapping", per(reg1 - reg0, n));
         result("RSS excl. registry mapping", per(rss1 - rss0 - (reg1 - reg0), n));
+        result("RSS anonymous (RssAnon)", per(anon1 - anon0, n));
         result("heap live after GC", per(heap1 - heap0, n));
         result("off-heap chunks used", per(db.headOffHeapUsedBytes(), n));
         result("off-heap chunks reserved", per(db.headOffHeapReservedBytes(), n));
@@ -205,10 +206,11 @@ public final class HeadMemoryBench {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    static long rssBytes() throws IOException {
+    /** A resident-memory figure of /proc/self/status (VmRSS, RssAnon, RssFile), in bytes. */
+    static long rssBytes(String key) throws IOException {
         for (String l : Files.readAllLines(Path.of("/proc/self/status")))
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
+            if (l.startsWith(key + ":")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+        throw new IllegalStateException("no " + key + " in /proc/self/status");
     }
 
     /** Resident bytes of file mappings under {@code dir} (the registry's Chronicle Map file), from /proc/self/smaps. */
