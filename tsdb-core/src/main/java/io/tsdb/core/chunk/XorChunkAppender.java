@@ -37,7 +37,7 @@ public final class XorChunkAppender {
     private long acc;     // pending bits, left-aligned
     private byte accBits;
     private byte lz = -1, tz;
-    private long tFirst, tPrev, dPrev, vPrev;
+    private long tPrev, dPrev, vPrev;   // the first timestamp is read back from the chunk (minTime)
 
     /** Starts a new, empty chunk at buf[off]. */
     public XorChunkAppender reset(MutableDirectBuffer buf, int off) {
@@ -67,7 +67,7 @@ public final class XorChunkAppender {
         wordPos = off + ChunkFormat.XOR_OFF_BITS;
         acc = 0;
         accBits = 0;
-        tFirst = tPrev = dPrev = vPrev = 0;
+        tPrev = dPrev = vPrev = 0;
         lz = -1;
         tz = 0;
     }
@@ -91,7 +91,6 @@ public final class XorChunkAppender {
         if (!buf.isExpandable() && wordPos + 8 > buf.capacity()) {
             throw new IllegalArgumentException("no room to continue the chunk at offset " + off + " (capacity " + buf.capacity() + ")");
         }
-        tFirst = st.tFirst;
         tPrev = st.tLast;
         dPrev = st.dLast;
         vPrev = st.vLast;
@@ -115,7 +114,6 @@ public final class XorChunkAppender {
         if (count == 0) {
             writeBits(t, 64);
             writeBits(bits, 64);
-            tFirst = t;
         } else {
             if (t < tPrev) throw new IllegalArgumentException("out-of-order timestamp " + t + " < previous " + tPrev + " in head chunk");
             long delta = t - tPrev;
@@ -183,7 +181,7 @@ public final class XorChunkAppender {
     public int sizeInBytes() { return wordPos - off + ((accBits + 7) >>> 3); }
 
     /** Timestamp of the first sample (undefined when empty). */
-    public long minTime() { return tFirst; }
+    public long minTime() { return buf.getLong(off + ChunkFormat.XOR_OFF_BITS, ByteOrder.BIG_ENDIAN); }
 
     /** Timestamp of the last sample (undefined when empty). */
     public long maxTime() { return tPrev; }

@@ -18,12 +18,15 @@ public final class HeadSeries {
     public final Labels labels;
     SeriesSamples samples;
     /** Samples already persisted to a block but still visible to queriers opened before that flush. */
-    SeriesSamples frozen;
-    /** Out-of-order samples (null when none), and those of the frozen samples. */
-    OooSamples ooo, frozenOoo;
+    Frozen frozen;
+    /** Out-of-order samples (null when none). */
+    OooSamples ooo;
     /** Newest accepted timestamp ever (Long.MIN_VALUE when none); value bits of that sample. */
     long maxT = Long.MIN_VALUE;
     long lastBits;
+
+    /** In-order and out-of-order samples moved aside by a flush. */
+    record Frozen(SeriesSamples samples, OooSamples ooo) {}
 
     /** A small sorted buffer of out-of-order samples. */
     static final class OooSamples {
@@ -121,14 +124,14 @@ public final class HeadSeries {
     public synchronized void read(long mint, long maxt, SampleBuffer out, int mode) {
         out.clear();
         if (mode == READ_FROZEN) {
-            if (frozen != null) readPart(frozen, frozenOoo, mint, maxt, out);
+            if (frozen != null) readPart(frozen.samples, frozen.ooo, mint, maxt, out);
             return;
         }
         if (mode == READ_CURRENT || frozen == null) {
             readPart(samples, ooo, mint, maxt, out);
             return;
         }
-        readPart(frozen, frozenOoo, mint, maxt, out);
+        readPart(frozen.samples, frozen.ooo, mint, maxt, out);
         SampleBuffer cur = out.aux();
         cur.clear();
         readPart(samples, ooo, mint, maxt, cur);
@@ -160,18 +163,16 @@ public final class HeadSeries {
 
     /** Moves the current samples aside (they were written to a block) and starts empty ones. */
     synchronized void freeze(SeriesSamples fresh) {
-        if (frozen != null) frozen.clear();
-        frozen = samples;
-        frozenOoo = ooo;
+        if (frozen != null) frozen.samples.clear();
+        frozen = new Frozen(samples, ooo);
         samples = fresh;
         ooo = null;
     }
 
     /** Frees frozen samples once no querier can read them. */
     synchronized void releaseFrozen() {
-        if (frozen != null) frozen.clear();
+        if (frozen != null) frozen.samples.clear();
         frozen = null;
-        frozenOoo = null;
     }
 
     synchronized void clearSamples() {
@@ -180,12 +181,12 @@ public final class HeadSeries {
     }
 
     synchronized long memoryBytes() {
-        return 56 + samples.memoryBytes() + oooBytes(ooo) + (frozen == null ? 0 : frozen.memoryBytes()) + oooBytes(frozenOoo);
+        return 48 + samples.memoryBytes() + oooBytes(ooo) + (frozen == null ? 0 : 16 + frozen.samples.memoryBytes() + oooBytes(frozen.ooo));
     }
 
     private static long oooBytes(OooSamples o) {
         return o == null ? 0 : 24 + 32 + 16L * o.t.length;
     }
 
-    synchronized int chunks() { return samples.chunks() + (frozen == null ? 0 : frozen.chunks()); }
+    synchronized int chunks() { return samples.chunks() + (frozen == null ? 0 : frozen.samples.chunks()); }
 }
