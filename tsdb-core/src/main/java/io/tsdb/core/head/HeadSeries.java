@@ -58,9 +58,9 @@ public final class HeadSeries {
      */
     public synchronized boolean hasSamplesIn(long mint, long maxt, java.util.function.IntSupplier mode) {
         int m = mode.getAsInt();
-        if (m == READ_FROZEN) return frozen != null && partHas(frozen, frozenOoo, mint, maxt);
+        if (m == READ_FROZEN) return frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
         if (partHas(samples, ooo, mint, maxt)) return true;
-        return m == READ_ALL && frozen != null && partHas(frozen, frozenOoo, mint, maxt);
+        return m == READ_ALL && frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
     }
 
     private static boolean partHas(SeriesSamples s, OooSamples ooo, long mint, long maxt) {
