@@ -1,11 +1,13 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.Labels;
 import io.tsdb.core.Querier;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 
 /**
  * An open, immutable on-disk block: meta.json, memory-mapped index and chunk segments.
@@ -76,6 +78,24 @@ public final class Block implements AutoCloseable {
             sizeBytes = s;
         }
         return s;
+    }
+
+    private volatile int[] globalIds;
+    private volatile ToIntFunction<Labels> globalIdsOf;
+
+    /**
+     * Storage-wide id of each of this block's series (index = block series id, -1 when {@code resolver} has
+     * none), built on first use for a resolver (one label lookup per series) and kept while the block is
+     * open: 4 bytes per series. The caller holds a reference (e.g. an open querier).
+     */
+    int[] globalIds(ToIntFunction<Labels> resolver) {
+        int[] ids = globalIds;
+        if (ids != null && globalIdsOf == resolver) return ids;
+        ids = new int[index.numSeries()];
+        for (int i = 0; i < ids.length; i++) ids[i] = resolver.applyAsInt(index.labels(i));
+        globalIds = ids;
+        globalIdsOf = resolver;
+        return ids;
     }
 
     /** A querier over [mint, maxt] holding a reference until closed. */

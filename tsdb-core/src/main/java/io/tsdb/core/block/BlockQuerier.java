@@ -6,18 +6,20 @@ import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
 import org.roaringbitmap.IntIterator;
+import org.roaringbitmap.RoaringBitmap;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import java.util.zip.CRC32C;
 
 /**
  * {@link Querier} over one {@link Block} and a time range. Selection runs on postings bitmaps; samples are
  * decoded chunk by chunk into arrays reused across series. Holds a block reference until {@link #close()}.
  */
-final class BlockQuerier implements Querier {
+final class BlockQuerier implements Querier, SeriesIdSource {
     private final Block block;
     private final IndexReader index;
     private final ChunksReader chunks;
@@ -66,6 +68,19 @@ final class BlockQuerier implements Querier {
     }
 
     @Override public long seriesCount(List<Matcher> matchers) { return selected(matchers).getLongCardinality(); }
+
+    @Override public boolean addSeriesIds(List<Matcher> matchers, ToIntFunction<Labels> resolver, RoaringBitmap out) {
+        MutableRoaringBitmap sel = selected(matchers);
+        if (sel.isEmpty()) return true;
+        int[] ids = block.globalIds(resolver);
+        IntIterator it = sel.getIntIterator();
+        while (it.hasNext()) {
+            int g = ids[it.next()];
+            if (g < 0) return false;
+            out.add(g);
+        }
+        return true;
+    }
 
     @Override public long sampleEstimate(List<Matcher> matchers) {
         MutableRoaringBitmap sel = selected(matchers);

@@ -10,7 +10,6 @@ import io.tsdb.core.block.BlockMeta;
 import io.tsdb.core.block.BlockStore;
 import io.tsdb.core.block.BlockWriter;
 import io.tsdb.core.block.Compactor;
-import io.tsdb.core.block.MergeQuerier;
 import io.tsdb.core.head.Head;
 import io.tsdb.core.head.HeadQuerier;
 import io.tsdb.core.head.HeadSeries;
@@ -332,7 +331,15 @@ public final class Tsdb implements Storage {
         List<Querier> sources = blocks.queriers(mint, maxt);
         ReadView fv = v;
         sources.add(new HeadQuerier(head, index, mint, maxt, () -> fv.superseded));
-        return new ViewQuerier(MergeQuerier.of(sources), v, index, coversAllData(mint, maxt));
+        return new ViewQuerier(sources, v, index, coversAllData(mint, maxt), seriesIdOf);
+    }
+
+    /** Storage-wide id of a label set (-1 when unknown); one instance, so blocks cache their id maps for it. */
+    private final java.util.function.ToIntFunction<Labels> seriesIdOf = this::seriesId;
+
+    private int seriesId(Labels l) {
+        HeadSeries s = head.get(l);
+        return s == null ? -1 : s.id;
     }
 
     /** Whether [mint, maxt] contains every stored sample (head and blocks), and there is one. */

@@ -6,6 +6,7 @@ import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
 import io.tsdb.core.block.MergeQuerier;
+import io.tsdb.core.block.SeriesIdSource;
 import io.tsdb.core.index.LabelIndex;
 import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
@@ -15,12 +16,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Querier over the head for [mint, maxt]. Series are selected through the label index, sorted by
  * labels, and decoded one at a time into reusable column arrays.
  */
-public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly {
+public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, SeriesIdSource {
     private final Head head;
     private final LabelIndex index;
     private final long mint, maxt;
@@ -93,6 +95,18 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly {
             if (s != null && s.hasSamplesIn(mint, maxt, mode)) n++;
         }
         return n;
+    }
+
+    /** Adds the ids of the series {@link #seriesCount} counts (head ids are storage-wide already). */
+    @Override public boolean addSeriesIds(List<Matcher> matchers, ToIntFunction<Labels> resolver, RoaringBitmap out) {
+        if (disjointFromHead()) return true;
+        PeekableIntIterator it = index.select(matchers).getIntIterator();
+        while (it.hasNext()) {
+            int id = it.next();
+            HeadSeries s = head.byId(id);
+            if (s != null && s.hasSamplesIn(mint, maxt, mode)) out.add(id);
+        }
+        return true;
     }
 
     /** The range misses the head's current samples and this querier does not read frozen ones. */
