@@ -165,21 +165,25 @@ final class HeadReplayer implements WalReplayHandler {
     /** Applies order[from, to) (grouped by series); thread-safe against a concurrent call on a disjoint range. */
     private void applyRange(int from, int to) {
         long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE, missing = 0;
-        int prevId = -1;
-        HeadSeries s = null;
-        for (int j = from; j < to; j++) {
-            int i = order[j];
-            int id = ids[i];
-            if (id != prevId) {
-                s = resolve(id);
-                prevId = id;
+        int j = from;
+        while (j < to) {
+            int id = ids[order[j]];
+            HeadSeries s = resolve(id);
+            if (s == null) {
+                do { missing++; j++; } while (j < to && ids[order[j]] == id);
+                continue;
             }
-            if (s == null) { missing++; continue; }
-            long t = ts[i];
-            if (head.insertNoStats(s, t, Double.longBitsToDouble(vs[i]), true) == AppendStatus.OK) {
-                stored++;
-                if (t < mint) mint = t;
-                if (t > maxt) maxt = t;
+            synchronized (s) {   // one lock per run of the series' samples, not one per sample
+                do {
+                    int i = order[j];
+                    long t = ts[i];
+                    if (head.insertLocked(s, t, Double.longBitsToDouble(vs[i]), true) == AppendStatus.OK) {
+                        stored++;
+                        if (t < mint) mint = t;
+                        if (t > maxt) maxt = t;
+                    }
+                    j++;
+                } while (j < to && ids[order[j]] == id);
             }
         }
         head.addStats(stored, mint, maxt);

@@ -116,16 +116,24 @@ public final class Head {
     /** As {@link #insert} without updating the head-wide counters; callers batch them with {@link #addStats}. */
     public AppendStatus insertNoStats(HeadSeries s, long t, double v, boolean replay) {
         synchronized (s) {
-            AppendStatus st = classify(s, t, v, replay);
-            if (st != AppendStatus.OK) return st;
-            if (t > s.maxT) {
-                s.samples.append(t, v);
-                s.maxT = t;
-                s.lastBits = Double.doubleToRawLongBits(v);
-            } else {
-                int pos = s.oooSearch(t);
-                s.oooInsert(-pos - 1, t, v);
-            }
+            return insertLocked(s, t, v, replay);
+        }
+    }
+
+    /**
+     * As {@link #insertNoStats} for a caller that already holds the series' monitor ({@code synchronized (s)}),
+     * e.g. WAL replay inserting a run of samples of one series under one lock.
+     */
+    public AppendStatus insertLocked(HeadSeries s, long t, double v, boolean replay) {
+        AppendStatus st = classify(s, t, v, replay);
+        if (st != AppendStatus.OK) return st;
+        if (t > s.maxT) {
+            s.samples.append(t, v);
+            s.maxT = t;
+            s.lastBits = Double.doubleToRawLongBits(v);
+        } else {
+            int pos = s.oooSearch(t);
+            s.oooInsert(-pos - 1, t, v);
         }
         return AppendStatus.OK;
     }
