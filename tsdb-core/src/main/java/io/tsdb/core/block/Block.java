@@ -80,8 +80,8 @@ public final class Block implements AutoCloseable {
         return s;
     }
 
-    private volatile int[] globalIds;
-    private volatile ToIntFunction<Labels> globalIdsOf;
+    private record IdMap(ToIntFunction<Labels> resolver, int[] ids) {}
+    private volatile IdMap idMap;
 
     /**
      * Storage-wide id of each of this block's series (index = block series id, -1 when {@code resolver} has
@@ -89,12 +89,11 @@ public final class Block implements AutoCloseable {
      * open: 4 bytes per series. The caller holds a reference (e.g. an open querier).
      */
     int[] globalIds(ToIntFunction<Labels> resolver) {
-        int[] ids = globalIds;
-        if (ids != null && globalIdsOf == resolver) return ids;
-        ids = new int[index.numSeries()];
+        IdMap m = idMap;
+        if (m != null && m.resolver() == resolver) return m.ids();
+        int[] ids = new int[index.numSeries()];
         for (int i = 0; i < ids.length; i++) ids[i] = resolver.applyAsInt(index.labels(i));
-        globalIds = ids;
-        globalIdsOf = resolver;
+        idMap = new IdMap(resolver, ids);
         return ids;
     }
 
