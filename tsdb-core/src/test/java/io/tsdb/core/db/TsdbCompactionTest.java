@@ -99,4 +99,26 @@ class TsdbCompactionTest {
         }
         try (var s = Files.list(dir.resolve("blocks"))) { assertEquals(1, s.count()); }
     }
+
+    @Test void aCorruptBlockStopsTheOpenNamingTheFileAndReleasesTheLock() throws Exception {
+        Labels a = Labels.of("__name__", "m");
+        String ulid;
+        try (Tsdb db = open()) {
+            Appender app = db.appender();
+            app.append(a, T0, 1);
+            app.commit();
+            db.flush();
+            try (BlockStore set = BlockStore.open(dir.resolve("blocks"))) { ulid = set.blocks().get(0).meta().ulid(); }
+        }
+        Path meta = dir.resolve("blocks").resolve(ulid).resolve(BlockMeta.FILE);
+        String json = Files.readString(meta);
+        Files.writeString(meta, "{");
+        io.tsdb.core.block.CorruptBlockException e = assertThrows(io.tsdb.core.block.CorruptBlockException.class, this::open);
+        assertEquals(meta, e.file());
+        Files.writeString(meta, json);
+        try (Tsdb db = open()) {   // the failed open released the directory lock and everything it had opened
+            assertEquals(1, db.blockCount());
+            assertEquals(List.of(new TsdbTestSupport.S(T0, 1)), TsdbTestSupport.samples(db, a));
+        }
+    }
 }
