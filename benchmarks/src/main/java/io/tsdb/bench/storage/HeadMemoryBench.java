@@ -201,9 +201,21 @@ public final class HeadMemoryBench {
 
     static String per(long bytes, long n) { return String.format("%.0f", (double) bytes / n); }
 
-    static long heapAfterGc() throws InterruptedException {
+    /**
+     * Live heap after full GCs; then waits until RSS settles (G1 uncommits the shrunk heap in the background
+     * after the GC returns), at most 20 s.
+     */
+    static long heapAfterGc() throws Exception {
         for (int i = 0; i < 3; i++) { System.gc(); Thread.sleep(200); }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long prev = rssBytes("VmRSS");
+        for (int i = 0; i < 40; i++) {
+            Thread.sleep(500);
+            long now = rssBytes("VmRSS");
+            if (Math.abs(now - prev) < (1 << 20) && i >= 3) break;
+            prev = now;
+        }
+        return used;
     }
 
     /** A resident-memory figure of /proc/self/status (VmRSS, RssAnon, RssFile), in bytes. */
