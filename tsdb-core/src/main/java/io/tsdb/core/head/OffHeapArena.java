@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
  * reference, with a free list. Allocation is synchronised; reads of an allocated block need no lock.
  */
 public final class OffHeapArena {
-    private static final int SLAB_BYTES = 4 << 20;
+    /** Slab size: small enough that a partly used slab per size class stays cheap with 100k series. */
+    private static final int SLAB_BYTES = 1 << 20;
 
     private final int blockSize;
     private final int blocksPerSlab;
@@ -20,7 +21,7 @@ public final class OffHeapArena {
     private long inUse;
 
     public OffHeapArena(int blockSize) {
-        if (Integer.bitCount(blockSize) != 1 || blockSize > SLAB_BYTES) throw new IllegalArgumentException("block size " + blockSize);
+        if (blockSize < 16 || blockSize % 16 != 0 || blockSize > SLAB_BYTES) throw new IllegalArgumentException("block size " + blockSize);
         this.blockSize = blockSize;
         this.blocksPerSlab = SLAB_BYTES / blockSize;
     }
