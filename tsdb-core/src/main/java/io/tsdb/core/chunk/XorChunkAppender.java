@@ -31,8 +31,7 @@ public final class XorChunkAppender {
     // Field sizes matter: the head keeps one appender per active series (see docs/storage.md, head memory).
     private MutableDirectBuffer buf;
     private int off;
-    private int limit;    // absolute end of the region the chunk may use
-    private int count;
+    private int limit;    // absolute end of the region the chunk may use (the sample count is read back from the header)
     private int wordPos;  // absolute index of the 64-bit word being filled
     private long acc;     // pending bits, left-aligned
     private byte accBits;
@@ -63,7 +62,6 @@ public final class XorChunkAppender {
     private void init(MutableDirectBuffer buf, int off) {
         this.buf = buf;
         this.off = off;
-        count = 0;
         wordPos = off + ChunkFormat.XOR_OFF_BITS;
         acc = 0;
         accBits = 0;
@@ -80,7 +78,6 @@ public final class XorChunkAppender {
         XorStreamState st = decoder.xorState(buf, off, len);
         if (st.count == 0) return reset(buf, off);
         init(buf, off);
-        count = st.count;
         int bitPos = st.bitPos;
         wordPos = off + ChunkFormat.XOR_OFF_BITS + ((bitPos >>> 6) << 3);
         accBits = (byte) (bitPos & 63);
@@ -96,7 +93,7 @@ public final class XorChunkAppender {
         vPrev = st.vLast;
         lz = (byte) st.lz;
         tz = (byte) st.tz;
-        buf.putShort(off + ChunkFormat.XOR_OFF_COUNT, (short) count, ByteOrder.LITTLE_ENDIAN);
+        buf.putShort(off + ChunkFormat.XOR_OFF_COUNT, (short) st.count, ByteOrder.LITTLE_ENDIAN);
         buf.putLong(wordPos, acc, ByteOrder.BIG_ENDIAN);
         return this;
     }
@@ -108,6 +105,7 @@ public final class XorChunkAppender {
      * @throws IllegalArgumentException if t is lower than the previous timestamp
      */
     public boolean append(long t, double v) {
+        int count = numSamples();
         if (count >= ChunkFormat.MAX_SAMPLES) return false;
         if (wordPos > limit - MAX_APPEND_BYTES) return false;
         long bits = Double.doubleToRawLongBits(v);
@@ -175,7 +173,7 @@ public final class XorChunkAppender {
         }
     }
 
-    public int numSamples() { return count; }
+    public int numSamples() { return buf.getShort(off + ChunkFormat.XOR_OFF_COUNT, ByteOrder.LITTLE_ENDIAN) & 0xffff; }
 
     /** Bytes of the chunk so far, header included. */
     public int sizeInBytes() { return wordPos - off + ((accBits + 7) >>> 3); }
