@@ -33,12 +33,18 @@ import java.util.stream.Stream;
  * firstCapacity)} files, each at least half full except the newest. Lookups ({@link #get}) probe every tier,
  * but the head keeps its own in-memory map of series, so the registry is only written at series creation and
  * read at start-up ({@link #forEach}).
+ *
+ * <p>Only the newest tier stays open (memory-mapped). Older tiers are full and never written again, so they
+ * are <em>sealed</em>: closed once the next tier exists and opened briefly when {@link #forEach} or
+ * {@link #get} needs them. Their mapped pages would otherwise stay in the process' resident set for its
+ * whole life (about 250 bytes per series at 1M series).
  */
 public final class SeriesRegistry implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(SeriesRegistry.class);
 
     private final Path dir;
     private final long firstCapacity;
+    /** Open maps by tier index; {@code null} for a sealed (closed) tier. The newest tier is always open. */
     private final List<ChronicleMap<byte[], Integer>> tiers = new ArrayList<>();
     /** Series (not counting the version entry) in each tier. */
     private long[] counts = new long[4];
@@ -65,6 +71,7 @@ public final class SeriesRegistry implements Closeable {
             } else {
                 r.openTiers(wasClean);
             }
+            r.sealOlderTiers();
         } catch (IOException | RuntimeException e) {
             r.abandon();
             throw e;
@@ -129,6 +136,30 @@ public final class SeriesRegistry implements Closeable {
         tiers.add(m);
     }
 
+    /** Closes every tier but the newest (they are full and only read again at start-up). */
+    private void sealOlderTiers() {
+        for (int k = 0; k < tiers.size() - 1; k++) {
+            ChronicleMap<byte[], Integer> m = tiers.get(k);
+            if (m != null) {
+                m.close();
+                tiers.set(k, null);
+            }
+        }
+    }
+
+    private interface TierReader<T> {
+        T read(ChronicleMap<byte[], Integer> m) throws IOException;
+    }
+
+    /** Runs {@code fn} on tier {@code k}, opening a sealed tier for the call only. */
+    private <T> T readTier(int k, TierReader<T> fn) throws IOException {
+        ChronicleMap<byte[], Integer> m = tiers.get(k);
+        if (m != null) return fn.read(m);
+        try (ChronicleMap<byte[], Integer> sealed = openTier(k, dir.resolve(RegistryFormat.tierFileName(k)), false)) {
+            return fn.read(sealed);
+        }
+    }
+
     /** Copies a version 1 registry into fresh tiers, then deletes it (a crash midway redoes the copy). */
     private void migrate(Path legacy, boolean wasClean) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
@@ -161,9 +192,13 @@ public final class SeriesRegistry implements Closeable {
     /** Series id of a label set, or -1. Probes every tier (start-up and tests only; the head has its own map). */
     public synchronized int get(Labels labels) {
         byte[] key = LabelsCodec.encode(labels);
-        for (ChronicleMap<byte[], Integer> m : tiers) {
-            Integer id = m.get(key);
-            if (id != null) return id;
+        try {
+            for (int k = tiers.size() - 1; k >= 0; k--) {
+                Integer id = readTier(k, m -> m.get(key));
+                if (id != null) return id;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read series registry " + dir, e);
         }
         return -1;
     }
@@ -194,6 +229,7 @@ public final class SeriesRegistry implements Closeable {
         if (k >= RegistryFormat.MAX_TIERS) throw new IllegalStateException("series registry " + dir + " has too many tiers");
         try {
             addTier(openTier(k, dir.resolve(RegistryFormat.tierFileName(k)), false));
+            sealOlderTiers();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot create series registry tier " + k + " in " + dir, e);
         }
@@ -220,23 +256,42 @@ public final class SeriesRegistry implements Closeable {
 
     /** Calls {@code fn} for every registered series, oldest tier first. */
     public synchronized void forEach(ObjIntConsumer<Labels> fn) {
-        for (ChronicleMap<byte[], Integer> m : tiers) {
-            m.forEachEntry(e -> {
-                byte[] k = e.key().get();
-                if (Arrays.equals(k, RegistryFormat.VERSION_KEY)) return;
-                fn.accept(LabelsCodec.decode(k), e.value().get());
-            });
+        try {
+            for (int t = 0; t < tiers.size(); t++) {
+                readTier(t, m -> {
+                    m.forEachEntry(e -> {
+                        byte[] k = e.key().get();
+                        if (Arrays.equals(k, RegistryFormat.VERSION_KEY)) return;
+                        fn.accept(LabelsCodec.decode(k), e.value().get());
+                    });
+                    return null;
+                });
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read series registry " + dir, e);
         }
+    }
+
+    /** Number of tiers currently open (memory-mapped): the newest only, once {@link #open} returned. */
+    synchronized int openTierCount() {
+        int n = 0;
+        for (ChronicleMap<byte[], Integer> m : tiers) if (m != null) n++;
+        return n;
     }
 
     /** Removes every entry (used when the storage is wiped): drops all tiers but the first and clears it. */
     public synchronized void clear() throws IOException {
         while (tiers.size() > 1) {
             int k = tiers.size() - 1;
-            tiers.remove(k).close();
+            ChronicleMap<byte[], Integer> m = tiers.remove(k);
+            if (m != null) m.close();
             Files.delete(dir.resolve(RegistryFormat.tierFileName(k)));
         }
         ChronicleMap<byte[], Integer> m = tiers.get(0);
+        if (m == null) {
+            m = openTier(0, dir.resolve(RegistryFormat.tierFileName(0)), false);
+            tiers.set(0, m);
+        }
         m.clear();
         m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
         counts[0] = 0;
@@ -246,13 +301,13 @@ public final class SeriesRegistry implements Closeable {
     public synchronized void abandon() {
         if (closed) return;
         closed = true;
-        for (ChronicleMap<byte[], Integer> m : tiers) m.close();
+        for (ChronicleMap<byte[], Integer> m : tiers) if (m != null) m.close();
     }
 
     @Override public synchronized void close() throws IOException {
         if (closed) return;
         closed = true;
-        for (ChronicleMap<byte[], Integer> m : tiers) m.close();
+        for (ChronicleMap<byte[], Integer> m : tiers) if (m != null) m.close();
         Files.writeString(dir.resolve(RegistryFormat.CLEAN_MARKER), "clean\n");
     }
 }

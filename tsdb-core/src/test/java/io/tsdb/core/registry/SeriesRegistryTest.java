@@ -56,6 +56,7 @@ class SeriesRegistryTest {
             expected = fill(r, 0, 5000);
             // 1024 + 2048 < 5000 <= 1024 + 2048 + 4096
             assertEquals(3, r.tierCount());
+            assertEquals(1, r.openTierCount(), "full tiers are sealed (closed, unmapped)");
             assertEquals(5000, r.size());
             assertContents(expected, r);
             assertEquals(4321, r.get(series(4321)));
@@ -105,9 +106,13 @@ class SeriesRegistryTest {
         try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
             assertFalse(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)), "marker removed while open");
             assertEquals(2, r.tierCount());
+            assertEquals(1, r.openTierCount());
             assertContents(expected, r);
             expected.putAll(fill(r, 2000, 3500));
             assertEquals(3, r.tierCount());
+            assertEquals(1, r.openTierCount());
+            assertEquals(5, r.get(series(5)), "a sealed tier is opened for a lookup");
+            assertContents(expected, r);
         }
         try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
             assertContents(expected, r);
