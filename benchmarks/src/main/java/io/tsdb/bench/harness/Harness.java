@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * mvn -q -B -DskipTests package
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness [--hosts=1000] [--hours=6]
- *      [--senders=4] [--runs=10] [--warmup=30] [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
+ *      [--senders=4] [--runs=10] [--warmup=30] [--warmup-ms=3000] [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
  *      [--heap=4g] [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb-%n.jfr,settings=profile"] (%n: start number)
  * </pre>
  */
@@ -64,8 +64,11 @@ public final class Harness {
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
         int runs = Integer.parseInt(o.getOrDefault("runs", "10"));
         // Unmeasured runs of each query before the measured ones, for every database alike: a JVM server answers
-        // its first requests of a kind interpreted and reaches its steady speed after some tens of them.
+        // its first requests of a kind interpreted, and on 2 cores its JIT compiler threads compete with the
+        // queries for a while; a production server has long reached its steady speed. Each query is repeated
+        // for at least --warmup-ms (and at least --warmup times, at most 2,000 times) before it is measured.
         WARMUP = Integer.parseInt(o.getOrDefault("warmup", "30"));
+        WARMUP_MS = Long.parseLong(o.getOrDefault("warmup-ms", "3000"));
         int batch = Integer.parseInt(o.getOrDefault("batch-points", "30"));
         List<String> names = List.of(o.getOrDefault("targets", "tsdb,prometheus,victoriametrics").split(","));
         Path work = Path.of(o.getOrDefault("work", "benchmarks/target/harness"));
@@ -211,6 +214,7 @@ public final class Harness {
     }
 
     static int WARMUP = 30;
+    static long WARMUP_MS = 3000;
 
     static void queries(Target t, TsbsCpuData data, int runs, Result r) throws Exception {
         long end = (data.endMs() / 60_000) * 60_000;
@@ -221,7 +225,8 @@ public final class Harness {
                     + "&start=" + seconds(start) + "&end=" + seconds(end) + "&step=" + seconds(q.stepMs()) + "&nocache=1";
             try {
                 String body = null;
-                for (int i = 0; i < Math.max(1, WARMUP); i++) body = t.get(url);
+                long warmUntil = System.nanoTime() + WARMUP_MS * 1_000_000;
+                for (int i = 0; i < 2000 && (i < Math.max(1, WARMUP) || System.nanoTime() < warmUntil); i++) body = t.get(url);
                 double[] ms = new double[runs];
                 for (int i = 0; i < runs; i++) {
                     long t0 = System.nanoTime();

@@ -37,7 +37,7 @@ final class Report {
         options.forEach((k, v) -> md.append(" --").append(k).append('=').append(v));
         md.append("\n```\n\nOptions: `--hosts` (1000 = 10k series; 10000 = 100k; 100000 = 1M), `--hours` of data at 10 s,\n");
         md.append("`--senders` (threads, each owning a disjoint set of hosts, sending in time order in lock-step rounds),\n");
-        md.append("`--runs` per query, `--warmup` (unmeasured runs of each query first, default 30), `--targets`, `--heap` (this server's -Xmx), `--out`.\n\n");
+        md.append("`--runs` per query, `--warmup` / `--warmup-ms` (unmeasured runs of each query first: at least 30 and for at least 3 s), `--targets`, `--heap` (this server's -Xmx), `--out`.\n\n");
 
         md.append("## Run\n\n");
         md.append(String.format(Locale.ROOT, "- Date: %s%n", Instant.now()));
@@ -49,8 +49,9 @@ final class Report {
         for (Harness.Result r : results) md.append("- ").append(r.name).append(": ").append(r.version).append('\n');
         md.append("- This server ran with `--wal-fsync=periodic` (fsync every second, as the peers do by default); Prometheus with\n");
         md.append("  `--web.enable-remote-write-receiver`; VictoriaMetrics with defaults. Query caches bypassed (`nocache=1`).\n");
-        md.append("- Query latency: median of `--runs` measured runs of each query after " + Harness.WARMUP
-                + " unmeasured runs of it (`--warmup`), for every database alike.\n\n");
+        md.append("- Query latency: median of `--runs` measured runs of each query after unmeasured runs of it for at least "
+                + Harness.WARMUP_MS + " ms and at least " + Harness.WARMUP + " times (`--warmup-ms`, `--warmup`; at most 2,000), for every"
+                + " database alike: the steady speed of a running server, not a just-started JVM's.\n\n");
 
         md.append("## Results\n\n");
         md.append("| | ").append(String.join(" | ", results.stream().map(r -> r.name).toList())).append(" |\n");
