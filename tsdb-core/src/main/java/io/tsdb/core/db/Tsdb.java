@@ -321,6 +321,35 @@ public final class Tsdb implements Storage {
 
     @Override public Appender appender() { return new TsdbAppender(this); }
 
+    /** At most this many idle appender stagings are kept (about one per concurrent write request). */
+    static final int MAX_POOLED_STAGINGS = 16;
+    /** Stagings grown beyond this many samples (3.5 MB of arrays) are left to the garbage collector. */
+    static final int MAX_POOLED_SAMPLES = 1 << 17;
+    /** WAL encoding buffers above this size are dropped from a staging before it is pooled. */
+    static final int MAX_POOLED_BUFFER_BYTES = 4 << 20;
+    private final java.util.concurrent.ConcurrentLinkedQueue<TsdbAppender.Staging> stagings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger pooledStagings = new java.util.concurrent.atomic.AtomicInteger();
+
+    TsdbAppender.Staging takeStaging() {
+        TsdbAppender.Staging s = stagings.poll();
+        if (s == null) return new TsdbAppender.Staging();
+        pooledStagings.decrementAndGet();
+        return s;
+    }
+
+    void returnStaging(TsdbAppender.Staging s) {
+        if (s.capacity() > MAX_POOLED_SAMPLES) return;
+        if (s.buf != null && s.buf.capacity() > MAX_POOLED_BUFFER_BYTES) s.buf = null;
+        if (pooledStagings.incrementAndGet() > MAX_POOLED_STAGINGS) {
+            pooledStagings.decrementAndGet();
+            return;
+        }
+        stagings.offer(s);
+    }
+
+    /** Idle pooled appender stagings (tests). */
+    int pooledStagings() { return pooledStagings.get(); }
+
     @Override public Querier querier(long mint, long maxt) {
         if (closed) throw new IllegalStateException("storage is closed");
         ReadView v;

@@ -12,12 +12,27 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-/** Stages samples in primitive arrays; commit writes one WAL record per batch, syncs, then applies to the head. */
+/**
+ * Stages samples in primitive arrays; commit writes one WAL record per batch, syncs, then applies to the head.
+ * The arrays and the WAL encoding buffer ({@link Staging}) are borrowed from the database's pool at the first
+ * append and given back at commit or rollback, so a request does not allocate (and grow, by copying) arrays
+ * sized for its batch, nor a direct buffer freed only by the garbage collector.
+ */
 final class TsdbAppender implements Appender {
+    /** Reusable staging memory of one appender at a time. */
+    static final class Staging {
+        HeadSeries[] series = new HeadSeries[64];
+        long[] ts = new long[64];
+        double[] vs = new double[64];
+        int[] ids = new int[64];
+        ByteBuffer buf;
+
+        int capacity() { return ts.length; }
+    }
+
     private final Tsdb db;
-    private HeadSeries[] series = new HeadSeries[64];
-    private long[] ts = new long[64];
-    private double[] vs = new double[64];
+    /** Borrowed at the first append after creation, commit or rollback; null when nothing is staged. */
+    private Staging stage;
     private int n;
     private String lastError;
     /**
@@ -27,8 +42,6 @@ final class TsdbAppender implements Appender {
      */
     private Labels lastLabels;
     private HeadSeries lastSeries;
-    private ByteBuffer buf;
-    private int[] ids = new int[64];
 
     TsdbAppender(Tsdb db) { this.db = db; }
 
@@ -50,10 +63,11 @@ final class TsdbAppender implements Appender {
         AppendStatus st = db.head().check(s, timestampMs, value);
         switch (st) {
             case OK -> {
-                if (n == ts.length) grow();
-                series[n] = s;
-                ts[n] = timestampMs;
-                vs[n] = value;
+                if (stage == null) stage = db.takeStaging();
+                if (n == stage.ts.length) grow();
+                stage.series[n] = s;
+                stage.ts[n] = timestampMs;
+                stage.vs[n] = value;
                 n++;
                 return AppendStatus.OK;
             }
@@ -85,10 +99,10 @@ final class TsdbAppender implements Appender {
     }
 
     private void grow() {
-        int cap = ts.length * 2;
-        series = Arrays.copyOf(series, cap);
-        ts = Arrays.copyOf(ts, cap);
-        vs = Arrays.copyOf(vs, cap);
+        int cap = stage.ts.length * 2;
+        stage.series = Arrays.copyOf(stage.series, cap);
+        stage.ts = Arrays.copyOf(stage.ts, cap);
+        stage.vs = Arrays.copyOf(stage.vs, cap);
     }
 
     @Override public String lastError() { return lastError; }
@@ -107,31 +121,37 @@ final class TsdbAppender implements Appender {
     /** Encodes staged samples from {@code from} (at most one record's worth) into the reusable buffer. */
     ByteBuffer encode(int from, int count) {
         int need = WalFormat.RECORD_HEADER_BYTES + 1 + SamplesCodec.maxBodyBytes(count);
-        if (buf == null || buf.capacity() < need) {
-            buf = ByteBuffer.allocateDirect(Math.max(need, 4096)).order(ByteOrder.LITTLE_ENDIAN);
+        if (stage.buf == null || stage.buf.capacity() < need) {
+            stage.buf = ByteBuffer.allocateDirect(Math.max(need, 4096)).order(ByteOrder.LITTLE_ENDIAN);
         }
-        ByteBuffer b = buf;
+        ByteBuffer b = stage.buf;
         b.clear();
         b.position(WalFormat.RECORD_HEADER_BYTES);
         b.put(WalFormat.TYPE_SAMPLES_VARINT);
-        if (ids.length < series.length) ids = new int[series.length];
+        if (stage.ids.length < stage.series.length) stage.ids = new int[stage.series.length];
+        int[] ids = stage.ids;
+        HeadSeries[] series = stage.series;
         for (int i = from, end = from + count; i < end; i++) ids[i] = series[i].id;
-        SamplesCodec.encode(b, ids, ts, vs, from, count);
+        SamplesCodec.encode(b, ids, stage.ts, stage.vs, from, count);
         WalFormat.seal(b);
         return b;
     }
 
     int size() { return n; }
-    HeadSeries series(int i) { return series[i]; }
-    long timestamp(int i) { return ts[i]; }
-    double value(int i) { return vs[i]; }
+    HeadSeries series(int i) { return stage.series[i]; }
+    long timestamp(int i) { return stage.ts[i]; }
+    double value(int i) { return stage.vs[i]; }
 
     private void clear() {
         lastLabels = null;
         lastSeries = null;
-        Arrays.fill(series, 0, n, null);
+        Staging s = stage;
+        stage = null;
+        if (s != null) {
+            Arrays.fill(s.series, 0, n, null);
+            db.returnStaging(s);
+        }
         n = 0;
-        if (buf != null && buf.capacity() > (1 << 20)) buf = null;
     }
 
     @Override public void rollback() { clear(); }
