@@ -38,20 +38,23 @@ final class XorStreamDecoder {
                 if (pos > limitBits) break;
                 long w = peek(b, base, pos);
                 long dod;
-                if (w >= 0) { dod = 0; pos += 1; }
-                else if ((w << 1) >= 0) { dod = (w << 2) >> 56; pos += 10; }
-                else if ((w << 2) >= 0) { dod = (w << 3) >> 50; pos += 17; }
-                else if ((w << 3) >= 0) { dod = (w << 4) >> 44; pos += 24; }
-                else { dod = peek(b, base, pos + 4); pos += 68; }
+                int used;
+                if (w >= 0) { dod = 0; used = 1; }
+                else if ((w << 1) >= 0) { dod = (w << 2) >> 56; used = 10; }
+                else if ((w << 2) >= 0) { dod = (w << 3) >> 50; used = 17; }
+                else if ((w << 3) >= 0) { dod = (w << 4) >> 44; used = 24; }
+                else { dod = peek(b, base, pos + 4); used = 68; }
                 delta += dod;
                 t += delta;
-                w = peek(b, base, pos);
+                pos += used;
+                // The value's bits usually follow within the 64 bits already read: reuse them (one read per sample).
+                int avail;
+                if (used < 64) { w <<= used; avail = 64 - used; } else { w = peek(b, base, pos); avail = 64; }
                 if (w >= 0) {
                     pos += 1;
                 } else if ((w << 1) >= 0) {
                     if (lz < 0) throw new ChunkFormatException("XOR chunk: sample " + i + " reuses a window before one was set");
-                    long x = (w << 2) >>> (64 - len2);
-                    if (len2 > 62) x = peek(b, base, pos + 2) >>> (64 - len2);
+                    long x = 2 + len2 <= avail ? (w << 2) >>> (64 - len2) : peek(b, base, pos + 2) >>> (64 - len2);
                     pos += 2 + len2;
                     v ^= x << tz;
                 } else {
@@ -60,7 +63,7 @@ final class XorStreamDecoder {
                     if (ln == 0) ln = 64;
                     int r = 64 - l - ln;
                     if (r < 0) throw new ChunkFormatException("XOR chunk: sample " + i + " has leading " + l + " + length " + ln + " > 64");
-                    long x = peek(b, base, pos + 13) >>> (64 - ln);
+                    long x = 13 + ln <= avail ? (w << 13) >>> (64 - ln) : peek(b, base, pos + 13) >>> (64 - ln);
                     pos += 13 + ln;
                     v ^= x << r;
                     lz = l;
