@@ -28,7 +28,6 @@ class BlockUnmapTest {
 
     @BeforeEach void linuxOnly() {
         assumeTrue(Files.isReadable(MAPS), "needs /proc/self/maps");
-        assertTrue(Unmapper.supported(), "sun.misc.Unsafe.invokeCleaner is available on JDK 17");
     }
 
     /** Number of mappings of files under {@code blockDir} (deleted files show as "path (deleted)"). */
