@@ -1,6 +1,5 @@
 package io.tsdb.query.parser;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -13,6 +12,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import io.tsdb.query.testdata.SharedTestData;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,14 +28,9 @@ class ConformanceQueriesParseTest {
 
     record Case(String file, int line, String query, boolean expectFail) {}
 
+    /** shared/promql-testdata, or null when absent (see SharedTestData). */
     static Path testdata() {
-        String prop = System.getProperty("promql.testdata");
-        if (prop != null) return Path.of(prop);
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("shared/promql-testdata");
-            if (Files.isDirectory(c)) return c;
-        }
-        return null;
+        return SharedTestData.find("promql-testdata");
     }
 
     static List<Case> cases(Path file) throws IOException {
@@ -95,8 +91,7 @@ class ConformanceQueriesParseTest {
 
     @Test
     void everyCoreQueryParses() throws IOException {
-        Path dir = testdata();
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir.resolve("core")), "shared/promql-testdata not found");
+        Path dir = SharedTestData.require("promql-testdata", "conformance queries parse");
         List<String> failures = new ArrayList<>();
         Map<String, int[]> counts = run(dir.resolve("core"), failures);
         print("Parser on promql-testdata/core:", counts);
@@ -106,8 +101,7 @@ class ConformanceQueriesParseTest {
 
     @Test
     void experimentalQueriesReport() throws IOException {
-        Path dir = testdata();
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir.resolve("experimental")), "shared/promql-testdata not found");
+        Path dir = SharedTestData.require("promql-testdata", "experimental queries parse report");
         List<String> failures = new ArrayList<>();
         Map<String, int[]> counts = run(dir.resolve("experimental"), failures);
         print("Parser on promql-testdata/experimental (report only):", counts);

@@ -1,7 +1,6 @@
 package io.tsdb.query.parser;
 
 import io.tsdb.query.ast.Expr;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,8 +65,7 @@ class PrinterRoundTripTest {
 
     @Test
     void everyConformanceQueryRoundTrips() throws IOException {
-        Path dir = ConformanceQueriesParseTest.testdata();
-        Assumptions.assumeTrue(dir != null, "shared/promql-testdata not found");
+        Path dir = io.tsdb.query.testdata.SharedTestData.require("promql-testdata", "printer round trip of conformance queries");
         List<Path> files;
         try (Stream<Path> s = Files.list(dir.resolve("core"))) {
             files = s.filter(p -> p.toString().endsWith(".test")).sorted().toList();
