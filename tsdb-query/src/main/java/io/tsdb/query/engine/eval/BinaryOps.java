@@ -278,7 +278,9 @@ public final class BinaryOps {
                 if (!keep && !returnBool) continue;
                 Row o = out.get(metric);
                 if (o == null) {
-                    o = new Row(metric, Row.empty(steps), returnBool);
+                    // A filtering comparison keeps the many side's sample as it is, including a pending name
+                    // removal (rate(x[5m]) > rate(x[10m]) has no __name__); arithmetic and bool drop the name.
+                    o = new Row(metric, Row.empty(steps), returnBool || lr.dropName);
                     out.put(metric, o);
                 } else if (Vals.present(o.v[i])) {
                     throw EvalContext.execError(Rows.DUPLICATE_LABELSET);
