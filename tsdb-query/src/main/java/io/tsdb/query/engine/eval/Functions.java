@@ -12,9 +12,6 @@ import io.tsdb.query.engine.eval.Vals.StrVal;
 import io.tsdb.query.engine.eval.Vals.Val;
 import io.tsdb.query.engine.eval.Vals.VecVal;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -155,14 +152,14 @@ public final class Functions {
             case "histogram_stdvar":
                 vec(args.get(0), ts); // floats are ignored: only native histograms have these
                 return VecVal.empty();
-            case "days_in_month": return date(args, ts, d -> d.toLocalDate().lengthOfMonth());
-            case "day_of_month": return date(args, ts, ZonedDateTime::getDayOfMonth);
-            case "day_of_week": return date(args, ts, d -> d.getDayOfWeek().getValue() % 7);
-            case "day_of_year": return date(args, ts, ZonedDateTime::getDayOfYear);
-            case "hour": return date(args, ts, ZonedDateTime::getHour);
-            case "minute": return date(args, ts, ZonedDateTime::getMinute);
-            case "month": return date(args, ts, ZonedDateTime::getMonthValue);
-            case "year": return date(args, ts, ZonedDateTime::getYear);
+            case "days_in_month": return date(args, ts, d -> d.daysInMonth);
+            case "day_of_month": return date(args, ts, d -> d.dayOfMonth);
+            case "day_of_week": return date(args, ts, d -> d.dayOfWeek);
+            case "day_of_year": return date(args, ts, d -> d.dayOfYear);
+            case "hour": return date(args, ts, d -> d.hour);
+            case "minute": return date(args, ts, d -> d.minute);
+            case "month": return date(args, ts, d -> d.month);
+            case "year": return date(args, ts, d -> d.year);
             default:
                 throw EvalContext.execError("function \"" + name + "\" is not supported");
         }
@@ -250,26 +247,21 @@ public final class Functions {
         return new ScalarVal(out);
     }
 
-    interface DateFn { double apply(ZonedDateTime t); }
+    interface DateFn { double apply(GoTime t); }
 
+    /**
+     * Date functions as Prometheus computes them: of the evaluation time truncated to seconds, or of each sample
+     * value converted to int64 the way Go converts (NaN and +/-Inf included, see {@link GoTime}).
+     */
     private Val date(List<Expr> args, long[] ts, DateFn f) {
         if (args.isEmpty()) {
             List<Row> rows = new ArrayList<>();
             double[] o = new double[ts.length];
-            for (int i = 0; i < ts.length; i++) o[i] = f.apply(toTime(Math.floorDiv(ts[i], 1000)));
+            for (int i = 0; i < ts.length; i++) o[i] = f.apply(GoTime.ofUnixSeconds(ts[i] / 1000));
             rows.add(new Row(Labels.EMPTY, o, false));
             return new VecVal(rows);
         }
-        return mapRows(vec(args.get(0), ts), (i, x) -> f.apply(toTime(goInt64(x))));
-    }
-
-    private static long goInt64(double x) {
-        if (Double.isNaN(x) || Double.isInfinite(x)) return Long.MIN_VALUE;
-        return (long) x;
-    }
-
-    private static ZonedDateTime toTime(long sec) {
-        return ZonedDateTime.ofInstant(Instant.ofEpochSecond(sec), ZoneOffset.UTC);
+        return mapRows(vec(args.get(0), ts), (i, x) -> f.apply(GoTime.ofUnixSeconds(GoTime.goInt64(x))));
     }
 
     private Val sort(Call c, long[] ts) {
