@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsdb.core.Labels;
 import io.tsdb.query.ast.Expr;
 import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.query.engine.QueryException;
 import io.tsdb.query.engine.QueryOptions;
 import io.tsdb.query.engine.QueryResult;
 import io.tsdb.query.engine.QueryStats;
@@ -157,7 +158,19 @@ public final class RangeCache implements WriteEvents.Listener {
             long from = firstCacheable ? phase + runStart * span : Math.max(start, phase + runStart * span);
             long to = lastCacheable ? phase + runEnd * span + span - step : Math.min(end, phase + runEnd * span + span - step);
             long startSeq = seq();
-            QueryResult r = engine.range(query, from, to, step, opts);
+            QueryResult r;
+            if (from < start || to > end) {
+                // Widened to whole extents: an error at a step outside the requested window (two series colliding
+                // after label_replace there, say) must not fail the request, so answer the exact window instead.
+                try {
+                    r = engine.range(query, from, to, step, opts);
+                } catch (QueryException e) {
+                    if (e.kind() != QueryException.Kind.EXECUTION) throw e;
+                    return engine.range(query, start, end, step, opts);
+                }
+            } else {
+                r = engine.range(query, from, to, step, opts);
+            }
             if (!(r.value() instanceof Value.Matrix m)) return engine.range(query, start, end, step, opts);
             for (long kk = runStart; kk <= runEnd; kk++) {
                 misses.inc();

@@ -111,6 +111,43 @@ class RangeCacheTest {
         }
     }
 
+    /**
+     * The cache evaluates whole extents, wider than the request: an error at a step outside the requested window
+     * must not fail the request (found by RandomizedDifferentialTest: count_values then label_replace collided at a
+     * step before the window).
+     */
+    @Test void anErrorOutsideTheRequestedWindowDoesNotLeakIn() throws Exception {
+        io.tsdb.core.testing.MemStorage st = new io.tsdb.core.testing.MemStorage();
+        long t0 = now - 4 * 3_600_000L;
+        for (long t = t0; t < now; t += 15_000) {
+            st.add(io.tsdb.core.Labels.of("__name__", "y", "i", "a"), t + 100, 1);
+            // b exists only in the first 20 minutes: there both collide once the label i is dropped.
+            if (t < t0 + 20 * 60_000) st.add(io.tsdb.core.Labels.of("__name__", "y", "i", "b"), t + 200, 2);
+        }
+        io.tsdb.query.engine.PromqlEngine engine = new io.tsdb.query.engine.PromqlEngine(st);
+        RangeCache cache = new RangeCache(engine, () -> now, 5 * 60_000, 30L * 24 * 3_600_000, 1 << 20, java.time.Duration.ofMinutes(10), null);
+        String q = "label_replace(y, \"i\", \"\", \"\", \"\")";
+        long step = 60_000, start = t0 + 40 * 60_000, end = t0 + 100 * 60_000;
+        io.tsdb.query.engine.QueryOptions o = io.tsdb.query.engine.QueryOptions.DEFAULTS;
+        // The extent holding the window's start begins within the colliding first 20 minutes.
+        long phase = Math.floorMod(start, step), extentStart = phase + Math.floorDiv(start - phase, RangeCache.pointsPerExtent(step) * step)
+                * RangeCache.pointsPerExtent(step) * step;
+        assertTrue(extentStart < t0 + 20 * 60_000, "test setup: the first extent must reach back into the collision");
+        String direct = render(engine.range(q, start, end, step, o).value());
+        for (int i = 0; i < 2; i++) assertEquals(direct, render(cache.range(q, start, end, step, o).value()));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(io.tsdb.query.engine.QueryException.class,
+                () -> engine.range(q, t0, end, step, o)).getMessage().contains("same labelset"));
+    }
+
+    static String render(io.tsdb.query.engine.Value v) {
+        StringBuilder b = new StringBuilder();
+        for (io.tsdb.query.engine.Series s : ((io.tsdb.query.engine.Value.Matrix) v).series()) {
+            b.append(s.labels()).append(java.util.Arrays.toString(java.util.Arrays.copyOf(s.timestamps(), s.count())))
+                    .append(java.util.Arrays.toString(java.util.Arrays.copyOf(s.values(), s.count()))).append('\n');
+        }
+        return b.toString();
+    }
+
     @Test void hitAndMissCountersAreRegistered() throws Exception {
         range("x", now - 3_600_000L * 2, now, 60_000, false);
         range("x", now - 3_600_000L * 2, now, 60_000, false);
