@@ -33,44 +33,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Not compared: {@code atan2} (Prometheus 2.x keeps the metric name, 3.x drops it, as this engine does).
  */
 class PrometheusDifferentialTest {
-    static final String PROMETHEUS = "/usr/bin/prometheus";
     static final double REL = 1e-6, ABS = 1e-9;
 
     @TempDir static Path tmp;
-    static ExternalProcess prom;
-    static TsdbServer server;
+    static PrometheusPair pair;
     static String promUrl, ourUrl;
     static long start, end;
 
     @BeforeAll static void setUp() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(PROMETHEUS)),
-                "skipped: " + PROMETHEUS + " is not installed (apt-get install prometheus; .ci/run installs it)");
-        int port = ExternalProcess.freePort();
-        Path cfg = tmp.resolve("prometheus.yml");
-        Files.writeString(cfg, "global:\n  scrape_interval: 15s\n");
-        prom = ExternalProcess.start(tmp.resolve("prometheus.log"), List.of(PROMETHEUS,
-                "--config.file=" + cfg, "--storage.tsdb.path=" + tmp.resolve("prom-data"),
-                "--web.listen-address=127.0.0.1:" + port, "--web.enable-remote-write-receiver"));
-        promUrl = "http://127.0.0.1:" + port;
-        ServerConfig c = new ServerConfig();
-        c.listenHost = "127.0.0.1";
-        c.listenPort = 0;
-        c.dataDir = tmp.resolve("our-data");
-        server = TsdbServer.builder(c).start();
-        ourUrl = server.baseUrl();
-        prom.awaitOk(promUrl + "/-/ready", java.time.Duration.ofSeconds(60));
-
+        pair = PrometheusPair.start(tmp);
+        promUrl = pair.promUrl;
+        ourUrl = pair.ourUrl;
         long now = System.currentTimeMillis();
         end = (now / 60_000) * 60_000 - 60_000;
         start = end - 60 * 60_000;
-        byte[] body = ExternalProcess.writeRequest(data(start, end));
-        ExternalProcess.remoteWrite(promUrl, body);
-        ExternalProcess.remoteWrite(ourUrl, body);
+        pair.load(data(start, end));
     }
 
     @AfterAll static void tearDown() throws Exception {
-        if (prom != null) prom.close();
-        if (server != null) server.close();
+        if (pair != null) pair.close();
     }
 
     /** Counters with a reset, gauges, an info metric, classic histogram buckets and a series that goes stale. */
@@ -188,8 +169,7 @@ class PrometheusDifferentialTest {
     static final List<String> ORDERED = List.of("sort(cpu_usage)", "sort_desc(cpu_usage)");
 
     static JsonNode query(String base, String path, Map<String, String> params) throws Exception {
-        HttpResponse<String> r = ExternalProcess.postForm(base + path, params);
-        return ApiFixture.JSON.readTree(r.body());
+        return PrometheusPair.query(base, path, params);
     }
 
     /** Skips query comparisons while the build has no query engine (the server answers 503 unavailable). */

@@ -24,8 +24,8 @@ class PrometheusRemoteReadTest {
     @TempDir Path tmp;
 
     @Test void prometheusQueriesThroughRemoteRead() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(PrometheusDifferentialTest.PROMETHEUS)),
-                "skipped: " + PrometheusDifferentialTest.PROMETHEUS + " is not installed (apt-get install prometheus; .ci/run installs it)");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(PrometheusPair.PROMETHEUS)),
+                "skipped: " + PrometheusPair.PROMETHEUS + " is not installed (apt-get install prometheus; .ci/run installs it)");
         ServerConfig c = new ServerConfig();
         c.listenHost = "127.0.0.1";
         c.listenPort = 0;
@@ -37,7 +37,7 @@ class PrometheusRemoteReadTest {
             int port = ExternalProcess.freePort();
             Path cfg = tmp.resolve("prometheus.yml");
             Files.writeString(cfg, "global:\n  scrape_interval: 15s\nremote_read:\n  - url: " + ours + "/api/v1/read\n    read_recent: true\n");
-            try (ExternalProcess prom = ExternalProcess.start(tmp.resolve("prometheus.log"), List.of(PrometheusDifferentialTest.PROMETHEUS,
+            try (ExternalProcess prom = ExternalProcess.start(tmp.resolve("prometheus.log"), List.of(PrometheusPair.PROMETHEUS,
                     "--config.file=" + cfg, "--storage.tsdb.path=" + tmp.resolve("prom-data"),
                     "--web.listen-address=127.0.0.1:" + port))) {
                 String promUrl = "http://127.0.0.1:" + port;

@@ -1,0 +1,182 @@
+package io.tsdb.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tsdb.query.ast.Call;
+import io.tsdb.query.ast.Expr;
+import io.tsdb.query.ast.ParenExpr;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Randomized differential test against a real Prometheus 2.42 (issue 18): {@link DiffQueryGenerator} writes
+ * queries over {@link DiffDataSet}, loaded once into Prometheus and this server; every query runs as an instant
+ * query and as a range query on both, at times on and off whole seconds; answers are compared label set by label
+ * set and point by point ({@link DiffComparator}). A disagreement is shrunk to a minimal reproduction
+ * ({@link DiffShrinker}) and then either excused by a documented difference between 2.42 and the 3.x semantics this
+ * engine follows ({@code difftest/known-differences.yaml}, {@link DiffKnownDifferences}) or reported as unexplained,
+ * which fails the test. A query the reference cannot parse is a generator bug and fails the test too.
+ *
+ * <p>Size and seed: {@code -Ddifftest.queries=N} (default 2,500) and {@code -Ddifftest.seed=S}; the report (counts per
+ * excused class, every unexplained reproduction) goes to stdout and {@code target/difftest-report.txt}. Long run:
+ * {@code benchmarks/difftest.sh} (docs/query-engine.md).
+ */
+class RandomizedDifferentialTest {
+    static final long SEED = Long.getLong("difftest.seed", 18L);
+    static final int QUERIES = Integer.getInteger("difftest.queries", 2_500);
+    static final int SHRINK_BUDGET = Integer.getInteger("difftest.shrinkBudget", 200);
+    static final long[] STEPS = {15_000, 30_000, 60_000, 17_000, 23_500, 120_000, 67_250};
+
+    @TempDir static Path tmp;
+    static PrometheusPair pair;
+    static long start, end;
+    static ExecutorService pool;
+
+    @BeforeAll static void setUp() throws Exception {
+        pair = PrometheusPair.start(tmp);
+        long now = System.currentTimeMillis();
+        // -Ddifftest.end (ms since the epoch, data end) reproduces a run's absolute times, which decide how the range
+        // cache splits a query into extents; by default the data ends a minute before now.
+        end = Long.getLong("difftest.end", (now / 60_000) * 60_000 - 60_000);
+        start = end - DiffDataSet.DURATION_MS;
+        pair.load(DiffDataSet.build(start, 42));
+        pool = Executors.newFixedThreadPool(2);
+    }
+
+    @AfterAll static void tearDown() throws Exception {
+        if (pool != null) pool.shutdownNow();
+        if (pair != null) pair.close();
+    }
+
+    /** Runs a case on both sides at once: [reference, ours]. */
+    static JsonNode[] both(DiffCase c) throws Exception {
+        Future<JsonNode> ref = pool.submit(() -> c.run(pair.promUrl));
+        Future<JsonNode> ours = pool.submit(() -> c.run(pair.ourUrl));
+        return new JsonNode[]{ref.get(), ours.get()};
+    }
+
+    static boolean ordered(DiffCase c) {
+        Expr e = c.expr();
+        while (e instanceof ParenExpr p) e = p.expr();
+        return !c.range() && e instanceof Call f && (f.function().equals("sort") || f.function().equals("sort_desc"));
+    }
+
+    static DiffComparator.Disagreement disagreement(DiffCase c) throws Exception {
+        JsonNode[] r = both(c);
+        if (DiffComparator.referenceParseError(r[0])) return null;
+        return DiffComparator.compare(r[0], r[1], ordered(c));
+    }
+
+    /** A time in the last 85 minutes of the data, off whole seconds two times in three. */
+    static long time(Random rnd, long from, long to) {
+        long t = from + (long) (rnd.nextDouble() * (to - from));
+        return rnd.nextInt(3) == 0 ? t / 1000 * 1000 : t;
+    }
+
+    /**
+     * {@code -Ddifftest.repro="instant t0+5400.5s: <query>"} (a line of the report): runs that one case and prints
+     * both answers (for debugging a reported disagreement).
+     */
+    @Test void reproduce() throws Exception {
+        String repro = System.getProperty("difftest.repro");
+        org.junit.jupiter.api.Assumptions.assumeTrue(repro != null && !repro.isBlank(), "no -Ddifftest.repro given");
+        DiffCase c = DiffCase.parse(repro, start);
+        for (int i = 0; i < 3; i++) { // the second and third run of a range query may be answered from the range cache
+            JsonNode[] r = both(c);
+            System.out.println(c.describe(start) + " (run " + (i + 1) + ")\nreference: " + r[0] + "\nours:      " + r[1]
+                    + "\ndisagreement: " + DiffComparator.compare(r[0], r[1], ordered(c)));
+        }
+    }
+
+    @Test void generatedQueriesAgreeWithPrometheus() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("difftest.repro") == null, "reproducing a single case");
+        DiffKnownDifferences known = DiffKnownDifferences.load();
+        DiffQueryGenerator gen = new DiffQueryGenerator(SEED, start, end);
+        Random rnd = new Random(SEED * 31 + 7);
+        Map<String, Integer> excused = new TreeMap<>();
+        Map<String, String> excusedExample = new TreeMap<>();
+        List<String> unexplained = new ArrayList<>(), parseErrors = new ArrayList<>();
+        int cases = 0, agreed = 0, nonEmpty = 0, bothErrors = 0, shrinkTries = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < QUERIES; i++) {
+            Expr e = gen.query();
+            long from = start + 35 * 60_000;
+            long rs = time(rnd, from, end - 5 * 60_000);
+            long step = STEPS[rnd.nextInt(STEPS.length)];
+            long re = Math.min(end + 2 * 60_000, rs + Math.min(300 * step, 60_000 + (long) (rnd.nextDouble() * 60 * 60_000)));
+            for (DiffCase c : List.of(DiffCase.instant(e, time(rnd, from, end + 60_000)), DiffCase.range(e, rs, re, step))) {
+                cases++;
+                JsonNode[] r = both(c);
+                if (DiffComparator.referenceParseError(r[0])) {
+                    parseErrors.add(c.describe(start) + "\n    " + r[0].path("error").asText());
+                    continue;
+                }
+                if (r[0].at("/data/result").size() > 0) nonEmpty++;
+                if ("error".equals(r[0].path("status").asText())) bothErrors++;
+                DiffComparator.Disagreement d = DiffComparator.compare(r[0], r[1], ordered(c));
+                if (d == null) {
+                    agreed++;
+                    continue;
+                }
+                String family = d.kind().family();
+                DiffShrinker.Result s = DiffShrinker.shrink(c.expr(), v -> {
+                    try {
+                        DiffComparator.Disagreement x = disagreement(c.with(v));
+                        return x != null && x.kind().family().equals(family);
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }, SHRINK_BUDGET);
+                shrinkTries += s.tries();
+                DiffCase min = c.with(s.expr());
+                DiffComparator.Disagreement md = disagreement(min);
+                if (md == null) md = d; // flaky shrink: keep the original's description
+                String cls = known.classify(min, md, RandomizedDifferentialTest::both);
+                if (cls == null) {
+                    unexplained.add(min.describe(start) + "\n    " + md + "\n    generated: " + c.describe(start));
+                } else {
+                    excused.merge(cls, 1, Integer::sum);
+                    excusedExample.putIfAbsent(cls, min.describe(start) + "  (" + md.kind() + ")");
+                }
+            }
+        }
+        long secs = (System.nanoTime() - t0) / 1_000_000_000L;
+        StringBuilder rep = new StringBuilder();
+        rep.append(String.format("Randomized differential test vs Prometheus 2.42: seed %d, %d queries, %d cases (instant + range) in %d s; "
+                + "data t0=%d (-Ddifftest.end=%d)%n", SEED, QUERIES, cases, secs, start, end));
+        rep.append(String.format("  agreed %d; reference non-empty %d, both failed %d; shrink runs %d; generated but rejected by the parser %d%n",
+                agreed, nonEmpty, bothErrors, shrinkTries, gen.rejected));
+        rep.append(String.format("  excused %d:%n", excused.values().stream().mapToInt(Integer::intValue).sum()));
+        for (Map.Entry<String, Integer> x : excused.entrySet()) {
+            rep.append(String.format("    %-32s %6d   e.g. %s%n", x.getKey(), x.getValue(), excusedExample.get(x.getKey())));
+        }
+        rep.append(String.format("  reference parse errors %d%n", parseErrors.size()));
+        for (String p : parseErrors) rep.append("    ").append(p).append('\n');
+        rep.append(String.format("  unexplained %d%n", unexplained.size()));
+        for (String u : unexplained) rep.append("    ").append(u).append('\n');
+        System.out.print(rep);
+        Path target = Paths.get("target");
+        Files.createDirectories(target);
+        Files.writeString(target.resolve("difftest-report.txt"), rep.toString());
+
+        assertTrue(nonEmpty > cases / 2, "too few non-empty reference answers (" + nonEmpty + " of " + cases + "): the generator misses the data");
+        assertEquals(List.of(), parseErrors, "the generator wrote queries Prometheus 2.42 cannot parse");
+        assertEquals(List.of(), unexplained, "unexplained disagreements with Prometheus (see target/difftest-report.txt)");
+    }
+}
