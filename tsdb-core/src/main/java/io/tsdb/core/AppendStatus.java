@@ -17,7 +17,13 @@ public enum AppendStatus {
     LABEL_NAME_TOO_LONG("label_name_too_long"),
     LABEL_VALUE_TOO_LONG("label_value_too_long"),
     SERIES_LIMIT("series_limit"),
-    STORAGE_CLOSED("storage_closed");
+    SERIES_PER_METRIC_LIMIT("series_per_metric_limit"),
+    STORAGE_CLOSED("storage_closed"),
+    /**
+     * Internal, never answered to a client: the series left the head (went quiet, see Head#removeIdle) between
+     * staging and commit; the committer finds it again under the same id and retries.
+     */
+    SERIES_REMOVED("series_removed");
 
     /** Stable snake_case reason used in metrics labels and error responses. */
     public final String reason;

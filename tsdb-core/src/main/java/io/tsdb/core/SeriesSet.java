@@ -9,4 +9,10 @@ public interface SeriesSet {
     boolean next();
     Labels labels();
     SampleCursor cursor();
+
+    /**
+     * Storage-wide id of the current series (the series registry's id, stable across head, blocks and
+     * restarts), or -1 when the source does not know it (e.g. blocks written before index version 2).
+     */
+    default int seriesId() { return -1; }
 }

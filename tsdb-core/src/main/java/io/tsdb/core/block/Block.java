@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
  * An open, immutable on-disk block: meta.json, memory-mapped index and chunk segments.
@@ -85,8 +86,9 @@ public final class Block implements AutoCloseable {
 
     /**
      * Storage-wide id of each of this block's series (index = block series id, -1 when {@code resolver} has
-     * none), built on first use for a resolver (one label lookup per series) and kept while the block is
-     * open: 4 bytes per series. The caller holds a reference (e.g. an open querier).
+     * none), for blocks whose index does not record them (version 1): built on first use for a resolver (one
+     * label lookup per series) and kept while the block is open, 4 bytes per series. The caller holds a
+     * reference (e.g. an open querier).
      */
     int[] globalIds(ToIntFunction<Labels> resolver) {
         IdMap m = idMap;
@@ -95,6 +97,25 @@ public final class Block implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) ids[i] = resolver.applyAsInt(index.labels(i));
         idMap = new IdMap(resolver, ids);
         return ids;
+    }
+
+    /** Whether the index records each series' storage-wide id (index version 2 and later). */
+    public boolean hasSeriesIds() { return index.hasSeriesRefs(); }
+
+    /**
+     * Adds the storage-wide id of every series of the block to {@code out}; false (nothing added) when the
+     * index does not record them or one is unknown. The caller holds a reference.
+     */
+    public boolean addSeriesIds(RoaringBitmap out) {
+        if (!index.hasSeriesRefs()) return false;
+        int n = index.numSeries();
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = index.seriesRef(i);
+            if (ids[i] < 0) return false;
+        }
+        out.addN(ids, 0, n);
+        return true;
     }
 
     /** A querier over [mint, maxt] holding a reference until closed. */

@@ -72,6 +72,15 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     @Override public boolean addSeriesIds(List<Matcher> matchers, ToIntFunction<Labels> resolver, RoaringBitmap out) {
         MutableRoaringBitmap sel = selected(matchers);
         if (sel.isEmpty()) return true;
+        if (index.hasSeriesRefs()) {
+            IntIterator it = sel.getIntIterator();
+            while (it.hasNext()) {
+                int g = index.seriesRef(it.next());
+                if (g < 0) return false;
+                out.add(g);
+            }
+            return true;
+        }
         int[] ids = block.globalIds(resolver);
         IntIterator it = sel.getIntIterator();
         while (it.hasNext()) {
@@ -141,6 +150,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private final IntIterator ids;
         private final BlockCursor cursor = new BlockCursor();
         private Labels labels;
+        private int current = -1;
 
         BlockSeriesSet(MutableRoaringBitmap sel) { this.ids = sel.getIntIterator(); }
 
@@ -150,14 +160,18 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 int id = ids.next();
                 if (cursor.load(id)) {
                     labels = index.labels(id);
+                    current = id;
                     return true;
                 }
             }
             labels = null;
+            current = -1;
             return false;
         }
 
         @Override public Labels labels() { return labels; }
+
+        @Override public int seriesId() { return current < 0 ? -1 : index.seriesRef(current); }
 
         @Override public SampleCursor cursor() {
             cursor.rewind();

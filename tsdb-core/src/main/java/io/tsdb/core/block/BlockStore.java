@@ -227,6 +227,29 @@ public final class BlockStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The union of the storage-wide series ids of every block, or null when a block does not record them
+     * (index version 1, or a series whose id was unknown when the block was written).
+     */
+    public org.roaringbitmap.RoaringBitmap seriesIds() {
+        org.roaringbitmap.RoaringBitmap out = new org.roaringbitmap.RoaringBitmap();
+        for (Block b : blocks) {
+            if (!b.tryAcquire()) continue;   // deleted meanwhile by retention or compaction
+            try {
+                if (!b.addSeriesIds(out)) return null;
+            } finally {
+                b.release();
+            }
+        }
+        return out;
+    }
+
+    /** Highest storage-wide series id recorded by any block, or -1. */
+    public int maxSeriesId() {
+        org.roaringbitmap.RoaringBitmap ids = seriesIds();
+        return ids == null || ids.isEmpty() ? -1 : ids.last();
+    }
+
     /** Oldest sample time over all blocks (Long.MAX_VALUE when there is none). */
     public long minTime() {
         long m = Long.MAX_VALUE;

@@ -102,7 +102,7 @@ public final class BlockWriter {
                         long ref = chunks.write(codec.id(), enc.array(), enc.length());
                         metas.add(ts[off], ts[off + k - 1], k, ref);
                     }
-                    index.addSeries(labels, metas);
+                    index.addSeries(labels, series.seriesId(), metas);
                     numSamples += n;
                     numChunks += metas.n;
                 }

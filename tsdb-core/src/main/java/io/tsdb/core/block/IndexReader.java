@@ -39,7 +39,8 @@ final class IndexReader {
     private final MappedByteBuffer buf;
     private final String[] symbols;
     private final int numSeries;
-    private final int seriesStart, seriesEnd, offsetsStart, postingsStart, postingsEnd;
+    private final int version;
+    private final int seriesStart, seriesEnd, offsetsStart, refsStart, postingsStart, postingsEnd;
     private final String[] names;
     private final LabelEntry[] entries;
     private final Map<String, LabelEntry> byName;
@@ -50,7 +51,7 @@ final class IndexReader {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "index larger than 2 GiB: " + size);
-            if (size < BlockIndexFormat.HEADER_SIZE + BlockIndexFormat.TOC_SIZE) {
+            if (size < BlockIndexFormat.HEADER_SIZE + BlockIndexFormat.TOC_SIZE_V1) {
                 throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "file too short: " + size + " bytes");
             }
             buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
@@ -71,20 +72,24 @@ final class IndexReader {
         if (magic != BlockIndexFormat.MAGIC) {
             throw new CorruptBlockException(file, BlockIndexFormat.HEADER, String.format("bad magic 0x%08x, expected 0x%08x", magic, BlockIndexFormat.MAGIC));
         }
-        int version = buf.get(4) & 0xFF;
-        if (version != BlockIndexFormat.VERSION) {
-            throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "unsupported version " + version + ", this build reads " + BlockIndexFormat.VERSION);
+        version = buf.get(4) & 0xFF;
+        if (version != BlockIndexFormat.VERSION && version != BlockIndexFormat.VERSION_1) {
+            throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "unsupported version " + version + ", this build reads "
+                    + BlockIndexFormat.VERSION_1 + " to " + BlockIndexFormat.VERSION);
         }
+        int tocSize = BlockIndexFormat.tocSize(version);
+        String[] sections = BlockIndexFormat.sections(version);
+        if (size < BlockIndexFormat.HEADER_SIZE + tocSize) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "file too short: " + size + " bytes");
         if ((buf.getInt(4) & 0xFFFFFF) != 0) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "reserved header bytes are not zero");
         CRC32C crc = new CRC32C();
-        int tocPos = size - BlockIndexFormat.TOC_SIZE;
-        crc.update(buf.slice(tocPos, BlockIndexFormat.TOC_SIZE - 4));
+        int tocPos = size - tocSize;
+        crc.update(buf.slice(tocPos, tocSize - 4));
         if ((int) crc.getValue() != buf.getInt(size - 4)) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "CRC32C mismatch");
-        int n = BlockIndexFormat.SECTIONS.length;
+        int n = sections.length;
         int[] start = new int[n], end = new int[n];
         long expected = BlockIndexFormat.HEADER_SIZE;
         for (int i = 0; i < n; i++) {
-            String sec = BlockIndexFormat.SECTIONS[i];
+            String sec = sections[i];
             long off = buf.getLong(tocPos + 8 * i);
             if (off != expected) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "section " + sec + " at " + off + ", expected " + expected);
             int len = buf.getInt((int) off);
@@ -100,7 +105,7 @@ final class IndexReader {
             expected = end[i] + 4L;
         }
         if (expected != tocPos) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "sections end at " + expected + ", table of contents at " + tocPos);
-        numSeries = buf.getInt(tocPos + 40);
+        numSeries = buf.getInt(tocPos + 8 * n);
         if (numSeries < 0) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "negative series count");
 
         DecBuf d = new DecBuf(buf, start[0], end[0], file, BlockIndexFormat.SYMBOLS);
@@ -118,10 +123,20 @@ final class IndexReader {
         if ((long) numSeries * 4 != end[2] - start[2]) {
             throw new CorruptBlockException(file, BlockIndexFormat.SERIES_OFFSETS, "length " + (end[2] - start[2]) + " does not match " + numSeries + " series");
         }
-        postingsStart = start[3];
-        postingsEnd = end[3];
+        int s = 3;
+        if (version == BlockIndexFormat.VERSION_1) {
+            refsStart = -1;
+        } else {
+            refsStart = start[3];
+            if ((long) numSeries * 4 != end[3] - start[3]) {
+                throw new CorruptBlockException(file, BlockIndexFormat.SERIES_REFS, "length " + (end[3] - start[3]) + " does not match " + numSeries + " series");
+            }
+            s = 4;
+        }
+        postingsStart = start[s];
+        postingsEnd = end[s];
 
-        d = new DecBuf(buf, start[4], end[4], file, BlockIndexFormat.POSTINGS_TABLE);
+        d = new DecBuf(buf, start[s + 1], end[s + 1], file, BlockIndexFormat.POSTINGS_TABLE);
         int nn = d.uvarintInt(ns, "label name count");
         names = new String[nn];
         entries = new LabelEntry[nn];
@@ -157,6 +172,17 @@ final class IndexReader {
     }
 
     Path file() { return file; }
+    int version() { return version; }
+
+    /** Whether the index records the storage-wide id of each series (version 2 and later). */
+    boolean hasSeriesRefs() { return refsStart >= 0; }
+
+    /** Storage-wide id of series {@code id}, or {@link BlockIndexFormat#UNKNOWN_REF}; -1 as well for version 1. */
+    int seriesRef(int id) {
+        if (refsStart < 0) return BlockIndexFormat.UNKNOWN_REF;
+        if (id < 0 || id >= numSeries) throw new IllegalArgumentException("series id " + id + " out of range");
+        return buf.getInt(refsStart + 4 * id);
+    }
     int numSeries() { return numSeries; }
     long sizeBytes() { return buf.capacity(); }
 

@@ -23,6 +23,7 @@ import java.util.zip.CRC32C;
  */
 final class IndexWriter {
     private final List<Labels> series = new ArrayList<>();
+    private final ByteOut refs = new ByteOut(1 << 12);
     private final ByteOut chunkMetas = new ByteOut(1 << 16);
     private final List<Integer> chunkMetaOffsets = new ArrayList<>();
     private final TreeMap<String, TreeMap<String, RoaringBitmap>> postings = new TreeMap<>();
@@ -30,14 +31,18 @@ final class IndexWriter {
 
     int seriesCount() { return series.size(); }
 
-    /** Adds the next series (labels strictly ascending) with its chunk metadata. */
-    void addSeries(Labels labels, ChunkMetas c) {
+    /**
+     * Adds the next series (labels strictly ascending) with its storage-wide id ({@link
+     * BlockIndexFormat#UNKNOWN_REF} when unknown) and its chunk metadata.
+     */
+    void addSeries(Labels labels, int ref, ChunkMetas c) {
         if (last != null && last.compareTo(labels) >= 0) {
             throw new IllegalArgumentException("series not in strictly ascending label order: " + labels + " after " + last);
         }
         last = labels;
         int id = series.size();
         series.add(labels);
+        refs.u32(ref);
         chunkMetaOffsets.add(chunkMetas.length());
         chunkMetas.uvarint(c.n);
         for (int i = 0; i < c.n; i++) {
@@ -113,7 +118,7 @@ final class IndexWriter {
         file0.u32(BlockIndexFormat.MAGIC);
         file0.u8(BlockIndexFormat.VERSION);
         file0.u8(0); file0.u8(0); file0.u8(0);
-        ByteOut[] sections = {symbols, seriesOut, offsets, post, table};
+        ByteOut[] sections = {symbols, seriesOut, offsets, refs, post, table};
         long[] sectionOff = new long[sections.length];
         CRC32C crc = new CRC32C();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

@@ -138,6 +138,16 @@ public final class MergeQuerier implements Querier {
 
         @Override public Labels labels() { return labels; }
 
+        /** The id of the newest source that knows it (sources are in merge priority order, oldest first). */
+        @Override public int seriesId() {
+            for (int i = sets.length - 1; i >= 0; i--) {
+                if (!cur[i]) continue;
+                int id = sets[i].seriesId();
+                if (id >= 0) return id;
+            }
+            return -1;
+        }
+
         @Override public SampleCursor cursor() {
             if (contributors == 1) return sets[single].cursor();
             int k = 0;

@@ -16,10 +16,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Applies WAL records to the head. Samples are buffered (up to {@link #BUFFER} of them) and applied
- * grouped by series with a stable counting sort, so that each series' state is touched once per group
- * instead of once per sample (replay is bound by cache misses on per-series state otherwise). Series
- * unknown to the registry are re-registered from the log's SERIES records.
+ * Applies WAL records to the head, which starts empty: the log's SERIES records (each segment starts with a
+ * checkpoint of the head's series, and every series entering the head is logged) create the head series;
+ * series missing from the registry (e.g. after an OS crash lost its last mapped pages) are registered again.
+ * Samples are buffered (up to {@link #BUFFER} of them) and applied grouped by series with a stable counting
+ * sort, so that each series' state is touched once per group instead of once per sample (replay is bound by
+ * cache misses on per-series state otherwise).
  */
 final class HeadReplayer implements WalReplayHandler {
     private static final Logger log = LoggerFactory.getLogger(HeadReplayer.class);
@@ -63,7 +65,7 @@ final class HeadReplayer implements WalReplayHandler {
             return;
         }
         head.create(id, index.add(id, labels));
-        registry.put(labels, id);
+        if (!registry.isRegistered(labels, id)) registry.put(labels, id);
         if (id >= nextId) nextId = id + 1;
     }
 

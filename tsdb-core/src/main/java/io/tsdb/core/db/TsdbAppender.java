@@ -42,16 +42,19 @@ final class TsdbAppender implements Appender {
      */
     private Labels lastLabels;
     private HeadSeries lastSeries;
+    /** {@link io.tsdb.core.head.Head#removals()} before the first series of this batch was resolved. */
+    private long removals;
 
     TsdbAppender(Tsdb db) { this.db = db; }
 
     @Override public AppendStatus append(Labels labels, long timestampMs, double value) {
         if (db.isClosed()) return reject(AppendStatus.STORAGE_CLOSED, "storage is closed");
+        if (stage == null && lastLabels == null) removals = db.head().removals();   // before resolving anything
         HeadSeries s = labels == lastLabels ? lastSeries : db.head().get(labels);
         if (s == null) {
-            Object r = db.getOrCreateSeries(labels);
-            if (r instanceof Tsdb.Rejected rej) return reject(rej.status(), rej.message());
-            s = (HeadSeries) r;
+            SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
+            if (r instanceof SeriesCatalog.Rejected rej) return reject(rej.status(), rej.message());
+            s = ((SeriesCatalog.Found) r).series();
         }
         lastLabels = labels;
         lastSeries = s;
@@ -138,7 +141,9 @@ final class TsdbAppender implements Appender {
     }
 
     int size() { return n; }
+    long removals() { return removals; }
     HeadSeries series(int i) { return stage.series[i]; }
+    void setSeries(int i, HeadSeries s) { stage.series[i] = s; }
     long timestamp(int i) { return stage.ts[i]; }
     double value(int i) { return stage.vs[i]; }
 

@@ -5,28 +5,45 @@ import io.tsdb.core.Labels;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The in-memory head: series by labels and by id, and the append rules (in-order, out-of-order window,
- * duplicates). Durability and validation of label sets are the caller's job (see io.tsdb.core.db.Tsdb).
+ * The in-memory head: the <em>active</em> series by labels and by storage-wide id, and the append rules
+ * (in-order, out-of-order window, duplicates). Durability, validation of label sets and the choice of ids
+ * are the caller's job (see io.tsdb.core.db).
  *
- * <p>Series by labels: an open-addressing table of series ids (linear probing on the label set's hash,
- * load factor at most 1/2), about 6-12 bytes per series instead of a hash-map node (about 45 bytes).
- * Lookups take no lock; {@link #create} (serialised) publishes the series in {@code byId} before its slot.
+ * <h2>Series tables</h2>
+ * Two open-addressing tables of {@link HeadSeries} references with linear probing, one keyed by the label
+ * set's hash, one by the series id, both of the same length (a power of two) and holding the same series.
+ * Their size follows the number of series in the head, never the highest id ever assigned: ids are
+ * storage-wide and never reused, and series leave the head when they go quiet ({@link #removeIdle}), so a
+ * dense id-indexed array would grow with every series that ever existed.
+ *
+ * <p>Invariants: creation and removal are serialised on this object's monitor; lookups ({@link #get},
+ * {@link #byId}) take no lock. A new series is published into a slot (release store) after it is fully
+ * constructed. A removed series' slots hold {@link #TOMBSTONE}, which lookups step over; creation reuses
+ * tombstone slots. When live series plus tombstones would exceed half the length, both tables are rebuilt
+ * (without tombstones, sized for the live series, so they also shrink) and replaced; a reader still probing
+ * an old array sees a consistent, possibly stale, set. Slots are read with acquire semantics.
  */
 public final class Head {
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(HeadSeries[].class);
+    private static final int MIN_TABLE = 1024;
+    /** Marks the slots of a removed series. */
+    private static final HeadSeries TOMBSTONE = new HeadSeries(-1, Labels.EMPTY, null);
+
     private final Supplier<SeriesSamples> samplesFactory;
     private final long oooWindowMs;
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
-    /** Slots hold series id + 1 (0 = empty); length a power of two. Replaced (never mutated) when grown. */
-    private volatile int[] table = new int[1024];
-    private volatile HeadSeries[] byId = new HeadSeries[1024];
+    private volatile HeadSeries[] byLabels = new HeadSeries[MIN_TABLE];
+    private volatile HeadSeries[] byIds = new HeadSeries[MIN_TABLE];
+    /** Slots that are not null (live series plus tombstones) in the id and label tables. Guarded by this. */
+    private int usedIds, usedLabels;
     private volatile int count;
+    /** Incremented by every {@link #removeIdle} that removed a series (writers detect removals cheaply). */
+    private volatile long removals;
     private final LongAdder samples = new LongAdder();
     private final AtomicLong minT = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong maxT = new AtomicLong(Long.MIN_VALUE);
@@ -37,55 +54,120 @@ public final class Head {
         this.oooWindowMs = oooWindowMs;
     }
 
+    /** The active series with these labels, or null. */
     public HeadSeries get(Labels labels) {
-        int[] t = table;
+        HeadSeries[] t = byLabels;
         int mask = t.length - 1, h = labels.hashCode();
         for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
-            int v = (int) SLOT.getAcquire(t, i);
-            if (v == 0) return null;
-            HeadSeries s = byId(v - 1);
-            if (s != null && s.labels.hashCode() == h && s.labels.equals(labels)) return s;
+            HeadSeries s = (HeadSeries) SLOT.getAcquire(t, i);
+            if (s == null) return null;
+            if (s != TOMBSTONE && s.labels.hashCode() == h && s.labels.equals(labels)) return s;
+        }
+    }
+
+    /** The active series with this id, or null. */
+    public HeadSeries byId(int id) {
+        HeadSeries[] t = byIds;
+        int mask = t.length - 1;
+        for (int i = spread(id) & mask; ; i = (i + 1) & mask) {
+            HeadSeries s = (HeadSeries) SLOT.getAcquire(t, i);
+            if (s == null) return null;
+            if (s.id == id && s != TOMBSTONE) return s;
         }
     }
 
     private static int spread(int h) { return (h ^ (h >>> 16)) * 0x9E3779B1; }
 
-    private static void place(int[] t, int id, int hash) {
+    private static int labelsKey(HeadSeries s) { return s.labels.hashCode(); }
+
+    /** Places {@code s} at the first free or tombstone slot of its probe sequence; returns whether it took a free one. */
+    private static boolean place(HeadSeries[] t, HeadSeries s, int hash) {
         int mask = t.length - 1;
         int i = spread(hash) & mask;
-        while (t[i] != 0) i = (i + 1) & mask;
-        SLOT.setRelease(t, i, id + 1);
+        while (true) {
+            HeadSeries x = t[i];
+            if (x == null || x == TOMBSTONE) {
+                SLOT.setRelease(t, i, s);
+                return x == null;
+            }
+            i = (i + 1) & mask;
+        }
     }
 
-    public HeadSeries byId(int id) {
-        HeadSeries[] a = byId;
-        return id >= 0 && id < a.length ? a[id] : null;
+    private static void clear(HeadSeries[] t, HeadSeries s, int hash) {
+        int mask = t.length - 1;
+        for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
+            HeadSeries x = t[i];
+            if (x == null) return;
+            if (x == s) {
+                SLOT.setRelease(t, i, TOMBSTONE);
+                return;
+            }
+        }
     }
 
-    /** Registers a series; the caller serialises creation and guarantees id and labels are new. */
+    /** Registers a series; the caller serialises creation and guarantees id and labels are not in the head. */
     public synchronized HeadSeries create(int id, Labels labels) {
+        if (id < 0) throw new IllegalArgumentException("negative series id " + id);
         HeadSeries s = new HeadSeries(id, labels, samplesFactory.get());
-        HeadSeries[] a = byId;
-        if (id >= a.length) {
-            a = Arrays.copyOf(a, Math.max(id + 1, a.length * 2));
-        }
-        a[id] = s;
-        byId = a;
-        int n = count + 1;
-        int[] t = table;
-        if (2 * n > t.length) {
-            int[] grown = new int[t.length * 2];
-            for (int v : t) if (v != 0) place(grown, v - 1, a[v - 1].labels.hashCode());
-            place(grown, id, labels.hashCode());
-            table = grown;
-        } else {
-            place(t, id, labels.hashCode());
-        }
-        count = n;
+        if (2 * (Math.max(usedIds, usedLabels) + 1) > byIds.length) rebuild(count + 1);
+        // the id table first: a lookup by labels never returns a series that byId does not know yet
+        if (place(byIds, s, s.id)) usedIds++;
+        if (place(byLabels, s, labelsKey(s))) usedLabels++;
+        count = count + 1;
         return s;
     }
 
+    /** Rebuilds both tables without tombstones for {@code live} series (grows or shrinks them). */
+    private void rebuild(int live) {
+        int len = MIN_TABLE;
+        while (len < 4L * live) len <<= 1;   // load at most 1/4 after a rebuild, so growth is rare
+        HeadSeries[] ids = new HeadSeries[len], lbl = new HeadSeries[len];
+        int n = 0;
+        for (HeadSeries s : byIds) {
+            if (s == null || s == TOMBSTONE) continue;
+            place(ids, s, s.id);
+            place(lbl, s, labelsKey(s));
+            n++;
+        }
+        byIds = ids;
+        byLabels = lbl;
+        usedIds = usedLabels = n;
+    }
+
+    /**
+     * Removes every series that holds no samples in memory (current, out-of-order or frozen): they went quiet
+     * and their data is in blocks. Each removed series is marked removed (see {@link HeadSeries#isRemoved()})
+     * and passed to {@code onRemoved} (e.g. to drop it from the label index). The caller excludes commits and
+     * series creation meanwhile. Returns how many series were removed.
+     */
+    public synchronized int removeIdle(Consumer<HeadSeries> onRemoved) {
+        int removed = 0;
+        for (HeadSeries s : byIds) {
+            if (s == null || s == TOMBSTONE) continue;
+            if (!s.markRemovedIfEmpty()) continue;
+            clear(byIds, s, s.id);
+            clear(byLabels, s, labelsKey(s));
+            removed++;
+            onRemoved.accept(s);
+        }
+        count = count - removed;
+        if (removed > 0) removals = removals + 1;
+        if (removed > 0 && byIds.length > MIN_TABLE && 8L * count < byIds.length) rebuild(count);
+        return removed;
+    }
+
+    /**
+     * A counter that changes whenever series are removed: a writer that resolved series when it was {@code e}
+     * need not check them for removal while it is still {@code e}.
+     */
+    public long removals() { return removals; }
+
+    /** Number of series in the head (active series). */
     public int seriesCount() { return count; }
+
+    /** Length of the series tables (tests and memory accounting). */
+    int tableLength() { return byIds.length; }
 
     public long sampleCount() { return samples.sum(); }
 
@@ -105,7 +187,9 @@ public final class Head {
     /**
      * Adds a sample. Returns OK when stored, DUPLICATE_SAME_VALUE when already present with the same
      * value (nothing stored), or a rejection. With {@code replay} the out-of-order window is not
-     * enforced (the sample was accepted before the restart).
+     * enforced (the sample was accepted before the restart). A series removed from the head meanwhile
+     * ({@link HeadSeries#isRemoved()}) stores nothing and answers {@link AppendStatus#SERIES_REMOVED}: the
+     * caller finds the series again (same id) and retries.
      */
     public AppendStatus insert(HeadSeries s, long t, double v, boolean replay) {
         AppendStatus st = insertNoStats(s, t, v, replay);
@@ -125,6 +209,7 @@ public final class Head {
      * e.g. WAL replay inserting a run of samples of one series under one lock.
      */
     public AppendStatus insertLocked(HeadSeries s, long t, double v, boolean replay) {
+        if (s.isRemovedLocked()) return AppendStatus.SERIES_REMOVED;
         AppendStatus st = classify(s, t, v, replay);
         if (st != AppendStatus.OK) return st;
         if (t > s.maxT) {
@@ -182,14 +267,14 @@ public final class Head {
         }
     }
 
-    /** Every series, by id. */
+    /** Every series in the head, in no particular order. */
     public void forEach(Consumer<HeadSeries> fn) {
-        for (HeadSeries s : byId) if (s != null) fn.accept(s);
+        for (HeadSeries s : byIds) if (s != null && s != TOMBSTONE) fn.accept(s);
     }
 
     /**
      * After the head's samples were written to a block: moves them aside (still readable by queriers
-     * opened before, see {@link HeadSeries#read(long, long, SampleBuffer, boolean)}) and starts empty
+     * opened before, see {@link HeadSeries#read(long, long, SampleBuffer, ReadMode)}) and starts empty
      * ones. The caller excludes appends meanwhile and calls {@link #releaseFrozen()} once no old querier
      * remains.
      */
@@ -205,7 +290,7 @@ public final class Head {
     }
 
     public long memoryBytes() {
-        long[] sum = {8L * count};   // byId and table slots, roughly
+        long[] sum = {8L * byIds.length};   // both tables' slots (compressed references)
         forEach(s -> sum[0] += s.memoryBytes());
         return sum[0];
     }

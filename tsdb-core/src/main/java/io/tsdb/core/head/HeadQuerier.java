@@ -14,8 +14,7 @@ import org.roaringbitmap.RoaringBitmap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -26,22 +25,17 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
     private final Head head;
     private final LabelIndex index;
     private final long mint, maxt;
-    private final IntSupplier mode;
+    private final Supplier<ReadMode> mode;
 
     public HeadQuerier(Head head, LabelIndex index, long mint, long maxt) {
-        this(head, index, mint, maxt, (IntSupplier) () -> HeadSeries.READ_CURRENT);
+        this(head, index, mint, maxt, () -> ReadMode.CURRENT);
     }
 
     /**
-     * @param includeFrozen asked before reading each series: whether samples frozen by a flush are to be
-     *                      read too (true once the flush happened for a querier that does not see its block)
+     * @param mode asked before reading each series (under the series' lock): e.g. {@link ReadMode#ALL} once a
+     *             flush froze the samples of a querier that does not see the flush's block
      */
-    public HeadQuerier(Head head, LabelIndex index, long mint, long maxt, BooleanSupplier includeFrozen) {
-        this(head, index, mint, maxt, (IntSupplier) () -> includeFrozen.getAsBoolean() ? HeadSeries.READ_ALL : HeadSeries.READ_CURRENT);
-    }
-
-    /** @param mode asked before reading each series: one of HeadSeries.READ_CURRENT, READ_ALL, READ_FROZEN */
-    public HeadQuerier(Head head, LabelIndex index, long mint, long maxt, IntSupplier mode) {
+    public HeadQuerier(Head head, LabelIndex index, long mint, long maxt, Supplier<ReadMode> mode) {
         this.head = head;
         this.index = index;
         this.mint = mint;
@@ -76,6 +70,8 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
             }
 
             @Override public Labels labels() { return list.get(i).labels; }
+
+            @Override public int seriesId() { return list.get(i).id; }
 
             @Override public SampleCursor cursor() { return cursor.reset(buf); }
         };
@@ -112,7 +108,7 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
     /** The range misses the head's current samples and this querier does not read frozen ones. */
     private boolean disjointFromHead() {
         if (mint > maxt) return true;
-        if (mode.getAsInt() != HeadSeries.READ_CURRENT) return false;
+        if (mode.get() != ReadMode.CURRENT) return false;
         long hmin = head.minTime(), hmax = head.maxTime();
         return hmin > hmax || maxt < hmin || mint > hmax;
     }

@@ -3,6 +3,7 @@ package io.tsdb.core.head;
 import io.tsdb.core.Labels;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * One series in the head: in-order samples (compressed/off-heap via {@link SeriesSamples}) plus a small
@@ -25,6 +26,18 @@ public final class HeadSeries {
     long maxT = Long.MIN_VALUE;
     long lastBits;
 
+    /** The samples of a series removed from the head: always empty, refuses appends. */
+    private static final SeriesSamples REMOVED = new SeriesSamples() {
+        @Override public void append(long t, double v) { throw new IllegalStateException("series was removed from the head"); }
+        @Override public int count() { return 0; }
+        @Override public long minTime() { return Long.MAX_VALUE; }
+        @Override public long maxTime() { return Long.MIN_VALUE; }
+        @Override public void read(long mint, long maxt, SampleBuffer out) { }
+        @Override public long memoryBytes() { return 0; }
+        @Override public int chunks() { return 0; }
+        @Override public void clear() { }
+    };
+
     /** In-order and out-of-order samples moved aside by a flush. */
     record Frozen(SeriesSamples samples, OooSamples ooo) {}
 
@@ -41,6 +54,26 @@ public final class HeadSeries {
         this.samples = samples;
     }
 
+    /**
+     * Marks the series removed from the head if it holds no samples in memory (current, out-of-order or
+     * frozen), freeing what its empty sample store holds; returns whether it did. A removed series stays
+     * readable (empty) by queriers that still hold it and refuses inserts ({@link #isRemoved()}).
+     */
+    synchronized boolean markRemovedIfEmpty() {
+        if (samples == REMOVED) return true;
+        if (samples.count() > 0 || (ooo != null && ooo.n > 0) || frozen != null) return false;
+        samples.clear();
+        samples = REMOVED;
+        ooo = null;
+        return true;
+    }
+
+    /** Whether the series left the head (see {@link Head#removeIdle}); a new series with the same id may exist there. */
+    public synchronized boolean isRemoved() { return samples == REMOVED; }
+
+    /** As {@link #isRemoved()} for a caller holding this series' monitor. */
+    boolean isRemovedLocked() { return samples == REMOVED; }
+
     /** Samples currently held in memory (in order plus out of order). */
     public synchronized int sampleCount() { return samples.count() + (ooo == null ? 0 : ooo.n); }
 
@@ -56,11 +89,11 @@ public final class HeadSeries {
      * (no decoding): exact for out-of-order samples; for in-order samples true when their [first, last]
      * span overlaps the range, so a gap between two samples wider than the whole range may count.
      */
-    public synchronized boolean hasSamplesIn(long mint, long maxt, java.util.function.IntSupplier mode) {
-        int m = mode.getAsInt();
-        if (m == READ_FROZEN) return frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
+    public synchronized boolean hasSamplesIn(long mint, long maxt, Supplier<ReadMode> mode) {
+        ReadMode m = mode.get();
+        if (m == ReadMode.FROZEN) return frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
         if (partHas(samples, ooo, mint, maxt)) return true;
-        return m == READ_ALL && frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
+        return m == ReadMode.ALL && frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
     }
 
     private static boolean partHas(SeriesSamples s, OooSamples ooo, long mint, long maxt) {
@@ -95,39 +128,31 @@ public final class HeadSeries {
         o.n++;
     }
 
-    /** Reads samples in [mint, maxt] into {@code out} (cleared first), merging out-of-order samples. */
+    /** Reads current samples in [mint, maxt] into {@code out} (cleared first), merging out-of-order samples. */
     public synchronized void read(long mint, long maxt, SampleBuffer out) {
-        read(mint, maxt, out, false);
+        read(mint, maxt, out, ReadMode.CURRENT);
     }
 
     /**
-     * As {@link #read(long, long, SampleBuffer)}; with {@code includeFrozen} also the samples frozen by the
-     * last flush (for queriers that do not see the block they went to). On equal timestamps the newer
-     * (unfrozen) sample wins.
+     * As {@link #read(long, long, SampleBuffer, ReadMode)} with the mode asked while holding this series' lock:
+     * a flush marks the readers' view superseded before it freezes the series (under the same lock), so a
+     * reader deciding on {@link ReadMode#CURRENT} can never find its samples frozen meanwhile.
      */
-    public synchronized void read(long mint, long maxt, SampleBuffer out, boolean includeFrozen) {
-        read(mint, maxt, out, includeFrozen ? READ_ALL : READ_CURRENT);
+    public synchronized void read(long mint, long maxt, SampleBuffer out, Supplier<ReadMode> mode) {
+        read(mint, maxt, out, mode.get());
     }
-
-    public static final int READ_CURRENT = 0, READ_ALL = 1, READ_FROZEN = 2;
 
     /**
-     * As {@link #read(long, long, SampleBuffer, int)} with the mode asked while holding this series' lock: a
-     * flush marks the readers' view superseded before it freezes the series (under the same lock), so a
-     * reader deciding on READ_CURRENT can never find its samples frozen meanwhile.
+     * Reads current samples, current and frozen ones (for queriers that do not see the block the frozen ones
+     * went to; on equal timestamps the newer, unfrozen sample wins), or only frozen ones (to write them to a block).
      */
-    public synchronized void read(long mint, long maxt, SampleBuffer out, java.util.function.IntSupplier mode) {
-        read(mint, maxt, out, mode.getAsInt());
-    }
-
-    /** Reads current samples, current and frozen ones, or only frozen ones (to write them to a block). */
-    public synchronized void read(long mint, long maxt, SampleBuffer out, int mode) {
+    public synchronized void read(long mint, long maxt, SampleBuffer out, ReadMode mode) {
         out.clear();
-        if (mode == READ_FROZEN) {
+        if (mode == ReadMode.FROZEN) {
             if (frozen != null) readPart(frozen.samples, frozen.ooo, mint, maxt, out);
             return;
         }
-        if (mode == READ_CURRENT || frozen == null) {
+        if (mode == ReadMode.CURRENT || frozen == null) {
             readPart(samples, ooo, mint, maxt, out);
             return;
         }

@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  * map sized for 1M), one sized for its contents costs about its key bytes plus a small overhead.
  *
  * <p>Every tier holds one reserved entry, key {@link #VERSION_KEY} (cannot be a label set: a label-set key
- * starts with a varint below 0x80), whose value is the format version {@value #VERSION}.
+ * starts with a varint below 0x80), whose value is the format version {@value #VERSION}; tiers may also hold
+ * {@link #NEXT_ID_KEY}. A label set may appear in more than one tier, always with the same id. Series whose
+ * data retention deleted leave the registry: their tier is rewritten under {@code <tier>}{@value #TMP_SUFFIX}
+ * and renamed over the old file.
  * {@value #CLEAN_MARKER} exists only while the registry is closed cleanly; when it is absent at open every
  * tier is opened with Chronicle Map recovery. {@value #LEGACY_FILE_NAME} is the single-map layout of version 1,
  * migrated into tiers at open.
@@ -24,10 +27,19 @@ public final class RegistryFormat {
     /** Version 1's single map (migrated at open). */
     public static final String LEGACY_FILE_NAME = "series.registry";
     public static final String CLEAN_MARKER = "series.registry.clean";
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
+    /** Tiers of version 2 are opened as version 3 (which only adds the next-id entry) and relabelled. */
+    public static final int PREVIOUS_VERSION = 2;
     public static final int LEGACY_VERSION = 1;
     /** Reserved key: 0xFF 'T' 'S' 'R'. */
     public static final byte[] VERSION_KEY = {(byte) 0xFF, 'T', 'S', 'R'};
+    /**
+     * Reserved key of the newest tier (version 3): 0xFF 'N' 'I' 'D'; value = the next series id to assign, so
+     * that ids are never reused even after the series holding the highest ones left the registry.
+     */
+    public static final byte[] NEXT_ID_KEY = {(byte) 0xFF, 'N', 'I', 'D'};
+    /** Suffix of a tier being rewritten without the series that have no data left; removed at open. */
+    public static final String TMP_SUFFIX = ".tmp";
     /** Average key size hint for Chronicle Map sizing, bytes (the size on disk hardly depends on it). */
     public static final int AVERAGE_KEY_BYTES = 160;
     /** Default entries of tier 0. */

@@ -1,53 +1,69 @@
 package io.tsdb.core.registry;
 
 import io.tsdb.core.Labels;
+import net.openhft.chronicle.algo.hashing.LongHashFunction;
 import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.agrona.collections.Long2LongHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
-import java.io.File;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import java.util.function.ObjIntConsumer;
 import java.util.stream.Stream;
 
 /**
- * Persistent map canonical label set -> series id, backed by Chronicle Map files so a restart loads series
- * without reading logs. Thread-safe. Ids are assigned by the caller (the head), never reused; the caller
- * puts each label set once.
+ * Persistent map canonical label set -> storage-wide series id, backed by Chronicle Map files. Ids are assigned
+ * by the caller in increasing order and never reused ({@link #nextId()} survives the removal of the series that
+ * held the highest ids). Thread-safe (this object's monitor; callers that also hold a creation lock take it
+ * first, see {@link #retainOnly}).
  *
  * <h2>Tiers</h2>
  * A Chronicle Map is created for a fixed number of entries and lays them out over segments spread across the
- * whole (sparse) file, so a map sized for far more series than it holds dirties about one page per series:
- * 38 MB for 10k series in a map sized for 1M, against 4 MB in a map sized for 16k. The registry therefore
- * grows by <em>tiers</em> (see {@link RegistryFormat}): tier {@code k} is sized for
+ * whole (sparse) file, so a map sized for far more series than it holds dirties about one page per series.
+ * The registry therefore grows by <em>tiers</em> (see {@link RegistryFormat}): tier {@code k} is sized for
  * {@code firstCapacity << k} entries, new series go to the newest tier, and a full tier is followed by a new
- * one twice its size. Nothing is ever copied; a registry of {@code n} series has about {@code log2(n /
- * firstCapacity)} files, each at least half full except the newest. Lookups ({@link #get}) probe every tier,
- * but the head keeps its own in-memory map of series, so the registry is only written at series creation and
- * read at start-up ({@link #forEach}).
+ * one twice its size. Only the newest tier stays open (memory-mapped); older tiers are <em>sealed</em> (closed,
+ * their pages out of the resident set) and opened for a lookup that needs them, then closed again by
+ * {@link #closeIdleTiers} once idle.
  *
- * <p>Only the newest tier stays open (memory-mapped). Older tiers are full and never written again, so they
- * are <em>sealed</em>: closed once the next tier exists and opened briefly when {@link #forEach} or
- * {@link #get} needs them. Their mapped pages would otherwise stay in the process' resident set for its
- * whole life (about 250 bytes per series at 1M series).
+ * <h2>Lookups without touching the files</h2>
+ * The head holds only active series, so every series the head does not know is looked up here ({@link #get}):
+ * new series (most of them, under churn) and series coming back after going quiet. An in-memory map from a
+ * 64-bit hash of the label bytes to the id ({@link #fingerprints}, built when the registry is opened) answers
+ * "not registered" without reading any tier, and names the one tier to probe to confirm a hit. Two label sets
+ * with the same hash mark it ambiguous; their lookups probe every tier. Memory: about 25 bytes per registered
+ * series (Agrona's open-addressing map at its default load factor).
+ *
+ * <h2>Following retention</h2>
+ * {@link #retainOnly} removes the series that have no data left (retention deleted the last block holding them):
+ * a sealed tier with enough such series is rewritten without them under a temporary name and renamed over the
+ * old file (crash-safe: either file is a complete, valid tier), so the registry's size follows the series that
+ * still have data.
  */
 public final class SeriesRegistry implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(SeriesRegistry.class);
+    private static final long MISSING = -1, AMBIGUOUS = -2;
+    private static final LongHashFunction HASH = LongHashFunction.xx_r39();
+    /** A sealed tier opened for lookups is closed after this long without one. */
+    static final long IDLE_TIER_NANOS = 10_000_000_000L;
 
     private final Path dir;
     private final long firstCapacity;
-    /** Open maps by tier index; {@code null} for a sealed (closed) tier. The newest tier is always open. */
-    private final List<ChronicleMap<byte[], Integer>> tiers = new ArrayList<>();
-    /** Series (not counting the version entry) in each tier. */
-    private long[] counts = new long[4];
+    private final List<RegistryTier> tiers = new ArrayList<>();
+    /** Hash of the label bytes -> series id, or AMBIGUOUS when different label sets share the hash. */
+    private final Long2LongHashMap fingerprints = new Long2LongHashMap(MISSING);
+    private int nextId;
     private volatile boolean closed;
 
     private SeriesRegistry(Path dir, long firstCapacity) {
@@ -57,7 +73,8 @@ public final class SeriesRegistry implements Closeable {
 
     /**
      * Opens or creates the registry in {@code dir}; {@code firstCapacity} sizes the first tier (later tiers
-     * double). A version 1 registry (one map) found in {@code dir} is migrated into tiers.
+     * double). Reads every tier once to build the lookup map. A version 1 registry (one map) found in
+     * {@code dir} is migrated into tiers.
      */
     public static SeriesRegistry open(Path dir, long firstCapacity) throws IOException {
         Files.createDirectories(dir);
@@ -65,6 +82,7 @@ public final class SeriesRegistry implements Closeable {
         boolean wasClean = Files.exists(clean);
         SeriesRegistry r = new SeriesRegistry(dir, Math.max(1024, firstCapacity));
         try {
+            r.removeTemporaries();
             Path legacy = dir.resolve(RegistryFormat.LEGACY_FILE_NAME);
             if (Files.exists(legacy)) {
                 r.migrate(legacy, wasClean);
@@ -80,6 +98,17 @@ public final class SeriesRegistry implements Closeable {
         return r;
     }
 
+    private void removeTemporaries() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().endsWith(RegistryFormat.TMP_SUFFIX)) {
+                    log.warn("series registry: removing {} (a tier rewrite interrupted by a crash; the old tier is intact)", p);
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     private void openTiers(boolean wasClean) throws IOException {
         TreeMap<Integer, Path> found = new TreeMap<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -93,70 +122,65 @@ public final class SeriesRegistry implements Closeable {
             if (e.getKey() != expected)
                 throw new IOException("series registry " + dir + " lacks tier file " + RegistryFormat.tierFileName(expected)
                         + " (found " + e.getValue().getFileName() + "); the registry is damaged");
-            ChronicleMap<byte[], Integer> m = openTier(expected, e.getValue(), !wasClean);
-            addTier(m);
+            RegistryTier t = new RegistryTier(expected, e.getValue());
+            t.open(RegistryFormat.tierCapacity(firstCapacity, expected), !wasClean);
+            tiers.add(t);
+            scan(t);
             expected++;
         }
-        if (tiers.isEmpty()) addTier(openTier(0, dir.resolve(RegistryFormat.tierFileName(0)), false));
-    }
-
-    private ChronicleMap<byte[], Integer> openTier(int k, Path file, boolean recover) throws IOException {
-        ChronicleMapBuilder<byte[], Integer> b = ChronicleMapBuilder.of(byte[].class, Integer.class)
-                .name("tsdb-series-registry-" + k)
-                .entries(RegistryFormat.tierCapacity(firstCapacity, k))
-                .averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES)
-                // No room reserved beyond the capacity: Chronicle touches pages of the reserved extra tiers in
-                // every segment (with 8.0, 2 MB for 1,000 series in a 16k map against 0.36 MB with 1.0).
-                // A tier that runs out of room before its capacity (keys longer than the hint) is followed by
-                // the next tier, see putEncoded.
-                .maxBloatFactor(1.0)
-                .sparseFile(true); // file pages are allocated as entries use them
-        ChronicleMap<byte[], Integer> m;
-        File f = file.toFile();
-        if (recover && Files.exists(file)) {
-            log.warn("series registry {} was not closed cleanly; running Chronicle Map recovery", file);
-            // false: take the configuration from the file's header (firstCapacity may have changed since).
-            m = b.recoverPersistedTo(f, false);
-        } else {
-            m = b.createPersistedTo(f);
+        if (tiers.isEmpty()) {
+            RegistryTier t = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
+            t.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
+            tiers.add(t);
         }
-        Integer v = m.get(RegistryFormat.VERSION_KEY);
-        if (v == null) {
-            m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
-        } else if (v != RegistryFormat.VERSION) {
-            m.close();
-            throw new IOException("series registry " + file + " has format version " + v + ", expected " + RegistryFormat.VERSION);
-        }
-        return m;
     }
 
-    private void addTier(ChronicleMap<byte[], Integer> m) {
-        if (tiers.size() == counts.length) counts = Arrays.copyOf(counts, counts.length * 2);
-        counts[tiers.size()] = m.longSize() - 1;
-        tiers.add(m);
-    }
-
-    /** Closes every tier but the newest (they are full and only read again at start-up). */
-    private void sealOlderTiers() {
-        for (int k = 0; k < tiers.size() - 1; k++) {
-            ChronicleMap<byte[], Integer> m = tiers.get(k);
-            if (m != null) {
-                m.close();
-                tiers.set(k, null);
+    /** Reads an open tier's entries into the lookup map, its id range and count, and the next id. */
+    private void scan(RegistryTier t) {
+        long[] n = {0};
+        t.map().forEachEntry(e -> {
+            byte[] k = e.key().get();
+            int id = e.value().get();
+            if (Arrays.equals(k, RegistryFormat.NEXT_ID_KEY)) {
+                nextId = Math.max(nextId, id);
+                return;
             }
-        }
+            if (RegistryTier.reserved(k)) return;
+            remember(k, id);
+            t.noteId(id);
+            nextId = Math.max(nextId, id + 1);
+            n[0]++;
+        });
+        t.count = n[0];
     }
 
-    private interface TierReader<T> {
-        T read(ChronicleMap<byte[], Integer> m) throws IOException;
+    private void remember(byte[] key, int id) {
+        long fp = HASH.hashBytes(key);
+        long old = fingerprints.get(fp);
+        if (old == MISSING) fingerprints.put(fp, id);
+        else if (old != id && old != AMBIGUOUS) fingerprints.put(fp, AMBIGUOUS);
     }
 
-    /** Runs {@code fn} on tier {@code k}, opening a sealed tier for the call only. */
-    private <T> T readTier(int k, TierReader<T> fn) throws IOException {
-        ChronicleMap<byte[], Integer> m = tiers.get(k);
-        if (m != null) return fn.read(m);
-        try (ChronicleMap<byte[], Integer> sealed = openTier(k, dir.resolve(RegistryFormat.tierFileName(k)), false)) {
-            return fn.read(sealed);
+    /** Closes every tier but the newest (they are full and only read again for lookups). */
+    private void sealOlderTiers() {
+        for (int k = 0; k < tiers.size() - 1; k++) tiers.get(k).seal();
+    }
+
+    private RegistryTier newest() { return tiers.get(tiers.size() - 1); }
+
+    /** The tier's map, opening a sealed tier until {@link #closeIdleTiers} closes it. */
+    private ChronicleMap<byte[], Integer> mapOf(RegistryTier t) throws IOException {
+        if (!t.isOpen()) t.open(RegistryFormat.tierCapacity(firstCapacity, t.index), false);
+        t.lastUsedNanos = System.nanoTime();
+        return t.map();
+    }
+
+    /** Closes sealed tiers opened for lookups and idle since {@link #IDLE_TIER_NANOS}; called periodically. */
+    public synchronized void closeIdleTiers() {
+        long now = System.nanoTime();
+        for (int k = 0; k < tiers.size() - 1; k++) {
+            RegistryTier t = tiers.get(k);
+            if (t.isOpen() && now - t.lastUsedNanos > IDLE_TIER_NANOS) t.seal();
         }
     }
 
@@ -166,8 +190,10 @@ public final class SeriesRegistry implements Closeable {
             for (Path p : (Iterable<Path>) files::iterator)
                 if (RegistryFormat.tierIndex(p.getFileName().toString()) >= 0) Files.delete(p);
         }
-        addTier(openTier(0, dir.resolve(RegistryFormat.tierFileName(0)), false));
-        ChronicleMapBuilder<byte[], Integer> b = ChronicleMapBuilder.of(byte[].class, Integer.class)
+        RegistryTier first = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
+        first.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
+        tiers.add(first);
+        var b = net.openhft.chronicle.map.ChronicleMapBuilder.of(byte[].class, Integer.class)
                 .entries(1 << 20).averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES).maxBloatFactor(8.0).sparseFile(true);
         long n = 0;
         try (ChronicleMap<byte[], Integer> old = wasClean ? b.createPersistedTo(legacy.toFile()) : b.recoverPersistedTo(legacy.toFile(), false)) {
@@ -189,12 +215,25 @@ public final class SeriesRegistry implements Closeable {
         log.info("series registry {}: migrated {} series from format version {} into {} tier(s)", dir, n, RegistryFormat.LEGACY_VERSION, tiers.size());
     }
 
-    /** Series id of a label set, or -1. Probes every tier (start-up and tests only; the head has its own map). */
+    /**
+     * Series id of a label set, or -1. Answers "not registered" from memory; a hit is confirmed by reading the
+     * one tier that holds the id (a sealed tier is opened for that).
+     */
     public synchronized int get(Labels labels) {
         byte[] key = LabelsCodec.encode(labels);
+        long v = fingerprints.get(HASH.hashBytes(key));
+        if (v == MISSING) return -1;
         try {
-            for (int k = tiers.size() - 1; k >= 0; k--) {
-                Integer id = readTier(k, m -> m.get(key));
+            if (v >= 0) {
+                for (int k = tiers.size() - 1; k >= 0; k--) {
+                    RegistryTier t = tiers.get(k);
+                    if (!t.mayHold((int) v)) continue;
+                    Integer id = mapOf(t).get(key);
+                    if (id != null) return id;
+                }
+            }
+            for (int k = tiers.size() - 1; k >= 0; k--) {   // ambiguous hash (or a stale hint): probe every tier
+                Integer id = mapOf(tiers.get(k)).get(key);
                 if (id != null) return id;
             }
         } catch (IOException e) {
@@ -203,46 +242,60 @@ public final class SeriesRegistry implements Closeable {
         return -1;
     }
 
-    /** Registers a label set that is not registered yet. */
+    /** Whether the label set is registered with this id (from memory when its hash names that id). */
+    public synchronized boolean isRegistered(Labels labels, int id) {
+        byte[] key = LabelsCodec.encode(labels);
+        if (fingerprints.get(HASH.hashBytes(key)) == id) return true;
+        return get(labels) == id;
+    }
+
+    /** Registers a label set that is not registered yet (or again, with the same id). */
     public void put(Labels labels, int id) {
         putEncoded(LabelsCodec.encode(labels), id);
     }
 
     private synchronized void putEncoded(byte[] key, int id) {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
-        int k = tiers.size() - 1;
-        if (counts[k] >= RegistryFormat.tierCapacity(firstCapacity, k)) k = startTier(k + 1);
-        ChronicleMap<byte[], Integer> m = tiers.get(k);
+        RegistryTier t = newest();
+        if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index)) t = startTier(t.index + 1);
         Integer prev;
         try {
-            prev = m.put(key, id);
+            prev = t.map().put(key, id);
         } catch (IllegalStateException full) {
             // The tier's segments have no room left (keys longer than the size hint); nothing was written.
-            log.info("series registry {}: tier {} is full after {} series ({})", dir, k, counts[k], full.getMessage());
-            k = startTier(k + 1);
-            prev = tiers.get(k).put(key, id);
+            log.info("series registry {}: tier {} is full after {} series ({})", dir, t.index, t.count, full.getMessage());
+            t = startTier(t.index + 1);
+            prev = t.map().put(key, id);
         }
-        if (prev == null) counts[k]++;
+        if (prev == null) t.count++;
+        t.noteId(id);
+        remember(key, id);
+        if (id >= nextId) {
+            nextId = id + 1;
+            t.map().put(RegistryFormat.NEXT_ID_KEY, nextId);
+        }
     }
 
-    private int startTier(int k) {
+    private RegistryTier startTier(int k) {
         if (k >= RegistryFormat.MAX_TIERS) throw new IllegalStateException("series registry " + dir + " has too many tiers");
+        RegistryTier t = new RegistryTier(k, dir.resolve(RegistryFormat.tierFileName(k)));
         try {
-            addTier(openTier(k, dir.resolve(RegistryFormat.tierFileName(k)), false));
-            sealOlderTiers();
+            t.open(RegistryFormat.tierCapacity(firstCapacity, k), false);
+            t.map().put(RegistryFormat.NEXT_ID_KEY, nextId);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot create series registry tier " + k + " in " + dir, e);
         }
+        tiers.add(t);
+        sealOlderTiers();
         log.info("series registry {}: started tier {} for {} series", dir, k, RegistryFormat.tierCapacity(firstCapacity, k));
-        return k;
+        return t;
     }
 
-    /** Number of series. */
-    public synchronized long size() {
-        long n = 0;
-        for (int k = 0; k < tiers.size(); k++) n += counts[k];
-        return n;
-    }
+    /** The next id to assign: above every id ever registered, also of series that left the registry since. */
+    public synchronized int nextId() { return nextId; }
+
+    /** Number of registered series (distinct label-set hashes). */
+    public synchronized long size() { return fingerprints.size(); }
 
     /** Number of tier files. */
     public synchronized int tierCount() { return tiers.size(); }
@@ -250,64 +303,147 @@ public final class SeriesRegistry implements Closeable {
     /** Sum of the tier files' lengths (apparent sizes: the files are sparse, the allocated size is smaller). */
     public synchronized long fileBytes() throws IOException {
         long n = 0;
-        for (int k = 0; k < tiers.size(); k++) n += Files.size(dir.resolve(RegistryFormat.tierFileName(k)));
+        for (RegistryTier t : tiers) n += Files.size(t.file);
         return n;
     }
 
-    /** Calls {@code fn} for every registered series, oldest tier first. */
+    /** Calls {@code fn} for every registered series, oldest tier first (a series in two tiers twice). */
     public synchronized void forEach(ObjIntConsumer<Labels> fn) {
         try {
-            for (int t = 0; t < tiers.size(); t++) {
-                readTier(t, m -> {
-                    m.forEachEntry(e -> {
-                        byte[] k = e.key().get();
-                        if (Arrays.equals(k, RegistryFormat.VERSION_KEY)) return;
-                        fn.accept(LabelsCodec.decode(k), e.value().get());
-                    });
-                    return null;
+            for (RegistryTier t : tiers) {
+                boolean wasOpen = t.isOpen();
+                mapOf(t).forEachEntry(e -> {
+                    byte[] k = e.key().get();
+                    if (RegistryTier.reserved(k)) return;
+                    fn.accept(LabelsCodec.decode(k), e.value().get());
                 });
+                if (!wasOpen && t != newest()) t.seal();
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read series registry " + dir, e);
         }
     }
 
-    /** Number of tiers currently open (memory-mapped): the newest only, once {@link #open} returned. */
+    /** Number of tiers currently open (memory-mapped): the newest, plus sealed ones opened for recent lookups. */
     synchronized int openTierCount() {
         int n = 0;
-        for (ChronicleMap<byte[], Integer> m : tiers) if (m != null) n++;
+        for (RegistryTier t : tiers) if (t.isOpen()) n++;
         return n;
     }
 
-    /** Removes every entry (used when the storage is wiped): drops all tiers but the first and clears it. */
-    public synchronized void clear() throws IOException {
-        while (tiers.size() > 1) {
-            int k = tiers.size() - 1;
-            ChronicleMap<byte[], Integer> m = tiers.remove(k);
-            if (m != null) m.close();
-            Files.delete(dir.resolve(RegistryFormat.tierFileName(k)));
+    /** What {@link #retainOnly} did. */
+    public record Shrink(int tiersRewritten, long seriesRemoved, long seriesKept) {
+        public static final Shrink NONE = new Shrink(0, 0, 0);
+    }
+
+    /** Runs a step while holding the caller's series-creation lock (so no series is created or revived meanwhile). */
+    public interface CreationLock {
+        void run(Runnable step);
+    }
+
+    /**
+     * Removes the series for which {@code hasData} is false from sealed tiers where they are at least
+     * {@code minFraction} of the entries (0 < minFraction <= 1): each such tier is rewritten without them to
+     * {@code <tier>.tmp}, fsynced and renamed over the tier (a crash leaves the old or the new tier, both valid).
+     * The newest tier, which takes new series, is left as it is.
+     *
+     * <p>{@code hasData} is a snapshot taken by the caller; a series that came back since (found by
+     * {@link #get} and put into the head) would be dropped by it, so the final swap runs under {@code lock} and
+     * re-registers, in the newest tier, every dropped series for which {@code active} is then true.
+     */
+    public Shrink retainOnly(IntPredicate hasData, IntPredicate active, CreationLock lock, double minFraction) throws IOException {
+        int rewritten = 0;
+        long removed = 0, kept = 0;
+        int sealedTiers;
+        synchronized (this) { sealedTiers = tiers.size() - 1; }
+        for (int k = 0; k < sealedTiers && !closed; k++) {
+            List<byte[]> keepKeys = new ArrayList<>(), dropKeys = new ArrayList<>();
+            List<Integer> keepIds = new ArrayList<>(), dropIds = new ArrayList<>();
+            RegistryTier t;
+            synchronized (this) {
+                t = tiers.get(k);
+                boolean wasOpen = t.isOpen();
+                mapOf(t).forEachEntry(e -> {
+                    byte[] key = e.key().get();
+                    if (RegistryTier.reserved(key)) return;
+                    int id = e.value().get();
+                    if (hasData.test(id)) { keepKeys.add(key.clone()); keepIds.add(id); }
+                    else { dropKeys.add(key.clone()); dropIds.add(id); }
+                });
+                if (!wasOpen) t.seal();
+            }
+            int total = keepKeys.size() + dropKeys.size();
+            if (dropKeys.isEmpty() || dropKeys.size() < minFraction * total) continue;
+            Path tmp = t.file.resolveSibling(t.file.getFileName() + RegistryFormat.TMP_SUFFIX);
+            Files.deleteIfExists(tmp);
+            int minId = Integer.MAX_VALUE, maxId = -1;
+            try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
+                for (int i = 0; i < keepKeys.size(); i++) {
+                    m.put(keepKeys.get(i), keepIds.get(i));
+                    minId = Math.min(minId, keepIds.get(i));
+                    maxId = Math.max(maxId, keepIds.get(i));
+                }
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            IOException[] err = {null};
+            final int lo = minId, hi = maxId;
+            lock.run(() -> {
+                synchronized (this) {
+                    if (closed) return;
+                    try {
+                        t.seal();
+                        Files.move(tmp, t.file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        fsyncDir(dir);
+                    } catch (IOException e) {
+                        err[0] = e;
+                        return;
+                    }
+                    t.count = keepKeys.size();
+                    t.minId = lo;
+                    t.maxId = hi;
+                    for (int i = 0; i < dropKeys.size(); i++) {
+                        byte[] key = dropKeys.get(i);
+                        int id = dropIds.get(i);
+                        if (active.test(id)) {
+                            putEncoded(key, id);        // came back meanwhile: registered again, same id
+                            continue;
+                        }
+                        long fp = HASH.hashBytes(key);
+                        if (fingerprints.get(fp) == id) fingerprints.remove(fp);
+                    }
+                }
+            });
+            if (err[0] != null) {
+                Files.deleteIfExists(tmp);
+                throw err[0];
+            }
+            rewritten++;
+            removed += dropKeys.size();
+            kept += keepKeys.size();
+            log.info("series registry {}: rewrote tier {} without {} series that have no data left ({} kept)", dir, k, dropKeys.size(), keepKeys.size());
         }
-        ChronicleMap<byte[], Integer> m = tiers.get(0);
-        if (m == null) {
-            m = openTier(0, dir.resolve(RegistryFormat.tierFileName(0)), false);
-            tiers.set(0, m);
+        return rewritten == 0 ? Shrink.NONE : new Shrink(rewritten, removed, kept);
+    }
+
+    private static void fsyncDir(Path d) throws IOException {
+        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+            ch.force(true);
         }
-        m.clear();
-        m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
-        counts[0] = 0;
     }
 
     /** Releases the maps without writing the clean marker (crash simulation in tests): the next open recovers. */
     public synchronized void abandon() {
         if (closed) return;
         closed = true;
-        for (ChronicleMap<byte[], Integer> m : tiers) if (m != null) m.close();
+        for (RegistryTier t : tiers) t.seal();
     }
 
     @Override public synchronized void close() throws IOException {
         if (closed) return;
         closed = true;
-        for (ChronicleMap<byte[], Integer> m : tiers) if (m != null) m.close();
+        for (RegistryTier t : tiers) t.seal();
         Files.writeString(dir.resolve(RegistryFormat.CLEAN_MARKER), "clean\n");
     }
 }

@@ -31,7 +31,7 @@ class BlockFormatContractTest {
                 Labels.of("__name__", "x", "zone", "z1"));
         List<long[]> ts = List.of(new long[]{1000, 2000, 3000}, new long[]{1500}, new long[]{100, 200, 300, 400, 500});
         List<double[]> vs = List.of(new double[]{1, 1, 0}, new double[]{7.5}, new double[]{1, 2, 3, 4, 5});
-        SeriesSet in = BlockTestData.seriesSet(ls, ts, vs);
+        SeriesSet in = BlockTestData.seriesSet(ls, ts, vs, new int[]{7, 42, 100_000});
         return dir.resolve(new BlockWriter(dir).maxSamplesPerChunk(3).write(in, 0, 9999).ulid());
     }
 
@@ -69,19 +69,26 @@ class BlockFormatContractTest {
         byte[] ix = Files.readAllBytes(block.resolve("index"));
         ByteBuffer ib = ByteBuffer.wrap(ix);
         assertEquals(0x54534449, ib.getInt(0));
-        assertEquals(1, ix[4]);
+        assertEquals(2, ix[4]);
         assertEquals(0, ix[5] | ix[6] | ix[7]);
-        int toc = ix.length - 48;
-        assertEquals(crc(ix, toc, 44), ib.getInt(ix.length - 4));
-        long[] off = new long[5];
-        for (int i = 0; i < 5; i++) off[i] = ib.getLong(toc + 8 * i);
-        assertEquals(8, off[0]);
-        for (int i = 0; i < 5; i++) {
-            int len = ib.getInt((int) off[i]);
-            assertEquals(crc(ix, (int) off[i] + 4, len), ib.getInt((int) off[i] + 4 + len), "section " + i + " CRC");
-            assertEquals(i < 4 ? off[i + 1] : toc, off[i] + 8 + len, "sections are contiguous");
+        int toc = ix.length - 56;
+        assertEquals(crc(ix, toc, 52), ib.getInt(ix.length - 4));
+        long[] all = new long[6];
+        for (int i = 0; i < 6; i++) all[i] = ib.getLong(toc + 8 * i);
+        assertEquals(8, all[0]);
+        for (int i = 0; i < 6; i++) {
+            int len = ib.getInt((int) all[i]);
+            assertEquals(crc(ix, (int) all[i] + 4, len), ib.getInt((int) all[i] + 4 + len), "section " + i + " CRC");
+            assertEquals(i < 5 ? all[i + 1] : toc, all[i] + 8 + len, "sections are contiguous");
         }
-        assertEquals(3, ib.getInt(toc + 40));
+        assertEquals(3, ib.getInt(toc + 48));
+        // series_refs (section 3): the storage-wide id of each series, u32 in series order
+        assertEquals(12, ib.getInt((int) all[3]));
+        assertEquals(7, ib.getInt((int) all[3] + 4));
+        assertEquals(42, ib.getInt((int) all[3] + 8));
+        assertEquals(100_000, ib.getInt((int) all[3] + 12));
+        // the other sections as in version 1: symbols, series, series_offsets, postings, postings_table
+        long[] off = {all[0], all[1], all[2], all[4], all[5]};
         R s = new R(ib, (int) off[0] + 4);
         int ns = (int) s.uv();
         List<String> syms = new ArrayList<>();
@@ -123,6 +130,7 @@ class BlockFormatContractTest {
             }
         }
         assertEquals(ib.getInt((int) off[3]), pos);
+        assertEquals(List.of(7, 42, 100_000), readBack(block));
         assertEquals(List.of("__name__=*:{0,1,2}", "__name__=up:{0,1}", "__name__=x:{2}", "job=*:{0,1}", "job=a:{0}",
                 "job=b:{1}", "zone=*:{2}", "zone=z1:{2}"), got);
 
@@ -139,6 +147,16 @@ class BlockFormatContractTest {
         assertEquals(1, m.get("version").asInt());
     }
 
+    /** The ids the production reader returns for the block's series, in order. */
+    private static List<Integer> readBack(Path block) throws Exception {
+        List<Integer> out = new ArrayList<>();
+        try (Block b = Block.open(block); io.tsdb.core.Querier q = b.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
+            SeriesSet s = q.select(List.of(io.tsdb.core.Matcher.re("__name__", ".+")));
+            while (s.next()) out.add(s.seriesId());
+        }
+        return out;
+    }
+
     static String bitmap(byte[] a, int off, int len) throws Exception {
         RoaringBitmap r = new RoaringBitmap();
         r.deserialize(ByteBuffer.wrap(a, off, len).slice().order(ByteOrder.LITTLE_ENDIAN));
@@ -151,11 +169,11 @@ class BlockFormatContractTest {
         Path index = block.resolve("index"), seg = ChunksFileFormat.segmentPath(block, 1);
         byte[] ix = Files.readAllBytes(index), ch = Files.readAllBytes(seg);
         byte[] bad = ix.clone();
-        bad[4] = 2;
+        bad[4] = 3;
         Files.write(index, bad);
         CorruptBlockException e = assertThrows(CorruptBlockException.class, () -> Block.open(block));
         assertEquals("header", e.section());
-        assertTrue(e.getMessage().contains("unsupported version 2, this build reads 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported version 3, this build reads 1 to 2"), e.getMessage());
         bad = ix.clone();
         bad[0] = 'X';
         Files.write(index, bad);

@@ -62,10 +62,16 @@ final class BlockTestData {
 
     /** A list-backed SeriesSet (series must be sorted); for writer edge cases. */
     static SeriesSet seriesSet(List<Labels> labels, List<long[]> ts, List<double[]> vs) {
+        return seriesSet(labels, ts, vs, null);
+    }
+
+    /** As {@link #seriesSet(List, List, List)} with storage-wide series ids (null: unknown, -1). */
+    static SeriesSet seriesSet(List<Labels> labels, List<long[]> ts, List<double[]> vs, int[] ids) {
         return new SeriesSet() {
             int s = -1;
             @Override public boolean next() { return ++s < labels.size(); }
             @Override public Labels labels() { return labels.get(s); }
+            @Override public int seriesId() { return ids == null ? -1 : ids[s]; }
             @Override public SampleCursor cursor() {
                 long[] t = ts.get(s);
                 double[] v = vs.get(s);

@@ -13,16 +13,18 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Backward compatibility: blocks written by format version 1 (checked in under
- * src/test/resources/io/tsdb/core/block/golden-v1, one per chunk codec) must stay readable, bit for bit, by
- * every later build. Never regenerate these files to make this test pass; add a new golden set instead.
+ * Backward compatibility: blocks written by index format versions 1 and 2 (checked in under
+ * src/test/resources/io/tsdb/core/block/golden-v1 and golden-v2, one per chunk codec, written by
+ * {@link GoldenBlocksMain}) must stay readable, bit for bit, by every later build. Never regenerate these files
+ * to make this test pass; add a new golden set instead.
  */
 class GoldenBlockCompatibilityTest {
 
     @ParameterizedTest
-    @CsvSource({"gorilla, 01M8CCKETGVBBKWSYJYYP9WCSE, 1", "columnar, 01M8CCKFCZFY3V4YYMGG361NRJ, 2"})
-    void goldenV1BlocksReadBack(String codec, String ulid, int encodingId) throws Exception {
-        Path dir = Path.of(getClass().getResource("golden-v1/" + codec + "/" + ulid + "/meta.json").toURI()).getParent();
+    @CsvSource({"1, gorilla, 01M8CCKETGVBBKWSYJYYP9WCSE, 1", "1, columnar, 01M8CCKFCZFY3V4YYMGG361NRJ, 2",
+            "2, gorilla, 01M94XV1G9XC3JF2Y8K2G3PAPY, 1", "2, columnar, 01M94XV2QHC07MS8452C8DB7PA, 2"})
+    void goldenBlocksReadBack(int version, String codec, String ulid, int encodingId) throws Exception {
+        Path dir = Path.of(getClass().getResource("golden-v" + version + "/" + codec + "/" + ulid + "/meta.json").toURI()).getParent();
         try (Block b = Block.open(dir)) {
             BlockMeta m = b.meta();
             assertEquals(ulid, m.ulid());
@@ -44,6 +46,7 @@ class GoldenBlockCompatibilityTest {
                 for (int i = 0; i < GoldenData.LABELS.size(); i++) {
                     assertTrue(s.next());
                     assertEquals(GoldenData.LABELS.get(i), s.labels());
+                    assertEquals(version == 1 ? -1 : GoldenData.IDS[i], s.seriesId(), "storage-wide id (index version 2)");
                     long[] ts = GoldenData.ts(i);
                     double[] vs = GoldenData.vs(i);
                     SampleCursor c = s.cursor();

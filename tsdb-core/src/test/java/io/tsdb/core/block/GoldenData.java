@@ -7,7 +7,10 @@ import io.tsdb.core.StaleNaN;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The content of the checked-in golden blocks (src/test/resources/io/tsdb/core/block/golden-v1). */
+/**
+ * The content of the checked-in golden blocks (src/test/resources/io/tsdb/core/block/golden-v1, golden-v2);
+ * version 2 also records the storage-wide series ids {@link #IDS}.
+ */
 final class GoldenData {
     private GoldenData() {}
 
@@ -15,6 +18,8 @@ final class GoldenData {
             Labels.of("__name__", "cpu", "host", "a", "zone", "eu"),
             Labels.of("__name__", "cpu", "host", "b"),
             Labels.of("__name__", "up", "job", "ünïcode \"quoted\""));
+
+    static final int[] IDS = {3, 5, 1_000_000};
 
     static long[] ts(int s) {
         int n = s == 0 ? 300 : s == 1 ? 7 : 40;
@@ -40,6 +45,6 @@ final class GoldenData {
         List<long[]> t = new ArrayList<>();
         List<double[]> v = new ArrayList<>();
         for (int s = 0; s < LABELS.size(); s++) { t.add(ts(s)); v.add(vs(s)); }
-        return BlockTestData.seriesSet(LABELS, t, v);
+        return BlockTestData.seriesSet(LABELS, t, v, IDS);
     }
 }

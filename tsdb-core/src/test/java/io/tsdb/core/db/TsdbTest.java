@@ -237,7 +237,7 @@ class TsdbTest {
             assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "m", "a", "ü:é"), NOW, 1));
             assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "ns:m_1", "a", "1"), NOW, 1));
             assertEquals(AppendStatus.SERIES_LIMIT, a.append(Labels.of("__name__", "m", "a", "3"), NOW, 1));
-            assertTrue(a.lastError().contains("max_series=2") && a.lastError().contains("metric m"), a.lastError());
+            assertTrue(a.lastError().contains("max_active_series=2") && a.lastError().contains("metric m"), a.lastError());
             // existing series still accepted at the limit
             assertEquals(AppendStatus.OK, a.append(Labels.of("__name__", "m", "a", "ü:é"), NOW + 1, 2));
             a.commit();

@@ -153,6 +153,8 @@ public final class IngestBatch {
             case LABEL_NAME_TOO_LONG -> "label name too long";
             case LABEL_VALUE_TOO_LONG -> "label value too long";
             case SERIES_LIMIT -> "active series limit reached";
+            case SERIES_PER_METRIC_LIMIT -> "active series limit of the metric reached";
+            case SERIES_REMOVED -> "series left the head during the write (retried internally)";
             case STORAGE_CLOSED -> "storage is closed";
         };
     }

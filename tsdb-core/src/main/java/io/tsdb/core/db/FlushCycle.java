@@ -1,0 +1,248 @@
+package io.tsdb.core.db;
+
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.block.BlockMeta;
+import io.tsdb.core.block.BlockStore;
+import io.tsdb.core.block.BlockWriter;
+import io.tsdb.core.head.Head;
+import io.tsdb.core.head.HeadQuerier;
+import io.tsdb.core.head.HeadSeries;
+import io.tsdb.core.head.ReadMode;
+import io.tsdb.core.index.LabelIndex;
+import io.tsdb.core.wal.Wal;
+import io.tsdb.core.wal.WalFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The write side of the head and its cut into blocks: commits (WAL first, then the head) and flushes, with
+ * series garbage collection at each flush.
+ *
+ * <h2>A flush</h2>
+ * <ol>
+ *   <li>Waits (bounded) until no querier reads the samples frozen by the previous flush, and frees them.</li>
+ *   <li>With commits excluded (the commit lock held for writing, milliseconds): removes the series that hold no
+ *       samples in memory, i.e. none since the previous flush ({@link SeriesCatalog#removeIdle()}); cuts the WAL
+ *       (a new segment); writes the checkpoint of the remaining series as its first records
+ *       ({@link WalCheckpoint}); supersedes the queriers' view ({@link HeadGenerations#supersede()}) and freezes
+ *       every series' samples.</li>
+ *   <li>With commits running again: writes the frozen samples to a block, publishes it, publishes a view that
+ *       reads current samples only, and deletes the WAL segments before the cut. If the block cannot be
+ *       written, the frozen generation stays (queriers keep reading it, the WAL keeps it) and the next flush
+ *       retries it first.</li>
+ * </ol>
+ * So the head holds the series with samples since the last flush but one, and memory follows the active
+ * series, not every series that ever existed; a series that comes back is found in the registry (same id).
+ *
+ * <h2>Invariants</h2>
+ * A commit is either wholly before a flush's freeze (its samples are frozen and go to the block) or wholly
+ * after (they stay in the head and in the WAL after the cut). A series is removed only with no commit in
+ * flight; a writer that staged samples for a series removed since re-resolves it before logging them
+ * ({@link Head#removals()}), so no sample is applied to a removed series and every sample record follows its
+ * series' SERIES record in the log. WAL segments are deleted only once the block holding their samples is
+ * durable and published.
+ *
+ * <h2>Lock order</h2>
+ * {@code flushLock} (one flush or close at a time) -> {@code commitLock} (read: a commit; write: the freeze)
+ * -> the {@link SeriesCatalog}'s creation lock -> the WAL's, registry's, label index's and head tables' own
+ * locks -> series monitors. The {@link HeadGenerations} monitor is a leaf. No lock is taken in the opposite
+ * direction; maintenance (compaction, retention) takes none of these.
+ */
+final class FlushCycle {
+    private static final Logger log = LoggerFactory.getLogger(FlushCycle.class);
+    /** How long a flush waits for queriers of the previous frozen generation. */
+    static final long FROZEN_WAIT_MS = 30_000;
+
+    private final Head head;
+    private final Wal wal;
+    private final BlockStore blocks;
+    private final LabelIndex index;
+    private final SeriesCatalog catalog;
+    private final HeadGenerations generations;
+    private final TsdbMetrics metrics;
+    private final LongSupplier clock;
+    private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
+    private final Object flushLock = new Object();
+    /** A frozen head generation whose block could not be written yet: {mint, maxt, first WAL segment after it}. */
+    private long[] unwrittenFrozen;
+    private volatile long lastFlushMillis;
+    private volatile long flushes;
+    private volatile int removedAtLastFlush;
+    private volatile boolean closed;
+
+    FlushCycle(Head head, Wal wal, BlockStore blocks, LabelIndex index, SeriesCatalog catalog, HeadGenerations generations,
+               TsdbMetrics metrics, LongSupplier clock) {
+        this.head = head;
+        this.wal = wal;
+        this.blocks = blocks;
+        this.index = index;
+        this.catalog = catalog;
+        this.generations = generations;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    boolean isClosed() { return closed; }
+
+    /** WAL first (durable per policy), then the head. Holds the commit read lock so a flush sees whole commits. */
+    void commit(TsdbAppender a) throws IOException {
+        commitLock.readLock().lock();
+        try {
+            if (closed) throw new IOException("storage is closed");
+            int n = a.size();
+            if (head.removals() != a.removals()) reresolveRemoved(a);
+            long pos = 0;
+            for (int from = 0; from < n; from += WalFormat.MAX_SAMPLES_PER_RECORD) {
+                int cnt = Math.min(WalFormat.MAX_SAMPLES_PER_RECORD, n - from);
+                pos = wal.write(a.encode(from, cnt));
+            }
+            wal.sync(pos);
+            long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
+            for (int i = 0; i < n; i++) {
+                HeadSeries s = a.series(i);
+                long t = a.timestamp(i);
+                boolean ooo = t < s.maxTime();
+                AppendStatus st = head.insertNoStats(s, t, a.value(i), false);
+                if (st == AppendStatus.SERIES_REMOVED) {   // cannot happen while we hold the read lock; kept as a guard
+                    s = catalog.revive(s);
+                    a.setSeries(i, s);
+                    st = head.insertNoStats(s, t, a.value(i), false);
+                }
+                if (st == AppendStatus.OK) {
+                    stored++;
+                    if (t < mint) mint = t;
+                    if (t > maxt) maxt = t;
+                    if (ooo) metrics.outOfOrder();
+                } else {
+                    metrics.status(st);   // lost a race with a concurrent commit to the same series
+                }
+            }
+            head.addStats(stored, mint, maxt);
+            metrics.appended(stored);
+            metrics.commit();
+        } finally {
+            commitLock.readLock().unlock();
+        }
+    }
+
+    /** Series staged by {@code a} that left the head since it resolved them are brought back (same id) before logging. */
+    private void reresolveRemoved(TsdbAppender a) {
+        HeadSeries last = null, replacement = null;
+        for (int i = 0, n = a.size(); i < n; i++) {
+            HeadSeries s = a.series(i);
+            if (s == last) {
+                if (replacement != null) a.setSeries(i, replacement);
+                continue;
+            }
+            last = s;
+            replacement = s.isRemoved() ? catalog.revive(s) : null;
+            if (replacement != null) a.setSeries(i, replacement);
+        }
+    }
+
+    /**
+     * Writes the head to a new block and truncates the WAL (see the class comment). Appends are paused only
+     * while series are collected, the WAL is cut and the samples are frozen; the block is written while
+     * ingestion continues.
+     */
+    void flush() throws IOException {
+        synchronized (flushLock) {
+            if (closed) throw new IOException("storage is closed");
+            long t0 = System.nanoTime();
+            if (unwrittenFrozen != null) writeFrozenBlock();   // retry a failed earlier flush first
+            try {
+                generations.awaitFrozenReleased(FROZEN_WAIT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for old queriers before a flush", e);
+            }
+            long samples, mint, maxt, segment;
+            int removed;
+            commitLock.writeLock().lock();
+            try {
+                if (closed) throw new IOException("storage is closed");
+                samples = head.sampleCount();
+                mint = head.minTime();
+                maxt = head.maxTime();
+                removed = catalog.removeIdle();
+                segment = wal.cut();
+                WalCheckpoint.write(wal, head);   // first records of the new segment
+                if (samples > 0) {
+                    generations.supersede();
+                    head.freezeAll();
+                    unwrittenFrozen = new long[]{mint, maxt, segment};
+                }
+            } finally {
+                commitLock.writeLock().unlock();
+            }
+            removedAtLastFlush = removed;
+            wal.syncAll();
+            String ulid = "(none)";
+            if (samples > 0) {
+                ulid = writeFrozenBlock();
+            } else {
+                wal.deleteBefore(segment);
+            }
+            lastFlushMillis = clock.getAsLong();
+            flushes++;
+            log.info("flushed head: {} samples to block {} in {} ms; {} idle series left the head, {} remain; WAL truncated",
+                    samples, ulid, (System.nanoTime() - t0) / 1_000_000, removed, head.seriesCount());
+        }
+    }
+
+    /** Phase 2 of a flush: writes the frozen samples to a block, publishes it, drops the WAL before it. */
+    private String writeFrozenBlock() throws IOException {
+        long mint = unwrittenFrozen[0], maxt = unwrittenFrozen[1], segment = unwrittenFrozen[2];
+        BlockMeta meta;
+        try (HeadQuerier q = new HeadQuerier(head, index, mint, maxt, () -> ReadMode.FROZEN)) {
+            meta = new BlockWriter(blocks.dir()).write(q.select(List.of()), mint, maxt);
+        }
+        blocks.add(meta.ulid());
+        generations.published();   // new queriers see the block and read current samples only
+        unwrittenFrozen = null;
+        wal.deleteBefore(segment);
+        return meta.ulid();
+    }
+
+    /**
+     * Flushes (errors are logged: the WAL keeps the head's samples for the next start), then marks the cycle
+     * closed with commits excluded and runs {@code release} (closing the WAL and the rest) under the same locks.
+     */
+    void close(Runnable release) {
+        synchronized (flushLock) {
+            if (closed) return;
+            try {
+                flush();
+            } catch (IOException | RuntimeException e) {
+                log.error("flush at close failed; the WAL keeps the head's samples for the next start", e);
+            }
+            commitLock.writeLock().lock();
+            try {
+                closed = true;
+                release.run();
+            } finally {
+                commitLock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** Marks the cycle closed without flushing (crash simulation in tests). */
+    void abandon() {
+        commitLock.writeLock().lock();
+        try {
+            closed = true;
+        } finally {
+            commitLock.writeLock().unlock();
+        }
+    }
+
+    long lastFlushMillis() { return lastFlushMillis; }
+    long flushes() { return flushes; }
+    /** Series removed from the head by the last flush. */
+    int removedAtLastFlush() { return removedAtLastFlush; }
+}

@@ -1,0 +1,185 @@
+package io.tsdb.core.db;
+
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Labels;
+import io.tsdb.core.head.Head;
+import io.tsdb.core.head.HeadSeries;
+import io.tsdb.core.index.LabelIndex;
+import io.tsdb.core.registry.LabelValidator;
+import io.tsdb.core.registry.Limits;
+import io.tsdb.core.registry.LabelsCodec;
+import io.tsdb.core.registry.SeriesRegistry;
+import io.tsdb.core.wal.Wal;
+import io.tsdb.core.wal.WalFormat;
+import org.agrona.collections.Object2IntHashMap;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Where series enter and leave the head: lookup of a label set, creation of a new series (validated, limited,
+ * logged to the WAL, registered, indexed), revival of a series that went quiet (found in the registry, same id),
+ * and removal of idle series after a flush (series garbage collection).
+ *
+ * <p>Invariants: a series is in the head if and only if it is in the head's postings of the {@link LabelIndex}
+ * and counted in {@link #activeByMetric}; its WAL SERIES record precedes, in the log, every sample record
+ * written after it entered the head (so replay resolves every id); its id is registered before it is used and
+ * never reassigned to another label set.
+ *
+ * <p>Locking: this object's monitor (the <em>creation lock</em>) serialises creation, revival, removal and the
+ * registry's rewrite swaps (see {@link SeriesRegistry#retainOnly}). Callers may hold the commit lock
+ * (read for commits, write for flushes) before it, never after; under it this class takes the WAL's, the
+ * registry's, the label index's and the head's own locks, which take no other.
+ */
+final class SeriesCatalog {
+    private final Head head;
+    private final LabelIndex index;
+    private final SeriesRegistry registry;
+    private final Wal wal;
+    private final LabelValidator validator;
+    private final Limits limits;
+    private final TsdbMetrics metrics;
+    /** Active series per metric name (guarded by this). */
+    private final Object2IntHashMap<String> activeByMetric = new Object2IntHashMap<>(0);
+    private final LongAdder revived = new LongAdder();
+    private final LongAdder removed = new LongAdder();
+    private int nextId;
+    private volatile boolean closed;
+
+    /** The outcome of {@link #getOrCreate}: the series, or why none may be created. */
+    sealed interface Lookup permits Found, Rejected {}
+
+    record Found(HeadSeries series) implements Lookup {}
+
+    record Rejected(AppendStatus status, String message) implements Lookup {}
+
+    SeriesCatalog(Head head, LabelIndex index, SeriesRegistry registry, Wal wal, LabelValidator validator, Limits limits,
+                  TsdbMetrics metrics, int nextId) {
+        this.head = head;
+        this.index = index;
+        this.registry = registry;
+        this.wal = wal;
+        this.validator = validator;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.nextId = nextId;
+        head.forEach(s -> activeByMetric.merge(metricOf(s.labels), 1, Integer::sum));   // series replayed from the WAL
+    }
+
+    private static String metricOf(Labels l) {
+        String m = l.metricName();
+        return m == null ? "" : m;
+    }
+
+    /** The head series for a label set: found, revived from the registry, or created; or a rejection. */
+    Lookup getOrCreate(Labels labels) {
+        HeadSeries s = head.get(labels);
+        if (s != null) return new Found(s);
+        LabelValidator.Rejection r = validator.validate(labels);
+        if (r != null) return new Rejected(r.status(), r.message());
+        synchronized (this) {
+            s = head.get(labels);
+            if (s != null) return new Found(s);
+            if (closed) return new Rejected(AppendStatus.STORAGE_CLOSED, "storage is closed");
+            String metric = metricOf(labels);
+            long max = limits.maxSeries();
+            if (max > 0 && head.seriesCount() >= max)
+                return new Rejected(AppendStatus.SERIES_LIMIT, "cannot add series " + labels + " of metric " + metric
+                        + ": the limit max_active_series=" + max + " is reached (" + head.seriesCount() + " active series)");
+            long perMetric = limits.maxSeriesPerMetric();
+            if (perMetric > 0) {
+                int n = activeByMetric.getValue(metric);
+                if (n >= perMetric)
+                    return new Rejected(AppendStatus.SERIES_PER_METRIC_LIMIT, "cannot add series " + labels + ": metric " + metric
+                            + " has " + n + " active series, the limit max_active_series_per_metric=" + perMetric + " is reached");
+            }
+            int id = registry.get(labels);
+            boolean known = id >= 0;
+            if (!known) id = nextId;
+            s = enter(id, labels);
+            if (known) {
+                revived.increment();
+            } else {
+                nextId++;
+                registry.put(s.labels, id);
+                metrics.seriesCreatedInc();
+            }
+            return new Found(s);
+        }
+    }
+
+    /**
+     * The head series replacing {@code gone}, which left the head (went quiet) after a writer resolved it:
+     * the same labels and id, back in the head. Limits do not apply (the writer was admitted before).
+     */
+    synchronized HeadSeries revive(HeadSeries gone) {
+        HeadSeries s = head.get(gone.labels);
+        if (s != null) return s;
+        if (closed) throw new IllegalStateException("storage is closed");
+        revived.increment();
+        return enter(gone.id, gone.labels);
+    }
+
+    /** Logs the series, indexes it and puts it in the head. Caller holds this monitor. */
+    private HeadSeries enter(int id, Labels labels) {
+        Labels interned = index.add(id, labels);
+        try {
+            wal.write(seriesRecord(id, interned));
+        } catch (IOException e) {
+            index.remove(id, interned);
+            throw new UncheckedIOException("cannot log series " + labels + " to the WAL", e);
+        }
+        HeadSeries s = head.create(id, interned);
+        activeByMetric.merge(metricOf(interned), 1, Integer::sum);
+        return s;
+    }
+
+    /**
+     * Removes the series that hold no samples in memory (none since the last flush, none frozen) from the
+     * head and its postings; their data is in blocks and the registry keeps their id. The caller holds the
+     * commit lock for writing (no commit is in flight). Returns how many were removed.
+     */
+    synchronized int removeIdle() {
+        int n = head.removeIdle(s -> {
+            index.remove(s.id, s.labels);
+            String m = metricOf(s.labels);
+            int left = activeByMetric.getValue(m) - 1;
+            if (left <= 0) activeByMetric.removeKey(m);
+            else activeByMetric.put(m, left);
+        });
+        removed.add(n);
+        return n;
+    }
+
+    /** Runs {@code step} holding the creation lock (see {@link SeriesRegistry#retainOnly}). */
+    void underCreationLock(Runnable step) {
+        synchronized (this) {
+            step.run();
+        }
+    }
+
+    synchronized void close() { closed = true; }
+
+    synchronized int nextId() { return nextId; }
+
+    /** Series that came back into the head from the registry (same id) since open. */
+    long revivedCount() { return revived.sum(); }
+
+    /** Series removed from the head (went quiet) since open. */
+    long removedCount() { return removed.sum(); }
+
+    /** Active series of one metric. */
+    synchronized int activeSeries(String metric) { return activeByMetric.getValue(metric); }
+
+    static ByteBuffer seriesRecord(int id, Labels labels) {
+        byte[] lb = LabelsCodec.encode(labels);
+        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + lb.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(WalFormat.RECORD_HEADER_BYTES);
+        b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(lb.length).put(lb);
+        WalFormat.seal(b);
+        return b;
+    }
+}
