@@ -40,6 +40,7 @@ export async function renderStatus(root) {
       <section class="card" id="status-build"><h2>Build</h2><div class="body muted">Loading…</div></section>
       <section class="card" id="status-storage"><h2>Storage</h2><div class="body muted">Loading…</div></section>
       <section class="card" id="status-rates"><h2>Ingest and queries</h2><div class="body muted">Sampling…</div></section>
+      <section class="card" id="status-series"><h2>Series</h2><div class="body muted">Loading…</div></section>
       <section class="card wide" id="status-cardinality"><h2>Cardinality</h2><div class="body muted">Loading…</div></section>
       <section class="card wide" id="status-slow"><h2>Recent slow queries</h2><div class="body muted">Loading…</div></section>
       <section class="card wide" id="status-flags"><h2>Flags</h2><div class="body muted">Loading…</div></section>
@@ -60,6 +61,19 @@ export async function renderStatus(root) {
     });
   }).catch(fail('status-storage'));
   api.tsdb().then((t) => {
+    const ss = t.seriesStats;
+    if (ss) {
+      body('status-series').innerHTML = kv({
+        'in the head (active)': ss.headSeries,
+        'in blocks': ss.blockSeries < 0 ? 'unknown (blocks of index version 1)' : ss.blockSeries,
+        'in the registry': ss.registrySeries,
+        'created since start': ss.createdTotal,
+        'came back since start': ss.revivedTotal,
+        'left the head since start': ss.removedTotal,
+      });
+    } else {
+      body('status-series').innerHTML = '<span class="muted">Not available for this storage.</span>';
+    }
     body('status-cardinality').innerHTML =
       top(t.seriesCountByMetricName, 'Top metrics by series')
       + top(t.seriesCountByLabelValuePair, 'Top label pairs by series')
@@ -88,7 +102,9 @@ export async function renderStatus(root) {
       'samples ingested (total)': sumMatching(cur, ingest),
       'queries/s': Math.max(0, (sumSeries(cur, queryRe) - sumSeries(prev, queryRe)) / dt).toFixed(2),
       'HTTP requests/s': rate(/^http_.*requests.*_total$|^tsdb_http_requests_total$/).toFixed(2),
-      'active series': sumMatching(cur, /active_series$/),
+      'active series': sumMatching(cur, /^tsdb_head_series$/),
+      'series created/min': (60 * (rate(/^tsdb_storage_series_created_total$/) + rate(/^tsdb_storage_series_revived_total$/))).toFixed(1),
+      'series removed/min': (60 * rate(/^tsdb_storage_series_removed_total$/)).toFixed(1),
     });
     prev = cur;
   };

@@ -28,7 +28,7 @@ public final class Defaults {
                 .walFsyncInterval(cfg.walFsyncInterval)
                 .outOfOrderWindow(cfg.outOfOrderWindow)
                 .limits(new Limits(cfg.maxLabelsPerSeries, cfg.maxLabelNameLength, cfg.maxLabelValueLength,
-                        cfg.maxActiveSeries))
+                        cfg.maxActiveSeries, cfg.maxActiveSeriesPerMetric))
                 .build();
     }
 

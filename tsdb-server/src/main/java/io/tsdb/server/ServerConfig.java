@@ -19,6 +19,8 @@ public final class ServerConfig {
     public Duration outOfOrderWindow = Duration.ofHours(1);
     public long maxBodyBytes = 64L << 20;
     public int maxActiveSeries = 5_000_000;
+    /** Cap on active series of one metric name; 0 = no limit. */
+    public int maxActiveSeriesPerMetric = 0;
     public int maxLabelsPerSeries = 64;
     public int maxLabelNameLength = 256;
     public int maxLabelValueLength = 4096;

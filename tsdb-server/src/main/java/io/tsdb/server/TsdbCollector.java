@@ -35,7 +35,11 @@ final class TsdbCollector implements MultiCollector {
         }
         b.metricSnapshot(rejected.build());
         b.metricSnapshot(counter("tsdb_storage_commits", "Appender commits.", m.commits()));
-        b.metricSnapshot(counter("tsdb_storage_series_created", "Series created since start.", m.seriesCreated()));
+        b.metricSnapshot(counter("tsdb_storage_series_created", "Series created (new to the registry) since start.", m.seriesCreated()));
+        b.metricSnapshot(counter("tsdb_storage_series_removed", "Series removed from the head since start (no samples since the flush before the last).", db.seriesRemoved()));
+        b.metricSnapshot(counter("tsdb_storage_series_revived", "Series that came back into the head from the registry (same id) since start.", db.seriesRevived()));
+        b.metricSnapshot(gauge("tsdb_head_series", "Series in the head (active series, counted by --storage.max-active-series).", db.activeSeries()));
+        b.metricSnapshot(gauge("tsdb_registry_series", "Series in the series registry (with data in a block or in the head).", db.registrySeries()));
         b.metricSnapshot(counter("tsdb_wal_fsyncs", "WAL fsync calls.", db.walFsyncs()));
         b.metricSnapshot(counter("tsdb_wal_written_bytes", "Bytes written to the WAL since start.", db.walBytesWritten()));
         b.metricSnapshot(gauge("tsdb_wal_segment", "Current WAL segment number.", db.walSegment()));

@@ -149,6 +149,17 @@ final class StatusApi {
             g.writeNumberField("minTime", st.headMinTime());
             g.writeNumberField("maxTime", st.headMaxTime());
             g.writeEndObject();
+            if (ctx.storage() instanceof io.tsdb.core.db.Tsdb db) {
+                // not in Prometheus's answer: where series live (head, blocks, registry) and their churn counters
+                g.writeObjectFieldStart("seriesStats");
+                g.writeNumberField("headSeries", db.activeSeries());
+                g.writeNumberField("blockSeries", db.blockSeries());
+                g.writeNumberField("registrySeries", db.registrySeries());
+                g.writeNumberField("createdTotal", db.counters().seriesCreated());
+                g.writeNumberField("revivedTotal", db.seriesRevived());
+                g.writeNumberField("removedTotal", db.seriesRemoved());
+                g.writeEndObject();
+            }
             writeTop(g, "seriesCountByMetricName", byMetric, lim);
             writeTop(g, "labelValueCountByLabelName", valueCounts, lim);
             writeTop(g, "memoryInBytesByLabelName", memory, lim);

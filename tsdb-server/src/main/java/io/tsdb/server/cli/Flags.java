@@ -42,8 +42,12 @@ public final class Flags {
             new Flag("storage.out-of-order-window", "DURATION",
                     "Samples this much older than a series' newest are still accepted.",
                     c -> Durations.format(c.outOfOrderWindow), (c, v) -> c.outOfOrderWindow = Durations.parse(v)),
-            new Flag("storage.max-active-series", "N", "Cap on active series; new series beyond it are rejected.",
+            new Flag("storage.max-active-series", "N", "Cap on active series (series in the head: with samples since the "
+                    + "last flush but one); new series beyond it are refused with 400.",
                     c -> Integer.toString(c.maxActiveSeries), (c, v) -> c.maxActiveSeries = intAtLeast(v, 1)),
+            new Flag("storage.max-active-series-per-metric", "N", "Cap on active series of one metric name; new series "
+                    + "beyond it are refused with 400 (0 = no limit).",
+                    c -> Integer.toString(c.maxActiveSeriesPerMetric), (c, v) -> c.maxActiveSeriesPerMetric = intAtLeast(v, 0)),
             new Flag("storage.max-labels-per-series", "N", "Maximum labels per series (including __name__).",
                     c -> Integer.toString(c.maxLabelsPerSeries), (c, v) -> c.maxLabelsPerSeries = intAtLeast(v, 1)),
             new Flag("storage.max-label-name-length", "N", "Maximum label name length in bytes.",
