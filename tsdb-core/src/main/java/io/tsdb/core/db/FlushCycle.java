@@ -66,6 +66,10 @@ final class FlushCycle {
     private final HeadGenerations generations;
     private final TsdbMetrics metrics;
     private final LongSupplier clock;
+    /** Head span (ms) at which a commit asks for a flush, and how it asks (e.g. wakes the maintenance thread). */
+    private final long blockDurationMs;
+    private final Runnable flushNeeded;
+    private final java.util.concurrent.atomic.AtomicBoolean flushRequested = new java.util.concurrent.atomic.AtomicBoolean();
     private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
     private final Object flushLock = new Object();
     /** A frozen head generation whose block could not be written yet: {mint, maxt, first WAL segment after it}. */
@@ -75,8 +79,15 @@ final class FlushCycle {
     private volatile int removedAtLastFlush;
     private volatile boolean closed;
 
+    /**
+     * @param flushNeeded called (once until the next flush) by a commit that finds the head spanning at least
+     *                    {@code blockDurationMs}, so that the head is cut as data time advances, not only when a
+     *                    periodic check runs (a backfill writes hours of data time per minute)
+     */
     FlushCycle(Head head, Wal wal, BlockStore blocks, LabelIndex index, SeriesCatalog catalog, HeadGenerations generations,
-               TsdbMetrics metrics, LongSupplier clock) {
+               TsdbMetrics metrics, LongSupplier clock, long blockDurationMs, Runnable flushNeeded) {
+        this.blockDurationMs = blockDurationMs;
+        this.flushNeeded = flushNeeded;
         this.head = head;
         this.wal = wal;
         this.blocks = blocks;
@@ -127,6 +138,9 @@ final class FlushCycle {
             metrics.commit();
         } finally {
             commitLock.readLock().unlock();
+        }
+        if (head.maxTime() - head.minTime() >= blockDurationMs && head.sampleCount() > 0 && flushRequested.compareAndSet(false, true)) {
+            flushNeeded.run();
         }
     }
 
@@ -181,6 +195,7 @@ final class FlushCycle {
                 commitLock.writeLock().unlock();
             }
             removedAtLastFlush = removed;
+            flushRequested.set(false);
             wal.syncAll();
             String ulid = "(none)";
             if (samples > 0) {

@@ -143,12 +143,13 @@ public final class Tsdb implements Storage {
         this.blocks = bs;
         this.wal = w;
         this.generations = new HeadGenerations(head);
-        this.flushCycle = new FlushCycle(head, wal, blocks, index, catalog, generations, metrics, clock);
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tsdb-maintenance");
             t.setDaemon(true);
             return t;
         });
+        this.flushCycle = new FlushCycle(head, wal, blocks, index, catalog, generations, metrics, clock,
+                options.blockDuration().toMillis(), this::requestMaintenance);
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
         maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
     }
@@ -162,6 +163,15 @@ public final class Tsdb implements Storage {
         int n = 1;
         while (n < all.length && all[n] <= options.retention().toMillis() / 10) n++;
         return new Compactor(java.util.Arrays.copyOf(all, n));
+    }
+
+    /** Runs maintenance now on its thread (a commit found the head spanning the block duration). */
+    private void requestMaintenance() {
+        try {
+            maintenance.execute(this::maintain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     /**
