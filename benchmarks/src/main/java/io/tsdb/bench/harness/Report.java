@@ -109,7 +109,34 @@ final class Report {
 
         charts(imgDir, data, results);
         md.append("\n## Charts\n\n![Ingest rate](img/bench-ingest.png)\n\n![Query latency](img/bench-query-latency.png)\n");
+        md.append(keptSections(out));
         Files.writeString(out, md.toString());
+    }
+
+    private static final java.util.regex.Pattern SECTION = java.util.regex.Pattern.compile(
+            "(?s)<!-- section:([a-z0-9-]+) -->.*?<!-- /section:\\1 -->\n?");
+
+    /** Sections written by other benchmarks (e.g. ChurnBench) into {@code out}, kept when the harness rewrites it. */
+    static String keptSections(Path out) throws IOException {
+        if (!Files.exists(out)) return "";
+        StringBuilder sb = new StringBuilder();
+        java.util.regex.Matcher m = SECTION.matcher(Files.readString(out));
+        while (m.find()) sb.append('\n').append(m.group());
+        return sb.toString();
+    }
+
+    /**
+     * Replaces (or appends) the section {@code name} of {@code file}, delimited by
+     * {@code <!-- section:name -->} and {@code <!-- /section:name -->} so that the harness keeps it.
+     */
+    static void replaceSection(Path file, String name, String markdown) throws IOException {
+        String open = "<!-- section:" + name + " -->", close = "<!-- /section:" + name + " -->";
+        String block = open + "\n" + markdown.strip() + "\n" + close + "\n";
+        String s = Files.readString(file);
+        int a = s.indexOf(open), b = s.indexOf(close);
+        s = a >= 0 && b > a ? s.substring(0, a) + block + s.substring(b + close.length()).replaceFirst("^\n", "")
+                : s + (s.endsWith("\n") ? "\n" : "\n\n") + block;
+        Files.writeString(file, s);
     }
 
     interface Cell { String of(Harness.Result r); }

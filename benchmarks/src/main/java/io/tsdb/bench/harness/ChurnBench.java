@@ -1,0 +1,212 @@
+package io.tsdb.bench.harness;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Series churn, side by side: generations of short-lived pods (each generation lives 30 minutes of data time,
+ * one sample a minute per pod) pushed by remote write in time order, as a fleet that redeploys every half hour
+ * produces. Each database in turn gets the same requests; after every generation its RSS and head series are
+ * sampled from /proc and its own /metrics; after the last one this server is flushed once and both settle for
+ * a minute; then every generation is queried over its own time range.
+ *
+ * <p>This server runs as README says ({@code java -jar tsdb-server.jar}, only the listen address and data
+ * directory given); Prometheus with its remote-write receiver. Writes a section of docs/benchmarks.md.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.ChurnBench [--pods=10000] [--generations=48]
+ *      [--targets=tsdb,prometheus] [--jar=tsdb-server/target/tsdb-server.jar] [--out=docs/benchmarks.md]
+ * </pre>
+ */
+public final class ChurnBench {
+    static final long MINUTE = 60_000;
+    static final int MINUTES_PER_GENERATION = 30;
+
+    /** This server exactly as README runs it, on a port and data directory of its own. */
+    static final class Plain extends Target {
+        final Path jar;
+
+        Plain(Path workDir, Path jar) throws IOException {
+            super("tsdb", workDir);
+            this.jar = jar;
+        }
+
+        @Override List<String> command() {
+            return List.of("java", "-jar", jar.toString(), "--listen=127.0.0.1:" + port, "--data=" + dataDir);
+        }
+
+        @Override String readyPath() { return "/-/ready"; }
+
+        @Override String version() { return "tsdb " + io.tsdb.server.BuildInfo.VERSION + " (README's command)"; }
+
+        @Override void flush() throws Exception {
+            int code = post("/api/v1/admin/flush", new byte[0]);
+            if (code / 100 != 2) throw new IOException("flush answered " + code);
+        }
+
+        @Override long storedBytes() { return 0; }
+    }
+
+    record Sample(int generation, long rss, long headSeries) {}
+
+    record Result(String name, String version, List<Sample> samples, Sample settled, int generationsAnswered, String missing,
+                  long ingestMillis, double cpuSeconds) {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (String a : args) {
+            if (!a.startsWith("--") || !a.contains("=")) throw new IllegalArgumentException("expected --name=value: " + a);
+            o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        }
+        int pods = Integer.parseInt(o.getOrDefault("pods", "10000"));
+        int gens = Integer.parseInt(o.getOrDefault("generations", "48"));
+        Path jar = Path.of(o.getOrDefault("jar", "tsdb-server/target/tsdb-server.jar"));
+        Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));
+        Path work = Files.createTempDirectory("churn-bench");
+        long t0 = (System.currentTimeMillis() - (long) gens * MINUTES_PER_GENERATION * MINUTE - 10 * MINUTE) / MINUTE * MINUTE;
+        List<Result> results = new ArrayList<>();
+        for (String name : o.getOrDefault("targets", "tsdb,prometheus").split(",")) {
+            Target t = switch (name) {
+                case "tsdb" -> new Plain(work, jar);
+                case "prometheus" -> new Targets.Prometheus(work);
+                default -> throw new IllegalArgumentException("unknown target " + name);
+            };
+            results.add(run(t, pods, gens, t0));
+        }
+        String md = report(results, pods, gens);
+        System.out.println(md);
+        if (Files.exists(out)) Report.replaceSection(out, "churn", md);
+        System.out.println("work directory (logs): " + work);
+    }
+
+    static Result run(Target t, int pods, int gens, long t0) throws Exception {
+        System.out.printf(Locale.ROOT, "== %s: %d generations x %d pods ==%n", t.name, gens, pods);
+        t.start();
+        List<Sample> samples = new ArrayList<>();
+        double cpu0 = cpuSeconds(t.pid());
+        long start = System.nanoTime();
+        try {
+            RemoteWriteEncoder enc = new RemoteWriteEncoder();
+            double[] one = new double[1];
+            for (int m = 0; m < gens * MINUTES_PER_GENERATION; m++) {
+                int g = m / MINUTES_PER_GENERATION;
+                long ts = t0 + m * MINUTE;
+                for (int p = 0; p < pods; p++) {
+                    one[0] = m % MINUTES_PER_GENERATION + p % 7;
+                    enc.addSeries(labels(g, p), ts, MINUTE, one, 0, 1);
+                }
+                int code = t.post("/api/v1/write", enc.finish(), "Content-Type", "application/x-protobuf",
+                        "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "0.1.0");
+                if (code / 100 != 2) throw new IOException(t.name + " answered " + code + " at minute " + m);
+                if (m % MINUTES_PER_GENERATION == MINUTES_PER_GENERATION - 1) {
+                    Sample s = new Sample(g + 1, t.rssBytes(), headSeries(t));
+                    samples.add(s);
+                    System.out.printf(Locale.ROOT, "generation %2d: RSS %,d MiB, head series %,d%n", g + 1, s.rss() >> 20, s.headSeries());
+                }
+            }
+            long ingestMillis = (System.nanoTime() - start) / 1_000_000;
+            double cpu = cpuSeconds(t.pid()) - cpu0;
+            t.flush();
+            Thread.sleep(60_000);   // Prometheus compacts its head in the background (checked every minute)
+            Sample settled = new Sample(gens, t.rssBytes(), headSeries(t));
+            System.out.printf(Locale.ROOT, "after one flush and a minute: RSS %,d MiB, head series %,d%n", settled.rss() >> 20, settled.headSeries());
+            int answered = 0;
+            StringBuilder missing = new StringBuilder();
+            for (int g = 0; g < gens; g++) {
+                long end = t0 + ((long) g * MINUTES_PER_GENERATION + MINUTES_PER_GENERATION - 1) * MINUTE;
+                String q = "count(count_over_time(churn_requests_total{version=\"v" + g + "\"}[" + MINUTES_PER_GENERATION + "m]))";
+                long n = scalar(t.get("/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8) + "&time=" + (end / 1000.0)));
+                if (n == pods) answered++;
+                else missing.append(" v").append(g).append('=').append(n);
+            }
+            System.out.printf(Locale.ROOT, "generations answered over their own time range: %d of %d%s%n", answered, gens, missing);
+            return new Result(t.name, t.version(), samples, settled, answered, missing.toString(), ingestMillis, cpu);
+        } finally {
+            t.stop();
+        }
+    }
+
+    static String[] labels(int g, int p) {
+        return new String[]{"__name__", "churn_requests_total", "job", "api", "namespace", "prod",
+                "pod", "api-" + Integer.toHexString(0x100000 * (g + 1) + p), "version", "v" + g};
+    }
+
+    private static final Pattern VALUE = Pattern.compile("\"value\":\\[[^,]+,\"([^\"]+)\"\\]");
+
+    static long scalar(String json) {
+        Matcher m = VALUE.matcher(json);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** Head series from the database's own /metrics (this server: tsdb_head_series; Prometheus: prometheus_tsdb_head_series). */
+    static long headSeries(Target t) throws Exception {
+        for (String line : t.get("/metrics").split("\n")) {
+            if (line.startsWith("tsdb_head_series ") || line.startsWith("prometheus_tsdb_head_series ")) {
+                return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            }
+        }
+        return -1;
+    }
+
+    /** utime + stime of a process, in seconds (from /proc/<pid>/stat, clock ticks of 100 Hz). */
+    static double cpuSeconds(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    static String report(List<Result> results, int pods, int gens) {
+        StringBuilder md = new StringBuilder();
+        md.append("## Series churn\n\n");
+        md.append(String.format(Locale.ROOT, "%d generations of %,d pods (each lives %d minutes of data time, one sample a minute; "
+                + "%,d distinct series, %,d active at any moment), pushed in time order by remote write, one database after "
+                + "the other on this machine. This server runs as README says. Command: `java -cp benchmarks/target/benchmarks.jar "
+                + "io.tsdb.bench.harness.ChurnBench --pods=%d --generations=%d`.%n%n", gens, pods, MINUTES_PER_GENERATION,
+                (long) gens * pods, pods, pods, gens));
+        md.append("| | ");
+        for (Result r : results) md.append(r.name()).append(" | ");
+        md.append("\n|---|");
+        for (int i = 0; i < results.size(); i++) md.append("---:|");
+        md.append('\n');
+        for (int g : new int[]{1, 8, 16, 24, 32, 40, 48}) {
+            if (g > gens) continue;
+            md.append("| after generation ").append(g).append(": RSS MiB (head series) | ");
+            for (Result r : results) {
+                Sample s = r.samples().get(g - 1);
+                md.append(String.format(Locale.ROOT, "%,d (%,d) | ", s.rss() >> 20, s.headSeries()));
+            }
+            md.append('\n');
+        }
+        md.append("| after one flush (this server) and a minute: RSS MiB (head series) | ");
+        for (Result r : results) md.append(String.format(Locale.ROOT, "%,d (%,d) | ", r.settled().rss() >> 20, r.settled().headSeries()));
+        md.append("\n| RSS after the last generation / after generation 8 | ");
+        for (Result r : results) {
+            if (gens >= 8) md.append(String.format(Locale.ROOT, "%.2f | ", (double) r.samples().get(gens - 1).rss() / r.samples().get(7).rss()));
+            else md.append("- | ");
+        }
+        md.append("\n| ingest time, s; server CPU s | ");
+        for (Result r : results) md.append(String.format(Locale.ROOT, "%.1f; %.1f | ", r.ingestMillis() / 1000.0, r.cpuSeconds()));
+        md.append("\n| generations answered over their own time range | ");
+        for (Result r : results) md.append(r.generationsAnswered()).append(" of ").append(gens).append(r.missing().isEmpty() ? "" : " (" + r.missing().trim() + ")").append(" | ");
+        md.append("\n\nVersions: ");
+        for (Result r : results) md.append(r.version()).append("; ");
+        md.append('\n');
+        return md.toString();
+    }
+
+    private ChurnBench() {}
+}
