@@ -65,6 +65,8 @@ public final class SeriesRegistry implements Closeable {
     private final Long2LongHashMap fingerprints = new Long2LongHashMap(MISSING);
     private int nextId;
     private volatile boolean closed;
+    /** Called at each step of a tier rewrite with the step's name (crash tests halt the process there). */
+    private volatile java.util.function.Consumer<String> rewriteHook = step -> { };
 
     private SeriesRegistry(Path dir, long firstCapacity) {
         this.dir = dir;
@@ -349,7 +351,7 @@ public final class SeriesRegistry implements Closeable {
      *
      * <p>{@code hasData} is a snapshot taken by the caller; a series that came back since (found by
      * {@link #get} and put into the head) would be dropped by it, so the final swap runs under {@code lock} and
-     * re-registers, in the newest tier, every dropped series for which {@code active} is then true.
+     * first re-registers, in the newest tier, every dropped series for which {@code active} is then true.
      */
     public Shrink retainOnly(IntPredicate hasData, IntPredicate active, CreationLock lock, double minFraction) throws IOException {
         int rewritten = 0;
@@ -379,6 +381,7 @@ public final class SeriesRegistry implements Closeable {
             int minId = Integer.MAX_VALUE, maxId = -1;
             try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
                 for (int i = 0; i < keepKeys.size(); i++) {
+                    if (i == keepKeys.size() / 2) rewriteHook.accept("tmp-half-written");
                     m.put(keepKeys.get(i), keepIds.get(i));
                     minId = Math.min(minId, keepIds.get(i));
                     maxId = Math.max(maxId, keepIds.get(i));
@@ -387,15 +390,27 @@ public final class SeriesRegistry implements Closeable {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
+            rewriteHook.accept("tmp-written");
             IOException[] err = {null};
             final int lo = minId, hi = maxId;
             lock.run(() -> {
                 synchronized (this) {
                     if (closed) return;
+                    // series that came back since the snapshot are registered again (same id, newest tier) before
+                    // the old tier goes: a crash at any point leaves them registered
+                    boolean[] back = new boolean[dropKeys.size()];
+                    for (int i = 0; i < dropKeys.size(); i++) {
+                        if (active.test(dropIds.get(i))) {
+                            back[i] = true;
+                            putEncoded(dropKeys.get(i), dropIds.get(i));
+                        }
+                    }
                     try {
                         t.seal();
+                        rewriteHook.accept("before-rename");
                         Files.move(tmp, t.file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                         fsyncDir(dir);
+                        rewriteHook.accept("renamed");
                     } catch (IOException e) {
                         err[0] = e;
                         return;
@@ -404,15 +419,13 @@ public final class SeriesRegistry implements Closeable {
                     t.minId = lo;
                     t.maxId = hi;
                     for (int i = 0; i < dropKeys.size(); i++) {
+                        if (back[i]) continue;
                         byte[] key = dropKeys.get(i);
                         int id = dropIds.get(i);
-                        if (active.test(id)) {
-                            putEncoded(key, id);        // came back meanwhile: registered again, same id
-                            continue;
-                        }
                         long fp = HASH.hashBytes(key);
                         if (fingerprints.get(fp) == id) fingerprints.remove(fp);
                     }
+                    rewriteHook.accept("swapped");
                 }
             });
             if (err[0] != null) {
@@ -426,6 +439,9 @@ public final class SeriesRegistry implements Closeable {
         }
         return rewritten == 0 ? Shrink.NONE : new Shrink(rewritten, removed, kept);
     }
+
+    /** Test hook: {@code hook} is called with the name of each step of a tier rewrite. */
+    void rewriteHookForTesting(java.util.function.Consumer<String> hook) { this.rewriteHook = hook; }
 
     private static void fsyncDir(Path d) throws IOException {
         try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
