@@ -19,9 +19,28 @@ public final class Main {
 
     public static void main(String[] args) {
         System.setProperty("chronicle.analytics.disable", "true");
+        preloadStorageClasses();
         int code = run(args, System.out, System.err);
         flushLogs();
         System.exit(code);
+    }
+
+    /**
+     * Initialises Chronicle Map's classes on a second thread while this one parses flags and sets up logging and
+     * HTTP: their static initialisation (Chronicle's JVM probes, jnr-ffi, JNA) is the longest single step of a
+     * start, and it does not depend on the configuration. A thread needing a class being initialised here waits
+     * for it (JVM class-initialisation rules), so this changes only when the work happens.
+     */
+    private static void preloadStorageClasses() {
+        Thread t = new Thread(() -> {
+            try {
+                io.tsdb.core.registry.SeriesRegistry.preload();
+            } catch (Throwable e) {
+                // the storage open reports any real problem
+            }
+        }, "tsdb-preload");
+        t.setDaemon(true);
+        t.start();
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {

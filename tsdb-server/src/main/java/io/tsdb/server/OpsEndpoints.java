@@ -18,7 +18,9 @@ import java.util.function.BooleanSupplier;
 final class OpsEndpoints {
     private OpsEndpoints() {}
 
-    static void register(Router router, PrometheusRegistry registry, BooleanSupplier ready) {
+    /** {@code registered}: completes once every collector is registered (JVM metrics register in the background). */
+    static void register(Router router, PrometheusRegistry registry, BooleanSupplier ready,
+                         java.util.concurrent.CompletableFuture<Void> registered) {
         PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
         OpenMetricsTextFormatWriter openMetrics = OpenMetricsTextFormatWriter.create();
         router.get("/-/healthy", r -> Response.text(200, "tsdb is healthy.\n"));
@@ -27,6 +29,11 @@ final class OpsEndpoints {
                 : Response.text(503, "tsdb is not ready.\n").header("Retry-After", "5"));
         router.get("/metrics", r -> {
             String accept = r.header("Accept");
+            try {
+                registered.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // scrape what is registered
+            }
             ExpositionFormatWriter w = accept != null && openMetrics.accepts(accept) ? openMetrics : text;
             ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
             w.write(out, registry.scrape());

@@ -62,6 +62,8 @@ public final class TsdbServer implements AutoCloseable {
     private final EngineFactory engineFactory;
     private final List<Feature> features;
     private final PrometheusRegistry registry;
+    /** Done once the JVM metrics are registered (in the background: loading the JMX beans takes ~0.2 s at start). */
+    private final java.util.concurrent.CompletableFuture<Void> jvmMetrics;
     private final Router router = new Router();
     private final NettyHttpServer http;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -77,9 +79,11 @@ public final class TsdbServer implements AutoCloseable {
         this.features = b.features != null ? b.features : Defaults.features();
         if (b.registry != null) {
             this.registry = b.registry;
+            this.jvmMetrics = java.util.concurrent.CompletableFuture.completedFuture(null);
         } else {
             this.registry = new PrometheusRegistry();
-            JvmMetrics.builder().register(registry);
+            this.jvmMetrics = java.util.concurrent.CompletableFuture.runAsync(() -> JvmMetrics.builder().register(registry),
+                    r -> daemon("tsdb-jvm-metrics", r).start());
         }
         Info buildInfo = Info.builder().name("tsdb_build_info").help("Build information.")
                 .labelNames("version").register(registry);
@@ -93,16 +97,27 @@ public final class TsdbServer implements AutoCloseable {
 
     private void start() throws IOException {
         long t0 = System.nanoTime();
-        OpsEndpoints.register(router, registry, this::isReady);
+        // Storage opens on its own thread while the port is bound (both mostly class loading and initialisation
+        // at a first start; the WAL replay of a restart after a crash runs while /-/healthy already answers).
+        java.util.concurrent.CompletableFuture<Storage> opening = new java.util.concurrent.CompletableFuture<>();
+        daemon("tsdb-storage-open", () -> {
+            try {
+                opening.complete(storageFactory.open(config));
+            } catch (Throwable e) {
+                opening.completeExceptionally(e);
+            }
+        }).start();
+        OpsEndpoints.register(router, registry, this::isReady, jvmMetrics);
         try {
             http.start();
         } catch (Exception e) {
             http.close();
+            opening.thenAccept(TsdbServer::closeQuietly);
             throw new IOException("cannot listen on " + config.listenHost + ":" + config.listenPort + ": " + e.getMessage(), e);
         }
         log.atInfo().addKeyValue("listen", config.listenHost + ":" + http.port()).log("listening");
         try {
-            storage = storageFactory.open(config);
+            storage = awaitStorage(opening);
             SlowQueryLog slowQueries = new SlowQueryLog(ServerContext.SLOW_QUERY_THRESHOLD_MS, 50);
             QueryEngine engine = slowQueries.wrap(engineFactory.create(storage, config));
             context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(),
@@ -123,6 +138,36 @@ public final class TsdbServer implements AutoCloseable {
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
                 .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000).addKeyValue("version", VERSION)
                 .log("tsdb ready");
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static Storage awaitStorage(java.util.concurrent.CompletableFuture<Storage> opening) throws IOException {
+        try {
+            return opening.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            opening.thenAccept(TsdbServer::closeQuietly);
+            throw new IOException("interrupted while opening storage", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
+        }
+    }
+
+    private static void closeQuietly(Storage s) {
+        try {
+            s.close();
+        } catch (Exception e) {
+            log.atWarn().setCause(e).log("closing storage after a failed start failed");
+        }
     }
 
     public int port() { return http.port(); }

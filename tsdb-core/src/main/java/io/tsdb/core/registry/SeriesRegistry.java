@@ -58,6 +58,23 @@ public final class SeriesRegistry implements Closeable {
     /** A sealed tier opened for lookups is closed after this long without one. */
     static final long IDLE_TIER_NANOS = 10_000_000_000L;
 
+    static {
+        // Chronicle Core binds POSIX calls through jnr-ffi when its Jvm class initialises, which generates native
+        // stubs: about a third of a server start. The registry needs none of those calls (its files are sparse,
+        // so nothing is fallocated, and it never msyncs), so Chronicle gets its no-op binding instead.
+        net.openhft.posix.internal.PosixAPIHolder.useNoOpPosixApi();
+    }
+
+    /** Initialises this class and Chronicle Map's (at server start, on a spare thread, before storage opens). */
+    public static void preload() {
+        ChronicleMapBuilder.class.getName();
+        try {
+            Class.forName(ChronicleMapBuilder.class.getName(), true, SeriesRegistry.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private final Path dir;
     private final long firstCapacity;
     private final List<RegistryTier> tiers = new ArrayList<>();
