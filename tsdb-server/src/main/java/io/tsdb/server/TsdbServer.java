@@ -136,8 +136,14 @@ public final class TsdbServer implements AutoCloseable {
         http.setState(ServerState.RUNNING);
         ready = true;
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
-                .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000).addKeyValue("version", VERSION)
+                .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000)
+                .addKeyValue("jvm_uptime_ms", jvmUptimeMillis()).addKeyValue("version", VERSION)
                 .log("tsdb ready");
+    }
+
+    /** Milliseconds since the JVM was created (logged when ready: the whole start inside the JVM). */
+    private static long jvmUptimeMillis() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     private static Thread daemon(String name, Runnable r) {

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * mvn -q -B -DskipTests package
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness [--hosts=1000] [--hours=6]
  *      [--senders=4] [--runs=10] [--warmup=30] [--warmup-ms=3000] [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
- *      [--heap=1g] [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb-%n.jfr,settings=profile"] (%n: start number)
+ *      [--tsdb-variants="NAME=JAVA OPTIONS|SERVER FLAGS;..."] [--tsdb-plain=false]
+ *      [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb.jfr,settings=profile"]
  * </pre>
  */
 public final class Harness {
@@ -47,6 +48,17 @@ public final class Harness {
         long storedBytes;
         long restartReadyMs;
         long seriesAfterRestart;
+        /** As the server logged it: JVM uptime at ready, and its own start-up step (-1: not reported). */
+        long firstStartProcessMs = -1, firstStartupMs = -1, restartProcessMs = -1, restartStartupMs = -1;
+        double ingestCpuSeconds = Double.NaN;
+        /** CPU from the start of ingest until the data is flushed and the disk size has settled (merges included). */
+        double settledCpuSeconds = Double.NaN;
+        long rssSettledBytes;
+        long peakRssWholeRunBytes;
+        double newConnectionMs = Double.NaN, keptAliveMs = Double.NaN;
+        final Map<String, Double> coldMedianMs = new LinkedHashMap<>();
+        final Map<String, Double> coldFirstMs = new LinkedHashMap<>();
+        final Map<String, Integer> coldRuns = new LinkedHashMap<>();
         final Map<String, Long> storedBreakdown = new LinkedHashMap<>();
         final Map<String, Double> medianQueryMs = new LinkedHashMap<>();
         final Map<String, JsonNode> answers = new LinkedHashMap<>();
@@ -72,12 +84,22 @@ public final class Harness {
         int batch = Integer.parseInt(o.getOrDefault("batch-points", "30"));
         List<String> names = List.of(o.getOrDefault("targets", "tsdb,prometheus,victoriametrics").split(","));
         Path work = Path.of(o.getOrDefault("work", "benchmarks/target/harness"));
+        NMT_DIR = o.containsKey("nmt-dir") ? Path.of(o.get("nmt-dir")) : null;
         Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));
-        Path jar = Path.of(o.getOrDefault("jar", "tsdb-server/target/tsdb-server.jar"));
-        // 1g: 512m already ingests at full speed (256m does not); a larger heap only grows RSS (docs/operations.md).
-        String heap = o.getOrDefault("heap", "1g");
-        // Extra JVM flags for this server, space-separated, e.g. a JFR recording for a profile of the run.
-        List<String> jvmArgs = o.containsKey("tsdb-jvm") ? List.of(o.get("tsdb-jvm").trim().split("\\s+")) : List.of();
+        Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
+        // Extra JVM options for every run of this server (profiling only, e.g. a JFR recording; the first row is
+        // then no longer the plain command).
+        String jvmArgs = o.getOrDefault("tsdb-jvm", "");
+        // Extra rows for this server after the plain command: NAME=JAVA OPTIONS|SERVER FLAGS;NAME2=...
+        List<String[]> variants = new ArrayList<>();
+        for (String v : o.getOrDefault("tsdb-variants", "").split(";")) {
+            if (v.isBlank()) continue;
+            int eq = v.indexOf('='), bar = v.indexOf('|', eq);
+            if (eq < 0) throw new IllegalArgumentException("--tsdb-variants: expected NAME=JAVA OPTIONS|SERVER FLAGS, got " + v);
+            variants.add(new String[]{v.substring(0, eq).trim(), (bar < 0 ? v.substring(eq + 1) : v.substring(eq + 1, bar)).trim(),
+                    bar < 0 ? "" : v.substring(bar + 1).trim()});
+        }
+        boolean plain = !o.getOrDefault("tsdb-plain", "true").equals("false");
 
         deleteTree(work);
         Files.createDirectories(work);
@@ -85,20 +107,40 @@ public final class Harness {
         int points = (int) Math.round(hours * 3600_000 / interval);
         long now = System.currentTimeMillis();
         long start = (now - points * interval) / 60_000 * 60_000 - 60_000 + 437; // off whole seconds
+        // Encoded requests are kept for reuse (--payload-cache=false to re-encode): encoding 43M samples takes
+        // a minute or more on this machine. The data then starts when it was first encoded (at most 6 h ago).
+        Path cache = Path.of(o.getOrDefault("payload-cache-dir", "benchmarks/target/harness-payloads"))
+                .resolve("h" + hosts + "-p" + points + "-s" + senders + "-b" + batch + ".bin");
+        boolean useCache = !o.getOrDefault("payload-cache", "true").equals("false");
+        List<List<byte[]>> cached = useCache ? readPayloads(cache, now) : null;
+        if (cached != null) start = CACHED_START;
         TsbsCpuData data = new TsbsCpuData(hosts, start, interval, points, 42);
         System.out.printf(Locale.ROOT, "data: %d hosts, %d series, %d points each, %,d samples%n",
                 hosts, data.seriesCount(), points, data.sampleCount());
 
         long t0 = System.nanoTime();
-        List<List<byte[]>> payloads = encode(data, senders, batch);
+        List<List<byte[]>> payloads = cached != null ? cached : encode(data, senders, batch);
+        if (cached == null && useCache) writePayloads(cache, start, payloads);
         long payloadBytes = payloads.stream().flatMap(List::stream).mapToLong(b -> b.length).sum();
         System.out.printf(Locale.ROOT, "encoded %,d requests, %,d bytes, in %d ms%n",
                 payloads.stream().mapToInt(List::size).sum(), payloadBytes, (System.nanoTime() - t0) / 1_000_000);
 
         List<Result> results = new ArrayList<>();
         for (String name : names) {
+            if (name.trim().equals("tsdb")) {
+                if (!Files.isExecutable(launcher)) {
+                    System.out.println("skipping tsdb: " + launcher + " not built (mvn -q -B -DskipTests package)");
+                    continue;
+                }
+                if (plain) results.add(run(Targets.Ours.create("tsdb", work, launcher, jvmArgs, List.of()), data, payloads, runs));
+                for (String[] v : variants) {
+                    List<String> flags = v[2].isBlank() ? List.of() : List.of(v[2].split("\\s+"));
+                    results.add(run(Targets.Ours.create("tsdb " + v[0], work, launcher, (jvmArgs + " " + v[1]).trim(), flags),
+                            data, payloads, runs));
+                }
+                continue;
+            }
             Target t = switch (name.trim()) {
-                case "tsdb" -> Files.exists(jar) ? new Targets.Ours(work, jar, heap, jvmArgs) : null;
                 case "prometheus" -> onPath("prometheus") ? new Targets.Prometheus(work) : null;
                 case "victoriametrics" -> onPath("victoria-metrics") ? new Targets.Victoria(work) : null;
                 default -> throw new IllegalArgumentException("unknown target " + name);
@@ -119,19 +161,33 @@ public final class Harness {
         System.out.println("== " + t.name + " (" + r.version + ")");
         try {
             r.firstStartMs = t.start();
+            r.firstStartProcessMs = t.loggedProcessReadyMs();
+            r.firstStartupMs = t.loggedStartupMs();
+            double cpu0 = t.cpuSeconds();
             ingest(t, payloads, r);
-            System.out.printf(Locale.ROOT, "ingest: %,.0f samples/s, peak RSS %d MiB, %d rejected requests%n",
-                    data.sampleCount() * 1000.0 / r.ingestMs, r.peakRssBytes >> 20, r.rejectedRequests);
+            r.ingestCpuSeconds = t.cpuSeconds() - cpu0;
+            System.out.printf(Locale.ROOT, "ingest: %,.0f samples/s, %.3f CPU s per million samples, peak RSS %d MiB, %d rejected requests%n",
+                    data.sampleCount() * 1000.0 / r.ingestMs, r.ingestCpuSeconds * 1e6 / data.sampleCount(),
+                    r.peakRssBytes >> 20, r.rejectedRequests);
             t.flush();
-            r.storedBytes = t.storedBytes();
+            r.storedBytes = settledStoredBytes(t);
+            r.settledCpuSeconds = t.cpuSeconds() - cpu0;
+            r.rssSettledBytes = t.rssBytes();
             r.storedBreakdown.putAll(t.storedBreakdown);
-            System.out.printf(Locale.ROOT, "disk: %,d bytes, %.3f bytes/sample%n", r.storedBytes,
-                    (double) r.storedBytes / data.sampleCount());
+            if (NMT_DIR != null) nativeMemory(t, "after-ingest");
+            System.out.printf(Locale.ROOT, "disk: %,d bytes, %.3f bytes/sample; RSS %d MiB%n", r.storedBytes,
+                    (double) r.storedBytes / data.sampleCount(), r.rssSettledBytes >> 20);
             queries(t, data, runs, r);
+            connections(t, data, r);
+            r.peakRssWholeRunBytes = Math.max(r.peakRssBytes, t.peakRssBytes());
             t.stop();
             r.restartReadyMs = t.start();
+            r.restartProcessMs = t.loggedProcessReadyMs();
+            r.restartStartupMs = t.loggedStartupMs();
+            coldQueries(t, data, r);
             r.seriesAfterRestart = countSeries(t, data);
-            System.out.printf(Locale.ROOT, "restart: ready in %d ms, %d series answer%n", r.restartReadyMs, r.seriesAfterRestart);
+            System.out.printf(Locale.ROOT, "restart: ready in %d ms (JVM uptime %d ms), %d series answer%n", r.restartReadyMs,
+                    r.restartProcessMs, r.seriesAfterRestart);
         } catch (Exception e) {
             r.failure = e.toString();
             System.out.println("FAILED: " + e);
@@ -139,6 +195,78 @@ public final class Harness {
             t.stop();
         }
         return r;
+    }
+
+    /**
+     * Allocated bytes once they stop changing: VictoriaMetrics merges parts in the background after a flush, so
+     * its size is read every 2 s until three readings in a row agree (at most 3 minutes).
+     */
+    static long settledStoredBytes(Target t) throws Exception {
+        long last = t.storedBytes();
+        int same = 0;
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (same < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(2000);
+            long now = t.storedBytes();
+            same = now == last ? same + 1 : 0;
+            last = now;
+        }
+        return last;
+    }
+
+    /** --nmt-dir=DIR: write `jcmd PID VM.native_memory summary` there (run with -XX:NativeMemoryTracking=summary). */
+    static Path NMT_DIR;
+
+    static void nativeMemory(Target t, String when) {
+        try {
+            Files.createDirectories(NMT_DIR);
+            Path f = NMT_DIR.resolve(t.name.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + when + ".txt");
+            new ProcessBuilder("jcmd", Long.toString(t.pid()), "VM.native_memory", "summary").redirectErrorStream(true)
+                    .redirectOutput(f.toFile()).start().waitFor();
+            Files.writeString(f, Files.readString(Path.of("/proc/" + t.pid() + "/status")), java.nio.file.StandardOpenOption.APPEND);
+        } catch (Exception e) {
+            System.out.println("nmt: " + e);
+        }
+    }
+
+    static long CACHED_START;
+
+    static List<List<byte[]>> readPayloads(Path f, long now) throws java.io.IOException {
+        if (!Files.isRegularFile(f)) return null;
+        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f), 1 << 20))) {
+            long start = in.readLong();
+            if (now - start > 18 * 3600_000L) return null; // too old for the peers' default windows
+            List<List<byte[]>> out = new ArrayList<>();
+            int senders = in.readInt();
+            for (int k = 0; k < senders; k++) {
+                int n = in.readInt();
+                List<byte[]> reqs = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    byte[] b = new byte[in.readInt()];
+                    in.readFully(b);
+                    reqs.add(b);
+                }
+                out.add(reqs);
+            }
+            CACHED_START = start;
+            System.out.println("payloads read from " + f);
+            return out;
+        }
+    }
+
+    static void writePayloads(Path f, long start, List<List<byte[]>> payloads) throws java.io.IOException {
+        Files.createDirectories(f.getParent());
+        try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(f), 1 << 20))) {
+            out.writeLong(start);
+            out.writeInt(payloads.size());
+            for (List<byte[]> reqs : payloads) {
+                out.writeInt(reqs.size());
+                for (byte[] b : reqs) {
+                    out.writeInt(b.length);
+                    out.write(b);
+                }
+            }
+        }
     }
 
     /** Pre-encodes, per sender, one request per round of {@code batch} points over the sender's hosts. */
@@ -217,13 +345,17 @@ public final class Harness {
     static int WARMUP = 30;
     static long WARMUP_MS = 3000;
 
-    static void queries(Target t, TsbsCpuData data, int runs, Result r) throws Exception {
+    static String url(TsbsQueries.Query q, TsbsCpuData data) {
         long end = (data.endMs() / 60_000) * 60_000;
+        long start = Math.max(end - q.rangeMs(), (data.startMs / 60_000 + 1) * 60_000);
+        if (q.rangeMs() == 0) start = end;
+        return "/api/v1/query_range?query=" + URLEncoder.encode(q.promql(), StandardCharsets.UTF_8)
+                + "&start=" + seconds(start) + "&end=" + seconds(end) + "&step=" + seconds(q.stepMs()) + "&nocache=1";
+    }
+
+    static void queries(Target t, TsbsCpuData data, int runs, Result r) throws Exception {
         for (TsbsQueries.Query q : TsbsQueries.all()) {
-            long start = Math.max(end - q.rangeMs(), (data.startMs / 60_000 + 1) * 60_000);
-            if (q.rangeMs() == 0) start = end;
-            String url = "/api/v1/query_range?query=" + URLEncoder.encode(q.promql(), StandardCharsets.UTF_8)
-                    + "&start=" + seconds(start) + "&end=" + seconds(end) + "&step=" + seconds(q.stepMs()) + "&nocache=1";
+            String url = url(q, data);
             try {
                 String body = null;
                 long warmUntil = System.nanoTime() + WARMUP_MS * 1_000_000;
@@ -234,8 +366,7 @@ public final class Harness {
                     body = t.get(url);
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                 }
-                Arrays.sort(ms);
-                r.medianQueryMs.put(q.name(), runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2);
+                r.medianQueryMs.put(q.name(), median(ms, runs));
                 r.answers.put(q.name(), JSON.readTree(body).path("data").path("result"));
                 System.out.printf(Locale.ROOT, "  %-24s %8.2f ms (%d series)%n", q.name(), r.medianQueryMs.get(q.name()),
                         r.answers.get(q.name()).size());
@@ -244,6 +375,59 @@ public final class Harness {
                 System.out.println("  " + q.name() + " FAILED: " + e.getMessage());
             }
         }
+    }
+
+    static final long COLD_WINDOW_MS = 10_000;
+
+    /**
+     * Right after a restart: the 8 queries in turn, again and again, for {@link #COLD_WINDOW_MS}; per query the
+     * first run and the median of its runs inside the window (what a dashboard sees after a restart).
+     */
+    static void coldQueries(Target t, TsbsCpuData data, Result r) throws Exception {
+        List<TsbsQueries.Query> qs = TsbsQueries.all();
+        Map<String, List<Double>> ms = new LinkedHashMap<>();
+        long until = System.nanoTime() + COLD_WINDOW_MS * 1_000_000;
+        while (System.nanoTime() < until) {
+            for (TsbsQueries.Query q : qs) {
+                if (System.nanoTime() >= until && ms.containsKey(q.name())) break;
+                long t0 = System.nanoTime();
+                t.get(url(q, data));
+                ms.computeIfAbsent(q.name(), k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
+            }
+        }
+        System.out.println("  first 10 s after restart (first run / median of runs):");
+        for (var e : ms.entrySet()) {
+            double[] a = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+            r.coldFirstMs.put(e.getKey(), a[0]);
+            r.coldRuns.put(e.getKey(), a.length);
+            Arrays.sort(a);
+            r.coldMedianMs.put(e.getKey(), median(a, a.length));
+            System.out.printf(Locale.ROOT, "  %-24s %8.2f / %8.2f ms (%d runs)%n", e.getKey(), r.coldFirstMs.get(e.getKey()),
+                    r.coldMedianMs.get(e.getKey()), a.length);
+        }
+    }
+
+    /** The small query single-groupby-1-1-1, warm: on a new TCP connection each time vs on a kept-alive one. */
+    static void connections(Target t, TsbsCpuData data, Result r) throws Exception {
+        String url = url(TsbsQueries.all().get(0), data);
+        int n = 300;
+        for (int i = 0; i < 50; i++) t.getOnNewConnection(url);
+        double[] fresh = new double[n], kept = new double[n];
+        for (int i = 0; i < n; i++) {
+            fresh[i] = t.getOnNewConnection(url);
+            long t0 = System.nanoTime();
+            t.get(url);
+            kept[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(fresh);
+        Arrays.sort(kept);
+        r.newConnectionMs = median(fresh, n);
+        r.keptAliveMs = median(kept, n);
+        System.out.printf(Locale.ROOT, "  small query: %.3f ms on a new connection, %.3f ms kept alive%n", r.newConnectionMs, r.keptAliveMs);
+    }
+
+    static double median(double[] sorted, int n) {
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     static long countSeries(Target t, TsbsCpuData data) throws Exception {

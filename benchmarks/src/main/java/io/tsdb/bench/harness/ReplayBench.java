@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * <pre>
  * mvn -q -B -DskipTests package
  * java -Xmx3g -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.ReplayBench [--hosts=10000] [--hours=1.12]
- *      [--senders=2] [--batch-points=30] [--heap=3g] [--runs=1] [--work=benchmarks/target/replay] [--reuse=false]
+ *      [--senders=2] [--batch-points=30] [--heap=3g (default: the launcher's)] [--runs=1] [--work=benchmarks/target/replay] [--reuse=false]
  *      [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/replay-%n.jfr,settings=profile"]
  * </pre>
  */
@@ -42,10 +42,10 @@ public final class ReplayBench {
         int batch = Integer.parseInt(o.getOrDefault("batch-points", "30"));
         int runs = Integer.parseInt(o.getOrDefault("runs", "1"));
         Path work = Path.of(o.getOrDefault("work", "benchmarks/target/replay"));
-        Path jar = Path.of(o.getOrDefault("jar", "tsdb-server/target/tsdb-server.jar"));
-        String heap = o.getOrDefault("heap", "3g");
-        List<String> jvmArgs = o.containsKey("tsdb-jvm") ? List.of(o.get("tsdb-jvm").trim().split("\\s+")) : List.of();
-        if (!Files.exists(jar)) throw new IllegalArgumentException(jar + " not found; build with mvn -DskipTests package");
+        Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
+        // JVM options through the launcher's TSDB_JAVA_OPTS; none by default (the launcher sizes the heap).
+        String jvmArgs = ((o.containsKey("heap") ? "-Xmx" + o.get("heap") : "") + " " + o.getOrDefault("tsdb-jvm", "")).trim();
+        if (!Files.isExecutable(launcher)) throw new IllegalArgumentException(launcher + " not found; build with mvn -DskipTests package");
 
         boolean reuse = Boolean.parseBoolean(o.getOrDefault("reuse", "false"));
         long interval = 10_000;
@@ -53,12 +53,12 @@ public final class ReplayBench {
         long start = (System.currentTimeMillis() - points * interval) / 60_000 * 60_000 - 60_000 + 437;
         TsbsCpuData data = new TsbsCpuData(hosts, start, interval, points, 42);
         System.out.printf(Locale.ROOT, "data: %d series x %d points = %,d samples%n", data.seriesCount(), points, data.sampleCount());
-        boolean ingest = !reuse || !Files.isDirectory(work.resolve("tsdb-data").resolve("wal"));
+        boolean ingest = !reuse || !Files.isDirectory(work.resolve("tsdb").resolve("data").resolve("wal"));
         if (ingest) {
             Harness.deleteTree(work);
             Files.createDirectories(work);
         }
-        Targets.Ours t = new Targets.Ours(work, jar, heap, jvmArgs);
+        Targets.Ours t = Targets.Ours.create("tsdb", work, launcher, jvmArgs, List.of());
         try {
             if (ingest) {
                 List<List<byte[]>> payloads = Harness.encode(data, senders, batch);

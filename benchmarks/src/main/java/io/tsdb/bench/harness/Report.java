@@ -37,7 +37,8 @@ final class Report {
         options.forEach((k, v) -> md.append(" --").append(k).append('=').append(v));
         md.append("\n```\n\nOptions: `--hosts` (1000 = 10k series; 10000 = 100k; 100000 = 1M), `--hours` of data at 10 s,\n");
         md.append("`--senders` (threads, each owning a disjoint set of hosts, sending in time order in lock-step rounds),\n");
-        md.append("`--runs` per query, `--warmup` / `--warmup-ms` (unmeasured runs of each query first: at least 30 and for at least 3 s), `--targets`, `--heap` (this server's -Xmx), `--out`.\n\n");
+        md.append("`--runs` per query, `--warmup` / `--warmup-ms` (unmeasured runs of each query first: at least 30 and for at least 3 s), `--targets`,\n");
+        md.append("`--tsdb-variants=NAME=JAVA OPTIONS|SERVER FLAGS;...` (extra rows for this server after the plain command), `--out`.\n\n");
 
         md.append("## Run\n\n");
         md.append(String.format(Locale.ROOT, "- Date: %s%n", Instant.now()));
@@ -47,8 +48,18 @@ final class Report {
                 data.hosts, data.seriesCount(), data.points, data.points / 360.0, data.sampleCount()));
         md.append(String.format(Locale.ROOT, "- Load: %d sender threads, %,d snappy remote-write bytes in total%n", senders, payloadBytes));
         for (Harness.Result r : results) md.append("- ").append(r.name).append(": ").append(r.version).append('\n');
-        md.append("- This server ran with `--wal-fsync=periodic` (fsync every second, as the peers do by default); Prometheus with\n");
-        md.append("  `--web.enable-remote-write-receiver`; VictoriaMetrics with defaults. Query caches bypassed (`nocache=1`).\n");
+        md.append("- This server's first column is README's command exactly: the launcher `tsdb-server/target/tsdb` with no JVM option\n");
+        md.append("  and no flag (so `--wal-fsync=always`: every acknowledged write is fsynced; the peers fsync about once a\n");
+        md.append("  second), in a fresh working directory (data in `./data`). Other tsdb columns are variants named in the\n");
+        md.append("  header. Prometheus with `--web.enable-remote-write-receiver`; VictoriaMetrics with defaults. Query caches bypassed (`nocache=1`).\n");
+        md.append("- CPU: user + system seconds of the server process (all threads: parsing, storage, GC, JIT) from /proc/PID/stat,\n");
+        md.append("  during ingest, and from the start of ingest until the flush is done and the allocated disk size has settled\n");
+        md.append("  (VictoriaMetrics merges in the background). RSS: sampled from /proc every 100 ms, and the kernel's high-water mark.\n");
+        md.append("- Start: from spawning the command to the first 200 from its ready endpoint (polled every 20 ms); for this server\n");
+        md.append("  also as it logs it (`jvm_uptime_ms`: from the JVM's creation; `startup_ms`: storage, HTTP and features). Restart: after a graceful stop (SIGTERM) with all the data flushed.\n");
+        md.append("- After restart: for the first " + Harness.COLD_WINDOW_MS / 1000 + " s after ready the 8 queries run in turn again and again;\n");
+        md.append("  first run / median of the runs in that window. Small query on a new connection: single-groupby-1-1-1 over a\n");
+        md.append("  fresh TCP connection each time (`Connection: close`), median of 300 after 50 unmeasured, warm.\n");
         md.append("- Query latency: median of `--runs` measured runs of each query after unmeasured runs of it for at least "
                 + Harness.WARMUP_MS + " ms and at least " + Harness.WARMUP + " times (`--warmup-ms`, `--warmup`; at most 2,000), for every"
                 + " database alike: the steady speed of a running server, not a just-started JVM's.\n\n");
@@ -56,42 +67,68 @@ final class Report {
         md.append("## Results\n\n");
         md.append("| | ").append(String.join(" | ", results.stream().map(r -> r.name).toList())).append(" |\n");
         md.append("|---|").append("---:|".repeat(results.size())).append('\n');
-        row(md, results, "ingest (samples/s)", r -> r.ingestMs == 0 ? "-" : fmt(data.sampleCount() * 1000.0 / r.ingestMs, 0));
+        double samples = data.sampleCount();
+        row(md, results, "ingest (samples/s)", r -> r.ingestMs == 0 ? "-" : fmt(samples * 1000.0 / r.ingestMs, 0));
+        row(md, results, "server CPU s per million samples, ingest", r -> fmt(r.ingestCpuSeconds * 1e6 / samples, 3));
+        row(md, results, "same, until flushed and disk settled", r -> fmt(r.settledCpuSeconds * 1e6 / samples, 3));
         row(md, results, "rejected write requests", r -> Long.toString(r.rejectedRequests));
-        row(md, results, "peak RSS (MiB)", r -> Long.toString(r.peakRssBytes >> 20));
-        row(md, results, "RSS per series after ingest (KiB)", r -> fmt(r.rssAfterIngestBytes / 1024.0 / data.seriesCount(), 2));
-        row(md, results, "bytes per sample on disk", r -> r.storedBytes == 0 ? "-" : fmt((double) r.storedBytes / data.sampleCount(), 3));
+        row(md, results, "peak RSS during ingest (MiB)", r -> Long.toString(r.peakRssBytes >> 20));
+        row(md, results, "RSS after ingest, flushed and settled (MiB)", r -> Long.toString(r.rssSettledBytes >> 20));
+        row(md, results, "peak RSS over the whole run, queries included (MiB)", r -> Long.toString(r.peakRssWholeRunBytes >> 20));
+        row(md, results, "bytes per sample on disk (allocated)", r -> r.storedBytes == 0 ? "-" : fmt((double) r.storedBytes / samples, 3));
         row(md, results, "  of which (bytes/sample)", r -> r.storedBreakdown.isEmpty() ? "-" : String.join(", ",
-                r.storedBreakdown.entrySet().stream().map(e -> e.getKey() + " " + fmt((double) e.getValue() / data.sampleCount(), 3)).toList()));
+                r.storedBreakdown.entrySet().stream().map(e -> e.getKey() + " " + fmt((double) e.getValue() / samples, 3)).toList()));
         row(md, results, "first start to ready (ms)", r -> Long.toString(r.firstStartMs));
+        row(md, results, "  as logged: JVM uptime / start-up step (ms)", r -> r.firstStartProcessMs < 0 ? "-"
+                : r.firstStartProcessMs + " / " + r.firstStartupMs);
         row(md, results, "restart to ready (ms)", r -> Long.toString(r.restartReadyMs));
+        row(md, results, "  as logged: JVM uptime / start-up step (ms)", r -> r.restartProcessMs < 0 ? "-"
+                : r.restartProcessMs + " / " + r.restartStartupMs);
         row(md, results, "series answered after restart", r -> Long.toString(r.seriesAfterRestart));
         for (TsbsQueries.Query q : TsbsQueries.all()) {
-            row(md, results, "query " + q.name() + " median (ms)", r -> r.medianQueryMs.containsKey(q.name())
+            row(md, results, "query " + q.name() + " median, warm (ms)", r -> r.medianQueryMs.containsKey(q.name())
                     ? fmt(r.medianQueryMs.get(q.name()), 2) : "error");
         }
+        for (TsbsQueries.Query q : TsbsQueries.all()) {
+            row(md, results, "query " + q.name() + " first 10 s after restart: first / median (ms)", r -> r.coldMedianMs.containsKey(q.name())
+                    ? fmt(r.coldFirstMs.get(q.name()), 2) + " / " + fmt(r.coldMedianMs.get(q.name()), 2) + " (" + r.coldRuns.get(q.name()) + " runs)" : "-");
+        }
+        row(md, results, "small query on a new connection / kept alive, warm (ms)", r -> fmt(r.newConnectionMs, 3) + " / " + fmt(r.keptAliveMs, 3));
         md.append('\n');
 
-        Harness.Result ours = results.stream().filter(r -> r.name.equals("tsdb")).findFirst().orElse(null);
-        if (ours != null && results.size() > 1) {
-            md.append("## Ratios (this server relative to each peer; > 1 means this server is better)\n\n");
-            md.append("| | ").append(String.join(" | ", results.stream().filter(r -> r != ours).map(r -> "vs " + r.name).toList())).append(" |\n");
-            md.append("|---|").append("---:|".repeat(results.size() - 1)).append('\n');
-            ratio(md, results, ours, "ingest rate", r -> r.ingestMs == 0 ? Double.NaN : 1.0 / r.ingestMs, false);
-            ratio(md, results, ours, "bytes per sample", r -> (double) r.storedBytes, true);
-            ratio(md, results, ours, "peak RSS", r -> (double) r.peakRssBytes, true);
-            ratio(md, results, ours, "restart to ready", r -> (double) r.restartReadyMs, true);
+        Harness.Result ours = results.stream().filter(r -> r.name.equals("tsdb")).findFirst()
+                .orElse(results.stream().filter(r -> r.name.startsWith("tsdb")).findFirst().orElse(null));
+        List<Harness.Result> peers = results.stream().filter(r -> !r.name.startsWith("tsdb")).toList();
+        if (ours != null && !peers.isEmpty()) {
+            md.append("## Ratios (").append(ours.name).append(" relative to each peer; > 1 means this server is better)\n\n");
+            md.append("| | ").append(String.join(" | ", peers.stream().map(r -> "vs " + r.name).toList())).append(" |\n");
+            md.append("|---|").append("---:|".repeat(peers.size())).append('\n');
+            ratio(md, peers, ours, "ingest rate", r -> r.ingestMs == 0 ? Double.NaN : 1.0 / r.ingestMs, false);
+            ratio(md, peers, ours, "CPU per sample, ingest", r -> r.ingestCpuSeconds, true);
+            ratio(md, peers, ours, "CPU per sample, until settled", r -> r.settledCpuSeconds, true);
+            ratio(md, peers, ours, "bytes per sample", r -> (double) r.storedBytes, true);
+            ratio(md, peers, ours, "peak RSS during ingest", r -> (double) r.peakRssBytes, true);
+            ratio(md, peers, ours, "RSS after ingest, settled", r -> (double) r.rssSettledBytes, true);
+            ratio(md, peers, ours, "first start to ready", r -> (double) r.firstStartMs, true);
+            ratio(md, peers, ours, "restart to ready", r -> (double) r.restartReadyMs, true);
             for (TsbsQueries.Query q : TsbsQueries.all()) {
-                ratio(md, results, ours, "query " + q.name(), r -> r.medianQueryMs.getOrDefault(q.name(), Double.NaN), true);
+                ratio(md, peers, ours, "query " + q.name() + ", warm", r -> r.medianQueryMs.getOrDefault(q.name(), Double.NaN), true);
             }
+            ratio(md, peers, ours, "geometric mean of the 8 queries, warm", r -> geomean(r.medianQueryMs), true);
+            for (TsbsQueries.Query q : TsbsQueries.all()) {
+                ratio(md, peers, ours, "query " + q.name() + ", first 10 s after restart (median)", r -> r.coldMedianMs.getOrDefault(q.name(), Double.NaN), true);
+            }
+            ratio(md, peers, ours, "geometric mean of the 8 queries, first 10 s after restart", r -> geomean(r.coldMedianMs), true);
+            ratio(md, peers, ours, "small query on a new connection", r -> r.newConnectionMs, true);
             md.append('\n');
         }
 
         md.append("## Do the answers agree?\n\n");
         md.append("Each query's last answer from every peer is compared with this server's: same series (label sets) and\n");
         md.append("the same points, values within 1e-6 relative.\n\n");
-        md.append("| query | PromQL | ").append(String.join(" | ", results.stream().filter(r -> r != ours).map(r -> r.name).toList())).append(" |\n");
-        md.append("|---|---|").append("---|".repeat(Math.max(0, results.size() - 1))).append('\n');
+        List<Harness.Result> others = results.stream().filter(r -> r != ours).toList();
+        md.append("| query | PromQL | ").append(String.join(" | ", others.stream().map(r -> r.name).toList())).append(" |\n");
+        md.append("|---|---|").append("---|".repeat(Math.max(0, others.size()))).append('\n');
         for (TsbsQueries.Query q : TsbsQueries.all()) {
             md.append("| ").append(q.name()).append(" | `").append(q.promql().replace("|", "\\|")).append("` | ");
             for (Harness.Result r : results) {
@@ -147,6 +184,13 @@ final class Report {
         md.append("| ").append(name).append(" | ");
         for (Harness.Result r : rs) md.append(r.failure != null && c.of(r).equals("0") ? "failed" : c.of(r)).append(" | ");
         md.append('\n');
+    }
+
+    static double geomean(Map<String, Double> ms) {
+        if (ms.size() < TsbsQueries.all().size()) return Double.NaN;
+        double log = 0;
+        for (double v : ms.values()) log += Math.log(v);
+        return Math.exp(log / ms.size());
     }
 
     static void ratio(StringBuilder md, List<Harness.Result> rs, Harness.Result ours, String name, Num n, boolean lowerIsBetter) {

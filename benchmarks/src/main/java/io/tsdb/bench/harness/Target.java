@@ -28,14 +28,34 @@ abstract class Target {
     Process process;
 
     Target(String name, Path workDir) throws IOException {
+        this(name, workDir, workDir.resolve(name + "-data"), freePort());
+    }
+
+    Target(String name, Path workDir, Path dataDir, int port) throws IOException {
         this.name = name;
-        this.dataDir = workDir.resolve(name + "-data");
-        this.logFile = workDir.resolve(name + ".log");
+        this.dataDir = dataDir;
+        this.logFile = workDir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".log");
         Files.createDirectories(dataDir);
+        this.port = port;
+    }
+
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            this.port = s.getLocalPort();
+            return s.getLocalPort();
         }
     }
+
+    /** Working directory of the process (null: the harness'). */
+    Path workingDir() { return null; }
+
+    /** Environment variables to set for the process. */
+    java.util.Map<String, String> environment() { return java.util.Map.of(); }
+
+    /** Milliseconds from the process' start to ready as the server itself logged it on its last start, or -1. */
+    long loggedProcessReadyMs() { return -1; }
+
+    /** Milliseconds of the server's own start-up step (storage, HTTP, features) on its last start, or -1. */
+    long loggedStartupMs() { return -1; }
 
     abstract List<String> command();
 
@@ -60,6 +80,8 @@ abstract class Target {
     long start() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        if (workingDir() != null) pb.directory(workingDir().toFile());
+        pb.environment().putAll(environment());
         long t0 = System.nanoTime();
         process = pb.start();
         while (true) {
@@ -88,6 +110,31 @@ abstract class Target {
 
     long pid() { return process.pid(); }
 
+    /** CPU seconds (user + system, all threads) the process has used, from /proc/PID/stat. */
+    double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    static final long CLOCK_TICKS = clockTicks();
+
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Long.parseLong(out);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return 100;
+        }
+    }
+
     /** Resident set size of the process in bytes, from /proc (0 if unavailable). */
     long rssBytes() { return procStatus("VmRSS:"); }
 
@@ -110,6 +157,22 @@ abstract class Target {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /**
+     * One GET on a new TCP connection ({@code Connection: close}), read to the end; returns the milliseconds
+     * from connect to the last byte. The JDK client would reuse its pooled connection.
+     */
+    double getOnNewConnection(String pathAndQuery) throws IOException {
+        long t0 = System.nanoTime();
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setTcpNoDelay(true);
+            s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            byte[] all = s.getInputStream().readAllBytes();
+            if (all.length < 12 || all[9] != '2') throw new IOException(name + " " + pathAndQuery + " -> " + new String(all, 0, Math.min(all.length, 200)));
+        }
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     String get(String pathAndQuery) throws IOException, InterruptedException {

@@ -10,33 +10,101 @@ import java.util.List;
 final class Targets {
     private Targets() {}
 
-    /** This server, from its runnable jar. */
+    /**
+     * This server as README runs it: the launcher script built beside the jar ({@code tsdb-server/target/tsdb}),
+     * started in its own working directory so that the default data directory {@code ./data} is fresh. The
+     * plain variant passes no flag at all (it listens on the default port 9201; if that port is taken on this
+     * machine it gets {@code --listen} only, and the report says so); other variants add JVM options (through
+     * the launcher's {@code TSDB_JAVA_OPTS}) and server flags, and are reported as extra rows.
+     */
     static final class Ours extends Target {
-        final Path jar;
-        final String heap;
-        final List<String> extraJvmArgs;
+        static final int DEFAULT_PORT = 9201;
+        final Path launcher;
+        final String javaOpts;
+        final List<String> serverFlags;
+        final boolean listenFlag;
+        private final Path cwd;
+
+        private Ours(String name, Path workDir, Path cwd, int port, boolean listenFlag, Path launcher, String javaOpts,
+                     List<String> serverFlags) throws IOException {
+            super(name, workDir, cwd.resolve("data"), port);
+            this.cwd = cwd;
+            this.launcher = launcher;
+            this.javaOpts = javaOpts;
+            this.serverFlags = serverFlags;
+            this.listenFlag = listenFlag;
+        }
+
+        static Ours create(String name, Path workDir, Path launcher, String javaOpts, List<String> serverFlags) throws IOException {
+            Path cwd = workDir.resolve(name.replaceAll("[^A-Za-z0-9_.-]", "_"));
+            Files.createDirectories(cwd);
+            boolean plainPortFree = javaOpts.isBlank() && serverFlags.isEmpty() && portFree(DEFAULT_PORT);
+            return new Ours(name, workDir, cwd, plainPortFree ? DEFAULT_PORT : freePort(), !plainPortFree, launcher,
+                    javaOpts, serverFlags);
+        }
+
+        static boolean portFree(int port) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override Path workingDir() { return cwd; }
+
         private int starts;
 
-        Ours(Path workDir, Path jar, String heap, List<String> extraJvmArgs) throws IOException {
-            super("tsdb", workDir);
-            this.jar = jar;
-            this.heap = heap;
-            this.extraJvmArgs = extraJvmArgs;
+        /** %n in the JVM options becomes the start number (1, 2...), e.g. one JFR file per start. */
+        @Override java.util.Map<String, String> environment() {
+            return java.util.Map.of("TSDB_JAVA_OPTS", javaOpts.replace("%n", Integer.toString(starts)));
+        }
+
+        @Override long start() throws Exception {
+            starts++;
+            return super.start();
         }
 
         @Override List<String> command() {
-            List<String> c = new ArrayList<>(List.of("java", "-Xmx" + heap, "-XX:+UseParallelGC"));
-            starts++;
-            for (String a : extraJvmArgs) c.add(a.replace("%n", Integer.toString(starts))); // %n: 1st start, 2nd start...
-            c.addAll(List.of("-jar", jar.toString(), "--listen=127.0.0.1:" + port, "--data=" + dataDir, "--wal-fsync=periodic"));
+            List<String> c = new ArrayList<>(List.of(launcher.toAbsolutePath().toString()));
+            if (listenFlag) c.add("--listen=127.0.0.1:" + port);
+            c.addAll(serverFlags);
             return c;
+        }
+
+        /** The command as a person would type it, for the report. */
+        String shownCommand() {
+            StringBuilder b = new StringBuilder();
+            if (!javaOpts.isBlank()) b.append("TSDB_JAVA_OPTS='").append(javaOpts).append("' ");
+            b.append("tsdb-server/target/tsdb");
+            for (String f : command().subList(1, command().size())) b.append(' ').append(f);
+            return b.toString();
+        }
+
+        @Override long loggedProcessReadyMs() { return lastReadyField("jvm_uptime_ms"); }
+
+        @Override long loggedStartupMs() { return lastReadyField("startup_ms"); }
+
+        private long lastReadyField(String field) {
+            try {
+                List<String> lines = Files.readAllLines(logFile);
+                for (int i = lines.size() - 1; i >= 0; i--) {
+                    String l = lines.get(i);
+                    if (!l.contains("\"msg\":\"tsdb ready\"")) continue;
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(l);
+                    return m.find() ? Long.parseLong(m.group(1)) : -1;
+                }
+            } catch (IOException e) {
+                return -1;
+            }
+            return -1;
         }
 
         @Override String readyPath() { return "/-/ready"; }
 
         @Override String version() {
             return "tsdb " + io.tsdb.server.BuildInfo.VERSION + " (" + System.getProperty("java.vm.name") + " "
-                    + System.getProperty("java.version") + ", -Xmx" + heap + ")";
+                    + System.getProperty("java.version") + "): `" + shownCommand() + "`";
         }
 
         @Override void flush() throws Exception {
