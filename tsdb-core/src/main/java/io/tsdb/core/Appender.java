@@ -25,4 +25,11 @@ public interface Appender {
 
     /** Drops staged samples. */
     void rollback();
+
+    /**
+     * The storage's own instance of a label set equal to {@code labels} if it holds that series, else
+     * {@code labels}. Ingest parsers that cache label sets by their wire bytes keep this instance, so the label
+     * strings of a series exist once in memory however many parser caches know it.
+     */
+    default Labels canonical(Labels labels) { return labels; }
 }

@@ -34,13 +34,14 @@ public final class TsdbServer implements AutoCloseable {
         private final ServerConfig config;
         private StorageFactory storage = Defaults.storage();
         private EngineFactory engine = Defaults.engine();
+        private boolean defaultEngine = true;
         private List<Feature> features;
         private PrometheusRegistry registry;
 
         private Builder(ServerConfig config) { this.config = config; }
 
         public Builder storage(StorageFactory f) { this.storage = f; return this; }
-        public Builder engine(EngineFactory f) { this.engine = f; return this; }
+        public Builder engine(EngineFactory f) { this.engine = f; this.defaultEngine = false; return this; }
         /** Features to register (default: {@link Defaults#features()}). */
         public Builder features(List<Feature> f) { this.features = List.copyOf(f); return this; }
         public Builder features(Feature... f) { return features(List.of(f)); }
@@ -60,6 +61,7 @@ public final class TsdbServer implements AutoCloseable {
     private final ServerConfig config;
     private final StorageFactory storageFactory;
     private final EngineFactory engineFactory;
+    private final boolean warmUp;
     private final List<Feature> features;
     private final PrometheusRegistry registry;
     /** Done once the JVM metrics are registered (in the background: loading the JMX beans takes ~0.2 s at start). */
@@ -70,12 +72,14 @@ public final class TsdbServer implements AutoCloseable {
     private volatile Storage storage;
     private volatile ServerContext context;
     private volatile boolean ready;
+    private QueryEngine warmupEngine;
     private boolean stopping;
 
     private TsdbServer(Builder b) {
         this.config = b.config;
         this.storageFactory = b.storage;
         this.engineFactory = b.engine;
+        this.warmUp = b.defaultEngine;
         this.features = b.features != null ? b.features : Defaults.features();
         if (b.registry != null) {
             this.registry = b.registry;
@@ -119,7 +123,9 @@ public final class TsdbServer implements AutoCloseable {
         try {
             storage = awaitStorage(opening);
             SlowQueryLog slowQueries = new SlowQueryLog(ServerContext.SLOW_QUERY_THRESHOLD_MS, 50);
-            QueryEngine engine = slowQueries.wrap(engineFactory.create(storage, config));
+            QueryEngine raw = engineFactory.create(storage, config);
+            QueryEngine engine = slowQueries.wrap(raw);
+            if (warmUp) warmupEngine = raw;
             context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(),
                     new WriteEvents(), slowQueries);
             for (Feature f : features) {
@@ -135,6 +141,7 @@ public final class TsdbServer implements AutoCloseable {
         }
         http.setState(ServerState.RUNNING);
         ready = true;
+        if (warmupEngine != null) Warmup.start(warmupEngine, Defaults.queryOptions(config));
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
                 .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000)
                 .addKeyValue("jvm_uptime_ms", jvmUptimeMillis()).addKeyValue("version", VERSION)

@@ -47,6 +47,11 @@ final class TsdbAppender implements Appender {
 
     TsdbAppender(Tsdb db) { this.db = db; }
 
+    @Override public Labels canonical(Labels labels) {
+        HeadSeries s = labels == lastLabels ? lastSeries : db.head().get(labels);
+        return s != null ? s.labels : labels;
+    }
+
     @Override public AppendStatus append(Labels labels, long timestampMs, double value) {
         if (db.isClosed()) return reject(AppendStatus.STORAGE_CLOSED, "storage is closed");
         if (stage == null && lastLabels == null) removals = db.head().removals();   // before resolving anything

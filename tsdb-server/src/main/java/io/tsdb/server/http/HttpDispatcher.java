@@ -341,8 +341,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     static String requestId(HttpMessage m) {
         String given = m.headers().get(REQUEST_ID);
         if (given != null && VALID_REQUEST_ID.matcher(given).matches()) return given;
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("%016x", r.nextLong());
+        return java.util.HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
     /** The 413 answer for a request whose body exceeds the limit (declared or streamed), to queue in order. */

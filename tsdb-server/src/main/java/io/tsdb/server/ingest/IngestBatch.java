@@ -44,6 +44,9 @@ public final class IngestBatch {
     public String protocol() { return protocol; }
 
     /** Appends one sample; rejections are counted and described. Returns whether it was accepted. */
+    /** The storage's instance of the label set (see {@link Appender#canonical}), for parser caches to keep. */
+    public Labels canonical(Labels labels) { return appender.canonical(labels); }
+
     public boolean append(Labels labels, long ts, double v) {
         AppendStatus st = appender.append(labels, ts, v);
         if (st.accepted()) {

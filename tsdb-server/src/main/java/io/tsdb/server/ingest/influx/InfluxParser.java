@@ -164,7 +164,9 @@ public final class InfluxParser {
                     batch.reject(lb.reason().reason, lb.message());
                     continue;
                 }
-                cache.put(key, labels);
+                batch.append(labels, ts, v);
+                cache.put(key, batch.canonical(labels)); // the storage's instance, shared with the head
+                continue;
             }
             batch.append(labels, ts, v);
         }

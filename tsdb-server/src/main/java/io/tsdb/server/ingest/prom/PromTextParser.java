@@ -215,7 +215,9 @@ public final class PromTextParser {
                 batch.reject(lb.reason() == AppendStatus.OK ? "invalid_line" : lb.reason().reason, lb.message());
                 return;
             }
-            cache.put(key, labels);
+            batch.append(labels, ts, v);
+            cache.put(key, batch.canonical(labels)); // the storage's instance, shared with the head
+            return;
         }
         batch.append(labels, ts, v);
     }

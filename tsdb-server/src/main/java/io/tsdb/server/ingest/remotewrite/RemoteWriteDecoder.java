@@ -104,7 +104,10 @@ public final class RemoteWriteDecoder {
                 batch.reject(lb.reason().reason, lb.message(), samples + hist);
                 return;
             }
-            cache.put(key, labels);
+            samples(start, end, labels, batch, 4);
+            // keep the storage's instance (created by the first append): its strings are shared with the head
+            cache.put(key, batch.canonical(labels));
+            return;
         }
         // pass 2: samples (native histograms are field 4 in v1)
         samples(start, end, labels, batch, 4);
@@ -283,11 +286,13 @@ public final class RemoteWriteDecoder {
                 batch.reject(lb.reason().reason, lb.message(), rejectCount);
                 return;
             }
-            cache.put(key, labels);
             if (metadata != null && (metaType != 0 || helpRef != 0 || unitRef != 0)) {
                 String help = inRange(helpRef) ? symbol(helpRef) : null, unit = inRange(unitRef) ? symbol(unitRef) : null;
                 metadata.put(familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
             }
+            samples(start, end, labels, batch, 3);
+            cache.put(key, batch.canonical(labels)); // the storage's instance, shared with the head
+            return;
         }
         samples(start, end, labels, batch, 3);
     }
