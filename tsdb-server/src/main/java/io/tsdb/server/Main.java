@@ -25,14 +25,25 @@ public final class Main {
         System.exit(code);
     }
 
+    /** Counted down once logging is initialised by the preload thread (if one runs). */
+    private static final java.util.concurrent.CountDownLatch LOGGING = new java.util.concurrent.CountDownLatch(1);
+    private static volatile boolean preloading;
+
     /**
-     * Initialises Chronicle Map's classes on a second thread while this one parses flags and sets up logging and
-     * HTTP: their static initialisation (Chronicle's JVM probes, jnr-ffi, JNA) is the longest single step of a
-     * start, and it does not depend on the configuration. A thread needing a class being initialised here waits
-     * for it (JVM class-initialisation rules), so this changes only when the work happens.
+     * Initialises logging, then Chronicle Map's classes, on a second thread while this one parses flags: the
+     * static initialisation of Chronicle (its JVM probes, JNA) is the longest single step of a start, and it does
+     * not depend on the configuration. Logging comes first and this thread waits for it before logging (SLF4J
+     * hands out substitute loggers that drop events while another thread initialises it). A thread needing a
+     * class being initialised here waits for it (JVM class-initialisation rules), so only the timing changes.
      */
     private static void preloadStorageClasses() {
+        preloading = true;
         Thread t = new Thread(() -> {
+            try {
+                LoggerFactory.getILoggerFactory();
+            } finally {
+                LOGGING.countDown();
+            }
             try {
                 io.tsdb.core.registry.SeriesRegistry.preload();
             } catch (Throwable e) {
@@ -41,6 +52,15 @@ public final class Main {
         }, "tsdb-preload");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static void awaitLogging() {
+        if (!preloading) return;
+        try {
+            LOGGING.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -53,6 +73,7 @@ public final class Main {
             return e.code();
         }
         ServerConfig cfg = ((Cli.Run) r).config();
+        awaitLogging();
         setLogLevel(cfg.logLevel);
         Logger log = LoggerFactory.getLogger(Main.class);
         log.atInfo().addKeyValue("version", BuildInfo.VERSION).addKeyValue("flags", io.tsdb.server.cli.Flags.values(cfg))

@@ -184,11 +184,16 @@ abstract class Target {
 
     /** Allocated bytes under a directory (like du), so sparse pre-allocated files count what they use. */
     static long allocatedBytes(Path dir) throws IOException, InterruptedException {
-        if (!Files.exists(dir)) return 0;
-        Process p = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        p.waitFor();
-        return Long.parseLong(out.split("\\s+")[0]);
+        // du complains (and exits 1) when a file vanishes while it walks, e.g. blocks being compacted: retry.
+        for (int attempt = 0; ; attempt++) {
+            if (!Files.exists(dir)) return 0;
+            Process p = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            if (p.waitFor() == 0 && !out.isEmpty()) return Long.parseLong(out.split("\\s+")[0]);
+            if (attempt == 20) throw new IOException("du " + dir + " failed: " + out);
+            Thread.sleep(100);
+        }
     }
 
     static List<Path> children(Path dir) throws IOException {
