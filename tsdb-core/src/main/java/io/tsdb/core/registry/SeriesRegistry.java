@@ -67,9 +67,8 @@ public final class SeriesRegistry implements Closeable {
 
     /** Initialises this class and Chronicle Map's (at server start, on a spare thread, before storage opens). */
     public static void preload() {
-        ChronicleMapBuilder.class.getName();
         try {
-            Class.forName(ChronicleMapBuilder.class.getName(), true, SeriesRegistry.class.getClassLoader());
+            Class.forName("net.openhft.chronicle.map.ChronicleMapBuilder", true, SeriesRegistry.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException(e);
         }

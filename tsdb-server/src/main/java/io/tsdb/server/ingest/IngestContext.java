@@ -7,6 +7,12 @@ import java.util.function.LongSupplier;
 
 /** What all ingest endpoints share: server context, metrics, backpressure, body decoding, label limits, clock. */
 public final class IngestContext {
+    /**
+     * Entries of each endpoint's label cache (shared by its worker threads; cleared when full): series known by
+     * their wire bytes. About 300 bytes each beyond the label set, which is the storage's own instance.
+     */
+    public static final int LABEL_CACHE_ENTRIES = 1 << 18;
+
     final ServerContext server;
     final IngestMetrics metrics;
     final IngestLimiter limiter;

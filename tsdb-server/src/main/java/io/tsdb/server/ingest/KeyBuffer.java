@@ -96,4 +96,21 @@ public final class KeyBuffer {
         h ^= h >>> 32;
         return (int) h;
     }
+
+    private int lookupHash;
+
+    /** Computes and remembers the hash of the current bytes, for {@link LabelCache} lookups; returns it. */
+    int prepareLookup() { return lookupHash = hash(); }
+
+    /** The hash remembered by {@link #prepareLookup()} (a probe key of {@link LabelCache}'s map). */
+    @Override public int hashCode() { return lookupHash; }
+
+    /** Equal to a stored {@link LabelCache.Key} with the same bytes (the cache's map probes with this buffer). */
+    @Override public boolean equals(Object o) {
+        return o instanceof LabelCache.Key k && sameBytes(k.bytes, k.hash);
+    }
+
+    boolean sameBytes(byte[] other, int otherHash) {
+        return otherHash == lookupHash && Arrays.equals(bytes, 0, len, other, 0, other.length);
+    }
 }

@@ -3,66 +3,71 @@ package io.tsdb.server.ingest;
 import io.tsdb.core.Labels;
 
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Maps the raw bytes that identify a series in a request (e.g. an Influx line's measurement, tags and field
  * key, or a remote-write series' label fields) to the validated {@link Labels} built from them, so repeated
- * series cost one hash and one byte comparison and allocate nothing. Open addressing, bounded: when full it
- * is cleared (a cache, not a registry). One per parser instance, not thread-safe.
+ * series cost one hash and one byte comparison and allocate nothing. Bounded: when full it is cleared (a
+ * cache, not a registry).
+ *
+ * <p>Thread-safe, and shared by all the worker threads of an endpoint: one copy of each series' key bytes
+ * however many threads parse requests (a cache per thread kept one copy per worker: at 10,000 series and 8
+ * workers, 30 MB of keys). Lookups probe with the caller's {@link KeyBuffer} itself (its {@code equals}
+ * compares bytes with a stored {@link Key}), so a hit allocates nothing.
  */
 public final class LabelCache {
-    private final int capacity;
     private final int maxEntries;
-    private final int[] hashes;
-    private final byte[][] keys;
-    private final Labels[] values;
-    private int size;
-    private long hits, misses;
+    private final ConcurrentHashMap<Object, Labels> map;
+    private final AtomicInteger size = new AtomicInteger();
+    private final LongAdder hits = new LongAdder(), misses = new LongAdder();
 
     public LabelCache(int maxEntries) {
-        int cap = Integer.highestOneBit(Math.max(16, maxEntries) * 2 - 1) << 1;
-        this.capacity = cap;
         this.maxEntries = Math.max(8, maxEntries);
-        this.hashes = new int[cap];
-        this.keys = new byte[cap][];
-        this.values = new Labels[cap];
+        this.map = new ConcurrentHashMap<>(Math.min(this.maxEntries, 1 << 12));
     }
 
     public Labels get(KeyBuffer k) {
-        int h = k.hash();
-        int mask = capacity - 1;
-        for (int i = h & mask; ; i = (i + 1) & mask) {
-            byte[] key = keys[i];
-            if (key == null) { misses++; return null; }
-            if (hashes[i] == h && key.length == k.len && Arrays.equals(key, 0, key.length, k.bytes, 0, k.len)) {
-                hits++;
-                return values[i];
-            }
-        }
+        k.prepareLookup();
+        Labels l = map.get(k);
+        if (l == null) misses.increment(); else hits.increment();
+        return l;
     }
 
+    /** Adds or replaces the entry for the key's current bytes. */
     public void put(KeyBuffer k, Labels labels) {
-        if (size >= maxEntries) clear();
-        int h = k.hash();
-        int mask = capacity - 1;
-        int i = h & mask;
-        while (keys[i] != null) {
-            if (hashes[i] == h && Arrays.equals(keys[i], 0, keys[i].length, k.bytes, 0, k.len)) { values[i] = labels; return; }
-            i = (i + 1) & mask;
-        }
-        hashes[i] = h;
-        keys[i] = Arrays.copyOf(k.bytes, k.len);
-        values[i] = labels;
-        size++;
+        if (size.get() >= maxEntries) clear();
+        Key key = new Key(Arrays.copyOf(k.bytes, k.len), k.prepareLookup());
+        if (map.put(key, labels) == null) size.incrementAndGet();
     }
 
     public void clear() {
-        Arrays.fill(keys, null);
-        Arrays.fill(values, null);
-        size = 0;
+        map.clear();
+        size.set(0);
     }
 
-    public int size() { return size; }
-    public long hits() { return hits; }
-    public long misses() { return misses; }
+    public int size() { return size.get(); }
+    public long hits() { return hits.sum(); }
+    public long misses() { return misses.sum(); }
+
+    /** A stored key: a copy of the bytes and their hash (the same as {@link KeyBuffer}'s). */
+    static final class Key {
+        final byte[] bytes;
+        final int hash;
+
+        Key(byte[] bytes, int hash) {
+            this.bytes = bytes;
+            this.hash = hash;
+        }
+
+        @Override public int hashCode() { return hash; }
+
+        @Override public boolean equals(Object o) {
+            if (o instanceof Key k) return k.hash == hash && Arrays.equals(k.bytes, bytes);
+            if (o instanceof KeyBuffer b) return b.sameBytes(bytes, hash);
+            return false;
+        }
+    }
 }

@@ -37,8 +37,13 @@ public final class InfluxParser {
     private int errorAt;
 
     public InfluxParser(LabelRules rules, int cacheEntries) {
+        this(rules, new LabelCache(cacheEntries));
+    }
+
+    /** With a cache shared by the parsers of all worker threads. */
+    public InfluxParser(LabelRules rules, LabelCache cache) {
         this.lb = new LabelSetBuilder(rules);
-        this.cache = new LabelCache(cacheEntries);
+        this.cache = cache;
     }
 
     /** Precision name to a divisor/multiplier pair applied to raw timestamps; null for unknown names. */

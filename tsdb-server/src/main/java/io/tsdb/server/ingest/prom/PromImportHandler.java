@@ -21,7 +21,8 @@ public final class PromImportHandler extends IngestEndpoint {
 
     public PromImportHandler(IngestContext ctx) {
         super(ctx, "prometheus_text");
-        parsers = ThreadLocal.withInitial(() -> new PromTextParser(ctx.rules(), 1 << 16));
+        io.tsdb.server.ingest.LabelCache cache = new io.tsdb.server.ingest.LabelCache(io.tsdb.server.ingest.IngestContext.LABEL_CACHE_ENTRIES);
+        parsers = ThreadLocal.withInitial(() -> new PromTextParser(ctx.rules(), cache));
     }
 
     static boolean isOpenMetrics(String contentType) {

@@ -39,8 +39,13 @@ public final class PromTextParser {
     private int nameEnd, labelsEnd;
 
     public PromTextParser(LabelRules rules, int cacheEntries) {
+        this(rules, new LabelCache(cacheEntries));
+    }
+
+    /** With a cache shared by the parsers of all worker threads. */
+    public PromTextParser(LabelRules rules, LabelCache cache) {
         this.lb = new LabelSetBuilder(rules);
-        this.cache = new LabelCache(cacheEntries);
+        this.cache = cache;
     }
 
     /**

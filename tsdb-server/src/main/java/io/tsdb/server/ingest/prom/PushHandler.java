@@ -29,7 +29,8 @@ public final class PushHandler extends IngestEndpoint {
 
     public PushHandler(IngestContext ctx) {
         super(ctx, "pushgateway");
-        parsers = ThreadLocal.withInitial(() -> new PromTextParser(ctx.rules(), 1 << 14));
+        io.tsdb.server.ingest.LabelCache cache = new io.tsdb.server.ingest.LabelCache(1 << 14);
+        parsers = ThreadLocal.withInitial(() -> new PromTextParser(ctx.rules(), cache));
     }
 
     /** Grouping labels from the path as name/value pairs, or throws 400. */

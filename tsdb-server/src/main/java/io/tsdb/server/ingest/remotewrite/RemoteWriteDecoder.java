@@ -35,8 +35,13 @@ public final class RemoteWriteDecoder {
     private long histograms, exemplars;
 
     public RemoteWriteDecoder(LabelRules rules, MetadataStore metadata, int cacheEntries) {
+        this(rules, metadata, new LabelCache(cacheEntries));
+    }
+
+    /** With a cache shared by the decoders of all worker threads. */
+    public RemoteWriteDecoder(LabelRules rules, MetadataStore metadata, LabelCache cache) {
         this.lb = new LabelSetBuilder(rules);
-        this.cache = new LabelCache(cacheEntries);
+        this.cache = cache;
         this.metadata = metadata;
     }
 

@@ -5,6 +5,7 @@ import io.tsdb.server.ingest.DecodedBody;
 import io.tsdb.server.ingest.IngestBatch;
 import io.tsdb.server.ingest.IngestContext;
 import io.tsdb.server.ingest.IngestEndpoint;
+import io.tsdb.server.ingest.LabelCache;
 import io.tsdb.server.ingest.proto.ProtoException;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
@@ -27,7 +28,8 @@ public final class RemoteWriteHandler extends IngestEndpoint {
 
     public RemoteWriteHandler(IngestContext ctx) {
         super(ctx, "remote_write");
-        decoders = ThreadLocal.withInitial(() -> new RemoteWriteDecoder(ctx.rules(), ctx.server().metadata(), 1 << 16));
+        LabelCache cache = new LabelCache(IngestContext.LABEL_CACHE_ENTRIES);
+        decoders = ThreadLocal.withInitial(() -> new RemoteWriteDecoder(ctx.rules(), ctx.server().metadata(), cache));
     }
 
     /** 1 or 2 from the Content-Type, or throws 415. */
