@@ -5,6 +5,7 @@ import io.tsdb.core.Querier;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
@@ -30,12 +31,15 @@ public final class Block implements AutoCloseable {
     private volatile boolean deleted;
     private volatile boolean unmapped;
     private volatile long sizeBytes = -1;
+    /** Deleted intervals (replaced, never mutated, by {@link #addTombstones}); queriers read it once when created. */
+    private volatile Tombstones tombstones;
 
-    private Block(Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks) {
+    private Block(Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks, Tombstones tombstones) {
         this.dir = dir;
         this.meta = meta;
         this.index = index;
         this.chunks = chunks;
+        this.tombstones = tombstones;
     }
 
     /**
@@ -55,7 +59,13 @@ public final class Block implements AutoCloseable {
                         "index has " + index.numSeries() + " series, meta.json says " + meta.numSeries());
             }
             ChunksReader chunks = new ChunksReader(dir);
-            return new Block(dir, meta, index, chunks);
+            Files.deleteIfExists(dir.resolve(TombstonesFormat.TMP_FILE));   // a tombstones write cut short by a crash
+            Tombstones ts = Tombstones.read(dir);
+            if (!ts.isEmpty() && ts.seriesAt(ts.seriesCount() - 1) >= index.numSeries()) {
+                throw new CorruptBlockException(dir.resolve(TombstonesFormat.FILE), TombstonesFormat.ENTRIES,
+                        "series id " + ts.seriesAt(ts.seriesCount() - 1) + " beyond the index's " + index.numSeries() + " series");
+            }
+            return new Block(dir, meta, index, chunks, ts);
         } catch (IOException | RuntimeException e) {
             index.unmap();
             throw e;
@@ -64,6 +74,20 @@ public final class Block implements AutoCloseable {
 
     public BlockMeta meta() { return meta; }
     public Path dir() { return dir; }
+
+    /** The block's deleted intervals (see {@link Tombstones}); empty for most blocks. */
+    public Tombstones tombstones() { return tombstones; }
+
+    /**
+     * Adds deleted intervals: the tombstones file is replaced atomically and durably, then queriers created
+     * from now on skip them (running ones keep what they saw). The caller serialises calls (BlockStore).
+     */
+    synchronized void addTombstones(Tombstones more) throws IOException {
+        if (more.isEmpty()) return;
+        Tombstones merged = tombstones.merge(more);
+        merged.write(dir);
+        tombstones = merged;
+    }
     IndexReader index() { return index; }
     ChunksReader chunks() { return chunks; }
 
@@ -169,14 +193,36 @@ public final class Block implements AutoCloseable {
         release();
     }
 
+    /** Suffix a block directory gets just before it is deleted; a leftover is removed by {@link BlockStore#open}. */
+    static final String DELETING_SUFFIX = ".deleting";
+
+    /**
+     * Renames the directory out of the way first (atomic), then deletes it: a crash in between leaves a
+     * {@code .deleting} directory that the next open removes, never a half-deleted block under its ulid.
+     */
     private synchronized void deleteNow() {
         if (deleted) return;
         try {
-            BlockFiles.deleteRecursively(dir);
+            deleteDirectory(dir);
             deleted = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete block " + dir, e);
         }
+    }
+
+    /**
+     * Deletes a block directory crash-safely: renamed to {@code <ulid>.deleting} first (atomic, fsynced), then
+     * removed; a crash in between leaves a directory that {@link BlockStore#open} removes, never a block that is
+     * half deleted under its own name.
+     */
+    static void deleteDirectory(Path dir) throws IOException {
+        Path gone = dir.resolveSibling(dir.getFileName() + DELETING_SUFFIX);
+        if (Files.exists(dir)) {
+            BlockFiles.deleteRecursively(gone);
+            Files.move(dir, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            BlockFiles.fsyncDir(dir.getParent());
+        }
+        BlockFiles.deleteRecursively(gone);
     }
 
     /** Drops the opener's reference (the files stay; unmapped once no querier holds the block). */

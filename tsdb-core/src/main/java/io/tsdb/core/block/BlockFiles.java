@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 
 /** File-system helpers for durable block writes. */
 final class BlockFiles {
@@ -40,6 +42,28 @@ final class BlockFiles {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /**
+     * Recreates the directory tree {@code src} under {@code dst} with hard links to its files (except those named
+     * {@code skip}), fsyncing every directory created.
+     */
+    static void linkTree(Path src, Path dst, String skip) throws IOException {
+        Files.createDirectories(dst);
+        List<Path> dirs = new ArrayList<>();
+        Files.walkFileTree(src, new SimpleFileVisitor<>() {
+            @Override public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+                Path t = dst.resolve(src.relativize(d).toString());
+                Files.createDirectories(t);
+                dirs.add(t);
+                return FileVisitResult.CONTINUE;
+            }
+            @Override public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+                if (!f.getFileName().toString().equals(skip)) Files.createLink(dst.resolve(src.relativize(f).toString()), f);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        for (Path d : dirs) fsyncDir(d);
     }
 
     static long sizeRecursively(Path p) throws IOException {

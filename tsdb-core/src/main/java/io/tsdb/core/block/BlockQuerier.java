@@ -32,8 +32,14 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     private DecBuf scratchDec;
     private BlockCursor filter;
     private boolean closed;
+    /** Deleted intervals skipped by this querier (the block's when it was created, plus any extra ones). */
+    private final Tombstones tombstones;
 
-    BlockQuerier(Block block, long mint, long maxt) {
+    BlockQuerier(Block block, long mint, long maxt) { this(block, mint, maxt, block.tombstones()); }
+
+    /** @param tombstones the deleted intervals to skip (a block rewrite passes the block's plus the ones it applies) */
+    BlockQuerier(Block block, long mint, long maxt, Tombstones tombstones) {
+        this.tombstones = tombstones;
         this.block = block;
         this.index = block.index();
         this.chunks = block.chunks();
@@ -52,9 +58,17 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         checkOpen();
         if (disjoint) return new MutableRoaringBitmap();
         MutableRoaringBitmap sel = PostingsSelector.select(index, matchers);
-        if (covers || sel.isEmpty()) return sel;
-        MutableRoaringBitmap out = new MutableRoaringBitmap();
+        if (sel.isEmpty()) return sel;
         if (filter == null) filter = new BlockCursor();
+        if (covers) {
+            // every selected series has samples in the range, unless deleted intervals remove all of them
+            for (int k = 0; k < tombstones.seriesCount(); k++) {
+                int id = tombstones.seriesAt(k);
+                if (sel.contains(id) && !filter.load(id)) sel.remove(id);
+            }
+            return sel;
+        }
+        MutableRoaringBitmap out = new MutableRoaringBitmap();
         IntIterator it = sel.getIntIterator();
         while (it.hasNext()) {
             int id = it.next();
@@ -113,7 +127,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         checkOpen();
         List<String> out = new ArrayList<>();
         if (disjoint) return out;
-        if (matchers.isEmpty() && covers) {
+        if (matchers.isEmpty() && covers && tombstones.isEmpty()) {
             for (String n : index.labelNames()) out.add(n);
             return out;
         }
@@ -130,7 +144,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         List<String> out = new ArrayList<>();
         IndexReader.LabelEntry e = index.entry(name);
         if (e == null || disjoint) return out;
-        if (matchers.isEmpty() && covers) return new ArrayList<>(List.of(e.values));
+        if (matchers.isEmpty() && covers && tombstones.isEmpty()) return new ArrayList<>(List.of(e.values));
         MutableRoaringBitmap sel = selected(matchers);
         if (sel.isEmpty()) return out;
         for (int i = 0; i < e.values.length; i++) {
@@ -179,9 +193,10 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         }
     }
 
-    /** Cursor over the chunks of one series, decoding into reusable column arrays. */
+    /** Cursor over the chunks of one series, decoding into reusable column arrays (deleted samples removed). */
     private final class BlockCursor implements SampleCursor {
         private final ChunkMetas metas = new ChunkMetas();
+        private long[] deleted;    // the series' deleted intervals, or null
         private DecBuf dec;
         private long[] t = new long[128];
         private double[] v = new double[128];
@@ -194,6 +209,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         boolean load(int id) {
             checkOpen();
             dec = index.chunks(id, metas, dec);
+            deleted = tombstones.intervals(id);
             first = 0;
             while (first < metas.n && metas.maxt[first] < mint) first++;
             last = metas.n - 1;
@@ -201,8 +217,9 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             if (first > last) return false;
             int need = metas.maxCount();
             if (t.length < need) { t = new long[need]; v = new double[need]; }
-            // a sample is in range unless the range lies strictly inside one chunk's span: decode to check
-            if (first == last && metas.mint[first] < mint && metas.maxt[first] > maxt) {
+            // a sample is in range unless the range lies strictly inside one chunk's span, or deleted
+            // intervals cover some of it: decode to check
+            if (deleted != null || first == last && metas.mint[first] < mint && metas.maxt[first] > maxt) {
                 rewind();
                 boolean has = next();
                 rewind();
@@ -222,6 +239,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             checkOpen(); // once closed, the block's files may be unmapped: reading them would crash the JVM
             ci = k;
             n = chunks.decode(metas.ref[k], metas.count[k], t, v, crc);
+            if (deleted != null) n = Tombstones.filter(deleted, t, v, n);
         }
 
         private int lowerBound(int from, long x) {
@@ -251,9 +269,13 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             long target = Math.max(x, mint);
             if (n == 0 || t[n - 1] < target) {
                 int k = Math.max(ci + 1, first);
-                while (k <= last && metas.maxt[k] < target) k++;
-                if (k > last) { done = true; return false; }
-                decode(k);
+                while (true) {
+                    while (k <= last && metas.maxt[k] < target) k++;
+                    if (k > last) { done = true; return false; }
+                    decode(k);
+                    if (n > 0 && t[n - 1] >= target) break;   // deleted intervals may have emptied the chunk's tail
+                    k++;
+                }
                 i = 0;
             }
             i = lowerBound(Math.max(i, 0), target);

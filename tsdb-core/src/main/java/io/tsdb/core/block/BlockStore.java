@@ -1,6 +1,9 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.CrashPoint;
+import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
+import io.tsdb.core.RetentionRule;
 import io.tsdb.core.SeriesSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,9 @@ public final class BlockStore implements AutoCloseable {
                 if (name.endsWith(BlockWriter.TMP_SUFFIX) && Files.isDirectory(p)) {
                     LOG.warn("removing incomplete block directory {}", p);
                     BlockFiles.deleteRecursively(p);
+                } else if (name.endsWith(Block.DELETING_SUFFIX) && Files.isDirectory(p)) {
+                    LOG.info("finishing the deletion of {}", p);
+                    BlockFiles.deleteRecursively(p);
                 } else if (Ulid.isValid(name) && Files.isDirectory(p)) {
                     metas.add(BlockMeta.read(p));
                 } else {
@@ -68,8 +74,13 @@ public final class BlockStore implements AutoCloseable {
             for (BlockMeta m : metas) {
                 Path p = dir.resolve(m.ulid());
                 if (superseded.contains(m.ulid())) {
-                    LOG.warn("removing block {} already compacted into a larger block", p);
-                    BlockFiles.deleteRecursively(p);
+                    LOG.warn("removing block {} already compacted or rewritten into another block", p);
+                    Block.deleteDirectory(p);
+                    continue;
+                }
+                if (m.numSamples() == 0) {
+                    LOG.info("removing block {}: it holds no samples (everything in it was deleted)", p);
+                    Block.deleteDirectory(p);
                     continue;
                 }
                 open.add(Block.open(p));
@@ -84,11 +95,13 @@ public final class BlockStore implements AutoCloseable {
     }
 
     /**
-     * Ulids of blocks whose data is contained in a block of a higher level (all their sources are among its
-     * sources): leftovers of a compaction interrupted before it deleted its inputs.
+     * Ulids of blocks whose data is contained in another block: a block of a higher level whose sources include
+     * all of theirs, or a block naming them among its parents (a compaction or a rewrite by {@link BlockRewriter}).
+     * They are leftovers of a compaction or rewrite interrupted before it deleted its inputs.
      */
     public static Set<String> superseded(List<BlockMeta> metas) {
         Set<String> out = new HashSet<>();
+        for (BlockMeta y : metas) out.addAll(y.parents());
         for (BlockMeta x : metas) {
             for (BlockMeta y : metas) {
                 if (x != y && y.level() > x.level() && y.sources().containsAll(x.sources())) { out.add(x.ulid()); break; }
@@ -248,6 +261,148 @@ public final class BlockStore implements AutoCloseable {
     public int maxSeriesId() {
         org.roaringbitmap.RoaringBitmap ids = seriesIds();
         return ids == null || ids.isEmpty() ? -1 : ids.last();
+    }
+
+    // ---- deletion, rewrites, snapshots (admin API, retention by selector) ------------------------------
+
+    /**
+     * Tombstones the samples in [mint, maxt] of the series matching any of {@code selectors} in every block
+     * overlapping the range (each block's tombstones file is replaced durably before this returns); returns the
+     * number of (block, series) pairs that got a deleted interval. Queriers created afterwards skip the data.
+     */
+    public long deleteSeries(List<List<Matcher>> selectors, long mint, long maxt) throws IOException {
+        synchronized (maintenance) {
+            long n = 0;
+            for (Block b : blocks) {
+                BlockMeta m = b.meta();
+                if (!m.overlaps(mint, maxt)) continue;
+                long lo = Math.max(mint, m.minTime()), hi = Math.min(maxt, m.maxTime());
+                Tombstones add = matching(b, selectors, lo, hi, lo, hi);
+                if (add == null) continue;   // released meanwhile (closed)
+                b.addTombstones(add);
+                n += add.seriesCount();
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Tombstones giving the series of {@code b} that match one of {@code selectors} and still have samples in
+     * [selectMint, selectMaxt] the deleted interval [deleteMint, deleteMaxt]; null when the block is released.
+     */
+    private static Tombstones matching(Block b, List<List<Matcher>> selectors, long selectMint, long selectMaxt,
+                                       long deleteMint, long deleteMaxt) {
+        if (!b.tryAcquire()) return null;
+        Tombstones.Builder tb = new Tombstones.Builder();
+        try (BlockQuerier q = new BlockQuerier(b, selectMint, selectMaxt)) {   // close() returns the reference
+            for (List<Matcher> sel : selectors) {
+                org.roaringbitmap.IntIterator it = q.selected(sel).getIntIterator();
+                while (it.hasNext()) tb.add(it.next(), deleteMint, deleteMaxt);
+            }
+        }
+        return tb.build();
+    }
+
+    /** Whether some block has deleted intervals not yet cleaned. */
+    public boolean hasTombstones() {
+        for (Block b : blocks) if (!b.tombstones().isEmpty()) return true;
+        return false;
+    }
+
+    /**
+     * Rewrites every block that has tombstones without the deleted data ({@link BlockRewriter}); returns how many
+     * blocks were rewritten. Running queries keep reading the old blocks until they close.
+     */
+    public int cleanTombstones() throws IOException {
+        synchronized (maintenance) {
+            int n = 0;
+            for (Block b : blocks) {
+                if (closed) break;
+                if (b.tombstones().isEmpty()) continue;
+                rewrite(b, Tombstones.EMPTY, "tombstones cleaned");
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Retention by selector: in every block whose whole time range is older than {@code nowMs} minus a rule's
+     * retention, the series matching that rule are removed by rewriting the block (blocks older than the default
+     * retention are deleted whole by {@link #applyRetention}). Returns how many blocks were rewritten.
+     */
+    public int applyRetentionRules(List<RetentionRule> rules, long nowMs) throws IOException {
+        if (rules.isEmpty()) return 0;
+        synchronized (maintenance) {
+            int n = 0;
+            for (Block b : blocks) {
+                if (closed) break;
+                BlockMeta m = b.meta();
+                List<List<Matcher>> expired = new ArrayList<>();
+                List<String> names = new ArrayList<>();
+                for (RetentionRule r : rules) {
+                    if (m.maxTime() < nowMs - r.retention().toMillis()) { expired.add(r.matchers()); names.add(r.text()); }
+                }
+                if (expired.isEmpty()) continue;
+                Tombstones drop = matching(b, expired, m.minTime(), m.maxTime(), m.minTime(), m.maxTime());
+                if (drop == null || drop.isEmpty()) continue;
+                rewrite(b, drop, "retention rules " + names + " expired " + drop.seriesCount() + " series");
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** Writes {@code b} without its deleted data and {@code extra}, swaps the copy in, deletes {@code b} (maintenance lock held). */
+    private void rewrite(Block b, Tombstones extra, String why) throws IOException {
+        BlockMeta nm;
+        try {
+            nm = new BlockRewriter(dir).rewrite(b, extra);
+        } catch (IllegalStateException e) {
+            if (closed) return;
+            throw e;
+        }
+        Block nb = nm.numSamples() == 0 ? null : Block.open(dir.resolve(nm.ulid()));
+        synchronized (this) {
+            if (closed) {
+                if (nb != null) nb.close();   // both on disk: the next open keeps the new one (its parent is the old)
+                return;
+            }
+            List<Block> next = new ArrayList<>(blocks);
+            next.remove(b);
+            if (nb != null) next.add(nb);
+            next.sort(ORDER);
+            blocks = List.copyOf(next);
+        }
+        CrashPoint.reached("rewrite.swapped");
+        delete(b);
+        if (nb == null) Block.deleteDirectory(dir.resolve(nm.ulid()));
+        LOG.info("rewrote block {} as {} ({}): {} -> {} samples", b.meta().ulid(), nb == null ? "(nothing left)" : nm.ulid(),
+                why, b.meta().numSamples(), nm.numSamples());
+    }
+
+    /**
+     * Hard-links every block into {@code target} (one directory per block, files linked, directories fsynced), for
+     * a snapshot; returns the ulids linked. Blocks are referenced while linked, so none is deleted under the copy,
+     * and compaction, retention and deletions wait until it is done.
+     */
+    public List<String> linkTo(Path target) throws IOException {
+        synchronized (maintenance) {
+            Files.createDirectories(target);
+            List<String> out = new ArrayList<>();
+            for (Block b : blocks) {
+                if (!b.tryAcquire()) continue;
+                try {
+                    Path dst = target.resolve(b.meta().ulid());
+                    BlockFiles.linkTree(b.dir(), dst, TombstonesFormat.TMP_FILE);
+                    out.add(b.meta().ulid());
+                } finally {
+                    b.release();
+                }
+            }
+            BlockFiles.fsyncDir(target);
+            return out;
+        }
     }
 
     /** Oldest sample time over all blocks (Long.MAX_VALUE when there is none). */
