@@ -1,5 +1,6 @@
 package io.tsdb.server;
 
+import io.tsdb.server.admin.AdminApi;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Response;
 import io.tsdb.server.http.Router;
@@ -11,7 +12,9 @@ import java.io.IOException;
 /**
  * Administrative endpoints. {@code POST /api/v1/admin/flush} persists the in-memory head to an immutable
  * block now (benchmarks call it before measuring bytes on disk; operators before a backup). It answers
- * 204 once the flush is durable, 503 with Retry-After while the server is not ready.
+ * 204 once the flush is durable, 503 with Retry-After while the server is not ready. It is always on.
+ * Prometheus's TSDB admin API (delete_series, clean_tombstones, snapshot) is {@link AdminApi}: off unless
+ * {@code --web.enable-admin-api}.
  */
 public final class AdminFeature implements Feature {
     private static final Logger log = LoggerFactory.getLogger(AdminFeature.class);
@@ -29,5 +32,6 @@ public final class AdminFeature implements Feature {
             log.atInfo().addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("head flushed on request");
             return Response.noContent();
         });
+        new AdminApi(ctx).register(router);
     }
 }

@@ -24,6 +24,7 @@ public final class Defaults {
     public static TsdbOptions tsdbOptions(ServerConfig cfg) {
         return TsdbOptions.builder(cfg.dataDir)
                 .retention(cfg.retention)
+                .retentionRules(cfg.retentionRules)
                 .walFsync(FsyncPolicy.parse(cfg.walFsync))
                 .walFsyncInterval(cfg.walFsyncInterval)
                 .outOfOrderWindow(cfg.outOfOrderWindow)

@@ -1,7 +1,10 @@
 package io.tsdb.server;
 
+import io.tsdb.core.RetentionRule;
+
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The server's effective configuration (flags, YAML file, defaults). Built by the command-line layer
@@ -13,6 +16,10 @@ public final class ServerConfig {
     public int listenPort = 9201;
     public Path dataDir = Path.of("data");
     public Duration retention = Duration.ofDays(15);
+    /** Retention by selector ({@code --retention.rule}, repeatable): shorter retention for matching series. */
+    public List<RetentionRule> retentionRules = List.of();
+    /** {@code --web.enable-admin-api}: the destructive admin endpoints (delete_series, clean_tombstones, snapshot). */
+    public boolean enableAdminApi = false;
     /** "always" (fsync before ack), "periodic" (every walFsyncInterval), "never". */
     public String walFsync = "always";
     public Duration walFsyncInterval = Duration.ofSeconds(1);

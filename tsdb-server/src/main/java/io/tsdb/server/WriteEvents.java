@@ -5,7 +5,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Tells interested parties (the range-query result cache) which time span a committed write touched, so
  * cached results over that span can be invalidated: a cached answer must never be stale.
- * Ingest handlers call {@link #committed(long, long)} after every successful commit.
+ * Ingest handlers call {@link #committed(long, long)} after every successful commit, the admin API after a
+ * deletion (delete_series) with the deleted range.
  */
 public final class WriteEvents {
     @FunctionalInterface

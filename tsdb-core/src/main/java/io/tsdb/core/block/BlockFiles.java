@@ -12,16 +12,16 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
-/** File-system helpers for durable block writes. */
-final class BlockFiles {
+/** File-system helpers for durable writes (blocks, tombstones, snapshots). */
+public final class BlockFiles {
     private BlockFiles() {}
 
-    static void fsyncFile(Path p) throws IOException {
+    public static void fsyncFile(Path p) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) { ch.force(true); }
     }
 
     /** fsync of a directory (makes created/renamed entries durable on Linux). */
-    static void fsyncDir(Path dir) throws IOException {
+    public static void fsyncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
@@ -30,7 +30,7 @@ final class BlockFiles {
         }
     }
 
-    static void deleteRecursively(Path p) throws IOException {
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) return;
         Files.walkFileTree(p, new SimpleFileVisitor<>() {
             @Override public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {

@@ -256,6 +256,37 @@ final class FlushCycle {
         }
     }
 
+    /** An operation that may fail with an I/O error. */
+    interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    /**
+     * Runs {@code op} with no flush running (admin operations: snapshots, deletions); commits go on. Lock order:
+     * the flush lock first, then whatever {@code op} takes (the block store's maintenance lock, the commit lock
+     * through {@link #withoutCommits}).
+     */
+    <T> T withoutFlush(IoSupplier<T> op) throws IOException {
+        synchronized (flushLock) {
+            if (closed) throw new IOException("storage is closed");
+            return op.get();
+        }
+    }
+
+    /** Runs {@code op} with commits excluded (a head deletion logged to the WAL). */
+    <T> T withoutCommits(IoSupplier<T> op) throws IOException {
+        commitLock.writeLock().lock();
+        try {
+            if (closed) throw new IOException("storage is closed");
+            return op.get();
+        } finally {
+            commitLock.writeLock().unlock();
+        }
+    }
+
+    /** {mint, maxt, segment} of a frozen generation whose block a failed flush could not write, or null (call under {@link #withoutFlush}). */
+    long[] unwrittenFrozen() { return unwrittenFrozen; }
+
     long lastFlushMillis() { return lastFlushMillis; }
     long flushes() { return flushes; }
     /** Series removed from the head by the last flush. */

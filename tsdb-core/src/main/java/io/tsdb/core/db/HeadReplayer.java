@@ -125,6 +125,14 @@ final class HeadReplayer implements WalReplayHandler {
         }
     }
 
+    @Override public void tombstones(ByteBuffer b, int off, int count) {
+        apply();   // the deletion covers the samples logged before it, not the ones after
+        for (int i = 0, p = off; i < count; i++, p += WalFormat.SAMPLE_BYTES) {
+            HeadSeries s = resolve(b.getInt(p));
+            if (s != null) head.deleteRange(s, b.getLong(p + 4), b.getLong(p + 12));
+        }
+    }
+
     @Override public void finish() { apply(); }
 
     private HeadSeries resolve(int id) {

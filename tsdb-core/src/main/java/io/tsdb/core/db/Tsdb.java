@@ -4,6 +4,7 @@ import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Querier;
 import io.tsdb.core.Storage;
+import io.tsdb.core.StorageAdmin;
 import io.tsdb.core.StorageStats;
 import io.tsdb.core.block.BlockStore;
 import io.tsdb.core.block.Compactor;
@@ -63,7 +64,7 @@ import java.util.function.LongSupplier;
  * when the head spans the block duration, deletes blocks beyond retention, compacts, and removes from the
  * registry the series that have no data left.
  */
-public final class Tsdb implements Storage {
+public final class Tsdb implements Storage, StorageAdmin {
     private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
 
     private final TsdbOptions options;
@@ -120,6 +121,7 @@ public final class Tsdb implements Storage {
         BlockStore bs = null;
         Wal w = null;
         try {
+            Snapshotter.removeIncomplete(dir);
             bs = BlockStore.open(dir.resolve("blocks"));
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
@@ -189,6 +191,11 @@ public final class Tsdb implements Storage {
             int n = blocks.applyRetention(now(), options.retention().toMillis());
             if (n > 0) {
                 log.info("retention deleted {} blocks", n);
+                registryShrinkDue = true;
+            }
+            n = blocks.applyRetentionRules(options.retentionRules(), now());
+            if (n > 0) {
+                log.info("retention rules rewrote {} blocks", n);
                 registryShrinkDue = true;
             }
             blocks.compact(compactor());
@@ -293,6 +300,46 @@ public final class Tsdb implements Storage {
     @Override public void flush() throws IOException {
         if (closed) throw new IOException("storage is closed");
         flushCycle.flush();
+    }
+
+    // ---- admin operations (the work is in HeadDeletion, BlockStore and Snapshotter) --------------------
+
+    /** Blocks first, then the head with commits excluded; no flush runs meanwhile. */
+    @Override public long deleteSeries(List<List<io.tsdb.core.Matcher>> selectors, long mint, long maxt) throws IOException {
+        if (closed) throw new IOException("storage is closed");
+        return flushCycle.withoutFlush(() -> {
+            long n = blocks.deleteSeries(selectors, mint, maxt);
+            return n + flushCycle.withoutCommits(() -> HeadDeletion.delete(head, index, wal, selectors, mint, maxt));
+        });
+    }
+
+    /** Series whose data is all gone leave the rewritten blocks: the registry may shrink at the next maintenance. */
+    @Override public int cleanTombstones() throws IOException {
+        if (closed) throw new IOException("storage is closed");
+        int n = blocks.cleanTombstones();
+        if (n > 0) registryShrinkDue = true;
+        return n;
+    }
+
+    /** No flush runs meanwhile: the head's samples are in a published block or in the head. */
+    @Override public String snapshot(boolean skipHead) throws IOException {
+        if (closed) throw new IOException("storage is closed");
+        return flushCycle.withoutFlush(() -> {
+            Snapshotter.HeadSource src = null;
+            if (!skipHead) {
+                long mint = head.minTime(), maxt = head.maxTime();
+                ReadMode mode = ReadMode.CURRENT;
+                long[] unwritten = flushCycle.unwrittenFrozen();
+                if (unwritten != null) {   // a failed flush: its samples are in no block yet
+                    mint = Math.min(mint, unwritten[0]);
+                    maxt = Math.max(maxt, unwritten[1]);
+                    mode = ReadMode.ALL;
+                }
+                ReadMode m = mode;
+                src = new Snapshotter.HeadSource(new HeadQuerier(head, index, mint, maxt, () -> m), mint, maxt);
+            }
+            return Snapshotter.take(options.dataDir(), now(), blocks, registry, src);
+        });
     }
 
     @Override public void close() throws IOException {

@@ -1,11 +1,13 @@
 package io.tsdb.core.db;
 
+import io.tsdb.core.RetentionRule;
 import io.tsdb.core.registry.Limits;
 import io.tsdb.core.wal.FsyncPolicy;
 import io.tsdb.core.wal.WalFormat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /** Options of a {@link Tsdb}; build with {@link #builder(Path)}. */
@@ -19,7 +21,8 @@ public record TsdbOptions(
         Duration futureTolerance,
         Limits limits,
         long registryCapacity,
-        Duration blockDuration) {
+        Duration blockDuration,
+        List<RetentionRule> retentionRules) {
 
     public TsdbOptions {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -28,6 +31,13 @@ public record TsdbOptions(
         if (walSegmentBytes < 64 * 1024) throw new IllegalArgumentException("WAL segment size must be at least 64 KiB: " + walSegmentBytes);
         if (outOfOrderWindow.isNegative()) throw new IllegalArgumentException("out-of-order window must not be negative: " + outOfOrderWindow);
         if (futureTolerance.isNegative()) throw new IllegalArgumentException("future tolerance must not be negative: " + futureTolerance);
+        retentionRules = List.copyOf(retentionRules);
+        for (RetentionRule r : retentionRules) {
+            if (r.retention().compareTo(retention) > 0) {
+                throw new IllegalArgumentException("retention rule " + r.text() + " keeps data longer than the retention "
+                        + retention + "; a rule can only shorten the retention of the series it selects");
+            }
+        }
     }
 
     public static Builder builder(Path dataDir) { return new Builder(dataDir); }
@@ -37,6 +47,7 @@ public record TsdbOptions(
         b.retention = retention; b.walFsync = walFsync; b.walFsyncInterval = walFsyncInterval;
         b.walSegmentBytes = walSegmentBytes; b.outOfOrderWindow = outOfOrderWindow; b.futureTolerance = futureTolerance;
         b.limits = limits; b.registryCapacity = registryCapacity; b.blockDuration = blockDuration;
+        b.retentionRules = retentionRules;
         return b;
     }
 
@@ -51,6 +62,7 @@ public record TsdbOptions(
         private Limits limits = Limits.DEFAULT;
         private long registryCapacity = io.tsdb.core.registry.RegistryFormat.DEFAULT_FIRST_CAPACITY;
         private Duration blockDuration = Duration.ofHours(2);
+        private List<RetentionRule> retentionRules = List.of();
 
         Builder(Path dataDir) { this.dataDir = dataDir; }
 
@@ -70,9 +82,14 @@ public record TsdbOptions(
         public Builder registryCapacity(long n) { registryCapacity = n; return this; }
         /** Time span of the head after which it is cut into a block (default 2h). */
         public Builder blockDuration(Duration d) { blockDuration = d; return this; }
+        /**
+         * Retention by selector (default none): matching series' data goes once older than the rule's retention
+         * (block by block, see docs/operations.md); each rule at most {@link #retention}.
+         */
+        public Builder retentionRules(List<RetentionRule> rules) { retentionRules = rules; return this; }
         public TsdbOptions build() {
             return new TsdbOptions(dataDir, retention, walFsync, walFsyncInterval, walSegmentBytes, outOfOrderWindow,
-                    futureTolerance, limits, registryCapacity, blockDuration);
+                    futureTolerance, limits, registryCapacity, blockDuration, retentionRules);
         }
     }
 }

@@ -250,6 +250,16 @@ public final class Head {
         return AppendStatus.OK;
     }
 
+    /**
+     * Deletes the series' samples in [mint, maxt] (see {@link HeadSeries#deleteRange}); the head's sample count
+     * follows. Time bounds of the head stay as they were (they may then be wider than the data).
+     */
+    public long deleteRange(HeadSeries s, long mint, long maxt) {
+        long removed = s.deleteRange(mint, maxt);
+        if (removed > 0) samples.add(-removed);
+        return removed;
+    }
+
     /** Restores the newest timestamp/value of a series whose samples are in blocks (after a restart). */
     public void restoreNewest(HeadSeries s, long maxT, long lastBits) {
         synchronized (s) {

@@ -186,6 +186,80 @@ public final class HeadSeries {
         out.n += k;
     }
 
+    /**
+     * Whether {@link #deleteRange} would change anything: a sample in [mint, maxt] (current, out-of-order or
+     * frozen ones, by time bounds), or the newest accepted timestamp lies in it.
+     */
+    public synchronized boolean touches(long mint, long maxt) {
+        if (maxT >= mint && maxT <= maxt) return true;
+        if (partHas(samples, ooo, mint, maxt)) return true;
+        return frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
+    }
+
+    /**
+     * Deletes the samples in [mint, maxt] (delete_series): in-order and out-of-order ones, and frozen ones not
+     * yet in a block. When the newest accepted timestamp lies in the range it falls back to the newest sample
+     * left in the head ({@code Long.MIN_VALUE} when none), so deleted data can be written again. Returns how many
+     * current (not frozen) samples were removed.
+     */
+    public synchronized long deleteRange(long mint, long maxt) {
+        long removed = deleteIn(samples, mint, maxt) + deleteOoo(ooo, mint, maxt);
+        if (frozen != null) {
+            deleteIn(frozen.samples, mint, maxt);
+            deleteOoo(frozen.ooo, mint, maxt);
+        }
+        if (maxT >= mint && maxT <= maxt) {
+            maxT = Long.MIN_VALUE;
+            lastBits = 0;
+            newest(samples, ooo);
+            if (frozen != null) newest(frozen.samples, frozen.ooo);
+        }
+        return removed;
+    }
+
+    /** Raises maxT/lastBits to the newest sample of a part if it is newer. */
+    private void newest(SeriesSamples s, OooSamples o) {
+        if (s.count() > 0 && s.maxTime() > maxT) {
+            SampleBuffer b = new SampleBuffer(4);
+            s.read(s.maxTime(), s.maxTime(), b);
+            maxT = s.maxTime();
+            lastBits = Double.doubleToRawLongBits(b.v[b.n - 1]);
+        }
+        if (o != null && o.n > 0 && o.t[o.n - 1] > maxT) {
+            maxT = o.t[o.n - 1];
+            lastBits = Double.doubleToRawLongBits(o.v[o.n - 1]);
+        }
+    }
+
+    /** Rewrites {@code s} without its samples in [mint, maxt]; returns how many were removed. */
+    private static long deleteIn(SeriesSamples s, long mint, long maxt) {
+        if (s.count() == 0 || s.maxTime() < mint || s.minTime() > maxt) return 0;
+        SampleBuffer b = new SampleBuffer(s.count());
+        s.read(Long.MIN_VALUE, Long.MAX_VALUE, b);
+        s.clear();
+        int kept = 0;
+        for (int i = 0; i < b.n; i++) {
+            if (b.t[i] >= mint && b.t[i] <= maxt) continue;
+            s.append(b.t[i], b.v[i]);
+            kept++;
+        }
+        return b.n - kept;
+    }
+
+    private static long deleteOoo(OooSamples o, long mint, long maxt) {
+        if (o == null || o.n == 0) return 0;
+        int w = 0;
+        for (int i = 0; i < o.n; i++) {
+            if (o.t[i] >= mint && o.t[i] <= maxt) continue;
+            o.t[w] = o.t[i];
+            o.v[w] = o.v[i];
+            w++;
+        }
+        long removed = o.n - w;
+        o.n = w;
+        return removed;
+    }
+
     /** Moves the current samples aside (they were written to a block) and starts empty ones. */
     synchronized void freeze(SeriesSamples fresh) {
         if (frozen != null) frozen.samples.clear();

@@ -342,6 +342,45 @@ public final class SeriesRegistry implements Closeable {
         }
     }
 
+    /**
+     * Copies the tier files into {@code target} (created; a snapshot), holding the registry's lock so that no
+     * series is added and no tier rewritten ({@link #retainOnly}) meanwhile: every entry is copied whole. Pages of zeros are left as holes (the files are
+     * sparse), and the copies are fsynced. The copy carries no clean marker, so a store opened on it runs
+     * Chronicle Map's recovery first, as after a crash.
+     */
+    public synchronized void copyTo(Path target) throws IOException {
+        if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
+        Files.createDirectories(target);
+        for (RegistryTier t : tiers) sparseCopy(t.file, target.resolve(t.file.getFileName().toString()));
+    }
+
+    private static void sparseCopy(Path src, Path dst) throws IOException {
+        final int block = 64 << 10;
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(block);
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(src, java.nio.file.StandardOpenOption.READ);
+             java.io.RandomAccessFile out = new java.io.RandomAccessFile(dst.toFile(), "rw")) {
+            java.nio.channels.FileChannel oc = out.getChannel();
+            long size = in.size();
+            for (long pos = 0; pos < size; pos += block) {
+                buf.clear();
+                while (buf.hasRemaining() && in.read(buf, pos + buf.position()) > 0) { }
+                buf.flip();
+                if (allZero(buf)) continue;   // left as a hole
+                long at = pos;
+                while (buf.hasRemaining()) at += oc.write(buf, at);
+            }
+            out.setLength(size);
+            oc.force(true);
+        }
+    }
+
+    private static boolean allZero(java.nio.ByteBuffer b) {
+        int i = b.position(), end = b.limit();
+        for (; i + 8 <= end; i += 8) if (b.getLong(i) != 0) return false;
+        for (; i < end; i++) if (b.get(i) != 0) return false;
+        return true;
+    }
+
     /** Number of tiers currently open (memory-mapped): the newest, plus sealed ones opened for recent lookups. */
     synchronized int openTierCount() {
         int n = 0;

@@ -139,11 +139,13 @@ public final class Wal implements Closeable {
                         byte type = m.get(bodyStart);
                         int body = bodyStart + 1;
                         int count = m.getInt(body);
-                        if (type == WalFormat.TYPE_SAMPLES || type == WalFormat.TYPE_SERIES_STATE) {
+                        if (type == WalFormat.TYPE_SAMPLES || type == WalFormat.TYPE_SERIES_STATE || type == WalFormat.TYPE_TOMBSTONES) {
                             if (count < 0 || (long) count * WalFormat.SAMPLE_BYTES != len - 5L) { problem = "bad entry count " + count; break; }
                             if (type == WalFormat.TYPE_SAMPLES) {
                                 handler.samples(m, body + 4, count);
                                 samples += count;
+                            } else if (type == WalFormat.TYPE_TOMBSTONES) {
+                                handler.tombstones(m, body + 4, count);
                             } else {
                                 handler.seriesState(m, body + 4, count);
                             }

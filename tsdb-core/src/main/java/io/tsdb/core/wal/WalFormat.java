@@ -17,6 +17,9 @@ import java.util.zip.CRC32C;
  * SAMPLES4 body = count:u32 | baseT:i64 { idFlag:uvarint | zigzag(t-baseT):uvarint | value }*   (SamplesCodec)
  * STATE    body = count:u32 { id:i32 | maxT:i64 | lastValueBits:i64 }*   (newest sample of each series,
  *                                                                    written after a WAL truncation)
+ * TOMBSTONES body = count:u32 { id:i32 | mint:i64 | maxt:i64 }*    (delete_series: the head samples of each
+ *                                                                    series in [mint, maxt] written before it
+ *                                                                    are deleted)
  * </pre>
  */
 public final class WalFormat {
@@ -29,6 +32,8 @@ public final class WalFormat {
     public static final byte TYPE_SERIES_STATE = 3;
     /** Compact samples (see {@link SamplesCodec}); what commits write. TYPE_SAMPLES stays readable. */
     public static final byte TYPE_SAMPLES_VARINT = 4;
+    /** Head deletions (delete_series): same 20-byte entry layout as SAMPLES, {id, mint, maxt}. */
+    public static final byte TYPE_TOMBSTONES = 5;
     public static final int SAMPLE_BYTES = 20;
     /** Larger declared lengths are treated as corruption. */
     public static final int MAX_RECORD_BYTES = 256 << 20;

@@ -32,6 +32,12 @@ public interface WalReplayHandler {
     /** Newest timestamp and value bits per series, same 20-byte layout as samples (id, maxT, bits). */
     void seriesState(ByteBuffer buf, int offset, int count);
 
+    /**
+     * Head deletions: {@code count} entries of 20 bytes (id i32, mint i64, maxt i64) at {@code offset}; the
+     * samples of each series in [mint, maxt] delivered before this call are deleted, later ones are kept.
+     */
+    void tombstones(ByteBuffer buf, int offset, int count);
+
     /** Called once after the last record (also when a corrupt tail was cut). */
     default void finish() {}
 }

@@ -136,24 +136,42 @@ public final class Params {
     }
 
     public static List<Matcher> selector(String param, String s) {
+        try {
+            return parseSelector(s);
+        } catch (EmptySelector e) {
+            throw ApiError.badData(param + " must contain at least one non-empty matcher");
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidParam(param, e.getMessage());
+        }
+    }
+
+    /** A selector whose matchers all match the empty string. */
+    static final class EmptySelector extends IllegalArgumentException {
+        EmptySelector(String s) { super("\"" + s + "\" must contain at least one matcher that does not match the empty string"); }
+    }
+
+    /**
+     * Parses a series selector such as {@code up{job="x"}} or {@code {env=~"dev|test"}} with the query language
+     * parser (the one selector syntax of the server: API parameters, retention rules).
+     * @throws IllegalArgumentException saying what is wrong (not a selector, offset/@, no non-empty matcher)
+     */
+    public static List<Matcher> parseSelector(String s) {
         Expr e;
         try {
             e = QueryParser.parse(s);
-        } catch (ParseException ex) {
-            throw ApiError.invalidParam(param, ex.getMessage());
-        } catch (QueryException ex) {
-            throw ApiError.invalidParam(param, ex.getMessage());
+        } catch (ParseException | QueryException ex) {
+            throw new IllegalArgumentException(ex.getMessage(), ex);
         }
         while (e instanceof ParenExpr p) e = p.expr();
         if (!(e instanceof VectorSelector vs)) {
-            throw ApiError.invalidParam(param, "\"" + s + "\" is not a series selector such as up{job=\"x\"}");
+            throw new IllegalArgumentException("\"" + s + "\" is not a series selector such as up{job=\"x\"}");
         }
         if (vs.offsetMs() != 0 || vs.at() != null) {
-            throw ApiError.invalidParam(param, "\"" + s + "\": offset and @ are not allowed in a series selector");
+            throw new IllegalArgumentException("\"" + s + "\": offset and @ are not allowed in a series selector");
         }
         boolean nonEmpty = false;
         for (Matcher m : vs.matchers()) if (!m.matchesEmpty()) nonEmpty = true;
-        if (!nonEmpty) throw ApiError.badData("match[] must contain at least one non-empty matcher");
+        if (!nonEmpty) throw new EmptySelector(s);
         return vs.matchers();
     }
 }

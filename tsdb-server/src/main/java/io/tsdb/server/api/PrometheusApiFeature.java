@@ -40,7 +40,10 @@ public final class PrometheusApiFeature implements Feature {
     public RangeCache cache() { return cache; }
 
     @Override public void register(Router router, ServerContext ctx) {
-        cache = new RangeCache(ctx.engine(), nowMs, CACHE_FRESH_MARGIN_MS, ctx.config().retention.toMillis(),
+        // extents older than the shortest retention (a retention rule's) are not cached: expiry never leaves stale answers
+        long retention = ctx.config().retention.toMillis();
+        for (io.tsdb.core.RetentionRule rule : ctx.config().retentionRules) retention = Math.min(retention, rule.retention().toMillis());
+        cache = new RangeCache(ctx.engine(), nowMs, CACHE_FRESH_MARGIN_MS, retention,
                 128L << 20, Duration.ofMinutes(30), ctx.registry());
         if (ctx.writeEvents() != null) ctx.writeEvents().addListener(cache);
         QueryApi query = new QueryApi(ctx.engine(), ctx.config(), nowMs, cache);
@@ -75,12 +78,13 @@ public final class PrometheusApiFeature implements Feature {
         router.get("/federate", export::federate);
     }
 
-    interface ApiHandler {
+    /** A handler whose failures ({@link ApiError}, parse and query errors) get the Prometheus error envelope. */
+    public interface ApiHandler {
         Response handle(Request r) throws Exception;
     }
 
-    /** Maps failures to the Prometheus error envelope. */
-    static io.tsdb.server.http.Handler api(ApiHandler h) {
+    /** Maps failures to the Prometheus error envelope (the one error envelope of /api/ handlers). */
+    public static io.tsdb.server.http.Handler api(ApiHandler h) {
         return r -> {
             try {
                 return h.handle(r);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,8 +50,14 @@ public final class Cli {
                 .description("YAML config file setting any of the flags below.").build());
         for (Flags.Flag f : Flags.ALL) {
             String def = f.defaultValue().apply(defaults);
-            spec.addOption(OptionSpec.builder(f.option()).paramLabel(f.label()).type(String.class)
-                    .description(f.help() + " Default: " + (def.isEmpty() ? "(unset)" : def) + ".").build());
+            OptionSpec.Builder o = OptionSpec.builder(f.option()).paramLabel(f.label())
+                    .description(f.help() + " Default: " + (def.isEmpty() ? "(unset)" : def) + ".");
+            switch (f.kind()) {
+                case VALUE -> o.type(String.class);
+                case SWITCH -> o.type(String.class).arity("0..1").fallbackValue("true");
+                case REPEATABLE -> o.type(List.class).auxiliaryTypes(String.class).arity("1");
+            }
+            spec.addOption(o.build());
         }
         return spec;
     }
@@ -74,14 +81,15 @@ public final class Cli {
         String configFile = pr.matchedOptionValue("--config", null);
         if (configFile != null) {
             try {
-                Map<String, String> values = readYaml(Path.of(configFile));
+                Map<String, List<String>> values = readYaml(Path.of(configFile));
                 for (var e : values.entrySet()) {
                     Flags.Flag f = Flags.byName(e.getKey());
                     if (f == null) {
                         return error("config file " + configFile + ": unknown key '" + e.getKey() + "' (keys are the flag names, see --help)");
                     }
                     try {
-                        f.apply().accept(cfg, e.getValue());
+                        f.clear().accept(cfg);
+                        for (String v : e.getValue()) f.apply().accept(cfg, v);
                     } catch (IllegalArgumentException ex) {
                         return error("config file " + configFile + ": invalid value for " + f.name() + ": " + ex.getMessage());
                     }
@@ -91,13 +99,24 @@ public final class Cli {
             }
         }
         for (Flags.Flag f : Flags.ALL) {
-            String v = pr.matchedOptionValue(f.option(), null);
-            if (v == null) continue;
+            if (!pr.hasMatchedOption(f.option())) continue;
+            List<String> vs;
+            if (f.repeatable()) {
+                vs = pr.matchedOptionValue(f.option(), List.<String>of());
+            } else {
+                vs = List.of(pr.<String>matchedOptionValue(f.option(), null));
+            }
             try {
-                f.apply().accept(cfg, v);
+                f.clear().accept(cfg);   // the command line replaces a repeatable flag's list from the file
+                for (String v : vs) f.apply().accept(cfg, v);
             } catch (IllegalArgumentException ex) {
                 return error("invalid value for " + f.option() + ": " + ex.getMessage());
             }
+        }
+        try {
+            Flags.validate(cfg);
+        } catch (IllegalArgumentException ex) {
+            return error(ex.getMessage());
         }
         return new Run(cfg);
     }
@@ -110,18 +129,21 @@ public final class Cli {
         return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").trim();
     }
 
-    /** Reads the YAML file into flag-name -> value; nested mappings join their keys with dots. */
-    static Map<String, String> readYaml(Path file) throws IOException {
+    /**
+     * Reads the YAML file into flag-name -> values: a scalar gives one value, a list of scalars its elements (only
+     * repeatable flags accept a list; for another flag it is an error); nested mappings join their keys with dots.
+     */
+    static Map<String, List<String>> readYaml(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no such file");
         JsonNode root = new YAMLMapper().readTree(file.toFile());
-        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, List<String>> out = new LinkedHashMap<>();
         if (root == null || root.isMissingNode() || root.isNull()) return out;
         if (!root.isObject()) throw new IllegalArgumentException("the top level must be a mapping of flag names to values");
         flatten("", root, out);
         return out;
     }
 
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+    private static void flatten(String prefix, JsonNode node, Map<String, List<String>> out) {
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
         while (it.hasNext()) {
             var e = it.next();
@@ -130,9 +152,18 @@ public final class Cli {
             if (v.isObject()) {
                 flatten(key + ".", v, out);
             } else if (v.isArray()) {
-                throw new IllegalArgumentException("key '" + key + "' has a list value; expected a single value");
+                Flags.Flag f = Flags.byName(key);
+                if (f != null && !f.repeatable()) {
+                    throw new IllegalArgumentException("key '" + key + "' has a list value; expected a single value");
+                }
+                List<String> l = new java.util.ArrayList<>();
+                for (JsonNode x : v) {
+                    if (x.isContainerNode()) throw new IllegalArgumentException("key '" + key + "': list elements must be single values");
+                    if (!x.isNull()) l.add(x.asText());
+                }
+                out.put(key, l);
             } else if (!v.isNull()) {
-                out.put(key, v.asText());
+                out.put(key, List.of(v.asText()));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.tsdb.server.cli;
 
+import io.tsdb.core.RetentionRule;
 import io.tsdb.server.ServerConfig;
 
 import java.nio.file.Path;
@@ -14,12 +15,69 @@ import java.util.function.Function;
  * Every command-line flag: its name (also its key in the YAML config file), value label, help text, how it
  * reads its default from {@link ServerConfig} and how it applies a value to it. The single table behind
  * --help, flag parsing and the config file.
+ *
+ * <p>Three kinds of flags: a {@link Kind#VALUE} flag holds one value (given again, the last one wins); a
+ * {@link Kind#SWITCH} is a boolean that may be given without a value ({@code --web.enable-admin-api}); a
+ * {@link Kind#REPEATABLE} flag collects every occurrence into a list ({@code --retention.rule=A --retention.rule=B},
+ * or a YAML list in the config file). Declare a new repeatable flag with {@link #repeatable}.
  */
 public final class Flags {
-    /** One flag. {@code apply} throws IllegalArgumentException with a message saying what was expected. */
+    public enum Kind { VALUE, SWITCH, REPEATABLE }
+
+    /**
+     * One flag. {@code apply} throws IllegalArgumentException with a message saying what was expected; for a
+     * repeatable flag it adds one value to the list, which {@code clear} empties (the command line replaces the
+     * config file's list rather than adding to it). {@code defaultValue} renders the current value (a repeatable
+     * flag's list as a YAML flow sequence, {@code ['a', 'b']}, or empty).
+     */
     public record Flag(String name, String label, String help, Function<ServerConfig, String> defaultValue,
-                       BiConsumer<ServerConfig, String> apply) {
+                       BiConsumer<ServerConfig, String> apply, Kind kind, java.util.function.Consumer<ServerConfig> clear) {
+        /** A flag holding one value. */
+        public Flag(String name, String label, String help, Function<ServerConfig, String> defaultValue,
+                    BiConsumer<ServerConfig, String> apply) {
+            this(name, label, help, defaultValue, apply, Kind.VALUE, c -> { });
+        }
+
         public String option() { return "--" + name; }
+
+        public boolean repeatable() { return kind == Kind.REPEATABLE; }
+    }
+
+    /** A boolean flag: {@code --name} alone means true; {@code --name=false}, or {@code name: false} in YAML. */
+    static Flag ofSwitch(String name, String help, java.util.function.Predicate<ServerConfig> get, BiConsumer<ServerConfig, Boolean> set) {
+        return new Flag(name, "BOOL", help, c -> Boolean.toString(get.test(c)), (c, v) -> set.accept(c, bool(v)), Kind.SWITCH, c -> { });
+    }
+
+    /**
+     * A flag that may be given several times (and as a YAML list); each occurrence is parsed by {@code parse}
+     * (throwing IllegalArgumentException naming what is wrong) and appended to the list {@code get} returns.
+     */
+    static <T> Flag repeatable(String name, String label, String help, Function<ServerConfig, List<T>> get,
+                               BiConsumer<ServerConfig, List<T>> set, Function<String, T> parse, Function<T, String> format) {
+        return new Flag(name, label, help, c -> yamlList(get.apply(c).stream().map(format).toList()), (c, v) -> {
+            List<T> l = new java.util.ArrayList<>(get.apply(c));
+            l.add(parse.apply(v));
+            set.accept(c, List.copyOf(l));
+        }, Kind.REPEATABLE, c -> set.accept(c, List.of()));
+    }
+
+    /** A YAML flow sequence of single-quoted strings, e.g. {@code ['{env="dev"}:3d']}; empty for no values. */
+    static String yamlList(List<String> values) {
+        if (values.isEmpty()) return "";
+        StringBuilder b = new StringBuilder("[");
+        for (String v : values) {
+            if (b.length() > 1) b.append(", ");
+            b.append('\'').append(v.replace("'", "''")).append('\'');
+        }
+        return b.append(']').toString();
+    }
+
+    private static boolean bool(String v) {
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("'" + v + "' is not a boolean; expected true or false");
+        };
     }
 
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -34,6 +92,10 @@ public final class Flags {
                     }),
             new Flag("retention", "DURATION", "Delete blocks whose data is older than this.",
                     c -> Durations.format(c.retention), (c, v) -> c.retention = positive(v)),
+            repeatable("retention.rule", "SELECTOR:DURATION", "Keep the data of series matching SELECTOR for DURATION "
+                    + "instead of --retention, e.g. '{env=\"dev\"}:3d' (repeatable; at most --retention; the shortest "
+                    + "matching rule applies; see docs/operations.md).",
+                    c -> c.retentionRules, (c, l) -> c.retentionRules = l, Flags::retentionRule, RetentionRule::text),
             new Flag("wal-fsync", "POLICY", "When the WAL is fsynced: always (before acknowledging a write), "
                     + "periodic (every --wal-fsync-interval), never (left to the OS).",
                     c -> c.walFsync, (c, v) -> c.walFsync = oneOf(v, Set.of("always", "periodic", "never"))),
@@ -72,6 +134,9 @@ public final class Flags {
                     c -> Long.toString(c.queryMaxSeries), (c, v) -> c.queryMaxSeries = longAtLeast(v, 0)),
             new Flag("query.lookback-delta", "DURATION", "How far back an instant selector looks for a sample.",
                     c -> Durations.format(c.queryLookbackDelta), (c, v) -> c.queryLookbackDelta = positive(v)),
+            ofSwitch("web.enable-admin-api", "Enable the admin endpoints that delete data or copy it "
+                    + "(/api/v1/admin/tsdb/delete_series, clean_tombstones, snapshot); without it they answer 403.",
+                    c -> c.enableAdminApi, (c, v) -> c.enableAdminApi = v),
             new Flag("web.cors-origin", "REGEX", "Enable CORS for origins fully matching this regex ('.*' or '*' for any); "
                     + "unset = no CORS headers.",
                     c -> c.corsOrigin == null ? "" : c.corsOrigin, (c, v) -> c.corsOrigin = corsOrigin(v)),
@@ -122,6 +187,42 @@ public final class Flags {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range 0-65535");
         c.listenHost = host;
         c.listenPort = port;
+    }
+
+    /**
+     * Cross-flag checks once every flag is applied; throws IllegalArgumentException with the message for the
+     * operator.
+     */
+    public static void validate(ServerConfig c) {
+        for (RetentionRule r : c.retentionRules) {
+            if (r.retention().compareTo(c.retention) > 0) {
+                throw new IllegalArgumentException("--retention.rule " + r.text() + " keeps data longer than --retention="
+                        + Durations.format(c.retention) + "; a rule can only shorten the retention of the series it selects"
+                        + " (raise --retention to keep some series longer)");
+            }
+        }
+    }
+
+    /** {@code SELECTOR:DURATION}, e.g. {@code {env="dev"}:3d}; the selector may contain colons. */
+    static RetentionRule retentionRule(String v) {
+        int colon = v.lastIndexOf(':');
+        if (colon <= 0 || colon == v.length() - 1) {
+            throw new IllegalArgumentException("'" + v + "' is not SELECTOR:DURATION, e.g. '{env=\"dev\"}:3d'");
+        }
+        String sel = v.substring(0, colon).trim();
+        List<io.tsdb.core.Matcher> matchers;
+        try {
+            matchers = io.tsdb.server.api.Params.parseSelector(sel);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + v + "': bad selector: " + e.getMessage());
+        }
+        Duration d;
+        try {
+            d = positive(v.substring(colon + 1).trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + v + "': bad duration: " + e.getMessage());
+        }
+        return new RetentionRule(v.trim(), matchers, d);
     }
 
     private static Duration positive(String v) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -102,14 +103,88 @@ class CliTest {
 
     @Test
     void effectiveValuesRoundTripThroughAConfigFile() throws Exception {
-        ServerConfig c = run("--listen=127.0.0.1:1234", "--retention=1h30m", "--web.cors-origin=.*", "--ingest.max-body-size=3KiB");
+        ServerConfig c = run("--listen=127.0.0.1:1234", "--retention=1h30m", "--web.cors-origin=.*", "--ingest.max-body-size=3KiB",
+                "--retention.rule={env=\"dev\",instance=~\"a:.*\"}:1h", "--retention.rule={x='y'}:30m", "--web.enable-admin-api");
         StringBuilder yaml = new StringBuilder();
-        Flags.values(c).forEach((k, v) -> { if (!v.isEmpty()) yaml.append(k).append(": \"").append(v).append("\"\n"); });
+        Flags.values(c).forEach((k, v) -> {
+            if (v.isEmpty()) return;
+            // a repeatable flag's value is a YAML list already
+            if (Flags.byName(k).repeatable()) yaml.append(k).append(": ").append(v).append('\n');
+            else yaml.append(k).append(": \"").append(v).append("\"\n");
+        });
         Path f = tmp.resolve("roundtrip.yml");
         Files.writeString(f, yaml);
         assertEquals(Flags.values(c), Flags.values(run("--config=" + f)));
         assertEquals("127.0.0.1:1234", Flags.values(c).get("listen"));
         assertEquals("1h30m", Flags.values(c).get("retention"));
+        assertEquals("['{env=\"dev\",instance=~\"a:.*\"}:1h', '{x=''y''}:30m']", Flags.values(c).get("retention.rule"));
+        assertEquals("true", Flags.values(c).get("web.enable-admin-api"));
+    }
+
+    @Test
+    void repeatableFlagsCollectEveryOccurrenceFromTheCommandLineOrAYamlList() throws Exception {
+        ServerConfig c = run("--retention.rule={env=\"dev\"}:3d", "--retention.rule", "{job=~\"a|b\"}:12h");
+        assertEquals(2, c.retentionRules.size());
+        assertEquals("{env=\"dev\"}:3d", c.retentionRules.get(0).text());
+        assertEquals(Duration.ofDays(3), c.retentionRules.get(0).retention());
+        assertEquals(List.of(io.tsdb.core.Matcher.eq("env", "dev")), c.retentionRules.get(0).matchers());
+        assertEquals(Duration.ofHours(12), c.retentionRules.get(1).retention());
+        assertEquals(List.of(), run().retentionRules, "no rule by default");
+
+        Path f = tmp.resolve("rules.yml");
+        Files.writeString(f, """
+                retention:
+                  rule:
+                    - '{env="dev"}:3d'
+                    - '{env="test"}:7d'
+                """);
+        c = run("--config=" + f);
+        assertEquals(List.of("{env=\"dev\"}:3d", "{env=\"test\"}:7d"), c.retentionRules.stream().map(r -> r.text()).toList());
+        Files.writeString(f, "retention.rule: '{env=\"dev\"}:3d'\n");
+        assertEquals(1, run("--config=" + f).retentionRules.size(), "a single value where a list is allowed");
+        Files.writeString(f, "retention.rule: ['{env=\"dev\"}:3d', '{env=\"test\"}:7d']\n");
+        c = run("--config=" + f, "--retention.rule={env=\"qa\"}:1d");
+        assertEquals(List.of("{env=\"qa\"}:1d"), c.retentionRules.stream().map(r -> r.text()).toList(),
+                "the command line replaces the file's list");
+    }
+
+    @Test
+    void switchFlagsTakeNoValueOrABoolean() throws Exception {
+        assertFalse(run().enableAdminApi);
+        assertTrue(run("--web.enable-admin-api").enableAdminApi);
+        assertTrue(run("--web.enable-admin-api=true").enableAdminApi);
+        assertFalse(run("--web.enable-admin-api=false").enableAdminApi);
+        Path f = tmp.resolve("switch.yml");
+        Files.writeString(f, "web:\n  enable-admin-api: true\n");
+        assertTrue(run("--config=" + f).enableAdminApi);
+        assertFalse(run("--config=" + f, "--web.enable-admin-api=false").enableAdminApi);
+        Cli.Exit e = exit("--web.enable-admin-api=yes please");
+        assertEquals(2, e.code());
+        assertTrue(e.stderr().contains("--web.enable-admin-api") && e.stderr().contains("expected true or false"), e.stderr());
+    }
+
+    @Test
+    void badRetentionRulesStopTheServerWithTheReason() throws Exception {
+        Cli.Exit e = exit("--retention.rule={env=\"dev\"}:forever");
+        assertEquals(2, e.code());
+        assertTrue(e.stderr().contains("--retention.rule") && e.stderr().contains("bad duration"), e.stderr());
+        e = exit("--retention.rule={env=\"dev\"}");
+        assertTrue(e.stderr().contains("is not SELECTOR:DURATION"), e.stderr());
+        e = exit("--retention.rule=3d");
+        assertTrue(e.stderr().contains("is not SELECTOR:DURATION"), e.stderr());
+        e = exit("--retention.rule={env=~\".*\"}:3d");
+        assertTrue(e.stderr().contains("bad selector") && e.stderr().contains("non-empty matcher"), e.stderr());
+        e = exit("--retention.rule=sum(up):3d");
+        assertTrue(e.stderr().contains("is not a series selector"), e.stderr());
+        e = exit("--retention=10d", "--retention.rule={env=\"dev\"}:30d");
+        assertEquals(2, e.code());
+        assertEquals(1, e.stderr().lines().count(), e.stderr());
+        assertTrue(e.stderr().contains("{env=\"dev\"}:30d keeps data longer than --retention=10d"), e.stderr());
+        Path f = tmp.resolve("list.yml");
+        Files.writeString(f, "retention: [7d, 8d]\n");
+        e = exit("--config=" + f);
+        assertEquals(2, e.code());
+        assertTrue(e.stderr().contains("key 'retention' has a list value; expected a single value"), e.stderr());
     }
 
     @Test
