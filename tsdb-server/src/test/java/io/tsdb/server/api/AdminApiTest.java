@@ -140,6 +140,14 @@ class AdminApiTest {
         return out;
     }
 
+    /** seriesCountByMetricName of /api/v1/status/tsdb for one metric. */
+    static long seriesOfMetric(TsdbServer s, String metric) throws Exception {
+        for (JsonNode n : JSON.readTree(get(s, "/api/v1/status/tsdb").body()).get("data").get("seriesCountByMetricName")) {
+            if (n.get("name").asText().equals(metric)) return n.get("value").asLong();
+        }
+        return 0;
+    }
+
     /** The export lines, parsed: series labels -> number of samples. */
     static java.util.Map<String, Integer> exported(TsdbServer s) throws Exception {
         java.util.Map<String, Integer> m = new java.util.TreeMap<>();
@@ -210,6 +218,7 @@ class AdminApiTest {
         assertEquals(cachedBefore, get(s, q).body());
         java.util.Map<String, Integer> all = exported(s);
         assertEquals(4, all.size());
+        assertEquals(3, seriesOfMetric(s, "adm_m"));
 
         // 1. one dev series entirely, in head and block (form body, several match[])
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/api/v1/admin/tsdb/delete_series"))
@@ -244,6 +253,13 @@ class AdminApiTest {
             long t = (long) (v.get(0).asDouble() * 1000);
             assertFalse(t >= now - 90 * MIN + 5 * MIN && t <= now - 30 * MIN, "no adm_o point inside the deleted range (beyond lookback): " + t);
         }
+
+        // status cardinality counts series with data at once; label values lose the deleted series once the head,
+        // which holds no sample of it any more, is flushed (as Prometheus's head garbage collection)
+        assertEquals(2, seriesOfMetric(s, "adm_m"));
+        assertEquals(204, post(s, "/api/v1/admin/flush").statusCode());
+        assertEquals("[\"1\"]", JSON.readTree(get(s, "/api/v1/label/i/values?match[]=" + enc("adm_m{env=\"dev\"}")).body()).get("data").toString());
+        assertEquals(afterDelete, reads(s));
 
         // clean_tombstones rewrites the block: same answers, no tombstones file left
         assertEquals(204, post(s, "/api/v1/admin/tsdb/clean_tombstones").statusCode());
