@@ -304,12 +304,13 @@ public final class Tsdb implements Storage, StorageAdmin {
 
     // ---- admin operations (the work is in HeadDeletion, BlockStore and Snapshotter) --------------------
 
-    /** Blocks first, then the head with commits excluded; no flush runs meanwhile. */
+    /** Blocks first, then the head (logged with commits excluded, applied with commits running); no flush meanwhile. */
     @Override public long deleteSeries(List<List<io.tsdb.core.Matcher>> selectors, long mint, long maxt) throws IOException {
         if (closed) throw new IOException("storage is closed");
         return flushCycle.withoutFlush(() -> {
             long n = blocks.deleteSeries(selectors, mint, maxt);
-            return n + flushCycle.withoutCommits(() -> HeadDeletion.delete(head, index, wal, selectors, mint, maxt));
+            HeadDeletion.Prepared p = flushCycle.withoutCommits(() -> HeadDeletion.prepare(head, index, wal, selectors, mint, maxt));
+            return n + p.apply();
         });
     }
 

@@ -210,6 +210,8 @@ public final class Head {
      */
     public AppendStatus insertLocked(HeadSeries s, long t, double v, boolean replay) {
         if (s.isRemovedLocked()) return AppendStatus.SERIES_REMOVED;
+        PendingDeletion pd = pendingDeletion;
+        if (pd != null) applyLocked(s, pd);   // a deletion logged before this sample: apply it first
         AppendStatus st = classify(s, t, v, replay);
         if (st != AppendStatus.OK) return st;
         if (t > s.maxT) {
@@ -259,6 +261,43 @@ public final class Head {
         if (removed > 0) samples.add(-removed);
         return removed;
     }
+
+    /** A deletion logged but not yet applied to every series (see {@link #beginDeletion}). */
+    private record PendingDeletion(java.util.Set<Integer> ids, long mint, long maxt) {}
+    /** Non-null while a deletion is being applied; read once per inserted sample. */
+    private volatile PendingDeletion pendingDeletion;
+
+    /**
+     * Starts a deletion of [mint, maxt] from {@code series} whose record is now in the WAL: the caller excludes
+     * commits while it calls this, then applies it with {@link #applyDeletion} (commits running) and ends it with
+     * {@link #endDeletion}. A commit that reaches one of the series first applies the deletion to it before its
+     * own sample (that sample is logged after the deletion, so it must survive it), which keeps the head equal to
+     * what a replay of the log produces without pausing ingestion for the rewrite of the series' samples.
+     * One deletion at a time (the caller serialises them).
+     */
+    public void beginDeletion(java.util.Collection<HeadSeries> series, long mint, long maxt) {
+        java.util.Set<Integer> ids = java.util.concurrent.ConcurrentHashMap.newKeySet(series.size());
+        for (HeadSeries s : series) ids.add(s.id);
+        pendingDeletion = new PendingDeletion(ids, mint, maxt);
+    }
+
+    /** Applies the pending deletion to {@code s} unless a commit did already. */
+    public void applyDeletion(HeadSeries s) {
+        PendingDeletion pd = pendingDeletion;
+        if (pd == null) return;
+        synchronized (s) {
+            applyLocked(s, pd);
+        }
+    }
+
+    private void applyLocked(HeadSeries s, PendingDeletion pd) {
+        if (!pd.ids.remove(s.id)) return;
+        long removed = s.deleteRange(pd.mint, pd.maxt);
+        if (removed > 0) samples.add(-removed);
+    }
+
+    /** Ends the deletion started by {@link #beginDeletion} (after {@link #applyDeletion} for every series). */
+    public void endDeletion() { pendingDeletion = null; }
 
     /** Restores the newest timestamp/value of a series whose samples are in blocks (after a restart). */
     public void restoreNewest(HeadSeries s, long maxT, long lastBits) {

@@ -234,6 +234,11 @@ public final class HeadSeries {
     /** Rewrites {@code s} without its samples in [mint, maxt]; returns how many were removed. */
     private static long deleteIn(SeriesSamples s, long mint, long maxt) {
         if (s.count() == 0 || s.maxTime() < mint || s.minTime() > maxt) return 0;
+        if (mint <= s.minTime() && maxt >= s.maxTime()) {   // everything goes: no decoding
+            int n = s.count();
+            s.clear();
+            return n;
+        }
         SampleBuffer b = new SampleBuffer(s.count());
         s.read(Long.MIN_VALUE, Long.MAX_VALUE, b);
         s.clear();

@@ -140,6 +140,54 @@ class AdminOpsTest {
         }
     }
 
+    /**
+     * Deletions while commits keep writing to the same series (in order and out of order, inside the deleted
+     * ranges): whatever interleaving happens live, a replay of the log after a crash gives the same data.
+     */
+    @Test void deletionsConcurrentWithWritesReplayToTheSameState() throws Exception {
+        Map<Labels, List<S>> live;
+        try (Tsdb db = open(dir)) {
+            List<Labels> series = new ArrayList<>();
+            for (int i = 0; i < 40; i++) series.add(Labels.of("__name__", "c", "i", Integer.toString(i), "g", Integer.toString(i % 4)));
+            Appender init = db.appender();
+            for (int k = 0; k < 60; k++) for (Labels l : series) init.append(l, NOW - 120 * MIN + k * MIN, k);
+            init.commit();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                java.util.Random r = new java.util.Random(7);
+                long t = NOW - 60 * MIN;
+                try {
+                    while (!stop.get()) {
+                        Appender a = db.appender();
+                        for (Labels l : series) {
+                            a.append(l, t, r.nextInt(100));
+                            a.append(l, NOW - 120 * MIN + r.nextInt(60) * MIN + 1 + r.nextInt(999), -1);   // out of order
+                        }
+                        a.commit();
+                        t += 1000;
+                    }
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            });
+            writer.start();
+            java.util.Random r = new java.util.Random(3);
+            for (int d = 0; d < 30; d++) {
+                long from = NOW - 120 * MIN + r.nextInt(110) * MIN;
+                db.deleteSeries(List.of(List.of(Matcher.eq("g", Integer.toString(r.nextInt(4))))), from, from + r.nextInt(30) * MIN);
+            }
+            stop.set(true);
+            writer.join();
+            assertNull(failed.get());
+            live = new TreeMap<>(read(db, Long.MIN_VALUE, Long.MAX_VALUE, ANY));
+            db.crashForTesting();
+        }
+        try (Tsdb db = open(dir)) {
+            assertEquals(live, new TreeMap<>(read(db, Long.MIN_VALUE, Long.MAX_VALUE, ANY)));
+        }
+    }
+
     @Test void deletedDataCanBeWrittenAgain() throws Exception {
         try (Tsdb db = open(dir)) {
             write(db, A1, NOW - 30 * MIN, 30, MIN);
