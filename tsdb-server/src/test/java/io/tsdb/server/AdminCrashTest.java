@@ -128,10 +128,7 @@ class AdminCrashTest {
         String log = s.proc().stdout();
         assertTrue(log.contains("WAL replay:"), log);
         assertExact(s);
-        stopWithSigterm(s.proc());
-        s = start(data, null);
-        assertExact(s);
-        stopWithSigterm(s.proc());
+        stopWithSigterm(s.proc());   // (the flush of a head with a replayed deletion: AdminOpsTest)
     }
 
     /** Halts the server inside the request at its crash point and checks it died there. */

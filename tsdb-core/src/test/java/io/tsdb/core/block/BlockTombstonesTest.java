@@ -118,6 +118,25 @@ class BlockTombstonesTest {
         }
     }
 
+    @Test void compactionDropsDeletedData() throws Exception {
+        MemStorage mem = BlockTestData.randomStorage(16, 50, 0, 4 * H - 1);
+        MemStorage expected = without(mem, (l, t) -> "web".equals(l.get("job")) && t >= H / 2 && t <= 3 * H);
+        try (BlockStore store = BlockStore.open(dir)) {
+            write(store, mem, 0, 2 * H - 1);
+            try (Querier q = mem.querier(H, 4 * H - 1)) {
+                store.write(q.select(List.of()), H, 4 * H - 1);   // overlaps the first: compacted first
+            }
+            store.deleteSeries(List.of(List.of(Matcher.eq("job", "web"))), H / 2, 3 * H);
+            assertEquals(1, store.compact(new Compactor(2 * H, 6 * H)));
+            assertEquals(1, store.blocks().size());
+            assertFalse(store.hasTombstones());
+            assertSame(expected, store);
+            try (Querier e = expected.querier(0, 4 * H); Querier a = store.querier(0, 4 * H)) {
+                assertEquals(BlockTestData.assertSameSeries(e, a, ALL), store.numSamples(), "the merged block holds no deleted sample");
+            }
+        }
+    }
+
     @Test void aBlockWhoseDataIsAllDeletedGoesAway() throws Exception {
         MemStorage mem = BlockTestData.randomStorage(12, 20, 0, 2 * H - 1);
         try (BlockStore store = BlockStore.open(dir)) {

@@ -79,7 +79,10 @@ final class StatusApi {
     Response config(Request r) {
         StringBuilder yaml = new StringBuilder();
         for (Map.Entry<String, String> e : configValues(ctx.config()).entrySet()) {
-            yaml.append(e.getKey()).append(": ").append(yamlScalar(e.getValue())).append('\n');
+            io.tsdb.server.cli.Flags.Flag f = io.tsdb.server.cli.Flags.byName(e.getKey());
+            // a repeatable flag's value is a YAML flow list already
+            String v = f != null && f.repeatable() ? (e.getValue().isEmpty() ? "[]" : e.getValue()) : yamlScalar(e.getValue());
+            yaml.append(e.getKey()).append(": ").append(v).append('\n');
         }
         return ApiJson.success(g -> {
             g.writeStartObject();

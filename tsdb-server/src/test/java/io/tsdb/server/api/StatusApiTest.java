@@ -43,6 +43,25 @@ class StatusApiTest {
         assertTrue(rt.at("/data/startTime").asText().endsWith("Z"));
     }
 
+    @Test void theConfigYamlIsAValidConfigFileAlsoWithListsAndSwitches() throws Exception {
+        f.config.retentionRules = java.util.List.of(new io.tsdb.core.RetentionRule("{env=\"dev\",x='y'}:3d",
+                java.util.List.of(io.tsdb.core.Matcher.eq("env", "dev"), io.tsdb.core.Matcher.eq("x", "y")), java.time.Duration.ofDays(3)));
+        f.config.enableAdminApi = true;
+        String yaml = f.json(FakeRequest.get("/api/v1/status/config"), 200).at("/data/yaml").asText();
+        assertTrue(yaml.contains("retention.rule: ['{env=\"dev\",x=''y''}:3d']\n"), yaml);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("status-config", ".yml");
+        try {
+            java.nio.file.Files.writeString(file, yaml);
+            io.tsdb.server.cli.Cli.Result r = io.tsdb.server.cli.Cli.parse("--config=" + file);
+            assertTrue(r instanceof io.tsdb.server.cli.Cli.Run, r.toString());
+            io.tsdb.server.ServerConfig back = ((io.tsdb.server.cli.Cli.Run) r).config();
+            assertEquals(io.tsdb.server.cli.Flags.values(f.config), io.tsdb.server.cli.Flags.values(back));
+            assertEquals(f.config.retentionRules.get(0).matchers(), back.retentionRules.get(0).matchers());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
     @Test void durationNotation() {
         assertEquals("15d", StatusApi.formatDuration(15L * 86_400_000));
         assertEquals("1h30m", StatusApi.formatDuration(5_400_000));
