@@ -20,42 +20,17 @@ import java.util.regex.Pattern;
  * sampled from /proc and its own /metrics; after the last one this server is flushed once and both settle for
  * a minute; then every generation is queried over its own time range.
  *
- * <p>This server runs as README says ({@code java -jar tsdb-server.jar}, only the listen address and data
- * directory given); Prometheus with its remote-write receiver. Writes a section of docs/benchmarks.md.
+ * <p>This server runs as README says (the launcher {@code tsdb-server/target/tsdb}, no flags; see
+ * {@link Targets.Ours}); Prometheus with its remote-write receiver. Writes a section of docs/benchmarks.md.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.ChurnBench [--pods=10000] [--generations=48]
- *      [--targets=tsdb,prometheus] [--jar=tsdb-server/target/tsdb-server.jar] [--out=docs/benchmarks.md]
+ *      [--targets=tsdb,prometheus] [--launcher=tsdb-server/target/tsdb] [--out=docs/benchmarks.md]
  * </pre>
  */
 public final class ChurnBench {
     static final long MINUTE = 60_000;
     static final int MINUTES_PER_GENERATION = 30;
-
-    /** This server exactly as README runs it, on a port and data directory of its own. */
-    static final class Plain extends Target {
-        final Path jar;
-
-        Plain(Path workDir, Path jar) throws IOException {
-            super("tsdb", workDir);
-            this.jar = jar;
-        }
-
-        @Override List<String> command() {
-            return List.of("java", "-jar", jar.toString(), "--listen=127.0.0.1:" + port, "--data=" + dataDir);
-        }
-
-        @Override String readyPath() { return "/-/ready"; }
-
-        @Override String version() { return "tsdb " + io.tsdb.server.BuildInfo.VERSION + " (README's command)"; }
-
-        @Override void flush() throws Exception {
-            int code = post("/api/v1/admin/flush", new byte[0]);
-            if (code / 100 != 2) throw new IOException("flush answered " + code);
-        }
-
-        @Override long storedBytes() { return 0; }
-    }
 
     record Sample(int generation, long rss, long headSeries) {}
 
@@ -70,14 +45,14 @@ public final class ChurnBench {
         }
         int pods = Integer.parseInt(o.getOrDefault("pods", "10000"));
         int gens = Integer.parseInt(o.getOrDefault("generations", "48"));
-        Path jar = Path.of(o.getOrDefault("jar", "tsdb-server/target/tsdb-server.jar"));
+        Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));
         Path work = Files.createTempDirectory("churn-bench");
         long t0 = (System.currentTimeMillis() - (long) gens * MINUTES_PER_GENERATION * MINUTE - 10 * MINUTE) / MINUTE * MINUTE;
         List<Result> results = new ArrayList<>();
         for (String name : o.getOrDefault("targets", "tsdb,prometheus").split(",")) {
             Target t = switch (name) {
-                case "tsdb" -> new Plain(work, jar);
+                case "tsdb" -> Targets.Ours.create("tsdb", work, launcher, "", List.of());
                 case "prometheus" -> new Targets.Prometheus(work);
                 default -> throw new IllegalArgumentException("unknown target " + name);
             };

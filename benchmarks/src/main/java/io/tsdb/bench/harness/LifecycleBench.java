@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Long-running lifecycle checks of this server, run as README says (plus its listen address, data directory
- * and the flags named below):
+ * Long-running lifecycle checks of this server, run as README says (the launcher, see {@link Targets.Ours};
+ * plus the flags named below):
  *
  * <ul>
  *   <li>{@code soak}: {@code --series} active series (default 200,000), one sample per series per second, a
@@ -40,33 +40,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LifecycleBench {
     static final int BATCH = 10_000;
 
-    static final class Server extends Target {
-        final Path jar;
-        final List<String> flags;
-
-        Server(Path work, Path jar, List<String> flags) throws IOException {
-            super("tsdb", work);
-            this.jar = jar;
-            this.flags = flags;
-        }
-
-        @Override List<String> command() {
-            List<String> c = new ArrayList<>(List.of("java", "-jar", jar.toString(), "--listen=127.0.0.1:" + port, "--data=" + dataDir));
-            c.addAll(flags);
-            return c;
-        }
-
-        @Override String readyPath() { return "/-/ready"; }
-        @Override String version() { return "tsdb " + io.tsdb.server.BuildInfo.VERSION; }
-        @Override void flush() throws Exception { post("/api/v1/admin/flush", new byte[0]); }
-        @Override long storedBytes() { return 0; }
-
-        /** Status code and body of a remote-write request. */
-        HttpResponse<String> write(byte[] body) throws IOException, InterruptedException {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/write")).timeout(Duration.ofMinutes(2))
-                    .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-        }
+    /** Remote write to a target; status code and body. */
+    static HttpResponse<String> write(Target t, byte[] body) throws IOException, InterruptedException {
+        return Target.HTTP.send(HttpRequest.newBuilder(URI.create(t.base() + "/api/v1/write")).timeout(Duration.ofMinutes(2))
+                .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public static void main(String[] args) throws Exception {
@@ -76,12 +54,12 @@ public final class LifecycleBench {
             String a = args[i];
             o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
         }
-        Path jar = Path.of(o.getOrDefault("jar", "tsdb-server/target/tsdb-server.jar"));
+        Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         Path work = Files.createTempDirectory("lifecycle-bench");
         switch (args[0]) {
-            case "soak" -> soak(work, jar, Integer.parseInt(o.getOrDefault("series", "200000")), Integer.parseInt(o.getOrDefault("minutes", "30")),
+            case "soak" -> soak(work, launcher, Integer.parseInt(o.getOrDefault("series", "200000")), Integer.parseInt(o.getOrDefault("minutes", "30")),
                     Double.parseDouble(o.getOrDefault("replace", "0.05")));
-            case "explosion" -> explosion(work, jar, Integer.parseInt(o.getOrDefault("flood", "2000000")),
+            case "explosion" -> explosion(work, launcher, Integer.parseInt(o.getOrDefault("flood", "2000000")),
                     Integer.parseInt(o.getOrDefault("steady", "10000")), Integer.parseInt(o.getOrDefault("limit", "100000")));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
@@ -94,8 +72,8 @@ public final class LifecycleBench {
 
     // ---- soak ---------------------------------------------------------------------------------------------
 
-    static void soak(Path work, Path jar, int n, int minutes, double replace) throws Exception {
-        Server s = new Server(work, jar, List.of());
+    static void soak(Path work, Path launcher, int n, int minutes, double replace) throws Exception {
+        Target s = Targets.Ours.create("tsdb", work, launcher, "", List.of());
         s.start();
         long[] gen = new long[n];            // series i is pod "p<i>-<gen[i]>"
         long acked = 0, errors = 0;
@@ -123,7 +101,7 @@ public final class LifecycleBench {
                         v[0] = sec;
                         enc.addSeries(series("soak_requests_total", "p" + i + "-" + gen[i], i), ts, 1000, v, 0, 1);
                     }
-                    HttpResponse<String> r = s.write(enc.finish());
+                    HttpResponse<String> r = write(s, enc.finish());
                     if (r.statusCode() == 204) acked += to - from;
                     else {
                         errors++;
@@ -171,8 +149,8 @@ public final class LifecycleBench {
 
     // ---- explosion ----------------------------------------------------------------------------------------
 
-    static void explosion(Path work, Path jar, int flood, int steady, int limit) throws Exception {
-        Server s = new Server(work, jar, List.of("--storage.max-active-series=" + limit));
+    static void explosion(Path work, Path launcher, int flood, int steady, int limit) throws Exception {
+        Target s = Targets.Ours.create("tsdb", work, launcher, "", List.of("--storage.max-active-series=" + limit));
         s.start();
         long start = System.currentTimeMillis() / 1000 * 1000;
         AtomicBoolean done = new AtomicBoolean();
@@ -187,7 +165,7 @@ public final class LifecycleBench {
                         v[0] = sec;
                         enc.addSeries(series("steady_requests_total", "s" + i, i), start + sec * 1000L, 1000, v, 0, 1);
                     }
-                    HttpResponse<String> r = s.write(enc.finish());
+                    HttpResponse<String> r = write(s, enc.finish());
                     if (r.statusCode() == 204) steadyAcked.addAndGet(steady);
                     else {
                         steadyFailed.addAndGet(steady);
@@ -213,7 +191,7 @@ public final class LifecycleBench {
             int to = Math.min(flood, from + BATCH);
             long ts = System.currentTimeMillis();
             for (int i = from; i < to; i++) enc.addSeries(series("flood_requests_total", "f" + i, i), ts, 1000, v, 0, 1);
-            HttpResponse<String> r = s.write(enc.finish());
+            HttpResponse<String> r = write(s, enc.finish());
             codes.merge(r.statusCode(), 1L, Long::sum);
             if (r.statusCode() == 204) floodAccepted += to - from;
             else if (r.statusCode() == 400) {
