@@ -171,17 +171,22 @@ public final class BinaryOps {
                 }
             }
         }
-        // Combine by label set (a series may come from the left at some steps and the right at others).
-        Map<Labels, Row> out = new LinkedHashMap<>();
-        for (int j = 0; j < lo.length; j++) if (lo[j] != null) addMerged(out, lv.rows.get(j), lo[j]);
-        for (int j = 0; j < ro.length; j++) if (ro[j] != null) addMerged(out, rv.rows.get(j), ro[j]);
-        return new VecVal(new ArrayList<>(out.values()));
+        // Combine by label set (a series may come from the left at some steps and the right at others). A series whose
+        // name is pending removal stays apart from one that keeps the same name: with names removed at once (2.x, 3.x
+        // by default) they are different series (x / 1 or x: {a="1"} and x{a="1"}).
+        Map<Labels, Row> out = new LinkedHashMap<>(), dropping = new LinkedHashMap<>();
+        List<Row> order = new ArrayList<>();
+        for (int j = 0; j < lo.length; j++) if (lo[j] != null) addMerged(lv.rows.get(j).dropName ? dropping : out, lv.rows.get(j), lo[j], order);
+        for (int j = 0; j < ro.length; j++) if (ro[j] != null) addMerged(rv.rows.get(j).dropName ? dropping : out, rv.rows.get(j), ro[j], order);
+        return new VecVal(order);
     }
 
-    private static void addMerged(Map<Labels, Row> out, Row src, double[] v) {
+    private static void addMerged(Map<Labels, Row> out, Row src, double[] v, List<Row> order) {
         Row prev = out.get(src.labels);
         if (prev == null) {
-            out.put(src.labels, new Row(src.labels, v, src.dropName));
+            Row r = new Row(src.labels, v, src.dropName);
+            out.put(src.labels, r);
+            order.add(r);
             return;
         }
         for (int i = 0; i < v.length; i++) if (Vals.present(v[i]) && Vals.absent(prev.v[i])) prev.v[i] = v[i];

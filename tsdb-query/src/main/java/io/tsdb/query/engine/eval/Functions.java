@@ -77,8 +77,8 @@ public final class Functions {
             case "asin": return simple(args, ts, Math::asin);
             case "acos": return simple(args, ts, Math::acos);
             case "atan": return simple(args, ts, Math::atan);
-            case "sinh": return simple(args, ts, Math::sinh);
-            case "cosh": return simple(args, ts, Math::cosh);
+            case "sinh": return simple(args, ts, Functions::sinh);
+            case "cosh": return simple(args, ts, Functions::cosh);
             case "tanh": return simple(args, ts, Math::tanh);
             case "asinh": return simple(args, ts, Functions::asinh);
             case "acosh": return simple(args, ts, x -> Math.log(x + Math.sqrt(x * x - 1)));
@@ -114,6 +114,8 @@ public final class Functions {
             case "timestamp": {
                 Expr a = RangeEval.unwrap(args.get(0));
                 if (a instanceof VectorSelector vs) {
+                    // Prometheus (2.x and 3.x) evaluates timestamp(x @ t offset o) at t: the offset is ignored.
+                    if (vs.at() != null && vs.offsetMs() != 0) vs = new VectorSelector(vs.name(), vs.matchers(), 0, vs.at(), vs.pos());
                     VecVal v = ev.selectors.instant(vs, ts, true);
                     for (Row r : v.rows) r.dropName = true;
                     return v;
@@ -163,6 +165,18 @@ public final class Functions {
             default:
                 throw EvalContext.execError("function \"" + name + "\" is not supported");
         }
+    }
+
+    /**
+     * Hyperbolic functions as Prometheus gets them from Go: above |x| = 21 they are exp(|x|) / 2, which overflows to
+     * +/-Inf from |x| of about 709.78 on, where java.lang.Math still returns the finite values up to 710.47.
+     */
+    static double sinh(double x) {
+        return Math.abs(x) > 21 ? Math.copySign(Math.exp(Math.abs(x)) * 0.5, x) : Math.sinh(x);
+    }
+
+    static double cosh(double x) {
+        return Math.abs(x) > 21 ? Math.exp(Math.abs(x)) * 0.5 : Math.cosh(x);
     }
 
     private static ScalarVal constant(long[] ts, double v) {
