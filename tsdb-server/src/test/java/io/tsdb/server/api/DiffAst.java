@@ -61,6 +61,22 @@ final class DiffAst {
         throw new IllegalArgumentException("no children: " + e);
     }
 
+    /** e with every {@code @ <timestamp>} moved by ms ({@code start()}/{@code end()} move with the query times). */
+    static Expr shiftAt(Expr e, long ms) {
+        if (e instanceof VectorSelector vs) return new VectorSelector(vs.name(), vs.matchers(), vs.offsetMs(), shift(vs.at(), ms), 0);
+        if (e instanceof SubqueryExpr s) {
+            return new SubqueryExpr(shiftAt(s.expr(), ms), s.rangeMs(), s.stepMs(), s.offsetMs(), shift(s.at(), ms), 0);
+        }
+        List<Expr> ch = children(e);
+        Expr out = e;
+        for (int i = 0; i < ch.size(); i++) out = withChild(out, i, shiftAt(ch.get(i), ms));
+        return out;
+    }
+
+    private static io.tsdb.query.ast.AtModifier shift(io.tsdb.query.ast.AtModifier at, long ms) {
+        return at == null || at.kind() != io.tsdb.query.ast.AtModifier.Kind.TIMESTAMP ? at : io.tsdb.query.ast.AtModifier.at(at.timestampMs() + ms);
+    }
+
     private static VectorMatching defaultMatching(BinaryExpr b) {
         return b.op().isSetOperator() ? new VectorMatching(VectorMatching.Cardinality.MANY_TO_MANY, false, List.of(), List.of())
                 : VectorMatching.DEFAULT;

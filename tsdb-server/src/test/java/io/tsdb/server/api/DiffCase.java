@@ -17,8 +17,8 @@ record DiffCase(Expr expr, boolean range, long time, long start, long end, long 
 
     DiffCase with(Expr e) { return new DiffCase(e, range, time, start, end, step); }
 
-    /** The same evaluation with every time moved by ms (subquery steps stay on their absolute grid). */
-    DiffCase shifted(long ms) { return new DiffCase(expr, range, time + ms, start + ms, end + ms, step); }
+    /** The same evaluation with every time, {@code @} timestamps included, moved by ms (subquery steps stay on their absolute grid). */
+    DiffCase shifted(long ms) { return new DiffCase(DiffAst.shiftAt(expr, ms), range, time + ms, start + ms, end + ms, step); }
 
     String path() { return range ? "/api/v1/query_range" : "/api/v1/query"; }
 

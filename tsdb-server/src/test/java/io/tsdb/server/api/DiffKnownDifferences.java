@@ -28,12 +28,14 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code kinds}: the kind of disagreement ({@link DiffComparator.Kind});</li>
  *   <li>{@code requires}: at least one of these feature tokens ({@link DiffAst#tokens}) occurs in the reproduction;
- *       {@code requires_all}: all of these do;</li>
+ *       {@code requires_all}: each of these does ({@code "a|b"}: a or b);</li>
  *   <li>{@code message}: a regular expression the failing side's error message matches;</li>
  *   <li>{@code reference_value} / {@code our_value}: the first differing values ("NaN", "+Inf", "finite", a number);</li>
  *   <li>{@code probe: shift} — the disagreement disappears when every evaluation time moves by 1 ms (a window
  *       boundary that falls exactly on a sample or subquery step);</li>
- *   <li>{@code check: topk-ties} — both answers are valid choices among tied values (see {@link #validTopk}).</li>
+ *   <li>{@code check: topk-ties} — both answers are valid choices among tied values (see {@link #validTopk});
+ *       {@code check: counter-extrapolation} — the reference computed 2.42's extrapolation and this engine 3.x's
+ *       from the same raw samples (see {@link #counterExtrapolation}).</li>
  * </ul>
  */
 final class DiffKnownDifferences {
@@ -70,13 +72,18 @@ final class DiffKnownDifferences {
         }
     }
 
+    /** Why the last entry with a check rejected the last disagreement classified (for the report). */
+    String lastRejection;
+
     /** The id of the entry that explains the disagreement of the (shrunk) case, or null. */
     String classify(DiffCase c, DiffComparator.Disagreement d, Runner runner) throws Exception {
         Set<String> tokens = DiffAst.tokens(c.expr());
+        lastRejection = null;
         for (Entry e : entries) {
             if (!e.kinds().contains(d.kind().name())) continue;
             if (e.requires() != null && e.requires().stream().noneMatch(tokens::contains)) continue;
-            if (e.requires_all() != null && !tokens.containsAll(e.requires_all())) continue;
+            if (e.requires_all() != null && !e.requires_all().stream().allMatch(
+                    alt -> java.util.Arrays.stream(alt.split("\\|")).anyMatch(tokens::contains))) continue;
             if (e.message() != null && (d.message() == null || !Pattern.compile(e.message()).matcher(d.message()).find())) continue;
             if (e.reference_value() != null && !valueMatches(e.reference_value(), d.refValue())) continue;
             if (e.our_value() != null && !valueMatches(e.our_value(), d.ourValue())) continue;
@@ -89,6 +96,18 @@ final class DiffKnownDifferences {
             }
             if ("topk-ties".equals(e.check())) {
                 if (!validTopk(c, runner)) continue;
+            } else if ("large-trig-argument".equals(e.check())) {
+                String why = largeTrigArgument(c, runner);
+                if (why != null) {
+                    lastRejection = e.id() + ": " + why;
+                    continue;
+                }
+            } else if ("counter-extrapolation".equals(e.check())) {
+                String why = counterExtrapolation(c, runner);
+                if (why != null) {
+                    lastRejection = e.id() + ": " + why;
+                    continue;
+                }
             } else if (e.check() != null) {
                 throw new IllegalStateException("unknown check " + e.check() + " in " + e.id());
             }
@@ -159,6 +178,133 @@ final class DiffKnownDifferences {
             }
         }
         return true;
+    }
+
+    /**
+     * For a reproduction {@code rate(s[r])} or {@code increase(s[r])}: reads the raw samples of every window from the
+     * reference ({@code s[r]} at each answered time) and recomputes both extrapolations; accepts only if the
+     * reference's answer equals 2.42's formula, ours equals 3.x's, at every point, and they differ somewhere.
+     */
+    static String counterExtrapolation(DiffCase c, Runner runner) throws Exception {
+        Expr top = c.expr();
+        while (top instanceof ParenExpr p) top = p.expr();
+        if (!(top instanceof io.tsdb.query.ast.Call f) || !(f.function().equals("rate") || f.function().equals("increase"))) {
+            return "not rate/increase";
+        }
+        Expr m = f.args().get(0);
+        while (m instanceof ParenExpr p) m = p.expr();
+        long offset, rangeMs;
+        io.tsdb.query.ast.AtModifier at;
+        if (m instanceof io.tsdb.query.ast.MatrixSelector ms) {
+            offset = ms.selector().offsetMs();
+            at = ms.selector().at();
+            rangeMs = ms.rangeMs();
+        } else if (m instanceof io.tsdb.query.ast.SubqueryExpr sq) {
+            offset = sq.offsetMs();
+            at = sq.at();
+            rangeMs = sq.rangeMs();
+        } else {
+            return "not over a range selector or subquery";
+        }
+        JsonNode[] answers = runner.run(c);
+        Map<String, Map<Double, Double>> ref = DiffComparator.points(answers[0]), ours = DiffComparator.points(answers[1]);
+        java.util.TreeSet<Double> times = new java.util.TreeSet<>();
+        for (Map<Double, Double> p : ref.values()) times.addAll(p.keySet());
+        for (Map<Double, Double> p : ours.values()) times.addAll(p.keySet());
+        boolean differ = false;
+        for (double t : times) {
+            long tMs = Math.round(t * 1000);
+            long evalEnd = at == null ? tMs : switch (at.kind()) {
+                case START -> c.range() ? c.start() : c.time();
+                case END -> c.range() ? c.end() : c.time();
+                case TIMESTAMP -> at.timestampMs();
+            };
+            long windowEnd = evalEnd - offset, windowStart = windowEnd - rangeMs;
+            JsonNode raw = runner.run(DiffCase.instant(m, tMs))[0];
+            if (!"matrix".equals(raw.at("/data/resultType").asText())) return "no raw samples at " + t;
+            for (JsonNode s : raw.at("/data/result")) {
+                JsonNode vals = s.get("values");
+                int n = vals.size();
+                long[] ts = new long[n];
+                double[] vs = new double[n];
+                for (int i = 0; i < n; i++) {
+                    ts[i] = new java.math.BigDecimal(vals.get(i).get(0).asText()).movePointRight(3).longValueExact();
+                    vs[i] = DiffComparator.parse(vals.get(i).get(1).asText());
+                }
+                String key = DiffComparator.key(((com.fasterxml.jackson.databind.node.ObjectNode) s.get("metric").deepCopy()).without("__name__"));
+                Double r = ref.getOrDefault(key, Map.of()).get(t), o = ours.getOrDefault(key, Map.of()).get(t);
+                if (n < 2) {
+                    if (r != null || o != null) return key + " @" + t + ": an answer from fewer than 2 samples";
+                    continue;
+                }
+                boolean isRate = f.function().equals("rate");
+                double old = extrapolate(ts, vs, windowStart, windowEnd, rangeMs, isRate, false);
+                // 3.x's window is left-open: a point exactly at its start (2.42 includes it) is not in it.
+                int skip = ts[0] == windowStart ? 1 : 0;
+                double now = n - skip < 2 ? Double.NaN : extrapolate(java.util.Arrays.copyOfRange(ts, skip, n),
+                        java.util.Arrays.copyOfRange(vs, skip, n), windowStart, windowEnd, rangeMs, isRate, true);
+                if (r == null || (o == null) != Double.isNaN(now) || !DiffComparator.sameValue(r, old) || (o != null && !DiffComparator.sameValue(o, now))) {
+                    return key + " @" + t + ": reference " + r + " ours " + o + ", 2.42 formula " + old + ", 3.x formula " + now;
+                }
+                if (!DiffComparator.sameValue(old, now)) differ = true;
+            }
+        }
+        return differ ? null : "both formulas agree everywhere";
+    }
+
+    /**
+     * For a reproduction {@code sin|cos|tan(e)}: every point where the answers differ has an argument (e evaluated on
+     * the reference) of magnitude 2^29 or more, where Go switches to Payne-Hanek argument reduction and the two
+     * libraries' results part.
+     */
+    static String largeTrigArgument(DiffCase c, Runner runner) throws Exception {
+        Expr top = c.expr();
+        while (top instanceof ParenExpr p) top = p.expr();
+        if (!(top instanceof io.tsdb.query.ast.Call f) || !java.util.Set.of("sin", "cos", "tan").contains(f.function())) return "not sin/cos/tan";
+        JsonNode[] answers = runner.run(c);
+        JsonNode arg = runner.run(c.with(f.args().get(0)))[0];
+        Map<String, Map<Double, Double>> ref = DiffComparator.points(answers[0]), ours = DiffComparator.points(answers[1]);
+        Map<String, Map<Double, Double>> in = new TreeMap<>();
+        for (Map.Entry<String, Map<Double, Double>> e : DiffComparator.points(arg).entrySet()) {
+            in.put(e.getKey().replaceAll("__name__=[^,}]*(, )?", "").replace(", }", "}"), e.getValue());
+        }
+        if (!ref.keySet().equals(ours.keySet())) return "label sets differ";
+        boolean any = false;
+        for (Map.Entry<String, Map<Double, Double>> s : ref.entrySet()) {
+            for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
+                Double o = ours.get(s.getKey()).get(p.getKey());
+                if (o == null) return "points differ";
+                if (DiffComparator.sameValue(p.getValue(), o)) continue;
+                Double x = in.getOrDefault(s.getKey(), Map.of()).get(p.getKey());
+                if (x == null || !(Math.abs(x) >= 0x1p29)) return s.getKey() + " @" + p.getKey() + ": argument " + x;
+                any = true;
+            }
+        }
+        return any ? null : "no differing point";
+    }
+
+    /**
+     * Extrapolated increase (or rate) of counter samples (ms timestamps) in the window [start, end], written from the description of
+     * upstream change 7f912db15a: {@code fixed} is 3.x (the zero point only ever shortens the extrapolation towards
+     * the start), otherwise 2.42 (the zero point replaced the start extrapolation before the 110% rule).
+     */
+    static double extrapolate(long[] t, double[] v, long start, long end, long rangeMs, boolean isRate, boolean fixed) {
+        int n = t.length;
+        double increase = v[n - 1] - v[0];
+        for (int i = 1; i < n; i++) if (v[i] < v[i - 1]) increase += v[i - 1];
+        double sampled = (t[n - 1] - t[0]) / 1000.0, avg = sampled / (n - 1), threshold = avg * 1.1;
+        double toStart = (t[0] - start) / 1000.0, toEnd = (end - t[n - 1]) / 1000.0;
+        double toZero = increase > 0 && v[0] >= 0 ? sampled * (v[0] / increase) : Double.POSITIVE_INFINITY;
+        double extra;
+        if (fixed) {
+            double s = toStart >= threshold ? avg / 2 : toStart;
+            extra = Math.min(s, toZero) + (toEnd >= threshold ? avg / 2 : toEnd);
+        } else {
+            double s = Math.min(toStart, toZero);
+            extra = (s < threshold ? s : avg / 2) + (toEnd < threshold ? toEnd : avg / 2);
+        }
+        double r = increase * (sampled + extra) / sampled;
+        return isRate ? r / (rangeMs / 1000.0) : r;
     }
 
     /** Ordering by rank: best first, NaN last. */

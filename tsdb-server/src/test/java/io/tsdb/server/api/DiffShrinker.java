@@ -45,7 +45,8 @@ final class DiffShrinker {
             progress = false;
             List<Expr> vs = new ArrayList<>(variants(cur));
             int curSize = DiffAst.size(cur), curLen = Printer.print(cur).length();
-            vs.removeIf(v -> DiffAst.size(v) > curSize || (DiffAst.size(v) == curSize && Printer.print(v).length() >= curLen));
+            // Never larger; equal size and length is allowed (a shorter range), the seen set rules out cycles.
+            vs.removeIf(v -> DiffAst.size(v) > curSize || (DiffAst.size(v) == curSize && Printer.print(v).length() > curLen));
             vs.sort(Comparator.comparingInt(DiffAst::size).thenComparingInt(v -> Printer.print(v).length()));
             for (Expr v : vs) {
                 if (tries >= budget) break;

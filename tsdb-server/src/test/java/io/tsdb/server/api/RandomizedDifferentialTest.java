@@ -102,6 +102,12 @@ class RandomizedDifferentialTest {
             System.out.println(c.describe(start) + " (run " + (i + 1) + ")\nreference: " + r[0] + "\nours:      " + r[1]
                     + "\ndisagreement: " + DiffComparator.compare(r[0], r[1], ordered(c)));
         }
+        DiffComparator.Disagreement d = disagreement(c);
+        if (d != null) {
+            DiffKnownDifferences known = DiffKnownDifferences.load();
+            System.out.println("classified as: " + known.classify(c, d, RandomizedDifferentialTest::both)
+                    + (known.lastRejection == null ? "" : " (check rejected: " + known.lastRejection + ")"));
+        }
     }
 
     @Test void generatedQueriesAgreeWithPrometheus() throws Exception {
@@ -149,7 +155,8 @@ class RandomizedDifferentialTest {
                 if (md == null) md = d; // flaky shrink: keep the original's description
                 String cls = known.classify(min, md, RandomizedDifferentialTest::both);
                 if (cls == null) {
-                    unexplained.add(min.describe(start) + "\n    " + md + "\n    generated: " + c.describe(start));
+                    unexplained.add(min.describe(start) + "\n    " + md + "\n    generated: " + c.describe(start)
+                            + (known.lastRejection == null ? "" : "\n    check rejected: " + known.lastRejection));
                 } else {
                     excused.merge(cls, 1, Integer::sum);
                     excusedExample.putIfAbsent(cls, min.describe(start) + "  (" + md.kind() + ")");
