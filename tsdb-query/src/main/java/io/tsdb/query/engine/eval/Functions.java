@@ -81,8 +81,8 @@ public final class Functions {
             case "cosh": return simple(args, ts, Functions::cosh);
             case "tanh": return simple(args, ts, Math::tanh);
             case "asinh": return simple(args, ts, Functions::asinh);
-            case "acosh": return simple(args, ts, x -> Math.log(x + Math.sqrt(x * x - 1)));
-            case "atanh": return simple(args, ts, x -> 0.5 * Math.log((1 + x) / (1 - x)));
+            case "acosh": return simple(args, ts, Functions::acosh);
+            case "atanh": return simple(args, ts, Functions::atanh);
             case "rad": return simple(args, ts, x -> x * Math.PI / 180);
             case "deg": return simple(args, ts, x -> x * 180 / Math.PI);
             case "sgn": return simple(args, ts, x -> x < 0 ? -1 : x > 0 ? 1 : x);
@@ -114,9 +114,21 @@ public final class Functions {
             case "timestamp": {
                 Expr a = RangeEval.unwrap(args.get(0));
                 if (a instanceof VectorSelector vs) {
-                    // Prometheus (2.x and 3.x) evaluates timestamp(x @ t offset o) at t: the offset is ignored.
-                    if (vs.at() != null && vs.offsetMs() != 0) vs = new VectorSelector(vs.name(), vs.matchers(), 0, vs.at(), vs.pos());
-                    VecVal v = ev.selectors.instant(vs, ts, true);
+                    VecVal v;
+                    if (vs.at() != null && vs.offsetMs() != 0) {
+                        // Prometheus (2.x and 3.x) evaluates timestamp(x @ t offset o) at t, ignoring the offset, over
+                        // the samples its storage querier was opened for: [t - o - lookback, t - o].
+                        long at = ev.selectors.effectiveTimes(vs.at(), 0, new long[]{ts[0]})[0], o = vs.offsetMs();
+                        VectorSelector atOnly = new VectorSelector(vs.name(), vs.matchers(), 0, vs.at(), vs.pos());
+                        List<Row> rows = new ArrayList<>();
+                        ev.selectors.instant(atOnly, ts, true, at - o - cx.lookbackMs, at - o, r -> {
+                            cx.addSamples(r.v.length);
+                            rows.add(r);
+                        });
+                        v = new VecVal(rows);
+                    } else {
+                        v = ev.selectors.instant(vs, ts, true);
+                    }
                     for (Row r : v.rows) r.dropName = true;
                     return v;
                 }
@@ -190,11 +202,31 @@ public final class Functions {
         return false;
     }
 
-    private static double asinh(double x) {
-        if (Double.isInfinite(x)) return x;
+    /** 2^28: above it x*x overflows long before the result does; ln(2x) is exact to the last bit there. */
+    private static final double LARGE = 0x1p28, LN2 = Math.log(2);
+
+    static double asinh(double x) {
+        if (Double.isInfinite(x) || Double.isNaN(x) || x == 0) return x;
         double a = Math.abs(x);
-        double r = Math.log(a + Math.sqrt(a * a + 1));
-        return x < 0 ? -r : (x == 0 ? x : r);
+        double r = a > LARGE ? Math.log(a) + LN2 : Math.log1p(a + a * a / (1 + Math.sqrt(1 + a * a)));
+        return x < 0 ? -r : r;
+    }
+
+    /** NaN below 1 (Go's math.Acosh; the log form gave -Inf for large negative x). */
+    static double acosh(double x) {
+        if (x < 1 || Double.isNaN(x)) return Double.NaN;
+        if (x == 1) return 0;
+        if (x > LARGE) return Math.log(x) + LN2;
+        double t = x - 1;
+        return Math.log1p(t + Math.sqrt(2 * t + t * t));
+    }
+
+    static double atanh(double x) {
+        if (Double.isNaN(x) || x < -1 || x > 1) return Double.NaN;
+        if (x == 1 || x == -1) return x * Double.POSITIVE_INFINITY;
+        if (x == 0) return x;
+        double a = Math.abs(x), r = 0.5 * Math.log1p(2 * a / (1 - a));
+        return x < 0 ? -r : r;
     }
 
     VecVal vec(Expr e, long[] ts) {

@@ -100,18 +100,24 @@ public final class Selectors {
 
     /** As {@link #instant(VectorSelector, long[], boolean)}, handing each series' row to a sink. */
     public void instant(VectorSelector vs, long[] ts, boolean timestamps, java.util.function.Consumer<Row> sink) {
+        instant(vs, ts, timestamps, Long.MIN_VALUE, Long.MAX_VALUE, sink);
+    }
+
+    /** As above, seeing only the samples in [visibleMin, visibleMax]. */
+    void instant(VectorSelector vs, long[] ts, boolean timestamps, long visibleMin, long visibleMax,
+                 java.util.function.Consumer<Row> sink) {
         long[] eff = effectiveTimes(vs.at(), vs.offsetMs(), ts);
         long lookback = cx.lookbackMs;
-        long mint = eff[0] - lookback + 1;
-        long maxt = eff[eff.length - 1];
+        long mint = Math.max(eff[0] - lookback + 1, visibleMin);
+        long maxt = Math.min(eff[eff.length - 1], visibleMax);
         int steps = ts.length;
         forEachSeries(vs, mint, maxt, false, (labels, t, v, n) -> {
             double[] out = null;
             int j = -1;
             for (int i = 0; i < steps; i++) {
                 long e = eff[i];
-                while (j + 1 < n && t[j + 1] <= e) j++;
-                if (j < 0 || t[j] <= e - lookback) continue;
+                while (j + 1 < n && t[j + 1] <= e && t[j + 1] <= visibleMax) j++;
+                if (j < 0 || t[j] <= e - lookback || t[j] < visibleMin) continue;
                 double val = v[j];
                 if (StaleNaN.is(val)) continue;
                 if (out == null) out = Row.empty(steps);
