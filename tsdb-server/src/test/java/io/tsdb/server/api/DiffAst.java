@@ -73,6 +73,18 @@ final class DiffAst {
         return out;
     }
 
+    /** e with every range (of range selectors and subqueries) made ms longer: window starts move off the step grid. */
+    static Expr widenRanges(Expr e, long ms) {
+        if (e instanceof MatrixSelector m) return new MatrixSelector(m.selector(), m.rangeMs() + ms, 0);
+        if (e instanceof SubqueryExpr s) {
+            return new SubqueryExpr(widenRanges(s.expr(), ms), s.rangeMs() + ms, s.stepMs(), s.offsetMs(), s.at(), 0);
+        }
+        List<Expr> ch = children(e);
+        Expr out = e;
+        for (int i = 0; i < ch.size(); i++) out = withChild(out, i, widenRanges(ch.get(i), ms));
+        return out;
+    }
+
     private static io.tsdb.query.ast.AtModifier shift(io.tsdb.query.ast.AtModifier at, long ms) {
         return at == null || at.kind() != io.tsdb.query.ast.AtModifier.Kind.TIMESTAMP ? at : io.tsdb.query.ast.AtModifier.at(at.timestampMs() + ms);
     }

@@ -30,9 +30,10 @@ import java.util.regex.Pattern;
  *   <li>{@code requires}: at least one of these feature tokens ({@link DiffAst#tokens}) occurs in the reproduction;
  *       {@code requires_all}: each of these does ({@code "a|b"}: a or b);</li>
  *   <li>{@code message}: a regular expression the failing side's error message matches;</li>
- *   <li>{@code reference_value} / {@code our_value}: the first differing values ("NaN", "+Inf", "finite", a number);</li>
- *   <li>{@code probe: shift} — the disagreement disappears when every evaluation time moves by 1 ms (a window
- *       boundary that falls exactly on a sample or subquery step);</li>
+ *   <li>{@code reference_value} / {@code our_value}: the first differing values ("NaN", "+Inf", "finite", a number);
+ *       {@code our_abs_at_least}: a lower bound of our value's magnitude;</li>
+ *   <li>{@code probe: shift} — the disagreement disappears when every evaluation and {@code @} time moves by 1 ms, or
+ *       every range grows by 1 ms (a window boundary that falls exactly on a sample or subquery step);</li>
  *   <li>{@code check: topk-ties} — both answers are valid choices among tied values (see {@link #validTopk});
  *       {@code check: counter-extrapolation} — the reference computed 2.42's extrapolation and this engine 3.x's
  *       from the same raw samples (see {@link #counterExtrapolation}).</li>
@@ -41,7 +42,7 @@ import java.util.regex.Pattern;
 final class DiffKnownDifferences {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Entry(String id, String title, List<String> kinds, List<String> requires, List<String> requires_all, String message,
-                 String reference_value, String our_value, String probe, String check, List<String> upstream, String explanation) {}
+                 String reference_value, String our_value, Double our_abs_at_least, String probe, String check, List<String> upstream, String explanation) {}
 
     /** Re-runs a case on both sides (for probes and checks): [reference, ours]. */
     interface Runner {
@@ -87,10 +88,15 @@ final class DiffKnownDifferences {
             if (e.message() != null && (d.message() == null || !Pattern.compile(e.message()).matcher(d.message()).find())) continue;
             if (e.reference_value() != null && !valueMatches(e.reference_value(), d.refValue())) continue;
             if (e.our_value() != null && !valueMatches(e.our_value(), d.ourValue())) continue;
+            if (e.our_abs_at_least() != null && (d.ourValue() == null || !(Math.abs(d.ourValue()) >= e.our_abs_at_least()))) continue;
             if ("shift".equals(e.probe())) {
-                DiffCase s = c.shifted(1);
-                JsonNode[] r = runner.run(s);
-                if (DiffComparator.compare(r[0], r[1], false) != null) continue;
+                // Move the window boundaries off samples and steps: every time by 1 ms, or (for windows of nested
+                // subqueries, which sit on the absolute step grid whatever the query time) every range by 1 ms.
+                JsonNode[] r = runner.run(c.shifted(1));
+                if (DiffComparator.compare(r[0], r[1], false) != null) {
+                    r = runner.run(c.with(DiffAst.widenRanges(c.expr(), 1)));
+                    if (DiffComparator.compare(r[0], r[1], false) != null) continue;
+                }
             } else if (e.probe() != null) {
                 throw new IllegalStateException("unknown probe " + e.probe() + " in " + e.id());
             }
