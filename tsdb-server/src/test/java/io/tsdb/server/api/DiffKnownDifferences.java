@@ -135,52 +135,89 @@ final class DiffKnownDifferences {
 
     /**
      * For a reproduction whose top node is {@code topk(k, e)} or {@code bottomk(k, e)} with a literal k: evaluates
-     * {@code e} on the reference and checks that each side's answer is, at every step and in every group, a valid
-     * choice: min(k, n) of the group's series, with their values, none left out that ranks strictly better than one
-     * chosen (NaN ranks last). Then the two answers differ only in which of equal values they picked.
+     * {@code e} on the reference and checks that each side's answer is a valid choice ({@link #validChoice}); then the
+     * two answers differ only in which of equal values they picked. Also for {@code topk(k, e)[r:s]} inside the
+     * reproduction (e.g. {@code rate(bottomk(3, x)[10m:17s])}), checked on the subquery's points.
      */
     static boolean validTopk(DiffCase c, Runner runner) throws Exception {
         Expr top = c.expr();
         while (top instanceof ParenExpr p) top = p.expr();
-        if (!(top instanceof AggregateExpr a) || (a.op() != AggregateOp.TOPK && a.op() != AggregateOp.BOTTOMK)
-                || !(a.param() instanceof NumberLiteral kLit)) return false;
-        int k = (int) kLit.value();
+        if (top instanceof AggregateExpr a && isK(a)) {
+            JsonNode[] answers = runner.run(c);
+            JsonNode input = runner.run(c.with(a.expr()))[0];
+            return validChoice(answers[0], input, a) && validChoice(answers[1], input, a);
+        }
+        // Nested in a subquery: f(topk(k, e)[r:s]). Both sides' subquery points must be valid choices at every
+        // evaluation time, and differ somewhere (the outer function then sees different, equally valid inputs).
+        io.tsdb.query.ast.SubqueryExpr sq = nestedK(c.expr());
+        if (sq == null) return false;
+        AggregateExpr a = (AggregateExpr) unwrap(sq.expr());
+        io.tsdb.query.ast.SubqueryExpr candidates = new io.tsdb.query.ast.SubqueryExpr(a.expr(), sq.rangeMs(), sq.stepMs(), sq.offsetMs(), sq.at(), 0);
+        List<Long> times = new ArrayList<>();
+        if (c.range()) for (long t = c.start(); t <= c.end() && times.size() < 300; t += c.step()) times.add(t);
+        else times.add(c.time());
+        boolean differ = false;
+        for (long t : times) {
+            JsonNode[] answers = runner.run(DiffCase.instant(sq, t));
+            JsonNode input = runner.run(DiffCase.instant(candidates, t))[0];
+            if (!validChoice(answers[0], input, a) || !validChoice(answers[1], input, a)) return false;
+            if (DiffComparator.compare(answers[0], answers[1], false) != null) differ = true;
+        }
+        return differ;
+    }
+
+    private static boolean isK(AggregateExpr a) {
+        return (a.op() == AggregateOp.TOPK || a.op() == AggregateOp.BOTTOMK) && a.param() instanceof NumberLiteral;
+    }
+
+    private static Expr unwrap(Expr e) {
+        while (e instanceof ParenExpr p) e = p.expr();
+        return e;
+    }
+
+    private static io.tsdb.query.ast.SubqueryExpr nestedK(Expr e) {
+        if (e instanceof io.tsdb.query.ast.SubqueryExpr sq && unwrap(sq.expr()) instanceof AggregateExpr a && isK(a)) return sq;
+        for (Expr c : DiffAst.children(e)) {
+            io.tsdb.query.ast.SubqueryExpr r = nestedK(c);
+            if (r != null) return r;
+        }
+        return null;
+    }
+
+    /**
+     * Whether answer is, at every timestamp and in every group, a valid topk/bottomk choice among the candidate series:
+     * min(k, n) of them, with their values, none left out that ranks strictly better than one chosen (NaN ranks last).
+     */
+    static boolean validChoice(JsonNode answer, JsonNode input, AggregateExpr a) {
+        int k = (int) ((NumberLiteral) a.param()).value();
         boolean topk = a.op() == AggregateOp.TOPK;
-        JsonNode[] answers = runner.run(c);
-        JsonNode[] input = runner.run(c.with(a.expr()));
-        if (!"success".equals(input[0].path("status").asText())) return false;
-        Map<String, Map<Double, Double>> cand = DiffComparator.points(input[0]);
-        for (JsonNode answer : answers) {
-            if (!"success".equals(answer.path("status").asText())) return false;
-            Map<String, Map<Double, Double>> got = DiffComparator.points(answer);
-            // Per timestamp and group: the chosen and the candidate values.
-            Map<Double, Map<String, List<Double>>> chosen = new TreeMap<>(), all = new TreeMap<>();
-            for (Map.Entry<String, Map<Double, Double>> s : got.entrySet()) {
-                Map<Double, Double> in = cand.get(s.getKey());
-                if (in == null) return false;
-                for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
-                    Double v = in.get(p.getKey());
-                    if (v == null || !DiffComparator.sameValue(v, p.getValue())) return false;
-                    chosen.computeIfAbsent(p.getKey(), t -> new HashMap<>()).computeIfAbsent(group(s.getKey(), a), g -> new ArrayList<>()).add(v);
-                }
+        if (!"success".equals(input.path("status").asText()) || !"success".equals(answer.path("status").asText())) return false;
+        Map<String, Map<Double, Double>> cand = DiffComparator.points(input);
+        Map<String, Map<Double, Double>> got = DiffComparator.points(answer);
+        Map<Double, Map<String, List<Double>>> chosen = new TreeMap<>(), all = new TreeMap<>();
+        for (Map.Entry<String, Map<Double, Double>> s : got.entrySet()) {
+            Map<Double, Double> in = cand.get(s.getKey());
+            if (in == null) return false;
+            for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
+                Double v = in.get(p.getKey());
+                if (v == null || !DiffComparator.sameValue(v, p.getValue())) return false;
+                chosen.computeIfAbsent(p.getKey(), t -> new HashMap<>()).computeIfAbsent(group(s.getKey(), a), g -> new ArrayList<>()).add(v);
             }
-            for (Map.Entry<String, Map<Double, Double>> s : cand.entrySet()) {
-                for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
-                    all.computeIfAbsent(p.getKey(), t -> new HashMap<>()).computeIfAbsent(group(s.getKey(), a), g -> new ArrayList<>()).add(p.getValue());
-                }
+        }
+        for (Map.Entry<String, Map<Double, Double>> s : cand.entrySet()) {
+            for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
+                all.computeIfAbsent(p.getKey(), t -> new HashMap<>()).computeIfAbsent(group(s.getKey(), a), g -> new ArrayList<>()).add(p.getValue());
             }
-            for (Map.Entry<Double, Map<String, List<Double>>> step : all.entrySet()) {
-                for (Map.Entry<String, List<Double>> g : step.getValue().entrySet()) {
-                    List<Double> pick = chosen.getOrDefault(step.getKey(), Map.of()).getOrDefault(g.getKey(), List.of());
-                    List<Double> vals = new ArrayList<>(g.getValue());
-                    if (pick.size() != Math.min(k, vals.size())) return false;
-                    // The multiset of chosen values must equal the best min(k, n) values.
-                    vals.sort((x, y) -> rank(x, y, topk));
-                    List<Double> best = new ArrayList<>(vals.subList(0, pick.size()));
-                    List<Double> p2 = new ArrayList<>(pick);
-                    p2.sort((x, y) -> rank(x, y, topk));
-                    for (int i = 0; i < best.size(); i++) if (!DiffComparator.sameValue(best.get(i), p2.get(i))) return false;
-                }
+        }
+        for (Map.Entry<Double, Map<String, List<Double>>> step : all.entrySet()) {
+            for (Map.Entry<String, List<Double>> g : step.getValue().entrySet()) {
+                List<Double> pick = chosen.getOrDefault(step.getKey(), Map.of()).getOrDefault(g.getKey(), List.of());
+                List<Double> vals = new ArrayList<>(g.getValue());
+                if (pick.size() != Math.min(k, vals.size())) return false;
+                vals.sort((x, y) -> rank(x, y, topk));
+                List<Double> p2 = new ArrayList<>(pick);
+                p2.sort((x, y) -> rank(x, y, topk));
+                for (int i = 0; i < p2.size(); i++) if (!DiffComparator.sameValue(vals.get(i), p2.get(i))) return false;
             }
         }
         return true;
