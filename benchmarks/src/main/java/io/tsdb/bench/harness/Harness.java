@@ -57,6 +57,8 @@ public final class Harness {
         long peakRssWholeRunBytes;
         double newConnectionMs = Double.NaN, keptAliveMs = Double.NaN;
         final Map<String, Double> coldMedianMs = new LinkedHashMap<>();
+        /** CPU seconds by thread (name without numbers) from the process' start to the end of ingest. */
+        final Map<String, Double> threadCpu = new LinkedHashMap<>();
         final Map<String, Double> coldFirstMs = new LinkedHashMap<>();
         final Map<String, Integer> coldRuns = new LinkedHashMap<>();
         final Map<String, Long> storedBreakdown = new LinkedHashMap<>();
@@ -166,6 +168,7 @@ public final class Harness {
             double cpu0 = t.cpuSeconds();
             ingest(t, payloads, r);
             r.ingestCpuSeconds = t.cpuSeconds() - cpu0;
+            r.threadCpu.putAll(t.threadCpuSeconds());
             System.out.printf(Locale.ROOT, "ingest: %,.0f samples/s, %.3f CPU s per million samples, peak RSS %d MiB, %d rejected requests%n",
                     data.sampleCount() * 1000.0 / r.ingestMs, r.ingestCpuSeconds * 1e6 / data.sampleCount(),
                     r.peakRssBytes >> 20, r.rejectedRequests);

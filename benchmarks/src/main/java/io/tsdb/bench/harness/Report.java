@@ -123,6 +123,19 @@ final class Report {
             md.append('\n');
         }
 
+        md.append("## Where the server's CPU went, from its start to the end of ingest\n\n");
+        md.append("CPU seconds by thread (from /proc/PID/task; numbers removed from the names), the largest first.\n\n");
+        for (Harness.Result r : results) {
+            if (r.threadCpu.isEmpty()) continue;
+            double total = r.threadCpu.values().stream().mapToDouble(Double::doubleValue).sum();
+            md.append("- ").append(r.name).append(String.format(Locale.ROOT, " (%.1f s): ", total));
+            md.append(String.join(", ", r.threadCpu.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                    .filter(e -> e.getValue() >= 0.05 * total || e.getValue() >= 1).limit(8)
+                    .map(e -> String.format(Locale.ROOT, "%s %.1f s (%.0f%%)", e.getKey(), e.getValue(), 100 * e.getValue() / total)).toList()));
+            md.append('\n');
+        }
+        md.append('\n');
+
         md.append("## Do the answers agree?\n\n");
         md.append("Each query's last answer from every peer is compared with this server's: same series (label sets) and\n");
         md.append("the same points, values within 1e-6 relative.\n\n");

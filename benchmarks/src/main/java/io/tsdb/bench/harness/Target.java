@@ -124,6 +124,31 @@ abstract class Target {
 
     static final long CLOCK_TICKS = clockTicks();
 
+    /**
+     * CPU seconds of the process' threads so far, summed by thread name with digits and trailing separators
+     * removed (e.g. "C2 CompilerThread", "tsdb-http-worker"), from /proc/PID/task/TID/stat.
+     */
+    java.util.Map<String, Double> threadCpuSeconds() {
+        java.util.Map<String, Double> m = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double sec = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+                    String key = name.replaceAll("[0-9#]+", "").replaceAll("[-_ ]+$", "");
+                    m.merge(key, sec, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // thread ended
+                }
+            }
+        } catch (IOException e) {
+            return m;
+        }
+        return m;
+    }
+
     private static long clockTicks() {
         try {
             Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
