@@ -73,6 +73,7 @@ public final class Harness {
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
         Map<String, String> o = options(args);
+        o.put("_load_at_start", Report.loadAverage());
         int hosts = Integer.parseInt(o.getOrDefault("hosts", "1000"));
         double hours = Double.parseDouble(o.getOrDefault("hours", "6"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));

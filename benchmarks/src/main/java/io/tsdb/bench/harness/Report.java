@@ -34,7 +34,7 @@ final class Report {
         md.append("apt-get install -y prometheus victoria-metrics   # the peers (optional; missing ones are skipped)\n");
         md.append("mvn -q -B -DskipTests package\n");
         md.append("java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness");
-        options.forEach((k, v) -> md.append(" --").append(k).append('=').append(v));
+        options.forEach((k, v) -> { if (!k.startsWith("_")) md.append(" --").append(k).append('=').append(v); });
         md.append("\n```\n\nOptions: `--hosts` (1000 = 10k series; 10000 = 100k; 100000 = 1M), `--hours` of data at 10 s,\n");
         md.append("`--senders` (threads, each owning a disjoint set of hosts, sending in time order in lock-step rounds),\n");
         md.append("`--runs` per query, `--warmup` / `--warmup-ms` (unmeasured runs of each query first: at least 30 and for at least 3 s), `--targets`,\n");
@@ -46,6 +46,8 @@ final class Report {
                 Runtime.getRuntime().availableProcessors(), memGiB(), System.getProperty("os.name") + " " + System.getProperty("os.version")));
         md.append(String.format(Locale.ROOT, "- Data: TSBS cpu-only shape, %d hosts x 10 metrics = %,d series, %d points each at 10 s (%.1f h), %,d samples; integer random walks in 0..100; timestamps off whole seconds%n",
                 data.hosts, data.seriesCount(), data.points, data.points / 360.0, data.sampleCount()));
+        md.append(String.format(Locale.ROOT, "- Machine load (1-minute load average) when the run ended: %s; at its start: %s%n",
+                loadAverage(), options.getOrDefault("_load_at_start", "?")));
         md.append(String.format(Locale.ROOT, "- Load: %d sender threads, %,d snappy remote-write bytes in total%n", senders, payloadBytes));
         for (Harness.Result r : results) md.append("- ").append(r.name).append(": ").append(r.version).append('\n');
         md.append("- This server's first column is README's command exactly: the launcher `tsdb-server/target/tsdb` with no JVM option\n");
@@ -295,6 +297,14 @@ final class Report {
             return "?";
         }
         return "?";
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     static long memGiB() {
