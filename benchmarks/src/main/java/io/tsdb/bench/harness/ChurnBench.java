@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.ChurnBench [--pods=10000] [--generations=48]
  *      [--targets=tsdb,prometheus] [--launcher=tsdb-server/target/tsdb] [--out=docs/benchmarks.md]
+ *      [--java-opts='...' with target tsdb-opts: a variant with JVM options added by the launcher]
  * </pre>
  */
 public final class ChurnBench {
@@ -53,6 +54,8 @@ public final class ChurnBench {
         for (String name : o.getOrDefault("targets", "tsdb,prometheus").split(",")) {
             Target t = switch (name) {
                 case "tsdb" -> Targets.Ours.create("tsdb", work, launcher, "", List.of());
+                // a variant: JVM options through the launcher's TSDB_JAVA_OPTS (--java-opts=...)
+                case "tsdb-opts" -> Targets.Ours.create("tsdb " + o.get("java-opts"), work, launcher, o.get("java-opts"), List.of());
                 case "prometheus" -> new Targets.Prometheus(work);
                 default -> throw new IllegalArgumentException("unknown target " + name);
             };
