@@ -23,7 +23,12 @@ public enum AppendStatus {
      * Internal, never answered to a client: the series left the head (went quiet, see Head#removeIdle) between
      * staging and commit; the committer finds it again under the same id and retries.
      */
-    SERIES_REMOVED("series_removed");
+    SERIES_REMOVED("series_removed"),
+    /**
+     * Storage could not take the sample (a new series could not be logged to the WAL, e.g. the disk is full): the
+     * appender's {@code commit()} then fails and stores nothing of its batch.
+     */
+    STORAGE_ERROR("storage_error");
 
     /** Stable snake_case reason used in metrics labels and error responses. */
     public final String reason;

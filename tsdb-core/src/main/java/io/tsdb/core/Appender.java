@@ -8,7 +8,8 @@ import java.io.IOException;
  * <p>{@link #append} validates and stages a sample, returning {@link AppendStatus#OK} or the reason it was
  * rejected (never throwing for bad data); {@link #lastError()} then describes the rejection in words
  * naming the limit and the metric. {@link #commit()} writes the staged samples to the WAL (group commit),
- * makes them visible to queries, and returns only when they are durable per the fsync policy.
+ * makes them visible to queries, and returns only when they are durable per the fsync policy. After an
+ * append returned {@link AppendStatus#STORAGE_ERROR}, {@code commit()} throws and stores nothing of the batch.
  */
 public interface Appender {
 

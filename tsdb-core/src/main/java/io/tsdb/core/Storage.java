@@ -20,6 +20,12 @@ public interface Storage extends AutoCloseable {
     /** Head and block statistics for status pages and /metrics. */
     StorageStats stats();
 
+    /**
+     * Why writes are refused right now, or null when they are accepted: a storage error left the write-ahead log
+     * without a usable segment, and it is retrying in the background. Shown by {@code /-/ready}.
+     */
+    default String writeRefusal() { return null; }
+
     /** Persists the in-memory head to an immutable block now (used by admin flush and benchmarks). */
     void flush() throws IOException;
 

@@ -1,5 +1,6 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.fs.FileLayer;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Querier;
 
@@ -22,6 +23,10 @@ import org.roaringbitmap.RoaringBitmap;
  * before a block marked for deletion is deleted.
  */
 public final class Block implements AutoCloseable {
+    /** Suffix of a block directory being deleted: renamed first, so a partly deleted block is never opened as one. */
+    public static final String DELETING_SUFFIX = ".deleting";
+
+    private final FileLayer fs;
     private final Path dir;
     private final BlockMeta meta;
     private final IndexReader index;
@@ -34,7 +39,8 @@ public final class Block implements AutoCloseable {
     /** Deleted intervals (replaced, never mutated, by {@link #addTombstones}); queriers read it once when created. */
     private volatile Tombstones tombstones;
 
-    private Block(Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks, Tombstones tombstones) {
+    private Block(FileLayer fs, Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks, Tombstones tombstones) {
+        this.fs = fs;
         this.dir = dir;
         this.meta = meta;
         this.index = index;
@@ -48,6 +54,11 @@ public final class Block implements AutoCloseable {
      * @throws CorruptBlockException naming the file and section that failed validation
      */
     public static Block open(Path dir) throws IOException {
+        return open(FileLayer.SYSTEM, dir);
+    }
+
+    /** As {@link #open(Path)}; the block's directory is deleted through {@code fs} when marked for deletion. */
+    public static Block open(FileLayer fs, Path dir) throws IOException {
         BlockMeta meta = BlockMeta.read(dir);
         if (!dir.getFileName().toString().equals(meta.ulid())) {
             throw new CorruptBlockException(dir.resolve(BlockMeta.FILE), "ulid", "ulid " + meta.ulid() + " does not match directory name");
@@ -65,7 +76,7 @@ public final class Block implements AutoCloseable {
                 throw new CorruptBlockException(dir.resolve(TombstonesFormat.FILE), TombstonesFormat.ENTRIES,
                         "series id " + ts.seriesAt(ts.seriesCount() - 1) + " beyond the index's " + index.numSeries() + " series");
             }
-            return new Block(dir, meta, index, chunks, ts);
+            return new Block(fs, dir, meta, index, chunks, ts);
         } catch (IOException | RuntimeException e) {
             index.unmap();
             throw e;
@@ -193,9 +204,6 @@ public final class Block implements AutoCloseable {
         release();
     }
 
-    /** Suffix a block directory gets just before it is deleted; a leftover is removed by {@link BlockStore#open}. */
-    static final String DELETING_SUFFIX = ".deleting";
-
     /**
      * Renames the directory out of the way first (atomic), then deletes it: a crash in between leaves a
      * {@code .deleting} directory that the next open removes, never a half-deleted block under its ulid.
@@ -203,7 +211,7 @@ public final class Block implements AutoCloseable {
     private synchronized void deleteNow() {
         if (deleted) return;
         try {
-            deleteDirectory(dir);
+            deleteDirectory(fs, dir);
             deleted = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete block " + dir, e);
@@ -215,14 +223,14 @@ public final class Block implements AutoCloseable {
      * removed; a crash in between leaves a directory that {@link BlockStore#open} removes, never a block that is
      * half deleted under its own name.
      */
-    static void deleteDirectory(Path dir) throws IOException {
+    static void deleteDirectory(FileLayer fs, Path dir) throws IOException {
         Path gone = dir.resolveSibling(dir.getFileName() + DELETING_SUFFIX);
         if (Files.exists(dir)) {
-            BlockFiles.deleteRecursively(gone);
-            Files.move(dir, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            BlockFiles.fsyncDir(dir.getParent());
+            fs.deleteRecursively(gone);
+            fs.rename(dir, gone);
+            fs.fsyncDirectory(dir.getParent());
         }
-        BlockFiles.deleteRecursively(gone);
+        fs.deleteRecursively(gone);
     }
 
     /** Drops the opener's reference (the files stay; unmapped once no querier holds the block). */

@@ -1,47 +1,39 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.fs.FileLayer;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
-/** File-system helpers for durable writes (blocks, tombstones, snapshots). */
+/**
+ * File-system helpers for durable writes (blocks, tombstones, snapshots). The block writers, compaction and block
+ * deletion go through a {@link FileLayer} (see {@code TsdbOptions.fileLayer}); the path-only helpers here use
+ * {@link FileLayer#SYSTEM}.
+ */
 public final class BlockFiles {
     private BlockFiles() {}
 
     public static void fsyncFile(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) { ch.force(true); }
+        FileLayer.SYSTEM.fsyncFile(p);
     }
 
     /** fsync of a directory (makes created/renamed entries durable on Linux). */
     public static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // some platforms cannot open directories; durability of the rename then rests on the OS
-            if (!System.getProperty("os.name", "").toLowerCase().contains("win")) throw e;
-        }
+        FileLayer.SYSTEM.fsyncDirectory(dir);
     }
 
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                try { Files.delete(f); } catch (NoSuchFileException ignored) { }
-                return FileVisitResult.CONTINUE;
-            }
-            @Override public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                try { Files.delete(d); } catch (NoSuchFileException ignored) { }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        deleteRecursively(FileLayer.SYSTEM, p);
+    }
+
+    static void deleteRecursively(FileLayer fs, Path p) throws IOException {
+        fs.deleteRecursively(p);
     }
 
     /**

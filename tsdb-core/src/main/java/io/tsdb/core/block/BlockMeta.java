@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tsdb.core.fs.FileLayer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -71,9 +72,12 @@ public record BlockMeta(String ulid, long minTime, long maxTime, long numSeries,
 
     /** Writes meta.json into {@code dir} and fsyncs it. */
     public void write(Path dir) throws IOException {
-        Path f = dir.resolve(FILE);
-        Files.writeString(f, toJson(), StandardCharsets.UTF_8);
-        BlockFiles.fsyncFile(f);
+        write(FileLayer.SYSTEM, dir);
+    }
+
+    /** Writes meta.json (a new file) into {@code dir} through {@code fs} and fsyncs it. */
+    public void write(FileLayer fs, Path dir) throws IOException {
+        fs.writeFileDurably(dir.resolve(FILE), toJson().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Reads and validates {@code <dir>/meta.json}. */

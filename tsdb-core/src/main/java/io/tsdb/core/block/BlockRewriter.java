@@ -1,6 +1,7 @@
 package io.tsdb.core.block;
 
 import io.tsdb.core.CrashPoint;
+import io.tsdb.core.fs.FileLayer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,10 +19,17 @@ import java.util.List;
  * and never a mix.
  */
 public final class BlockRewriter {
+    private final FileLayer fs;
     private final Path dir;
 
     /** @param dir the block directory new blocks are written to ({@code <data>/blocks}) */
-    public BlockRewriter(Path dir) { this.dir = dir; }
+    public BlockRewriter(Path dir) { this(FileLayer.SYSTEM, dir); }
+
+    /** As {@link #BlockRewriter(Path)}, writing through {@code fs}. */
+    public BlockRewriter(FileLayer fs, Path dir) {
+        this.fs = fs;
+        this.dir = dir;
+    }
 
     /**
      * Writes the data of {@code block} minus its tombstones and {@code extra}; returns the new block's meta
@@ -34,7 +42,7 @@ public final class BlockRewriter {
         Tombstones all = block.tombstones().merge(extra);
         BlockMeta out;
         try (BlockQuerier q = new BlockQuerier(block, m.minTime(), m.maxTime(), all)) {   // close() returns the reference
-            out = new BlockWriter(dir).write(Ulid.next(), q.select(List.of()), m.minTime(), m.maxTime(), m.level(),
+            out = new BlockWriter(fs, dir).write(Ulid.next(), q.select(List.of()), m.minTime(), m.maxTime(), m.level(),
                     m.sources(), List.of(m.ulid()));
         }
         CrashPoint.reached("rewrite.written");

@@ -5,6 +5,7 @@ import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.RetentionRule;
 import io.tsdb.core.SeriesSet;
+import io.tsdb.core.fs.FileLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +32,14 @@ public final class BlockStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockStore.class);
     private static final Comparator<Block> ORDER = Comparator.comparingLong((Block b) -> b.meta().minTime()).thenComparing(b -> b.meta().ulid());
 
+    private final FileLayer fs;
     private final Path dir;
     private final Object maintenance = new Object();
     private volatile List<Block> blocks;
     private volatile boolean closed;
 
-    private BlockStore(Path dir, List<Block> blocks) {
+    private BlockStore(FileLayer fs, Path dir, List<Block> blocks) {
+        this.fs = fs;
         this.dir = dir;
         this.blocks = blocks;
     }
@@ -50,17 +53,22 @@ public final class BlockStore implements AutoCloseable {
      *         names file and section): the store does not open rather than silently serve partial data
      */
     public static BlockStore open(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        return open(FileLayer.SYSTEM, dir);
+    }
+
+    /** As {@link #open(Path)}; blocks are written, compacted and deleted through {@code fs}. */
+    public static BlockStore open(FileLayer fs, Path dir) throws IOException {
+        fs.createDirectoriesDurably(dir);
         List<BlockMeta> metas = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(BlockWriter.TMP_SUFFIX) && Files.isDirectory(p)) {
                     LOG.warn("removing incomplete block directory {}", p);
-                    BlockFiles.deleteRecursively(p);
+                    BlockFiles.deleteRecursively(fs, p);
                 } else if (name.endsWith(Block.DELETING_SUFFIX) && Files.isDirectory(p)) {
                     LOG.info("finishing the deletion of {}", p);
-                    BlockFiles.deleteRecursively(p);
+                    BlockFiles.deleteRecursively(fs, p);
                 } else if (Ulid.isValid(name) && Files.isDirectory(p)) {
                     metas.add(BlockMeta.read(p));
                 } else {
@@ -75,15 +83,15 @@ public final class BlockStore implements AutoCloseable {
                 Path p = dir.resolve(m.ulid());
                 if (superseded.contains(m.ulid())) {
                     LOG.warn("removing block {} already compacted or rewritten into another block", p);
-                    Block.deleteDirectory(p);
+                    Block.deleteDirectory(fs, p);
                     continue;
                 }
                 if (m.numSamples() == 0) {
                     LOG.info("removing block {}: it holds no samples (everything in it was deleted)", p);
-                    Block.deleteDirectory(p);
+                    Block.deleteDirectory(fs, p);
                     continue;
                 }
-                open.add(Block.open(p));
+                open.add(Block.open(fs, p));
             }
         } catch (IOException | RuntimeException e) {
             for (Block b : open) b.close();
@@ -91,7 +99,7 @@ public final class BlockStore implements AutoCloseable {
         }
         open.sort(ORDER);
         if (!open.isEmpty()) LOG.info("opened {} blocks in {}", open.size(), dir);
-        return new BlockStore(dir, List.copyOf(open));
+        return new BlockStore(fs, dir, List.copyOf(open));
     }
 
     /**
@@ -112,6 +120,9 @@ public final class BlockStore implements AutoCloseable {
 
     public Path dir() { return dir; }
 
+    /** The file layer blocks are written and deleted through. */
+    public FileLayer fileLayer() { return fs; }
+
     /** Snapshot of the open blocks, sorted by minTime. */
     public List<Block> blocks() { return blocks; }
 
@@ -123,14 +134,14 @@ public final class BlockStore implements AutoCloseable {
 
     /** Writes a level-1 block (e.g. the head cut at [mint, maxt]) and adds it; returns its meta. */
     public BlockMeta write(SeriesSet series, long mint, long maxt) throws IOException {
-        BlockMeta m = new BlockWriter(dir).write(series, mint, maxt);
+        BlockMeta m = new BlockWriter(fs, dir).write(series, mint, maxt);
         add(m.ulid());
         return m;
     }
 
     /** Opens the block {@code <dir>/<ulid>} (already written there) and adds it. */
     public Block add(String ulid) throws IOException {
-        Block b = Block.open(dir.resolve(ulid));
+        Block b = Block.open(fs, dir.resolve(ulid));
         synchronized (this) {
             if (closed) { b.close(); throw new IllegalStateException("block store closed"); }
             List<Block> next = new ArrayList<>(blocks);
@@ -187,12 +198,12 @@ public final class BlockStore implements AutoCloseable {
                 for (Block b : blocks) if (ids.contains(b.meta().ulid())) group.add(b);
                 BlockMeta merged;
                 try {
-                    merged = compactor.compact(dir, group); // holds a reference to each source while reading
+                    merged = compactor.compact(fs, dir, group); // holds a reference to each source while reading
                 } catch (IllegalStateException e) {
                     if (closed) break; // a source was closed under us by close()
                     throw e;
                 }
-                Block nb = Block.open(dir.resolve(merged.ulid()));
+                Block nb = Block.open(fs, dir.resolve(merged.ulid()));
                 synchronized (this) {
                     if (closed) { nb.close(); break; } // sources are superseded: removed by the next open
                     List<Block> next = new ArrayList<>(blocks);
@@ -357,12 +368,12 @@ public final class BlockStore implements AutoCloseable {
     private void rewrite(Block b, Tombstones extra, String why) throws IOException {
         BlockMeta nm;
         try {
-            nm = new BlockRewriter(dir).rewrite(b, extra);
+            nm = new BlockRewriter(fs, dir).rewrite(b, extra);
         } catch (IllegalStateException e) {
             if (closed) return;
             throw e;
         }
-        Block nb = nm.numSamples() == 0 ? null : Block.open(dir.resolve(nm.ulid()));
+        Block nb = nm.numSamples() == 0 ? null : Block.open(fs, dir.resolve(nm.ulid()));
         synchronized (this) {
             if (closed) {
                 if (nb != null) nb.close();   // both on disk: the next open keeps the new one (its parent is the old)
@@ -376,7 +387,7 @@ public final class BlockStore implements AutoCloseable {
         }
         CrashPoint.reached("rewrite.swapped");
         delete(b);
-        if (nb == null) Block.deleteDirectory(dir.resolve(nm.ulid()));
+        if (nb == null) Block.deleteDirectory(fs, dir.resolve(nm.ulid()));
         LOG.info("rewrote block {} as {} ({}): {} -> {} samples", b.meta().ulid(), nb == null ? "(nothing left)" : nm.ulid(),
                 why, b.meta().numSamples(), nm.numSamples());
     }

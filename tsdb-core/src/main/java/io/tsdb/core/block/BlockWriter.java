@@ -3,11 +3,13 @@ package io.tsdb.core.block;
 import io.tsdb.core.Labels;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
+import io.tsdb.core.fs.FileLayer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,9 +17,13 @@ import java.util.List;
  * Writes an immutable block directory from a {@link SeriesSet} whose series are sorted by labels.
  *
  * <p>The block is assembled in {@code <parent>/<ulid>.tmp}: chunk segments are streamed and fsynced, the
- * index and meta.json are written and fsynced, then the directory is renamed atomically to
- * {@code <parent>/<ulid>} and the parent directory is fsynced. A crash leaves either no block or a complete
- * one (plus a {@code .tmp} directory that {@link BlockStore} removes on open).
+ * index and meta.json are written and fsynced, the temporary directory is fsynced, then it is renamed atomically
+ * to {@code <parent>/<ulid>} and the parent directory is fsynced. A crash leaves either no block or a complete
+ * one (plus a {@code .tmp} directory that {@link BlockStore} removes on open). When any step fails (ENOSPC, EIO,
+ * a failed rename or directory fsync) the writer throws and leaves the previous state: the temporary directory is
+ * removed, and so is the renamed block when the parent directory's fsync failed (the rename is then not known
+ * to be durable, and the caller treats the block as not written). Every file operation goes through a
+ * {@link FileLayer}.
  *
  * <p>Only samples with timestamps in [mint, maxt] are written; series without such samples are skipped.
  * Within a series timestamps must not decrease; on equal timestamps the later sample wins.
@@ -25,12 +31,19 @@ import java.util.List;
 public final class BlockWriter {
     public static final String TMP_SUFFIX = ".tmp";
     public static final int DEFAULT_MAX_SAMPLES_PER_CHUNK = 4096;
+    private static final Logger LOG = LoggerFactory.getLogger(BlockWriter.class);
 
+    private final FileLayer fs;
     private final Path parent;
     private int maxSamplesPerChunk = DEFAULT_MAX_SAMPLES_PER_CHUNK;
     private BlockChunkCodec codec = ChunkCodecs.defaultCodec();
 
-    public BlockWriter(Path parentDir) { this.parent = parentDir; }
+    public BlockWriter(Path parentDir) { this(FileLayer.SYSTEM, parentDir); }
+
+    public BlockWriter(FileLayer fs, Path parentDir) {
+        this.fs = fs;
+        this.parent = parentDir;
+    }
 
     /** Upper bound of samples per chunk (chunks of a series are balanced below it). */
     public BlockWriter maxSamplesPerChunk(int n) {
@@ -58,21 +71,21 @@ public final class BlockWriter {
     public BlockMeta write(String ulid, SeriesSet series, long mint, long maxt, int level,
                            List<String> sources, List<String> parents) throws IOException {
         if (maxt < mint) throw new IllegalArgumentException("maxt " + maxt + " < mint " + mint);
-        Files.createDirectories(parent);
+        fs.createDirectories(parent);
         Path tmp = parent.resolve(ulid + TMP_SUFFIX);
         Path dst = parent.resolve(ulid);
         if (Files.exists(dst)) throw new IOException("block directory already exists: " + dst);
-        BlockFiles.deleteRecursively(tmp);
-        Files.createDirectories(tmp);
-        boolean ok = false;
+        BlockFiles.deleteRecursively(fs, tmp);
+        boolean renamed = false, ok = false;
         try {
+            fs.createDirectories(tmp);
             long numSamples = 0, numChunks = 0;
             IndexWriter index = new IndexWriter();
             ChunkMetas metas = new ChunkMetas();
             ByteOut enc = new ByteOut(1 << 14);
             long[] ts = new long[1024];
             double[] vs = new double[1024];
-            try (ChunksWriter chunks = new ChunksWriter(tmp)) {
+            try (ChunksWriter chunks = new ChunksWriter(fs, tmp)) {
                 while (series.next()) {
                     Labels labels = series.labels();
                     SampleCursor c = series.cursor();
@@ -106,19 +119,29 @@ public final class BlockWriter {
                     numSamples += n;
                     numChunks += metas.n;
                 }
+                chunks.finish();
             }
-            index.write(tmp.resolve(BlockIndexFormat.FILE));
+            index.write(fs, tmp.resolve(BlockIndexFormat.FILE));
             BlockMeta meta = new BlockMeta(ulid, mint, maxt, index.seriesCount(), numSamples, numChunks, level, sources, parents, BlockMeta.VERSION);
-            meta.write(tmp);
-            BlockFiles.fsyncDir(tmp);
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-            BlockFiles.fsyncDir(parent);
+            meta.write(fs, tmp);
+            fs.fsyncDirectory(tmp);
+            fs.rename(tmp, dst);
+            renamed = true;
+            fs.fsyncDirectory(parent);
             ok = true;
             return meta;
         } finally {
-            if (!ok) {
-                try { BlockFiles.deleteRecursively(tmp); } catch (IOException ignored) { }
-            }
+            if (!ok) discard(renamed ? dst : tmp);
+        }
+    }
+
+    /** Removes what a failed write left; what cannot be removed now is removed by {@link BlockStore#open}. */
+    private void discard(Path dir) {
+        try {
+            BlockFiles.deleteRecursively(fs, dir);
+            fs.fsyncDirectory(parent);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot remove {} after a failed block write: {}", dir, e.toString());
         }
     }
 }

@@ -1,16 +1,21 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.fs.FileLayer;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
-/** Appends encoded chunks to segment files of a block being written; fsyncs each segment on close. */
+/**
+ * Appends encoded chunks to segment files of a block being written; fsyncs each segment when it is full and at
+ * {@link #finish()}.
+ */
 final class ChunksWriter implements Closeable {
+    private final FileLayer fs;
     private final Path dir;
     private final CRC32C crc = new CRC32C();
     private final ByteOut frame = new ByteOut(1 << 16);
@@ -19,15 +24,16 @@ final class ChunksWriter implements Closeable {
     private long segmentPos;
     private long totalBytes;
 
-    ChunksWriter(Path blockDir) throws IOException {
+    ChunksWriter(FileLayer fs, Path blockDir) throws IOException {
+        this.fs = fs;
         this.dir = blockDir.resolve(ChunksFileFormat.DIR);
-        Files.createDirectories(dir);
+        fs.createDirectories(dir);
     }
 
     private void nextSegment() throws IOException {
         finishSegment();
         segment++;
-        ch = FileChannel.open(dir.resolve(ChunksFileFormat.segmentName(segment)),
+        ch = fs.open(dir.resolve(ChunksFileFormat.segmentName(segment)),
                 StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         ByteBuffer h = ByteBuffer.allocate(ChunksFileFormat.HEADER_SIZE);
         h.putInt(ChunksFileFormat.MAGIC).put((byte) ChunksFileFormat.VERSION).put((byte) 0).put((byte) 0).put((byte) 0).flip();
@@ -71,9 +77,18 @@ final class ChunksWriter implements Closeable {
         }
     }
 
-    @Override public void close() throws IOException {
+    /** Finishes the last segment (fsynced) and fsyncs the directory; on failure the caller discards the block. */
+    void finish() throws IOException {
         if (segment == 0) nextSegment(); // an empty block still has one (empty) segment with a valid header
         finishSegment();
-        BlockFiles.fsyncDir(dir);
+        fs.fsyncDirectory(dir);
+    }
+
+    /** Closes an open segment without finishing it (after a failure). */
+    @Override public void close() throws IOException {
+        if (ch != null) {
+            ch.close();
+            ch = null;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.tsdb.core.block;
 
 import io.tsdb.core.Querier;
+import io.tsdb.core.fs.FileLayer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -108,6 +109,14 @@ public final class Compactor {
      * swaps it in and deletes the sources ({@link BlockStore#compact} does both).
      */
     public BlockMeta compact(Path dir, List<Block> blocks) throws IOException {
+        return compact(FileLayer.SYSTEM, dir, blocks);
+    }
+
+    /**
+     * As {@link #compact(Path, List)}, writing through {@code fs}. On failure nothing changes: the sources stay as
+     * they are and the half-written block is removed ({@link BlockWriter}).
+     */
+    public BlockMeta compact(FileLayer fs, Path dir, List<Block> blocks) throws IOException {
         if (blocks.size() < 2) throw new IllegalArgumentException("compaction needs at least two blocks");
         List<Block> byAge = new ArrayList<>(blocks);
         byAge.sort(Comparator.comparing(b -> b.meta().ulid()));
@@ -128,7 +137,7 @@ public final class Compactor {
             for (Block b : byAge) qs.add(b.querier(mint, maxt));
             try (Querier merged = new MergeQuerier(qs)) {
                 qs = List.of();
-                return new BlockWriter(dir).maxSamplesPerChunk(maxSamplesPerChunk)
+                return new BlockWriter(fs, dir).maxSamplesPerChunk(maxSamplesPerChunk)
                         .write(Ulid.next(), merged.select(List.of()), mint, maxt, level + 1, List.copyOf(sources), parents);
             }
         } finally {

@@ -1,6 +1,7 @@
 package io.tsdb.core.block;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.fs.FileLayer;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.io.IOException;
@@ -66,7 +67,7 @@ final class IndexWriter {
     }
 
     /** Writes the index file and fsyncs it; returns its size. */
-    long write(Path file) throws IOException {
+    long write(FileLayer fs, Path file) throws IOException {
         TreeSet<String> symSet = new TreeSet<>();
         for (var e : postings.entrySet()) {
             symSet.add(e.getKey());
@@ -121,7 +122,7 @@ final class IndexWriter {
         ByteOut[] sections = {symbols, seriesOut, offsets, refs, post, table};
         long[] sectionOff = new long[sections.length];
         CRC32C crc = new CRC32C();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = fs.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long pos = write(ch, file0.array(), file0.length());
             for (int i = 0; i < sections.length; i++) {
                 sectionOff[i] = pos;
@@ -160,8 +161,7 @@ final class IndexWriter {
     }
 
     private static long write(FileChannel ch, byte[] b, int n) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(b, 0, n);
-        while (bb.hasRemaining()) ch.write(bb);
+        FileLayer.writeFully(ch, ByteBuffer.wrap(b, 0, n));
         return n;
     }
 }

@@ -215,7 +215,7 @@ final class FlushCycle {
         long mint = unwrittenFrozen[0], maxt = unwrittenFrozen[1], segment = unwrittenFrozen[2];
         BlockMeta meta;
         try (HeadQuerier q = new HeadQuerier(head, index, mint, maxt, () -> ReadMode.FROZEN)) {
-            meta = new BlockWriter(blocks.dir()).write(q.select(List.of()), mint, maxt);
+            meta = new BlockWriter(blocks.fileLayer(), blocks.dir()).write(q.select(List.of()), mint, maxt);
         }
         blocks.add(meta.ulid());
         generations.published();   // new queriers see the block and read current samples only

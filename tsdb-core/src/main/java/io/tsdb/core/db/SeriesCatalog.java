@@ -50,11 +50,14 @@ final class SeriesCatalog {
     private volatile boolean closed;
 
     /** The outcome of {@link #getOrCreate}: the series, or why none may be created. */
-    sealed interface Lookup permits Found, Rejected {}
+    sealed interface Lookup permits Found, Rejected, Failed {}
 
     record Found(HeadSeries series) implements Lookup {}
 
     record Rejected(AppendStatus status, String message) implements Lookup {}
+
+    /** The series could not be logged to the WAL ({@link AppendStatus#STORAGE_ERROR}): the appender's commit fails with it. */
+    record Failed(IOException error) implements Lookup {}
 
     SeriesCatalog(Head head, LabelIndex index, SeriesRegistry registry, Wal wal, LabelValidator validator, Limits limits,
                   TsdbMetrics metrics, int nextId) {
@@ -99,7 +102,11 @@ final class SeriesCatalog {
             int id = registry.get(labels);
             boolean known = id >= 0;
             if (!known) id = nextId;
-            s = enter(id, labels);
+            try {
+                s = enter(id, labels);
+            } catch (UncheckedIOException e) {
+                return new Failed(e.getCause());
+            }
             if (known) {
                 revived.increment();
             } else {
@@ -127,10 +134,10 @@ final class SeriesCatalog {
     private HeadSeries enter(int id, Labels labels) {
         Labels interned = index.add(id, labels);
         try {
-            wal.write(seriesRecord(id, interned));
+            wal.writeDefinition(seriesRecord(id, interned));
         } catch (IOException e) {
             index.remove(id, interned);
-            throw new UncheckedIOException("cannot log series " + labels + " to the WAL", e);
+            throw new UncheckedIOException(new IOException("cannot log series " + labels + " to the WAL: " + e.getMessage(), e));
         }
         HeadSeries s = head.create(id, interned);
         activeByMetric.merge(metricOf(interned), 1, Integer::sum);

@@ -103,7 +103,7 @@ public final class Tsdb implements Storage, StorageAdmin {
         this.clock = clock;
         this.futureToleranceMs = options.futureTolerance().toMillis();
         Path dir = options.dataDir();
-        Files.createDirectories(dir);
+        options.fileLayer().createDirectoriesDurably(dir);
         lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {
@@ -122,12 +122,12 @@ public final class Tsdb implements Storage, StorageAdmin {
         Wal w = null;
         try {
             Snapshotter.removeIncomplete(dir);
-            bs = BlockStore.open(dir.resolve("blocks"));
+            bs = BlockStore.open(options.fileLayer(), dir.resolve("blocks"));
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
             log.info("series registry opened: {} series in {} tier(s) in {} ms", reg.size(), reg.tierCount(), (System.nanoTime() - t0) / 1_000_000);
             HeadReplayer replayer = new HeadReplayer(head, index, reg, reg.nextId());
-            w = Wal.open(dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
+            w = Wal.open(options.fileLayer(), dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
                     options.walFsyncInterval().toMillis(), replayer);
             if (replayer.unknownSeriesSamples() > 0)
                 log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayer.unknownSeriesSamples());
@@ -417,6 +417,19 @@ public final class Tsdb implements Storage, StorageAdmin {
     public WalReplayResult walReplay() { return wal.replayResult(); }
     public long walReplaySamples() { return wal.replayResult().samples(); }
     public long walFsyncs() { return wal.fsyncs(); }
+    /** Bytes skipped between valid WAL records because of damage found at open. */
+    public long walSkippedBytes() { return wal.replayResult().skippedBytes(); }
+    @Override public String writeRefusal() { return wal.refusal(); }
+    /** WAL record writes that failed (ENOSPC, EIO); each was undone or its segment sealed. */
+    public long walWriteErrors() { return wal.writeErrors(); }
+    /** WAL fsyncs that failed; each sealed its segment. */
+    public long walFsyncErrors() { return wal.fsyncErrors(); }
+    /** Failed WAL writes undone by truncating the segment back to its last whole record. */
+    public long walRestoredWrites() { return wal.restoredWrites(); }
+    /** WAL segments sealed as suspect after a storage error. */
+    public long walSealedSegments() { return wal.sealedSegments(); }
+    /** Bytes of not yet acknowledged WAL records dropped with suspect segments (their writes failed). */
+    public long walLostBytes() { return wal.lostBytes(); }
     public long walBytesWritten() { return wal.bytesWritten(); }
     public long walDiskBytes() { return wal.diskBytes(); }
     public long walSegment() { return wal.currentSegment(); }

@@ -44,6 +44,8 @@ final class TsdbAppender implements Appender {
     private HeadSeries lastSeries;
     /** {@link io.tsdb.core.head.Head#removals()} before the first series of this batch was resolved. */
     private long removals;
+    /** Set when an append failed for a storage error: commit then throws it and stores nothing. */
+    private IOException storageError;
 
     TsdbAppender(Tsdb db) { this.db = db; }
 
@@ -59,6 +61,10 @@ final class TsdbAppender implements Appender {
         if (s == null) {
             SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
             if (r instanceof SeriesCatalog.Rejected rej) return reject(rej.status(), rej.message());
+            if (r instanceof SeriesCatalog.Failed f) {
+                if (storageError == null) storageError = f.error();
+                return reject(AppendStatus.STORAGE_ERROR, f.error().getMessage());
+            }
             s = ((SeriesCatalog.Found) r).series();
         }
         lastLabels = labels;
@@ -118,6 +124,11 @@ final class TsdbAppender implements Appender {
     @Override public int pending() { return n; }
 
     @Override public void commit() throws IOException {
+        IOException failed = storageError;
+        if (failed != null) {
+            clear();
+            throw new IOException(failed.getMessage(), failed);
+        }
         if (n == 0) return;
         try {
             db.commit(this);
@@ -153,6 +164,7 @@ final class TsdbAppender implements Appender {
     double value(int i) { return stage.vs[i]; }
 
     private void clear() {
+        storageError = null;
         lastLabels = null;
         lastSeries = null;
         Staging s = stage;

@@ -1,6 +1,7 @@
 package io.tsdb.core.db;
 
 import io.tsdb.core.RetentionRule;
+import io.tsdb.core.fs.FileLayer;
 import io.tsdb.core.registry.Limits;
 import io.tsdb.core.wal.FsyncPolicy;
 import io.tsdb.core.wal.WalFormat;
@@ -22,10 +23,12 @@ public record TsdbOptions(
         Limits limits,
         long registryCapacity,
         Duration blockDuration,
-        List<RetentionRule> retentionRules) {
+        List<RetentionRule> retentionRules,
+        FileLayer fileLayer) {
 
     public TsdbOptions {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(fileLayer, "fileLayer");
         if (retention.isNegative() || retention.isZero()) throw new IllegalArgumentException("retention must be positive: " + retention);
         if (walFsyncInterval.toMillis() <= 0) throw new IllegalArgumentException("WAL fsync interval must be positive: " + walFsyncInterval);
         if (walSegmentBytes < 64 * 1024) throw new IllegalArgumentException("WAL segment size must be at least 64 KiB: " + walSegmentBytes);
@@ -48,6 +51,7 @@ public record TsdbOptions(
         b.walSegmentBytes = walSegmentBytes; b.outOfOrderWindow = outOfOrderWindow; b.futureTolerance = futureTolerance;
         b.limits = limits; b.registryCapacity = registryCapacity; b.blockDuration = blockDuration;
         b.retentionRules = retentionRules;
+        b.fileLayer = fileLayer;
         return b;
     }
 
@@ -63,6 +67,7 @@ public record TsdbOptions(
         private long registryCapacity = io.tsdb.core.registry.RegistryFormat.DEFAULT_FIRST_CAPACITY;
         private Duration blockDuration = Duration.ofHours(2);
         private List<RetentionRule> retentionRules = List.of();
+        private FileLayer fileLayer = FileLayer.SYSTEM;
 
         Builder(Path dataDir) { this.dataDir = dataDir; }
 
@@ -87,9 +92,14 @@ public record TsdbOptions(
          * (block by block, see docs/operations.md); each rule at most {@link #retention}.
          */
         public Builder retentionRules(List<RetentionRule> rules) { retentionRules = rules; return this; }
+        /**
+         * How files are written, fsynced, renamed and deleted (default {@link FileLayer#SYSTEM}; tests pass a
+         * fault-injecting layer).
+         */
+        public Builder fileLayer(FileLayer f) { fileLayer = f; return this; }
         public TsdbOptions build() {
             return new TsdbOptions(dataDir, retention, walFsync, walFsyncInterval, walSegmentBytes, outOfOrderWindow,
-                    futureTolerance, limits, registryCapacity, blockDuration, retentionRules);
+                    futureTolerance, limits, registryCapacity, blockDuration, retentionRules, fileLayer);
         }
     }
 }

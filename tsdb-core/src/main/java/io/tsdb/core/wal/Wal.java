@@ -1,19 +1,21 @@
 package io.tsdb.core.wal;
 
-import io.tsdb.core.registry.LabelsCodec;
+import io.tsdb.core.fs.FileLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -21,59 +23,116 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
- * Write-ahead log: numbered segment files of CRC32C-checked records. Writers call {@link #write}
- * (ordered by a lock, one write syscall per record) and then {@link #sync} with the returned position;
- * with {@link FsyncPolicy#ALWAYS} concurrent committers share fsyncs (group commit: whoever syncs covers
- * everything written before it). A new segment is started at open and when the current one is full.
+ * Write-ahead log: numbered segment files of CRC32C-checked records (docs/format/wal.md). Writers call
+ * {@link #write} (ordered by a lock, one write system call per record unless the OS writes short) and then
+ * {@link #sync} with the returned position; with {@link FsyncPolicy#ALWAYS} concurrent committers share fsyncs
+ * (group commit: whoever syncs covers everything written before it). A new segment is started at open and when
+ * the current one is full.
+ *
+ * <p><b>Storage faults</b> (docs/format/wal.md "Write and fsync errors"):
+ * <ul>
+ *   <li>A failed write (ENOSPC, EIO, a short write followed by an error) is undone before anything else is
+ *       appended: the segment is truncated back to the end of its last whole record and the channel positioned
+ *       there. The write's caller gets the error; nothing of its record remains.</li>
+ *   <li>A failed fsync is never retried as if nothing happened: the pages it covered may be lost while the next
+ *       fsync reports success. The segment is sealed as suspect and a new one started. Under {@code ALWAYS} every
+ *       record not covered by an earlier successful fsync was not yet acknowledged: those records are declared
+ *       lost (their writers' {@link #sync} fails), cut from the sealed segment, and the series definitions among
+ *       them ({@link #writeDefinition}) are written again into the new segment. Under {@code PERIODIC} and
+ *       {@code NEVER} those records were acknowledged already: they stay, and {@link #headPersistRequested()}
+ *       asks the owner to persist its in-memory state elsewhere (a block).</li>
+ *   <li>When the failed write cannot be undone, or the new segment cannot be created, the WAL refuses writes
+ *       ({@link #refusal()}) and retries in the background with exponential backoff until it can.</li>
+ * </ul>
+ *
+ * <p>Invariants: {@code written} (logical bytes of whole records since open) only grows; the current segment holds
+ * its header plus exactly the records of logical range [{@code segmentStart}, {@code written}); {@code synced} only
+ * grows and never exceeds {@code written}; a position in a lost range is never reported durable. Lock order:
+ * {@code syncLock} before {@code writeLock}; nothing is called out of the WAL while either is held.
  */
 public final class Wal implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Wal.class);
+    static final long RETRY_MIN_MS = 100, RETRY_MAX_MS = 10_000;
+    private static final int MAX_LOST_RANGES = 1024;
+    private static final long RESTORE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long[] NONE = new long[0];
 
+    private final FileLayer fs;
     private final Path dir;
     private final FsyncPolicy policy;
     private final long segmentBytes;
     private final Object writeLock = new Object();
     private final Object syncLock = new Object();
-    private FileChannel channel;
-    private long segmentIndex;
-    private long segmentSize;
-    private long written;               // logical bytes written since open (guarded by writeLock)
-    private volatile long synced;       // logical position known durable
+    // guarded by writeLock
+    private FileChannel channel;        // null while refusing writes
+    private long segmentIndex;          // current segment (while refusing: the last one, sealed)
+    private long segmentSize;           // header + whole records of the current segment
+    private long segmentSalt;
+    private long segmentStart;          // logical position of the current segment's first record
+    private long written;               // logical bytes of whole records written since open
+    private final ArrayDeque<Definition> definitions = new ArrayDeque<>();   // not yet durable (ALWAYS only)
+    private long retryAtNanos;
+    private long lastRestoreLogNanos, restoresLogged;
+    private long retryDelayMs = RETRY_MIN_MS;
+    private boolean retryScheduled;
+    // shared
+    private final AtomicLong synced = new AtomicLong();   // logical position known durable
+    private volatile long[] lost = NONE;                  // pairs: (from, to] logical ranges declared lost, ascending
+    private volatile String refusal;                      // why writes are refused, or null
+    private volatile String lossReason;                   // the error behind the last lost range
+    private volatile boolean persistRequested;
     private volatile boolean closed;
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong diskBytes = new AtomicLong();
-    private final ScheduledExecutorService syncer;
+    private final AtomicLong writeErrors = new AtomicLong();
+    private final AtomicLong fsyncErrors = new AtomicLong();
+    private final AtomicLong restoredWrites = new AtomicLong();
+    private final AtomicLong sealedSegments = new AtomicLong();
+    private final AtomicLong lostBytes = new AtomicLong();
+    private final ScheduledExecutorService scheduler;
     private WalReplayResult replay;
 
-    private Wal(Path dir, FsyncPolicy policy, long segmentBytes, long syncIntervalMs) {
+    /** A series definition written since the last successful fsync, kept to be written again if it is lost. */
+    private record Definition(long end, byte[] bytes) {}
+
+    private Wal(FileLayer fs, Path dir, FsyncPolicy policy, long segmentBytes, long syncIntervalMs) {
+        this.fs = fs;
         this.dir = dir;
         this.policy = policy;
         this.segmentBytes = segmentBytes;
-        if (policy == FsyncPolicy.PERIODIC) {
-            syncer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "wal-fsync");
-                t.setDaemon(true);
-                return t;
-            });
-            syncer.scheduleWithFixedDelay(this::periodicSync, syncIntervalMs, syncIntervalMs, TimeUnit.MILLISECONDS);
-        } else {
-            syncer = null;
-        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "wal-fsync");
+            t.setDaemon(true);
+            return t;
+        });
+        if (policy == FsyncPolicy.PERIODIC)
+            scheduler.scheduleWithFixedDelay(this::periodicSync, syncIntervalMs, syncIntervalMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Replays every segment in {@code dir} into {@code handler}, repairs a corrupt tail, and opens for writing. */
+    /** As {@link #open(FileLayer, Path, FsyncPolicy, long, long, WalReplayHandler)} on the real file system. */
     public static Wal open(Path dir, FsyncPolicy policy, long segmentBytes, long syncIntervalMs, WalReplayHandler handler) throws IOException {
-        Files.createDirectories(dir);
-        Wal wal = new Wal(dir, policy, segmentBytes, syncIntervalMs);
+        return open(FileLayer.SYSTEM, dir, policy, segmentBytes, syncIntervalMs, handler);
+    }
+
+    /** Replays every segment in {@code dir} into {@code handler}, repairs damage, and opens a new segment for writing. */
+    public static Wal open(FileLayer fs, Path dir, FsyncPolicy policy, long segmentBytes, long syncIntervalMs,
+                           WalReplayHandler handler) throws IOException {
+        fs.createDirectoriesDurably(dir);
+        Wal wal = new Wal(fs, dir, policy, segmentBytes, syncIntervalMs);
         try {
-            wal.replay = wal.replayAll(handler);
+            List<Path> paths = new ArrayList<>();
             long last = 0;
-            for (long idx : wal.segments()) last = Math.max(last, idx);
-            wal.startSegment(last + 1);
+            for (long idx : wal.segments()) {
+                paths.add(wal.segmentPath(idx));
+                last = Math.max(last, idx);
+            }
+            wal.replay = new WalReader(fs, handler, wal.diskBytes).replay(paths);
+            synchronized (wal.writeLock) {
+                wal.install(wal.createSegment(wal.freeIndex(last + 1)));
+            }
         } catch (IOException | RuntimeException e) {
             wal.closeQuietly();
             throw e;
@@ -98,183 +157,325 @@ public final class Wal implements Closeable {
 
     private Path segmentPath(long idx) { return dir.resolve(WalFormat.segmentName(idx)); }
 
-    private WalReplayResult replayAll(WalReplayHandler handler) throws IOException {
-        long t0 = System.nanoTime();
-        long cpu0 = processCpuNanos();
-        List<Long> segs = segments();
-        long records = 0, samples = 0, series = 0, truncated = 0;
-        int corruptions = 0;
-        CRC32C crc = new CRC32C();
-        SamplesCodec.Sink sink = handler::sample;
-        for (int si = 0; si < segs.size(); si++) {
-            Path p = segmentPath(segs.get(si));
-            long good;
-            String problem = null;
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-                long size = ch.size();
-                diskBytes.addAndGet(size);
-                if (size > Integer.MAX_VALUE) throw new IOException("WAL segment " + p + " is larger than 2 GiB");
-                MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-                m.order(ByteOrder.LITTLE_ENDIAN);
-                int pos = 0;
-                if (size < WalFormat.SEGMENT_HEADER_BYTES) {
-                    problem = "truncated segment header (" + size + " bytes)";
-                } else if (m.getInt(0) != WalFormat.MAGIC) {
-                    problem = String.format("bad magic 0x%08x", m.getInt(0));
-                } else if (m.getShort(4) != WalFormat.VERSION) {
-                    throw new IOException("WAL segment " + p + " has unsupported version " + m.getShort(4));
-                } else {
-                    pos = WalFormat.SEGMENT_HEADER_BYTES;
-                }
-                while (problem == null && pos < size) {
-                    if (size - pos < WalFormat.RECORD_HEADER_BYTES + 1) { problem = "torn record header"; break; }
-                    int len = m.getInt(pos);
-                    if (len <= 0 || len > WalFormat.MAX_RECORD_BYTES) { problem = "invalid record length " + len; break; }
-                    if (len > size - pos - WalFormat.RECORD_HEADER_BYTES) { problem = "torn record (length " + len + " beyond end of file)"; break; }
-                    int bodyStart = pos + WalFormat.RECORD_HEADER_BYTES;
-                    crc.reset();
-                    crc.update(m.slice(bodyStart, len));
-                    if ((int) crc.getValue() != m.getInt(pos + 4)) { problem = "CRC32C mismatch"; break; }
-                    try {
-                        byte type = m.get(bodyStart);
-                        int body = bodyStart + 1;
-                        int count = m.getInt(body);
-                        if (type == WalFormat.TYPE_SAMPLES || type == WalFormat.TYPE_SERIES_STATE || type == WalFormat.TYPE_TOMBSTONES) {
-                            if (count < 0 || (long) count * WalFormat.SAMPLE_BYTES != len - 5L) { problem = "bad entry count " + count; break; }
-                            if (type == WalFormat.TYPE_SAMPLES) {
-                                handler.samples(m, body + 4, count);
-                                samples += count;
-                            } else if (type == WalFormat.TYPE_TOMBSTONES) {
-                                handler.tombstones(m, body + 4, count);
-                            } else {
-                                handler.seriesState(m, body + 4, count);
-                            }
-                        } else if (type == WalFormat.TYPE_SAMPLES_VARINT) {
-                            int end = bodyStart + len;
-                            if (handler.bufferSamples(count)) {
-                                // one pass: the handler takes the samples back if the body is malformed
-                                try {
-                                    samples += SamplesCodec.decode(m, body, end, sink);
-                                } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                                    handler.discardSamples();
-                                    throw e;
-                                }
-                            } else {
-                                SamplesCodec.decode(m, body, end, null);   // validate fully before applying any sample
-                                samples += SamplesCodec.decode(m, body, end, sink);
-                            }
-                        } else if (type == WalFormat.TYPE_SERIES) {
-                            int q = body + 4;
-                            for (int i = 0; i < count; i++) {
-                                int id = m.getInt(q);
-                                int ll = m.getInt(q + 4);
-                                if (ll < 0 || q + 8L + ll > bodyStart + (long) len) throw new IllegalArgumentException("series record overruns");
-                                byte[] lb = new byte[ll];
-                                m.get(q + 8, lb);
-                                handler.series(id, LabelsCodec.decode(lb));
-                                q += 8 + ll;
-                                series++;
-                            }
-                        } else {
-                            problem = "unknown record type " + type;
-                            break;
-                        }
-                    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                        problem = "malformed record: " + e.getMessage();
-                        break;
-                    }
-                    records++;
-                    pos = bodyStart + len;
-                }
-                good = pos;
-            }
-            if (problem != null) {
-                corruptions++;
-                long size = Files.size(p);
-                long dropped = size - good;
-                List<Long> later = segs.subList(si + 1, segs.size());
-                for (long idx : later) dropped += Files.size(segmentPath(idx));
-                log.warn("WAL corruption in segment {} at offset {}: {}; truncating {} bytes (this segment's tail{}), keeping everything before",
-                        p, good, problem, dropped, later.isEmpty() ? "" : " and " + later.size() + " later segment(s)");
-                truncated += dropped;
-                diskBytes.addAndGet(-(size - good));
-                if (good <= WalFormat.SEGMENT_HEADER_BYTES) {
-                    Files.delete(p);
-                    diskBytes.addAndGet(-good);
-                } else {
-                    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                        ch.truncate(good);
-                        ch.force(true);
-                    }
-                }
-                for (long idx : later) Files.deleteIfExists(segmentPath(idx));
-                break;
-            }
-        }
-        handler.finish();
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        long cpu1 = processCpuNanos();
-        long cpuMs = cpu0 < 0 || cpu1 < 0 ? ms : (cpu1 - cpu0) / 1_000_000;
-        WalReplayResult r = new WalReplayResult(segs.size(), records, samples, series, corruptions, truncated, ms, cpuMs);
-        if (records > 0 || corruptions > 0)
-            log.info("WAL replay: {} segments, {} records, {} samples, {} series in {} ms ({} ms CPU)", segs.size(), records, samples, series, ms, cpuMs);
-        return r;
+    /** The first index from {@code idx} on without a file (a failed attempt may have left one behind). */
+    private long freeIndex(long idx) {
+        while (Files.exists(segmentPath(idx))) idx++;
+        return idx;
     }
 
-    /** CPU time of the whole process (all threads, incl. GC and JIT), or -1 when unavailable. */
-    private static long processCpuNanos() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
-            return os.getProcessCpuTime();
-        return -1;
-    }
+    /** A new segment's file, header written and (unless NEVER) durable with its directory entry. */
+    private record Segment(long index, FileChannel channel, long salt) {}
 
-    private void startSegment(long idx) throws IOException {
+    private Segment createSegment(long idx) throws IOException {
         Path p = segmentPath(idx);
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        ByteBuffer h = WalFormat.segmentHeader();
-        while (h.hasRemaining()) ch.write(h);
-        if (policy != FsyncPolicy.NEVER) {
-            ch.force(true);
-            syncDir();
+        FileChannel ch = fs.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            long salt = WalFormat.newSalt();
+            FileLayer.writeFully(ch, WalFormat.segmentHeader(salt));
+            if (policy != FsyncPolicy.NEVER) {
+                ch.force(true);
+                fs.fsyncDirectory(dir);
+            }
+            return new Segment(idx, ch, salt);
+        } catch (IOException | RuntimeException e) {
+            discard(ch, p, e);
+            throw e;
         }
-        channel = ch;
-        segmentIndex = idx;
-        segmentSize = WalFormat.SEGMENT_HEADER_BYTES;
-        diskBytes.addAndGet(WalFormat.SEGMENT_HEADER_BYTES);
     }
 
-    private void syncDir() {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
+    /** Closes and deletes a segment that never went into use. */
+    private void discard(FileChannel ch, Path p, Exception cause) {
+        try {
+            ch.close();
         } catch (IOException e) {
-            log.debug("directory fsync not supported for {}: {}", dir, e.toString());
+            cause.addSuppressed(e);
+        }
+        try {
+            fs.deleteIfExists(p);
+        } catch (IOException e) {
+            cause.addSuppressed(e);   // left behind: replayed as an empty or torn segment, and freeIndex skips it
         }
     }
 
-    /** Closes the current segment (forcing it unless policy NEVER) and starts the next; holds writeLock. */
-    private void rotate() throws IOException {
-        if (policy != FsyncPolicy.NEVER) {
-            channel.force(false);
-            fsyncs.incrementAndGet();
-        }
-        channel.close();
-        synced = written;
-        startSegment(segmentIndex + 1);
+    /** Makes {@code s} the current segment; holds writeLock. */
+    private void install(Segment s) {
+        channel = s.channel();
+        segmentIndex = s.index();
+        segmentSalt = s.salt();
+        segmentSize = WalFormat.SEGMENT_HEADER_BYTES;
+        segmentStart = written;
+        diskBytes.addAndGet(WalFormat.SEGMENT_HEADER_BYTES);
     }
 
     /** Appends one sealed record (see {@link WalFormat#seal}); returns the logical end position for {@link #sync}. */
     public long write(ByteBuffer record) throws IOException {
+        return append(record, false);
+    }
+
+    /**
+     * Appends a record that later records depend on (a series definition). Should it be lost to a failed fsync
+     * before it is durable, the WAL writes it again into the segment it continues in.
+     */
+    public long writeDefinition(ByteBuffer record) throws IOException {
+        return append(record, true);
+    }
+
+    private long append(ByteBuffer record, boolean definition) throws IOException {
         synchronized (writeLock) {
             if (closed) throw new IOException("WAL is closed");
+            if (channel == null) recoverLocked(true);
+            int start = record.position();
             int len = record.remaining();
-            if (segmentSize + len > segmentBytes && segmentSize > WalFormat.SEGMENT_HEADER_BYTES) rotate();
-            while (record.hasRemaining()) channel.write(record);
+            if (segmentSize + len > segmentBytes && segmentSize > WalFormat.SEGMENT_HEADER_BYTES) {
+                try {
+                    rotateLocked();
+                } catch (IOException e) {
+                    writeErrors.incrementAndGet();
+                    throw e;
+                }
+            }
+            record.putLong(start + WalFormat.RECORD_SALT_OFFSET, segmentSalt);   // records are little-endian (WalFormat.seal)
+            long before = segmentSize;
+            try {
+                while (record.hasRemaining()) channel.write(record);
+            } catch (IOException e) {
+                writeErrors.incrementAndGet();
+                restoreLocked(before, e);
+                throw e;
+            }
             segmentSize += len;
             written += len;
             bytesWritten.addAndGet(len);
             diskBytes.addAndGet(len);
+            if (definition && policy == FsyncPolicy.ALWAYS) {
+                long durable = synced.get();
+                while (!definitions.isEmpty() && definitions.peekFirst().end() <= durable) definitions.pollFirst();
+                byte[] copy = new byte[len];
+                record.get(start, copy);
+                definitions.addLast(new Definition(written, copy));
+            }
             return written;
         }
+    }
+
+    /**
+     * After a failed write: truncates the segment back to {@code size} (the end of its last whole record) and
+     * positions the channel there, reopening it if it was closed (an interrupted thread closes a FileChannel).
+     * When that is impossible the segment is sealed as suspect. Holds writeLock.
+     */
+    private void restoreLocked(long size, IOException cause) {
+        Path p = segmentPath(segmentIndex);
+        boolean interrupted = Thread.interrupted();   // an interrupted thread cannot use a FileChannel: repair first
+        try {
+            try {
+                channel.truncate(size);
+            } catch (ClosedChannelException closedUnderUs) {   // closed by an interrupt: the file itself is fine
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // already closed
+                }
+                channel = fs.open(p, StandardOpenOption.WRITE);
+                channel.truncate(size);
+            }
+            channel.position(size);
+            long now = channel.size();
+            if (now != size) throw new IOException("segment is " + now + " bytes after truncating it to " + size);
+            long n = restoredWrites.incrementAndGet();
+            long t = System.nanoTime();
+            if (t - lastRestoreLogNanos >= RESTORE_LOG_INTERVAL_NANOS || lastRestoreLogNanos == 0) {   // a full disk fails every write
+                log.warn("WAL write to segment {} failed ({}); truncated it back to the end of its last whole record at offset {}"
+                        + " ({} failed writes undone since the last such message)", p, cause.getMessage(), size, n - restoresLogged);
+                lastRestoreLogNanos = t;
+                restoresLogged = n;
+            }
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+            segmentFailedLocked("a failed write could not be undone (" + cause.getMessage() + "; truncating back to offset "
+                    + size + " failed: " + e + ")", cause);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The current segment cannot be trusted any more (a failed fsync, or a failed write that could not be undone):
+     * declares what it holds beyond the last successful fsync lost (ALWAYS) or asks for the head to be persisted
+     * (PERIODIC, NEVER), seals it and continues in a new segment, or refuses writes until one can be created.
+     * Holds writeLock.
+     */
+    private void segmentFailedLocked(String what, IOException cause) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            sealLocked(what, cause);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void sealLocked(String what, IOException cause) {
+        Path p = segmentPath(segmentIndex);
+        long durable = Math.max(synced.get(), segmentStart);
+        long suspect = written - durable;
+        String fate;
+        if (suspect > 0 && policy == FsyncPolicy.ALWAYS) {
+            lossReason = cause.getMessage();
+            addLost(durable, written);
+            lostBytes.addAndGet(suspect);
+            fate = suspect + " bytes written since the last successful fsync were not acknowledged yet: they are dropped and"
+                    + " their writes fail";
+            try {   // cut them from the sealed segment too, so that a restart does not replay them (best effort)
+                if (channel.isOpen()) {
+                    channel.truncate(WalFormat.SEGMENT_HEADER_BYTES + durable - segmentStart);
+                    diskBytes.addAndGet(-(segmentSize - (WalFormat.SEGMENT_HEADER_BYTES + durable - segmentStart)));
+                }
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        } else if (suspect > 0) {
+            persistRequested = true;
+            fate = suspect + " bytes of acknowledged records written since the last successful fsync stay in it, not known to be"
+                    + " on disk: the head is to be persisted to a block";
+        } else {
+            fate = "everything in it was fsynced before";
+        }
+        log.error("WAL segment {} is sealed as suspect: {}; {}. Continuing in a new segment", p, what, fate, cause);
+        try {
+            channel.close();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+        channel = null;
+        sealedSegments.incrementAndGet();
+        refusal = "WAL segment " + p.getFileName() + " was sealed after a storage error (" + cause.getMessage()
+                + ") and no new segment could be started yet";
+        retryAtNanos = 0;
+        try {
+            recoverLocked(false);
+        } catch (IOException e) {
+            // refusing; the background retry continues
+        }
+    }
+
+    private void addLost(long from, long to) {
+        long[] l = lost;
+        int keep = Math.min(l.length, 2 * (MAX_LOST_RANGES - 1));
+        long[] n = new long[keep + 2];
+        System.arraycopy(l, l.length - keep, n, 0, keep);
+        n[keep] = from;
+        n[keep + 1] = to;
+        lost = n;
+    }
+
+    /** Throws when the record ending at {@code pos} was declared lost. */
+    private void checkNotLost(long pos) throws IOException {
+        long[] l = lost;
+        for (int i = 0; i < l.length; i += 2) {
+            if (pos > l[i] && pos <= l[i + 1])
+                throw new IOException("WAL segment failed (" + lossReason + ") before this write was known to be on disk; the write was dropped");
+        }
+    }
+
+    /**
+     * Starts a new segment after the previous one was sealed, writing again the series definitions that were lost
+     * with it; on failure refuses writes and schedules a retry with backoff. With {@code rateLimited} (a writer
+     * asking) an attempt is made only once the backoff has passed. Holds writeLock.
+     */
+    private void recoverLocked(boolean rateLimited) throws IOException {
+        if (channel != null) return;
+        if (closed) throw new IOException("WAL is closed");
+        if (rateLimited && System.nanoTime() < retryAtNanos) throw refusalException();
+        Segment s = null;
+        long added = 0;
+        int rewritten = 0;
+        try {
+            s = createSegment(freeIndex(segmentIndex + 1));
+            long durable = synced.get();
+            for (Definition d : definitions) {
+                if (d.end() <= durable) continue;
+                ByteBuffer b = ByteBuffer.wrap(d.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+                b.putLong(WalFormat.RECORD_SALT_OFFSET, s.salt());
+                FileLayer.writeFully(s.channel(), b);
+                added += d.bytes().length;
+                rewritten++;
+            }
+            if (added > 0) s.channel().force(false);
+        } catch (IOException | RuntimeException e) {
+            if (s != null) discard(s.channel(), segmentPath(s.index()), e);
+            refusal = "WAL refuses writes: no new segment can be started after a storage error (" + e.getMessage() + ")";
+            retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(retryDelayMs);
+            if (retryDelayMs == RETRY_MIN_MS) log.error("{}; retrying in {} ms", refusal, retryDelayMs, e);
+            else log.warn("{}; retrying in {} ms", refusal, retryDelayMs);
+            scheduleRetryLocked();
+            retryDelayMs = Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+            throw refusalException();
+        }
+        install(s);
+        segmentSize += added;
+        written += added;
+        bytesWritten.addAndGet(added);
+        diskBytes.addAndGet(added);
+        definitions.clear();
+        advanceSynced(written);
+        refusal = null;
+        retryDelayMs = RETRY_MIN_MS;
+        log.warn("WAL continues in new segment {} ({} series definition records written again); writes are accepted",
+                segmentPath(s.index()), rewritten);
+    }
+
+    private IOException refusalException() {
+        String r = refusal;
+        return new IOException(r != null ? r : "WAL refuses writes");
+    }
+
+    private void scheduleRetryLocked() {
+        if (retryScheduled || closed) return;
+        retryScheduled = true;
+        try {
+            scheduler.schedule(this::retry, retryDelayMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            retryScheduled = false;
+        }
+    }
+
+    private void retry() {
+        synchronized (writeLock) {
+            retryScheduled = false;
+            if (closed || channel != null) return;
+            try {
+                recoverLocked(false);
+            } catch (IOException e) {
+                // logged and rescheduled by recoverLocked
+            }
+        }
+    }
+
+    private void advanceSynced(long pos) {
+        synced.accumulateAndGet(pos, Math::max);
+    }
+
+    /** Closes the current segment (forcing it unless policy NEVER) and starts the next; holds writeLock. */
+    private void rotateLocked() throws IOException {
+        Segment next = createSegment(freeIndex(segmentIndex + 1));   // on failure nothing has changed
+        if (policy != FsyncPolicy.NEVER) {
+            try {
+                channel.force(false);
+                fsyncs.incrementAndGet();
+            } catch (IOException e) {
+                fsyncErrors.incrementAndGet();
+                discard(next.channel(), segmentPath(next.index()), e);
+                segmentFailedLocked("fsync before closing it failed (" + e.getMessage() + ")", e);
+                if (channel == null) throw refusalException();
+                return;
+            }
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.warn("closing WAL segment {}: {}", segmentPath(segmentIndex), e.toString());
+        }
+        advanceSynced(written);
+        install(next);
     }
 
     /** Returns once everything up to {@code pos} is durable per the policy (a no-op unless ALWAYS). */
@@ -290,24 +491,75 @@ public final class Wal implements Closeable {
     }
 
     private void force(long pos) throws IOException {
-        if (synced >= pos) return;
+        checkNotLost(pos);
+        if (synced.get() >= pos) return;
         synchronized (syncLock) {
-            if (synced >= pos) return;
-            FileChannel ch;
-            long target;
-            synchronized (writeLock) {
-                if (closed) throw new IOException("WAL is closed");
-                ch = channel;
-                target = written;
+            while (true) {
+                checkNotLost(pos);
+                if (synced.get() >= pos) return;
+                FileChannel ch;
+                long target;
+                synchronized (writeLock) {
+                    if (closed) throw new IOException("WAL is closed");
+                    if (channel == null) {
+                        checkNotLost(pos);
+                        if (synced.get() >= pos) return;
+                        throw refusalException();
+                    }
+                    ch = channel;
+                    target = written;
+                }
+                try {
+                    ch.force(false);
+                    fsyncs.incrementAndGet();
+                    advanceSynced(target);
+                } catch (ClosedByInterruptException e) {
+                    // this thread was interrupted, which closed the channel: reopen it for everyone else
+                    synchronized (writeLock) { reopenLocked(ch, e); }
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for the WAL fsync");
+                } catch (ClosedChannelException e) {
+                    // rotated or sealed meanwhile (then forced or declared lost), or closed by another thread's
+                    // interrupt (then reopened here): look again
+                    synchronized (writeLock) {
+                        reopenLocked(ch, e);
+                        if (channel == ch) segmentFailedLocked("its channel is closed (" + e + ")", e);
+                    }
+                    continue;
+                } catch (IOException e) {
+                    fsyncErrors.incrementAndGet();
+                    synchronized (writeLock) {
+                        if (channel == ch) segmentFailedLocked("fsync failed (" + e.getMessage() + ")", e);
+                    }
+                    checkNotLost(pos);
+                    throw e;
+                }
+                checkNotLost(pos);   // a concurrent seal may have dropped what this fsync covered
+                return;
             }
+        }
+    }
+
+    /** Reopens the current segment when its channel {@code ch} was closed under us (interrupt); holds writeLock. */
+    private void reopenLocked(FileChannel ch, IOException cause) {
+        if (channel != ch || closed) return;
+        boolean interrupted = Thread.interrupted();
+        try {
             try {
-                ch.force(false);
-                fsyncs.incrementAndGet();
-            } catch (ClosedChannelException e) {
-                // rotated meanwhile: rotation forced the old segment up to at least target
-                if (synced < target) throw e;
+                ch.close();
+            } catch (IOException ignored) {
+                // already closed
             }
-            if (target > synced) synced = target;
+            FileChannel n = fs.open(segmentPath(segmentIndex), StandardOpenOption.WRITE);
+            n.truncate(segmentSize);
+            n.position(segmentSize);
+            channel = n;
+            log.warn("WAL segment {} was closed by an interrupted thread; reopened at offset {}", segmentPath(segmentIndex), segmentSize);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+            segmentFailedLocked("its channel was closed and could not be reopened (" + e + ")", cause);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
@@ -315,7 +567,7 @@ public final class Wal implements Closeable {
         try {
             if (!closed) syncAll();
         } catch (IOException e) {
-            if (!closed) log.error("periodic WAL fsync failed", e);
+            if (!closed) log.error("periodic WAL fsync failed: {}", e.getMessage());
         }
     }
 
@@ -323,26 +575,37 @@ public final class Wal implements Closeable {
     public long cut() throws IOException {
         synchronized (writeLock) {
             if (closed) throw new IOException("WAL is closed");
-            rotate();
+            if (channel == null) {
+                recoverLocked(false);
+                return segmentIndex;
+            }
+            rotateLocked();
             return segmentIndex;
         }
     }
 
     /**
      * Deletes every segment with an index below {@code idx}. The caller guarantees that their contents are
-     * persisted elsewhere (the head was written to a block).
+     * persisted elsewhere (the head was written to a block). A segment that cannot be deleted is logged and left
+     * for the next call.
      */
     public void deleteBefore(long idx) throws IOException {
         synchronized (writeLock) {
+            boolean any = false;
             for (long i : segments()) {
                 if (i < idx && i != segmentIndex) {
                     Path p = segmentPath(i);
                     long sz = Files.size(p);
-                    Files.delete(p);
-                    diskBytes.addAndGet(-sz);
+                    try {
+                        fs.delete(p);
+                        diskBytes.addAndGet(-sz);
+                        any = true;
+                    } catch (IOException e) {
+                        log.warn("cannot delete WAL segment {} (its data is in a block; retried at the next flush): {}", p, e.toString());
+                    }
                 }
             }
-            if (policy != FsyncPolicy.NEVER) syncDir();
+            if (any && policy != FsyncPolicy.NEVER) fs.fsyncDirectory(dir);
         }
     }
 
@@ -357,6 +620,24 @@ public final class Wal implements Closeable {
     /** Bytes of WAL segment files on disk. */
     public long diskBytes() { return diskBytes.get(); }
     public long currentSegment() { synchronized (writeLock) { return segmentIndex; } }
+    /** Why writes are refused right now (no usable segment after a storage error), or null when they are accepted. */
+    public String refusal() { return refusal; }
+    /** Record writes that failed (each was undone or its segment sealed). */
+    public long writeErrors() { return writeErrors.get(); }
+    /** fsyncs that failed (each sealed its segment). */
+    public long fsyncErrors() { return fsyncErrors.get(); }
+    /** Failed writes undone by truncating the segment back to its last whole record. */
+    public long restoredWrites() { return restoredWrites.get(); }
+    /** Segments sealed as suspect after a storage error. */
+    public long sealedSegments() { return sealedSegments.get(); }
+    /** Bytes of not yet acknowledged records dropped with suspect segments (ALWAYS). */
+    public long lostBytes() { return lostBytes.get(); }
+    /**
+     * Whether a failed fsync left acknowledged records (PERIODIC, NEVER) in a sealed segment that is not known to be
+     * on disk: the owner should persist its state (write the head to a block) and then {@link #clearPersistRequest()}.
+     */
+    public boolean headPersistRequested() { return persistRequested; }
+    public void clearPersistRequest() { persistRequested = false; }
 
     private void closeQuietly() {
         try { close(); } catch (IOException ignored) { }
@@ -364,7 +645,7 @@ public final class Wal implements Closeable {
 
     /** Closes the file without forcing it (crash simulation in tests). */
     public void abandon() throws IOException {
-        if (syncer != null) syncer.shutdownNow();
+        scheduler.shutdownNow();
         synchronized (writeLock) {
             closed = true;
             if (channel != null) channel.close();
@@ -372,14 +653,17 @@ public final class Wal implements Closeable {
     }
 
     @Override public void close() throws IOException {
-        if (syncer != null) syncer.shutdownNow();
+        scheduler.shutdownNow();
         synchronized (syncLock) {
             synchronized (writeLock) {
                 if (closed) return;
                 closed = true;
                 if (channel != null) {
-                    if (policy != FsyncPolicy.NEVER) channel.force(false);
-                    channel.close();
+                    try {
+                        if (policy != FsyncPolicy.NEVER) channel.force(false);
+                    } finally {
+                        channel.close();
+                    }
                 }
             }
         }

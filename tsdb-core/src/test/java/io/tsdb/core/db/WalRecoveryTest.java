@@ -53,6 +53,14 @@ class WalRecoveryTest {
 
     /** Number of complete batches (all 10 series present at that timestamp) and checks values. */
     int batchesPresent(Tsdb db) {
+        java.util.BitSet b = batches(db);
+        int n = b.nextClearBit(0);
+        assertEquals(n, b.cardinality(), "batches after the first missing one: " + b);
+        return n;
+    }
+
+    /** The batches present, each checked to be complete (all 10 series) with the right values. */
+    java.util.BitSet batches(Tsdb db) {
         int[] count = new int[1000];
         try (Querier q = db.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
             SeriesSet ss = q.select(List.of(Matcher.eq("__name__", "m")));
@@ -66,10 +74,19 @@ class WalRecoveryTest {
                 }
             }
         }
-        int n = 0;
-        while (count[n] == 10) n++;
-        for (int i = n; i < count.length; i++) assertEquals(0, count[i], "batch " + i + " partially present");
-        return n;
+        java.util.BitSet present = new java.util.BitSet();
+        for (int i = 0; i < count.length; i++) {
+            if (count[i] == 10) present.set(i);
+            else assertEquals(0, count[i], "batch " + i + " partially present");
+        }
+        return present;
+    }
+
+    static java.util.BitSet allBut(int n, int... missing) {
+        java.util.BitSet b = new java.util.BitSet();
+        b.set(0, n);
+        for (int m : missing) b.clear(m);
+        return b;
     }
 
     int otherSamples(Tsdb db) {
@@ -101,9 +118,15 @@ class WalRecoveryTest {
         }
     }
 
-    @Test void corruptBytesInTailRecordAreDetectedByCrc() throws Exception {
+    /**
+     * Flipped bits in a record in the middle of a segment: that record is skipped, replay finds the next record by
+     * its sync marker and keeps everything after it (the issue-19 bug: the acknowledged records after a damaged one
+     * were truncated away).
+     */
+    @Test void corruptRecordInTheMiddleIsSkippedAndEveryLaterRecordIsKept() throws Exception {
         long[] ends = write(20);
         Path seg = lastSegment();
+        long segSize = Files.size(seg);
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
             long p = ends[16] + 30;   // inside the 18th batch record's body
             f.seek(p);
@@ -112,18 +135,65 @@ class WalRecoveryTest {
             f.write(b ^ 0x5A);
         }
         try (Tsdb db = open()) {
-            assertEquals(17, batchesPresent(db));
+            assertEquals(allBut(20, 17), batches(db));
+            assertEquals(19 * 10, db.walReplaySamples());
             assertEquals(1, db.walCorruptions());
-            assertEquals(ends[19] - ends[16], db.walTruncatedBytes());
-            // still writable after repair, and new data survives the next restart
+            assertEquals(ends[17] - ends[16], db.walSkippedBytes(), "exactly the damaged record is skipped");
+            assertEquals(0, db.walTruncatedBytes());
+            assertEquals(segSize, Files.size(seg), "the segment is left as it is (its records are still needed)");
+            // still writable, and new data survives the next restart
             Appender a = db.appender();
             a.append(Labels.of("__name__", "other"), NOW, 1);
             a.commit();
         }
         try (Tsdb db = open()) {
-            assertEquals(17, batchesPresent(db));
-            assertEquals(0, db.walCorruptions());
+            assertEquals(allBut(20, 17), batches(db));
+            assertEquals(0, db.walCorruptions(), "the clean close flushed the head to a block and dropped the damaged segment");
             assertEquals(1, otherSamples(db));
+        }
+    }
+
+    /** A zeroed range across several records (a page lost to a failed writeback): only those records are lost. */
+    @Test void zeroedRangeInTheMiddleLosesOnlyTheRecordsItCovers() throws Exception {
+        long[] ends = write(30);
+        Path seg = lastSegment();
+        long from = ends[9] + 5, to = ends[12] + 3;   // from inside batch 10 to inside batch 13
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            f.seek(from);
+            f.write(new byte[(int) (to - from)]);
+        }
+        try (Tsdb db = open()) {
+            assertEquals(allBut(30, 10, 11, 12, 13), batches(db));
+            assertEquals(1, db.walCorruptions());
+            assertEquals(ends[13] - ends[9], db.walSkippedBytes());
+        }
+    }
+
+    /**
+     * The damaged record is the last of its segment and a later segment (a later session) follows: the tail is
+     * truncated and the later segment is replayed, not deleted.
+     */
+    @Test void damagedTailOfAnEarlierSegmentKeepsEveryLaterSegment() throws Exception {
+        long[] ends = write(5);
+        Path first = lastSegment();
+        Tsdb db2 = open();
+        Appender a2 = db2.appender();
+        for (int i = 0; i < 3; i++) {
+            a2.append(Labels.of("__name__", "other"), NOW - 100 + i, i);
+            a2.commit();
+        }
+        db2.crashForTesting();
+        assertNotEquals(first, lastSegment());
+        try (RandomAccessFile f = new RandomAccessFile(first.toFile(), "rw")) {
+            f.seek(ends[4] - 3);
+            f.write(0x77);
+        }
+        try (Tsdb db = open()) {
+            assertEquals(4, batchesPresent(db));
+            assertEquals(3, otherSamples(db), "the later segment was replayed");
+            assertEquals(1, db.walCorruptions());
+            assertEquals(ends[4] - ends[3], db.walTruncatedBytes());
+            assertEquals(ends[3], Files.size(first));
         }
     }
 
@@ -152,15 +222,16 @@ class WalRecoveryTest {
                 b.putInt(countAt, 10 + delta);
                 java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
                 crc.update(rec, WalFormat.RECORD_HEADER_BYTES, len - WalFormat.RECORD_HEADER_BYTES);
-                b.putInt(4, (int) crc.getValue());
+                b.putInt(WalFormat.RECORD_CRC_OFFSET, (int) crc.getValue());
                 f.seek(start);
                 f.write(rec);
             }
             try (Tsdb db = open()) {
-                assertEquals(17, batchesPresent(db), "delta " + delta);   // also fails on a partially present batch
-                assertEquals(17 * 10, db.walReplaySamples(), "delta " + delta);
+                assertEquals(allBut(20, 17), batches(db), "delta " + delta);   // also fails on a partially present batch
+                assertEquals(19 * 10, db.walReplaySamples(), "delta " + delta);
                 assertEquals(1, db.walCorruptions());
-                assertEquals(ends[19] - ends[16], db.walTruncatedBytes());
+                assertEquals(len, db.walSkippedBytes());
+                assertEquals(0, db.walTruncatedBytes());
             }
         }
     }
