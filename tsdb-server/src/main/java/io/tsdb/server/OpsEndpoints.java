@@ -9,24 +9,34 @@ import io.tsdb.server.http.Router;
 
 import java.io.ByteArrayOutputStream;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Operational endpoints, registered before storage opens: {@code /-/healthy} (the process is up),
- * {@code /-/ready} (storage open and not shutting down) and {@code /metrics} (the server's own metrics in
+ * {@code /-/ready} (storage open, not shutting down, and accepting writes: 503 naming the reason while storage
+ * refuses writes after a storage error, see {@link io.tsdb.core.Storage#writeRefusal()}) and {@code /metrics} (the server's own metrics in
  * Prometheus text format, or OpenMetrics when the scraper asks for it).
  */
 final class OpsEndpoints {
     private OpsEndpoints() {}
 
-    /** {@code registered}: completes once every collector is registered (JVM metrics register in the background). */
+    /**
+     * {@code registered}: completes once every collector is registered (JVM metrics register in the background);
+     * {@code writeRefusal}: why storage refuses writes, or null.
+     */
     static void register(Router router, PrometheusRegistry registry, BooleanSupplier ready,
-                         java.util.concurrent.CompletableFuture<Void> registered) {
+                         java.util.concurrent.CompletableFuture<Void> registered, Supplier<String> writeRefusal) {
         PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
         OpenMetricsTextFormatWriter openMetrics = OpenMetricsTextFormatWriter.create();
         router.get("/-/healthy", r -> Response.text(200, "tsdb is healthy.\n"));
-        router.get("/-/ready", r -> ready.getAsBoolean()
-                ? Response.text(200, "tsdb is ready.\n")
-                : Response.text(503, "tsdb is not ready.\n").header("Retry-After", "5"));
+        router.get("/-/ready", r -> {
+            if (!ready.getAsBoolean()) return Response.text(503, "tsdb is not ready.\n").header("Retry-After", "5");
+            String refusal = writeRefusal.get();
+            if (refusal != null)
+                return Response.text(503, "tsdb is not ready: storage refuses writes (queries are answered): " + refusal + "\n")
+                        .header("Retry-After", "5");
+            return Response.text(200, "tsdb is ready.\n");
+        });
         router.get("/metrics", r -> {
             String accept = r.header("Accept");
             try {

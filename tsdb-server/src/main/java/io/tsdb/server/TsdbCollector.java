@@ -44,8 +44,15 @@ final class TsdbCollector implements MultiCollector {
         b.metricSnapshot(counter("tsdb_wal_written_bytes", "Bytes written to the WAL since start.", db.walBytesWritten()));
         b.metricSnapshot(gauge("tsdb_wal_segment", "Current WAL segment number.", db.walSegment()));
         b.metricSnapshot(gauge("tsdb_wal_replay_samples", "Samples replayed from the WAL at start-up.", db.walReplaySamples()));
-        b.metricSnapshot(gauge("tsdb_wal_corruptions", "Corrupt WAL records found (and truncated) at start-up.", db.walCorruptions()));
-        b.metricSnapshot(gauge("tsdb_wal_truncated_bytes", "Bytes dropped from a corrupt or torn WAL tail at start-up.", db.walTruncatedBytes()));
+        b.metricSnapshot(gauge("tsdb_wal_corruptions", "Damaged regions found in the WAL at start-up (skipped or truncated).", db.walCorruptions()));
+        b.metricSnapshot(gauge("tsdb_wal_truncated_bytes", "Bytes dropped from corrupt or torn WAL segment tails at start-up.", db.walTruncatedBytes()));
+        b.metricSnapshot(gauge("tsdb_wal_skipped_bytes", "Bytes of damaged WAL records skipped at start-up between valid records (the records after them were replayed).", db.walSkippedBytes()));
+        b.metricSnapshot(counter("tsdb_wal_write_errors", "WAL record writes that failed (e.g. no space left on device); each failed write was undone or its segment sealed.", db.walWriteErrors()));
+        b.metricSnapshot(counter("tsdb_wal_fsync_errors", "WAL fsyncs that failed; each sealed its segment and failed the writes it covered.", db.walFsyncErrors()));
+        b.metricSnapshot(counter("tsdb_wal_restored_writes", "Failed WAL writes undone by truncating the segment back to its last whole record.", db.walRestoredWrites()));
+        b.metricSnapshot(counter("tsdb_wal_sealed_segments", "WAL segments sealed as suspect after a storage error.", db.walSealedSegments()));
+        b.metricSnapshot(counter("tsdb_wal_lost_bytes", "Bytes of not yet acknowledged WAL records dropped with a suspect segment (their writes were answered as failed).", db.walLostBytes()));
+        b.metricSnapshot(gauge("tsdb_storage_writes_refused", "1 while storage refuses writes (the WAL has no usable segment after a storage error and is retrying), else 0.", db.writeRefusal() == null ? 0 : 1));
         b.metricSnapshot(gauge("tsdb_head_chunks", "Chunks in the in-memory head.", db.headChunks()));
         b.metricSnapshot(gauge("tsdb_head_memory_bytes", "Approximate memory of head samples (off-heap chunks and per-series overhead).", db.headMemoryBytes()));
         b.metricSnapshot(gauge("tsdb_head_offheap_reserved_bytes", "Off-heap memory reserved for head chunks.", db.headOffHeapReservedBytes()));

@@ -111,7 +111,7 @@ public final class TsdbServer implements AutoCloseable {
                 opening.completeExceptionally(e);
             }
         }).start();
-        OpsEndpoints.register(router, registry, this::isReady, jvmMetrics);
+        OpsEndpoints.register(router, registry, this::isReady, jvmMetrics, this::writeRefusal);
         try {
             http.start();
         } catch (Exception e) {
@@ -189,6 +189,12 @@ public final class TsdbServer implements AutoCloseable {
     public String baseUrl() { return "http://127.0.0.1:" + port(); }
 
     public boolean isReady() { return ready; }
+
+    /** Why storage refuses writes right now (after a storage error), or null. */
+    public String writeRefusal() {
+        Storage s = storage;
+        return s == null ? null : s.writeRefusal();
+    }
 
     public ServerContext context() { return context; }
 

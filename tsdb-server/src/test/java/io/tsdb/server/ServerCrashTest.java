@@ -108,7 +108,7 @@ class ServerCrashTest {
     record WalRecord(long offset, int size, byte type, int count, long baseT) {}
 
     /** The valid records of a segment, read as the format spec says (length, CRC32C), and where the valid part ends. */
-    record Segment(Path path, long size, List<WalRecord> records, long validEnd) {
+    record Segment(Path path, long size, List<WalRecord> records, long validEnd, long salt) {
         WalRecord last() { return records.get(records.size() - 1); }
     }
 
@@ -120,15 +120,18 @@ class ServerCrashTest {
         }
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(newest)).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(WalFormat.MAGIC, b.getInt(0), "segment magic");
+        assertEquals(WalFormat.VERSION, b.getShort(4), "segment version");
+        long salt = b.getLong(WalFormat.SEGMENT_SALT_OFFSET);
         List<WalRecord> recs = new ArrayList<>();
         int pos = WalFormat.SEGMENT_HEADER_BYTES;
         CRC32C crc = new CRC32C();
         while (pos + WalFormat.RECORD_HEADER_BYTES < b.limit()) {
-            int len = b.getInt(pos);
+            if (b.getLong(pos + WalFormat.RECORD_SALT_OFFSET) != salt) break;   // no record starts here
+            int len = b.getInt(pos + WalFormat.RECORD_LENGTH_OFFSET);
             if (len <= 0 || len > b.limit() - pos - WalFormat.RECORD_HEADER_BYTES) break;   // torn
             crc.reset();
             crc.update(b.slice(pos + WalFormat.RECORD_HEADER_BYTES, len));
-            if ((int) crc.getValue() != b.getInt(pos + 4)) break;
+            if ((int) crc.getValue() != b.getInt(pos + WalFormat.RECORD_CRC_OFFSET)) break;
             int body = pos + WalFormat.RECORD_HEADER_BYTES + 1;
             byte type = b.get(body - 1);
             int count = b.getInt(body);
@@ -136,7 +139,7 @@ class ServerCrashTest {
             recs.add(new WalRecord(pos, WalFormat.RECORD_HEADER_BYTES + len, type, count, baseT));
             pos += WalFormat.RECORD_HEADER_BYTES + len;
         }
-        return new Segment(newest, b.limit(), recs, pos);
+        return new Segment(newest, b.limit(), recs, pos, salt);
     }
 
     @Test
@@ -196,7 +199,7 @@ class ServerCrashTest {
         // --- case 2: a torn partial record appended to the newest segment (a write cut short)
         seg = newestSegment(walDir);
         assertNotEquals(WalFormat.parseSegmentName(seg.path().getFileName().toString()), 1L, "a new segment after the restart");
-        byte[] torn = tornRecord();
+        byte[] torn = tornRecord(seg.salt());
         Files.write(seg.path(), torn, StandardOpenOption.APPEND);
         long expectDropped2 = seg.size() - seg.validEnd() + torn.length;
 
@@ -223,9 +226,9 @@ class ServerCrashTest {
     }
 
     /** A record header announcing 65,536 bytes of which only 100 follow, as a write cut short by a crash leaves it. */
-    static byte[] tornRecord() {
+    static byte[] tornRecord(long salt) {
         ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 100).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(65_536).putInt(0x12345678).put(WalFormat.TYPE_SAMPLES_VARINT);
+        b.putLong(salt).putInt(65_536).putInt(0x12345678).put(WalFormat.TYPE_SAMPLES_VARINT);
         while (b.hasRemaining()) b.put((byte) 0x55);
         return b.array();
     }

@@ -212,13 +212,14 @@ class BlockWriteFaultTest {
 
     /** A deletion (retention) that fails halfway leaves a *.deleting directory, never a half-deleted block. */
     @Test void deletionFailingHalfwayNeverLeavesAHalfDeletedBlock() throws Exception {
-        MemStorage mem = BlockTestData.randomStorage(31, 10, 0, 4 * H - 1);
+        MemStorage old = BlockTestData.randomStorage(31, 10, 0, 2 * H - 1);
+        MemStorage mem = BlockTestData.randomStorage(32, 10, 2 * H, 2 * H - 1);   // every series has samples in its block
         int cases = 0;
         for (int k = 0; k < 6; k++) {
             Path work = tmp.resolve("d" + k);
             FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
             try (BlockStore store = BlockStore.open(fs, work)) {
-                write(store, mem, 0, 2 * H - 1);
+                write(store, old, 0, 2 * H - 1);
                 String keep = write(store, mem, 2 * H, 4 * H - 1).ulid();
                 fs.on(Op.DELETE, under(work)).skip(k);
                 assertEquals(1, store.applyRetention(4 * H + 10 * H, 12 * H));   // the first block expired

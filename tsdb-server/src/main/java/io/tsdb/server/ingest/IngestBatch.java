@@ -30,6 +30,8 @@ public final class IngestBatch {
     private long staged, rejected;
     private long minTs = Long.MAX_VALUE, maxTs = Long.MIN_VALUE;
     private boolean storageClosed;
+    /** A sample met a storage error (e.g. its new series could not be logged): the commit fails, nothing is stored. */
+    private boolean storageError;
     private long unlisted;
     /** Current 1-based line for error messages of text formats; 0 when not line-oriented. */
     public int line;
@@ -56,6 +58,7 @@ public final class IngestBatch {
             return true;
         }
         if (st == AppendStatus.STORAGE_CLOSED) storageClosed = true;
+        if (st == AppendStatus.STORAGE_ERROR) storageError = true;
         String detail = appender.lastError();
         if (detail == null) detail = describe(st) + " for series " + labels + " at timestamp " + ts;
         reject(st.reason, detail);
@@ -97,9 +100,11 @@ public final class IngestBatch {
     /** Commits staged samples (durable per WAL policy when this returns) and publishes the write event. */
     public void commit() {
         try {
-            if (appender.pending() > 0 || staged > 0) appender.commit();
+            if (storageError || appender.pending() > 0 || staged > 0) appender.commit();   // throws after a storage error
+            if (storageError) throw new IOException("storage could not log a new series");
         } catch (IOException | RuntimeException e) {
             rollback();
+            metrics.rejected(protocol, AppendStatus.STORAGE_ERROR.reason, Math.max(1, staged + rejected));
             throw new HttpError(503, "storage could not commit the write: " + e.getMessage() + "; nothing from this request was stored",
                     "5");
         }
@@ -159,6 +164,7 @@ public final class IngestBatch {
             case SERIES_PER_METRIC_LIMIT -> "active series limit of the metric reached";
             case SERIES_REMOVED -> "series left the head during the write (retried internally)";
             case STORAGE_CLOSED -> "storage is closed";
+            case STORAGE_ERROR -> "storage could not log a new series (nothing from the request is stored)";
         };
     }
 }

@@ -1,0 +1,174 @@
+package io.tsdb.server;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.tsdb.server.ServerProcessTest.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 19's scenario on a real full disk: the data directory is on a small tmpfs the test mounts (root only; the
+ * test is skipped with a notice otherwise). The server runs as a child process (default WAL policy, fsync always)
+ * under continuous remote-write load; a filler file takes every free byte; writes are answered 503 "nothing from
+ * this request was stored" while the server keeps answering queries; the filler is deleted and writes are
+ * acknowledged again without a restart; the server is killed with SIGKILL and restarted: every acknowledged sample
+ * is answered, and the WAL holds no torn record.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class DiskFullServerTest {
+    static final int SENDERS = 3;
+    @TempDir Path tmp;
+
+    /** Mounts a tmpfs of {@code size} at {@code dir}, or skips the test (with a notice on stdout) when it cannot. */
+    static void mountTmpfs(Path dir, String size) throws Exception {
+        String user = System.getProperty("user.name");
+        if (!"root".equals(user)) {
+            String msg = "DiskFullServerTest SKIPPED: mounting a tmpfs to fill a real disk needs root (running as " + user + ")";
+            System.out.println(msg);
+            System.err.println(msg);
+            Assumptions.assumeTrue(false, msg);
+        }
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            String msg = "DiskFullServerTest SKIPPED: cannot mount a tmpfs at " + dir + ": " + out.strip();
+            System.out.println(msg);
+            System.err.println(msg);
+            Assumptions.assumeTrue(false, msg);
+        }
+    }
+
+    static void unmount(Path dir) throws Exception {
+        for (String[] cmd : List.of(new String[]{"umount", dir.toString()}, new String[]{"umount", "-l", dir.toString()})) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) return;
+        }
+        System.err.println("DiskFullServerTest: could not unmount " + dir);
+    }
+
+    /** Writes zeros to {@code file} until the file system is full; returns the bytes written. */
+    static long fill(Path file) throws IOException {
+        long n = 0;
+        ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (int size : new int[]{64 * 1024, 4096, 512, 1}) {
+                while (true) {
+                    buf.clear().limit(size);
+                    try {
+                        int w = ch.write(buf);
+                        if (w == 0) break;
+                        n += w;
+                    } catch (IOException e) {
+                        assertTrue(e.getMessage().contains("No space left on device"), e.toString());
+                        break;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private static int port(Proc p) throws IOException {
+        String line = p.stdout().lines().filter(l -> l.contains("\"msg\":\"starting tsdb\"")).findFirst().orElseThrow();
+        Matcher m = Pattern.compile("\"listen\":\"127\\.0\\.0\\.1:(\\d+)\"").matcher(line);
+        assertTrue(m.find(), line);
+        return Integer.parseInt(m.group(1));
+    }
+
+    private Proc start(Path data) throws Exception {
+        int port = ServerTest.freePort();
+        Proc p = launch(classpathCommand(), tmp, "--listen=127.0.0.1:" + port, "--data=" + data);
+        awaitReady("http://127.0.0.1:" + port, p);
+        return p;
+    }
+
+    static void await(String what, Proc proc, java.util.function.BooleanSupplier cond) throws Exception {
+        while (!cond.getAsBoolean()) {
+            if (!proc.p.isAlive()) fail("server died while waiting for " + what + ": " + proc.stdout());
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void fullDiskDuringRemoteWriteLosesNoAcknowledgedSampleAndWritesResumeWithoutRestart() throws Exception {
+        Path mnt = tmp.resolve("mnt");
+        mountTmpfs(mnt, "48m");
+        Proc proc = null;
+        try {
+            Path data = mnt.resolve("data");
+            long base = (System.currentTimeMillis() - 120_000) / 1000 * 1000;
+            proc = start(data);
+            String url = "http://127.0.0.1:" + port(proc);
+            CrashLoad load = new CrashLoad(url, base, SENDERS, 0).start();
+            load.awaitAcked(10, 1000, proc);
+
+            // the disk fills up
+            Path filler = mnt.resolve("filler");
+            long filled = fill(filler);
+            long ackedAtFull = load.ackedBatches();
+            await("writes refused on the full disk", proc, () -> load.non2xx.get() >= 20);
+            long ackedWhileFull = load.ackedBatches() - ackedAtFull;
+            List<String> bodies = List.copyOf(load.non2xxBodies);
+            for (String b : bodies) {
+                assertTrue(b.startsWith("503: "), b);
+                assertTrue(b.contains("No space left on device") && b.contains("nothing from this request was stored"), b);
+            }
+            // refused writes are undone; queries and readiness are unaffected
+            assertTrue(CrashLoad.metric(url, "tsdb_wal_write_errors_total") >= 20);
+            assertTrue(CrashLoad.metric(url, "tsdb_wal_restored_writes_total") >= 20);
+            assertEquals(0.0, CrashLoad.metric(url, "tsdb_storage_writes_refused"));
+            assertEquals(200, TestHttp.get(url + "/-/ready").statusCode());
+            HttpResponse<String> q = TestHttp.get(url + "/api/v1/query?query=count(crash_test)");
+            assertEquals(200, q.statusCode(), q.body());
+            assertTrue(q.body().contains("\"" + CrashLoad.SERIES * SENDERS + "\""), q.body());
+            int refused = load.non2xx.get();
+
+            // space comes back: writes are acknowledged again, without a restart
+            Files.delete(filler);
+            long ackedAtFree = load.ackedBatches();
+            await("40 more acknowledged batches", proc, () -> load.ackedBatches() >= ackedAtFree + 40);
+            int refusedAfterFree = load.non2xx.get() - refused;
+            int inflight = load.killNow(proc);
+            long acked = load.ackedBatches();
+            System.out.printf("disk full at %d bytes of filler: %d batches acknowledged before, %d while full (into already "
+                            + "allocated pages), %d refused with 503 (%d more around the moment space returned), %d acknowledged "
+                            + "after; killed with %d in flight%n",
+                    filled, ackedAtFull, ackedWhileFull, refused, refusedAfterFree, acked - ackedAtFree, inflight);
+
+            // restart: every acknowledged sample is there, the WAL had no torn record
+            proc = start(data);
+            url = "http://127.0.0.1:" + port(proc);
+            long exported = CrashLoad.verify(url, base, SENDERS, CrashLoad.merge(List.of(load)), Map.of(), load.maxSent());
+            assertTrue(exported >= acked * CrashLoad.BATCH_SAMPLES, exported + " samples exported, " + acked + " batches acknowledged");
+            assertEquals(0.0, CrashLoad.metric(url, "tsdb_wal_corruptions"), "no torn record was left in the WAL");
+            System.out.printf("after the restart: %d acknowledged batches (%d samples) all answered, %d samples exported%n",
+                    acked, acked * CrashLoad.BATCH_SAMPLES, exported);
+            stopWithSigterm(proc);
+        } finally {
+            if (proc != null && proc.p.isAlive()) {
+                proc.p.destroyForcibly();
+                proc.p.waitFor(60, TimeUnit.SECONDS);
+            }
+            unmount(mnt);
+        }
+    }
+}
