@@ -48,7 +48,7 @@ import java.util.function.LongSupplier;
  * durable and published.
  *
  * <h2>Lock order</h2>
- * {@code flushLock} (one flush or close at a time) -> {@code commitLock} (read: a commit; write: the freeze)
+ * Tsdb's maintenance lock (one maintenance run at a time) -> {@code flushLock} (one flush or close at a time) -> {@code commitLock} (read: a commit; write: the freeze)
  * -> the {@link SeriesCatalog}'s creation lock -> the WAL's, registry's, label index's and head tables' own
  * locks -> series monitors. The {@link HeadGenerations} monitor is a leaf. No lock is taken in the opposite
  * direction; maintenance (compaction, retention) takes none of these.

@@ -179,8 +179,17 @@ public final class Tsdb implements Storage, StorageAdmin {
     /**
      * Periodic: cut the head into a block when it spans the block duration; apply retention; compact blocks;
      * remove from the registry the series that have no data left; close registry tiers idle since a lookup.
+     * One run at a time: a call (e.g. a test's) waits for a run a commit triggered on the maintenance thread.
      */
     void maintain() {
+        synchronized (maintenanceLock) {
+            maintainLocked();
+        }
+    }
+
+    private final Object maintenanceLock = new Object();
+
+    private void maintainLocked() {
         try {
             if (closed) return;
             long span = head.maxTime() - head.minTime();
