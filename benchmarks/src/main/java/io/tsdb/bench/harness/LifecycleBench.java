@@ -112,8 +112,8 @@ public final class LifecycleBench {
                 if (behind > 0) Thread.sleep(behind);
                 if (sec % 10 == 9) {
                     rss.add(new double[]{sec + 1, s.rssBytes()});
-                    if (sec % 60 == 59) System.out.printf(Locale.ROOT, "minute %d: RSS %,d MiB, acked %,d, errors %d, lag %d ms%n",
-                            (sec + 1) / 60, s.rssBytes() >> 20, acked, errors, -behind);
+                    if (sec % 60 == 59) System.out.printf(Locale.ROOT, "minute %d: RSS %,d MiB, acked %,d, errors %d, %s%n",
+                            (sec + 1) / 60, s.rssBytes() >> 20, acked, errors, behind >= 0 ? "on time (" + behind + " ms to spare)" : "late by " + -behind + " ms");
                 }
             }
             double cpu = ChurnBench.cpuSeconds(s.pid()) - cpu0;
