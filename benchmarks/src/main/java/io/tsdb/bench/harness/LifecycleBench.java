@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LifecycleBench {
     static final int BATCH = 10_000;
+    static String javaOpts = "";
 
     /** Remote write to a target; status code and body. */
     static HttpResponse<String> write(Target t, byte[] body) throws IOException, InterruptedException {
@@ -56,6 +57,7 @@ public final class LifecycleBench {
         }
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         Path work = Files.createTempDirectory("lifecycle-bench");
+        javaOpts = o.getOrDefault("java-opts", "");   // a variant: JVM options added by the launcher
         switch (args[0]) {
             case "soak" -> soak(work, launcher, Integer.parseInt(o.getOrDefault("series", "200000")), Integer.parseInt(o.getOrDefault("minutes", "30")),
                     Double.parseDouble(o.getOrDefault("replace", "0.05")));
@@ -73,9 +75,11 @@ public final class LifecycleBench {
     // ---- soak ---------------------------------------------------------------------------------------------
 
     static void soak(Path work, Path launcher, int n, int minutes, double replace) throws Exception {
-        Target s = Targets.Ours.create("tsdb", work, launcher, "", List.of());
+        Target s = Targets.Ours.create(javaOpts.isEmpty() ? "tsdb" : "tsdb " + javaOpts, work, launcher, javaOpts, List.of());
         s.start();
         long[] gen = new long[n];            // series i is pod "p<i>-<gen[i]>"
+        byte[][] encoded = new byte[n][];    // its labels, encoded once per generation
+        for (int i = 0; i < n; i++) encoded[i] = RemoteWriteEncoder.encodeLabels(series("soak_requests_total", "p" + i + "-0", i));
         long acked = 0, errors = 0;
         List<double[]> rss = new ArrayList<>();
         long start = System.currentTimeMillis() / 1000 * 1000;
@@ -92,15 +96,13 @@ public final class LifecycleBench {
                     for (int j = 0; j < k; j++) {
                         int i = (int) ((replaced + j) * 7919L % n);
                         gen[i]++;
+                        encoded[i] = RemoteWriteEncoder.encodeLabels(series("soak_requests_total", "p" + i + "-" + gen[i], i));
                     }
                     replaced += k;
                 }
                 for (int from = 0; from < n; from += BATCH) {
                     int to = Math.min(n, from + BATCH);
-                    for (int i = from; i < to; i++) {
-                        v[0] = sec;
-                        enc.addSeries(series("soak_requests_total", "p" + i + "-" + gen[i], i), ts, 1000, v, 0, 1);
-                    }
+                    for (int i = from; i < to; i++) enc.addSeries(encoded[i], ts, sec);
                     HttpResponse<String> r = write(s, enc.finish());
                     if (r.statusCode() == 204) acked += to - from;
                     else {
@@ -150,7 +152,7 @@ public final class LifecycleBench {
     // ---- explosion ----------------------------------------------------------------------------------------
 
     static void explosion(Path work, Path launcher, int flood, int steady, int limit) throws Exception {
-        Target s = Targets.Ours.create("tsdb", work, launcher, "", List.of("--storage.max-active-series=" + limit));
+        Target s = Targets.Ours.create(javaOpts.isEmpty() ? "tsdb" : "tsdb " + javaOpts, work, launcher, javaOpts, List.of("--storage.max-active-series=" + limit));
         s.start();
         long start = System.currentTimeMillis() / 1000 * 1000;
         AtomicBoolean done = new AtomicBoolean();

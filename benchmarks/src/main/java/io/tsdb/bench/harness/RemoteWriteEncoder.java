@@ -36,6 +36,49 @@ final class RemoteWriteEncoder {
         writeBytes(out, 1, ts.toByteArray());
     }
 
+    /**
+     * The label fields of a TimeSeries (repeated Label, field 1) for {@link #addSeries(byte[], long, double)}:
+     * encode a series' labels once, then add one sample at a time without re-encoding them.
+     */
+    static byte[] encodeLabels(String[] kv) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream(128), l = new ByteArrayOutputStream(64);
+        for (int i = 0; i < kv.length; i += 2) {
+            l.reset();
+            writeString(l, 1, kv[i]);
+            writeString(l, 2, kv[i + 1]);
+            writeBytes(o, 1, l.toByteArray());
+        }
+        return o.toByteArray();
+    }
+
+    private final byte[] sample = new byte[32];
+
+    /** Appends one TimeSeries of pre-encoded labels ({@link #encodeLabels}) and one sample. */
+    void addSeries(byte[] encodedLabels, long t, double v) {
+        int n = 0;
+        sample[n++] = 0x09;   // field 1, fixed64: value
+        long bits = Double.doubleToRawLongBits(v);
+        for (int i = 0; i < 8; i++) sample[n++] = (byte) (bits >>> (8 * i));
+        sample[n++] = 0x10;   // field 2, varint: timestamp
+        long x = t;
+        while ((x & ~0x7FL) != 0) { sample[n++] = (byte) ((x & 0x7F) | 0x80); x >>>= 7; }
+        sample[n++] = (byte) x;
+        int sampleMsg = n;
+        int body = encodedLabels.length + 1 + varintSize(sampleMsg) + sampleMsg;
+        out.write(0x0A);      // field 1, length-delimited: TimeSeries
+        writeVarint(out, body);
+        out.writeBytes(encodedLabels);
+        out.write(0x12);      // field 2, length-delimited: Sample
+        writeVarint(out, sampleMsg);
+        out.write(sample, 0, sampleMsg);
+    }
+
+    private static int varintSize(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) { v >>>= 7; n++; }
+        return n;
+    }
+
     /** The snappy-compressed request body; resets the encoder. */
     byte[] finish() {
         byte[] raw = out.toByteArray();
