@@ -65,7 +65,7 @@ final class HeadReplayer implements WalReplayHandler {
             return;
         }
         head.create(id, index.add(id, labels));
-        if (!registry.isRegistered(labels, id)) registry.put(labels, id);
+        if (registry.needsRegistration(labels, id)) registry.put(labels, id);
         if (id >= nextId) nextId = id + 1;
     }
 

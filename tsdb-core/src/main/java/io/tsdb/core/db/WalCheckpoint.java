@@ -1,6 +1,7 @@
 package io.tsdb.core.db;
 
 import io.tsdb.core.head.Head;
+import io.tsdb.core.head.HeadSeries;
 import io.tsdb.core.registry.LabelsCodec;
 import io.tsdb.core.wal.Wal;
 import io.tsdb.core.wal.WalFormat;
@@ -20,13 +21,19 @@ final class WalCheckpoint {
 
     private WalCheckpoint() {}
 
-    /** Writes the checkpoint of {@code head} to {@code wal}; the caller excludes commits and series creation. */
+    /**
+     * Writes the checkpoint of {@code head} to {@code wal}; the caller excludes commits and series creation.
+     * Series are written in id order, so that replay indexes them with bitmap appends rather than inserts.
+     */
     static void write(Wal wal, Head head) throws IOException {
+        java.util.List<HeadSeries> all = new java.util.ArrayList<>(head.seriesCount());
+        head.forEach(all::add);
+        all.sort(java.util.Comparator.comparingInt(s -> s.id));
         ByteBuffer[] buf = {ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN)};
         int[] count = {0};
         IOException[] err = {null};
         buf[0].position(WalFormat.RECORD_HEADER_BYTES + 5);
-        head.forEach(s -> {
+        all.forEach(s -> {
             if (err[0] != null) return;
             byte[] lb = LabelsCodec.encode(s.labels);
             try {
@@ -49,7 +56,7 @@ final class WalCheckpoint {
         ByteBuffer st = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 5 + STATES_PER_RECORD * WalFormat.SAMPLE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         int[] n = {0};
         st.position(WalFormat.RECORD_HEADER_BYTES + 5);
-        head.forEach(s -> {
+        all.forEach(s -> {
             if (err[0] != null) return;
             long[] nt = head.newest(s);
             if (nt[0] == Long.MIN_VALUE) return;

@@ -80,6 +80,9 @@ public final class SeriesRegistry implements Closeable {
     /** Hash of the label bytes -> series id, or AMBIGUOUS when different label sets share the hash. */
     private final Long2LongHashMap fingerprints = new Long2LongHashMap(MISSING);
     private int nextId;
+    /** Whether the last close was clean (the tiers were not recovered), and the next id found at open. */
+    private boolean openedClean;
+    private int nextIdAtOpen;
     private volatile boolean closed;
     /** Called at each step of a tier rewrite with the step's name (crash tests halt the process there). */
     private volatile java.util.function.Consumer<String> rewriteHook = step -> { };
@@ -108,6 +111,8 @@ public final class SeriesRegistry implements Closeable {
                 r.openTiers(wasClean);
             }
             r.sealOlderTiers();
+            r.openedClean = wasClean;
+            r.nextIdAtOpen = r.nextId;
         } catch (IOException | RuntimeException e) {
             r.abandon();
             throw e;
@@ -258,6 +263,16 @@ public final class SeriesRegistry implements Closeable {
             throw new java.io.UncheckedIOException("cannot read series registry " + dir, e);
         }
         return -1;
+    }
+
+    /**
+     * Whether a series the WAL names must be registered again: never when the registry was closed cleanly and
+     * the id is below the next id it had then (every such id was registered before the WAL named it, and a clean
+     * close loses nothing); otherwise when it is not registered with that id (e.g. an OS crash lost mapped pages).
+     */
+    public synchronized boolean needsRegistration(Labels labels, int id) {
+        if (openedClean && id < nextIdAtOpen) return false;
+        return !isRegistered(labels, id);
     }
 
     /** Whether the label set is registered with this id (from memory when its hash names that id). */
