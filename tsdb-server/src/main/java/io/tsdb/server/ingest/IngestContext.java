@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 /** What all ingest endpoints share: server context, metrics, backpressure, body decoding, label limits, clock. */
 public final class IngestContext {
     /**
-     * Entries of each endpoint's label cache (shared by its worker threads; cleared when full): series known by
-     * their wire bytes. About 300 bytes each beyond the label set, which is the storage's own instance.
+     * Most entries of each endpoint's label cache (shared by its worker threads; two generations sized by the
+     * active series, see {@link LabelCache}): series known by their wire bytes. About 300 bytes each beyond the
+     * label set, which is the storage's own instance.
      */
     public static final int LABEL_CACHE_ENTRIES = 1 << 18;
 
@@ -43,6 +44,11 @@ public final class IngestContext {
     public BodyDecoder decoder() { return decoder; }
     public LabelRules rules() { return rules; }
     public long nowMs() { return clockMs.getAsLong(); }
+
+    /** A label cache for one endpoint, sized by the storage's active series. */
+    public LabelCache newLabelCache() {
+        return new LabelCache(LABEL_CACHE_ENTRIES, () -> server.storage().stats().activeSeries(), clockMs);
+    }
 
     public IngestBatch newBatch(String protocol) {
         return new IngestBatch(protocol, server.storage().appender(), metrics, server.writeEvents());

@@ -34,14 +34,38 @@ class LabelCacheTest {
     }
 
     @Test
-    void isClearedWhenFull() {
-        LabelCache c = new LabelCache(8);
+    void keepsSeriesSentEveryGenerationAndForgetsTheOthers() {
+        LabelCache c = new LabelCache(16);   // generations of 8
         for (int i = 0; i < 8; i++) c.put(key("k" + i), Labels.of("__name__", "m" + i));
         assertEquals(8, c.size());
-        c.put(key("k8"), Labels.of("__name__", "m8"));
-        assertEquals(1, c.size());
-        assertNull(c.get(key("k0")));
-        assertNotNull(c.get(key("k8")));
+        c.put(key("k8"), Labels.of("__name__", "m8"));          // turns: k0..k7 are the previous generation
+        assertEquals(9, c.size());
+        assertNotNull(c.get(key("k0")), "a hit in the previous generation...");
+        for (int i = 9; i < 16; i++) c.put(key("k" + i), Labels.of("__name__", "m" + i));
+        c.put(key("k16"), Labels.of("__name__", "m16"));        // turns again: k1..k7 are dropped
+        assertNotNull(c.get(key("k0")), "...is copied into the current one and survives the next turn");
+        assertNull(c.get(key("k1")), "a series not sent for a whole generation is forgotten");
+        assertTrue(c.size() <= 16, "size " + c.size());
+    }
+
+    @Test
+    void generationsFollowTheActiveSeries() {
+        long[] active = {0}, now = {0};
+        LabelCache c = new LabelCache(1 << 20, () -> active[0], () -> now[0]);
+        active[0] = 100_000;   // the storage has 100k active series: a generation holds 125k entries
+        for (int i = 0; i < 300_000; i++) c.put(key("s" + i), Labels.EMPTY);
+        assertTrue(c.size() > 125_000 && c.size() <= 250_000, "size " + c.size());
+        active[0] = 1000;      // most series went away; 2,000 keep coming
+        for (int minute = 0; minute < 25; minute++) {
+            now[0] = minute * 60_000L;
+            for (int i = 0; i < 2000; i++) {
+                KeyBuffer k = key("t" + i);
+                if (c.get(k) == null) c.put(k, Labels.EMPTY);
+            }
+        }
+        // generations turned by age and were sized for the few active series: the cache let go of the rest
+        assertTrue(c.size() <= 2 * LabelCache.MIN_GENERATION, "size " + c.size());
+        for (int i = 0; i < 2000; i++) assertNotNull(c.get(key("t" + i)), "t" + i);
     }
 
     @Test

@@ -22,7 +22,7 @@ public final class InfluxHandler extends IngestEndpoint {
     public InfluxHandler(IngestContext ctx, boolean v2) {
         super(ctx, "influx");
         this.v2 = v2;
-        io.tsdb.server.ingest.LabelCache cache = new io.tsdb.server.ingest.LabelCache(io.tsdb.server.ingest.IngestContext.LABEL_CACHE_ENTRIES);
+        io.tsdb.server.ingest.LabelCache cache = ctx.newLabelCache();
         this.parsers = ThreadLocal.withInitial(() -> new InfluxParser(ctx.rules(), cache));
     }
 

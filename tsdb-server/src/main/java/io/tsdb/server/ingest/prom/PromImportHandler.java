@@ -21,7 +21,7 @@ public final class PromImportHandler extends IngestEndpoint {
 
     public PromImportHandler(IngestContext ctx) {
         super(ctx, "prometheus_text");
-        io.tsdb.server.ingest.LabelCache cache = new io.tsdb.server.ingest.LabelCache(io.tsdb.server.ingest.IngestContext.LABEL_CACHE_ENTRIES);
+        io.tsdb.server.ingest.LabelCache cache = ctx.newLabelCache();
         parsers = ThreadLocal.withInitial(() -> new PromTextParser(ctx.rules(), cache));
     }
 

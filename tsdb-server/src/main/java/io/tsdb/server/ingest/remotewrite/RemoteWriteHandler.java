@@ -28,7 +28,7 @@ public final class RemoteWriteHandler extends IngestEndpoint {
 
     public RemoteWriteHandler(IngestContext ctx) {
         super(ctx, "remote_write");
-        LabelCache cache = new LabelCache(IngestContext.LABEL_CACHE_ENTRIES);
+        LabelCache cache = ctx.newLabelCache();
         decoders = ThreadLocal.withInitial(() -> new RemoteWriteDecoder(ctx.rules(), ctx.server().metadata(), cache));
     }
 
