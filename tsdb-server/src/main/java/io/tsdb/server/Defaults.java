@@ -9,6 +9,7 @@ import io.tsdb.query.engine.QueryOptions;
 import io.tsdb.server.api.PrometheusApiFeature;
 import io.tsdb.server.console.ConsoleFeature;
 import io.tsdb.server.ingest.IngestFeature;
+import io.tsdb.server.rules.RulesFeature;
 
 import java.util.List;
 
@@ -43,8 +44,11 @@ public final class Defaults {
                 cfg.queryMaxSeries, false);
     }
 
-    /** The HTTP features, in registration order: ingest, Prometheus API, console, admin. */
+    /**
+     * The HTTP features, in registration order: ingest, rules (before the Prometheus API, whose empty rules and
+     * alerts answers it overrides), Prometheus API, console, admin.
+     */
     public static List<Feature> features() {
-        return List.of(new IngestFeature(), new PrometheusApiFeature(), new ConsoleFeature(), new AdminFeature());
+        return List.of(new IngestFeature(), new RulesFeature(), new PrometheusApiFeature(), new ConsoleFeature(), new AdminFeature());
     }
 }

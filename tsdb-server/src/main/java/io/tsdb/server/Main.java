@@ -11,7 +11,8 @@ import java.io.PrintStream;
 /**
  * Entry point: parses flags and the config file, starts {@link TsdbServer}, and on SIGTERM or SIGINT
  * stops gracefully (not ready, stop accepting, finish in-flight requests, flush and close storage) and
- * exits 0; a second signal while that stop is still running forces exit. Exit codes: 0 normal (also after a
+ * exits 0; a second signal while that stop is still running forces exit. SIGHUP reloads the rule files.
+ * The subcommands {@code check rules} and {@code test rules} run the rule tools instead of the server. Exit codes: 0 normal (also after a
  * signal), 1 start-up failure, 2 bad command line or config, 3 forced by a second signal.
  */
 public final class Main {
@@ -93,6 +94,7 @@ public final class Main {
         }, log);
         installSignalHandler("TERM", signals, log);
         installSignalHandler("INT", signals, log);
+        installReloadHandler(running, log);
         TsdbServer server;
         try {
             server = TsdbServer.builder(cfg).start();
@@ -103,7 +105,7 @@ public final class Main {
         }
         running.set(server);
         if (stopRequested.get()) server.stop();
-        // Any other JVM exit (System.exit elsewhere, SIGHUP) still stops cleanly; stop() is idempotent.
+        // Any other JVM exit (System.exit elsewhere, SIGQUIT-less kills) still stops cleanly; stop() is idempotent.
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "tsdb-shutdown-hook"));
         server.awaitStopped();
         return 0;
@@ -120,6 +122,33 @@ public final class Main {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> signals.signal(name));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             log.atWarn().addKeyValue("signal", name).log("cannot handle signal; relying on the shutdown hook");
+        }
+    }
+
+    /**
+     * SIGHUP reloads the rule files (as in Prometheus) instead of stopping the server; a failed reload keeps the
+     * previous rules and is logged. A HUP before the server is ready is ignored with a log line.
+     */
+    @SuppressWarnings("restriction")
+    private static void installReloadHandler(java.util.concurrent.atomic.AtomicReference<TsdbServer> running, Logger log) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                Thread t = new Thread(() -> {
+                    TsdbServer s = running.get();
+                    if (s == null) {
+                        log.atWarn().log("SIGHUP received before the server is ready; nothing reloaded");
+                        return;
+                    }
+                    Reloadable.Outcome o = s.reload();
+                    if (o.ok()) log.atInfo().addKeyValue("signal", "SIGHUP").addKeyValue("result", o.message()).log("reloaded");
+                    else log.atError().addKeyValue("signal", "SIGHUP").addKeyValue("err", o.message())
+                            .log("reload failed; the previous configuration keeps running");
+                }, "tsdb-reload-SIGHUP");
+                t.setDaemon(true);
+                t.start();
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            log.atWarn().addKeyValue("signal", "HUP").log("cannot handle SIGHUP; reload with POST /-/reload");
         }
     }
 

@@ -49,4 +49,42 @@ public final class ServerConfig {
     public Duration httpIdleTimeout = Duration.ofMinutes(5);
     /** On SIGTERM, how long to wait for in-flight requests before closing storage anyway. */
     public Duration shutdownTimeout = Duration.ofSeconds(30);
+
+    // rules and alerting (io.tsdb.server.rules, docs/rules.md)
+    /** {@code --rules.file}, repeatable: rule files or globs (Prometheus's rule_files). */
+    public List<String> rulesFiles = List.of();
+    /** Evaluation interval of groups that do not set their own (Prometheus's global evaluation_interval). */
+    public Duration rulesEvaluationInterval = Duration.ofMinutes(1);
+    /** Query offset of groups that do not set their own (Prometheus's global rule_query_offset). */
+    public Duration rulesQueryOffset = Duration.ZERO;
+    /** Alerts active before a restart within this long get their 'for' state restored. */
+    public Duration rulesForOutageTolerance = Duration.ofHours(1);
+    /** Minimum time an alert with a restored 'for' state waits before firing. */
+    public Duration rulesForGracePeriod = Duration.ofMinutes(10);
+    /** Minimum time between two sends of the same alert to Alertmanager. */
+    public Duration rulesResendDelay = Duration.ofMinutes(1);
+    /** {@code --alertmanager.url}, repeatable. */
+    public List<String> alertmanagerUrls = List.of();
+    /** Alerts queued per Alertmanager before the oldest are dropped. */
+    public int alertmanagerQueueCapacity = 10_000;
+    /** Timeout of one POST to an Alertmanager. */
+    public Duration alertmanagerTimeout = Duration.ofSeconds(10);
+    /** {@code --external-label NAME=VALUE}, repeatable: added to alerts, {@code $externalLabels} in templates. */
+    public java.util.Map<String, String> externalLabels = java.util.Map.of();
+    /** The URL users reach this server at (generator URLs of alerts, {@code $externalURL}); null = derived. */
+    public String externalUrl = null;
+    /** {@code --web.enable-lifecycle}: POST /-/reload. */
+    public boolean enableLifecycle = false;
+
+    /** The external URL: {@link #externalUrl}, or http://HOSTNAME:PORT as Prometheus derives it. */
+    public String effectiveExternalUrl() {
+        if (externalUrl != null) return externalUrl.endsWith("/") ? externalUrl.substring(0, externalUrl.length() - 1) : externalUrl;
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return "http://" + host + ":" + listenPort;
+    }
 }

@@ -202,6 +202,24 @@ public final class TsdbServer implements AutoCloseable {
 
     public PrometheusRegistry registry() { return registry; }
 
+    /**
+     * Reloads the configuration files of every {@link Reloadable} feature (SIGHUP); a failed reload keeps the
+     * previous configuration and is reported in the outcome (and logged by the feature).
+     */
+    public Reloadable.Outcome reload() {
+        if (!ready) return new Reloadable.Outcome(false, "not ready");
+        boolean ok = true;
+        StringBuilder msg = new StringBuilder();
+        for (Feature f : features) {
+            if (!(f instanceof Reloadable r)) continue;
+            Reloadable.Outcome o = r.reload();
+            ok &= o.ok();
+            if (msg.length() > 0) msg.append("; ");
+            msg.append(o.message());
+        }
+        return new Reloadable.Outcome(ok, msg.length() == 0 ? "nothing to reload" : msg.toString());
+    }
+
     /** Graceful stop; idempotent; safe to call from a signal handler or shutdown hook. */
     public void stop() {
         synchronized (this) {

@@ -35,6 +35,40 @@ public final class Cli {
 
     private Cli() {}
 
+    /** The rule tools as subcommands: {@code check rules FILE...} and {@code test rules FILE...} (promtool's). */
+    private static void addToolSubcommands(CommandSpec spec) {
+        CommandSpec checkRules = CommandSpec.create().name("rules").mixinStandardHelpOptions(true);
+        checkRules.usageMessage().description("Check Prometheus rule files: syntax, PromQL, templates, names; exit 0 when",
+                "valid, 1 on errors, 3 on lint problems with --lint-fatal (promtool check rules).").width(110);
+        checkRules.addOption(OptionSpec.builder("--lint").paramLabel("MODE").type(String.class).defaultValue("duplicate-rules")
+                .description("Linting checks: duplicate-rules or none. Default: duplicate-rules.").build());
+        checkRules.addOption(OptionSpec.builder("--lint-fatal").description("Make lint problems exit with 3.").build());
+        checkRules.addOption(OptionSpec.builder("--ignore-unknown-fields").description("Ignore unknown fields in the rule files.").build());
+        checkRules.addPositional(CommandLine.Model.PositionalParamSpec.builder().paramLabel("FILE").arity("1..*")
+                .type(List.class).auxiliaryTypes(String.class).description("Rule files to check.").build());
+        CommandSpec check = CommandSpec.create().name("check").mixinStandardHelpOptions(true);
+        check.usageMessage().description("Check configuration files.");
+        check.addSubcommand("rules", new CommandLine(checkRules));
+
+        CommandSpec testRules = CommandSpec.create().name("rules").mixinStandardHelpOptions(true);
+        testRules.usageMessage().description("Run rule unit tests (promtool test rules files: rule_files, evaluation_interval,",
+                "tests with input_series, alert_rule_test, promql_expr_test); exit 0 when all pass, 1 otherwise.").width(110);
+        testRules.addOption(OptionSpec.builder("--run").paramLabel("REGEX").type(List.class).auxiliaryTypes(String.class)
+                .arity("1").description("Run only test groups whose name matches (repeatable).").build());
+        testRules.addOption(OptionSpec.builder("--junit").paramLabel("FILE").type(String.class)
+                .description("Write a JUnit XML report to FILE.").build());
+        testRules.addOption(OptionSpec.builder("--ignore-unknown-fields").description("Ignore unknown fields in the rule files.").build());
+        testRules.addOption(OptionSpec.builder("--debug").description("Print every series at the end of each test group.").build());
+        testRules.addPositional(CommandLine.Model.PositionalParamSpec.builder().paramLabel("TEST_FILE").arity("1..*")
+                .type(List.class).auxiliaryTypes(String.class).description("Unit-test files.").build());
+        CommandSpec test = CommandSpec.create().name("test").mixinStandardHelpOptions(true);
+        test.usageMessage().description("Unit testing.");
+        test.addSubcommand("rules", new CommandLine(testRules));
+
+        spec.addSubcommand("check", new CommandLine(check));
+        spec.addSubcommand("test", new CommandLine(test));
+    }
+
     static CommandSpec spec() {
         ServerConfig defaults = new ServerConfig();
         CommandSpec spec = CommandSpec.create().name("java -jar tsdb-server.jar")
@@ -59,6 +93,7 @@ public final class Cli {
             }
             spec.addOption(o.build());
         }
+        addToolSubcommands(spec);
         return spec;
     }
 
@@ -74,6 +109,7 @@ public final class Cli {
         } catch (CommandLine.ParameterException e) {
             return error(e.getMessage().replace('\n', ' ') + " (see --help)");
         }
+        if (pr.hasSubcommand()) return tool(pr.subcommand());
         if (cl.isUsageHelpRequested()) return new Exit(0, cl.getUsageMessage(CommandLine.Help.Ansi.OFF), "");
         if (cl.isVersionHelpRequested()) return new Exit(0, NAME + " " + BuildInfo.VERSION + "\n", "");
 
@@ -118,7 +154,39 @@ public final class Cli {
         } catch (IllegalArgumentException ex) {
             return error(ex.getMessage());
         }
+        if (!cfg.rulesFiles.isEmpty()) {
+            // the server refuses to start on an invalid rule file, as on any other configuration error
+            String err = io.tsdb.server.rules.RuleTools.validateForStart(cfg.rulesFiles);
+            if (err != null) return error(err);
+        }
         return new Run(cfg);
+    }
+
+    /** Runs {@code check rules} or {@code test rules}. */
+    private static Result tool(ParseResult sub) {
+        CommandLine cmd = sub.commandSpec().commandLine();
+        if (!sub.hasSubcommand()) {
+            if (cmd.isUsageHelpRequested()) return new Exit(0, cmd.getUsageMessage(CommandLine.Help.Ansi.OFF), "");
+            return new Exit(2, "", cmd.getUsageMessage(CommandLine.Help.Ansi.OFF));
+        }
+        ParseResult leaf = sub.subcommand();
+        CommandLine leafCmd = leaf.commandSpec().commandLine();
+        if (leafCmd.isUsageHelpRequested()) return new Exit(0, leafCmd.getUsageMessage(CommandLine.Help.Ansi.OFF), "");
+        if (leafCmd.isVersionHelpRequested()) return new Exit(0, NAME + " " + BuildInfo.VERSION + "\n", "");
+        List<String> files = leaf.matchedPositionalValue(0, List.<String>of());
+        boolean ignoreUnknown = leaf.hasMatchedOption("--ignore-unknown-fields");
+        io.tsdb.server.rules.RuleTools.Output o;
+        if (sub.commandSpec().name().equals("check")) {
+            String lint = leaf.matchedOptionValue("--lint", "duplicate-rules");
+            if (!lint.equals("duplicate-rules") && !lint.equals("none")) {
+                return error("invalid value for --lint: '" + lint + "' is not one of duplicate-rules, none");
+            }
+            o = io.tsdb.server.rules.RuleTools.checkRules(files, lint.equals("duplicate-rules"), leaf.hasMatchedOption("--lint-fatal"), ignoreUnknown);
+        } else {
+            o = io.tsdb.server.rules.RuleTools.testRules(files, leaf.matchedOptionValue("--run", List.<String>of()),
+                    ignoreUnknown, leaf.matchedOptionValue("--junit", null), leaf.hasMatchedOption("--debug"));
+        }
+        return new Exit(o.code(), o.stdout(), o.stderr());
     }
 
     private static Exit error(String message) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -149,7 +150,42 @@ public final class Flags {
             new Flag("shutdown-timeout", "DURATION", "On SIGTERM, wait at most this long for in-flight requests.",
                     c -> Durations.format(c.shutdownTimeout), (c, v) -> c.shutdownTimeout = Durations.parse(v)),
             new Flag("log.level", "LEVEL", "Log level: trace, debug, info, warn, error.",
-                    c -> c.logLevel, (c, v) -> c.logLevel = oneOf(v.toLowerCase(Locale.ROOT), LOG_LEVELS)));
+                    c -> c.logLevel, (c, v) -> c.logLevel = oneOf(v.toLowerCase(Locale.ROOT), LOG_LEVELS)),
+            repeatable("rules.file", "FILE|GLOB", "Prometheus rule file(s) to evaluate (repeatable; globs as in "
+                    + "Prometheus's rule_files); reloaded on SIGHUP and POST /-/reload. See docs/rules.md.",
+                    c -> c.rulesFiles, (c, l) -> c.rulesFiles = l, Flags::nonEmpty, v -> v),
+            new Flag("rules.evaluation-interval", "DURATION", "Evaluation interval of rule groups without their own.",
+                    c -> Durations.format(c.rulesEvaluationInterval), (c, v) -> c.rulesEvaluationInterval = positive(v)),
+            new Flag("rules.query-offset", "DURATION", "Query offset of rule groups without their own query_offset.",
+                    c -> Durations.format(c.rulesQueryOffset), (c, v) -> c.rulesQueryOffset = Durations.parse(v)),
+            new Flag("rules.alert.for-outage-tolerance", "DURATION", "Max time to tolerate an outage for restoring the "
+                    + "'for' state of alerts after a restart.",
+                    c -> Durations.format(c.rulesForOutageTolerance), (c, v) -> c.rulesForOutageTolerance = positive(v)),
+            new Flag("rules.alert.for-grace-period", "DURATION", "Minimum duration between an alert's restored 'for' state "
+                    + "and its firing; not applied to alerts whose 'for' is shorter.",
+                    c -> Durations.format(c.rulesForGracePeriod), (c, v) -> c.rulesForGracePeriod = Durations.parse(v)),
+            new Flag("rules.alert.resend-delay", "DURATION", "Minimum time before resending an alert to Alertmanager.",
+                    c -> Durations.format(c.rulesResendDelay), (c, v) -> c.rulesResendDelay = Durations.parse(v)),
+            repeatable("alertmanager.url", "URL", "Alertmanager to send alerts to, e.g. http://127.0.0.1:9093 (repeatable).",
+                    c -> c.alertmanagerUrls, (c, l) -> c.alertmanagerUrls = l, Flags::httpUrl, v -> v),
+            new Flag("alertmanager.notification-queue-capacity", "N", "Alerts queued per Alertmanager before the oldest "
+                    + "are dropped (counted in tsdb_notifications_dropped_total).",
+                    c -> Integer.toString(c.alertmanagerQueueCapacity), (c, v) -> c.alertmanagerQueueCapacity = intAtLeast(v, 1)),
+            new Flag("alertmanager.timeout", "DURATION", "Timeout for sending alerts to an Alertmanager.",
+                    c -> Durations.format(c.alertmanagerTimeout), (c, v) -> c.alertmanagerTimeout = positive(v)),
+            repeatable("external-label", "NAME=VALUE", "Label added to alerts sent to Alertmanager (unless they have it) "
+                    + "and $externalLabels in templates (repeatable).",
+                    c -> c.externalLabels.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList(),
+                    (c, l) -> {
+                        java.util.TreeMap<String, String> m = new java.util.TreeMap<>();
+                        for (Map.Entry<String, String> e : l) m.put(e.getKey(), e.getValue());
+                        c.externalLabels = java.util.Collections.unmodifiableSortedMap(m);
+                    }, Flags::externalLabel, e -> e.getKey() + "=" + e.getValue()),
+            new Flag("web.external-url", "URL", "The URL this server is reached at (generator URLs of alerts, "
+                    + "$externalURL); default http://HOSTNAME:PORT.",
+                    c -> c.externalUrl == null ? "" : c.externalUrl, (c, v) -> c.externalUrl = v.isBlank() ? null : httpUrl(v)),
+            ofSwitch("web.enable-lifecycle", "Enable POST /-/reload (reload the rule files); without it it answers 403.",
+                    c -> c.enableLifecycle, (c, v) -> c.enableLifecycle = v));
 
     private Flags() {}
 
@@ -223,6 +259,34 @@ public final class Flags {
             throw new IllegalArgumentException("'" + v + "': bad duration: " + e.getMessage());
         }
         return new RetentionRule(v.trim(), matchers, d);
+    }
+
+    private static String nonEmpty(String v) {
+        if (v.isBlank()) throw new IllegalArgumentException("must not be empty");
+        return v;
+    }
+
+    private static String httpUrl(String v) {
+        try {
+            java.net.URI u = new java.net.URI(v.trim());
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new IllegalArgumentException("'" + v + "' is not an http(s) URL, e.g. http://127.0.0.1:9093");
+            }
+            return v.trim();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("'" + v + "' is not a URL: " + e.getReason());
+        }
+    }
+
+    /** {@code NAME=VALUE} with a valid label name. */
+    static Map.Entry<String, String> externalLabel(String v) {
+        int eq = v.indexOf('=');
+        if (eq <= 0) throw new IllegalArgumentException("'" + v + "' is not NAME=VALUE, e.g. cluster=eu1");
+        String name = v.substring(0, eq).trim(), value = v.substring(eq + 1);
+        if (!io.tsdb.core.registry.LabelValidator.isValidLabelName(name) || name.startsWith("__")) {
+            throw new IllegalArgumentException("'" + name + "' is not a valid label name");
+        }
+        return Map.entry(name, value);
     }
 
     private static Duration positive(String v) {

@@ -1,0 +1,90 @@
+package io.tsdb.server.rules;
+
+import io.tsdb.query.engine.PromqlEngine;
+import io.tsdb.server.Defaults;
+import io.tsdb.server.Feature;
+import io.tsdb.server.Reloadable;
+import io.tsdb.server.ServerConfig;
+import io.tsdb.server.ServerContext;
+import io.tsdb.server.http.Response;
+import io.tsdb.server.http.Router;
+import io.tsdb.server.rules.notify.Notifier;
+
+import java.util.Set;
+
+import static io.tsdb.server.api.PrometheusApiFeature.api;
+
+/**
+ * The rule engine as a server feature: loads {@code --rules.file} at start (refusing to start on an invalid file),
+ * evaluates the groups, sends alerts to {@code --alertmanager.url}, answers {@code /api/v1/rules},
+ * {@code /api/v1/alerts}, {@code /api/v1/alertmanagers}, and reloads on SIGHUP ({@link #reload}) and on
+ * {@code POST /-/reload} when {@code --web.enable-lifecycle} is set (403 otherwise; 400 naming the error when the
+ * new files are invalid, the old rules keep running).
+ *
+ * <p>It must be registered before {@link io.tsdb.server.api.PrometheusApiFeature}: its routes then take precedence
+ * over that feature's empty {@code /api/v1/rules} and {@code /api/v1/alerts} answers (the router keeps the first
+ * route registered for a pattern).
+ */
+public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
+    private final RuleClock clock;
+    private volatile RuleManager manager;
+    private volatile Notifier notifier;
+
+    public RulesFeature() { this(RuleClock.SYSTEM); }
+
+    /** With a clock (tests run evaluation on a faster timeline). */
+    public RulesFeature(RuleClock clock) { this.clock = clock; }
+
+    public RuleManager manager() { return manager; }
+
+    public Notifier notifier() { return notifier; }
+
+    /** The rule-engine settings of a server configuration. */
+    public static RuleEnv.Options options(ServerConfig c) {
+        return new RuleEnv.Options(c.rulesEvaluationInterval.toMillis(), c.rulesQueryOffset.toMillis(),
+                c.rulesResendDelay.toMillis(), c.rulesForOutageTolerance.toMillis(), c.rulesForGracePeriod.toMillis(),
+                c.externalLabels, c.effectiveExternalUrl());
+    }
+
+    @Override
+    public void register(Router router, ServerContext ctx) {
+        ServerConfig cfg = ctx.config();
+        notifier = new Notifier(new Notifier.Options(cfg.alertmanagerUrls, cfg.alertmanagerQueueCapacity,
+                cfg.alertmanagerTimeout, cfg.externalLabels), ctx.registry());
+        RuleMetrics metrics = new RuleMetrics(ctx.registry());
+        PromqlEngine engine = new PromqlEngine(ctx.storage(), Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs());
+        RuleEnv env = new RuleEnv(ctx.storage(), engine, Defaults.queryOptions(cfg), options(cfg), clock, notifier::send, metrics);
+        manager = new RuleManager(env, cfg.rulesFiles);
+        RuleManager.ReloadResult first = manager.reload();
+        if (!first.ok()) {
+            notifier.close();
+            throw new IllegalStateException("invalid rule files: " + first.message());
+        }
+        RulesApi rulesApi = new RulesApi(manager, notifier);
+        router.get("/api/v1/rules", api(rulesApi::rules));
+        router.get("/api/v1/alerts", api(rulesApi::alerts));
+        router.get("/api/v1/alertmanagers", api(rulesApi::alertmanagers));
+        router.add(Set.of("POST", "PUT"), "/-/reload", "/-/reload", req -> {
+            if (!cfg.enableLifecycle) return Response.text(403, "Lifecycle API is not enabled (start with --web.enable-lifecycle).\n");
+            Outcome o = reload();
+            return o.ok() ? Response.text(200, o.message() + "\n")
+                    : Response.text(400, "failed to reload rule files, the previous rules keep running: " + o.message() + "\n");
+        });
+    }
+
+    @Override
+    public Outcome reload() {
+        RuleManager m = manager;
+        if (m == null) return new Outcome(false, "the rule engine is not running");
+        RuleManager.ReloadResult r = m.reload();
+        return new Outcome(r.ok(), r.message());
+    }
+
+    @Override
+    public void close() {
+        RuleManager m = manager;
+        if (m != null) m.stop();
+        Notifier n = notifier;
+        if (n != null) n.close();
+    }
+}
