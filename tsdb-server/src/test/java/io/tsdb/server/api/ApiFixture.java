@@ -15,12 +15,13 @@ import io.tsdb.server.http.Router;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The API feature over MemStorage and the fake engine, with a settable clock. */
+/** The API feature over MemStorage and the fake engine (or an engine of the test's choice), with a settable clock. */
 final class ApiFixture {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final MemStorage storage = new MemStorage();
-    final FakeEngine engine = new FakeEngine(storage);
+    /** The fake engine; null when the fixture runs over another one. */
+    final FakeEngine engine;
     final ServerConfig config = new ServerConfig();
     final MetadataStore metadata = new MetadataStore();
     final WriteEvents writeEvents = new WriteEvents();
@@ -28,9 +29,17 @@ final class ApiFixture {
     final AtomicLong now = new AtomicLong(1_700_000_000_000L);
     final Router router = new Router();
     final PrometheusApiFeature feature = new PrometheusApiFeature(now::get);
-    final ServerContext ctx = new ServerContext(config, storage, engine, registry, () -> true, metadata, writeEvents);
+    final ServerContext ctx;
 
-    ApiFixture() { feature.register(router, ctx); }
+    ApiFixture() { this(null); }
+
+    /** Over the engine the factory builds on this fixture's storage (null: the fake engine). */
+    ApiFixture(java.util.function.Function<io.tsdb.core.Storage, io.tsdb.query.engine.QueryEngine> engineFactory) {
+        engine = engineFactory == null ? new FakeEngine(storage) : null;
+        ctx = new ServerContext(config, storage, engine != null ? engine : engineFactory.apply(storage), registry, () -> true,
+                metadata, writeEvents);
+        feature.register(router, ctx);
+    }
 
     Response call(Request r) throws Exception {
         Router.Match m = router.match(r.method(), r.path());

@@ -20,6 +20,13 @@ record DiffCase(Expr expr, boolean range, long time, long start, long end, long 
     /** The same evaluation with every time, {@code @} timestamps included, moved by ms (subquery steps stay on their absolute grid). */
     DiffCase shifted(long ms) { return new DiffCase(DiffAst.shiftAt(expr, ms), range, time + ms, start + ms, end + ms, step); }
 
+    /** Whether the order of an instant vector's values is part of the answer (a top-level sort or sort_desc). */
+    boolean ordered() {
+        Expr e = expr;
+        while (e instanceof io.tsdb.query.ast.ParenExpr p) e = p.expr();
+        return !range && e instanceof io.tsdb.query.ast.Call f && (f.function().equals("sort") || f.function().equals("sort_desc"));
+    }
+
     String path() { return range ? "/api/v1/query_range" : "/api/v1/query"; }
 
     Map<String, String> params() {

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  *       {@code our_abs_at_least}: a lower bound of our value's magnitude;</li>
  *   <li>{@code probe: shift} — the disagreement disappears when every evaluation and {@code @} time moves by 1 ms, or
  *       every range grows by 1 ms (a window boundary that falls exactly on a sample or subquery step);</li>
- *   <li>{@code check: topk-ties} — both answers are valid choices among tied values (see {@link #validTopk});
+ *   <li>{@code check: topk-ties} — our answer follows from valid choices among tied values (see {@link #topkTies});
  *       {@code check: counter-extrapolation} — the reference computed 2.42's extrapolation and this engine 3.x's
  *       from the same raw samples (see {@link #counterExtrapolation}).</li>
  * </ul>
@@ -92,16 +92,18 @@ final class DiffKnownDifferences {
             if ("shift".equals(e.probe())) {
                 // Move the window boundaries off samples and steps: every time by 1 ms, or (for windows of nested
                 // subqueries, which sit on the absolute step grid whatever the query time) every range by 1 ms.
-                JsonNode[] r = runner.run(c.shifted(1));
-                if (DiffComparator.compare(r[0], r[1], false) != null) {
-                    r = runner.run(c.with(DiffAst.widenRanges(c.expr(), 1)));
-                    if (DiffComparator.compare(r[0], r[1], false) != null) continue;
-                }
+                // Compared tie-aware: a topk/bottomk tie in the probe is no evidence either way.
+                if (DiffTies.compare(c.shifted(1), runner) != null
+                        && DiffTies.compare(c.with(DiffAst.widenRanges(c.expr(), 1)), runner) != null) continue;
             } else if (e.probe() != null) {
                 throw new IllegalStateException("unknown probe " + e.probe() + " in " + e.id());
             }
             if ("topk-ties".equals(e.check())) {
-                if (!validTopk(c, runner)) continue;
+                String why = topkTies(c, runner);
+                if (why != null) {
+                    lastRejection = e.id() + ": " + why;
+                    continue;
+                }
             } else if ("large-trig-argument".equals(e.check())) {
                 String why = largeTrigArgument(c, runner);
                 if (why != null) {
@@ -134,54 +136,16 @@ final class DiffKnownDifferences {
     }
 
     /**
-     * For a reproduction whose top node is {@code topk(k, e)} or {@code bottomk(k, e)} with a literal k: evaluates
-     * {@code e} on the reference and checks that each side's answer is a valid choice ({@link #validChoice}); then the
-     * two answers differ only in which of equal values they picked. Also for {@code topk(k, e)[r:s]} inside the
-     * reproduction (e.g. {@code rate(bottomk(3, x)[10m:17s])}), checked on the subquery's points.
+     * Ties in topk/bottomk (any number of them, anywhere in the reproduction, also inside subqueries): the reference,
+     * with each topk/bottomk pinned to our choices after checking that they are valid choices at every time the node
+     * is evaluated ({@link DiffTies#pin}), answers what we answered. Null when it does, else why not.
      */
-    static boolean validTopk(DiffCase c, Runner runner) throws Exception {
-        Expr top = c.expr();
-        while (top instanceof ParenExpr p) top = p.expr();
-        if (top instanceof AggregateExpr a && isK(a)) {
-            JsonNode[] answers = runner.run(c);
-            JsonNode input = runner.run(c.with(a.expr()))[0];
-            return validChoice(answers[0], input, a) && validChoice(answers[1], input, a);
-        }
-        // Nested in a subquery: f(topk(k, e)[r:s]). Both sides' subquery points must be valid choices at every
-        // evaluation time, and differ somewhere (the outer function then sees different, equally valid inputs).
-        io.tsdb.query.ast.SubqueryExpr sq = nestedK(c.expr());
-        if (sq == null) return false;
-        AggregateExpr a = (AggregateExpr) unwrap(sq.expr());
-        io.tsdb.query.ast.SubqueryExpr candidates = new io.tsdb.query.ast.SubqueryExpr(a.expr(), sq.rangeMs(), sq.stepMs(), sq.offsetMs(), sq.at(), 0);
-        List<Long> times = new ArrayList<>();
-        if (c.range()) for (long t = c.start(); t <= c.end() && times.size() < 300; t += c.step()) times.add(t);
-        else times.add(c.time());
-        boolean differ = false;
-        for (long t : times) {
-            JsonNode[] answers = runner.run(DiffCase.instant(sq, t));
-            JsonNode input = runner.run(DiffCase.instant(candidates, t))[0];
-            if (!validChoice(answers[0], input, a) || !validChoice(answers[1], input, a)) return false;
-            if (DiffComparator.compare(answers[0], answers[1], false) != null) differ = true;
-        }
-        return differ;
-    }
-
-    private static boolean isK(AggregateExpr a) {
-        return (a.op() == AggregateOp.TOPK || a.op() == AggregateOp.BOTTOMK) && a.param() instanceof NumberLiteral;
-    }
-
-    private static Expr unwrap(Expr e) {
-        while (e instanceof ParenExpr p) e = p.expr();
-        return e;
-    }
-
-    private static io.tsdb.query.ast.SubqueryExpr nestedK(Expr e) {
-        if (e instanceof io.tsdb.query.ast.SubqueryExpr sq && unwrap(sq.expr()) instanceof AggregateExpr a && isK(a)) return sq;
-        for (Expr c : DiffAst.children(e)) {
-            io.tsdb.query.ast.SubqueryExpr r = nestedK(c);
-            if (r != null) return r;
-        }
-        return null;
+    static String topkTies(DiffCase c, Runner runner) throws Exception {
+        DiffTies.Pinned p = DiffTies.pin(c, runner);
+        if (p.rejection() != null) return p.rejection();
+        JsonNode ref = runner.run(p.reference())[0], ours = runner.run(c)[1];
+        DiffComparator.Disagreement d = DiffComparator.compare(ref, ours, c.ordered());
+        return d == null ? null : "with its choices pinned to ours the reference still disagrees: " + d;
     }
 
     /**

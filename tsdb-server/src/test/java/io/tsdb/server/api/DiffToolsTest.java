@@ -6,8 +6,11 @@ import io.tsdb.query.parser.Printer;
 import io.tsdb.query.parser.QueryParser;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -103,5 +106,137 @@ class DiffToolsTest {
         double[] v = {2, 4};
         assertEquals(0.07894444444444444, DiffKnownDifferences.extrapolate(t, v, 1_000, 61_000, 60_000, true, false), 1e-15);
         assertEquals(0.06227777777777777, DiffKnownDifferences.extrapolate(t, v, 1_000, 61_000, 60_000, true, true), 1e-15);
+    }
+
+    // --- topk/bottomk ties (DiffTies): the reference is this engine over a small data set, "ours" the canned answers
+    // of the test for the queries it names (else the reference's answer).
+
+    /** A whole minute: the subquery steps of the cases below sit at T0 + 4m and T0 + 5m. */
+    static final long T0 = 1_699_999_980_000L;
+
+    /** x{a="1"} and x{a="2"} equal everywhere (2i at T0 + 15s i), x{a="3"} below them (i). */
+    static ApiFixture tieData() {
+        ApiFixture f = new ApiFixture(io.tsdb.query.engine.PromqlEngine::new);
+        f.now.set(T0 + 3_600_000);
+        for (int i = 0; i <= 40; i++) {
+            f.add(T0 + 15_000L * i, 2 * i, "__name__", "x", "a", "1");
+            f.add(T0 + 15_000L * i, 2 * i, "__name__", "x", "a", "2");
+            f.add(T0 + 15_000L * i, i, "__name__", "x", "a", "3");
+        }
+        return f;
+    }
+
+    static JsonNode answer(ApiFixture f, DiffCase c) throws Exception {
+        io.tsdb.server.http.Response r = f.call(FakeRequest.post(c.path(), ExternalProcess.form(c.params())));
+        return json(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** [reference, ours]: ours from the canned answers ("instant <query>" / "range <query>"), else the reference's. */
+    static DiffKnownDifferences.Runner runner(ApiFixture f, Map<String, String> ours, AtomicInteger runs) {
+        return c -> {
+            if (runs != null) runs.incrementAndGet();
+            JsonNode ref = answer(f, c);
+            String o = ours.get((c.range() ? "range " : "instant ") + c.query());
+            return new JsonNode[]{ref, o != null ? json(o) : ref};
+        };
+    }
+
+    /** A matrix answer: per series its labels (a JSON object) and "seconds after T0=value" points. */
+    static String matrix(String... metricAndPoints) {
+        StringBuilder b = new StringBuilder("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[");
+        for (int i = 0; i < metricAndPoints.length; i += 2) {
+            if (i > 0) b.append(',');
+            b.append("{\"metric\":").append(metricAndPoints[i]).append(",\"values\":[");
+            String[] pts = metricAndPoints[i + 1].split(" ");
+            for (int j = 0; j < pts.length; j++) {
+                String[] tv = pts[j].split("=");
+                if (j > 0) b.append(',');
+                b.append('[').append(GoFloat.timestamp(T0 + 1000L * Long.parseLong(tv[0]))).append(",\"").append(tv[1]).append("\"]");
+            }
+            b.append("]}");
+        }
+        return b.append("]}}").toString();
+    }
+
+    static final String X1 = "{\"__name__\":\"x\",\"a\":\"1\"}", X2 = "{\"__name__\":\"x\",\"a\":\"2\"}", X3 = "{\"__name__\":\"x\",\"a\":\"3\"}";
+    /** The shape of the one unexplained case of seed 20261206: topk(1, ...) inside a subquery, under increase. */
+    static final DiffCase SUBQUERY_TIE = DiffCase.instant(QueryParser.parse("increase(topk(1, x)[2m:1m])"), T0 + 330_000);
+    static final String EMPTY = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+
+    @Test void subqueryGridOfATopkNode() {
+        Expr e = QueryParser.parse("max_over_time(rate(topk(1, x)[2m:30s])[5m:1m] offset 1m)");
+        Expr node = ((io.tsdb.query.ast.SubqueryExpr) ((io.tsdb.query.ast.Call) ((io.tsdb.query.ast.SubqueryExpr)
+                ((io.tsdb.query.ast.Call) e).args().get(0)).expr()).args().get(0)).expr();
+        assertTrue(DiffTies.pinnable(node));
+        // Range query T0+10m..T0+20m step 7 s (last step T0+19m55s): the outer subquery's steps are the whole minutes
+        // in [T0+10m-1m-5m, T0+19m55s-1m], T0+4m..T0+18m; the inner one's every 30 s in [T0+4m-2m, T0+18m].
+        DiffTies.Grid g = DiffTies.find(DiffCase.range(e, T0 + 600_000, T0 + 1_200_000, 7_000), e, node,
+                new DiffTies.Grid(T0 + 600_000, T0 + 1_200_000, 7_000));
+        assertEquals(new DiffTies.Grid(T0 + 120_000, T0 + 1_080_000, 30_000), g);
+        assertNull(DiffTies.find(SUBQUERY_TIE, e, QueryParser.parse("x"), g), "not in the tree");
+    }
+
+    @Test void topkTieInsideASubqueryIsExcusedWhenOurAnswerFollowsFromValidChoices() throws Exception {
+        ApiFixture f = tieData();
+        // Ours keeps x{a="2"} at the first step and x{a="1"} at the second (both valid: they tie), so increase sees
+        // one point per series and answers nothing; a reference that keeps the same series at both steps answers 16.
+        Map<String, String> ours = new HashMap<>();
+        ours.put("range topk(1, x)", matrix(X2, "240=32", X1, "300=40"));
+        ours.put("instant " + SUBQUERY_TIE.query(), EMPTY);
+        DiffKnownDifferences.Runner run = runner(f, ours, null);
+        JsonNode[] plain = run.run(SUBQUERY_TIE);
+        assertEquals(DiffComparator.Kind.LABELS, DiffComparator.compare(plain[0], plain[1], false).kind(), plain[0].toString());
+        assertNull(DiffKnownDifferences.topkTies(SUBQUERY_TIE, run));
+        DiffTies.Pinned p = DiffTies.pin(SUBQUERY_TIE, run);
+        assertTrue(p.reference().query().contains("vector(time()) == " + GoFloat.timestamp(T0 + 240_000)), p.reference().query());
+        assertNull(DiffTies.compare(SUBQUERY_TIE, run));
+        assertEquals("topk-bottomk-ties", DiffKnownDifferences.load().classify(SUBQUERY_TIE,
+                DiffComparator.compare(plain[0], plain[1], false), run));
+    }
+
+    @Test void topkTieCheckRejectsAnInvalidChoiceAndAWrongAnswerOverAValidOne() throws Exception {
+        ApiFixture f = tieData();
+        // x{a="3"} is below the other two at the first step: not a topk(1) choice there.
+        Map<String, String> invalid = new HashMap<>();
+        invalid.put("range topk(1, x)", matrix(X3, "240=16", X1, "300=40"));
+        invalid.put("instant " + SUBQUERY_TIE.query(), EMPTY);
+        assertTrue(DiffKnownDifferences.topkTies(SUBQUERY_TIE, runner(f, invalid, null)).contains("not a valid one"));
+        assertNotNull(DiffTies.compare(SUBQUERY_TIE, runner(f, invalid, null)));
+        // A valid choice (x{a="2"} at both steps), but an increase that does not follow from it.
+        Map<String, String> wrong = new HashMap<>();
+        wrong.put("range topk(1, x)", matrix(X2, "240=32 300=40"));
+        wrong.put("instant " + SUBQUERY_TIE.query(), vector(X2.replace("\"__name__\":\"x\",", ""), "17"));
+        String why = DiffKnownDifferences.topkTies(SUBQUERY_TIE, runner(f, wrong, null));
+        assertTrue(why != null && why.contains("still disagrees"), why);
+        // The same choice with the increase that does follow from it (16: 8 over 60 s, extrapolated to 120 s).
+        Map<String, String> right = new HashMap<>(wrong);
+        JsonNode refAnswer = answer(f, SUBQUERY_TIE);
+        String value = refAnswer.at("/data/result/0/value/1").asText();
+        right.put("instant " + SUBQUERY_TIE.query(), vector(X2.replace("\"__name__\":\"x\",", ""), value)
+                .replace("10.5", GoFloat.timestamp(T0 + 330_000)));
+        assertNull(DiffKnownDifferences.topkTies(SUBQUERY_TIE, runner(f, right, null)));
+    }
+
+    @Test void tieAwareComparisonDoesNotDependOnWhichTieTheReferenceKeeps() throws Exception {
+        ApiFixture f = tieData();
+        Map<String, String> ours = new HashMap<>();
+        ours.put("range topk(1, x)", matrix(X2, "240=32", X1, "300=40"));
+        ours.put("instant " + SUBQUERY_TIE.query(), EMPTY);
+        Map<String, String> wrong = new HashMap<>(ours);
+        wrong.put("instant " + SUBQUERY_TIE.query(), vector("{\"a\":\"2\"}", "3").replace("10.5", GoFloat.timestamp(T0 + 330_000)));
+        // A reference that answers the query itself differently on every run, as Prometheus does (a tie it breaks
+        // one way, then the other); its answers with the choices pinned stay the same.
+        AtomicInteger flip = new AtomicInteger();
+        for (Map<String, String> side : java.util.List.of(ours, wrong)) {
+            DiffKnownDifferences.Runner flaky = c -> {
+                JsonNode ref = answer(f, c);
+                if (c.equals(SUBQUERY_TIE) && flip.incrementAndGet() % 2 == 0) ref = json(EMPTY);
+                String o = side.get((c.range() ? "range " : "instant ") + c.query());
+                return new JsonNode[]{ref, o != null ? json(o) : ref};
+            };
+            for (int i = 0; i < 4; i++) {
+                assertEquals(side == wrong, DiffTies.failsLike(SUBQUERY_TIE, "data", flaky), "run " + i);
+            }
+        }
     }
 }

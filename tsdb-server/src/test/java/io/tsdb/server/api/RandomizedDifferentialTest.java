@@ -71,16 +71,11 @@ class RandomizedDifferentialTest {
         return new JsonNode[]{ref.get(), ours.get()};
     }
 
-    static boolean ordered(DiffCase c) {
-        Expr e = c.expr();
-        while (e instanceof ParenExpr p) e = p.expr();
-        return !c.range() && e instanceof Call f && (f.function().equals("sort") || f.function().equals("sort_desc"));
-    }
-
+    /** The tie-aware comparison of a fresh run ({@link DiffTies#compare}). */
     static DiffComparator.Disagreement disagreement(DiffCase c) throws Exception {
         JsonNode[] r = both(c);
         if (DiffComparator.referenceParseError(r[0])) return null;
-        return DiffComparator.compare(r[0], r[1], ordered(c));
+        return DiffTies.compare(c, r, RandomizedDifferentialTest::both);
     }
 
     /** A time in the last 85 minutes of the data, off whole seconds two times in three. */
@@ -90,23 +85,31 @@ class RandomizedDifferentialTest {
     }
 
     /**
-     * {@code -Ddifftest.repro="instant t0+5400.5s: <query>"} (a line of the report): runs that one case and prints
-     * both answers (for debugging a reported disagreement).
+     * {@code -Ddifftest.repro="instant t0+5400.5s: <query>"} (a line of the report; several lines separated by
+     * newlines): runs each case and prints both answers (for debugging a reported disagreement).
      */
     @Test void reproduce() throws Exception {
         String repro = System.getProperty("difftest.repro");
         org.junit.jupiter.api.Assumptions.assumeTrue(repro != null && !repro.isBlank(), "no -Ddifftest.repro given");
-        DiffCase c = DiffCase.parse(repro, start);
-        for (int i = 0; i < 3; i++) { // the second and third run of a range query may be answered from the range cache
-            JsonNode[] r = both(c);
-            System.out.println(c.describe(start) + " (run " + (i + 1) + ")\nreference: " + r[0] + "\nours:      " + r[1]
-                    + "\ndisagreement: " + DiffComparator.compare(r[0], r[1], ordered(c)));
-        }
-        DiffComparator.Disagreement d = disagreement(c);
-        if (d != null) {
-            DiffKnownDifferences known = DiffKnownDifferences.load();
-            System.out.println("classified as: " + known.classify(c, d, RandomizedDifferentialTest::both)
-                    + (known.lastRejection == null ? "" : " (check rejected: " + known.lastRejection + ")"));
+        for (String line : repro.split("\n")) {
+            if (line.isBlank()) continue;
+            DiffCase c = DiffCase.parse(line.strip(), start);
+            for (int i = 0; i < 3; i++) { // the second and third run of a range query may be answered from the range cache
+                JsonNode[] r = both(c);
+                System.out.println(c.describe(start) + " (run " + (i + 1) + ")\nreference: " + r[0] + "\nours:      " + r[1]
+                        + "\ndisagreement: " + DiffComparator.compare(r[0], r[1], c.ordered()));
+            }
+            DiffComparator.Disagreement d = disagreement(c);
+            if (DiffTies.hasSelection(c.expr())) {
+                DiffTies.Pinned p = DiffTies.pin(c, RandomizedDifferentialTest::both);
+                System.out.println("pinned to our topk/bottomk choices: " + (p.rejection() != null ? "not possible: " + p.rejection()
+                        : p.reference().query() + "\nreference: " + both(p.reference())[0]) + "\ntie-aware disagreement: " + d);
+            }
+            if (d != null) {
+                DiffKnownDifferences known = DiffKnownDifferences.load();
+                System.out.println("classified as: " + known.classify(c, d, RandomizedDifferentialTest::both)
+                        + (known.lastRejection == null ? "" : " (check rejected: " + known.lastRejection + ")"));
+            }
         }
     }
 
@@ -135,24 +138,32 @@ class RandomizedDifferentialTest {
                 }
                 if (r[0].at("/data/result").size() > 0) nonEmpty++;
                 if ("error".equals(r[0].path("status").asText())) bothErrors++;
-                DiffComparator.Disagreement d = DiffComparator.compare(r[0], r[1], ordered(c));
+                DiffComparator.Disagreement d = DiffComparator.compare(r[0], r[1], c.ordered());
                 if (d == null) {
                     agreed++;
                     continue;
                 }
-                String family = d.kind().family();
-                DiffShrinker.Result s = DiffShrinker.shrink(c.expr(), v -> {
-                    try {
-                        DiffComparator.Disagreement x = disagreement(c.with(v));
-                        return x != null && x.kind().family().equals(family);
-                    } catch (Exception ex) {
-                        throw new IllegalStateException(ex);
-                    }
-                }, SHRINK_BUDGET);
-                shrinkTries += s.tries();
-                DiffCase min = c.with(s.expr());
-                DiffComparator.Disagreement md = disagreement(min);
-                if (md == null) md = d; // flaky shrink: keep the original's description
+                // Shrink under the tie-aware comparison: a disagreement that is only a topk/bottomk tie is classified
+                // as it is (shrinking it could only find a smaller tie, from a reference that answers differently on
+                // every run), and a real one is not shrunk into a mere tie.
+                DiffComparator.Disagreement td = DiffTies.compare(c, r, RandomizedDifferentialTest::both);
+                DiffCase min = c;
+                DiffComparator.Disagreement md = d;
+                if (td != null) {
+                    String family = td.kind().family();
+                    DiffShrinker.Result s = DiffShrinker.shrink(c.expr(), v -> {
+                        try {
+                            return DiffTies.failsLike(c.with(v), family, RandomizedDifferentialTest::both);
+                        } catch (Exception ex) {
+                            throw new IllegalStateException(ex);
+                        }
+                    }, SHRINK_BUDGET);
+                    shrinkTries += s.tries();
+                    min = c.with(s.expr());
+                    md = null;
+                    for (int k = 0; k < 3 && md == null; k++) md = disagreement(min); // a reference choosing among ties may agree by chance
+                    if (md == null) md = td;
+                }
                 String cls = known.classify(min, md, RandomizedDifferentialTest::both);
                 if (cls == null) {
                     unexplained.add(min.describe(start) + "\n    " + md + "\n    generated: " + c.describe(start)
