@@ -39,6 +39,13 @@ import java.util.function.LongSupplier;
  *       write events and the extent is dropped again;</li>
  *   <li>extents expire after {@code ttl}, so data removed by retention disappears from answers too.</li>
  * </ul>
+ *
+ * <p>Annotations (warnings, infos) belong to the window that was evaluated, not to single steps, and an extent is wider
+ * than the part of it a request may need: the answer carries only annotations of steps inside the requested window.
+ * An extent stores the annotations of its own window (computed alone when the engine call that produced it spanned
+ * more and had any); an extent that is only partly requested and has annotations has those of the requested part
+ * computed again; an evaluation without annotations has none in any part. Where a message carries a value aggregated
+ * over the window (quantile's "got 1.5" from the largest parameter), each piece reports its own.
  */
 public final class RangeCache implements WriteEvents.Listener {
     private static final int RING = 4096;
@@ -46,8 +53,15 @@ public final class RangeCache implements WriteEvents.Listener {
 
     record Key(String query, long stepMs, long phaseMs, long lookbackMs, long extent) {}
 
+    /** A cached extent; its warnings and infos are those of evaluating exactly its own window. */
     record Extent(List<Series> series, List<String> warnings, List<String> infos, long dataMin, long dataMax) {
         boolean overlaps(long min, long max) { return dataMin <= max && dataMax >= min; }
+        Extent {
+            warnings = warnings == null ? List.of() : warnings;
+            infos = infos == null ? List.of() : infos;
+        }
+
+        boolean annotated() { return !warnings.isEmpty() || !infos.isEmpty(); }
         long weight() {
             long w = 64;
             for (Series s : series) w += 64 + 16L * s.count() + 16L * s.labels().size();
@@ -140,7 +154,14 @@ public final class RangeCache implements WriteEvents.Listener {
             Extent hit = cacheable ? cache.getIfPresent(key) : null;
             if (hit != null) {
                 hits.inc();
-                acc.add(hit.series(), start, end, hit.warnings(), hit.infos());
+                long es = phase + k * span, ee = es + span - step;
+                if (hit.annotated() && (es < start || ee > end)) {
+                    // Only part of the extent is requested: its annotations may come from the other part.
+                    QueryResult part = engine.range(query, Math.max(start, es), Math.min(end, ee), step, opts);
+                    acc.add(hit.series(), start, end, part.warnings(), part.infos());
+                } else {
+                    acc.add(hit.series(), start, end, hit.warnings(), hit.infos());
+                }
                 k++;
                 continue;
             }
@@ -172,20 +193,45 @@ public final class RangeCache implements WriteEvents.Listener {
                 r = engine.range(query, from, to, step, opts);
             }
             if (!(r.value() instanceof Value.Matrix m)) return engine.range(query, start, end, step, opts);
+            // Annotations belong to the evaluated window as a whole. None over the run means none over any part of
+            // it; otherwise each cached extent gets those of its own window, the answer those of the requested part.
+            boolean annotated = annotated(r);
             for (long kk = runStart; kk <= runEnd; kk++) {
                 misses.inc();
                 if (!cacheable(kk, phase, span, step, w, now)) continue;
                 long es = phase + kk * span, ee = es + span - step;
-                Extent ext = new Extent(slice(m.series(), es, ee), r.warnings(), r.infos(), es - w.before(), ee + Math.max(0, w.after()));
+                List<Series> series = slice(m.series(), es, ee);
+                List<String> warnings = r.warnings(), infos = r.infos();
+                if (annotated && runEnd > runStart) {
+                    QueryResult own;
+                    try {
+                        own = engine.range(query, es, ee, step, opts);
+                    } catch (QueryException e) {
+                        if (e.kind() != QueryException.Kind.EXECUTION) throw e;
+                        continue; // fails on its own (outside the request): not cached
+                    }
+                    warnings = own.warnings();
+                    infos = own.infos();
+                }
+                Extent ext = new Extent(series, warnings, infos, es - w.before(), ee + Math.max(0, w.after()));
                 Key kkey = new Key(query, step, phase, opts.lookbackMs(), kk);
                 maxCachedDataEnd.accumulateAndGet(ext.dataMax(), Math::max);
                 cache.put(kkey, ext);
                 if (writtenSince(startSeq, ext.dataMin(), ext.dataMax())) cache.invalidate(kkey);
             }
-            acc.add(m.series(), start, end, r.warnings(), r.infos());
+            if (annotated && (from < start || to > end)) {
+                QueryResult exact = engine.range(query, Math.max(start, from), Math.min(end, to), step, opts);
+                acc.add(m.series(), start, end, exact.warnings(), exact.infos());
+            } else {
+                acc.add(m.series(), start, end, r.warnings(), r.infos());
+            }
             k = runEnd + 1;
         }
         return new QueryResult(new Value.Matrix(acc.build()), List.copyOf(acc.warnings), List.copyOf(acc.infos), QueryStats.EMPTY);
+    }
+
+    private static boolean annotated(QueryResult r) {
+        return r.warnings() != null && !r.warnings().isEmpty() || r.infos() != null && !r.infos().isEmpty();
     }
 
     private boolean cacheable(long k, long phase, long span, long step, QueryWindow w, long now) {

@@ -139,6 +139,40 @@ class RangeCacheTest {
                 () -> engine.range(q, t0, end, step, o)).getMessage().contains("same labelset"));
     }
 
+    /**
+     * Annotations belong to the evaluated window: the cache's wider evaluation (whole extents) must not add those of
+     * steps outside the requested one, on a miss or from a cached extent that is only partly requested.
+     */
+    @Test void annotationsComeOnlyFromTheRequestedWindow() throws Exception {
+        io.tsdb.core.testing.MemStorage st = new io.tsdb.core.testing.MemStorage();
+        long t0 = now - 4 * 3_600_000L;
+        for (long t = t0; t < now; t += 15_000) {
+            st.add(io.tsdb.core.Labels.of("__name__", "w_total", "i", "a"), t + 100, t / 1000.0);
+            // A gauge-named series (rate warns: might not be a counter) only in the first 20 minutes.
+            if (t < t0 + 20 * 60_000) st.add(io.tsdb.core.Labels.of("__name__", "z", "i", "b"), t + 200, t / 1000.0);
+        }
+        io.tsdb.query.engine.PromqlEngine engine = new io.tsdb.query.engine.PromqlEngine(st);
+        RangeCache cache = new RangeCache(engine, () -> now, 5 * 60_000, 30L * 24 * 3_600_000, 1 << 20, java.time.Duration.ofMinutes(10), null);
+        String q = "rate({__name__=~\"w_total|z\"}[5m])";
+        io.tsdb.query.engine.QueryOptions o = io.tsdb.query.engine.QueryOptions.DEFAULTS;
+        long step = 60_000;
+        long span = RangeCache.pointsPerExtent(step) * step;
+        long late = t0 + 40 * 60_000, early = t0 + 10 * 60_000, end = t0 + 150 * 60_000;
+        assertTrue(Math.floorDiv(late - Math.floorMod(late, step), span) * span + Math.floorMod(late, step) < t0 + 20 * 60_000,
+                "test setup: the extent holding the late start must reach back to z");
+        assertTrue(engine.range(q, late - 30 * 60_000, end, step, o).infos().toString().contains("\"z\""), "z's info exists");
+        for (long start : new long[]{late, early, late, late + 7 * 60_000, early}) {
+            for (int i = 0; i < 2; i++) { // a miss, then (mostly) hits
+                io.tsdb.query.engine.QueryResult direct = engine.range(q, start, end, step, o), cached = cache.range(q, start, end, step, o);
+                assertEquals(direct.infos(), cached.infos(), "start " + (start - t0) / 60_000 + " min, run " + i);
+                assertEquals(direct.warnings(), cached.warnings());
+                assertEquals(render(direct.value()), render(cached.value()));
+                assertEquals(start == early, direct.infos().toString().contains("\"z\""));
+            }
+        }
+        assertTrue(cache.hitCount() > 0);
+    }
+
     static String render(io.tsdb.query.engine.Value v) {
         StringBuilder b = new StringBuilder();
         for (io.tsdb.query.engine.Series s : ((io.tsdb.query.engine.Value.Matrix) v).series()) {
