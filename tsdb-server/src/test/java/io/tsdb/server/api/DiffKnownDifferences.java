@@ -143,6 +143,7 @@ final class DiffKnownDifferences {
     static String topkTies(DiffCase c, Runner runner) throws Exception {
         DiffTies.Pinned p = DiffTies.pin(c, runner);
         if (p.rejection() != null) return p.rejection();
+        if (p.proven()) return null;
         JsonNode ref = runner.run(p.reference())[0], ours = runner.run(c)[1];
         DiffComparator.Disagreement d = DiffComparator.compare(ref, ours, c.ordered());
         return d == null ? null : "with its choices pinned to ours the reference still disagrees: " + d;
@@ -153,7 +154,12 @@ final class DiffKnownDifferences {
      * min(k, n) of them, with their values, none left out that ranks strictly better than one chosen (NaN ranks last).
      */
     static boolean validChoice(JsonNode answer, JsonNode input, AggregateExpr a) {
-        int k = (int) ((NumberLiteral) a.param()).value();
+        long k = (long) ((NumberLiteral) a.param()).value();
+        return validChoice(answer, input, a, t -> k);
+    }
+
+    /** As above with k per evaluation time (seconds; the parameter truncated to an integer, as Prometheus does). */
+    static boolean validChoice(JsonNode answer, JsonNode input, AggregateExpr a, java.util.function.ToLongFunction<Double> kAt) {
         boolean topk = a.op() == AggregateOp.TOPK;
         if (!"success".equals(input.path("status").asText()) || !"success".equals(answer.path("status").asText())) return false;
         Map<String, Map<Double, Double>> cand = DiffComparator.points(input);
@@ -177,7 +183,8 @@ final class DiffKnownDifferences {
             for (Map.Entry<String, List<Double>> g : step.getValue().entrySet()) {
                 List<Double> pick = chosen.getOrDefault(step.getKey(), Map.of()).getOrDefault(g.getKey(), List.of());
                 List<Double> vals = new ArrayList<>(g.getValue());
-                if (pick.size() != Math.min(k, vals.size())) return false;
+                long k = kAt.applyAsLong(step.getKey());
+                if (pick.size() != Math.max(0, Math.min(k, vals.size()))) return false;
                 vals.sort((x, y) -> rank(x, y, topk));
                 List<Double> p2 = new ArrayList<>(pick);
                 p2.sort((x, y) -> rank(x, y, topk));

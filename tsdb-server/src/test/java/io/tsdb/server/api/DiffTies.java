@@ -40,17 +40,26 @@ final class DiffTies {
     private DiffTies() {}
 
     /** Beyond this many (series, run of consecutive steps) terms a pinned query is not built (a rejection instead). */
-    static final int MAX_TERMS = 400;
+    static final int MAX_TERMS = 2000;
     /** Prometheus' default evaluation interval, the step of a subquery without one (both sides run with it). */
     static final long DEFAULT_SUBQUERY_STEP_MS = 60_000;
 
-    /** The case with every pinnable node pinned to our choices, or why none could be built. */
-    record Pinned(DiffCase reference, String rejection) {}
+    /**
+     * The case with every pinnable node pinned to our choices, or why none could be built. When the query itself is a
+     * topk/bottomk, our answer is our choice: {@code proven} once it is a valid one (no pinned query needed).
+     */
+    record Pinned(DiffCase reference, String rejection, boolean proven) {
+        Pinned(DiffCase reference, String rejection) { this(reference, rejection, false); }
+    }
 
-    /** A topk/bottomk whose choice can be read and checked (k a number literal). */
+    /**
+     * A topk/bottomk whose choice can be read and checked: k a number, or an expression without {@code @} (evaluated on
+     * the reference at the node's times; Prometheus leaves a parameter's {@code @} out of its preprocessing, a known
+     * difference of its own).
+     */
     static boolean pinnable(Expr e) {
         return e instanceof AggregateExpr a && (a.op() == AggregateOp.TOPK || a.op() == AggregateOp.BOTTOMK)
-                && a.param() instanceof NumberLiteral;
+                && (a.param() instanceof NumberLiteral || !DiffAst.tokens(a.param()).contains("at"));
     }
 
     /** Whether e contains a topk/bottomk the reference may answer differently on every run. */
@@ -77,6 +86,7 @@ final class DiffTies {
         if (d == null || !hasSelection(c.expr())) return d;
         Pinned p = pin(c, runner);
         if (p.rejection() != null) return d;
+        if (p.proven()) return null;
         return DiffComparator.compare(runner.run(p.reference())[0], answers[1], c.ordered());
     }
 
@@ -107,6 +117,8 @@ final class DiffTies {
         if (nodes.isEmpty()) return new Pinned(null, "no topk/bottomk with a literal k");
         Grid top = c.range() ? new Grid(c.start(), c.end(), c.step()) : new Grid(c.time(), c.time(), 0);
         Map<Expr, Expr> pinned = new IdentityHashMap<>();
+        Expr root = c.expr();
+        while (root instanceof io.tsdb.query.ast.ParenExpr p) root = p.expr();
         for (AggregateExpr a : nodes) {
             Grid g = find(c, c.expr(), a, top);
             if (g == null || g.empty()) continue; // never evaluated: whatever it would choose cannot matter
@@ -115,8 +127,26 @@ final class DiffTies {
             JsonNode candidates = runner.run(g.of(arg))[0];
             String q = Printer.print(a);
             if (!"success".equals(ours.path("status").asText())) return new Pinned(null, q + ": ours failed: " + ours.path("error").asText());
-            if (!DiffKnownDifferences.validChoice(ours, candidates, a)) {
-                return new Pinned(null, q + ": our choice is not a valid one among the reference's values of its argument");
+            Map<Double, Long> k = new TreeMap<>();
+            if (!(a.param() instanceof NumberLiteral)) {
+                JsonNode kv = runner.run(g.of(replace(a.param(), pinned)))[0];
+                if (!"success".equals(kv.path("status").asText())) return new Pinned(null, q + ": the reference fails on k");
+                if (kv.at("/data/resultType").asText().equals("scalar")) {
+                    k.put(kv.at("/data/result/0").asDouble(), (long) DiffComparator.parse(kv.at("/data/result/1").asText()));
+                } else {
+                    for (JsonNode s : kv.at("/data/result")) {
+                        for (JsonNode pt : s.get("values")) k.put(pt.get(0).asDouble(), (long) DiffComparator.parse(pt.get(1).asText()));
+                    }
+                }
+            }
+            boolean valid = a.param() instanceof NumberLiteral ? DiffKnownDifferences.validChoice(ours, candidates, a)
+                    : DiffKnownDifferences.validChoice(ours, candidates, a, t -> k.getOrDefault(t, 0L));
+            if (!valid) return new Pinned(null, q + ": our choice is not a valid one among the reference's values of its argument");
+            if (a == root) {
+                // The query is this node: our answer is the choice just checked (our answer to c, for the record).
+                JsonNode answer = runner.run(c)[1];
+                return DiffComparator.compare(answer, ours, c.ordered()) == null ? new Pinned(null, null, true)
+                        : new Pinned(null, q + ": our answer differs from our choice read again");
             }
             String p = restrict(Printer.print(arg), ours, candidates, g);
             if (p == null) return new Pinned(null, q + ": more than " + MAX_TERMS + " (series, steps) terms to pin");

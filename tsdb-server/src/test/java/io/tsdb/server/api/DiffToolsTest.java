@@ -217,6 +217,21 @@ class DiffToolsTest {
         assertNull(DiffKnownDifferences.topkTies(SUBQUERY_TIE, runner(f, right, null)));
     }
 
+    @Test void topkAsTheWholeQueryNeedsOnlyAValidChoiceAlsoWithAComputedK() throws Exception {
+        ApiFixture f = tieData();
+        DiffCase c = DiffCase.instant(QueryParser.parse("topk(3 - 2, x)"), T0 + 330_000);
+        String at = GoFloat.timestamp(T0 + 330_000);
+        for (String pick : new String[]{X1, X2, X3}) {
+            Map<String, String> ours = Map.of("instant " + c.query(), vector(pick, pick == X3 ? "22" : "44").replace("10.5", at));
+            String why = DiffKnownDifferences.topkTies(c, runner(f, ours, null));
+            // x{a="1"} and x{a="2"} are 44 at T0+5m30s, x{a="3"} 22.
+            if (pick == X3) assertTrue(why != null && why.contains("not a valid one"), why);
+            else assertNull(why, pick);
+        }
+        assertTrue(DiffTies.pinnable(c.expr()));
+        assertFalse(DiffTies.pinnable(QueryParser.parse("topk(scalar(x{a=\"3\"} @ 100), x)")), "k with @: a known difference of its own");
+    }
+
     @Test void tieAwareComparisonDoesNotDependOnWhichTieTheReferenceKeeps() throws Exception {
         ApiFixture f = tieData();
         Map<String, String> ours = new HashMap<>();

@@ -103,6 +103,7 @@ class RandomizedDifferentialTest {
             if (DiffTies.hasSelection(c.expr())) {
                 DiffTies.Pinned p = DiffTies.pin(c, RandomizedDifferentialTest::both);
                 System.out.println("pinned to our topk/bottomk choices: " + (p.rejection() != null ? "not possible: " + p.rejection()
+                        : p.proven() ? "not needed (the query is a topk/bottomk and our answer a valid choice)"
                         : p.reference().query() + "\nreference: " + both(p.reference())[0]) + "\ntie-aware disagreement: " + d);
             }
             if (d != null) {
