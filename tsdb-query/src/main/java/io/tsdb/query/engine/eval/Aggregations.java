@@ -187,7 +187,12 @@ public final class Aggregations {
         List<Integer> order = new ArrayList<>(); // emission order for the single-step (instant) case
         List<List<Integer>> members = new ArrayList<>();
         for (int g = 0; g < ng; g++) members.add(new ArrayList<>());
-        for (int r = 0; r < nrows; r++) members.get(rowGroup[r]).add(r);
+        // Candidates enter the heap in label order: among equal values the choice then depends only on the labels,
+        // not on the order an upstream operation emitted its series in (count_values, for one, emits them as it
+        // meets their values, which depends on the evaluated range). Prometheus leaves the order unspecified (its
+        // storage's order for a selector, label order once blocks are merged; a Go map's after other operations).
+        // With it a step's choice is the same in an instant query, a range query, a subquery and a cached extent.
+        for (int r : labelOrder(in)) members.get(rowGroup[r]).add(r);
         double[] offsets = null;
         if (op == AggregateOp.LIMIT_RATIO) {
             offsets = new double[nrows];
@@ -231,6 +236,18 @@ public final class Aggregations {
         VecVal res = new VecVal(out);
         res.ordered = op == AggregateOp.TOPK || op == AggregateOp.BOTTOMK;
         return res;
+    }
+
+    /** Row indexes of in, sorted by labels (stable; rows from a selector are in label order already). */
+    private static Integer[] labelOrder(VecVal in) {
+        Integer[] idx = new Integer[in.rows.size()];
+        boolean sorted = true;
+        for (int r = 0; r < idx.length; r++) {
+            idx[r] = r;
+            if (r > 0 && in.rows.get(r - 1).labels.compareTo(in.rows.get(r).labels) > 0) sorted = false;
+        }
+        if (!sorted) Arrays.sort(idx, (a, b) -> in.rows.get(a).labels.compareTo(in.rows.get(b).labels));
+        return idx;
     }
 
     /** "a is a worse candidate than b" for topk (bottomk reversed); NaN is always worst. */
