@@ -36,7 +36,9 @@ import java.util.regex.Pattern;
  *       every range grows by 1 ms (a window boundary that falls exactly on a sample or subquery step);</li>
  *   <li>{@code check: topk-ties} — our answer follows from valid choices among tied values (see {@link #topkTies});
  *       {@code check: counter-extrapolation} — the reference computed 2.42's extrapolation and this engine 3.x's
- *       from the same raw samples (see {@link #counterExtrapolation}).</li>
+ *       from the same raw samples (see {@link #counterExtrapolation}); {@code check: regression-infinity} /
+ *       {@code regression-last-bits} — deriv/predict_linear recomputed from each side's raw samples
+ *       ({@link DiffRegression}).</li>
  * </ul>
  */
 final class DiffKnownDifferences {
@@ -106,6 +108,12 @@ final class DiffKnownDifferences {
                 }
             } else if ("large-trig-argument".equals(e.check())) {
                 String why = largeTrigArgument(c, runner);
+                if (why != null) {
+                    lastRejection = e.id() + ": " + why;
+                    continue;
+                }
+            } else if (e.check() != null && e.check().startsWith("regression-")) {
+                String why = DiffRegression.check(c, runner, e.check().substring("regression-".length()));
                 if (why != null) {
                     lastRejection = e.id() + ": " + why;
                     continue;
@@ -200,63 +208,33 @@ final class DiffKnownDifferences {
      * reference's answer equals 2.42's formula, ours equals 3.x's, at every point, and they differ somewhere.
      */
     static String counterExtrapolation(DiffCase c, Runner runner) throws Exception {
-        Expr top = c.expr();
-        while (top instanceof ParenExpr p) top = p.expr();
-        if (!(top instanceof io.tsdb.query.ast.Call f) || !(f.function().equals("rate") || f.function().equals("increase"))) {
-            return "not rate/increase";
-        }
-        Expr m = f.args().get(0);
-        while (m instanceof ParenExpr p) m = p.expr();
-        long offset, rangeMs;
-        io.tsdb.query.ast.AtModifier at;
-        if (m instanceof io.tsdb.query.ast.MatrixSelector ms) {
-            offset = ms.selector().offsetMs();
-            at = ms.selector().at();
-            rangeMs = ms.rangeMs();
-        } else if (m instanceof io.tsdb.query.ast.SubqueryExpr sq) {
-            offset = sq.offsetMs();
-            at = sq.at();
-            rangeMs = sq.rangeMs();
-        } else {
-            return "not over a range selector or subquery";
-        }
+        io.tsdb.query.ast.Call f = DiffWindows.topCall(c, Set.of("rate", "increase"));
+        if (f == null) return "not rate/increase";
+        Expr m = DiffWindows.rangeArg(f);
+        if (m == null) return "not over a range selector or subquery";
         JsonNode[] answers = runner.run(c);
         Map<String, Map<Double, Double>> ref = DiffComparator.points(answers[0]), ours = DiffComparator.points(answers[1]);
-        java.util.TreeSet<Double> times = new java.util.TreeSet<>();
-        for (Map<Double, Double> p : ref.values()) times.addAll(p.keySet());
-        for (Map<Double, Double> p : ours.values()) times.addAll(p.keySet());
+        java.util.TreeSet<Double> times = DiffWindows.answeredTimes(answers);
+        Map<Double, Map<String, DiffWindows.Window>> raw = DiffWindows.read(c, m, times, runner, 0);
+        if (raw == null) return "no raw samples";
         boolean differ = false;
         for (double t : times) {
-            long tMs = Math.round(t * 1000);
-            long evalEnd = at == null ? tMs : switch (at.kind()) {
-                case START -> c.range() ? c.start() : c.time();
-                case END -> c.range() ? c.end() : c.time();
-                case TIMESTAMP -> at.timestampMs();
-            };
-            long windowEnd = evalEnd - offset, windowStart = windowEnd - rangeMs;
-            JsonNode raw = runner.run(DiffCase.instant(m, tMs))[0];
-            if (!"matrix".equals(raw.at("/data/resultType").asText())) return "no raw samples at " + t;
-            for (JsonNode s : raw.at("/data/result")) {
-                JsonNode vals = s.get("values");
-                int n = vals.size();
-                long[] ts = new long[n];
-                double[] vs = new double[n];
-                for (int i = 0; i < n; i++) {
-                    ts[i] = new java.math.BigDecimal(vals.get(i).get(0).asText()).movePointRight(3).longValueExact();
-                    vs[i] = DiffComparator.parse(vals.get(i).get(1).asText());
-                }
-                String key = DiffComparator.key(((com.fasterxml.jackson.databind.node.ObjectNode) s.get("metric").deepCopy()).without("__name__"));
+            for (String key : DiffWindows.keysAt(t, ref, ours)) {
+                if (!raw.get(t).containsKey(key)) return key + " @" + t + ": answered without raw samples";
+            }
+            for (DiffWindows.Window w : raw.get(t).values()) {
+                String key = w.key();
                 Double r = ref.getOrDefault(key, Map.of()).get(t), o = ours.getOrDefault(key, Map.of()).get(t);
-                if (n < 2) {
+                if (w.n() < 2) {
                     if (r != null || o != null) return key + " @" + t + ": an answer from fewer than 2 samples";
                     continue;
                 }
                 boolean isRate = f.function().equals("rate");
-                double old = extrapolate(ts, vs, windowStart, windowEnd, rangeMs, isRate, false);
+                double old = extrapolate(w.ts(), w.vs(), w.start(), w.end(), w.end() - w.start(), isRate, false);
                 // 3.x's window is left-open: a point exactly at its start (2.42 includes it) is not in it.
-                int skip = ts[0] == windowStart ? 1 : 0;
-                double now = n - skip < 2 ? Double.NaN : extrapolate(java.util.Arrays.copyOfRange(ts, skip, n),
-                        java.util.Arrays.copyOfRange(vs, skip, n), windowStart, windowEnd, rangeMs, isRate, true);
+                DiffWindows.Window open = DiffWindows.leftOpen(w);
+                double now = open.n() < 2 ? Double.NaN
+                        : extrapolate(open.ts(), open.vs(), w.start(), w.end(), w.end() - w.start(), isRate, true);
                 if (r == null || (o == null) != Double.isNaN(now) || !DiffComparator.sameValue(r, old) || (o != null && !DiffComparator.sameValue(o, now))) {
                     return key + " @" + t + ": reference " + r + " ours " + o + ", 2.42 formula " + old + ", 3.x formula " + now;
                 }

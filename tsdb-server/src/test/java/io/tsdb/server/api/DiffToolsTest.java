@@ -108,6 +108,24 @@ class DiffToolsTest {
         assertEquals(0.06227777777777777, DiffKnownDifferences.extrapolate(t, v, 1_000, 61_000, 60_000, true, true), 1e-15);
     }
 
+    @Test void regressionFormulasPartOnlyOverInfinities() {
+        long[] t = {0, 1_000, 2_000};
+        // y = 1 + 2x: slope 2 per second, 5 at t = 2 s; both versions agree on finite samples.
+        for (boolean guard : new boolean[]{false, true}) {
+            double[] r = DiffRegression.regression(t, new double[]{1, 3, 5}, 2_000, guard);
+            assertEquals(2.0, r[0], 1e-12);
+            assertEquals(5.0, r[1], 1e-12);
+        }
+        // An infinite sample: 2.42's correction term becomes Inf - Inf (NaN), 3.x keeps the infinity (x = -1.5, -0.5,
+        // 0.5 s: the sum of x y is -Inf, the sum of x negative, so the covariance is -Inf - (+Inf)).
+        double[] inf = {1, 3, Double.NEGATIVE_INFINITY};
+        assertTrue(Double.isNaN(DiffRegression.regression(t, inf, 1_500, false)[0]));
+        assertEquals(Double.NEGATIVE_INFINITY, DiffRegression.regression(t, inf, 1_500, true)[0]);
+        // Constant samples: slope 0, or NaN when the constant is infinite.
+        assertEquals(0.0, DiffRegression.regression(t, new double[]{4, 4, 4}, 0, true)[0]);
+        assertTrue(Double.isNaN(DiffRegression.regression(t, new double[]{inf[2], inf[2], inf[2]}, 0, true)[0]));
+    }
+
     // --- topk/bottomk ties (DiffTies): the reference is this engine over a small data set, "ours" the canned answers
     // of the test for the queries it names (else the reference's answer).
 
