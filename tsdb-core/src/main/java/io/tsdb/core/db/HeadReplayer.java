@@ -65,7 +65,13 @@ final class HeadReplayer implements WalReplayHandler {
             return;
         }
         head.create(id, index.add(id, labels));
-        if (registry.needsRegistration(labels, id)) registry.put(labels, id);
+        if (registry.needsRegistration(labels, id)) {
+            try {
+                registry.put(labels, id);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot register series " + labels + " found in the WAL: " + e.getMessage(), e);
+            }
+        }
         if (id >= nextId) nextId = id + 1;
     }
 

@@ -101,19 +101,26 @@ final class SeriesCatalog {
             }
             int id = registry.get(labels);
             boolean known = id >= 0;
-            if (!known) id = nextId;
+            if (!known) {
+                // registered first: a new registry tier may be needed, and a full disk must refuse the series before
+                // anything is logged (the tier's blocks are allocated when it is created, so no registry write can
+                // meet a full disk later). Should logging fail below, the registration stays: the id is taken, and the
+                // label set comes back with it (like a series that went quiet).
+                id = nextId;
+                try {
+                    registry.put(labels, id);
+                } catch (IOException e) {
+                    return new Failed(new IOException("cannot register new series " + labels + ": " + e.getMessage(), e));
+                }
+                nextId++;
+                metrics.seriesCreatedInc();
+            }
             try {
                 s = enter(id, labels);
             } catch (UncheckedIOException e) {
                 return new Failed(e.getCause());
             }
-            if (known) {
-                revived.increment();
-            } else {
-                nextId++;
-                registry.put(s.labels, id);
-                metrics.seriesCreatedInc();
-            }
+            if (known) revived.increment();
             return new Found(s);
         }
     }

@@ -38,8 +38,15 @@ public final class RegistryFormat {
      * that ids are never reused even after the series holding the highest ones left the registry.
      */
     public static final byte[] NEXT_ID_KEY = {(byte) 0xFF, 'N', 'I', 'D'};
-    /** Suffix of a tier being rewritten without the series that have no data left; removed at open. */
+    /**
+     * Suffix of a tier being created or rewritten (without the series that have no data left); removed at open.
+     */
     public static final String TMP_SUFFIX = ".tmp";
+    /**
+     * Suffix of the empty marker file {@code <tier>.allocated}: every block of that tier file is allocated on disk,
+     * so writes through its memory mapping cannot meet a full disk (SIGBUS). The newest tier always has one.
+     */
+    public static final String ALLOCATED_SUFFIX = ".allocated";
     /** Average key size hint for Chronicle Map sizing, bytes (the size on disk hardly depends on it). */
     public static final int AVERAGE_KEY_BYTES = 160;
     /** Default entries of tier 0. */

@@ -6,9 +6,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * One tier file of the series registry: a persisted Chronicle Map from canonical label bytes to a series id
@@ -25,6 +30,8 @@ final class RegistryTier {
     /** Smallest and largest series id in the tier (ids are assigned in increasing order, so tiers hold ranges). */
     int minId = Integer.MAX_VALUE, maxId = -1;
     private ChronicleMap<byte[], Integer> map;
+    /** Sealed, but still fully allocated: {@link SeriesRegistry#closeIdleTiers} gives back its unused blocks. */
+    boolean releasePending;
     /** System.nanoTime() of the last use while a sealed tier was kept open for lookups. */
     long lastUsedNanos;
 
@@ -70,6 +77,103 @@ final class RegistryTier {
             throw new IOException("series registry " + file + " has format version " + v + ", expected " + RegistryFormat.VERSION);
         }
         return m;
+    }
+
+    /** Free space required before a tier file is created: Chronicle Map writes its headers through the mapping. */
+    static final long MIN_FREE_BYTES = 4L << 20;
+
+    /** The marker saying that every block of {@code file} is allocated. */
+    static Path allocatedMarker(Path file) {
+        return file.resolveSibling(file.getFileName() + RegistryFormat.ALLOCATED_SUFFIX);
+    }
+
+    /**
+     * Creates tier file {@code file} for {@code capacity} entries with every block allocated on disk, so that no
+     * later write through its mapping can meet a full disk (a write to an unallocated page of a mapped file on a
+     * full disk raises SIGBUS in the JVM, an {@code InternalError} at best, never an {@link IOException}). The map
+     * is created under a temporary name, {@code init} writes its first entries, the file is written out block by
+     * block (its own bytes written back: every block gets allocated, ENOSPC is an {@code IOException} here),
+     * fsynced, renamed to {@code file} and marked allocated. On failure nothing is left and the caller gets an
+     * {@code IOException} naming the free space.
+     */
+    static void createAllocated(Path file, int index, long capacity, Consumer<ChronicleMap<byte[], Integer>> init) throws IOException {
+        Path dir = file.getParent();
+        Path tmp = file.resolveSibling(file.getFileName() + RegistryFormat.TMP_SUFFIX);
+        Files.deleteIfExists(tmp);
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (free < MIN_FREE_BYTES)
+            throw new IOException("no space left on device to create series registry tier " + file.getFileName() + " (" + (free >> 10)
+                    + " KiB free in " + dir + ", at least " + (MIN_FREE_BYTES >> 20) + " MiB needed)");
+        boolean ok = false;
+        try {
+            try (ChronicleMap<byte[], Integer> m = openMap(tmp, index, capacity, false)) {
+                init.accept(m);
+            } catch (InternalError e) {   // the JVM's translation of SIGBUS on a mapped write: the disk filled meanwhile
+                throw new IOException("no space left on device while creating series registry tier " + file.getFileName(), e);
+            }
+            long t0 = System.nanoTime();
+            long size = allocate(tmp);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(allocatedMarker(file));
+            Files.createFile(allocatedMarker(file));
+            fsyncDir(dir);
+            ok = true;
+            log.info("series registry: created tier {} for {} series, {} MiB allocated in {} ms", file.getFileName(), capacity,
+                    size >> 20, (System.nanoTime() - t0) / 1_000_000);
+        } finally {
+            if (!ok) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Writes every block of {@code file} back with its own bytes (the map must not be open), so that all of them are
+     * allocated on disk, and fsyncs it; returns its size. Fails with an {@code IOException} (ENOSPC) on a full disk.
+     */
+    static long allocate(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            long size = ch.size();
+            for (long pos = 0; pos < size; ) {
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), size - pos));
+                while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) >= 0) { }
+                buf.flip();
+                while (buf.hasRemaining()) ch.write(buf, pos + buf.position());
+                pos += buf.limit();
+            }
+            ch.force(true);
+            return size;
+        }
+    }
+
+    /**
+     * Gives back the disk blocks of a sealed tier that hold only zeros (unused capacity): the file is copied with
+     * those blocks left as holes, fsynced and renamed over the original (a crash leaves either, both valid), and
+     * its allocated marker removed. A sealed tier is only read, so its holes are never written. Best effort: on
+     * failure (e.g. no room for the copy) the allocated file stays.
+     */
+    static void releaseUnusedBlocks(Path file) {
+        Path tmp = file.resolveSibling(file.getFileName() + RegistryFormat.TMP_SUFFIX);
+        try {
+            Files.deleteIfExists(tmp);
+            SparseFiles.copy(file, tmp);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(allocatedMarker(file));
+            fsyncDir(file.getParent());
+        } catch (IOException | RuntimeException e) {
+            log.warn("series registry: could not release the unused blocks of sealed tier {} (it stays fully allocated): {}", file, e.toString());
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // removed at the next open
+            }
+        }
+    }
+
+    static void fsyncDir(Path d) throws IOException {
+        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     boolean isOpen() { return map != null; }

@@ -146,6 +146,16 @@ public final class SeriesRegistry implements Closeable {
                 throw new IOException("series registry " + dir + " lacks tier file " + RegistryFormat.tierFileName(expected)
                         + " (found " + e.getValue().getFileName() + "); the registry is damaged");
             RegistryTier t = new RegistryTier(expected, e.getValue());
+            if (e.getKey().equals(found.lastKey()) && !Files.exists(RegistryTier.allocatedMarker(t.file))) {
+                // the newest tier takes new series: its blocks must be allocated (a tier written by an earlier build
+                // is sparse); done once, before the map is opened
+                long t0 = System.nanoTime();
+                long size = RegistryTier.allocate(t.file);
+                Files.createFile(RegistryTier.allocatedMarker(t.file));
+                RegistryTier.fsyncDir(dir);
+                log.info("series registry: allocated the blocks of the newest tier {} ({} MiB) in {} ms", t.file.getFileName(),
+                        size >> 20, (System.nanoTime() - t0) / 1_000_000);
+            }
             t.open(RegistryFormat.tierCapacity(firstCapacity, expected), !wasClean);
             tiers.add(t);
             scan(t);
@@ -153,6 +163,7 @@ public final class SeriesRegistry implements Closeable {
         }
         if (tiers.isEmpty()) {
             RegistryTier t = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
+            RegistryTier.createAllocated(t.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
             t.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
             tiers.add(t);
         }
@@ -198,12 +209,19 @@ public final class SeriesRegistry implements Closeable {
         return t.map();
     }
 
-    /** Closes sealed tiers opened for lookups and idle since {@link #IDLE_TIER_NANOS}; called periodically. */
+    /**
+     * Closes sealed tiers opened for lookups and idle since {@link #IDLE_TIER_NANOS}, and gives back the unused
+     * blocks of tiers sealed since the last call ({@link RegistryTier#releaseUnusedBlocks}); called periodically.
+     */
     public synchronized void closeIdleTiers() {
         long now = System.nanoTime();
         for (int k = 0; k < tiers.size() - 1; k++) {
             RegistryTier t = tiers.get(k);
             if (t.isOpen() && now - t.lastUsedNanos > IDLE_TIER_NANOS) t.seal();
+            if (t.releasePending && !t.isOpen()) {
+                t.releasePending = false;
+                RegistryTier.releaseUnusedBlocks(t.file);
+            }
         }
     }
 
@@ -214,6 +232,7 @@ public final class SeriesRegistry implements Closeable {
                 if (RegistryFormat.tierIndex(p.getFileName().toString()) >= 0) Files.delete(p);
         }
         RegistryTier first = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
+        RegistryTier.createAllocated(first.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
         first.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
         tiers.add(first);
         var b = net.openhft.chronicle.map.ChronicleMapBuilder.of(byte[].class, Integer.class)
@@ -282,12 +301,16 @@ public final class SeriesRegistry implements Closeable {
         return get(labels) == id;
     }
 
-    /** Registers a label set that is not registered yet (or again, with the same id). */
-    public void put(Labels labels, int id) {
+    /**
+     * Registers a label set that is not registered yet (or again, with the same id).
+     * @throws IOException when a new tier is needed and cannot be created (no space left on device): nothing was
+     *         registered
+     */
+    public void put(Labels labels, int id) throws IOException {
         putEncoded(LabelsCodec.encode(labels), id);
     }
 
-    private synchronized void putEncoded(byte[] key, int id) {
+    private synchronized void putEncoded(byte[] key, int id) throws IOException {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
         RegistryTier t = newest();
         if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index)) t = startTier(t.index + 1);
@@ -309,18 +332,27 @@ public final class SeriesRegistry implements Closeable {
         }
     }
 
-    private RegistryTier startTier(int k) {
+    /**
+     * Creates tier {@code k} with all its blocks allocated ({@link RegistryTier#createAllocated}), makes it the
+     * newest, seals the previous one and gives back that one's unused blocks.
+     * @throws IOException when the tier cannot be created (no space left on device); nothing changed
+     */
+    private RegistryTier startTier(int k) throws IOException {
         if (k >= RegistryFormat.MAX_TIERS) throw new IllegalStateException("series registry " + dir + " has too many tiers");
         RegistryTier t = new RegistryTier(k, dir.resolve(RegistryFormat.tierFileName(k)));
+        long capacity = RegistryFormat.tierCapacity(firstCapacity, k);
+        final int next = nextId;
         try {
-            t.open(RegistryFormat.tierCapacity(firstCapacity, k), false);
-            t.map().put(RegistryFormat.NEXT_ID_KEY, nextId);
+            RegistryTier.createAllocated(t.file, k, capacity, m -> m.put(RegistryFormat.NEXT_ID_KEY, next));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot create series registry tier " + k + " in " + dir, e);
+            throw new IOException("cannot create series registry tier " + k + " in " + dir + " for new series: " + e.getMessage(), e);
         }
+        t.open(capacity, false);
+        RegistryTier previous = newest();
         tiers.add(t);
         sealOlderTiers();
-        log.info("series registry {}: started tier {} for {} series", dir, k, RegistryFormat.tierCapacity(firstCapacity, k));
+        previous.releasePending = true;   // sealed: its unused blocks are given back by closeIdleTiers
+        log.info("series registry {}: started tier {} for {} series", dir, k, capacity);
         return t;
     }
 
@@ -366,34 +398,7 @@ public final class SeriesRegistry implements Closeable {
     public synchronized void copyTo(Path target) throws IOException {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
         Files.createDirectories(target);
-        for (RegistryTier t : tiers) sparseCopy(t.file, target.resolve(t.file.getFileName().toString()));
-    }
-
-    private static void sparseCopy(Path src, Path dst) throws IOException {
-        final int block = 64 << 10;
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(block);
-        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(src, java.nio.file.StandardOpenOption.READ);
-             java.io.RandomAccessFile out = new java.io.RandomAccessFile(dst.toFile(), "rw")) {
-            java.nio.channels.FileChannel oc = out.getChannel();
-            long size = in.size();
-            for (long pos = 0; pos < size; pos += block) {
-                buf.clear();
-                while (buf.hasRemaining() && in.read(buf, pos + buf.position()) > 0) { }
-                buf.flip();
-                if (allZero(buf)) continue;   // left as a hole
-                long at = pos;
-                while (buf.hasRemaining()) at += oc.write(buf, at);
-            }
-            out.setLength(size);
-            oc.force(true);
-        }
-    }
-
-    private static boolean allZero(java.nio.ByteBuffer b) {
-        int i = b.position(), end = b.limit();
-        for (; i + 8 <= end; i += 8) if (b.getLong(i) != 0) return false;
-        for (; i < end; i++) if (b.get(i) != 0) return false;
-        return true;
+        for (RegistryTier t : tiers) SparseFiles.copy(t.file, target.resolve(t.file.getFileName().toString()));
     }
 
     /** Number of tiers currently open (memory-mapped): the newest, plus sealed ones opened for recent lookups. */
@@ -450,6 +455,10 @@ public final class SeriesRegistry implements Closeable {
             Files.deleteIfExists(tmp);
             int minId = Integer.MAX_VALUE, maxId = -1;
             try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
+                m.size();   // created; its blocks are allocated before anything is written into it through the mapping
+            }
+            RegistryTier.allocate(tmp);
+            try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
                 for (int i = 0; i < keepKeys.size(); i++) {
                     if (i == keepKeys.size() / 2) rewriteHook.accept("tmp-half-written");
                     m.put(keepKeys.get(i), keepIds.get(i));
@@ -469,13 +478,13 @@ public final class SeriesRegistry implements Closeable {
                     // series that came back since the snapshot are registered again (same id, newest tier) before
                     // the old tier goes: a crash at any point leaves them registered
                     boolean[] back = new boolean[dropKeys.size()];
-                    for (int i = 0; i < dropKeys.size(); i++) {
-                        if (active.test(dropIds.get(i))) {
-                            back[i] = true;
-                            putEncoded(dropKeys.get(i), dropIds.get(i));
-                        }
-                    }
                     try {
+                        for (int i = 0; i < dropKeys.size(); i++) {
+                            if (active.test(dropIds.get(i))) {
+                                back[i] = true;
+                                putEncoded(dropKeys.get(i), dropIds.get(i));
+                            }
+                        }
                         t.seal();
                         rewriteHook.accept("before-rename");
                         Files.move(tmp, t.file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -485,6 +494,7 @@ public final class SeriesRegistry implements Closeable {
                         err[0] = e;
                         return;
                     }
+                    t.releasePending = true;   // written allocated; its unused blocks are given back by closeIdleTiers
                     t.count = keepKeys.size();
                     t.minId = lo;
                     t.maxId = hi;

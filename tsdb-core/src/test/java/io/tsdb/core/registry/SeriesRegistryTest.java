@@ -40,7 +40,7 @@ class SeriesRegistryTest {
                 + " e.g. " + extra.entrySet().stream().limit(3).toList());
     }
 
-    static Map<Labels, Integer> fill(SeriesRegistry r, int from, int to) {
+    static Map<Labels, Integer> fill(SeriesRegistry r, int from, int to) throws java.io.IOException {
         Map<Labels, Integer> m = new HashMap<>();
         for (int i = from; i < to; i++) {
             r.put(series(i), i);
