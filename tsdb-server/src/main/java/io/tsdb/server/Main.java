@@ -99,7 +99,9 @@ public final class Main {
         try {
             server = TsdbServer.builder(cfg).start();
         } catch (Exception e) {
-            log.atError().setCause(e).log("tsdb failed to start: " + e.getMessage());
+            // the data directory's file system (read-only, no permission, no space): the operator's to fix, no stack trace
+            if (e instanceof io.tsdb.core.StorageUnavailableException) log.atError().log("tsdb failed to start: " + e.getMessage());
+            else log.atError().setCause(e).log("tsdb failed to start: " + e.getMessage());
             err.println(Cli.NAME + ": failed to start: " + e.getMessage());
             return 1;
         }

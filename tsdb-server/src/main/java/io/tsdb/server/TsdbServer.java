@@ -133,7 +133,8 @@ public final class TsdbServer implements AutoCloseable {
                 log.atInfo().addKeyValue("feature", f.getClass().getName()).log("feature registered");
             }
         } catch (IOException | RuntimeException e) {
-            log.atError().setCause(e).log("start-up failed");
+            if (e instanceof io.tsdb.core.StorageUnavailableException) log.atError().log("start-up failed: " + e.getMessage());
+            else log.atError().setCause(e).log("start-up failed");
             http.close();
             closeStorage();
             stopped.countDown();

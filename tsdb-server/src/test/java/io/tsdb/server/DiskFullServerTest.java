@@ -108,6 +108,40 @@ class DiskFullServerTest {
         }
     }
 
+    /**
+     * A data directory on a read-only file system: start-up fails with exit code 1 and one clear line on stderr
+     * naming the directory and the cause, and the log carries no stack trace (an operator's condition, not a bug).
+     */
+    @Test
+    void readOnlyFileSystemAtStartFailsClearlyWithExitCode1() throws Exception {
+        Path mnt = tmp.resolve("ro");
+        mountTmpfs(mnt, "8m");
+        try {
+            Files.createDirectories(mnt.resolve("data"));
+            Process p = new ProcessBuilder("mount", "-o", "remount,ro", mnt.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "remount read-only: " + out);
+            for (String data : new String[]{mnt.resolve("data").toString(), mnt.resolve("data/new").toString()}) {
+                List<String> cmd = new java.util.ArrayList<>(classpathCommand());
+                cmd.add("--listen=127.0.0.1:" + ServerTest.freePort());
+                cmd.add("--data=" + data);
+                Process s = new ProcessBuilder(cmd).directory(tmp.toFile()).start();
+                String stdout = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                String stderr = new String(s.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(s.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(1, s.exitValue(), "exit code; stderr: " + stderr);
+                assertEquals(1, stderr.lines().count(), "one line on stderr: " + stderr);
+                assertTrue(stderr.contains("failed to start") && stderr.contains("read-only file system") && stderr.contains(data), stderr);
+                assertFalse(stdout.contains("\\tat ") || stderr.contains("\tat "), "no stack trace: " + stdout + stderr);
+                String logLine = stdout.lines().filter(l -> l.contains("\"level\":\"ERROR\"")).findFirst().orElse("");
+                assertTrue(logLine.contains("read-only file system"), "the log says why: " + stdout);
+                System.out.println("read-only data directory " + data + ": " + stderr.strip());
+            }
+        } finally {
+            unmount(mnt);
+        }
+    }
+
     @Test
     void fullDiskDuringRemoteWriteLosesNoAcknowledgedSampleAndWritesResumeWithoutRestart() throws Exception {
         Path mnt = tmp.resolve("mnt");

@@ -178,9 +178,30 @@ public final class Block implements AutoCloseable {
         if (r == 0) {
             // the last reference: nobody can read the mappings any more (tryAcquire fails from now on)
             unmap();
-            if (deleteOnRelease) deleteNow();
+            if (deleteOnRelease) tryDelete();
         }
     }
+
+    /**
+     * Deletes the directory of a block marked for deletion whose last reference is gone; a failure (an I/O error,
+     * a full disk refusing the rename's directory update) is logged, never thrown at the querier that happened to
+     * return the last reference: {@link BlockStore#retryDeletions} tries again later. Returns whether it is gone.
+     */
+    boolean tryDelete() {
+        if (deleted) return true;
+        if (!deleteOnRelease || refs.get() > 0) return false;
+        try {
+            deleteNow();
+            return true;
+        } catch (RuntimeException e) {
+            deleteFailures++;
+            if (deleteFailures == 1) LOG.warn("cannot delete block {} (retried by maintenance): {}", dir, e.toString());
+            return false;
+        }
+    }
+
+    private volatile int deleteFailures;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Block.class);
 
     private void unmap() {
         if (unmapped) return;

@@ -221,12 +221,25 @@ public final class BlockStore implements AutoCloseable {
         }
     }
 
-    private static void delete(Block b) {
+    private void delete(Block b) {
+        deleting.add(b);
         try {
-            b.markForDeletion();
+            b.markForDeletion();   // deleted now, or when its last querier closes; failures are retried by retryDeletions
         } catch (RuntimeException e) {
             LOG.error("cannot delete block {}", b.dir(), e); // stays on disk; superseded or expired again at the next open
         }
+    }
+
+    /** Blocks marked for deletion whose directory may still be on disk (removed from here once deleted). */
+    private final java.util.Set<Block> deleting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Retries the deletion of blocks marked for deletion whose directory could not be deleted (an I/O error, a full
+     * disk); called by the storage's maintenance. Returns how many are still waiting (in use or failing).
+     */
+    public int retryDeletions() {
+        deleting.removeIf(Block::tryDelete);
+        return deleting.size();
     }
 
     /**

@@ -220,8 +220,36 @@ final class FlushCycle {
         blocks.add(meta.ulid());
         generations.published();   // new queriers see the block and read current samples only
         unwrittenFrozen = null;
-        wal.deleteBefore(segment);
+        if (wal.lostIn(segment)) {
+            // the checkpoint written at the start of that segment may be among the records a failed fsync dropped:
+            // the older segments stay (replayed again after a crash, harmlessly) until a flush writes a new one
+            log.warn("WAL segment {} lost records to a storage error after this flush's checkpoint was written; keeping the "
+                    + "segments before it until the next flush", segment);
+        } else {
+            wal.deleteBefore(segment);
+        }
         return meta.ulid();
+    }
+
+    /** Whether a frozen generation waits for its block (a flush failed to write it). */
+    boolean hasUnwrittenFrozen() {
+        synchronized (flushLock) {
+            return unwrittenFrozen != null;
+        }
+    }
+
+    /**
+     * Writes the block of a frozen generation a failed flush could not write (retried by maintenance with backoff,
+     * without cutting the head again). Returns whether there was one.
+     */
+    boolean writeUnwrittenFrozen() throws IOException {
+        synchronized (flushLock) {
+            if (closed) throw new IOException("storage is closed");
+            if (unwrittenFrozen == null) return false;
+            String ulid = writeFrozenBlock();
+            log.info("wrote the block {} of the head samples frozen by a failed flush", ulid);
+            return true;
+        }
     }
 
     /**

@@ -90,12 +90,22 @@ public final class Tsdb implements Storage, StorageAdmin {
 
     /** Opens (creating if needed) the database in {@code options.dataDir()}, replaying the WAL. */
     public static Tsdb open(TsdbOptions options) throws IOException {
-        return new Tsdb(options, System::currentTimeMillis);
+        return open(options, System::currentTimeMillis);
     }
 
-    /** As {@link #open(TsdbOptions)} with a custom wall clock (tests). */
+    /**
+     * As {@link #open(TsdbOptions)} with a custom wall clock (tests).
+     * @throws io.tsdb.core.StorageUnavailableException when the data directory's file system cannot be written
+     *         (read-only, access denied, no space left), with a message for the operator
+     */
     public static Tsdb open(TsdbOptions options, LongSupplier clock) throws IOException {
-        return new Tsdb(options, clock);
+        try {
+            return new Tsdb(options, clock);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            io.tsdb.core.StorageUnavailableException u = io.tsdb.core.StorageUnavailableException.classify(options.dataDir(), e);
+            if (u != null) throw u;
+            throw e;
+        }
     }
 
     private Tsdb(TsdbOptions options, LongSupplier clock) throws IOException {
@@ -104,7 +114,7 @@ public final class Tsdb implements Storage, StorageAdmin {
         this.futureToleranceMs = options.futureTolerance().toMillis();
         Path dir = options.dataDir();
         options.fileLayer().createDirectoriesDurably(dir);
-        lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lockChannel = options.fileLayer().open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {
             l = lockChannel.tryLock();
@@ -190,30 +200,91 @@ public final class Tsdb implements Storage, StorageAdmin {
     private final Object maintenanceLock = new Object();
 
     private void maintainLocked() {
+        if (closed) return;
         try {
-            if (closed) return;
+            // 1. the head: cut it into a block when it spans the block duration, or when the WAL asks for it (a failed
+            //    fsync under fsync periodic/never left acknowledged records in a segment not known to be on disk);
+            //    write the block of a failed flush's frozen samples
+            long persistRequests = wal.persistRequests();
+            boolean persist = wal.headPersistRequested();
             long span = head.maxTime() - head.minTime();
-            if (head.sampleCount() > 0 && span >= options.blockDuration().toMillis()) {
-                log.info("head spans {} ms >= block duration {}: flushing", span, options.blockDuration());
-                flush();
+            boolean cut = head.sampleCount() > 0 && (span >= options.blockDuration().toMillis() || persist);
+            if ((cut || flushCycle.hasUnwrittenFrozen()) && flushRetry.due()) {
+                try {
+                    if (cut) {
+                        if (persist) log.warn("flushing the head: the WAL asks for it after a failed fsync");
+                        else log.info("head spans {} ms >= block duration {}: flushing", span, options.blockDuration());
+                        flush();
+                        wal.persisted(persistRequests);
+                    } else {
+                        flushCycle.writeUnwrittenFrozen();
+                    }
+                    flushRetry.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    if (closed) return;
+                    flushRetry.failed(e);   // the frozen samples stay in memory and in the WAL; queries keep answering
+                }
             }
-            int n = blocks.applyRetention(now(), options.retention().toMillis());
-            if (n > 0) {
-                log.info("retention deleted {} blocks", n);
-                registryShrinkDue = true;
+            // 2. retention (whole blocks, then rules)
+            if (retentionRetry.due()) {
+                try {
+                    int n = blocks.applyRetention(now(), options.retention().toMillis());
+                    if (n > 0) {
+                        log.info("retention deleted {} blocks", n);
+                        registryShrinkDue = true;
+                    }
+                    n = blocks.applyRetentionRules(options.retentionRules(), now());
+                    if (n > 0) {
+                        log.info("retention rules rewrote {} blocks", n);
+                        registryShrinkDue = true;
+                    }
+                    retentionRetry.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    if (closed) return;
+                    retentionRetry.failed(e);
+                }
             }
-            n = blocks.applyRetentionRules(options.retentionRules(), now());
-            if (n > 0) {
-                log.info("retention rules rewrote {} blocks", n);
-                registryShrinkDue = true;
+            // 3. compaction (its sources stay until the merged block is durable)
+            if (compactionRetry.due()) {
+                try {
+                    blocks.compact(compactor());
+                    compactionRetry.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    if (closed) return;
+                    compactionRetry.failed(e);
+                }
             }
-            blocks.compact(compactor());
-            if (registryShrinkDue) shrinkRegistry();
-            registry.closeIdleTiers();
-        } catch (Exception e) {
+            // 4. block directories whose deletion failed; the registry
+            blocks.retryDeletions();
+            if (registryRetry.due()) {
+                try {
+                    if (registryShrinkDue) shrinkRegistry();
+                    registry.closeIdleTiers();
+                    registryRetry.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    if (closed) return;
+                    registryRetry.failed(e);
+                }
+            }
+        } catch (RuntimeException e) {
             if (!closed) log.error("storage maintenance failed", e);
         }
     }
+
+    /** First and longest delay between attempts of a maintenance step that keeps failing (storage errors). */
+    static final long RETRY_MIN_MS = 1_000, RETRY_MAX_MS = 300_000;
+    private final Backoff flushRetry = new Backoff("head flush", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
+    private final Backoff retentionRetry = new Backoff("retention", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
+    private final Backoff compactionRetry = new Backoff("compaction", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
+    private final Backoff registryRetry = new Backoff("series registry maintenance", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
+
+    /** The WAL (tests: what the periodic fsync does). */
+    io.tsdb.core.wal.Wal walForTesting() { return wal; }
+
+    /** Consecutive failures of the head flush in maintenance (0 when the last one succeeded). */
+    public int flushFailures() { return flushRetry.failures(); }
+    /** Consecutive failures of compaction in maintenance. */
+    public int compactionFailures() { return compactionRetry.failures(); }
 
     /**
      * Removes from the registry the series that are neither in the head nor in any block (retention deleted

@@ -82,7 +82,10 @@ public final class Wal implements Closeable {
     private volatile long[] lost = NONE;                  // pairs: (from, to] logical ranges declared lost, ascending
     private volatile String refusal;                      // why writes are refused, or null
     private volatile String lossReason;                   // the error behind the last lost range
-    private volatile boolean persistRequested;
+    private final AtomicLong persistRequests = new AtomicLong();
+    private volatile long persistedUpTo;
+    /** Segments in which records were declared lost (ALWAYS), rare: a flush must not rely on a checkpoint there. */
+    private final java.util.Set<Long> lossSegments = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
@@ -320,6 +323,7 @@ public final class Wal implements Closeable {
         String fate;
         if (suspect > 0 && policy == FsyncPolicy.ALWAYS) {
             lossReason = cause.getMessage();
+            lossSegments.add(segmentIndex);
             addLost(durable, written);
             lostBytes.addAndGet(suspect);
             fate = suspect + " bytes written since the last successful fsync were not acknowledged yet: they are dropped and"
@@ -333,7 +337,7 @@ public final class Wal implements Closeable {
                 cause.addSuppressed(e);
             }
         } else if (suspect > 0) {
-            persistRequested = true;
+            persistRequests.incrementAndGet();
             fate = suspect + " bytes of acknowledged records written since the last successful fsync stay in it, not known to be"
                     + " on disk: the head is to be persisted to a block";
         } else {
@@ -634,10 +638,22 @@ public final class Wal implements Closeable {
     public long lostBytes() { return lostBytes.get(); }
     /**
      * Whether a failed fsync left acknowledged records (PERIODIC, NEVER) in a sealed segment that is not known to be
-     * on disk: the owner should persist its state (write the head to a block) and then {@link #clearPersistRequest()}.
+     * on disk: the owner should persist its state (write the head to a block), then call {@link #persisted} with
+     * the {@link #persistRequests()} it read before it started.
      */
-    public boolean headPersistRequested() { return persistRequested; }
-    public void clearPersistRequest() { persistRequested = false; }
+    public boolean headPersistRequested() { return persistRequests.get() > persistedUpTo; }
+
+    /** Count of head persist requests so far (see {@link #headPersistRequested()}). */
+    public long persistRequests() { return persistRequests.get(); }
+
+    /** The owner persisted its state, covering the first {@code requests} requests. */
+    public void persisted(long requests) { if (requests > persistedUpTo) persistedUpTo = requests; }
+
+    /**
+     * Whether records written to segment {@code segment} were declared lost after a storage error (fsync
+     * {@code always}): e.g. a checkpoint written at its start may be missing, so the segments before it must stay.
+     */
+    public boolean lostIn(long segment) { return lossSegments.contains(segment); }
 
     private void closeQuietly() {
         try { close(); } catch (IOException ignored) { }

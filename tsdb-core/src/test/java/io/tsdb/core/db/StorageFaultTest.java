@@ -63,6 +63,7 @@ class StorageFaultTest {
         final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
         final AtomicInteger next;
+        final int first;
         volatile boolean stop;
         final List<Thread> ts = new ArrayList<>();
         /** Thread {@code threads} (when newSeries) creates a new series per batch. */
@@ -73,6 +74,7 @@ class StorageFaultTest {
             this.db = db;
             this.threads = threads;
             this.next = new AtomicInteger(firstBatch);
+            this.first = firstBatch;
             this.newSeries = newSeries;
             for (int t = 0; t < threads; t++) {
                 acked.add(new ConcurrentSkipListSet<>());
@@ -97,7 +99,7 @@ class StorageFaultTest {
 
         private void run(int thread) {
             Appender a = db.appender();
-            int b = 0;
+            int b = first;
             while (!stop) {
                 b++;
                 try {
@@ -308,6 +310,69 @@ class StorageFaultTest {
                 }
                 for (String e : entries(dir.resolve("blocks"))) assertFalse(e.endsWith(".tmp"), op + " #" + k + ": leftover " + e);
             }
+        }
+    }
+
+    /**
+     * The fsync that should make a flush's WAL checkpoint durable fails (fsync always): the flush fails after
+     * freezing the head; maintenance writes the frozen block later but keeps the WAL segments before the checkpoint
+     * (it may be lost); after a power loss every acknowledged batch is there.
+     */
+    @Test void failedFsyncOfAFlushCheckpointKeepsTheOlderWalSegments() throws Exception {
+        FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
+        Tsdb db = open(fs);
+        Load load = new Load(db, 2, 0, false).start();
+        load.await(() -> load.ackedCount() >= 30, "batches before the flush");
+        load.stop();
+        long segmentsBefore;
+        try (Stream<Path> st = Files.list(dir.resolve("wal"))) { segmentsBefore = st.count(); }
+        // the flush's third WAL fsync: the new segment's header and the old segment at the cut pass, the fsync of
+        // the checkpoint (syncAll, after the head is frozen) fails
+        fs.on(Op.FSYNC, wal()).skip(2);
+        IOException e = assertThrows(IOException.class, db::flush);
+        CASES.incrementAndGet();
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+        assertEquals(0, db.blockCount());
+        db.maintain();   // writes the frozen block
+        assertEquals(1, db.blockCount());
+        try (Stream<Path> st = Files.list(dir.resolve("wal"))) {
+            assertTrue(st.count() >= segmentsBefore, "the segments before the lost checkpoint are kept");
+        }
+        Load more = new Load(db, 2, 100, false).start();
+        more.await(() -> more.ackedCount() >= 20, "batches after the flush");
+        more.stop();
+        verify(db, load);
+        verify(db, more);
+        db.crashForTesting();
+        fs.powerLoss();
+        try (Tsdb again = open(FileLayer.SYSTEM)) {
+            verify(again, load);
+            verify(again, more);
+        }
+    }
+
+    /**
+     * With fsync periodic a failed fsync leaves acknowledged records in a sealed segment that may not be on disk: the
+     * WAL asks for the head to be persisted and the next maintenance flushes it to a block although the head spans
+     * less than the block duration; after a power loss everything acknowledged before the flush is there.
+     */
+    @Test void failedFsyncUnderPeriodicMakesMaintenancePersistTheHead() throws Exception {
+        FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
+        Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.PERIODIC).walFsyncInterval(java.time.Duration.ofHours(1))
+                .walSegmentBytes(64 * 1024).fileLayer(fs).build(), () -> NOW);
+        Load load = new Load(db, 2, 0, false).start();
+        load.await(() -> load.ackedCount() >= 30, "batches");
+        load.stop();
+        fs.on(Op.FSYNC, wal());
+        assertThrows(IOException.class, () -> db.walForTesting().syncAll());   // what the periodic fsync does
+        CASES.incrementAndGet();
+        assertEquals(0, db.blockCount());
+        db.maintain();
+        assertEquals(1, db.blockCount(), "the head was persisted");
+        db.crashForTesting();
+        fs.powerLoss();
+        try (Tsdb again = open(FileLayer.SYSTEM)) {
+            verify(again, load);
         }
     }
 
