@@ -1,18 +1,15 @@
 package io.tsdb.server;
 
-import org.junit.jupiter.api.Assumptions;
+import io.tsdb.core.testing.Tmpfs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,58 +31,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class DiskFullServerTest {
     static final int SENDERS = 3;
     @TempDir Path tmp;
-
-    /** Mounts a tmpfs of {@code size} at {@code dir}, or skips the test (with a notice on stdout) when it cannot. */
-    static void mountTmpfs(Path dir, String size) throws Exception {
-        String user = System.getProperty("user.name");
-        if (!"root".equals(user)) {
-            String msg = "DiskFullServerTest SKIPPED: mounting a tmpfs to fill a real disk needs root (running as " + user + ")";
-            System.out.println(msg);
-            System.err.println(msg);
-            Assumptions.assumeTrue(false, msg);
-        }
-        Files.createDirectories(dir);
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            String msg = "DiskFullServerTest SKIPPED: cannot mount a tmpfs at " + dir + ": " + out.strip();
-            System.out.println(msg);
-            System.err.println(msg);
-            Assumptions.assumeTrue(false, msg);
-        }
-    }
-
-    static void unmount(Path dir) throws Exception {
-        for (String[] cmd : List.of(new String[]{"umount", dir.toString()}, new String[]{"umount", "-l", dir.toString()})) {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) return;
-        }
-        System.err.println("DiskFullServerTest: could not unmount " + dir);
-    }
-
-    /** Writes zeros to {@code file} until the file system is full; returns the bytes written. */
-    static long fill(Path file) throws IOException {
-        long n = 0;
-        ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (int size : new int[]{64 * 1024, 4096, 512, 1}) {
-                while (true) {
-                    buf.clear().limit(size);
-                    try {
-                        int w = ch.write(buf);
-                        if (w == 0) break;
-                        n += w;
-                    } catch (IOException e) {
-                        assertTrue(e.getMessage().contains("No space left on device"), e.toString());
-                        break;
-                    }
-                }
-            }
-        }
-        return n;
-    }
 
     private static int port(Proc p) throws IOException {
         String line = p.stdout().lines().filter(l -> l.contains("\"msg\":\"starting tsdb\"")).findFirst().orElseThrow();
@@ -114,13 +59,10 @@ class DiskFullServerTest {
      */
     @Test
     void readOnlyFileSystemAtStartFailsClearlyWithExitCode1() throws Exception {
-        Path mnt = tmp.resolve("ro");
-        mountTmpfs(mnt, "8m");
-        try {
+        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("ro"), "8m", "DiskFullServerTest")) {
+            Path mnt = fs.dir;
             Files.createDirectories(mnt.resolve("data"));
-            Process p = new ProcessBuilder("mount", "-o", "remount,ro", mnt.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "remount read-only: " + out);
+            fs.remount(true);
             for (String data : new String[]{mnt.resolve("data").toString(), mnt.resolve("data/new").toString()}) {
                 List<String> cmd = new java.util.ArrayList<>(classpathCommand());
                 cmd.add("--listen=127.0.0.1:" + ServerTest.freePort());
@@ -137,17 +79,20 @@ class DiskFullServerTest {
                 assertTrue(logLine.contains("read-only file system"), "the log says why: " + stdout);
                 System.out.println("read-only data directory " + data + ": " + stderr.strip());
             }
-        } finally {
-            unmount(mnt);
         }
     }
 
     @Test
     void fullDiskDuringRemoteWriteLosesNoAcknowledgedSampleAndWritesResumeWithoutRestart() throws Exception {
-        Path mnt = tmp.resolve("mnt");
-        mountTmpfs(mnt, "48m");
+        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("mnt"), "48m", "DiskFullServerTest")) {
+            run(fs);
+        }
+    }
+
+    private void run(Tmpfs fs) throws Exception {
         Proc proc = null;
         try {
+            Path mnt = fs.dir;
             Path data = mnt.resolve("data");
             long base = (System.currentTimeMillis() - 120_000) / 1000 * 1000;
             proc = start(data);
@@ -157,7 +102,7 @@ class DiskFullServerTest {
 
             // the disk fills up
             Path filler = mnt.resolve("filler");
-            long filled = fill(filler);
+            long filled = fs.fill("filler");
             long ackedAtFull = load.ackedBatches();
             await("writes refused on the full disk", proc, () -> load.non2xx.get() >= 20);
             long ackedWhileFull = load.ackedBatches() - ackedAtFull;
@@ -198,11 +143,10 @@ class DiskFullServerTest {
                     acked, acked * CrashLoad.BATCH_SAMPLES, exported);
             stopWithSigterm(proc);
         } finally {
-            if (proc != null && proc.p.isAlive()) {
+            if (proc != null && proc.p.isAlive()) {   // before the tmpfs is unmounted
                 proc.p.destroyForcibly();
                 proc.p.waitFor(60, TimeUnit.SECONDS);
             }
-            unmount(mnt);
         }
     }
 }
