@@ -30,7 +30,7 @@ import java.util.Map;
  * Sends alerts to Alertmanagers ({@code POST <url>/api/v2/alerts}, JSON as Prometheus sends it). Every
  * Alertmanager has its own bounded queue and sender thread, so one that is down does not hold back the others:
  * a failed batch (connection error, timeout, 5xx, 429) is retried with exponential backoff (0.5 s doubling to
- * 30 s) while newer alerts queue behind it; when a queue is full its oldest alerts are dropped and counted
+ * 10 s) while newer alerts queue behind it; when a queue is full its oldest alerts are dropped and counted
  * ({@code tsdb_notifications_dropped_total}), as Prometheus drops them. A batch answered with another 4xx is not
  * retried (it would fail again) and is counted as dropped. External labels are added to alerts that lack them.
  *
@@ -40,7 +40,7 @@ import java.util.Map;
 public final class Notifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Notifier.class);
     static final int MAX_BATCH = 64;
-    static final long BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 30_000;
+    static final long BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 10_000;
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final DateTimeFormatter RFC3339_MS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
             .withZone(java.time.ZoneOffset.UTC);
