@@ -96,7 +96,7 @@ public final class Block implements AutoCloseable {
     synchronized void addTombstones(Tombstones more) throws IOException {
         if (more.isEmpty()) return;
         Tombstones merged = tombstones.merge(more);
-        merged.write(dir);
+        merged.write(fs, dir);
         tombstones = merged;
     }
     IndexReader index() { return index; }

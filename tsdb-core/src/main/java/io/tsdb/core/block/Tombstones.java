@@ -1,11 +1,12 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.fs.FileLayer;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -221,18 +222,31 @@ public final class Tombstones {
 
     /**
      * Replaces {@code <blockDir>/tombstones} atomically with these tombstones (written to a temporary file,
-     * fsynced, renamed, directory fsynced); empty tombstones remove the file. Never writes the file in place.
+     * fsynced, renamed, directory fsynced) through {@code fs}; empty tombstones remove the file. Never writes the
+     * file in place: on any failure the previous file stays (the temporary is removed, or at the block's next open).
      */
-    public void write(Path blockDir) throws IOException {
+    public void write(FileLayer fs, Path blockDir) throws IOException {
         Path f = blockDir.resolve(TombstonesFormat.FILE);
         if (isEmpty()) {
-            if (Files.deleteIfExists(f)) BlockFiles.fsyncDir(blockDir);
+            if (fs.deleteIfExists(f)) fs.fsyncDirectory(blockDir);
             return;
         }
         Path tmp = blockDir.resolve(TombstonesFormat.TMP_FILE);
-        Files.write(tmp, encode());
-        BlockFiles.fsyncFile(tmp);
-        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        BlockFiles.fsyncDir(blockDir);
+        fs.deleteIfExists(tmp);
+        boolean renamed = false;
+        try {
+            fs.writeFileDurably(tmp, encode());
+            fs.replace(tmp, f);
+            renamed = true;
+        } finally {
+            if (!renamed) {
+                try {
+                    fs.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    // removed when the block is opened next
+                }
+            }
+        }
+        fs.fsyncDirectory(blockDir);
     }
 }

@@ -2,10 +2,10 @@ package io.tsdb.core.db;
 
 import io.tsdb.core.CrashPoint;
 import io.tsdb.core.Querier;
-import io.tsdb.core.block.BlockFiles;
 import io.tsdb.core.block.BlockMeta;
 import io.tsdb.core.block.BlockStore;
 import io.tsdb.core.block.BlockWriter;
+import io.tsdb.core.fs.FileLayer;
 import io.tsdb.core.registry.SeriesRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -57,25 +56,26 @@ final class Snapshotter {
     }
 
     /** Takes a snapshot of {@code blocks}, {@code head} (null: skip it) and {@code registry}; returns its name. */
-    static String take(Path dataDir, long nowMs, BlockStore blocks, SeriesRegistry registry, HeadSource head) throws IOException {
+    static String take(FileLayer fs, Path dataDir, long nowMs, BlockStore blocks, SeriesRegistry registry, HeadSource head) throws IOException {
         long t0 = System.nanoTime();
         Path snaps = dataDir.resolve(DIR);
-        Files.createDirectories(snaps);
+        fs.createDirectoriesDurably(snaps);
         String name = newName(nowMs);
         Path tmp = snaps.resolve(name + TMP_SUFFIX), dst = snaps.resolve(name);
         boolean ok = false;
+        Path written = tmp;
         try {
             Path blockDir = tmp.resolve("blocks");
-            Files.createDirectories(blockDir);
+            fs.createDirectories(blockDir);
             List<String> linked = blocks.linkTo(blockDir);
             CrashPoint.reached("snapshot.blocksLinked");
             String headBlock = "(skipped)";
             if (head != null) {
                 try (Querier q = head.querier()) {
                     if (head.mint() <= head.maxt()) {
-                        BlockMeta m = new BlockWriter(blockDir).write(q.select(List.of()), head.mint(), head.maxt());
+                        BlockMeta m = new BlockWriter(fs, blockDir).write(q.select(List.of()), head.mint(), head.maxt());
                         headBlock = m.numSamples() > 0 ? m.ulid() + " (" + m.numSamples() + " samples)" : "(empty)";
-                        if (m.numSamples() == 0) BlockFiles.deleteRecursively(blockDir.resolve(m.ulid()));
+                        if (m.numSamples() == 0) fs.deleteRecursively(blockDir.resolve(m.ulid()));
                     } else {
                         headBlock = "(empty)";
                     }
@@ -84,32 +84,33 @@ final class Snapshotter {
             CrashPoint.reached("snapshot.headWritten");
             registry.copyTo(tmp.resolve("registry"));
             CrashPoint.reached("snapshot.registryCopied");
-            BlockFiles.fsyncDir(blockDir);
-            BlockFiles.fsyncDir(tmp);
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-            BlockFiles.fsyncDir(snaps);
+            fs.fsyncDirectory(blockDir);
+            fs.fsyncDirectory(tmp);
+            fs.rename(tmp, dst);
+            written = dst;   // a failed directory fsync removes it again: the caller is told the snapshot failed
+            fs.fsyncDirectory(snaps);
             ok = true;
             log.info("snapshot {}: {} blocks linked, head block {}, in {} ms", dst, linked.size(), headBlock, (System.nanoTime() - t0) / 1_000_000);
             return name;
         } finally {
             if (!ok) {
                 try {
-                    BlockFiles.deleteRecursively(tmp);
+                    fs.deleteRecursively(written);
                 } catch (IOException e) {
-                    log.warn("cannot remove incomplete snapshot {}: {}", tmp, e.toString());
+                    log.warn("cannot remove incomplete snapshot {}: {}", written, e.toString());
                 }
             }
         }
     }
 
     /** Deletes {@code <data>/snapshots/*.tmp} left by a snapshot that a crash interrupted. */
-    static void removeIncomplete(Path dataDir) throws IOException {
+    static void removeIncomplete(FileLayer fs, Path dataDir) throws IOException {
         Path snaps = dataDir.resolve(DIR);
         if (!Files.isDirectory(snaps)) return;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(snaps, "*" + TMP_SUFFIX)) {
             for (Path p : ds) {
                 log.warn("removing incomplete snapshot {}", p);
-                BlockFiles.deleteRecursively(p);
+                fs.deleteRecursively(p);
             }
         }
     }

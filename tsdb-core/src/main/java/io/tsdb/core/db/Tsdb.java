@@ -131,10 +131,10 @@ public final class Tsdb implements Storage, StorageAdmin {
         BlockStore bs = null;
         Wal w = null;
         try {
-            Snapshotter.removeIncomplete(dir);
+            Snapshotter.removeIncomplete(options.fileLayer(), dir);
             bs = BlockStore.open(options.fileLayer(), dir.resolve("blocks"));
             long t0 = System.nanoTime();
-            reg = SeriesRegistry.open(dir.resolve("registry"), options.registryCapacity());
+            reg = SeriesRegistry.open(options.fileLayer(), dir.resolve("registry"), options.registryCapacity());
             log.info("series registry opened: {} series in {} tier(s) in {} ms", reg.size(), reg.tierCount(), (System.nanoTime() - t0) / 1_000_000);
             HeadReplayer replayer = new HeadReplayer(head, index, reg, reg.nextId());
             w = Wal.open(options.fileLayer(), dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
@@ -419,7 +419,7 @@ public final class Tsdb implements Storage, StorageAdmin {
                 ReadMode m = mode;
                 src = new Snapshotter.HeadSource(new HeadQuerier(head, index, mint, maxt, () -> m), mint, maxt);
             }
-            return Snapshotter.take(options.dataDir(), now(), blocks, registry, src);
+            return Snapshotter.take(options.fileLayer(), options.dataDir(), now(), blocks, registry, src);
         });
     }
 

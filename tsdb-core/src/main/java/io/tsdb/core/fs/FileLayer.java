@@ -39,6 +39,12 @@ public interface FileLayer {
      */
     void rename(Path source, Path target) throws IOException;
 
+    /**
+     * Atomic rename of a file over an existing file {@code target} (rename(2): a reader or a crash sees the old or the
+     * new file, never neither); used to replace small files such as a block's tombstones.
+     */
+    default void replace(Path source, Path target) throws IOException { rename(source, target); }
+
     /** Deletes a file or an empty directory; {@link NoSuchFileException} when it does not exist. */
     void delete(Path path) throws IOException;
 

@@ -20,6 +20,10 @@ final class SystemFileLayer implements FileLayer {
         Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    @Override public void replace(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     @Override public void delete(Path path) throws IOException {
         Files.delete(path);
     }

@@ -1,5 +1,6 @@
 package io.tsdb.core.registry;
 
+import io.tsdb.core.fs.FileLayer;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.slf4j.Logger;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -92,19 +92,20 @@ final class RegistryTier {
      * later write through its mapping can meet a full disk (a write to an unallocated page of a mapped file on a
      * full disk raises SIGBUS in the JVM, an {@code InternalError} at best, never an {@link IOException}). The map
      * is created under a temporary name, {@code init} writes its first entries, the file is written out block by
-     * block (its own bytes written back: every block gets allocated, ENOSPC is an {@code IOException} here),
-     * fsynced, renamed to {@code file} and marked allocated. On failure nothing is left and the caller gets an
-     * {@code IOException} naming the free space.
+     * block through {@code fs} (its own bytes written back: every block gets allocated, ENOSPC is an
+     * {@code IOException} here), fsynced, renamed to {@code file}, marked allocated and the directory fsynced. On
+     * failure nothing is left (at worst the temporary, removed at the next open) and the caller gets an
+     * {@code IOException} naming the cause.
      */
-    static void createAllocated(Path file, int index, long capacity, Consumer<ChronicleMap<byte[], Integer>> init) throws IOException {
+    static void createAllocated(FileLayer fs, Path file, int index, long capacity, Consumer<ChronicleMap<byte[], Integer>> init) throws IOException {
         Path dir = file.getParent();
         Path tmp = file.resolveSibling(file.getFileName() + RegistryFormat.TMP_SUFFIX);
-        Files.deleteIfExists(tmp);
+        fs.deleteIfExists(tmp);
         long free = Files.getFileStore(dir).getUsableSpace();
         if (free < MIN_FREE_BYTES)
             throw new IOException("no space left on device to create series registry tier " + file.getFileName() + " (" + (free >> 10)
                     + " KiB free in " + dir + ", at least " + (MIN_FREE_BYTES >> 20) + " MiB needed)");
-        boolean ok = false;
+        boolean renamed = false;
         try {
             try (ChronicleMap<byte[], Integer> m = openMap(tmp, index, capacity, false)) {
                 init.accept(m);
@@ -112,25 +113,44 @@ final class RegistryTier {
                 throw new IOException("no space left on device while creating series registry tier " + file.getFileName(), e);
             }
             long t0 = System.nanoTime();
-            long size = allocate(tmp);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            Files.deleteIfExists(allocatedMarker(file));
-            Files.createFile(allocatedMarker(file));
-            fsyncDir(dir);
-            ok = true;
+            long size = allocate(fs, tmp);
+            Path marker = allocatedMarker(file);
+            fs.deleteIfExists(marker);
+            fs.rename(tmp, file);
+            renamed = true;
+            try {
+                fs.writeFileDurably(marker, new byte[0]);
+                fs.fsyncDirectory(dir);
+            } catch (IOException e) {
+                // the new tier is not known to be durable: it must not be used (a crash could lose it while the WAL
+                // names its series); without its marker the next open allocates it again if it survived
+                deleteQuietly(fs, marker);
+                deleteQuietly(fs, file);
+                throw e;
+            }
             log.info("series registry: created tier {} for {} series, {} MiB allocated in {} ms", file.getFileName(), capacity,
                     size >> 20, (System.nanoTime() - t0) / 1_000_000);
         } finally {
-            if (!ok) Files.deleteIfExists(tmp);
+            if (!renamed) deleteQuietly(fs, tmp);
+        }
+    }
+
+    /** Deletes a file if it exists; a failure is logged (leftover temporaries are removed at the next open). */
+    static void deleteQuietly(FileLayer fs, Path p) {
+        try {
+            fs.deleteIfExists(p);
+        } catch (IOException e) {
+            log.warn("series registry: cannot remove {}: {}", p, e.toString());
         }
     }
 
     /**
-     * Writes every block of {@code file} back with its own bytes (the map must not be open), so that all of them are
-     * allocated on disk, and fsyncs it; returns its size. Fails with an {@code IOException} (ENOSPC) on a full disk.
+     * Writes every block of {@code file} back with its own bytes through {@code fs} (the map must not be open), so
+     * that all of them are allocated on disk, and fsyncs it; returns its size. Fails with an {@code IOException}
+     * (ENOSPC) on a full disk.
      */
-    static long allocate(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    static long allocate(FileLayer fs, Path file) throws IOException {
+        try (FileChannel ch = fs.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
             long size = ch.size();
             for (long pos = 0; pos < size; ) {
@@ -152,27 +172,17 @@ final class RegistryTier {
      * its allocated marker removed. A sealed tier is only read, so its holes are never written. Best effort: on
      * failure (e.g. no room for the copy) the allocated file stays.
      */
-    static void releaseUnusedBlocks(Path file) {
+    static void releaseUnusedBlocks(FileLayer fs, Path file) {
         Path tmp = file.resolveSibling(file.getFileName() + RegistryFormat.TMP_SUFFIX);
         try {
-            Files.deleteIfExists(tmp);
-            SparseFiles.copy(file, tmp);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.deleteIfExists(allocatedMarker(file));
-            fsyncDir(file.getParent());
+            fs.deleteIfExists(tmp);
+            SparseFiles.copy(fs, file, tmp);
+            fs.replace(tmp, file);
+            fs.deleteIfExists(allocatedMarker(file));
+            fs.fsyncDirectory(file.getParent());
         } catch (IOException | RuntimeException e) {
             log.warn("series registry: could not release the unused blocks of sealed tier {} (it stays fully allocated): {}", file, e.toString());
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // removed at the next open
-            }
-        }
-    }
-
-    static void fsyncDir(Path d) throws IOException {
-        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-            ch.force(true);
+            deleteQuietly(fs, tmp);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.tsdb.core.registry;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.fs.FileLayer;
 import net.openhft.chronicle.algo.hashing.LongHashFunction;
 import net.openhft.chronicle.map.ChronicleMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -9,11 +10,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -87,7 +85,11 @@ public final class SeriesRegistry implements Closeable {
     /** Called at each step of a tier rewrite with the step's name (crash tests halt the process there). */
     private volatile java.util.function.Consumer<String> rewriteHook = step -> { };
 
-    private SeriesRegistry(Path dir, long firstCapacity) {
+    /** Every file the registry writes outside its mappings (tier creation and rewrites, markers, copies). */
+    private final FileLayer fs;
+
+    private SeriesRegistry(FileLayer fs, Path dir, long firstCapacity) {
+        this.fs = fs;
         this.dir = dir;
         this.firstCapacity = firstCapacity;
     }
@@ -98,10 +100,18 @@ public final class SeriesRegistry implements Closeable {
      * {@code dir} is migrated into tiers.
      */
     public static SeriesRegistry open(Path dir, long firstCapacity) throws IOException {
-        Files.createDirectories(dir);
+        return open(FileLayer.SYSTEM, dir, firstCapacity);
+    }
+
+    /**
+     * As {@link #open(Path, long)}, writing files through {@code fs} (what goes through the tiers' mappings
+     * cannot: their disk blocks are allocated when a tier is created, see {@link RegistryTier#createAllocated}).
+     */
+    public static SeriesRegistry open(FileLayer fs, Path dir, long firstCapacity) throws IOException {
+        fs.createDirectoriesDurably(dir);
         Path clean = dir.resolve(RegistryFormat.CLEAN_MARKER);
         boolean wasClean = Files.exists(clean);
-        SeriesRegistry r = new SeriesRegistry(dir, Math.max(1024, firstCapacity));
+        SeriesRegistry r = new SeriesRegistry(fs, dir, Math.max(1024, firstCapacity));
         try {
             r.removeTemporaries();
             Path legacy = dir.resolve(RegistryFormat.LEGACY_FILE_NAME);
@@ -117,7 +127,7 @@ public final class SeriesRegistry implements Closeable {
             r.abandon();
             throw e;
         }
-        Files.deleteIfExists(clean);
+        fs.deleteIfExists(clean);
         return r;
     }
 
@@ -126,7 +136,7 @@ public final class SeriesRegistry implements Closeable {
             for (Path p : (Iterable<Path>) files::iterator) {
                 if (p.getFileName().toString().endsWith(RegistryFormat.TMP_SUFFIX)) {
                     log.warn("series registry: removing {} (a tier rewrite interrupted by a crash; the old tier is intact)", p);
-                    Files.delete(p);
+                    fs.delete(p);
                 }
             }
         }
@@ -150,9 +160,9 @@ public final class SeriesRegistry implements Closeable {
                 // the newest tier takes new series: its blocks must be allocated (a tier written by an earlier build
                 // is sparse); done once, before the map is opened
                 long t0 = System.nanoTime();
-                long size = RegistryTier.allocate(t.file);
-                Files.createFile(RegistryTier.allocatedMarker(t.file));
-                RegistryTier.fsyncDir(dir);
+                long size = RegistryTier.allocate(fs, t.file);
+                fs.writeFileDurably(RegistryTier.allocatedMarker(t.file), new byte[0]);
+                fs.fsyncDirectory(dir);
                 log.info("series registry: allocated the blocks of the newest tier {} ({} MiB) in {} ms", t.file.getFileName(),
                         size >> 20, (System.nanoTime() - t0) / 1_000_000);
             }
@@ -163,7 +173,7 @@ public final class SeriesRegistry implements Closeable {
         }
         if (tiers.isEmpty()) {
             RegistryTier t = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
-            RegistryTier.createAllocated(t.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
+            RegistryTier.createAllocated(fs, t.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
             t.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
             tiers.add(t);
         }
@@ -220,7 +230,7 @@ public final class SeriesRegistry implements Closeable {
             if (t.isOpen() && now - t.lastUsedNanos > IDLE_TIER_NANOS) t.seal();
             if (t.releasePending && !t.isOpen()) {
                 t.releasePending = false;
-                RegistryTier.releaseUnusedBlocks(t.file);
+                RegistryTier.releaseUnusedBlocks(fs, t.file);
             }
         }
     }
@@ -229,10 +239,10 @@ public final class SeriesRegistry implements Closeable {
     private void migrate(Path legacy, boolean wasClean) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator)
-                if (RegistryFormat.tierIndex(p.getFileName().toString()) >= 0) Files.delete(p);
+                if (RegistryFormat.tierIndex(p.getFileName().toString()) >= 0) fs.delete(p);
         }
         RegistryTier first = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
-        RegistryTier.createAllocated(first.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
+        RegistryTier.createAllocated(fs, first.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
         first.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
         tiers.add(first);
         var b = net.openhft.chronicle.map.ChronicleMapBuilder.of(byte[].class, Integer.class)
@@ -253,7 +263,7 @@ public final class SeriesRegistry implements Closeable {
             for (int i = 0; i < keys.size(); i++) putEncoded(keys.get(i), ids.get(i));
             n = keys.size();
         }
-        Files.delete(legacy);
+        fs.delete(legacy);
         log.info("series registry {}: migrated {} series from format version {} into {} tier(s)", dir, n, RegistryFormat.LEGACY_VERSION, tiers.size());
     }
 
@@ -343,7 +353,7 @@ public final class SeriesRegistry implements Closeable {
         long capacity = RegistryFormat.tierCapacity(firstCapacity, k);
         final int next = nextId;
         try {
-            RegistryTier.createAllocated(t.file, k, capacity, m -> m.put(RegistryFormat.NEXT_ID_KEY, next));
+            RegistryTier.createAllocated(fs, t.file, k, capacity, m -> m.put(RegistryFormat.NEXT_ID_KEY, next));
         } catch (IOException e) {
             throw new IOException("cannot create series registry tier " + k + " in " + dir + " for new series: " + e.getMessage(), e);
         }
@@ -397,8 +407,9 @@ public final class SeriesRegistry implements Closeable {
      */
     public synchronized void copyTo(Path target) throws IOException {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
-        Files.createDirectories(target);
-        for (RegistryTier t : tiers) SparseFiles.copy(t.file, target.resolve(t.file.getFileName().toString()));
+        fs.createDirectories(target);
+        for (RegistryTier t : tiers) SparseFiles.copy(fs, t.file, target.resolve(t.file.getFileName().toString()));
+        fs.fsyncDirectory(target);
     }
 
     /** Number of tiers currently open (memory-mapped): the newest, plus sealed ones opened for recent lookups. */
@@ -452,22 +463,26 @@ public final class SeriesRegistry implements Closeable {
             int total = keepKeys.size() + dropKeys.size();
             if (dropKeys.isEmpty() || dropKeys.size() < minFraction * total) continue;
             Path tmp = t.file.resolveSibling(t.file.getFileName() + RegistryFormat.TMP_SUFFIX);
-            Files.deleteIfExists(tmp);
+            fs.deleteIfExists(tmp);
             int minId = Integer.MAX_VALUE, maxId = -1;
-            try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
-                m.size();   // created; its blocks are allocated before anything is written into it through the mapping
-            }
-            RegistryTier.allocate(tmp);
-            try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
-                for (int i = 0; i < keepKeys.size(); i++) {
-                    if (i == keepKeys.size() / 2) rewriteHook.accept("tmp-half-written");
-                    m.put(keepKeys.get(i), keepIds.get(i));
-                    minId = Math.min(minId, keepIds.get(i));
-                    maxId = Math.max(maxId, keepIds.get(i));
+            boolean written = false;
+            try {
+                try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
+                    m.size();   // created; its blocks are allocated before anything is written into it through the mapping
                 }
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+                RegistryTier.allocate(fs, tmp);
+                try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
+                    for (int i = 0; i < keepKeys.size(); i++) {
+                        if (i == keepKeys.size() / 2) rewriteHook.accept("tmp-half-written");
+                        m.put(keepKeys.get(i), keepIds.get(i));
+                        minId = Math.min(minId, keepIds.get(i));
+                        maxId = Math.max(maxId, keepIds.get(i));
+                    }
+                }
+                fs.fsyncFile(tmp);
+                written = true;
+            } finally {
+                if (!written) RegistryTier.deleteQuietly(fs, tmp);
             }
             rewriteHook.accept("tmp-written");
             IOException[] err = {null};
@@ -487,8 +502,8 @@ public final class SeriesRegistry implements Closeable {
                         }
                         t.seal();
                         rewriteHook.accept("before-rename");
-                        Files.move(tmp, t.file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                        fsyncDir(dir);
+                        fs.replace(tmp, t.file);
+                        fs.fsyncDirectory(dir);
                         rewriteHook.accept("renamed");
                     } catch (IOException e) {
                         err[0] = e;
@@ -509,7 +524,7 @@ public final class SeriesRegistry implements Closeable {
                 }
             });
             if (err[0] != null) {
-                Files.deleteIfExists(tmp);
+                RegistryTier.deleteQuietly(fs, tmp);
                 throw err[0];
             }
             rewritten++;
@@ -523,12 +538,6 @@ public final class SeriesRegistry implements Closeable {
     /** Test hook: {@code hook} is called with the name of each step of a tier rewrite. */
     void rewriteHookForTesting(java.util.function.Consumer<String> hook) { this.rewriteHook = hook; }
 
-    private static void fsyncDir(Path d) throws IOException {
-        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
     /** Releases the maps without writing the clean marker (crash simulation in tests): the next open recovers. */
     public synchronized void abandon() {
         if (closed) return;
@@ -540,6 +549,8 @@ public final class SeriesRegistry implements Closeable {
         if (closed) return;
         closed = true;
         for (RegistryTier t : tiers) t.seal();
-        Files.writeString(dir.resolve(RegistryFormat.CLEAN_MARKER), "clean\n");
+        Path clean = dir.resolve(RegistryFormat.CLEAN_MARKER);
+        fs.deleteIfExists(clean);
+        fs.writeFileDurably(clean, "clean\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 }

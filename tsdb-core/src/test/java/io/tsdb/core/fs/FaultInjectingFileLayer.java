@@ -76,6 +76,8 @@ public final class FaultInjectingFileLayer implements FileLayer {
         public Rule message(String m) { synchronized (FaultInjectingFileLayer.this) { message = m; } return this; }
         /** WRITE only: write up to this many bytes of the buffer and return that count; the next write fails. */
         public Rule partial(int bytes) { synchronized (FaultInjectingFileLayer.this) { partial = bytes; } return this; }
+        /** How many matching calls this rule saw so far (also the skipped ones): a dry run counts with skip(MAX_VALUE). */
+        public int seen() { synchronized (FaultInjectingFileLayer.this) { return seen; } }
         /** How many calls this rule failed so far. */
         public int fired() { synchronized (FaultInjectingFileLayer.this) { return fired; } }
 
@@ -105,6 +107,8 @@ public final class FaultInjectingFileLayer implements FileLayer {
     private final Set<Path> pendingEntries = new LinkedHashSet<>();
     /** Renames {source, target} whose target directory was not fsynced since. */
     private final List<Path[]> pendingRenames = new ArrayList<>();
+    /** The bytes of a file a pending rename replaced (restored if the power loss undoes the rename). */
+    private final Map<Path, byte[]> replaced = new HashMap<>();
 
     public synchronized Rule on(Op op, String pathRegex) {
         Rule r = new Rule(op, Pattern.compile(pathRegex));
@@ -185,9 +189,15 @@ public final class FaultInjectingFileLayer implements FileLayer {
 
     @Override public void rename(Path source, Path target) throws IOException {
         fail(Op.RENAME, source);
-        real.rename(source, target);
+        Path t0 = key(target);
+        byte[] old = null;
+        synchronized (this) {
+            if (Files.isRegularFile(t0) && !replaced.containsKey(t0) && Files.size(t0) <= (64 << 20)) old = Files.readAllBytes(t0);
+        }
+        real.replace(source, target);
         synchronized (this) {
             Path s = key(source), t = key(target);
+            if (old != null) replaced.put(t, old);
             rekey(s, t);
             pendingRenames.add(new Path[]{s, t});
         }
@@ -232,6 +242,7 @@ public final class FaultInjectingFileLayer implements FileLayer {
             Path d = key(dir);
             pendingEntries.removeIf(p -> d.equals(p.getParent()));
             pendingRenames.removeIf(r -> d.equals(r[1].getParent()));
+            replaced.keySet().removeIf(p -> d.equals(p.getParent()));
         }
     }
 
@@ -250,6 +261,11 @@ public final class FaultInjectingFileLayer implements FileLayer {
             if (Files.exists(t) && !Files.exists(s)) {
                 Files.move(t, s, StandardCopyOption.ATOMIC_MOVE);
                 rekey(t, s);
+                byte[] old = replaced.remove(t);
+                if (old != null) {
+                    Files.write(t, old);
+                    out.append("restored the replaced ").append(t.getFileName()).append('\n');
+                }
                 out.append("undid rename ").append(s.getFileName()).append(" -> ").append(t.getFileName()).append('\n');
             }
         }
@@ -286,6 +302,7 @@ public final class FaultInjectingFileLayer implements FileLayer {
         files.clear();
         pendingEntries.clear();
         pendingRenames.clear();
+        replaced.clear();
         return out.toString();
     }
 
