@@ -27,7 +27,7 @@ public final class AdminFeature implements Feature {
             try {
                 ctx.storage().flush();
             } catch (IOException e) {
-                throw new HttpError(500, "flush failed: " + e.getMessage());
+                throw new java.io.UncheckedIOException("flush failed", e); // internal: logged, not shown
             }
             log.atInfo().addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("head flushed on request");
             return Response.noContent();

@@ -72,7 +72,7 @@ public final class AdminApi {
         try {
             n = a.deleteSeries(selectors, start, end);
         } catch (IOException e) {
-            throw new HttpError(500, "delete_series failed: " + e.getMessage());
+            throw new java.io.UncheckedIOException("delete_series failed", e); // internal: logged, not shown
         }
         if (ctx.writeEvents() != null) ctx.writeEvents().committed(start, end);   // cached query results over the range
         log.atInfo().addKeyValue("match", r.params("match[]")).addKeyValue("start", start).addKeyValue("end", end)
@@ -87,7 +87,7 @@ public final class AdminApi {
         try {
             n = a.cleanTombstones();
         } catch (IOException e) {
-            throw new HttpError(500, "clean_tombstones failed: " + e.getMessage());
+            throw new java.io.UncheckedIOException("clean_tombstones failed", e);
         }
         log.atInfo().addKeyValue("blocks", n).addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log("tombstones cleaned on request");
         return Response.noContent();
@@ -100,7 +100,7 @@ public final class AdminApi {
         try {
             name = a.snapshot(skipHead);
         } catch (IOException e) {
-            throw new HttpError(500, "snapshot failed: " + e.getMessage());
+            throw new java.io.UncheckedIOException("snapshot failed", e);
         }
         log.atInfo().addKeyValue("name", name).addKeyValue("skip_head", skipHead).log("snapshot taken on request");
         return ApiJson.success(g -> {

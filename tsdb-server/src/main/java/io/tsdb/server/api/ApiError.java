@@ -1,13 +1,14 @@
 package io.tsdb.server.api;
 
 import io.tsdb.query.engine.QueryException;
+import io.tsdb.server.http.HttpError;
 
-/** An API failure answered with the Prometheus error envelope: errorType, HTTP status and message. */
-public final class ApiError extends RuntimeException {
+/** An API failure with a Prometheus error kind: its errorType and HTTP status come from the kind. */
+public final class ApiError extends HttpError {
     private final QueryException.Kind kind;
 
     public ApiError(QueryException.Kind kind, String message) {
-        super(message);
+        super(kind.httpStatus, message, null, kind.errorType);
         this.kind = kind;
     }
 

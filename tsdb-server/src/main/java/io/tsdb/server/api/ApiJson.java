@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.tsdb.core.Labels;
-import io.tsdb.query.engine.QueryException;
 import io.tsdb.query.engine.QueryStats;
 import io.tsdb.query.engine.Sample;
 import io.tsdb.query.engine.Series;
@@ -45,17 +44,6 @@ public final class ApiJson {
     }
 
     public static Response success(DataWriter data) { return success(data, List.of(), List.of()); }
-
-    /** The error envelope with the status of the error kind. */
-    public static Response error(QueryException.Kind kind, String message) {
-        return write(kind.httpStatus, g -> {
-            g.writeStartObject();
-            g.writeStringField("status", "error");
-            g.writeStringField("errorType", kind.errorType);
-            g.writeStringField("error", message == null ? "" : message);
-            g.writeEndObject();
-        });
-    }
 
     public static Response write(int status, DataWriter body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);

@@ -14,7 +14,6 @@ import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
 import io.tsdb.core.StaleNaN;
-import io.tsdb.query.engine.QueryException;
 import io.tsdb.server.ServerContext;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
@@ -173,7 +172,7 @@ final class ExportApi {
         StringBuilder sb = new StringBuilder("import: accepted " + accepted + " samples; rejected");
         rejected.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
         sb.append("; first errors: ").append(String.join("; ", errors));
-        return ApiJson.error(QueryException.Kind.BAD_DATA, sb.toString());
+        throw ApiError.badData(sb.toString());
     }
 
     private static void reject(Map<String, Long> counts, List<String> errors, String reason, String msg, long n) {
@@ -261,12 +260,7 @@ final class ExportApi {
 
     /** Latest sample of each matching series within the lookback window, in Prometheus text format. */
     Response federate(Request r) throws IOException {
-        List<List<Matcher>> sets;
-        try {
-            sets = requiredMatchers(r);
-        } catch (ApiError e) {
-            throw new HttpError(400, e.getMessage());
-        }
+        List<List<Matcher>> sets = requiredMatchers(r); // an ApiError: plain text here (not under /api/)
         long now = nowMs.getAsLong();
         long lookback = ctx.config().queryLookbackDelta.toMillis();
         StringBuilder sb = new StringBuilder(4096);

@@ -1,15 +1,10 @@
 package io.tsdb.server.api;
 
-import io.tsdb.query.engine.QueryException;
-import io.tsdb.query.parser.ParseException;
 import io.tsdb.server.Feature;
 import io.tsdb.server.ServerContext;
-import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
 import io.tsdb.server.http.Router;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Set;
@@ -17,10 +12,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The Prometheus-compatible HTTP API (docs/http-api.md): queries, metadata, status, remote read,
- * export/import, federation. Failures are answered with Prometheus's JSON error envelope.
+ * export/import, federation. Failures are answered with Prometheus's JSON error envelope (ErrorResponses).
  */
 public final class PrometheusApiFeature implements Feature {
-    private static final Logger LOG = LoggerFactory.getLogger(PrometheusApiFeature.class);
     /** Extents whose data window ends within this margin of now are not cached. */
     static final long CACHE_FRESH_MARGIN_MS = 60_000;
 
@@ -78,30 +72,17 @@ public final class PrometheusApiFeature implements Feature {
         router.get("/federate", export::federate);
     }
 
-    /** A handler whose failures ({@link ApiError}, parse and query errors) get the Prometheus error envelope. */
+    /** A Prometheus API handler (its failures are answered by {@link io.tsdb.server.http.ErrorResponses}). */
     public interface ApiHandler {
         Response handle(Request r) throws Exception;
     }
 
-    /** Maps failures to the Prometheus error envelope (the one error envelope of /api/ handlers). */
+    /**
+     * An API route's handler. Failures are not caught here: the dispatcher answers them through the one
+     * mapping and envelope ({@link io.tsdb.server.http.ErrorResponses}), which gives /api/ paths Prometheus's
+     * JSON envelope and keeps internal details in the log.
+     */
     public static io.tsdb.server.http.Handler api(ApiHandler h) {
-        return r -> {
-            try {
-                return h.handle(r);
-            } catch (ApiError e) {
-                return ApiJson.error(e.kind(), e.getMessage());
-            } catch (ParseException e) {
-                return ApiJson.error(QueryException.Kind.BAD_DATA, "invalid parameter \"query\": " + e.getMessage());
-            } catch (QueryException e) {
-                String msg = e.getMessage();
-                if (e.getCause() instanceof ParseException) msg = "invalid parameter \"query\": " + msg;
-                return ApiJson.error(e.kind(), msg);
-            } catch (HttpError e) {
-                throw e;
-            } catch (RuntimeException e) {
-                LOG.error("internal error in {} {} (request {})", r.method(), r.path(), r.requestId(), e);
-                return ApiJson.error(QueryException.Kind.INTERNAL, String.valueOf(e));
-            }
-        };
+        return h::handle;
     }
 }

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import io.tsdb.query.engine.QueryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -204,7 +203,6 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         String route = null;
         Response resp;
         try {
-            NettyRequest r = new NettyRequest(req, ex.requestId, ctx.channel().remoteAddress());
             Router.Match m = router.match(ex.method, ex.path);
             if (m != null) route = m.route().name();
             if (ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null) {
@@ -216,18 +214,12 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 resp = error(ex.path, new HttpError(405, "method " + ex.method + " not allowed for " + ex.path
                         + "; allowed: " + allow)).header("Allow", allow);
             } else {
+                NettyRequest r = new NettyRequest(req, ex.requestId, ctx.channel().remoteAddress());
                 resp = m.route().handler().handle(r);
                 if (resp == null) throw new IllegalStateException("handler for " + route + " returned no response");
             }
-        } catch (HttpError e) {
-            resp = error(ex.path, e);
-        } catch (QueryException e) {
-            resp = error(ex.path, new HttpError(e.kind().httpStatus, e.getMessage(), null, e.kind().errorType));
         } catch (Throwable t) {
-            log.atError().setCause(t).addKeyValue("request_id", ex.requestId).addKeyValue("path", ex.path)
-                    .log("request failed with an internal error");
-            resp = error(ex.path, new HttpError(500, "internal error (request ID " + ex.requestId
-                    + "); see the server log"));
+            resp = ErrorResponses.forFailure(ex.method, ex.path, ex.requestId, t);
         } finally {
             req.release();
             MDC.remove("request_id");
@@ -244,38 +236,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         return r;
     }
 
-    /** Error body: Prometheus API envelope (JSON) under /api/, plain text elsewhere. */
-    static Response error(String path, HttpError e) {
-        String msg = e.getMessage() == null ? "error" : e.getMessage();
-        Response r;
-        if (path != null && path.startsWith("/api/")) {
-            r = Response.json(e.status(), "{\"status\":\"error\",\"errorType\":" + jsonString(e.errorType())
-                    + ",\"error\":" + jsonString(msg) + "}");
-        } else {
-            r = Response.text(e.status(), msg + "\n");
-        }
-        if (e.retryAfterSeconds() != null) r.header("Retry-After", e.retryAfterSeconds());
-        return r;
-    }
-
-    static String jsonString(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
+    /** The one error envelope ({@link ErrorResponses#render}). */
+    static Response error(String path, HttpError e) { return ErrorResponses.render(path, e); }
 
     /** Writes the response to the request in flight (any thread); never throws, so the connection moves on. */
     private void write(ChannelHandlerContext ctx, Exchange ex, String route, Response resp) {
@@ -284,8 +246,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) { // e.g. a header value a handler set that Netty refuses
             log.atError().setCause(e).addKeyValue("request_id", ex.requestId).addKeyValue("path", ex.path)
                     .log("could not build the response");
-            writeResponse(ctx, ex, route, error(ex.path, new HttpError(500, "internal error (request ID "
-                    + ex.requestId + "); see the server log")));
+            writeResponse(ctx, ex, route, error(ex.path, ErrorResponses.internal(ex.requestId)));
         }
     }
 

@@ -41,11 +41,16 @@ final class ApiFixture {
         feature.register(router, ctx);
     }
 
+    /** The handler's response; a failure is answered as the dispatcher answers it (ErrorResponses). */
     Response call(Request r) throws Exception {
         Router.Match m = router.match(r.method(), r.path());
         if (m == null) throw new AssertionError("no route for " + r.path());
         if (!m.methodAllowed()) throw new AssertionError("method " + r.method() + " not allowed on " + r.path());
-        return m.route().handler().handle(r);
+        try {
+            return m.route().handler().handle(r);
+        } catch (Exception e) {
+            return io.tsdb.server.http.ErrorResponses.forFailure(r.method(), r.path(), r.requestId(), e);
+        }
     }
 
     JsonNode json(Request r, int expectedStatus) throws Exception {
