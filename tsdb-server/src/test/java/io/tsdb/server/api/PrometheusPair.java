@@ -50,6 +50,9 @@ final class PrometheusPair implements AutoCloseable {
             c.listenHost = "127.0.0.1";
             c.listenPort = 0;
             c.dataDir = dir.resolve("our-data");
+            // The data may lie at a fixed date (RandomizedDifferentialTest): retention, which counts from the wall
+            // clock here and from the newest block in Prometheus, must not remove it once a flush writes it to a block.
+            c.retention = Duration.ofDays(100 * 365);
             server = TsdbServer.builder(c).start();
             String url = "http://127.0.0.1:" + port;
             prom.awaitOk(url + "/-/ready", Duration.ofSeconds(60));
