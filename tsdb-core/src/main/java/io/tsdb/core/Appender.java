@@ -15,6 +15,24 @@ public interface Appender {
 
     AppendStatus append(Labels labels, long timestampMs, double value);
 
+    /**
+     * As {@link #append(Labels, long, double)}, with a reference to the series that this storage handed out for
+     * the same label set before ({@link #lastRef()}), or null. A valid reference spares the lookup of the label
+     * set; a reference to a series that left the storage's memory since (series garbage collection), one for
+     * other labels or one from another storage is ignored, and the series is looked up as without one: the
+     * sample is stored either way. After the call {@link #lastRef()} is the reference to keep.
+     */
+    default AppendStatus append(SeriesRef ref, Labels labels, long timestampMs, double value) {
+        return append(labels, timestampMs, value);
+    }
+
+    /**
+     * The reference to the series of the last {@code append} call, or null when it found no series (the label
+     * set was rejected, or this storage hands out no references). Callers may keep it with the label set and
+     * pass it to {@link #append(SeriesRef, Labels, long, double)} next time.
+     */
+    default SeriesRef lastRef() { return null; }
+
     /** Human-readable description of the last rejection, or null. */
     String lastError();
 

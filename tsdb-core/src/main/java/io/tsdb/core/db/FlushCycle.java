@@ -58,6 +58,9 @@ final class FlushCycle {
     /** How long a flush waits for queriers of the previous frozen generation. */
     static final long FROZEN_WAIT_MS = 30_000;
 
+    private static final AppendStatus[] STATUSES = AppendStatus.values();
+    private static final int OK = AppendStatus.OK.ordinal(), SERIES_REMOVED = AppendStatus.SERIES_REMOVED.ordinal();
+
     private final Head head;
     private final Wal wal;
     private final BlockStore blocks;
@@ -117,20 +120,19 @@ final class FlushCycle {
             for (int i = 0; i < n; i++) {
                 HeadSeries s = a.series(i);
                 long t = a.timestamp(i);
-                boolean ooo = t < s.maxTime();
-                AppendStatus st = head.insertNoStats(s, t, a.value(i), false);
-                if (st == AppendStatus.SERIES_REMOVED) {   // cannot happen while we hold the read lock; kept as a guard
+                int r = head.insertCommitted(s, t, a.value(i));
+                if (r == SERIES_REMOVED) {   // cannot happen while we hold the read lock; kept as a guard
                     s = catalog.revive(s);
                     a.setSeries(i, s);
-                    st = head.insertNoStats(s, t, a.value(i), false);
+                    r = head.insertCommitted(s, t, a.value(i));
                 }
-                if (st == AppendStatus.OK) {
+                if (r == OK || r == Head.STORED_OUT_OF_ORDER) {
                     stored++;
                     if (t < mint) mint = t;
                     if (t > maxt) maxt = t;
-                    if (ooo) metrics.outOfOrder();
+                    if (r == Head.STORED_OUT_OF_ORDER) metrics.outOfOrder();
                 } else {
-                    metrics.status(st);   // lost a race with a concurrent commit to the same series
+                    metrics.status(STATUSES[r]);   // lost a race with a concurrent commit to the same series
                 }
             }
             head.addStats(stored, mint, maxt);

@@ -3,6 +3,8 @@ package io.tsdb.core.db;
 import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
+import io.tsdb.core.SeriesRef;
+import io.tsdb.core.head.Head;
 import io.tsdb.core.head.HeadSeries;
 import io.tsdb.core.wal.SamplesCodec;
 import io.tsdb.core.wal.WalFormat;
@@ -38,11 +40,16 @@ final class TsdbAppender implements Appender {
     /**
      * The series of the previous append, by label-set identity: ingest hands the same {@link Labels} instance
      * for all samples of a series in a request, so this skips the head's hash lookup and full label compare
-     * for every sample but the first. Reset on commit and rollback (series are never removed meanwhile).
+     * for every sample but the first (a series that left the head meanwhile is caught by {@link Head#check},
+     * as for a caller's {@link SeriesRef}). Reset on commit and rollback.
      */
-    private Labels lastLabels;
+    private Labels prevLabels;
+    private HeadSeries prevSeries;
+    /** The series of the last append ({@link #lastRef()}), null when it was rejected before one was found. */
     private HeadSeries lastSeries;
-    /** {@link io.tsdb.core.head.Head#removals()} before the first series of this batch was resolved. */
+    /** Whether {@link #removals} was read for the current batch (reset on commit and rollback). */
+    private boolean resolvedAny;
+    /** {@link Head#removals()} before the first series of this batch was resolved. */
     private long removals;
     /** Set when an append failed for a storage error: commit then throws it and stores nothing. */
     private IOException storageError;
@@ -50,31 +57,60 @@ final class TsdbAppender implements Appender {
     TsdbAppender(Tsdb db) { this.db = db; }
 
     @Override public Labels canonical(Labels labels) {
-        HeadSeries s = labels == lastLabels ? lastSeries : db.head().get(labels);
+        HeadSeries s = labels == prevLabels ? prevSeries : db.head().get(labels);
         return s != null ? s.labels : labels;
     }
 
     @Override public AppendStatus append(Labels labels, long timestampMs, double value) {
+        return append(null, labels, timestampMs, value);
+    }
+
+    @Override public SeriesRef lastRef() { return lastSeries; }
+
+    /**
+     * The series is the previous append's (same label-set instance), else {@code ref} when it is this head's
+     * live series for these labels ({@link Head#holds}: one probe of the id table, no hashing of the labels),
+     * else looked up by labels, else created or brought back from the registry. {@link Head#check} then tells,
+     * under the series' lock, whether it left the head since it was resolved (however long ago a caller's
+     * reference was handed out): if so it is found again (same id) and checked again. A series that leaves
+     * the head after that check is caught at commit: {@link #removals} was read before this batch resolved
+     * anything, and the commit re-resolves the staged series when it changed ({@link FlushCycle}).
+     */
+    @Override public AppendStatus append(SeriesRef ref, Labels labels, long timestampMs, double value) {
+        lastSeries = null;
         if (db.isClosed()) return reject(AppendStatus.STORAGE_CLOSED, "storage is closed");
-        if (stage == null && lastLabels == null) removals = db.head().removals();   // before resolving anything
-        HeadSeries s = labels == lastLabels ? lastSeries : db.head().get(labels);
-        if (s == null) {
-            SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
-            if (r instanceof SeriesCatalog.Rejected rej) return reject(rej.status(), rej.message());
-            if (r instanceof SeriesCatalog.Failed f) {
-                if (storageError == null) storageError = f.error();
-                return reject(AppendStatus.STORAGE_ERROR, f.error().getMessage());
-            }
-            s = ((SeriesCatalog.Found) r).series();
+        Head head = db.head();
+        if (!resolvedAny) {   // before resolving anything
+            removals = head.removals();
+            resolvedAny = true;
         }
-        lastLabels = labels;
+        HeadSeries s;
+        if (labels == prevLabels) s = prevSeries;
+        else if (ref instanceof HeadSeries h && head.holds(h) && (h.labels == labels || h.labels.equals(labels))) s = h;
+        else s = head.get(labels);
+        AppendStatus st;
+        while (true) {
+            if (s == null) {
+                SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
+                if (r instanceof SeriesCatalog.Rejected rej) return reject(rej.status(), rej.message());
+                if (r instanceof SeriesCatalog.Failed f) {
+                    if (storageError == null) storageError = f.error();
+                    return reject(AppendStatus.STORAGE_ERROR, f.error().getMessage());
+                }
+                s = ((SeriesCatalog.Found) r).series();
+            }
+            st = head.check(s, timestampMs, value);
+            if (st != AppendStatus.SERIES_REMOVED) break;
+            s = head.get(labels);   // a flush took it out of the head since it was resolved: find or bring it back
+        }
+        prevLabels = labels;
+        prevSeries = s;
         lastSeries = s;
         long limit = db.now() + db.futureToleranceMs();
         if (timestampMs > limit) {
             return reject(AppendStatus.TOO_FAR_IN_FUTURE, "sample of " + s.labels + " at " + timestampMs
                     + " ms is more than " + db.futureToleranceMs() + " ms ahead of the server clock (" + (limit - db.futureToleranceMs()) + ")");
         }
-        AppendStatus st = db.head().check(s, timestampMs, value);
         switch (st) {
             case OK -> {
                 if (stage == null) stage = db.takeStaging();
@@ -165,8 +201,10 @@ final class TsdbAppender implements Appender {
 
     private void clear() {
         storageError = null;
-        lastLabels = null;
+        prevLabels = null;
+        prevSeries = null;
         lastSeries = null;
+        resolvedAny = false;
         Staging s = stage;
         stage = null;
         if (s != null) {

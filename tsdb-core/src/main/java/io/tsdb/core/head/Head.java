@@ -76,6 +76,14 @@ public final class Head {
         }
     }
 
+    /**
+     * Whether {@code s} is this head's live series with its id: false for a series that left the head (see
+     * {@link #removeIdle}) and for one of another head. Lock-free, one probe of the id table: how a writer
+     * validates a series reference it kept (see {@link io.tsdb.core.SeriesRef}) without hashing its labels.
+     * A series may still leave the head right after; {@link #check} tells under its lock.
+     */
+    public boolean holds(HeadSeries s) { return s.id >= 0 && byId(s.id) == s; }
+
     private static int spread(int h) { return (h ^ (h >>> 16)) * 0x9E3779B1; }
 
     private static int labelsKey(HeadSeries s) { return s.labels.hashCode(); }
@@ -177,10 +185,29 @@ public final class Head {
 
     public long oooWindowMs() { return oooWindowMs; }
 
-    /** What {@link #insert} would answer now, without changing anything. */
+    /**
+     * What {@link #insert} would answer now, without changing anything: {@link AppendStatus#SERIES_REMOVED} when
+     * the series left the head (the caller finds it again), else the outcome of the append rules.
+     */
     public AppendStatus check(HeadSeries s, long t, double v) {
         synchronized (s) {
+            if (s.isRemovedLocked()) return AppendStatus.SERIES_REMOVED;
             return classify(s, t, v, false);
+        }
+    }
+
+    /** {@link #insertCommitted}: the sample was stored and is older than the series' newest sample. */
+    public static final int STORED_OUT_OF_ORDER = -1;
+
+    /**
+     * As {@link #insertNoStats} (not replaying) under one lock of the series, also telling whether a stored
+     * sample was out of order: {@link #STORED_OUT_OF_ORDER}, else the {@link AppendStatus#ordinal()} of the outcome.
+     */
+    public int insertCommitted(HeadSeries s, long t, double v) {
+        synchronized (s) {
+            boolean ooo = t < s.maxT;
+            AppendStatus st = insertLocked(s, t, v, false);
+            return st == AppendStatus.OK && ooo ? STORED_OUT_OF_ORDER : st.ordinal();
         }
     }
 

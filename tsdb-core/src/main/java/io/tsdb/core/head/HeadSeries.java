@@ -1,6 +1,7 @@
 package io.tsdb.core.head;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.SeriesRef;
 
 import java.util.Arrays;
 import java.util.function.Supplier;
@@ -13,8 +14,11 @@ import java.util.function.Supplier;
  *
  * <p>One instance per active series: rarely used state (out-of-order samples, frozen samples) lives in
  * separate objects allocated only when needed, so a series with in-order samples costs a few fields.
+ *
+ * <p>It is also the {@link SeriesRef} that appenders hand out: a writer keeps it and passes it back, and the
+ * appender accepts it only while it is still this head's series ({@link Head#holds}) and not removed.
  */
-public final class HeadSeries {
+public final class HeadSeries implements SeriesRef {
     public final int id;
     public final Labels labels;
     SeriesSamples samples;
@@ -53,6 +57,8 @@ public final class HeadSeries {
         this.labels = labels;
         this.samples = samples;
     }
+
+    @Override public Labels labels() { return labels; }
 
     /**
      * Marks the series removed from the head if it holds no samples in memory (current, out-of-order or

@@ -5,6 +5,8 @@ import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
+import io.tsdb.core.SeriesRef;
+import io.tsdb.core.head.HeadSeries;
 import io.tsdb.core.registry.Limits;
 import io.tsdb.core.registry.RegistryFormat;
 import io.tsdb.core.wal.FsyncPolicy;
@@ -128,6 +130,148 @@ class SeriesLifecycleTest {
         }
         try (Tsdb db = open()) {              // the WAL replays the revived series and its sample
             assertEquals(List.of(new S(T0, 1), new S(T0 + MIN, 2)), samples(db, x));
+        }
+    }
+
+    // ---------------------------------------------------------------- series references (Appender.lastRef)
+
+    @Test void aSampleAppendedThroughAReferenceStaleAfterSeriesGcIsStored() throws Exception {
+        Labels x = Labels.of("__name__", "up", "pod", "x");
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            assertEquals(AppendStatus.OK, a.append(x, T0, 1));
+            SeriesRef ref = a.lastRef();
+            assertSame(db.head().get(x), ref, "the reference is the head's series");
+            a.commit();
+            db.flush();
+            db.flush();                                    // x went quiet: it leaves the head, the reference is stale
+            assertNull(db.head().get(x));
+            assertTrue(((HeadSeries) ref).isRemoved());
+            // as a parser cache does: the reference and the label instance it kept
+            assertEquals(AppendStatus.OK, a.append(ref, ref.labels(), T0 + MIN, 2), a.lastError());
+            SeriesRef fresh = a.lastRef();
+            assertNotSame(ref, fresh, "a new reference is handed out");
+            assertFalse(((HeadSeries) fresh).isRemoved());
+            a.commit();
+            HeadSeries live = db.head().get(x);
+            assertSame(live, fresh);
+            assertEquals(((HeadSeries) ref).id, live.id, "brought back with its id");
+            assertEquals(List.of(new S(T0, 1), new S(T0 + MIN, 2)), samples(db, x));
+            // a caller that did not renew its reference: still stored, in the live series
+            assertEquals(AppendStatus.OK, a.append(ref, ref.labels(), T0 + 2 * MIN, 3), a.lastError());
+            assertSame(live, a.lastRef());
+            a.commit();
+            assertEquals(List.of(new S(T0, 1), new S(T0 + MIN, 2), new S(T0 + 2 * MIN, 3)), samples(db, x));
+            assertEquals(0, ((HeadSeries) ref).sampleCount(), "nothing went into the removed series");
+            db.crashForTesting();
+        }
+        try (Tsdb db = open()) {                           // the WAL holds the revived series and its samples
+            assertEquals(List.of(new S(T0, 1), new S(T0 + MIN, 2), new S(T0 + 2 * MIN, 3)), samples(db, x));
+        }
+    }
+
+    @Test void aReferenceThatGoesStaleBetweenAppendAndCommitLosesNoSample() throws Exception {
+        Labels x = Labels.of("__name__", "up", "pod", "x");
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            a.append(x, T0, 1);
+            SeriesRef ref = a.lastRef();
+            a.commit();
+            db.flush();                                    // x's sample goes to a block; x stays, empty
+            assertEquals(AppendStatus.OK, a.append(ref, ref.labels(), T0 + MIN, 2), a.lastError());
+            assertSame(ref, a.lastRef(), "the reference was valid at the append");
+            db.flush();                                    // x holds nothing committed: it leaves before the commit
+            assertNull(db.head().get(x));
+            a.commit();                                    // the commit brings it back (same id) before logging
+            assertEquals(List.of(new S(T0, 1), new S(T0 + MIN, 2)), samples(db, x));
+            assertEquals(((HeadSeries) ref).id, db.head().get(x).id);
+            db.crashForTesting();
+        }
+        try (Tsdb db = open()) {
+            assertEquals(List.of(new S(T0, 1), new S(T0 + MIN, 2)), samples(db, x));
+        }
+    }
+
+    @Test void aReferenceForOtherLabelsOrFromAnotherStorageIsIgnored(@TempDir Path other) throws Exception {
+        Labels w = Labels.of("__name__", "up", "pod", "w"), x = Labels.of("__name__", "up", "pod", "x");
+        SeriesRef foreign;
+        try (Tsdb db2 = Tsdb.open(TsdbOptions.builder(other).walFsync(FsyncPolicy.NEVER).build(), clock::get)) {
+            Appender a2 = db2.appender();
+            a2.append(x, T0, 100);                         // id 0 there; id 0 is w here
+            foreign = a2.lastRef();
+            a2.commit();
+            try (Tsdb db = open()) {
+                Appender a = db.appender();
+                a.append(w, T0, 1);
+                SeriesRef wRef = a.lastRef();
+                a.append(x, T0, 2);
+                a.commit();
+                assertEquals(((HeadSeries) foreign).id, ((HeadSeries) wRef).id, "the foreign reference's id is w's here");
+                assertEquals(AppendStatus.OK, a.append(foreign, foreign.labels(), T0 + MIN, 3), a.lastError());
+                assertSame(db.head().get(x), a.lastRef());
+                assertEquals(AppendStatus.OK, a.append(wRef, x, T0 + 2 * MIN, 4), a.lastError());   // w's reference, x's labels
+                assertSame(db.head().get(x), a.lastRef());
+                a.commit();
+                assertEquals(List.of(new S(T0, 1)), samples(db, w));
+                assertEquals(List.of(new S(T0, 2), new S(T0 + MIN, 3), new S(T0 + 2 * MIN, 4)), samples(db, x));
+                db.crashForTesting();
+            }
+            assertEquals(List.of(new S(T0, 100)), samples(db2, x), "nothing went into the other storage");
+        }
+        try (Tsdb db = open()) {
+            assertEquals(List.of(new S(T0, 1)), samples(db, w));
+            assertEquals(List.of(new S(T0, 2), new S(T0 + MIN, 3), new S(T0 + 2 * MIN, 4)), samples(db, x));
+        }
+    }
+
+    /**
+     * A writer that keeps references (as the ingest label cache does) while a flusher runs flush after flush:
+     * each series is written every 4th round and at least one flush completes between rounds, so every series
+     * leaves the head between its rounds (its reference goes stale) and its flushes race with the writer's
+     * appends and commits. Every acknowledged sample is readable, from the head or from blocks, and after a crash.
+     */
+    @Test void writersKeepingReferencesWhileFlushesCollectSeriesLoseNothing() throws Exception {
+        int series = 40, rounds = 40;
+        Labels[] labels = new Labels[series];
+        for (int i = 0; i < series; i++) labels[i] = Labels.of("__name__", "up", "pod", "p" + i);
+        long[] acked = new long[series];
+        try (Tsdb db = open()) {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.Semaphore flushed = new java.util.concurrent.Semaphore(0);
+            java.util.concurrent.CompletableFuture<Void> flusher = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    while (!done.get()) {
+                        db.flush();
+                        flushed.release();
+                    }
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            SeriesRef[] refs = new SeriesRef[series];
+            Appender a = db.appender();
+            try {
+                for (int r = 0; r < rounds; r++) {
+                    for (int i = r % 4; i < series; i += 4) {   // a quarter of the series per round, in turn
+                        Labels l = refs[i] != null ? refs[i].labels() : labels[i];
+                        assertEquals(AppendStatus.OK, a.append(refs[i], l, T0 + r * 1000L, r), a.lastError());
+                        refs[i] = a.lastRef();
+                    }
+                    a.commit();
+                    for (int i = r % 4; i < series; i += 4) acked[i]++;
+                    flushed.drainPermits();
+                    assertTrue(flushed.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS), "a flush completes");
+                }
+            } finally {
+                done.set(true);
+                flusher.join();
+            }
+            assertTrue(db.seriesRevived() >= (rounds - 4) * series / 4, db.seriesRevived() + " series came back");
+            for (int i = 0; i < series; i++) assertEquals(acked[i], samples(db, labels[i]).size(), labels[i].toString());
+            db.crashForTesting();
+        }
+        try (Tsdb db = open()) {
+            for (int i = 0; i < series; i++) assertEquals(acked[i], samples(db, labels[i]).size(), "after restart: " + labels[i]);
         }
     }
 

@@ -3,6 +3,7 @@ package io.tsdb.server.ingest;
 import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
+import io.tsdb.core.SeriesRef;
 import io.tsdb.server.WriteEvents;
 import io.tsdb.server.http.HttpError;
 
@@ -33,6 +34,8 @@ public final class IngestBatch {
     /** A sample met a storage error (e.g. its new series could not be logged): the commit fails, nothing is stored. */
     private boolean storageError;
     private long unlisted;
+    /** The label set of the last append (whose series {@link Appender#lastRef()} is). */
+    private Labels lastLabels;
     /** Current 1-based line for error messages of text formats; 0 when not line-oriented. */
     public int line;
 
@@ -45,12 +48,40 @@ public final class IngestBatch {
 
     public String protocol() { return protocol; }
 
-    /** Appends one sample; rejections are counted and described. Returns whether it was accepted. */
     /** The storage's instance of the label set (see {@link Appender#canonical}), for parser caches to keep. */
     public Labels canonical(Labels labels) { return appender.canonical(labels); }
 
+    /**
+     * Caches, under the key's bytes, the series whose samples were just appended with {@code labels}: the
+     * storage's instance of the label set and its reference to the series ({@link Appender#lastRef()}), when
+     * the last append was of these labels and found the series. Returns the entry.
+     */
+    public LabelCache.Entry remember(LabelCache cache, KeyBuffer key, Labels labels) {
+        SeriesRef ref = lastLabels == labels ? appender.lastRef() : null;
+        return cache.put(key, ref != null ? ref.labels() : appender.canonical(labels), ref);
+    }
+
+    /** Appends one sample; rejections are counted and described. Returns whether it was accepted. */
     public boolean append(Labels labels, long ts, double v) {
-        AppendStatus st = appender.append(labels, ts, v);
+        lastLabels = labels;
+        return appended(appender.append(labels, ts, v), labels, ts);
+    }
+
+    /**
+     * Appends one sample of a cached series through the storage's reference to it (no lookup of the label set);
+     * when the storage handed out another reference (the series left its head and came back) the entry keeps it.
+     */
+    public boolean append(LabelCache.Entry e, long ts, double v) {
+        SeriesRef ref = e.ref();   // before the labels: see LabelCache.Entry
+        Labels labels = e.labels();
+        lastLabels = labels;
+        AppendStatus st = appender.append(ref, labels, ts, v);
+        SeriesRef now = appender.lastRef();
+        if (now != ref && now != null) e.refresh(now);
+        return appended(st, labels, ts);
+    }
+
+    private boolean appended(AppendStatus st, Labels labels, long ts) {
         if (st.accepted()) {
             staged++;
             if (ts < minTs) minTs = ts;

@@ -105,9 +105,9 @@ public final class KeyBuffer {
     /** The hash remembered by {@link #prepareLookup()} (a probe key of {@link LabelCache}'s map). */
     @Override public int hashCode() { return lookupHash; }
 
-    /** Equal to a stored {@link LabelCache.Key} with the same bytes (the cache's map probes with this buffer). */
+    /** Equal to a stored {@link LabelCache.Entry} with the same bytes (the cache's map probes with this buffer). */
     @Override public boolean equals(Object o) {
-        return o instanceof LabelCache.Key k && sameBytes(k.bytes, k.hash);
+        return o instanceof LabelCache.Entry k && sameBytes(k.bytes, k.hash);
     }
 
     boolean sameBytes(byte[] other, int otherHash) {

@@ -1,6 +1,7 @@
 package io.tsdb.server.ingest;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.SeriesRef;
 
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,17 +10,21 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Maps the raw bytes that identify a series in a request (e.g. an Influx line's measurement, tags and field
- * key, or a remote-write series' label fields) to the validated {@link Labels} built from them, so repeated
- * series cost one hash and one byte comparison and allocate nothing.
+ * key, or a remote-write series' label fields) to an {@link Entry}: the validated {@link Labels} built from
+ * them (the storage's own instance) and the storage's {@link SeriesRef reference} to the series, so repeated
+ * series cost one hash and one byte comparison, allocate nothing, and are appended without a lookup of the
+ * label set in the storage ({@link IngestBatch#append(Entry, long, double)}). A reference that went stale
+ * (the series left the storage's head and came back) is only slower: the storage looks the series up and
+ * hands out a new one, which {@link Entry#refresh} keeps.
  *
  * <p>Thread-safe, and shared by all the worker threads of an endpoint: one copy of each series' key bytes
  * however many threads parse requests (a cache per thread kept one copy per worker: at 10,000 series and 8
  * workers, 30 MB of keys). Lookups probe with the caller's {@link KeyBuffer} itself (its {@code equals}
- * compares bytes with a stored {@link Key}), so a hit allocates nothing.
+ * compares bytes with a stored {@link Entry}), so a hit allocates nothing.
  *
  * <p>Bounded, and it follows the series that are active, not every series ever seen: entries live in two
  * generations. New entries go to the current one; when it holds its limit it becomes the previous one and the
- * older generation is dropped; a hit in the previous generation is copied into the current one. So a series
+ * older generation is dropped; a hit in the previous generation is put into the current one too. So a series
  * sent at least once per generation stays, and series that stopped coming (a redeploy's old pods, whose label
  * sets would otherwise stay reachable from here after the storage let them go) leave within two generations.
  * The generation limit follows the storage's active series ({@code activeSeries}, read at each turn: 5/4 of
@@ -41,7 +46,8 @@ public final class LabelCache {
 
     /** One generation and its limit. */
     private static final class Gen {
-        final ConcurrentHashMap<Object, Labels> map;
+        /** Each entry maps to itself (the map is probed with a {@link KeyBuffer}). */
+        final ConcurrentHashMap<Object, Entry> map;
         final AtomicInteger size = new AtomicInteger();
         final int limit;
         final long bornMs;
@@ -80,29 +86,32 @@ public final class LabelCache {
         return (int) Math.max(8, Math.min(maxEntries / 2, want));
     }
 
-    public Labels get(KeyBuffer k) {
+    /** The entry for the key's current bytes, or null. */
+    public Entry get(KeyBuffer k) {
         k.prepareLookup();
         Gen cur = current;
         if (java.util.concurrent.ThreadLocalRandom.current().nextInt(1024) == 0 && clockMs.getAsLong() - cur.bornMs > MAX_AGE_MS) {
             cur = turn(cur);   // checked on one lookup in 1,024
         }
-        Labels l = cur.map.get(k);
-        if (l == null) {
+        Entry e = cur.map.get(k);
+        if (e == null) {
             Gen prev = previous;
-            if (prev != null && (l = prev.map.get(k)) != null) insert(cur, new Key(Arrays.copyOf(k.bytes, k.len), k.prepareLookup()), l);
+            if (prev != null && (e = prev.map.get(k)) != null) insert(cur, e);   // the same entry, in both
         }
-        if (l == null) misses.increment(); else hits.increment();
-        return l;
+        if (e == null) misses.increment(); else hits.increment();
+        return e;
     }
 
-    /** Adds or replaces the entry for the key's current bytes. */
-    public void put(KeyBuffer k, Labels labels) {
-        insert(current, new Key(Arrays.copyOf(k.bytes, k.len), k.prepareLookup()), labels);
+    /** Adds or replaces the entry for the key's current bytes; returns it. */
+    public Entry put(KeyBuffer k, Labels labels, SeriesRef ref) {
+        Entry e = new Entry(Arrays.copyOf(k.bytes, k.len), k.prepareLookup(), labels, ref);
+        insert(current, e);
+        return e;
     }
 
-    private void insert(Gen cur, Key key, Labels labels) {
+    private void insert(Gen cur, Entry e) {
         if (cur.size.get() >= cur.limit || clockMs.getAsLong() - cur.bornMs > MAX_AGE_MS) cur = turn(cur);
-        if (cur.map.put(key, labels) == null) cur.size.incrementAndGet();
+        if (cur.map.put(e, e) == null) cur.size.incrementAndGet();
     }
 
     /** The current generation becomes the previous one (the older is dropped), unless another thread did it. */
@@ -127,20 +136,42 @@ public final class LabelCache {
     public long hits() { return hits.sum(); }
     public long misses() { return misses.sum(); }
 
-    /** A stored key: a copy of the bytes and their hash (the same as {@link KeyBuffer}'s). */
-    static final class Key {
+    /**
+     * A stored key (a copy of the bytes and their hash, the same as {@link KeyBuffer}'s) with what the cache
+     * knows of the series. The label set and the reference are replaced together by {@link #refresh}; a reader
+     * may see the new reference with the old (equal) label set, which the storage accepts.
+     */
+    public static final class Entry {
         final byte[] bytes;
         final int hash;
+        private Labels labels;
+        /** Volatile: the series it points to is published by this write to the other worker threads. */
+        private volatile SeriesRef ref;
 
-        Key(byte[] bytes, int hash) {
+        Entry(byte[] bytes, int hash, Labels labels, SeriesRef ref) {
             this.bytes = bytes;
             this.hash = hash;
+            this.labels = labels;
+            this.ref = ref;
+        }
+
+        /** The label set (the storage's instance when it holds the series). */
+        public Labels labels() { return labels; }
+
+        /** The storage's reference to the series, or null (read it before {@link #labels()}). */
+        public SeriesRef ref() { return ref; }
+
+        /** Keeps {@code fresh}, a reference the storage handed out for this series, and its label set. */
+        public void refresh(SeriesRef fresh) {
+            if (fresh == ref || fresh == null) return;
+            labels = fresh.labels();
+            ref = fresh;
         }
 
         @Override public int hashCode() { return hash; }
 
         @Override public boolean equals(Object o) {
-            if (o instanceof Key k) return k.hash == hash && Arrays.equals(k.bytes, bytes);
+            if (o instanceof Entry k) return k.hash == hash && Arrays.equals(k.bytes, bytes);
             if (o instanceof KeyBuffer b) return b.sameBytes(bytes, hash);
             return false;
         }

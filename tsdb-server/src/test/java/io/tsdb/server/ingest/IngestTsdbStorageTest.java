@@ -105,4 +105,52 @@ class IngestTsdbStorageTest {
             assertEquals(stored, dump(s), "acknowledged samples survive a restart");
         }
     }
+
+    /**
+     * The label cache keeps the storage's reference to each series; series garbage collection takes the series out
+     * of the head between two requests, so the second request appends through stale references: every sample is
+     * stored, in the series brought back, and survives a restart. A third request uses the renewed references.
+     */
+    @Test void remoteWriteThroughReferencesStaleAfterSeriesGcLosesNothing() throws Exception {
+        long now = System.currentTimeMillis() / 1000 * 1000;
+        java.util.function.LongFunction<byte[]> request = t -> RemoteWriteHandlerTest.snappy(new ProtoWriter()
+                .msg(1, ts -> {
+                    ts.msg(1, l -> l.string(1, "__name__").string(2, "ing_gc"));
+                    ts.msg(1, l -> l.string(1, "pod").string(2, "a"));
+                    ts.msg(2, x -> x.dbl(1, t).uint(2, t));
+                })
+                .msg(1, ts -> {
+                    ts.msg(1, l -> l.string(1, "__name__").string(2, "ing_gc"));
+                    ts.msg(1, l -> l.string(1, "pod").string(2, "b"));
+                    ts.msg(2, x -> x.dbl(1, t).uint(2, t));
+                    ts.msg(2, x -> x.dbl(1, t + 1).uint(2, t + 1));
+                }).toByteArray());
+        String[] headers = {"Content-Type", "application/x-protobuf", "Content-Encoding", "snappy"};
+        List<String> stored;
+        try (TsdbServer s = start()) {
+            long t0 = now - 30_000, t1 = now - 20_000, t2 = now - 10_000;
+            assertEquals(204, post(s, "/api/v1/write", request.apply(t0), headers).statusCode());
+            s.context().storage().flush();
+            s.context().storage().flush();   // no samples since the last flush: both series leave the head
+            assertEquals(0, s.context().storage().stats().activeSeries());
+            assertEquals(204, post(s, "/api/v1/write", request.apply(t1), headers).statusCode());
+            assertEquals(2, s.context().storage().stats().activeSeries(), "both series are back");
+            assertEquals(204, post(s, "/api/v1/write", request.apply(t2), headers).statusCode());
+            stored = dump(s);
+            List<String> want = new ArrayList<>();
+            for (String pod : new String[]{"a", "b"}) {
+                for (long t : new long[]{t0, t1, t2}) {
+                    want.add("ing_gc{pod=\"" + pod + "\"} " + t + "=" + TestEnv.fmt(t));
+                    if (pod.equals("b")) want.add("ing_gc{pod=\"b\"} " + (t + 1) + "=" + TestEnv.fmt(t + 1));
+                }
+            }
+            stored.removeIf(l -> !l.startsWith("ing_gc"));
+            assertEquals(want, stored);
+        }
+        try (TsdbServer s = start()) {
+            List<String> after = dump(s);
+            after.removeIf(l -> !l.startsWith("ing_gc"));
+            assertEquals(stored, after, "acknowledged samples survive a restart");
+        }
+    }
 }

@@ -20,29 +20,54 @@ class LabelCacheTest {
         LabelCache c = new LabelCache(100);
         Labels a = Labels.of("__name__", "a"), b = Labels.of("__name__", "b");
         assertNull(c.get(key("series-a")));
-        c.put(key("series-a"), a);
-        c.put(key("series-b"), b);
-        assertSame(a, c.get(key("series-a")));
-        assertSame(b, c.get(key("series-b")));
+        c.put(key("series-a"), a, null);
+        c.put(key("series-b"), b, null);
+        assertSame(a, c.get(key("series-a")).labels());
+        assertSame(b, c.get(key("series-b")).labels());
         assertNull(c.get(key("series-")), "a prefix is another key");
         assertNull(c.get(key("series-aa")));
         Labels a2 = Labels.of("__name__", "a");
-        c.put(key("series-a"), a2);
-        assertSame(a2, c.get(key("series-a")), "put replaces");
+        c.put(key("series-a"), a2, null);
+        assertSame(a2, c.get(key("series-a")).labels(), "put replaces");
         assertEquals(2, c.size());
         assertEquals(3, c.hits());
+    }
+
+    /** A reference of a storage: here only its label set matters. */
+    private record Ref(Labels labels) implements io.tsdb.core.SeriesRef {}
+
+    @Test
+    void anEntryKeepsTheReferenceTheStorageHandedOutLast() {
+        LabelCache c = new LabelCache(16);   // generations of 8
+        Labels a = Labels.of("__name__", "a");
+        Ref first = new Ref(a);
+        LabelCache.Entry e = c.put(key("series-a"), a, first);
+        assertSame(e, c.get(key("series-a")));
+        assertSame(first, e.ref());
+        Ref second = new Ref(Labels.of("__name__", "a"));   // the series came back: another reference, another instance
+        e.refresh(second);
+        assertSame(second, e.ref());
+        assertSame(second.labels(), e.labels(), "the label set follows the reference");
+        e.refresh(null);
+        assertSame(second, e.ref(), "no reference (the last append found no series) keeps the one there");
+        for (int i = 0; i < 8; i++) c.put(key("k" + i), Labels.EMPTY, null);   // series-a is in the previous generation now
+        assertSame(e, c.get(key("series-a")), "a hit in the previous generation is the same entry");
+        Ref third = new Ref(a);
+        e.refresh(third);
+        for (int i = 8; i < 16; i++) c.put(key("k" + i), Labels.EMPTY, null);   // turns again
+        assertSame(third, c.get(key("series-a")).ref(), "one entry in both generations: the refresh is not lost");
     }
 
     @Test
     void keepsSeriesSentEveryGenerationAndForgetsTheOthers() {
         LabelCache c = new LabelCache(16);   // generations of 8
-        for (int i = 0; i < 8; i++) c.put(key("k" + i), Labels.of("__name__", "m" + i));
+        for (int i = 0; i < 8; i++) c.put(key("k" + i), Labels.of("__name__", "m" + i), null);
         assertEquals(8, c.size());
-        c.put(key("k8"), Labels.of("__name__", "m8"));          // turns: k0..k7 are the previous generation
+        c.put(key("k8"), Labels.of("__name__", "m8"), null);          // turns: k0..k7 are the previous generation
         assertEquals(9, c.size());
         assertNotNull(c.get(key("k0")), "a hit in the previous generation...");
-        for (int i = 9; i < 16; i++) c.put(key("k" + i), Labels.of("__name__", "m" + i));
-        c.put(key("k16"), Labels.of("__name__", "m16"));        // turns again: k1..k7 are dropped
+        for (int i = 9; i < 16; i++) c.put(key("k" + i), Labels.of("__name__", "m" + i), null);
+        c.put(key("k16"), Labels.of("__name__", "m16"), null);        // turns again: k1..k7 are dropped
         assertNotNull(c.get(key("k0")), "...is copied into the current one and survives the next turn");
         assertNull(c.get(key("k1")), "a series not sent for a whole generation is forgotten");
         assertTrue(c.size() <= 16, "size " + c.size());
@@ -53,14 +78,14 @@ class LabelCacheTest {
         long[] active = {0}, now = {0};
         LabelCache c = new LabelCache(1 << 20, () -> active[0], () -> now[0]);
         active[0] = 100_000;   // the storage has 100k active series: a generation holds 125k entries
-        for (int i = 0; i < 300_000; i++) c.put(key("s" + i), Labels.EMPTY);
+        for (int i = 0; i < 300_000; i++) c.put(key("s" + i), Labels.EMPTY, null);
         assertTrue(c.size() > 125_000 && c.size() <= 250_000, "size " + c.size());
         active[0] = 1000;      // most series went away; 2,000 keep coming
         for (int minute = 0; minute < 25; minute++) {
             now[0] = minute * 60_000L;
             for (int i = 0; i < 2000; i++) {
                 KeyBuffer k = key("t" + i);
-                if (c.get(k) == null) c.put(k, Labels.EMPTY);
+                if (c.get(k) == null) c.put(k, Labels.EMPTY, null);
             }
         }
         // generations turned by age and were sized for the few active series: the cache let go of the rest
@@ -81,10 +106,11 @@ class LabelCacheTest {
                     for (int round = 0; round < 5; round++) {
                         for (int i = 0; i < keys; i++) {
                             k.reset().put("series-" + i);
-                            Labels l = c.get(k);
+                            LabelCache.Entry e = c.get(k);
+                            Labels l = e == null ? null : e.labels();
                             if (l == null) {
                                 l = Labels.of("__name__", "m", "i", Integer.toString(i));
-                                c.put(k, l);
+                                c.put(k, l, null);
                             }
                             assertEquals(Integer.toString(i), l.get("i"));
                         }

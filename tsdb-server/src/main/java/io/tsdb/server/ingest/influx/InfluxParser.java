@@ -154,8 +154,8 @@ public final class InfluxParser {
                 keyMarked = true;
             }
             key.rewind().put(b, fKs[f], fKe[f] - fKs[f]);
-            Labels labels = cache.get(key);
-            if (labels == null) {
+            LabelCache.Entry cached = cache.get(key);
+            if (cached == null) {
                 if (!seriesParsed) {
                     int fastEnd = seriesEnd;
                     if (!parseSeries(b, start, end)) {
@@ -164,16 +164,16 @@ public final class InfluxParser {
                     }
                     if (seriesEnd != fastEnd) throw new IllegalStateException("series end mismatch"); // cannot happen: same escape rules
                 }
-                labels = labels(b, start, f, db);
+                Labels labels = labels(b, start, f, db);
                 if (labels == null) {
                     batch.reject(lb.reason().reason, lb.message());
                     continue;
                 }
                 batch.append(labels, ts, v);
-                cache.put(key, batch.canonical(labels)); // the storage's instance, shared with the head
+                batch.remember(cache, key, labels); // the storage's instance, shared with the head, and its series
                 continue;
             }
-            batch.append(labels, ts, v);
+            batch.append(cached, ts, v);
         }
     }
 

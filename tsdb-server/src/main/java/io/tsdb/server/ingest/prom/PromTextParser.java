@@ -147,17 +147,17 @@ public final class PromTextParser {
         // Fast path: the series part ends at the line's last '}' (values and timestamps contain none), or at the
         // first blank without braces; its raw bytes are looked up before any parsing. OpenMetrics exemplars may
         // contain braces, so OpenMetrics always takes the full parse.
-        Labels labels = null;
+        LabelCache.Entry cached = null;
         if (!om) {
             int close = b.indexOf(e, s, (byte) '}'); // backwards from e-1 down to s
             int end = close >= 0 ? close + 1 : firstBlank(b, s, e);
             key.reset();
             for (String x : extra) key.put(x);
             key.putLong(end - s).put(b, s, end - s);
-            labels = cache.get(key);
-            if (labels != null) labelsEnd = end;
+            cached = cache.get(key);
+            if (cached != null) labelsEnd = end;
         }
-        if (labels == null && !series(b, s, e)) {
+        if (cached == null && !series(b, s, e)) {
             batch.reject("invalid_line", error + " at column " + errorAt + ": " + preview(b, s, e));
             return;
         }
@@ -208,23 +208,23 @@ public final class PromTextParser {
             batch.reject("invalid_line", "unexpected '#' after the sample at column " + (p - s + 1) + " (exemplars need OpenMetrics)");
             return;
         }
-        if (labels == null) {
+        if (cached == null) {
             key.reset();
             for (String x : extra) key.put(x);
             key.putLong(labelsEnd - s).put(b, s, labelsEnd - s);
-            labels = cache.get(key);
+            cached = cache.get(key);
         }
-        if (labels == null) {
-            labels = labels(b, s, extra);
+        if (cached == null) {
+            Labels labels = labels(b, s, extra);
             if (labels == null) {
                 batch.reject(lb.reason() == AppendStatus.OK ? "invalid_line" : lb.reason().reason, lb.message());
                 return;
             }
             batch.append(labels, ts, v);
-            cache.put(key, batch.canonical(labels)); // the storage's instance, shared with the head
+            batch.remember(cache, key, labels); // the storage's instance, shared with the head, and its series
             return;
         }
-        batch.append(labels, ts, v);
+        batch.append(cached, ts, v);
     }
 
     private static int firstBlank(ByteBuf b, int s, int e) {

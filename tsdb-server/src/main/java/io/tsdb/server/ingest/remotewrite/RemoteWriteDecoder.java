@@ -86,8 +86,8 @@ public final class RemoteWriteDecoder {
             }
         }
         int end = r.position();
-        Labels labels = cache.get(key);
-        if (labels == null) {
+        LabelCache.Entry cached = cache.get(key);
+        if (cached == null) {
             r.position(start);
             lb.reset();
             String err = null;
@@ -104,18 +104,18 @@ public final class RemoteWriteDecoder {
                 batch.reject("invalid_label_value", err + " in series #" + series + " " + lb.describe(), samples + hist);
                 return;
             }
-            labels = lb.build();
+            Labels labels = lb.build();
             if (labels == null) {
                 batch.reject(lb.reason().reason, lb.message(), samples + hist);
                 return;
             }
-            samples(start, end, labels, batch, 4);
-            // keep the storage's instance (created by the first append): its strings are shared with the head
-            cache.put(key, batch.canonical(labels));
+            samples(start, end, labels, null, batch, 4);
+            // keep the storage's instance (created by the first append, its strings shared with the head) and series
+            batch.remember(cache, key, labels);
             return;
         }
         // pass 2: samples (native histograms are field 4 in v1)
-        samples(start, end, labels, batch, 4);
+        samples(start, end, null, cached, batch, 4);
     }
 
     /** Label {name = 1, value = 2}; returns an error message for invalid UTF-8, else null. */
@@ -137,8 +137,8 @@ public final class RemoteWriteDecoder {
         return null;
     }
 
-    /** Sample {double value = 1; int64 timestamp = 2}. */
-    private void sample(Labels labels, IngestBatch batch) {
+    /** Sample {double value = 1; int64 timestamp = 2}, of the cached series {@code cached} if not null, else of {@code labels}. */
+    private void sample(Labels labels, LabelCache.Entry cached, IngestBatch batch) {
         double v = 0;
         long ts = 0;
         while (r.hasRemaining()) {
@@ -149,7 +149,8 @@ public final class RemoteWriteDecoder {
                 default -> r.skip(tag);
             }
         }
-        batch.append(labels, ts, v);
+        if (cached != null) batch.append(cached, ts, v);
+        else batch.append(labels, ts, v);
     }
 
     /** MetricMetadata {type = 1; metric_family_name = 2; help = 4; unit = 5}. */
@@ -275,8 +276,8 @@ public final class RemoteWriteDecoder {
             }
             key.putLong(symLen[ref]).put(r.buffer(), symStart[ref], symLen[ref]);
         }
-        Labels labels = cache.get(key);
-        if (labels == null) {
+        LabelCache.Entry cached = cache.get(key);
+        if (cached == null) {
             lb.reset();
             for (int i = 0; i < nRefs; i += 2) {
                 String name = symbol(refs[i]), value = symbol(refs[i + 1]);
@@ -286,7 +287,7 @@ public final class RemoteWriteDecoder {
                 }
                 lb.add(name, value);
             }
-            labels = lb.build();
+            Labels labels = lb.build();
             if (labels == null) {
                 batch.reject(lb.reason().reason, lb.message(), rejectCount);
                 return;
@@ -295,18 +296,19 @@ public final class RemoteWriteDecoder {
                 String help = inRange(helpRef) ? symbol(helpRef) : null, unit = inRange(unitRef) ? symbol(unitRef) : null;
                 metadata.put(familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
             }
-            samples(start, end, labels, batch, 3);
-            cache.put(key, batch.canonical(labels)); // the storage's instance, shared with the head
+            samples(start, end, labels, null, batch, 3);
+            batch.remember(cache, key, labels); // the storage's instance, shared with the head, and its series
             return;
         }
-        samples(start, end, labels, batch, 3);
+        samples(start, end, null, cached, batch, 3);
     }
 
     /**
-     * Second pass over one TimeSeries message [start, end): stages its samples (field 2) for {@code labels};
-     * native histograms ({@code histogramField}: 4 in remote write 1.0, 3 in 2.0) are counted and rejected.
+     * Second pass over one TimeSeries message [start, end): stages its samples (field 2) for the cached series
+     * {@code cached}, or when null for {@code labels}; native histograms ({@code histogramField}: 4 in remote
+     * write 1.0, 3 in 2.0) are counted and rejected.
      */
-    private void samples(int start, int end, Labels labels, IngestBatch batch, int histogramField) {
+    private void samples(int start, int end, Labels labels, LabelCache.Entry cached, IngestBatch batch, int histogramField) {
         r.position(start);
         while (r.position() < end) {
             int tag = r.tag();
@@ -315,12 +317,13 @@ public final class RemoteWriteDecoder {
                 r.expect(tag, ProtoReader.LEN, "sample");
                 int len = r.lengthDelimited();
                 int old = r.pushLimit(len);
-                sample(labels, batch);
+                sample(labels, cached, batch);
                 r.popLimit(old);
             } else if (f == histogramField) {
                 r.skip(tag);
                 histograms++;
-                batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series " + labels + ")");
+                batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series "
+                        + (cached != null ? cached.labels() : labels) + ")");
             } else {
                 r.skip(tag);
             }
