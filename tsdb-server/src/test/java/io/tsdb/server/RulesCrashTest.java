@@ -151,7 +151,7 @@ class RulesCrashTest {
             // wait for a good part of 'for', then kill a few ms after an evaluation started: evaluations are at
             // the group's slots, which the ALERTS_FOR_STATE samples show
             TreeMap<Long, Double> fs = new TreeMap<>();
-            long until = activeAt + forMs * 2 / 5;
+            long until = activeAt + forMs * 3 / 5;
             while (fs.isEmpty() || fs.lastKey() < until) {
                 Thread.sleep(200);
                 fs = samples(base, "ALERTS_FOR_STATE{alertname=\"ProbeSlow\"}", System.currentTimeMillis(), forS + 60);
@@ -201,13 +201,18 @@ class RulesCrashTest {
             long restoredActiveAt = millis(restored), restoreEval = after.firstKey();
             assertEquals(Math.floorDiv(restoredActiveAt, 1000), after.firstEntry().getValue().longValue());
             // Prometheus: restored = active-since + (now - downAt), both from ALERTS_FOR_STATE in whole seconds, "now" being
-            // the restore, which runs after the second evaluation after the start and before the first that writes
-            // ALERTS_FOR_STATE again (restoreEval). A new alert (active since the first evaluation after the restart)
-            // would give a "now" at least 'for' * 2/5 later, past restoreEval.
+            // the restore, which runs once the second evaluation after the start (ts2, seen in the recorded series) is
+            // done and before the iteration after it (restoreEval, the first to write ALERTS_FOR_STATE again) starts,
+            // which may carry an earlier slot's timestamp when it runs late. A new alert, active since the first
+            // evaluation after the restart (ts1), would give a "now" over 'for' * 3/5 after ts1.
+            List<Long> evals = new ArrayList<>(samples(base, "probe:value:sum0", restoreEval, 60).tailMap(killedAt).keySet());
+            long ts1 = evals.get(0), ts2 = evals.get(1);
+            assertNotEquals(ts1, restoredActiveAt, "restored, not new");
             long restoredAt = restoredActiveAt - Math.floorDiv(activeAt, 1000) * 1000 + Math.floorDiv(downAt, 1000) * 1000;
-            assertTrue(restoredAt > readyAt - 60_000 && restoredAt < restoreEval,
+            assertTrue(restoredAt >= ts2 && restoredAt < restoreEval + intervalMs,
                     "active-since " + activeAt + " restored as " + restoredActiveAt + " (down at " + downAt + "): shifted by the "
-                            + "downtime up to a restore at " + restoredAt + ", which must precede the first evaluation after it " + restoreEval);
+                            + "downtime up to a restore at " + restoredAt + ", which must follow the second evaluation " + ts2
+                            + " and precede the start of the one after it, " + restoreEval);
             JsonNode stillFiring = awaitAlert(base, "ProbeDown", a -> a.get("state").asText().equals("firing"), 120, second);
             assertEquals(Math.floorDiv(firingActiveAt, 1000) * 1000, millis(stillFiring), "the firing alert keeps its active-since");
 
