@@ -49,6 +49,8 @@ export const api = {
   runtimeinfo: () => call('/api/v1/status/runtimeinfo').then((j) => j.data),
   flags: () => call('/api/v1/status/flags').then((j) => j.data),
   tsdb: () => call('/api/v1/status/tsdb').then((j) => j.data),
+  rules: () => call('/api/v1/rules').then((j) => j.data),
+  alerts: () => call('/api/v1/alerts').then((j) => j.data),
 };
 
 // Fetches the server's own /metrics text and returns a map "name{labels}" -> value (and per-name sums).

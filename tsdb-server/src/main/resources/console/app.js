@@ -1,9 +1,10 @@
 // Console entry point: page navigation, query panels, and the page state kept in the URL so any view can
 // be shared: /?query=<expr>&range=1h&end=<time>&step=<dur>&view=graph|table[&stacked=1], with the
-// parameter group repeated once per panel; /?page=explorer[&metric=<name>]; /?page=status.
+// parameter group repeated once per panel; /?page=explorer[&metric=<name>]; /?page=alerts; /?page=rules; /?page=status.
 
 import { renderExplorer } from './explorer.js';
 import { Panel } from './panel.js';
+import { renderAlerts, renderRules } from './rules.js';
 import { renderStatus } from './status.js';
 
 const panels = [];
@@ -65,7 +66,7 @@ function addPanel(state) {
 
 function showPage(name) {
   page = name;
-  for (const id of ['query', 'explorer', 'status']) {
+  for (const id of ['query', 'explorer', 'alerts', 'rules', 'status']) {
     document.getElementById(`page-${id}`).hidden = id !== name;
     document.getElementById(`nav-${id}`).classList.toggle('active', id === name);
   }
@@ -74,6 +75,10 @@ function showPage(name) {
       onSelect: (m) => { explorerMetric = m; writeUrl(); },
       onQuery: (q) => { showPage('query'); const p = panels[0]; p.editor.value = q; p.run(); },
     });
+  } else if (name === 'alerts') {
+    renderAlerts(document.getElementById('page-alerts'));
+  } else if (name === 'rules') {
+    renderRules(document.getElementById('page-rules'));
   } else if (name === 'status') {
     renderStatus(document.getElementById('page-status'));
   }

@@ -92,6 +92,29 @@ class ConsoleBrowserTest {
         c.listenHost = "127.0.0.1";
         c.listenPort = 0;
         c.dataDir = dir;
+        Path rules = dir.resolve("rules.yml");
+        Files.writeString(rules, """
+                groups:
+                  - name: console
+                    interval: 1s
+                    rules:
+                      - record: instance:node_load1:x2
+                        expr: node_load1 * 2
+                      - alert: LoadHigh
+                        expr: node_load1 > 0.6
+                        for: 1h
+                        annotations: {summary: 'load {{ $value }} on {{ $labels.instance }}'}
+                      - alert: LoadSome
+                        expr: node_load1 > 0.4
+                        labels: {severity: page}
+                  - name: limited
+                    interval: 1s
+                    limit: 1
+                    rules:
+                      - record: limited:node_load1
+                        expr: node_load1
+                """);
+        c.rulesFiles = List.of(rules.toString());
         server = TsdbServer.builder(c).storage(StorageFactory.of(mem)).engine(Defaults.engine()).features(Defaults.features()).start();
         Files.createDirectories(SHOTS);
     }
@@ -279,8 +302,24 @@ class ConsoleBrowserTest {
         assertTrue(driver.findElement(By.cssSelector(".query-input")).getAttribute("value").startsWith("http_request{region=\""));
     }
 
+    /**
+     * Waits until the rule groups have evaluated past their 'for'-state restore: 4 recorded series, 3 ALERTS
+     * (LoadSome firing for host2 and host3, LoadHigh pending for host3) and 3 ALERTS_FOR_STATE, so the storage
+     * holds 10 + 10 series from then on.
+     */
+    static void awaitRules() throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        String q = enc("count({__name__=~\"ALERTS|ALERTS_FOR_STATE|instance:node_load1:x2\"})");
+        while (api("/api/v1/rules").at("/data/groups/1/rules/0/health").asText().equals("unknown")
+                || !api("/api/v1/query?query=" + q).at("/data/result/0/value/1").asText().equals("10")) {
+            assertTrue(System.nanoTime() < deadline, "rules not evaluated: " + api("/api/v1/rules"));
+            Thread.sleep(100);
+        }
+    }
+
     @Test
-    void statusPageShowsBuildStorageAndCardinality() {
+    void statusPageShowsBuildStorageAndCardinality() throws Exception {
+        awaitRules();
         open("/?page=status");
         wait.until(d -> !d.findElement(By.cssSelector("#status-cardinality .body")).getText().contains("Loading"));
         String card = driver.findElement(By.cssSelector("#status-cardinality .body")).getText();
@@ -288,13 +327,41 @@ class ConsoleBrowserTest {
         wait.until(d -> !d.findElement(By.cssSelector("#status-build .body")).getText().contains("Loading"));
         assertTrue(driver.findElement(By.cssSelector("#status-build .body")).getText().contains("version"));
         wait.until(d -> d.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series"));
-        assertTrue(driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series\n10")
-                || driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series 10"),
+        // 10 written by the test, 10 by the rules
+        assertTrue(driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series\n20")
+                || driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series 20"),
                 driver.findElement(By.cssSelector("#status-storage .body")).getText());
         wait.until(d -> d.findElement(By.cssSelector("#status-rates .body")).getText().contains("queries/s"));
         String rates = driver.findElement(By.cssSelector("#status-rates .body")).getText();
         assertTrue(rates.contains("samples ingested/s") && rates.contains("active series"), rates);
         screenshot("console-status");
+    }
+
+    @Test
+    void rulesAndAlertsPagesShowGroupsHealthAndAlertsByState() throws Exception {
+        awaitRules();
+        open("/?page=rules");
+        WebElement console = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".rule-group[data-group=console]")));
+        String text = console.getText();
+        assertTrue(text.contains("record: instance:node_load1:x2") && text.contains("node_load1 * 2"), text);
+        assertTrue(text.contains("alert: LoadHigh for 1h") && text.contains("pending (1)"), text);
+        assertTrue(text.contains("alert: LoadSome") && text.contains("firing (2)") && text.contains("severity=\"page\""), text);
+        assertTrue(text.contains("all healthy") && text.contains("every 1s"), text);
+        String limited = driver.findElement(By.cssSelector(".rule-group[data-group=limited]")).getText();
+        assertTrue(limited.contains("1 unhealthy") && limited.contains("exceeded limit of 1 with 4 series"), limited);
+        screenshot("console-rules");
+
+        driver.findElement(By.id("nav-alerts")).click();
+        WebElement firing = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".alerts-firing")));
+        assertEquals(2, firing.findElements(By.cssSelector("tr.alert")).size(), firing.getText());
+        assertTrue(firing.getText().contains("instance=\"host3\"") && firing.getText().contains("alertname=\"LoadSome\""), firing.getText());
+        WebElement pending = driver.findElement(By.cssSelector(".alerts-pending"));
+        assertEquals(1, pending.findElements(By.cssSelector("tr.alert")).size(), pending.getText());
+        assertTrue(pending.getText().contains("summary: load 0.75 on host3"), pending.getText());
+        String activeAt = api("/api/v1/alerts").at("/data/alerts").findValuesAsText("activeAt").get(0);
+        assertTrue(pending.getText().contains(activeAt.substring(0, 16)), pending.getText() + " / " + activeAt);
+        assertTrue(driver.getCurrentUrl().endsWith("?page=alerts"), driver.getCurrentUrl());
+        screenshot("console-alerts");
     }
 
     @Test
