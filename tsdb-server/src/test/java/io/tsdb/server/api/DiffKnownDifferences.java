@@ -38,8 +38,10 @@ import java.util.regex.Pattern;
  *       {@code check: counter-extrapolation} — the reference computed 2.42's extrapolation and this engine 3.x's
  *       from the same raw samples (see {@link #counterExtrapolation}); {@code check: regression-infinity} /
  *       {@code regression-last-bits} — deriv/predict_linear recomputed from each side's raw samples
- *       ({@link DiffRegression}).</li>
+ *       ({@link DiffRegression}); {@code check: amplified-rounding} — an inner expression agrees within the tolerance
+ *       and the reference, given our values of it, answers what we answered ({@link DiffInner}).</li>
  * </ul>
+ * An entry also explains a disagreement at an inner expression, see {@link #classify}.
  */
 final class DiffKnownDifferences {
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -54,6 +56,9 @@ final class DiffKnownDifferences {
     final List<Entry> entries;
 
     private DiffKnownDifferences(List<Entry> entries) { this.entries = entries; }
+
+    /** A list of the given entries (tests of the classification itself). */
+    static DiffKnownDifferences of(List<Entry> entries) { return new DiffKnownDifferences(List.copyOf(entries)); }
 
     static DiffKnownDifferences load() throws IOException {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
@@ -78,10 +83,49 @@ final class DiffKnownDifferences {
     /** Why the last entry with a check rejected the last disagreement classified (for the report). */
     String lastRejection;
 
-    /** The id of the entry that explains the disagreement of the (shrunk) case, or null. */
+    /** Inner expressions of the cases classified by the current {@link #classify} call, evaluated once each. */
+    private final Map<DiffCase, List<DiffInner.Inner>> inners = new HashMap<>();
+
+    /**
+     * The id of the entry that explains the disagreement of the (shrunk) case, or null. An entry explains it directly
+     * (its conditions hold for the case), or at an inner expression: the inner expression, evaluated alone at the
+     * times the query evaluates it, disagrees in a way an entry explains directly, and the reference, with the inner
+     * expression replaced by our values of it, answers what we answered ({@link DiffInner}).
+     */
     String classify(DiffCase c, DiffComparator.Disagreement d, Runner runner) throws Exception {
-        Set<String> tokens = DiffAst.tokens(c.expr());
+        inners.clear();
         lastRejection = null;
+        String id = direct(c, d, runner);
+        if (id != null) {
+            lastRejection = null;
+            return id;
+        }
+        String rejected = lastRejection;
+        for (DiffInner.Inner in : inners(c, runner)) {
+            DiffComparator.Disagreement dn = DiffComparator.compare(in.answers()[0], in.answers()[1], in.alone().ordered());
+            if (dn == null) continue;
+            String innerId = direct(in.alone(), dn, runner);
+            if (innerId == null) continue;
+            String why = DiffInner.carried(c, in, runner);
+            if (why == null) {
+                lastRejection = null;
+                return innerId;
+            }
+            rejected = innerId + " (at an inner expression): " + why;
+        }
+        lastRejection = rejected;
+        return null;
+    }
+
+    private List<DiffInner.Inner> inners(DiffCase c, Runner runner) throws Exception {
+        List<DiffInner.Inner> l = inners.get(c);
+        if (l == null) inners.put(c, l = DiffInner.candidates(c, runner));
+        return l;
+    }
+
+    /** The first entry whose conditions all hold for c and d. */
+    private String direct(DiffCase c, DiffComparator.Disagreement d, Runner runner) throws Exception {
+        Set<String> tokens = DiffAst.tokens(c.expr());
         for (Entry e : entries) {
             if (!e.kinds().contains(d.kind().name())) continue;
             if (e.requires() != null && e.requires().stream().noneMatch(tokens::contains)) continue;
@@ -114,6 +158,12 @@ final class DiffKnownDifferences {
                 }
             } else if (e.check() != null && e.check().startsWith("regression-")) {
                 String why = DiffRegression.check(c, runner, e.check().substring("regression-".length()));
+                if (why != null) {
+                    lastRejection = e.id() + ": " + why;
+                    continue;
+                }
+            } else if ("amplified-rounding".equals(e.check())) {
+                String why = amplifiedRounding(c, runner);
                 if (why != null) {
                     lastRejection = e.id() + ": " + why;
                     continue;
@@ -155,6 +205,21 @@ final class DiffKnownDifferences {
         JsonNode ref = runner.run(p.reference())[0], ours = runner.run(c)[1];
         DiffComparator.Disagreement d = DiffComparator.compare(ref, ours, c.ordered());
         return d == null ? null : "with its choices pinned to ours the reference still disagrees: " + d;
+    }
+
+    /**
+     * An inner expression whose answers agree within the comparison's tolerance, and with which replaced by our values
+     * the reference answers what we answered: the difference is rounding, amplified by the rest of the query.
+     */
+    String amplifiedRounding(DiffCase c, Runner runner) throws Exception {
+        String why = "no inner expression whose answers agree";
+        for (DiffInner.Inner in : inners(c, runner)) {
+            if (DiffComparator.compare(in.answers()[0], in.answers()[1], in.alone().ordered()) != null) continue;
+            String w = DiffInner.carried(c, in, runner);
+            if (w == null) return null;
+            why = w;
+        }
+        return why;
     }
 
     /**

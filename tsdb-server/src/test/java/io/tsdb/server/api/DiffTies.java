@@ -271,9 +271,9 @@ final class DiffTies {
         return out;
     }
 
-    private static long ms(JsonNode seconds) { return new BigDecimal(seconds.asText()).movePointRight(3).longValueExact(); }
+    static long ms(JsonNode seconds) { return new BigDecimal(seconds.asText()).movePointRight(3).longValueExact(); }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char ch : s.toCharArray()) {
             switch (ch) {

@@ -272,4 +272,53 @@ class DiffToolsTest {
             }
         }
     }
+    /** floor(x / 4) at T0 + 5m30s: x / 4 is 11, 11 and 5.5, floor 11, 11 and 5. */
+    static final DiffCase FLOOR = DiffCase.instant(QueryParser.parse("floor(x / 4)"), T0 + 330_000);
+
+    static String at330(String answer) { return answer.replace("10.5", GoFloat.timestamp(T0 + 330_000)); }
+
+    @Test void amplifiedRoundingNeedsAnInnerExpressionThatAgreesAndCarriesToOurAnswer() throws Exception {
+        ApiFixture f = tieData();
+        DiffKnownDifferences known = DiffKnownDifferences.load();
+        String a1 = "{\"a\":\"1\"}", a2 = "{\"a\":\"2\"}", a3 = "{\"a\":\"3\"}";
+        // Our x / 4 is 11 less one unit in the last place for x{a="1"} (equal within the tolerance); floor makes it 10.
+        Map<String, String> ours = new HashMap<>();
+        ours.put("instant x / 4", at330(vector(a1, "10.999999999999998", a2, "11", a3, "5.5")));
+        ours.put("instant " + FLOOR.query(), at330(vector(a1, "10", a2, "11", a3, "5")));
+        DiffKnownDifferences.Runner run = runner(f, ours, null);
+        JsonNode[] r = run.run(FLOOR);
+        DiffComparator.Disagreement d = DiffComparator.compare(r[0], r[1], false);
+        assertEquals(DiffComparator.Kind.VALUE, d.kind(), r[0].toString());
+        assertEquals("amplified-rounding", known.classify(FLOOR, d, run));
+        String literal = DiffInner.literal(json(ours.get("instant x / 4")));
+        assertTrue(literal.contains("vector(10.999999999999998)") && literal.contains("== " + GoFloat.timestamp(T0 + 330_000)), literal);
+        // An answer that does not follow from our x / 4 is not excused.
+        ours.put("instant " + FLOOR.query(), at330(vector(a1, "9", a2, "11", a3, "5")));
+        assertNull(known.classify(FLOOR, DiffComparator.compare(r[0], json(ours.get("instant " + FLOOR.query())), false), run));
+        assertTrue(known.lastRejection.contains("still disagrees"), known.lastRejection);
+        // Nor one whose inner values differ beyond the tolerance.
+        ours.put("instant x / 4", at330(vector(a1, "10.5", a2, "11", a3, "5.5")));
+        ours.put("instant " + FLOOR.query(), at330(vector(a1, "10", a2, "11", a3, "5")));
+        assertNull(known.classify(FLOOR, d, run));
+    }
+
+    @Test void knownDifferenceOfAnInnerExpressionIsExcusedWhenTheReferenceCarriesOurValuesToOurAnswer() throws Exception {
+        ApiFixture f = tieData();
+        // An entry that explains a NaN of ours from stddev as a VALUE difference only; the query turns it into labels.
+        DiffKnownDifferences known = DiffKnownDifferences.of(java.util.List.of(new DiffKnownDifferences.Entry("stddev-nan", "t",
+                java.util.List.of("VALUE"), java.util.List.of("stddev"), null, null, null, "NaN", null, null, null, java.util.List.of("test"), "e")));
+        DiffCase c = DiffCase.instant(QueryParser.parse("count_values(\"v\", stddev(x))"), T0 + 330_000);
+        Map<String, String> ours = new HashMap<>();
+        ours.put("instant stddev(x)", at330(vector("{}", "NaN")));
+        ours.put("instant " + c.query(), at330(vector("{\"v\":\"NaN\"}", "1")));
+        DiffKnownDifferences.Runner run = runner(f, ours, null);
+        JsonNode[] r = run.run(c);
+        DiffComparator.Disagreement d = DiffComparator.compare(r[0], r[1], false);
+        assertEquals(DiffComparator.Kind.LABELS, d.kind(), r[0].toString());
+        assertEquals("stddev-nan", known.classify(c, d, run));
+        // A count that does not follow from our NaN is not excused.
+        ours.put("instant " + c.query(), at330(vector("{\"v\":\"NaN\"}", "2")));
+        assertNull(known.classify(c, DiffComparator.compare(r[0], json(ours.get("instant " + c.query())), false), run));
+        assertTrue(known.lastRejection.startsWith("stddev-nan (at an inner expression)"), known.lastRejection);
+    }
 }
