@@ -271,8 +271,12 @@ public final class Tsdb implements Storage, StorageAdmin {
         }
     }
 
-    /** First and longest delay between attempts of a maintenance step that keeps failing (storage errors). */
-    static final long RETRY_MIN_MS = 1_000, RETRY_MAX_MS = 300_000;
+    /**
+     * First and longest delay between attempts of a maintenance step that keeps failing (storage errors). At most a
+     * minute, as Prometheus retries a failed compaction at its next one-minute cycle: once space returns a flush
+     * completes within about a minute, while the head keeps growing in memory.
+     */
+    static final long RETRY_MIN_MS = 1_000, RETRY_MAX_MS = 60_000;
     private final Backoff flushRetry = new Backoff("head flush", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
     private final Backoff retentionRetry = new Backoff("retention", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
     private final Backoff compactionRetry = new Backoff("compaction", log, RETRY_MIN_MS, RETRY_MAX_MS, System::nanoTime);
