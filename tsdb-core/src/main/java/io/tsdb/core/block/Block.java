@@ -249,8 +249,10 @@ public final class Block implements AutoCloseable {
         if (Files.exists(dir)) {
             fs.deleteRecursively(gone);
             fs.rename(dir, gone);
-            fs.fsyncDirectory(dir.getParent());
         }
+        // the rename must be durable before any file goes: also when an earlier attempt's directory fsync failed (a
+        // power loss could otherwise bring the block back under its name with files missing)
+        if (Files.exists(gone)) fs.fsyncDirectory(dir.getParent());
         fs.deleteRecursively(gone);
     }
 

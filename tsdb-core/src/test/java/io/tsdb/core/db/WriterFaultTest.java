@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Each writer of the storage engine that {@link StorageFaultTest} and {@code BlockWriteFaultTest} do not drive
  * through a whole {@link Tsdb}: a block's tombstones (delete_series), the block rewrite of clean_tombstones, a
- * snapshot, the creation of a series registry tier and the WAL checkpoint of a head flush. For each, a fault-free
+ * snapshot, the creation of a series registry tier, the WAL checkpoint of a head flush and retention's deletion
+ * of an expired block. For each, a fault-free
  * dry run counts the file operations of each type the writer makes; then each operation fails in turn (every call
  * when there are few, else the first, second, middle and last) while two threads keep ingesting, and the case
  * proves:
@@ -49,6 +50,8 @@ class WriterFaultTest {
     /** Series written before the load starts, flushed to a block: kept ones must survive everything. */
     static final int KEPT = 30, DOOMED = 10, OLD_SAMPLES = 40;
     @TempDir Path dir;
+    /** The storage's retention (the retention case shortens it). */
+    java.time.Duration retention = java.time.Duration.ofDays(30);
 
     @AfterAll static void report() {
         System.out.println("WriterFaultTest: " + CASES.get() + " injected-fault cases run");
@@ -56,7 +59,7 @@ class WriterFaultTest {
 
     Tsdb open(FileLayer fs) throws IOException {
         return Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.ALWAYS).walSegmentBytes(64 * 1024).registryCapacity(1024)
-                .fileLayer(fs).build(), () -> NOW);
+                .retention(retention).fileLayer(fs).build(), () -> NOW);
     }
 
     String under(String sub) { return Pattern.quote(dir.resolve(sub).toAbsolutePath().normalize().toString()); }
@@ -120,6 +123,11 @@ class WriterFaultTest {
      * {@code setup} runs first on a fresh data directory, without faults. Returns the cases run.
      */
     int faultEachOperation(String writer, String pathRegex, Step setup, Step work, Check check) throws Exception {
+        return faultEachOperation(writer, pathRegex, setup, work, check, false);
+    }
+
+    /** As above; {@code persistent}: the operation keeps failing (every later matching call) until the fault clears. */
+    int faultEachOperation(String writer, String pathRegex, Step setup, Step work, Check check, boolean persistent) throws Exception {
         Map<Op, Integer> calls = new EnumMap<>(Op.class);
         {
             clean();
@@ -150,6 +158,7 @@ class WriterFaultTest {
                 StorageFaultTest.Load load = new StorageFaultTest.Load(db, 2, 0, false).start();
                 load.await(() -> load.ackedCount() >= 10, "batches before the fault");
                 FaultInjectingFileLayer.Rule rule = fs.on(op, pathRegex).skip(k);
+                if (persistent) rule.always();
                 boolean done;
                 try {
                     work.run(db);
@@ -298,6 +307,27 @@ class WriterFaultTest {
                     verifyUnflushed(db, what);
                     if (done) assertTrue(db.blockCount() >= 2, what + ": blocks " + db.blockCount());
                 });
+    }
+
+    /**
+     * Retention deletes the expired block (renamed to {@code <ulid>.deleting}, the directory fsynced, its files and
+     * directories deleted): a failure leaves the block out of the store (queries no longer answer it) and its
+     * directory for the maintenance to delete later, or for the next open; the load's samples are untouched. The
+     * fault persists until it is cleared (the maintenance retries the deletion at once).
+     */
+    @Test void retentionDeletionFailingAtEachFileOperation() throws Exception {
+        retention = java.time.Duration.ofHours(4);   // the old block (5.5 h ago) expires, the load's samples (2.8 h) do not
+        faultEachOperation("retention", under("blocks"), WriterFaultTest::writeOld,
+                db -> {
+                    db.maintain();
+                    if (entries(db.options().dataDir().resolve("blocks")).size() > 0) throw new IOException("the expired block's deletion is pending");
+                },
+                (db, done, what) -> {
+                    assertEquals(0, db.blockCount(), what + ": the expired block left the store");
+                    assertEquals(0, TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "kept")).size(), what);
+                    assertEquals(0, doomedSamples(db, what));
+                    if (done) assertEquals(List.of(), entries(db.options().dataDir().resolve("blocks")), what + ": deleted");
+                }, true);
     }
 
     /** Every write of every file is short (at most 7 bytes per call, no error): each writer completes its writes. */
