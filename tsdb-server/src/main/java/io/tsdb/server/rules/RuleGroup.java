@@ -33,7 +33,9 @@ import java.util.Set;
  * <p>Threads and invariants: one evaluation thread per group ({@link #start}) runs {@link #eval} and owns
  * {@code seriesInPreviousEval} and {@code staleSeries}; API requests read the volatile statistics and the rules'
  * snapshots. A reload stops the old group (joins its thread) before the new group copies its state, so the two never
- * evaluate at once.
+ * evaluate at once. {@link #stop} interrupts the thread only while it waits for its next slot ({@code sleeping},
+ * guarded by {@code sleepLock}); a running evaluation is never interrupted (an interrupt would reach the storage's
+ * WAL write or fsync of the rule being committed), it ends after the rule it is on.
  */
 public final class RuleGroup {
     private static final Logger log = LoggerFactory.getLogger(RuleGroup.class);
@@ -51,6 +53,8 @@ public final class RuleGroup {
     private volatile boolean shouldRestore;
     private volatile Thread thread;
     private volatile boolean stopped;
+    private final Object sleepLock = new Object();
+    private boolean sleeping; // guarded by sleepLock
     private volatile long lastEvalTimestamp = Alert.NONE;
     private volatile long lastEvaluationMs;
     private volatile long evaluationNanos;
@@ -372,12 +376,14 @@ public final class RuleGroup {
         t.start();
     }
 
-    /** Stops evaluating and waits for a running evaluation to finish. */
+    /** Stops evaluating and waits for a running evaluation to finish (it stops after the rule it is on). */
     void stop() {
         stopped = true;
         Thread t = thread;
         if (t == null) return;
-        t.interrupt();
+        synchronized (sleepLock) {
+            if (sleeping) t.interrupt();
+        }
         try {
             t.join(60_000);
         } catch (InterruptedException e) {
@@ -385,12 +391,29 @@ public final class RuleGroup {
         }
     }
 
+    /** Waits for a slot; the only place {@link #stop} interrupts. Throws once stopped. */
+    private void sleepUntil(long ms) throws InterruptedException {
+        synchronized (sleepLock) {
+            if (stopped) throw new InterruptedException("stopped");
+            sleeping = true;
+        }
+        try {
+            env.clock.sleepUntil(ms);
+        } finally {
+            synchronized (sleepLock) {
+                sleeping = false;
+                Thread.interrupted(); // an interrupt meant for the wait must not reach the evaluation's I/O
+            }
+        }
+        if (stopped) throw new InterruptedException("stopped");
+    }
+
     private void run() {
         RuleClock clock = env.clock;
         long intervalNs = intervalMs * 1_000_000L;
         try {
             long evalNs = evalTimestampNanos(clock.nowMillis()) + intervalNs;
-            clock.sleepUntil(ceilMs(evalNs));
+            sleepUntil(ceilMs(evalNs));
             iterate(evalNs);
             if (shouldRestore) {
                 evalNs = nextIteration(clock, evalNs, intervalNs);
@@ -416,8 +439,7 @@ public final class RuleGroup {
 
     /** Waits for the next tick; counts ticks missed while the previous iteration ran; returns the new eval time. */
     private long nextIteration(RuleClock clock, long evalNs, long intervalNs) throws InterruptedException {
-        clock.sleepUntil(ceilMs(evalNs + intervalNs));
-        if (stopped) return Long.MIN_VALUE;
+        sleepUntil(ceilMs(evalNs + intervalNs));
         long nowNs = clock.nowMillis() * 1_000_000L;
         long missed = (nowNs - evalNs) / intervalNs - 1;
         if (missed > 0 && env.metrics != null) {
