@@ -144,11 +144,14 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         List<String> out = new ArrayList<>();
         IndexReader.LabelEntry e = index.entry(name);
         if (e == null || disjoint) return out;
-        if (matchers.isEmpty() && covers && tombstones.isEmpty()) return new ArrayList<>(List.of(e.values));
+        if (matchers.isEmpty() && covers && tombstones.isEmpty()) {
+            for (int i = 0; i < e.count(); i++) out.add(e.value(i));
+            return out;
+        }
         MutableRoaringBitmap sel = selected(matchers);
         if (sel.isEmpty()) return out;
-        for (int i = 0; i < e.values.length; i++) {
-            if (ImmutableRoaringBitmap.intersects(index.postings(e, i), sel)) out.add(e.values[i]);
+        for (int i = 0; i < e.count(); i++) {
+            if (ImmutableRoaringBitmap.intersects(index.postings(e, i), sel)) out.add(e.value(i));
         }
         return out;
     }

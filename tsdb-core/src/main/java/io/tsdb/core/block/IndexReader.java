@@ -7,37 +7,61 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
  * Memory-mapped reader of a block index ({@link BlockIndexFormat}). All section checksums are verified
- * when the file is opened; the symbol table and the postings table are loaded on the heap, series entries
- * and postings bitmaps are read from the mapping on demand. Thread-safe.
+ * when the file is opened. The heap holds only positions: 4 bytes per symbol and 8 per label value (plus the
+ * label names); symbols, series entries and postings bitmaps are decoded from the mapping on demand, so the
+ * heap a block costs does not grow with the length of its label values. Thread-safe.
  */
 final class IndexReader {
-    /** Postings locations of one label name. */
-    static final class LabelEntry {
+    /**
+     * Postings locations of one label name. Its values stay in the mapping: only their symbol refs and postings
+     * offsets are on the heap (8 bytes a value), so a reader's heap does not grow with the strings of every pod
+     * or instance a block has seen. Values are sorted, and so are their refs (the symbol table is sorted).
+     */
+    final class LabelEntry {
         final String name;
         final int allOff, allLen;
-        final String[] values;
-        final int[] offs, lens;
+        private final int[] valueRefs;
+        /** Postings offset of value i; offs[count] is the end of the last value's postings. */
+        private final int[] offs;
 
-        LabelEntry(String name, int allOff, int allLen, String[] values, int[] offs, int[] lens) {
+        LabelEntry(String name, int allOff, int allLen, int[] valueRefs, int[] offs) {
             this.name = name; this.allOff = allOff; this.allLen = allLen;
-            this.values = values; this.offs = offs; this.lens = lens;
+            this.valueRefs = valueRefs; this.offs = offs;
         }
 
-        int indexOf(String value) { return Arrays.binarySearch(values, value); }
+        /** Number of values of this label name in the block. */
+        int count() { return valueRefs.length; }
+
+        /** The i-th value in sorted order, decoded from the mapping. */
+        String value(int i) { return symbol(valueRefs[i]); }
+
+        /** Index of {@code value} among the sorted values, or a negative number when absent. */
+        int indexOf(String value) {
+            int lo = 0, hi = valueRefs.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = symbol(valueRefs[mid]).compareTo(value);
+                if (c < 0) lo = mid + 1;
+                else if (c > 0) hi = mid - 1;
+                else return mid;
+            }
+            return -(lo + 1);
+        }
     }
 
     private final Path file;
     private final MappedByteBuffer buf;
-    private final String[] symbols;
+    /** Position in the mapping of each symbol's encoding (uvarint length, UTF-8 bytes), validated at open. */
+    private final int[] symbolPos;
     private final int numSeries;
     private final int version;
     private final int seriesStart, seriesEnd, offsetsStart, refsStart, postingsStart, postingsEnd;
@@ -110,10 +134,13 @@ final class IndexReader {
 
         DecBuf d = new DecBuf(buf, start[0], end[0], file, BlockIndexFormat.SYMBOLS);
         int ns = d.uvarintInt(end[0] - start[0], "symbol count");
-        symbols = new String[ns];
+        symbolPos = new int[ns];
+        String prev = null;
         for (int i = 0; i < ns; i++) {
-            symbols[i] = d.str();
-            if (i > 0 && symbols[i - 1].compareTo(symbols[i]) >= 0) throw d.corrupt("symbols not sorted");
+            symbolPos[i] = d.position();
+            String sym = d.str();
+            if (prev != null && prev.compareTo(sym) >= 0) throw d.corrupt("symbols not sorted");
+            prev = sym;
         }
         if (d.remaining() != 0) throw d.corrupt("trailing bytes");
 
@@ -149,26 +176,42 @@ final class IndexReader {
             int allLen = d.uvarintInt(plen - pos, "postings length");
             int allOff = pos;
             pos += allLen;
-            String[] vals = new String[nv];
-            int[] offs = new int[nv], lens = new int[nv];
+            int[] refs = new int[nv];
+            int[] offs = new int[nv + 1];
             for (int j = 0; j < nv; j++) {
-                vals[j] = symbol(d.uvarintInt(ns - 1, "label value ref"), d);
-                if (j > 0 && vals[j - 1].compareTo(vals[j]) >= 0) throw d.corrupt("label values of " + name + " not sorted");
-                lens[j] = d.uvarintInt(plen - pos, "postings length");
+                refs[j] = d.uvarintInt(ns - 1, "label value ref");
+                // symbols are sorted, so sorted values have increasing refs
+                if (j > 0 && refs[j - 1] >= refs[j]) throw d.corrupt("label values of " + name + " not sorted");
+                int len = d.uvarintInt(plen - pos, "postings length");
                 offs[j] = pos;
-                pos += lens[j];
+                pos += len;
             }
+            offs[nv] = pos;
             if (i > 0 && names[i - 1].compareTo(name) >= 0) throw d.corrupt("label names not sorted");
             names[i] = name;
-            entries[i] = new LabelEntry(name, allOff, allLen, vals, offs, lens);
+            entries[i] = new LabelEntry(name, allOff, allLen, refs, offs);
             byName.put(name, entries[i]);
         }
         if (pos != plen) throw new CorruptBlockException(file, BlockIndexFormat.POSTINGS_TABLE, "postings table covers " + pos + " of " + plen + " bytes");
     }
 
     private String symbol(int ref, DecBuf d) {
-        if (ref < 0 || ref >= symbols.length) throw d.corrupt("symbol ref " + ref + " out of range");
-        return symbols[ref];
+        if (ref < 0 || ref >= symbolPos.length) throw d.corrupt("symbol ref " + ref + " out of range");
+        return symbol(ref);
+    }
+
+    /** Symbol {@code ref} (in range), decoded from the mapping; its encoding was validated at open. */
+    private String symbol(int ref) {
+        int p = symbolPos[ref];
+        int len = 0;
+        for (int shift = 0; ; shift += 7) {
+            int b = buf.get(p++);
+            len |= (b & 0x7F) << shift;
+            if (b >= 0) break;
+        }
+        byte[] bytes = new byte[len];
+        buf.get(p, bytes, 0, len);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     Path file() { return file; }
@@ -206,8 +249,8 @@ final class IndexReader {
     /** Series having label {@code name} with any value. */
     ImmutableRoaringBitmap postingsForName(LabelEntry e) { return bitmap(e.allOff, e.allLen); }
 
-    /** Series having {@code name=e.values[i]}. */
-    ImmutableRoaringBitmap postings(LabelEntry e, int i) { return bitmap(e.offs[i], e.lens[i]); }
+    /** Series having {@code name=e.value(i)}. */
+    ImmutableRoaringBitmap postings(LabelEntry e, int i) { return bitmap(e.offs[i], e.offs[i + 1] - e.offs[i]); }
 
     private DecBuf series(int id, DecBuf d) {
         if (id < 0 || id >= numSeries) throw new IllegalArgumentException("series id " + id + " out of range");
@@ -225,7 +268,7 @@ final class IndexReader {
         DecBuf d = series(id, null);
         int n = d.uvarintInt(names.length, "label count");
         String[] kv = new String[2 * n];
-        for (int i = 0; i < 2 * n; i++) kv[i] = symbol(d.uvarintInt(symbols.length - 1, "symbol ref"), d);
+        for (int i = 0; i < 2 * n; i++) kv[i] = symbol(d.uvarintInt(symbolPos.length - 1, "symbol ref"), d);
         return Labels.fromSortedUnsafe(kv);
     }
 

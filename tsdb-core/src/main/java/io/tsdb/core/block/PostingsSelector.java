@@ -50,8 +50,8 @@ final class PostingsSelector {
             return i < 0 ? new MutableRoaringBitmap() : ix.postings(e, i);
         }
         List<ImmutableRoaringBitmap> parts = new ArrayList<>();
-        int total = e.values.length;
-        for (int i = 0; i < total; i++) if (m.matches(e.values[i]) == want) parts.add(ix.postings(e, i));
+        int total = e.count();
+        for (int i = 0; i < total; i++) if (m.matches(e.value(i)) == want) parts.add(ix.postings(e, i));
         if (parts.size() == total) return ix.postingsForName(e);
         if (parts.isEmpty()) return new MutableRoaringBitmap();
         if (parts.size() == 1) return parts.get(0);

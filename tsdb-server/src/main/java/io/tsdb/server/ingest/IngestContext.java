@@ -47,7 +47,8 @@ public final class IngestContext {
 
     /** A label cache for one endpoint, sized by the storage's active series. */
     public LabelCache newLabelCache() {
-        return new LabelCache(LABEL_CACHE_ENTRIES, () -> server.storage().stats().activeSeries(), clockMs);
+        return new LabelCache(LABEL_CACHE_ENTRIES, () -> server.storage().stats().activeSeries(), clockMs,
+                () -> server.storage() instanceof io.tsdb.core.db.Tsdb db ? db.seriesRemoved() : 0);
     }
 
     public IngestBatch newBatch(String protocol) {

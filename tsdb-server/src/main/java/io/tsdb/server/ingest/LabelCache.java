@@ -29,8 +29,11 @@ import java.util.concurrent.atomic.LongAdder;
  * sets would otherwise stay reachable from here after the storage let them go) leave within two generations.
  * The generation limit follows the storage's active series ({@code activeSeries}, read at each turn: 5/4 of
  * them, at least {@link #MIN_GENERATION}, at most half of {@code maxEntries}), so memory is a function of what
- * is active: at most {@code 2 x} the limit entries. A generation also turns once it is {@link #MAX_AGE_MS} old
- * (checked on a small fraction of lookups), so a cache whose traffic settled lets go of what went away too.
+ * is active: at most {@code 2 x} the limit entries. A generation also turns once it is {@link #MAX_AGE_MS} old,
+ * and when the storage has dropped series from its head since the generation began ({@code removals}, the
+ * storage's count of series removed by its head GC): so the label sets of series the storage let go leave here
+ * within two head GCs however fast data time runs (a backfill or a benchmark pushes hours of data time in
+ * seconds). Both are checked on a small fraction of lookups and on every insert.
  */
 public final class LabelCache {
     /** Smallest generation limit (entries). */
@@ -41,6 +44,7 @@ public final class LabelCache {
     private final int maxEntries;
     private final java.util.function.LongSupplier activeSeries;
     private final java.util.function.LongSupplier clockMs;
+    private final java.util.function.LongSupplier removals;
     private volatile Gen current, previous;
     private final LongAdder hits = new LongAdder(), misses = new LongAdder();
 
@@ -51,28 +55,47 @@ public final class LabelCache {
         final AtomicInteger size = new AtomicInteger();
         final int limit;
         final long bornMs;
+        final long removalsAtBirth;
 
-        Gen(int limit, long bornMs) {
+        Gen(int limit, long bornMs, long removalsAtBirth) {
             this.limit = limit;
             this.bornMs = bornMs;
+            this.removalsAtBirth = removalsAtBirth;
             this.map = new ConcurrentHashMap<>(Math.min(limit, 1 << 12));
         }
     }
 
     /** A cache of at most {@code maxEntries} entries (two generations of half of it). */
     public LabelCache(int maxEntries) {
-        this(maxEntries, () -> Long.MAX_VALUE, System::currentTimeMillis);
+        this(maxEntries, () -> Long.MAX_VALUE, System::currentTimeMillis, () -> 0);
     }
 
     /**
      * @param activeSeries the storage's active series (e.g. {@code storage.stats().activeSeries()}), which sizes
      *                     each generation
+     * @param removals     the storage's count of series dropped from its head so far (any counter that moves when
+     *                     series leave the storage's memory)
      */
-    public LabelCache(int maxEntries, java.util.function.LongSupplier activeSeries, java.util.function.LongSupplier clockMs) {
+    public LabelCache(int maxEntries, java.util.function.LongSupplier activeSeries, java.util.function.LongSupplier clockMs,
+                      java.util.function.LongSupplier removals) {
         this.maxEntries = Math.max(16, maxEntries);
         this.activeSeries = activeSeries;
         this.clockMs = clockMs;
-        this.current = new Gen(Math.min(MIN_GENERATION, this.maxEntries / 2), clockMs.getAsLong());   // storage may not be open yet
+        this.removals = removals;
+        this.current = new Gen(Math.min(MIN_GENERATION, this.maxEntries / 2), clockMs.getAsLong(), removals());   // storage may not be open yet
+    }
+
+    private long removals() {
+        try {
+            return removals.getAsLong();
+        } catch (RuntimeException e) {
+            return 0;   // storage not open (yet)
+        }
+    }
+
+    /** Whether generation {@code g} should give way: too old, or the storage dropped series since it began. */
+    private boolean stale(Gen g) {
+        return clockMs.getAsLong() - g.bornMs > MAX_AGE_MS || removals() != g.removalsAtBirth;
     }
 
     private int generationLimit() {
@@ -90,7 +113,7 @@ public final class LabelCache {
     public Entry get(KeyBuffer k) {
         k.prepareLookup();
         Gen cur = current;
-        if (java.util.concurrent.ThreadLocalRandom.current().nextInt(1024) == 0 && clockMs.getAsLong() - cur.bornMs > MAX_AGE_MS) {
+        if (java.util.concurrent.ThreadLocalRandom.current().nextInt(1024) == 0 && stale(cur)) {
             cur = turn(cur);   // checked on one lookup in 1,024
         }
         Entry e = cur.map.get(k);
@@ -110,7 +133,7 @@ public final class LabelCache {
     }
 
     private void insert(Gen cur, Entry e) {
-        if (cur.size.get() >= cur.limit || clockMs.getAsLong() - cur.bornMs > MAX_AGE_MS) cur = turn(cur);
+        if (cur.size.get() >= cur.limit || stale(cur)) cur = turn(cur);
         if (cur.map.put(e, e) == null) cur.size.incrementAndGet();
     }
 
@@ -118,13 +141,13 @@ public final class LabelCache {
     private synchronized Gen turn(Gen full) {
         if (current != full) return current;
         previous = full;
-        current = new Gen(generationLimit(), clockMs.getAsLong());
+        current = new Gen(generationLimit(), clockMs.getAsLong(), removals());
         return current;
     }
 
     public synchronized void clear() {
         previous = null;
-        current = new Gen(generationLimit(), clockMs.getAsLong());
+        current = new Gen(generationLimit(), clockMs.getAsLong(), removals());
     }
 
     /** Entries in both generations. */

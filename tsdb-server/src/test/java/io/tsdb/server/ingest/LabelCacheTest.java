@@ -76,7 +76,7 @@ class LabelCacheTest {
     @Test
     void generationsFollowTheActiveSeries() {
         long[] active = {0}, now = {0};
-        LabelCache c = new LabelCache(1 << 20, () -> active[0], () -> now[0]);
+        LabelCache c = new LabelCache(1 << 20, () -> active[0], () -> now[0], () -> 0);
         active[0] = 100_000;   // the storage has 100k active series: a generation holds 125k entries
         for (int i = 0; i < 300_000; i++) c.put(key("s" + i), Labels.EMPTY, null);
         assertTrue(c.size() > 125_000 && c.size() <= 250_000, "size " + c.size());
@@ -91,6 +91,26 @@ class LabelCacheTest {
         // generations turned by age and were sized for the few active series: the cache let go of the rest
         assertTrue(c.size() <= 2 * LabelCache.MIN_GENERATION, "size " + c.size());
         for (int i = 0; i < 2000; i++) assertNotNull(c.get(key("t" + i)), "t" + i);
+    }
+
+    @Test
+    void headGcOfTheStorageTurnsTheGenerations() {
+        // data time runs faster than the clock (a backfill): the clock never ages a generation, but every head
+        // GC of the storage turns one, so the label sets of series it dropped leave within two head GCs
+        long[] removed = {0};
+        LabelCache c = new LabelCache(1 << 20, () -> 50_000, () -> 0, () -> removed[0]);
+        for (int i = 0; i < 10_000; i++) c.put(key("old" + i), Labels.EMPTY);
+        for (int gc = 1; gc <= 2; gc++) {
+            removed[0] += 10_000;                        // the storage dropped the old pods from its head
+            c.put(key("pod-of-deploy-" + gc), Labels.EMPTY);   // an insert checks for a turn (a lookup sometimes)
+            for (int i = 0; i < 10_000; i++) {
+                KeyBuffer k = key("new" + i);            // the new pods keep coming
+                if (c.get(k) == null) c.put(k, Labels.EMPTY);
+            }
+        }
+        assertNull(c.get(key("old0")), "a series gone for two head GCs is forgotten");
+        assertTrue(c.size() <= 2 * 10_001, "only the new pods are held: " + c.size());
+        for (int i = 0; i < 10_000; i++) assertNotNull(c.get(key("new" + i)), "new" + i);
     }
 
     @Test
