@@ -66,6 +66,7 @@ public final class TsdbServer implements AutoCloseable {
     private final PrometheusRegistry registry;
     /** Done once the JVM metrics are registered (in the background: loading the JMX beans takes ~0.2 s at start). */
     private final java.util.concurrent.CompletableFuture<Void> jvmMetrics;
+    private volatile io.tsdb.server.launcher.HeapTrimmer heapTrimmer;
     private final Router router = new Router();
     private final NettyHttpServer http;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -142,6 +143,7 @@ public final class TsdbServer implements AutoCloseable {
         }
         http.setState(ServerState.RUNNING);
         ready = true;
+        heapTrimmer = io.tsdb.server.launcher.HeapTrimmer.startIfConcurrent(() -> storage);
         if (warmupEngine != null) Warmup.start(warmupEngine, Defaults.queryOptions(config));
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
                 .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000)
@@ -254,6 +256,7 @@ public final class TsdbServer implements AutoCloseable {
                 }
             }
         }
+        if (heapTrimmer != null) heapTrimmer.close();
         closeStorage();
         http.close();
         log.atInfo().addKeyValue("shutdown_ms", (System.nanoTime() - t0) / 1_000_000).log("stopped");

@@ -1,0 +1,58 @@
+package io.tsdb.server.launcher;
+
+import io.tsdb.core.Appender;
+import io.tsdb.core.AppendStatus;
+import io.tsdb.core.Labels;
+import io.tsdb.core.db.Tsdb;
+import io.tsdb.core.db.TsdbOptions;
+import io.tsdb.core.wal.FsyncPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class HeapTrimmerTest {
+    static final long H = 3_600_000L;
+    @TempDir Path dir;
+
+    @Test
+    void eventKeyMovesWhenTheStorageFlushesOrDropsSeriesAndNotOtherwise() throws Exception {
+        long t0 = 1_700_006_400_000L - 1_700_006_400_000L % (2 * H);
+        AtomicLong clock = new AtomicLong(t0);
+        try (Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).blockDuration(Duration.ofHours(2))
+                .retention(Duration.ofDays(30)).build(), clock::get)) {
+            Appender app = db.appender();
+            Labels old = Labels.of("__name__", "m", "pod", "old"), fresh = Labels.of("__name__", "m", "pod", "new");
+            assertEquals(AppendStatus.OK, app.append(old, t0, 1));
+            app.commit();
+            long k0 = HeapTrimmer.eventKey(db);
+            assertEquals(AppendStatus.OK, app.append(old, t0 + 60_000, 2));
+            app.commit();
+            assertEquals(k0, HeapTrimmer.eventKey(db), "appends alone are no reason to collect");
+            db.flush();
+            long k1 = HeapTrimmer.eventKey(db);
+            assertNotEquals(k0, k1, "a flush is");
+            for (int w = 1; w <= 2; w++) {   // the old pod stops; two more windows flushed: it leaves the head
+                long t = t0 + w * 2 * H;
+                clock.set(t);
+                assertEquals(AppendStatus.OK, app.append(fresh, t, w));
+                app.commit();
+                db.flush();
+            }
+            assertTrue(db.seriesRemoved() > 0, "the old pod left the head");
+            assertNotEquals(k1, HeapTrimmer.eventKey(db));
+        }
+        assertEquals(Long.MIN_VALUE, HeapTrimmer.eventKey(null), "no storage yet");
+    }
+
+    @Test
+    void startsOnlyWhereExplicitCollectionsAreConcurrent() {
+        // surefire's JVM runs without -XX:+ExplicitGCInvokesConcurrent: a full collection per flush is not wanted
+        assertFalse(HeapTrimmer.explicitGcIsConcurrent());
+        assertNull(HeapTrimmer.startIfConcurrent(() -> null));
+    }
+}
