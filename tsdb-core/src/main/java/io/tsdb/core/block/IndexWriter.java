@@ -2,6 +2,8 @@ package io.tsdb.core.block;
 
 import io.tsdb.core.Labels;
 import io.tsdb.core.fs.FileLayer;
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.Object2IntHashMap;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.io.IOException;
@@ -11,26 +13,42 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /**
  * Builds a block index in memory from series added in label order, then writes it in one go
- * ({@link BlockIndexFormat}). Memory use is proportional to the number of series and label pairs.
+ * ({@link BlockIndexFormat}). Memory use is proportional to the number of series and label pairs, and each
+ * distinct string is held once: a series costs its symbol numbers (4 bytes a label name or value) and its
+ * encoded chunk metadata, not its {@link Labels} (a compaction reads its sources' labels as fresh strings, which
+ * kept every series' copies alive until the index was written).
  */
 final class IndexWriter {
-    private final List<Labels> series = new ArrayList<>();
+    /** Distinct strings in the order first seen, and their numbers. */
+    private final List<String> dict = new ArrayList<>();
+    private final Object2IntHashMap<String> dictIds = new Object2IntHashMap<>(-1);
+    /** Per series: label count, then name and value numbers; {@link #seriesStart} indexes it by series. */
+    private final IntArrayList seriesSyms = new IntArrayList();
+    private final IntArrayList seriesStart = new IntArrayList();
     private final ByteOut refs = new ByteOut(1 << 12);
     private final ByteOut chunkMetas = new ByteOut(1 << 16);
-    private final List<Integer> chunkMetaOffsets = new ArrayList<>();
+    private final IntArrayList chunkMetaOffsets = new IntArrayList();
     private final TreeMap<String, TreeMap<String, RoaringBitmap>> postings = new TreeMap<>();
     private Labels last;
 
-    int seriesCount() { return series.size(); }
+    int seriesCount() { return seriesStart.size(); }
+
+    /** The number of {@code s}, and the one instance of it that this index keeps. */
+    private int intern(String s) {
+        int id = dictIds.getValue(s);
+        if (id < 0) {
+            id = dict.size();
+            dict.add(s);
+            dictIds.put(s, id);
+        }
+        return id;
+    }
 
     /**
      * Adds the next series (labels strictly ascending) with its storage-wide id ({@link
@@ -41,10 +59,11 @@ final class IndexWriter {
             throw new IllegalArgumentException("series not in strictly ascending label order: " + labels + " after " + last);
         }
         last = labels;
-        int id = series.size();
-        series.add(labels);
+        int id = seriesStart.size();
+        seriesStart.addInt(seriesSyms.size());
+        seriesSyms.addInt(labels.size());
         refs.u32(ref);
-        chunkMetaOffsets.add(chunkMetas.length());
+        chunkMetaOffsets.addInt(chunkMetas.length());
         chunkMetas.uvarint(c.n);
         for (int i = 0; i < c.n; i++) {
             if (i == 0) {
@@ -61,40 +80,42 @@ final class IndexWriter {
             }
         }
         for (int i = 0; i < labels.size(); i++) {
-            postings.computeIfAbsent(labels.name(i), k -> new TreeMap<>())
-                    .computeIfAbsent(labels.value(i), k -> new RoaringBitmap()).add(id);
+            int n = intern(labels.name(i)), v = intern(labels.value(i));
+            seriesSyms.addInt(n);
+            seriesSyms.addInt(v);
+            postings.computeIfAbsent(dict.get(n), k -> new TreeMap<>())
+                    .computeIfAbsent(dict.get(v), k -> new RoaringBitmap()).add(id);
         }
     }
 
     /** Writes the index file and fsyncs it; returns its size. */
     long write(FileLayer fs, Path file) throws IOException {
-        TreeSet<String> symSet = new TreeSet<>();
-        for (var e : postings.entrySet()) {
-            symSet.add(e.getKey());
-            symSet.addAll(e.getValue().keySet());
+        // symbols sorted; remap[first-seen number] = symbol ref
+        Integer[] order = new Integer[dict.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> dict.get(a).compareTo(dict.get(b)));
+        int[] remap = new int[order.length];
+        ByteOut symbols = new ByteOut(order.length * 16);
+        symbols.uvarint(order.length);
+        for (int k = 0; k < order.length; k++) {
+            remap[order[k]] = k;
+            symbols.str(dict.get(order[k]));
         }
-        Map<String, Integer> symRef = new HashMap<>(symSet.size() * 2);
-        ByteOut symbols = new ByteOut(symSet.size() * 16);
-        symbols.uvarint(symSet.size());
-        int k = 0;
-        for (String s : symSet) {
-            symRef.put(s, k++);
-            symbols.str(s);
-        }
+        Object2IntHashMap<String> symRef = new Object2IntHashMap<>(order.length * 2, 0.65f, -1);
+        for (int k = 0; k < order.length; k++) symRef.put(dict.get(order[k]), k);
 
-        ByteOut seriesOut = new ByteOut(series.size() * 64);
-        ByteOut offsets = new ByteOut(series.size() * 4);
+        int numSeries = seriesStart.size();
+        ByteOut seriesOut = new ByteOut(numSeries * 64);
+        ByteOut offsets = new ByteOut(numSeries * 4);
         byte[] metas = chunkMetas.array();
-        for (int id = 0; id < series.size(); id++) {
-            Labels l = series.get(id);
+        for (int id = 0; id < numSeries; id++) {
+            int p = seriesStart.getInt(id);
+            int nl = seriesSyms.getInt(p++);
             offsets.u32(seriesOut.length());
-            seriesOut.uvarint(l.size());
-            for (int i = 0; i < l.size(); i++) {
-                seriesOut.uvarint(symRef.get(l.name(i)));
-                seriesOut.uvarint(symRef.get(l.value(i)));
-            }
-            int from = chunkMetaOffsets.get(id);
-            int to = id + 1 < series.size() ? chunkMetaOffsets.get(id + 1) : chunkMetas.length();
+            seriesOut.uvarint(nl);
+            for (int i = 0; i < 2 * nl; i++) seriesOut.uvarint(remap[seriesSyms.getInt(p + i)]);
+            int from = chunkMetaOffsets.getInt(id);
+            int to = id + 1 < numSeries ? chunkMetaOffsets.getInt(id + 1) : chunkMetas.length();
             seriesOut.bytes(metas, from, to - from);
             if (seriesOut.length() < 0) throw new IOException("series section exceeds 2 GiB");
         }
@@ -106,11 +127,11 @@ final class IndexWriter {
         for (var e : postings.entrySet()) {
             RoaringBitmap all = new RoaringBitmap();
             for (RoaringBitmap b : e.getValue().values()) all.or(b);
-            table.uvarint(symRef.get(e.getKey()));
+            table.uvarint(symRef.getValue(e.getKey()));
             table.uvarint(e.getValue().size());
             tmp = serialize(all, post, table, tmp);
             for (var v : e.getValue().entrySet()) {
-                table.uvarint(symRef.get(v.getKey()));
+                table.uvarint(symRef.getValue(v.getKey()));
                 tmp = serialize(v.getValue(), post, table, tmp);
             }
         }
@@ -139,7 +160,7 @@ final class IndexWriter {
             }
             ByteOut toc = new ByteOut(BlockIndexFormat.TOC_SIZE);
             for (long off : sectionOff) toc.u64(off);
-            toc.u32(series.size());
+            toc.u32(numSeries);
             crc.reset();
             crc.update(toc.array(), 0, toc.length());
             toc.u32((int) crc.getValue());
