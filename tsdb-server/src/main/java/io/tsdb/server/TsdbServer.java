@@ -143,7 +143,7 @@ public final class TsdbServer implements AutoCloseable {
         }
         http.setState(ServerState.RUNNING);
         ready = true;
-        heapTrimmer = io.tsdb.server.launcher.HeapTrimmer.startIfConcurrent(() -> storage);
+        heapTrimmer = io.tsdb.server.launcher.HeapTrimmer.startIfEnabled(() -> storage);
         if (warmupEngine != null) Warmup.start(warmupEngine, Defaults.queryOptions(config));
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
                 .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000)

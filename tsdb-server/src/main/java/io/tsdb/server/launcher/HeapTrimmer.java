@@ -12,16 +12,17 @@ import java.util.function.Supplier;
 /**
  * Gives heap back to the system after the storage let go of memory. A head flush, a compaction or the head's
  * series GC ends with a burst of garbage (the flushed head's chunks, the dropped series, the merge's buffers)
- * after the collector has grown the heap to hold it; G1 returns committed heap only at the end of a marking
- * cycle, which steady ingest may not start for a long time, so the process' RSS stayed at its high-water mark
- * (measured under series churn: 330 MiB after one flush, 510 MiB after a compaction). This thread asks for a
- * concurrent cycle once such an event happened: G1 then shrinks the heap to what {@code -XX:MaxHeapFreeRatio}
- * allows at its remark pause, without a stop-the-world full collection.
+ * after the collector has grown the heap to hold it. The serial collector shrinks the heap only at a full
+ * collection, G1 only at the end of a marking cycle, and steady ingest may start neither for a long time, so
+ * the process' RSS stayed at the high-water mark of the last burst (measured under series churn: 330 MiB
+ * after one flush, 510 MiB after a compaction). This thread asks for a collection once such an event happened:
+ * the heap then shrinks to what {@code -XX:MaxHeapFreeRatio} allows.
  *
- * <p>It acts only when {@code System.gc()} starts a concurrent cycle ({@code -XX:+ExplicitGCInvokesConcurrent},
- * which the launcher sets): a plain {@code java -jar} would otherwise pay a full collection per flush. At most
- * one request per {@link #MIN_INTERVAL_MS}, and only after a storage event, so an idle or steady server never
- * collects because of it. No state is shared with anything else: one daemon thread, stopped with the server.
+ * <p>On only when the launcher says so ({@code -Dtsdb.heap.trim=true}): it picks the collector and makes the
+ * request cheap (the serial collector's full collection of a heap sized for a small machine, or a concurrent
+ * G1 cycle with {@code -XX:+ExplicitGCInvokesConcurrent}). At most one request per {@link #MIN_INTERVAL_MS},
+ * and only after a storage event, so an idle or steady server never collects because of it. No state is
+ * shared with anything else: one daemon thread, stopped with the server.
  */
 public final class HeapTrimmer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HeapTrimmer.class);
@@ -35,7 +36,7 @@ public final class HeapTrimmer implements AutoCloseable {
     private volatile boolean closed;
     private long lastKey = Long.MIN_VALUE;
     private long lastTrimMs;
-    private long trims;
+    private volatile long trims;
 
     private HeapTrimmer(Supplier<Storage> storage) {
         this.storage = storage;
@@ -44,24 +45,23 @@ public final class HeapTrimmer implements AutoCloseable {
         thread.setPriority(Thread.MIN_PRIORITY);
     }
 
-    /** Starts a trimmer when explicit GCs are concurrent in this JVM; otherwise returns null and does nothing. */
-    public static HeapTrimmer startIfConcurrent(Supplier<Storage> storage) {
-        if (!explicitGcIsConcurrent()) {
-            log.atDebug().log("heap trimming off: System.gc() is not a concurrent cycle in this JVM");
-            return null;
-        }
+    /** The system property that turns trimming on (the launcher sets it). */
+    public static final String PROPERTY = "tsdb.heap.trim";
+
+    /** Starts a trimmer when {@link #PROPERTY} is true and explicit GCs are not disabled; otherwise returns null. */
+    public static HeapTrimmer startIfEnabled(Supplier<Storage> storage) {
+        if (!Boolean.getBoolean(PROPERTY) || explicitGcDisabled()) return null;
         HeapTrimmer t = new HeapTrimmer(storage);
         t.thread.start();
         return t;
     }
 
-    static boolean explicitGcIsConcurrent() {
+    static boolean explicitGcDisabled() {
         try {
             HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return hs != null && "true".equals(hs.getVMOption("ExplicitGCInvokesConcurrent").getValue())
-                    && !"true".equals(hs.getVMOption("DisableExplicitGC").getValue());
+            return hs == null || "true".equals(hs.getVMOption("DisableExplicitGC").getValue());
         } catch (RuntimeException e) {
-            return false;   // not HotSpot, or the options are unknown
+            return true;   // not HotSpot, or the option is unknown
         }
     }
 
@@ -85,7 +85,7 @@ public final class HeapTrimmer implements AutoCloseable {
                     lastKey = key;
                     lastTrimMs = now;
                     trims++;
-                    System.gc();   // a concurrent cycle: the heap shrinks at its remark
+                    System.gc();   // the heap shrinks to MaxHeapFreeRatio at the collection (G1: at the concurrent cycle's remark)
                 }
             } catch (InterruptedException e) {
                 return;

@@ -50,9 +50,18 @@ class HeapTrimmerTest {
     }
 
     @Test
-    void startsOnlyWhereExplicitCollectionsAreConcurrent() {
-        // surefire's JVM runs without -XX:+ExplicitGCInvokesConcurrent: a full collection per flush is not wanted
-        assertFalse(HeapTrimmer.explicitGcIsConcurrent());
-        assertNull(HeapTrimmer.startIfConcurrent(() -> null));
+    void startsOnlyWhenTheLauncherAsks() {
+        String before = System.getProperty(HeapTrimmer.PROPERTY);
+        try {
+            System.clearProperty(HeapTrimmer.PROPERTY);
+            assertNull(HeapTrimmer.startIfEnabled(() -> null), "plain java -jar: no collections asked for");
+            System.setProperty(HeapTrimmer.PROPERTY, "true");
+            try (HeapTrimmer t = HeapTrimmer.startIfEnabled(() -> null)) {
+                assertNotNull(t);
+                assertEquals(0, t.trims(), "nothing happened in the storage: nothing to trim");
+            }
+        } finally {
+            if (before == null) System.clearProperty(HeapTrimmer.PROPERTY); else System.setProperty(HeapTrimmer.PROPERTY, before);
+        }
     }
 }
