@@ -99,13 +99,13 @@ class LabelCacheTest {
         // GC of the storage turns one, so the label sets of series it dropped leave within two head GCs
         long[] removed = {0};
         LabelCache c = new LabelCache(1 << 20, () -> 50_000, () -> 0, () -> removed[0]);
-        for (int i = 0; i < 10_000; i++) c.put(key("old" + i), Labels.EMPTY);
+        for (int i = 0; i < 10_000; i++) c.put(key("old" + i), Labels.EMPTY, null);
         for (int gc = 1; gc <= 2; gc++) {
             removed[0] += 10_000;                        // the storage dropped the old pods from its head
-            c.put(key("pod-of-deploy-" + gc), Labels.EMPTY);   // an insert checks for a turn (a lookup sometimes)
+            c.put(key("pod-of-deploy-" + gc), Labels.EMPTY, null);   // an insert checks for a turn (a lookup sometimes)
             for (int i = 0; i < 10_000; i++) {
                 KeyBuffer k = key("new" + i);            // the new pods keep coming
-                if (c.get(k) == null) c.put(k, Labels.EMPTY);
+                if (c.get(k) == null) c.put(k, Labels.EMPTY, null);
             }
         }
         assertNull(c.get(key("old0")), "a series gone for two head GCs is forgotten");
