@@ -37,6 +37,10 @@ public final class ServerConfig {
     public long queryMaxSeries = 0;
     public Duration queryLookbackDelta = Duration.ofMinutes(5);
     public String corsOrigin = null;
+    /** Prometheus-format web config (TLS, basic auth, tokens); null: plain HTTP without credentials. */
+    public java.nio.file.Path webConfigFile = null;
+    /** How often the web config file and the certificate files it names are checked for changes. */
+    public Duration webConfigPollInterval = Duration.ofSeconds(2);
     public String logLevel = "info";
     /**
      * Handler threads (requests are parsed on Netty event loops, handled here). More than the cores: ingest

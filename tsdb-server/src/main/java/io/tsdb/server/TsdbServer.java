@@ -5,6 +5,8 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsdb.core.Storage;
 import io.tsdb.query.engine.QueryEngine;
+import io.tsdb.server.auth.WebConfig;
+import io.tsdb.server.auth.WebSecurity;
 import io.tsdb.server.http.NettyHttpServer;
 import io.tsdb.server.http.Router;
 import io.tsdb.server.http.ServerState;
@@ -69,6 +71,8 @@ public final class TsdbServer implements AutoCloseable {
     private volatile io.tsdb.server.launcher.HeapTrimmer heapTrimmer;
     private final Router router = new Router();
     private final NettyHttpServer http;
+    /** --web.config.file (TLS, credentials), or null. */
+    private final WebSecurity security;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Storage storage;
     private volatile ServerContext context;
@@ -95,9 +99,18 @@ public final class TsdbServer implements AutoCloseable {
         buildInfo.addLabelValues(VERSION);
         registry.register(new StorageMetrics(() -> storage));
         registry.register(new TsdbCollector(() -> storage));
+        if (config.webConfigFile != null) {
+            try {
+                this.security = WebSecurity.load(config.webConfigFile, registry);
+            } catch (WebConfig.WebConfigException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        } else {
+            this.security = null;
+        }
         this.http = new NettyHttpServer(new NettyHttpServer.Options(config.listenHost, config.listenPort,
                 config.maxBodyBytes, config.httpWorkers, config.httpMaxQueuedRequests, config.corsOrigin,
-                config.httpIdleTimeout), router, registry);
+                config.httpIdleTimeout), router, registry, security);
     }
 
     private void start() throws IOException {
@@ -120,7 +133,10 @@ public final class TsdbServer implements AutoCloseable {
             opening.thenAccept(TsdbServer::closeQuietly);
             throw new IOException("cannot listen on " + config.listenHost + ":" + config.listenPort + ": " + e.getMessage(), e);
         }
-        log.atInfo().addKeyValue("listen", config.listenHost + ":" + http.port()).log("listening");
+        log.atInfo().addKeyValue("listen", config.listenHost + ":" + http.port())
+                .addKeyValue("tls", security != null && security.tls() != null)
+                .addKeyValue("auth", security != null && security.authenticator() != null).log("listening");
+        if (security != null) security.watch(config.webConfigPollInterval);
         try {
             storage = awaitStorage(opening);
             SlowQueryLog slowQueries = new SlowQueryLog(ServerContext.SLOW_QUERY_THRESHOLD_MS, 50);
@@ -138,6 +154,7 @@ public final class TsdbServer implements AutoCloseable {
             else log.atError().setCause(e).log("start-up failed");
             http.close();
             closeStorage();
+            if (security != null) security.close();
             stopped.countDown();
             throw e;
         }
@@ -188,8 +205,11 @@ public final class TsdbServer implements AutoCloseable {
 
     public int port() { return http.port(); }
 
-    /** http://127.0.0.1:PORT (for tests and tools). */
-    public String baseUrl() { return "http://127.0.0.1:" + port(); }
+    /** http://127.0.0.1:PORT, or https:// when TLS is on (for tests and tools). */
+    public String baseUrl() { return (security != null && security.tls() != null ? "https" : "http") + "://127.0.0.1:" + port(); }
+
+    /** The web configuration in force (TLS, credentials), or null without --web.config.file. */
+    public WebSecurity webSecurity() { return security; }
 
     public boolean isReady() { return ready; }
 
@@ -213,6 +233,11 @@ public final class TsdbServer implements AutoCloseable {
         if (!ready) return new Reloadable.Outcome(false, "not ready");
         boolean ok = true;
         StringBuilder msg = new StringBuilder();
+        if (security != null) {
+            WebSecurity.ReloadOutcome w = security.reload();
+            ok = w.ok();
+            msg.append(w.message());
+        }
         for (Feature f : features) {
             if (!(f instanceof Reloadable r)) continue;
             Reloadable.Outcome o = r.reload();
@@ -259,6 +284,7 @@ public final class TsdbServer implements AutoCloseable {
         if (heapTrimmer != null) heapTrimmer.close();
         closeStorage();
         http.close();
+        if (security != null) security.close();
         log.atInfo().addKeyValue("shutdown_ms", (System.nanoTime() - t0) / 1_000_000).log("stopped");
         stopped.countDown();
     }

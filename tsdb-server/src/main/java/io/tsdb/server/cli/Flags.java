@@ -141,6 +141,13 @@ public final class Flags {
             new Flag("web.cors-origin", "REGEX", "Enable CORS for origins fully matching this regex ('.*' or '*' for any); "
                     + "unset = no CORS headers.",
                     c -> c.corsOrigin == null ? "" : c.corsOrigin, (c, v) -> c.corsOrigin = corsOrigin(v)),
+            new Flag("web.config.file", "FILE", "Prometheus-format web config (TLS, mutual TLS, basic auth; bearer tokens "
+                    + "as an extension): see docs/security.md. Reloaded when it or a certificate changes, and on SIGHUP.",
+                    c -> c.webConfigFile == null ? "" : c.webConfigFile.toString(),
+                    (c, v) -> c.webConfigFile = v.isEmpty() ? null : java.nio.file.Path.of(v)),
+            new Flag("web.config.poll-interval", "DURATION", "How often --web.config.file and the certificate files it "
+                    + "names are checked for changes.",
+                    c -> Durations.format(c.webConfigPollInterval), (c, v) -> c.webConfigPollInterval = positive(v)),
             new Flag("http.workers", "N", "Threads that run request handlers.",
                     c -> Integer.toString(c.httpWorkers), (c, v) -> c.httpWorkers = intAtLeast(v, 1)),
             new Flag("http.max-queued-requests", "N", "Requests waiting for a worker before 429 + Retry-After.",

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.tsdb.server.auth.Authenticator;
+import io.tsdb.server.auth.WebSecurity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -59,8 +61,12 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     /** Requests received whose response has not been written yet (graceful shutdown waits for zero). */
     private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** TLS, credentials and extra headers (null: none; see {@link WebSecurity}). */
+    private final WebSecurity security;
+
     HttpDispatcher(Router router, Executor workers, HttpMetrics metrics, Supplier<ServerState> state,
-                   long maxBodyBytes, String corsOrigin) {
+                   long maxBodyBytes, String corsOrigin, WebSecurity security) {
+        this.security = security;
         this.router = router;
         this.workers = workers;
         this.metrics = metrics;
@@ -205,7 +211,11 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         try {
             Router.Match m = router.match(ex.method, ex.path);
             if (m != null) route = m.route().name();
-            if (ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null) {
+            boolean preflight = ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null;
+            HttpError denied = preflight ? null : authenticate(req, ex);
+            if (denied != null) {
+                resp = error(ex.path, denied);
+            } else if (preflight) {
                 resp = preflight(m);
             } else if (m == null) {
                 resp = error(ex.path, new HttpError(404, "not found: " + ex.path));
@@ -225,6 +235,20 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             MDC.remove("request_id");
         }
         write(ctx, ex, route, resp);
+    }
+
+    /**
+     * The 401 for a request without valid credentials, or null when it may proceed: auth is off, the path is an
+     * open probe ({@link Authenticator#OPEN_PATHS}), or the credentials verify. Runs on a worker (bcrypt).
+     */
+    private HttpError authenticate(FullHttpRequest req, Exchange ex) {
+        Authenticator auth = security == null ? null : security.authenticator();
+        if (auth == null || Authenticator.OPEN_PATHS.contains(ex.path)) return null;
+        Authenticator.Outcome o = auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (o.ok()) return null;
+        security.refused(o, ex.remote, ex.method, ex.path, ex.requestId);
+        return new HttpError(401, "unauthorized: missing or invalid credentials")
+                .header("WWW-Authenticate", auth.challenge());
     }
 
     private Response preflight(Router.Match m) {
@@ -262,6 +286,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
         h.set(REQUEST_ID, ex.requestId);
         addCors(h, ex.origin);
+        if (security != null) security.headers().forEach(h::set);
         boolean keepAlive = ex.keepAlive && state.get() != ServerState.STOPPING
                 && !"close".equalsIgnoreCase(resp.headers().get("Connection"));
         h.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
@@ -329,6 +354,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 .set(REQUEST_ID, rid)
                 .set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
         addCors(res.headers(), m.headers().get(HttpHeaderNames.ORIGIN));
+        if (security != null) security.headers().forEach(res.headers()::set);
         Router.Match match = router.match(method, path);
         metrics.started();
         metrics.finished(rid, method, path, match == null ? null : match.route().name(), e.status(),

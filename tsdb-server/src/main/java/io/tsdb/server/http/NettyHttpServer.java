@@ -19,6 +19,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsdb.server.auth.WebSecurity;
+import io.tsdb.server.tls.ServerTls;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -51,7 +53,15 @@ public final class NettyHttpServer implements AutoCloseable {
     private Channel serverChannel;
     private HttpDispatcher dispatcher;
 
+    /** TLS and authentication from --web.config.file; null: plain HTTP, no credentials. */
+    private final WebSecurity security;
+
     public NettyHttpServer(Options options, Router router, PrometheusRegistry registry) {
+        this(options, router, registry, null);
+    }
+
+    public NettyHttpServer(Options options, Router router, PrometheusRegistry registry, WebSecurity security) {
+        this.security = security;
         this.options = options;
         this.router = router;
         this.metrics = new HttpMetrics(registry);
@@ -70,7 +80,7 @@ public final class NettyHttpServer implements AutoCloseable {
         io = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("tsdb-http-io", true),
                 NioIoHandler.newFactory());
         dispatcher = new HttpDispatcher(router, workers, metrics, () -> state,
-                options.maxBodyBytes(), options.corsOrigin());
+                options.maxBodyBytes(), options.corsOrigin(), security);
         int maxBody = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.maxBodyBytes()));
         long idleSeconds = Math.max(1, options.idleTimeout().toSeconds());
         ServerBootstrap b = new ServerBootstrap()
@@ -82,6 +92,8 @@ public final class NettyHttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        ServerTls tls = security == null ? null : security.tls();   // the current one: reloads reach new connections
+                        if (tls != null) ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS) {
                                     @Override
@@ -96,10 +108,29 @@ public final class NettyHttpServer implements AutoCloseable {
                                 .addLast("compress", new HttpContentCompressor(1024,
                                         StandardCompressionOptions.gzip(), StandardCompressionOptions.deflate()))
                                 .addLast("aggregator", new LimitedAggregator(maxBody, dispatcher))
-                                .addLast("dispatch", dispatcher);
+                                .addLast("dispatch", dispatcher)
+                                .addLast("errors", CLOSE_ON_ERROR);
                     }
                 });
         serverChannel = b.bind(new InetSocketAddress(options.host(), options.port())).sync().channel();
+    }
+
+    /**
+     * Last in the pipeline: a failed TLS handshake (no client certificate, untrusted CA, plain HTTP sent to the
+     * TLS port) or a reset connection closes the connection, logged at debug (clients cause them, not bugs).
+     */
+    private static final io.netty.channel.ChannelHandler CLOSE_ON_ERROR = new ErrorCloser();
+
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class ErrorCloser extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NettyHttpServer.class);
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            log.atDebug().addKeyValue("remote", NettyRequest.formatAddress(ctx.channel().remoteAddress()))
+                    .addKeyValue("err", String.valueOf(cause.getMessage())).log("connection failed");
+            ctx.close();
+        }
     }
 
     /** The bound port (useful when configured as 0). */

@@ -1,0 +1,160 @@
+package io.tsdb.server.auth;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks the {@code Authorization} header of a request against a {@link WebConfig}'s users (HTTP Basic, bcrypt
+ * hashes) and bearer tokens (SHA-256 digests). Immutable apart from its cache; one instance per loaded config,
+ * shared by all worker threads (Caffeine's cache is thread-safe). It never sees a request path: which paths need
+ * credentials is {@link #OPEN_PATHS}.
+ * <p>Costs and timing: a bcrypt verification takes tens of milliseconds by design, so outcomes are cached by
+ * SHA-256(user, password, stored hash) (the password itself is never kept); a user name that does not exist is
+ * checked against a dummy hash, so a miss takes as long as a wrong password. Token and cache-key comparisons are
+ * constant-time ({@link MessageDigest#isEqual}) over every configured token.
+ */
+public final class Authenticator {
+    /** Paths answered without credentials: liveness and readiness probes (docs/security.md). */
+    public static final Set<String> OPEN_PATHS = Set.of("/-/healthy", "/-/ready");
+    /** Longest Authorization header value considered; longer ones are malformed (no decoding, no hashing). */
+    public static final int MAX_HEADER_CHARS = 8192;
+
+    /** Why a request was refused: the {@code reason} label of {@code tsdb_http_auth_failures_total}. */
+    public enum Failure {
+        /** No Authorization header. */
+        missing,
+        /** Not "Basic base64(user:password)" nor "Bearer token", bad base64, bad UTF-8, too long. */
+        malformed,
+        /** A scheme that is not configured (e.g. Bearer when no token is). */
+        unsupported_scheme,
+        /** A Basic user and password that do not match a configured user (unknown user included). */
+        invalid_credentials,
+        /** A bearer token that is not configured. */
+        invalid_token
+    }
+
+    /** The outcome: {@code identity} when accepted, else {@code failure}; {@code user} is the claimed user name, if any. */
+    public record Outcome(String identity, Failure failure, String user) {
+        public boolean ok() { return identity != null; }
+    }
+
+    /** A valid bcrypt hash of a random password, checked when the user does not exist (equal timing). */
+    private static final byte[] DUMMY_HASH =
+            "$2b$10$L8qUMWrwku7kZLxjI3Wx1exyPMlRasxPuQkLq4kTe6zNq7EEibOLW".getBytes(StandardCharsets.US_ASCII);
+    private static final BCrypt.Verifyer BCRYPT = BCrypt.verifyer(BCrypt.Version.VERSION_2A,
+            LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
+
+    private final Map<String, byte[]> users;          // user -> bcrypt hash (ASCII)
+    private final Map<String, byte[]> tokens;         // identity -> SHA-256(token)
+    private final Cache<ByteBuffer, Boolean> verified;
+    private final String challenge;
+
+    public Authenticator(WebConfig config) {
+        var u = new java.util.HashMap<String, byte[]>();
+        config.basicAuthUsers().forEach((k, v) -> u.put(k, v.getBytes(StandardCharsets.US_ASCII)));
+        this.users = Map.copyOf(u);
+        this.tokens = config.bearerTokens();
+        this.verified = Caffeine.newBuilder().recordStats().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(15)).build();
+        StringBuilder c = new StringBuilder();
+        if (!users.isEmpty()) c.append("Basic realm=\"tsdb\", charset=\"UTF-8\"");
+        if (!tokens.isEmpty()) c.append(c.length() == 0 ? "" : ", ").append("Bearer realm=\"tsdb\"");
+        this.challenge = c.toString();
+    }
+
+    /** The WWW-Authenticate value of a 401: the schemes configured. */
+    public String challenge() { return challenge; }
+
+    /** Checks an Authorization header value (null when absent). Blocking (bcrypt): call off the event loop. */
+    public Outcome authenticate(String authorization) {
+        if (authorization == null || authorization.isEmpty()) return new Outcome(null, Failure.missing, null);
+        if (authorization.length() > MAX_HEADER_CHARS) return new Outcome(null, Failure.malformed, null);
+        int sp = authorization.indexOf(' ');
+        if (sp <= 0) return new Outcome(null, Failure.malformed, null);
+        String scheme = authorization.substring(0, sp);
+        String rest = authorization.substring(sp + 1).strip();
+        if (scheme.equalsIgnoreCase("Basic")) {
+            return users.isEmpty() ? new Outcome(null, Failure.unsupported_scheme, null) : basic(rest);
+        }
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            return tokens.isEmpty() ? new Outcome(null, Failure.unsupported_scheme, null) : bearer(rest);
+        }
+        return new Outcome(null, Failure.unsupported_scheme, null);
+    }
+
+    private Outcome basic(String encoded) {
+        byte[] raw;
+        String decoded;
+        try {
+            raw = Base64.getDecoder().decode(encoded);
+            decoded = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (IllegalArgumentException | CharacterCodingException e) {
+            return new Outcome(null, Failure.malformed, null);
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) return new Outcome(null, Failure.malformed, null);
+        String user = decoded.substring(0, colon);
+        byte[] password = decoded.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        byte[] hash = users.get(user);
+        boolean known = hash != null;
+        if (!known) hash = DUMMY_HASH;
+        ByteBuffer key = ByteBuffer.wrap(sha256(user.getBytes(StandardCharsets.UTF_8), new byte[]{0}, password, new byte[]{0}, hash));
+        Boolean ok = verified.getIfPresent(key);
+        if (ok == null) {
+            ok = bcrypt(password, hash) && known;
+            verified.put(key, ok);
+        }
+        java.util.Arrays.fill(password, (byte) 0);
+        return ok ? new Outcome(user, null, user) : new Outcome(null, Failure.invalid_credentials, user);
+    }
+
+    private static boolean bcrypt(byte[] password, byte[] hash) {
+        try {
+            return BCRYPT.verify(password, hash).verified;
+        } catch (RuntimeException e) { // e.g. an empty password the library refuses: not a match
+            return false;
+        }
+    }
+
+    private Outcome bearer(String token) {
+        if (token.isEmpty()) return new Outcome(null, Failure.malformed, null);
+        byte[] digest = sha256(token.getBytes(StandardCharsets.UTF_8));
+        String match = null;
+        for (var e : tokens.entrySet()) {   // every entry compared: time does not depend on which one matches
+            if (MessageDigest.isEqual(e.getValue(), digest) && match == null) match = e.getKey();
+        }
+        return match != null ? new Outcome(match, null, null) : new Outcome(null, Failure.invalid_token, null);
+    }
+
+    /** Verifications answered from the cache (for tests and metrics). */
+    public long cacheHits() { return verified.stats().hitCount(); }
+
+    static byte[] sha256(byte[]... parts) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (byte[] p : parts) d.update(p);
+            return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code sha256:<hex>} of a token, the form {@code tsdb_bearer_tokens} stores. */
+    public static String tokenDigest(String token) {
+        return WebConfigFormat.SHA256_PREFIX + HexFormat.of().formatHex(sha256(token.getBytes(StandardCharsets.UTF_8)));
+    }
+}
