@@ -49,6 +49,32 @@ class SeriesRegistryTest {
         return m;
     }
 
+    /**
+     * A clean close fsyncs every tier file (what went through the mappings) before it writes the clean marker; when
+     * that fsync fails there is no marker and the next open runs the recovery.
+     */
+    @Test
+    void closeMakesTheTiersDurableBeforeTheCleanMarker() throws Exception {
+        io.tsdb.core.fs.FaultInjectingFileLayer fs = new io.tsdb.core.fs.FaultInjectingFileLayer();
+        SeriesRegistry r = SeriesRegistry.open(fs, dir, 1024);
+        for (int i = 0; i < 100; i++) r.put(series(i), i);
+        var tierFsyncs = fs.on(io.tsdb.core.fs.FaultInjectingFileLayer.Op.FSYNC, "series-00\\.registry$").skip(Integer.MAX_VALUE);
+        r.close();
+        assertEquals(1, tierFsyncs.seen(), "the tier was fsynced at close");
+        assertTrue(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)));
+
+        r = SeriesRegistry.open(fs, dir, 1024);
+        r.put(series(100), 100);
+        fs.on(io.tsdb.core.fs.FaultInjectingFileLayer.Op.FSYNC, "series-00\\.registry$");
+        IOException e = assertThrows(IOException.class, r::close);
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)), "no clean marker over a tier not known to be on disk");
+        fs.clear();
+        try (SeriesRegistry again = SeriesRegistry.open(fs, dir, 1024)) {   // recovers (not closed cleanly)
+            for (int i = 0; i <= 100; i++) assertEquals(i, again.get(series(i)));
+        }
+    }
+
     @Test
     void growsByDoublingTiersAndKeepsEverySeries() throws IOException {
         Map<Labels, Integer> expected;
