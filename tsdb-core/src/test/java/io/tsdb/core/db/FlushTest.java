@@ -161,10 +161,14 @@ class FlushTest {
             java.util.concurrent.atomic.AtomicInteger committed = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.atomic.AtomicReference<Throwable> err = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            // the writer waits half-way for a flush, so at least one happens during ingest however the threads
+            // are scheduled (on a loaded machine the writer could finish before the first flush began)
+            java.util.concurrent.CountDownLatch firstFlush = new java.util.concurrent.CountDownLatch(1);
             Thread writer = new Thread(() -> {
                 try {
                     Appender a = db.appender();
                     for (int i = 0; i < total; i++) {
+                        if (i == total / 2 && !firstFlush.await(2, java.util.concurrent.TimeUnit.MINUTES)) throw new AssertionError("no flush");
                         assertEquals(AppendStatus.OK, a.append(x, NOW - total + i, i));
                         if (i % 10 == 9) { a.commit(); committed.set(i + 1); }
                     }
@@ -195,6 +199,7 @@ class FlushTest {
             while (!done.get()) {
                 db.flush();
                 flushes++;
+                firstFlush.countDown();
                 Thread.sleep(20);
             }
             writer.join();
