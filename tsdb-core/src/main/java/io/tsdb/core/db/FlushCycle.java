@@ -59,7 +59,9 @@ final class FlushCycle {
     static final long FROZEN_WAIT_MS = 30_000;
 
     private static final AppendStatus[] STATUSES = AppendStatus.values();
-    private static final int OK = AppendStatus.OK.ordinal(), SERIES_REMOVED = AppendStatus.SERIES_REMOVED.ordinal();
+    private static final int OK = AppendStatus.OK.ordinal();
+    /** Most samples of one series inserted under one lock of it (bounds how long a reader of the series waits). */
+    private static final int MAX_RUN = 256;
 
     private final Head head;
     private final Wal wal;
@@ -117,22 +119,30 @@ final class FlushCycle {
             }
             wal.sync(pos);
             long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
-            for (int i = 0; i < n; i++) {
+            long[] ts = a.timestamps();
+            double[] vs = a.values();
+            int[] out = a.outcomes();
+            for (int i = 0; i < n; ) {
+                // a run of samples of one series (ingest stages a series' samples together) under one lock of it
                 HeadSeries s = a.series(i);
-                long t = a.timestamp(i);
-                int r = head.insertCommitted(s, t, a.value(i));
-                if (r == SERIES_REMOVED) {   // cannot happen while we hold the read lock; kept as a guard
+                int end = i + 1;
+                while (end < n && end - i < MAX_RUN && a.series(end) == s) end++;
+                if (!head.insertCommitted(s, ts, vs, i, end, out)) {   // cannot happen while we hold the read lock; kept as a guard
                     s = catalog.revive(s);
-                    a.setSeries(i, s);
-                    r = head.insertCommitted(s, t, a.value(i));
+                    for (int j = i; j < end; j++) a.setSeries(j, s);
+                    if (!head.insertCommitted(s, ts, vs, i, end, out)) throw new IllegalStateException("series " + s.labels + " left the head during a commit");
                 }
-                if (r == OK || r == Head.STORED_OUT_OF_ORDER) {
-                    stored++;
-                    if (t < mint) mint = t;
-                    if (t > maxt) maxt = t;
-                    if (r == Head.STORED_OUT_OF_ORDER) metrics.outOfOrder();
-                } else {
-                    metrics.status(STATUSES[r]);   // lost a race with a concurrent commit to the same series
+                for (; i < end; i++) {
+                    int r = out[i];
+                    if (r == OK || r == Head.STORED_OUT_OF_ORDER) {
+                        stored++;
+                        long t = ts[i];
+                        if (t < mint) mint = t;
+                        if (t > maxt) maxt = t;
+                        if (r == Head.STORED_OUT_OF_ORDER) metrics.outOfOrder();
+                    } else {
+                        metrics.status(STATUSES[r]);   // lost a race with a concurrent commit to the same series
+                    }
                 }
             }
             head.addStats(stored, mint, maxt);

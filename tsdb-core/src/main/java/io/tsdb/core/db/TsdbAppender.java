@@ -21,12 +21,17 @@ import java.util.Arrays;
  * sized for its batch, nor a direct buffer freed only by the garbage collector.
  */
 final class TsdbAppender implements Appender {
+    private static final AppendStatus[] STATUSES = AppendStatus.values();
+    private static final int SERIES_REMOVED = AppendStatus.SERIES_REMOVED.ordinal();
+
     /** Reusable staging memory of one appender at a time. */
     static final class Staging {
         HeadSeries[] series = new HeadSeries[64];
         long[] ts = new long[64];
         double[] vs = new double[64];
         int[] ids = new int[64];
+        /** Per staged sample, its outcome at commit ({@link Head#insertCommitted}). */
+        int[] outcomes = new int[64];
         ByteBuffer buf;
 
         int capacity() { return ts.length; }
@@ -51,6 +56,14 @@ final class TsdbAppender implements Appender {
     private boolean resolvedAny;
     /** {@link Head#removals()} before the first series of this batch was resolved. */
     private long removals;
+    /**
+     * The timestamp of the previous append when {@link Head#check} found it newer than every sample of
+     * {@link #prevSeries} and it was staged, else {@code Long.MAX_VALUE}: a newer sample of the same label-set
+     * instance is then in order too and is staged without taking the series' lock. Only another writer of the
+     * same series can make it otherwise before the commit, which decides under the lock, as it does when that
+     * writer commits between any append's check and its commit.
+     */
+    private long prevInOrderT = Long.MAX_VALUE;
     /** Set when an append failed for a storage error: commit then throws it and stores nothing. */
     private IOException storageError;
 
@@ -79,6 +92,14 @@ final class TsdbAppender implements Appender {
     @Override public AppendStatus append(SeriesRef ref, Labels labels, long timestampMs, double value) {
         lastSeries = null;
         if (db.isClosed()) return reject(AppendStatus.STORAGE_CLOSED, "storage is closed");
+        long limit = db.now() + db.futureToleranceMs();
+        if (labels == prevLabels && timestampMs > prevInOrderT && timestampMs <= limit) {
+            // the next sample of a run in time order: newer than the previous one, which was newer than the series'
+            // samples in the head when it was checked (the commit decides again under the series' lock)
+            lastSeries = prevSeries;
+            prevInOrderT = timestampMs;
+            return stage(prevSeries, timestampMs, value);
+        }
         Head head = db.head();
         if (!resolvedAny) {   // before resolving anything
             removals = head.removals();
@@ -88,7 +109,7 @@ final class TsdbAppender implements Appender {
         if (labels == prevLabels) s = prevSeries;
         else if (ref instanceof HeadSeries h && head.holds(h) && (h.labels == labels || h.labels.equals(labels))) s = h;
         else s = head.get(labels);
-        AppendStatus st;
+        int code;
         while (true) {
             if (s == null) {
                 SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
@@ -99,27 +120,26 @@ final class TsdbAppender implements Appender {
                 }
                 s = ((SeriesCatalog.Found) r).series();
             }
-            st = head.check(s, timestampMs, value);
-            if (st != AppendStatus.SERIES_REMOVED) break;
+            code = head.check(s, timestampMs, value);
+            if (code != SERIES_REMOVED) break;
             s = head.get(labels);   // a flush took it out of the head since it was resolved: find or bring it back
         }
         prevLabels = labels;
         prevSeries = s;
+        prevInOrderT = Long.MAX_VALUE;
         lastSeries = s;
-        long limit = db.now() + db.futureToleranceMs();
         if (timestampMs > limit) {
             return reject(AppendStatus.TOO_FAR_IN_FUTURE, "sample of " + s.labels + " at " + timestampMs
                     + " ms is more than " + db.futureToleranceMs() + " ms ahead of the server clock (" + (limit - db.futureToleranceMs()) + ")");
         }
+        if (code == Head.IN_ORDER) {
+            prevInOrderT = timestampMs;
+            return stage(s, timestampMs, value);
+        }
+        AppendStatus st = STATUSES[code];
         switch (st) {
             case OK -> {
-                if (stage == null) stage = db.takeStaging();
-                if (n == stage.ts.length) grow();
-                stage.series[n] = s;
-                stage.ts[n] = timestampMs;
-                stage.vs[n] = value;
-                n++;
-                return AppendStatus.OK;
+                return stage(s, timestampMs, value);
             }
             case DUPLICATE_SAME_VALUE -> {
                 db.metrics().status(st);
@@ -140,6 +160,16 @@ final class TsdbAppender implements Appender {
                 return reject(st, "sample of " + s.labels + " rejected: " + st.reason);
             }
         }
+    }
+
+    private AppendStatus stage(HeadSeries s, long timestampMs, double value) {
+        if (stage == null) stage = db.takeStaging();
+        if (n == stage.ts.length) grow();
+        stage.series[n] = s;
+        stage.ts[n] = timestampMs;
+        stage.vs[n] = value;
+        n++;
+        return AppendStatus.OK;
     }
 
     private AppendStatus reject(AppendStatus st, String message) {
@@ -195,6 +225,13 @@ final class TsdbAppender implements Appender {
     int size() { return n; }
     long removals() { return removals; }
     HeadSeries series(int i) { return stage.series[i]; }
+    long[] timestamps() { return stage.ts; }
+    double[] values() { return stage.vs; }
+    /** An array for the staged samples' outcomes at commit (at least {@link #size()} long). */
+    int[] outcomes() {
+        if (stage.outcomes.length < stage.ts.length) stage.outcomes = new int[stage.ts.length];
+        return stage.outcomes;
+    }
     void setSeries(int i, HeadSeries s) { stage.series[i] = s; }
     long timestamp(int i) { return stage.ts[i]; }
     double value(int i) { return stage.vs[i]; }
@@ -203,6 +240,7 @@ final class TsdbAppender implements Appender {
         storageError = null;
         prevLabels = null;
         prevSeries = null;
+        prevInOrderT = Long.MAX_VALUE;
         lastSeries = null;
         resolvedAny = false;
         Staging s = stage;

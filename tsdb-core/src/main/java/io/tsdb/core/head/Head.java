@@ -185,29 +185,45 @@ public final class Head {
 
     public long oooWindowMs() { return oooWindowMs; }
 
+    /** {@link #check}: the sample is newer than every sample of the series ({@link AppendStatus#OK}, in order). */
+    public static final int IN_ORDER = -1;
+
     /**
-     * What {@link #insert} would answer now, without changing anything: {@link AppendStatus#SERIES_REMOVED} when
-     * the series left the head (the caller finds it again), else the outcome of the append rules.
+     * What {@link #insert} would answer now, without changing anything, as {@link #IN_ORDER} or an
+     * {@link AppendStatus#ordinal()}: {@link AppendStatus#SERIES_REMOVED} when the series left the head (the
+     * caller finds it again), else the outcome of the append rules ({@link AppendStatus#OK} for a sample that
+     * would be stored out of order).
      */
-    public AppendStatus check(HeadSeries s, long t, double v) {
+    public int check(HeadSeries s, long t, double v) {
         synchronized (s) {
-            if (s.isRemovedLocked()) return AppendStatus.SERIES_REMOVED;
-            return classify(s, t, v, false);
+            if (s.isRemovedLocked()) return SERIES_REMOVED;
+            if (t > s.maxT) return IN_ORDER;
+            return classify(s, t, v, false).ordinal();
         }
     }
+
+    private static final int SERIES_REMOVED = AppendStatus.SERIES_REMOVED.ordinal();
 
     /** {@link #insertCommitted}: the sample was stored and is older than the series' newest sample. */
     public static final int STORED_OUT_OF_ORDER = -1;
 
     /**
-     * As {@link #insertNoStats} (not replaying) under one lock of the series, also telling whether a stored
-     * sample was out of order: {@link #STORED_OUT_OF_ORDER}, else the {@link AppendStatus#ordinal()} of the outcome.
+     * Inserts the committed samples {@code ts/vs[from, to)} of one series (as {@link #insertNoStats}, not
+     * replaying) under one lock of it, and tells each one's outcome in {@code out[i]}: {@link #STORED_OUT_OF_ORDER}
+     * (stored, older than the series' newest sample) or the {@link AppendStatus#ordinal()} of the outcome.
+     * Returns false, storing nothing, when the series left the head (the caller brings it back and retries).
+     * Head-wide counters are the caller's ({@link #addStats}).
      */
-    public int insertCommitted(HeadSeries s, long t, double v) {
+    public boolean insertCommitted(HeadSeries s, long[] ts, double[] vs, int from, int to, int[] out) {
         synchronized (s) {
-            boolean ooo = t < s.maxT;
-            AppendStatus st = insertLocked(s, t, v, false);
-            return st == AppendStatus.OK && ooo ? STORED_OUT_OF_ORDER : st.ordinal();
+            if (s.isRemovedLocked()) return false;
+            for (int i = from; i < to; i++) {
+                long t = ts[i];
+                boolean ooo = t < s.maxT;
+                AppendStatus st = insertLocked(s, t, vs[i], false);
+                out[i] = st == AppendStatus.OK && ooo ? STORED_OUT_OF_ORDER : st.ordinal();
+            }
+            return true;
         }
     }
 

@@ -34,6 +34,45 @@ class TsdbTest {
 
     Tsdb open(TsdbOptions o) throws Exception { return Tsdb.open(o, () -> NOW); }
 
+    /**
+     * A commit inserts the staged samples of one series as a run (at most 256 under one lock of it) and decides
+     * each sample again: a run in time order staged by one writer while another writer committed samples of the
+     * same series in between keeps what the rules allow (here out of order, inside the window) and counts what
+     * they refuse (a timestamp taken with another value), and a run longer than one lock's share is whole.
+     */
+    @Test void commitInsertsRunsOfOneSeriesAndDecidesEachSampleAgain() throws Exception {
+        Labels x = Labels.of("__name__", "x"), y = Labels.of("__name__", "y");
+        long t0 = NOW - 3_600_000;
+        try (Tsdb db = open()) {
+            Appender a = db.appender(), b = db.appender();
+            for (int i = 0; i < 600; i++) {                       // runs of x longer than one lock's share, y between
+                assertEquals(AppendStatus.OK, a.append(x, t0 + i * 1000L, i));
+                if (i % 200 == 199) assertEquals(AppendStatus.OK, a.append(y, t0 + i * 1000L, -i));
+            }
+            for (int i = 600; i < 610; i++) assertEquals(AppendStatus.OK, a.append(x, t0 + i * 1000L, i));   // checked in order...
+            assertEquals(AppendStatus.OK, b.append(x, t0 + 605_000, -1));   // ...while another writer takes one of them
+            assertEquals(AppendStatus.OK, b.append(x, t0 + 700_000, 700));  // and one newer than all
+            b.commit();
+            long rejectedBefore = db.counters().samplesRejected(AppendStatus.DUPLICATE_DIFFERENT_VALUE);
+            long oooBefore = db.counters().samplesOutOfOrder();
+            a.commit();
+            List<S> got = samples(db, x);
+            assertEquals(611, got.size());
+            for (int i = 0; i < 610; i++) assertEquals(new S(t0 + i * 1000L, i == 5 + 600 ? -1 : i), got.get(i), "sample " + i);
+            assertEquals(new S(t0 + 700_000, 700), got.get(610));
+            assertEquals(3, samples(db, y).size());
+            assertEquals(1, db.counters().samplesRejected(AppendStatus.DUPLICATE_DIFFERENT_VALUE) - rejectedBefore,
+                    "the sample whose timestamp the other writer took");
+            assertEquals(609, db.counters().samplesOutOfOrder() - oooBefore, "the other writer's newer sample went first: the rest went in out of order");
+            db.crashForTesting();
+        }
+        try (Tsdb db = open()) {   // the WAL replays the same decisions
+            List<S> got = samples(db, x);
+            assertEquals(611, got.size());
+            assertEquals(new S(t0 + 605_000, -1), got.get(605));
+        }
+    }
+
     @Test void appendAndQuerySortedWithRange() throws Exception {
         try (Tsdb db = open()) {
             Appender a = db.appender();
