@@ -321,4 +321,28 @@ class DiffToolsTest {
         assertNull(known.classify(c, DiffComparator.compare(r[0], json(ours.get("instant " + c.query())), false), run));
         assertTrue(known.lastRejection.startsWith("stddev-nan (at an inner expression)"), known.lastRejection);
     }
+    @Test void subnormalLogArgumentNeedsASubnormalArgumentAndJavasLogarithmOfIt() throws Exception {
+        ApiFixture f = new ApiFixture(io.tsdb.query.engine.PromqlEngine::new);
+        f.now.set(T0 + 3_600_000);
+        f.add(T0 + 300_000, 1.68158047e-313, "__name__", "y", "a", "sub");
+        f.add(T0 + 300_000, 1e-300, "__name__", "y", "a", "normal");
+        DiffCase c = DiffCase.instant(QueryParser.parse("ln(y)"), T0 + 330_000);
+        // The reference binary's answers (measured): about ln(2^-1023) for the subnormal, right for the normal number.
+        String twoFortyTwo = at330(vector("{\"a\":\"sub\"}", "-709.0895581554385", "{\"a\":\"normal\"}", "-690.7755278982137"));
+        DiffKnownDifferences.Runner run = q -> {
+            JsonNode ours = answer(f, q);
+            return new JsonNode[]{q.query().equals("ln(y)") ? json(twoFortyTwo) : ours, ours};
+        };
+        assertNull(DiffKnownDifferences.subnormalLogArgument(c, run));
+        JsonNode[] r = run.run(c);
+        assertEquals("go-log-subnormal", DiffKnownDifferences.load().classify(c, DiffComparator.compare(r[0], r[1], false), run));
+        // A difference at a normal argument is not excused.
+        String wrongNormal = twoFortyTwo.replace("-690.7755278982137", "-690.5");
+        DiffKnownDifferences.Runner run2 = q -> {
+            JsonNode ours = answer(f, q);
+            return new JsonNode[]{q.query().equals("ln(y)") ? json(wrongNormal) : ours, ours};
+        };
+        String why = DiffKnownDifferences.subnormalLogArgument(c, run2);
+        assertTrue(why != null && why.contains("argument 1.0E-300"), why);
+    }
 }
