@@ -168,6 +168,12 @@ final class DiffKnownDifferences {
                     lastRejection = e.id() + ": " + why;
                     continue;
                 }
+            } else if ("stepwise".equals(e.check())) {
+                String why = stepwise(c, runner);
+                if (why != null) {
+                    lastRejection = e.id() + ": " + why;
+                    continue;
+                }
             } else if ("counter-extrapolation".equals(e.check())) {
                 String why = counterExtrapolation(c, runner);
                 if (why != null) {
@@ -220,6 +226,42 @@ final class DiffKnownDifferences {
             why = w;
         }
         return why;
+    }
+
+    /** Beyond this many steps {@link #stepwise} does not ask the reference step by step. */
+    static final int MAX_STEPWISE = 400;
+
+    /**
+     * For a range query: the reference answers every step as an instant query, and our answer is exactly those answers
+     * assembled into series by label set (no two at one time). Null when it is, else why not. Excludes queries with
+     * {@code start()}/{@code end()} (an instant query's start and end are its time).
+     */
+    static String stepwise(DiffCase c, Runner runner) throws Exception {
+        if (!c.range()) return "not a range query";
+        if (c.query().contains("start()") || c.query().contains("end()")) return "uses start()/end()";
+        if ((c.end() - c.start()) / c.step() + 1 > MAX_STEPWISE) return "more than " + MAX_STEPWISE + " steps";
+        Map<String, Map<Double, Double>> assembled = new TreeMap<>();
+        for (long t = c.start(); t <= c.end(); t += c.step()) {
+            JsonNode r = runner.run(DiffCase.instant(c.expr(), t))[0];
+            if (!"success".equals(r.path("status").asText())) return "the reference fails at " + GoFloat.timestamp(t) + ": " + r.path("error").asText();
+            if (!"vector".equals(r.at("/data/resultType").asText())) return "not an instant vector";
+            for (Map.Entry<String, Map<Double, Double>> s : DiffComparator.points(r).entrySet()) {
+                Map<Double, Double> into = assembled.computeIfAbsent(s.getKey(), k -> new TreeMap<>());
+                for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
+                    if (into.put(p.getKey(), p.getValue()) != null) return "two samples of " + s.getKey() + " at " + p.getKey();
+                }
+            }
+        }
+        Map<String, Map<Double, Double>> ours = DiffComparator.points(runner.run(c)[1]);
+        if (!ours.keySet().equals(assembled.keySet())) return "label sets differ from the steps': " + assembled.keySet() + " vs ours " + ours.keySet();
+        for (Map.Entry<String, Map<Double, Double>> s : assembled.entrySet()) {
+            Map<Double, Double> o = ours.get(s.getKey());
+            if (!o.keySet().equals(s.getValue().keySet())) return s.getKey() + ": points differ from the steps'";
+            for (Map.Entry<Double, Double> p : s.getValue().entrySet()) {
+                if (!DiffComparator.sameValue(p.getValue(), o.get(p.getKey()))) return s.getKey() + " @" + p.getKey() + ": step " + p.getValue() + ", ours " + o.get(p.getKey());
+            }
+        }
+        return null;
     }
 
     /**

@@ -345,4 +345,25 @@ class DiffToolsTest {
         String why = DiffKnownDifferences.subnormalLogArgument(c, run2);
         assertTrue(why != null && why.contains("argument 1.0E-300"), why);
     }
+    @Test void stepwiseAssemblyOfTheReferencesInstantAnswers() throws Exception {
+        ApiFixture f = tieData();
+        DiffCase c = DiffCase.range(QueryParser.parse("-x"), T0 + 60_000, T0 + 240_000, 60_000);
+        String collision = "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":\"vector cannot contain metrics with the same labelset\"}";
+        // A reference that fails the range query, although each of its steps answers: ours is the steps assembled.
+        DiffKnownDifferences.Runner run = q -> {
+            JsonNode ours = answer(f, q);
+            return new JsonNode[]{q.range() ? json(collision) : ours, ours};
+        };
+        assertNull(DiffKnownDifferences.stepwise(c, run));
+        JsonNode[] r = run.run(c);
+        assertEquals("delayed-name-removal-range-merge", DiffKnownDifferences.load().classify(c, DiffComparator.compare(r[0], r[1], false), run));
+        // Ours without the last step's points, or with another value, is not what the steps say.
+        String short3 = matrix(X1.replace("\"__name__\":\"x\",", ""), "60=-8 120=-16 180=-24");
+        DiffKnownDifferences.Runner wrong = q -> {
+            JsonNode ref = answer(f, q);
+            return new JsonNode[]{q.range() ? json(collision) : ref, q.range() ? json(short3) : ref};
+        };
+        assertNotNull(DiffKnownDifferences.stepwise(c, wrong));
+        assertEquals("not a range query", DiffKnownDifferences.stepwise(DiffCase.instant(c.expr(), T0), run));
+    }
 }
