@@ -111,7 +111,7 @@ public final class RuleGroup {
         b[i++] = (byte) 0xff;
         for (byte x : n) b[i++] = x;
         b[i] = (byte) 0xff;
-        return XxHash64.hash(b);
+        return io.tsdb.query.engine.eval.XxHash64.hash(b);
     }
 
     /**

@@ -351,8 +351,8 @@ class RuleEvaluationTest {
         assertEquals(offsetNs, Math.floorMod(slot, 15_000_000_000L));
         assertTrue(slot <= 1_700_000_000_000L * 1_000_000 && slot > 1_700_000_000_000L * 1_000_000 - 15_000_000_000L);
         // XXH64 test vectors (seed 0)
-        assertEquals(0xEF46DB3751D8E999L, XxHash64.hash(new byte[0]));
-        assertEquals(0xD24EC4F1A98C6E5BL, XxHash64.hash("a".getBytes()));
-        assertEquals(0x44BC2CF5AD770999L, XxHash64.hash("abc".getBytes()));
+        assertEquals(0xEF46DB3751D8E999L, io.tsdb.query.engine.eval.XxHash64.hash(new byte[0]));
+        assertEquals(0xD24EC4F1A98C6E5BL, io.tsdb.query.engine.eval.XxHash64.hash("a".getBytes()));
+        assertEquals(0x44BC2CF5AD770999L, io.tsdb.query.engine.eval.XxHash64.hash("abc".getBytes()));
     }
 }

@@ -6,9 +6,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * XXH64 (seed 0) of a label set in Prometheus' {@code labels.Hash()} byte layout
- * ({@code name 0xff value 0xff ...}), so limit_ratio selects the same series as Prometheus.
+ * ({@code name 0xff value 0xff ...}), so limit_ratio selects the same series as Prometheus; {@link #hash} is
+ * also what the rule engine spreads group evaluation offsets with (one XXH64 in the project).
  */
-final class XxHash64 {
+public final class XxHash64 {
     private XxHash64() {}
 
     private static final long P1 = 0x9E3779B185EBCA87L, P2 = 0xC2B2AE3D27D4EB4FL, P3 = 0x165667B19E3779F9L,
@@ -52,7 +53,7 @@ final class XxHash64 {
         return acc * P1 + P4;
     }
 
-    static long hash(byte[] b) {
+    public static long hash(byte[] b) {
         int n = b.length, i = 0;
         long h;
         if (n >= 32) {
