@@ -19,6 +19,8 @@ import io.tsdb.query.ast.UnaryExpr;
 import io.tsdb.query.ast.ValueType;
 import io.tsdb.query.ast.VectorMatching;
 import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.FunctionDef;
+import io.tsdb.query.engine.eval.FunctionRegistry;
 import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
 
@@ -439,29 +441,22 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
         Query.FunctionCallContext c = ctx.functionCall();
         String name = c.IDENTIFIER().getText();
         int p = pos(ctx);
-        Functions.Function fn = Functions.get(name);
+        FunctionDef fn = FunctionRegistry.lookup(name);
         if (fn == null) throw error(p, "unknown function with name " + Literals.quote(name));
         List<Expr> args = args(c.functionArgs());
         int n = args.size();
         if (fn.variadic() == 0) {
-            if (n != fn.argTypes().size()) {
-                throw error(p, "expected " + fn.argTypes().size() + " argument(s) in call to " + Literals.quote(name) + ", got " + n);
+            if (n != fn.params().size()) {
+                throw error(p, "expected " + fn.params().size() + " argument(s) in call to " + Literals.quote(name) + ", got " + n);
             }
         } else if (n < fn.minArgs()) {
             throw error(p, "expected at least " + fn.minArgs() + " argument(s) in call to " + Literals.quote(name) + ", got " + n);
         } else if (n > fn.maxArgs()) {
             throw error(p, "expected at most " + fn.maxArgs() + " argument(s) in call to " + Literals.quote(name) + ", got " + n);
         }
-        if (name.equals("info") && n > 1) {
-            Expr second = args.get(1);
-            if (second.type() != ValueType.VECTOR) {
-                throw error(p, "expected type instant vector in call to function \"info\", got " + second.type().description);
-            }
-            if (second instanceof VectorSelector vs) {
-                if (vs.name() != null) throw error(vs.pos(), "expected label selectors only, got vector selector instead");
-            } else {
-                throw error(second.pos(), "expected label selectors only");
-            }
+        if (fn.argCheck() != null) {
+            FunctionDef.ArgError bad = fn.argCheck().check(args);
+            if (bad != null) throw error(bad.pos() < 0 ? p : bad.pos(), bad.message());
         }
         for (int i = 0; i < n; i++) {
             ValueType want = fn.argType(i);
@@ -471,6 +466,6 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
                         + ", got " + arg.type().description);
             }
         }
-        return new Call(fn.name(), List.copyOf(args), fn.returnType(), p);
+        return new Call(fn, List.copyOf(args), p);
     }
 }

@@ -29,7 +29,7 @@ final class Ast {
         if (e instanceof AggregateExpr a) {
             return new AggregateExpr(a.op(), strip(a.expr()), a.param() == null ? null : strip(a.param()), a.grouping(), a.without(), 0);
         }
-        if (e instanceof Call c) return new Call(c.function(), c.args().stream().map(Ast::strip).toList(), c.returnType(), 0);
+        if (e instanceof Call c) return new Call(c.fn(), c.args().stream().map(Ast::strip).toList(), 0);
         throw new IllegalArgumentException(String.valueOf(e));
     }
 

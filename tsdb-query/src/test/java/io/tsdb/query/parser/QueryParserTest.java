@@ -16,6 +16,7 @@ import io.tsdb.query.ast.UnaryExpr;
 import io.tsdb.query.ast.ValueType;
 import io.tsdb.query.ast.VectorMatching;
 import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.FunctionRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -378,7 +379,7 @@ class QueryParserTest {
         assertEquals(12, ((Call) p("histogram_quantiles(x, \"q\", 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99)")).args().size());
         assertEquals("1:1: expected at most 12 argument(s) in call to \"histogram_quantiles\", got 13",
                 err("histogram_quantiles(x, \"q\", 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1)").getMessage());
-        for (var f : Functions.all().values()) {
+        for (var f : FunctionRegistry.all().values()) {
             assertTrue(f.name().matches("[a-z_0-9]+"), f.name());
         }
     }

@@ -64,7 +64,7 @@ final class AtRewriter {
         if (e instanceof Call c) {
             List<Expr> args = new ArrayList<>();
             for (Expr a : c.args()) args.add(rewrite(a, ts));
-            return new Call(c.function(), args, c.returnType(), c.pos());
+            return new Call(c.fn(), args, c.pos());
         }
         return e;
     }

@@ -9,16 +9,15 @@ import io.tsdb.query.ast.ParenExpr;
 import io.tsdb.query.ast.SubqueryExpr;
 import io.tsdb.query.ast.UnaryExpr;
 import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.FunctionDef;
 
 /**
  * Which raw data an evaluation at time t can read: samples in [t - before, t + after]. Used by the range-query
  * cache to know which cached extents a write can change. {@code usesAt} is true when the result at t depends on the
  * query's range, not only on t: an {@code @} modifier (absolute times, start(), end()) or the functions
- * start(), end(), range(), step(); such queries are not cached.
+ * the registry marks as reading the query range (start(), end(), range(), step()); such queries are not cached.
  */
 record QueryWindow(long before, long after, boolean usesAt) {
-    private static final java.util.Set<String> RANGE_FUNCTIONS = java.util.Set.of("start", "end", "range", "step");
-
     /** Slack for subquery step alignment and rounding. */
     private static final long SLACK_MS = 60_000;
 
@@ -48,7 +47,7 @@ record QueryWindow(long before, long after, boolean usesAt) {
             return a.param() == null ? w : w.max(walk(a.param(), lb, dstep));
         }
         if (e instanceof Call c) {
-            QueryWindow w = new QueryWindow(0, 0, RANGE_FUNCTIONS.contains(c.function()));
+            QueryWindow w = new QueryWindow(0, 0, c.fn() instanceof FunctionDef f && f.readsQueryRange());
             for (Expr arg : c.args()) w = w.max(walk(arg, lb, dstep));
             return w;
         }

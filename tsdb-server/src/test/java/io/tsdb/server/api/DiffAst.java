@@ -52,7 +52,7 @@ final class DiffAst {
         if (e instanceof Call f) {
             List<Expr> args = new ArrayList<>(f.args());
             args.set(i, c);
-            return new Call(f.function(), List.copyOf(args), f.returnType(), 0);
+            return new Call(f.fn(), List.copyOf(args), 0);
         }
         if (e instanceof MatrixSelector m) return new MatrixSelector((VectorSelector) c, m.rangeMs(), 0);
         if (e instanceof ParenExpr) return new ParenExpr(c, 0);

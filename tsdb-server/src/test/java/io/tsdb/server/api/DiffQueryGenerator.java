@@ -14,10 +14,10 @@ import io.tsdb.query.ast.ParenExpr;
 import io.tsdb.query.ast.StringLiteral;
 import io.tsdb.query.ast.SubqueryExpr;
 import io.tsdb.query.ast.UnaryExpr;
-import io.tsdb.query.ast.ValueType;
 import io.tsdb.query.ast.VectorMatching;
 import io.tsdb.query.ast.VectorMatching.Cardinality;
 import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.FunctionRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -254,7 +254,7 @@ final class DiffQueryGenerator {
         List<Expr> args = new ArrayList<>(List.of(v, str(chance(50) ? "joined" : pick(labels)), str(pick(new String[]{"-", "", ","}))));
         int k = rnd.nextInt(3);
         for (int i = 0; i < k; i++) args.add(str(chance(10) ? "__name__" : pick(labels)));
-        return new Call("label_join", List.copyOf(args), ValueType.VECTOR, 0);
+        return new Call(FunctionRegistry.lookup("label_join"), List.copyOf(args), 0);
     }
 
     private Expr otherVectorFunction(int depth, Metric hint) {
@@ -347,8 +347,8 @@ final class DiffQueryGenerator {
         int c = rnd.nextInt(100);
         if (depth <= 0 || c < 55) return num(constant());
         if (c < 75) return call("scalar", vector(depth - 1, null));
-        if (c < 82) return new Call("time", List.of(), ValueType.SCALAR, 0);
-        if (c < 85) return new Call("pi", List.of(), ValueType.SCALAR, 0);
+        if (c < 82) return call("time");
+        if (c < 85) return call("pi");
         if (c < 95) {
             boolean cmp = chance(25);
             BinaryOp op = cmp ? CMP[rnd.nextInt(CMP.length)] : ARITH[rnd.nextInt(ARITH.length - 1)];
@@ -372,10 +372,6 @@ final class DiffQueryGenerator {
     private static Expr str(String s) { return new StringLiteral(s, 0); }
 
     private static Call call(String f, Expr... args) {
-        ValueType t = switch (f) {
-            case "scalar" -> ValueType.SCALAR;
-            default -> ValueType.VECTOR;
-        };
-        return new Call(f, List.of(args), t, 0);
+        return new Call(FunctionRegistry.lookup(f), List.of(args), 0);
     }
 }

@@ -48,19 +48,19 @@ public final class Aggregations {
         double[] param = null;
         String strParam = null;
         if (op == AggregateOp.COUNT_VALUES) {
-            strParam = ev.functions.str(a.param(), ts);
-            if (!Functions.validLabelName(strParam)) throw EvalContext.execError("invalid label name \"" + strParam + "\"");
+            strParam = ev.str(a.param(), ts);
+            if (!FunctionSupport.validLabelName(strParam)) throw EvalContext.execError("invalid label name \"" + strParam + "\"");
         } else if (op.hasParam()) {
             param = ev.scalar(a.param(), ts);
         }
         if (Accumulator.supports(op)) {
             Accumulator acc = new Accumulator(cx, op, steps, a.grouping(), a.without());
             if (!streamInto(a.expr(), ts, acc)) {
-                for (Row r : ev.functions.vec(a.expr(), ts).rows) acc.add(r);
+                for (Row r : ev.vec(a.expr(), ts).rows) acc.add(r);
             }
             return acc.finish();
         }
-        VecVal in = ev.functions.vec(a.expr(), ts);
+        VecVal in = ev.vec(a.expr(), ts);
         if (op == AggregateOp.COUNT_VALUES) return countValues(a, in, strParam, steps);
 
         // group index per input row
@@ -96,14 +96,11 @@ public final class Aggregations {
             return true;
         }
         if (u instanceof Call c) {
-            RangeFunctions.Fn fn = RangeFunctions.Fn.of(c.function());
-            if (fn == null || fn == RangeFunctions.Fn.ABSENT_OVER_TIME) return false;
-            for (Expr arg : c.args()) {
-                if (arg.type() == io.tsdb.query.ast.ValueType.MATRIX) {
-                    ev.ranges.call(c, fn, ts, acc::add);
-                    return true;
-                }
+            if (!(((FunctionDef) c.fn()).impl() instanceof FunctionDef.Window w) || w.kernel() == RangeFunctions.Fn.ABSENT_OVER_TIME) {
+                return false;
             }
+            ev.ranges.call(c, w.kernel(), ts, acc::add);
+            return true;
         }
         return false;
     }

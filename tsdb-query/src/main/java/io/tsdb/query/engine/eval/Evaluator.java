@@ -30,7 +30,6 @@ public final class Evaluator {
     final EvalContext cx;
     final Selectors selectors;
     final RangeEval ranges;
-    final Functions functions;
     final Aggregations aggregations;
     final BinaryOps binaryOps;
 
@@ -38,7 +37,6 @@ public final class Evaluator {
         this.cx = cx;
         this.selectors = new Selectors(cx);
         this.ranges = new RangeEval(this);
-        this.functions = new Functions(this);
         this.aggregations = new Aggregations(this);
         this.binaryOps = new BinaryOps(this);
     }
@@ -88,7 +86,7 @@ public final class Evaluator {
         if (e instanceof MatrixSelector || e instanceof SubqueryExpr) return ranges.matrix(e, ts);
         if (e instanceof BinaryExpr b) return binaryOps.eval(b, ts);
         if (e instanceof AggregateExpr a) return aggregations.eval(a, ts);
-        if (e instanceof Call c) return functions.eval(c, ts);
+        if (e instanceof Call c) return ((FunctionDef) c.fn()).impl().eval(this, c, ts); // resolved by the parser
         throw new IllegalStateException("unknown expression " + e);
     }
 
@@ -108,6 +106,20 @@ public final class Evaluator {
             rows.add(new Row(r.labels, o, true));
         }
         return new VecVal(rows);
+    }
+
+    /** Evaluates an expression that must be an instant vector. */
+    VecVal vec(Expr e, long[] ts) {
+        Val v = eval(e, ts);
+        if (v instanceof VecVal vv) return vv;
+        throw EvalContext.execError("expected instant vector, got " + e.type().description);
+    }
+
+    /** Evaluates an expression that must be a string. */
+    String str(Expr e, long[] ts) {
+        Val v = eval(e, ts);
+        if (v instanceof StrVal s) return s.s();
+        throw EvalContext.execError("expected string, got " + e.type().description);
     }
 
     /** Evaluates an expression that must be a scalar (parameters of functions and aggregations). */

@@ -2,6 +2,8 @@ package io.tsdb.query.engine.eval;
 
 import io.tsdb.core.Labels;
 import io.tsdb.query.ast.Call;
+import io.tsdb.query.engine.eval.FunctionDef.Special;
+import io.tsdb.query.engine.eval.FunctionRegistry.Builder;
 import io.tsdb.query.engine.eval.Vals.Row;
 import io.tsdb.query.engine.eval.Vals.VecVal;
 
@@ -11,9 +13,33 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** histogram_quantile and histogram_fraction over classic {@code le} bucket series, per step. */
+import static io.tsdb.query.engine.eval.FunctionRegistry.ANY_VECTOR;
+import static io.tsdb.query.engine.eval.FunctionRegistry.HISTOGRAM_VECTOR;
+import static io.tsdb.query.engine.eval.FunctionRegistry.SCALAR;
+import static io.tsdb.query.engine.eval.FunctionRegistry.STRING;
+
+/**
+ * The registry's histogram functions. histogram_quantile(s) and histogram_fraction are evaluated here over classic
+ * {@code le} bucket series, per step; they are declared to take native histograms too, as upstream. The
+ * native-histogram accessors take only histogram samples: until the engine carries histogram samples, they
+ * evaluate their argument (for its errors and annotations) and return an empty vector, which is what Prometheus
+ * answers for float input.
+ */
 final class Histograms {
     private Histograms() {}
+
+    static void declare(Builder b) {
+        b.vector("histogram_quantile").args(SCALAR, ANY_VECTOR).impl((Special) Histograms::quantile);
+        b.vector("histogram_fraction").args(SCALAR, SCALAR, ANY_VECTOR).impl((Special) Histograms::fraction);
+        b.vector("histogram_quantiles").args(ANY_VECTOR, STRING, SCALAR, SCALAR).variadic(9).experimental()
+                .impl((Special) Histograms::quantiles);
+        for (String n : new String[]{"histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar"}) {
+            b.vector(n).args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> {
+                ev.vec(c.args().get(0), ts); // float samples are ignored: only native histograms have these
+                return VecVal.empty();
+            });
+        }
+    }
 
     private static final double SMALL_DELTA_TOLERANCE = 1e-12;
 
@@ -55,7 +81,7 @@ final class Histograms {
             Double ub = parseGoFloat(le);
             if (ub == null) {
                 String name = r.labels.metricName();
-                cx.warn("bucket label \"le\" is missing or has a malformed value of \"" + Functions.nz(le) + "\""
+                cx.warn("bucket label \"le\" is missing or has a malformed value of \"" + FunctionSupport.nz(le) + "\""
                         + (name == null ? "" : " for metric name \"" + name + "\""), c.args().get(argIdx).pos());
                 continue;
             }
@@ -70,7 +96,7 @@ final class Histograms {
     static VecVal quantile(Evaluator ev, Call c, long[] ts) {
         EvalContext cx = ev.cx;
         double[] q = ev.scalar(c.args().get(0), ts);
-        VecVal in = ev.functions.vec(c.args().get(1), ts);
+        VecVal in = ev.vec(c.args().get(1), ts);
         for (double x : q) {
             if (Double.isNaN(x) || x < 0 || x > 1) {
                 cx.warn("quantile value should be between 0 and 1, got " + GoFmt.g(x), c.args().get(0).pos());
@@ -114,8 +140,8 @@ final class Histograms {
     /** histogram_quantiles(v, "label", q1, q2, ...): one output series per group and quantile. */
     static VecVal quantiles(Evaluator ev, Call c, long[] ts) {
         EvalContext cx = ev.cx;
-        VecVal in = ev.functions.vec(c.args().get(0), ts);
-        String label = ev.functions.str(c.args().get(1), ts);
+        VecVal in = ev.vec(c.args().get(0), ts);
+        String label = ev.str(c.args().get(1), ts);
         List<double[]> qs = new ArrayList<>();
         for (int a = 2; a < c.args().size(); a++) {
             double[] q = ev.scalar(c.args().get(a), ts);
@@ -166,7 +192,7 @@ final class Histograms {
         EvalContext cx = ev.cx;
         double[] lower = ev.scalar(c.args().get(0), ts);
         double[] upper = ev.scalar(c.args().get(1), ts);
-        VecVal in = ev.functions.vec(c.args().get(2), ts);
+        VecVal in = ev.vec(c.args().get(2), ts);
         Map<Labels, Group> groups = group(cx, in, c, 2, ts);
         List<Row> out = new ArrayList<>();
         for (Group g : groups.values()) {

@@ -72,14 +72,14 @@ final class InfoFunction {
 
     private static String sig(String infoName, Labels l) {
         StringBuilder sb = new StringBuilder(infoName);
-        for (String id : IDENTIFYING) sb.append('\u0000').append(Functions.nz(l.get(id)));
+        for (String id : IDENTIFYING) sb.append('\u0000').append(FunctionSupport.nz(l.get(id)));
         return sb.toString();
     }
 
     static VecVal eval(Evaluator ev, Call c, long[] ts) {
         Expr arg0 = c.args().get(0);
         Timing timing = timing(arg0, null, 0);
-        VecVal base = ev.functions.vec(arg0, ts);
+        VecVal base = ev.vec(arg0, ts);
         Map<String, List<Matcher>> dataMatchers = new LinkedHashMap<>();
         List<Matcher> infoNameMatchers = new ArrayList<>();
         if (c.args().size() > 1) {
@@ -96,7 +96,7 @@ final class InfoFunction {
         Map<String, Set<String>> idValues = new LinkedHashMap<>();
         for (int r = 0; r < base.rows.size(); r++) {
             Labels l = base.rows.get(r).labels;
-            String name = Functions.nz(l.metricName());
+            String name = FunctionSupport.nz(l.metricName());
             boolean all = true;
             for (Matcher m : effective) if (!m.matches(name)) { all = false; break; }
             ignore[r] = all;
@@ -132,7 +132,7 @@ final class InfoFunction {
             info = ev.selectors.instant(vs, ts, true); // values: sample timestamps, to prefer the newest
         }
         Set<String> infoNames = new LinkedHashSet<>();
-        for (Row r : info.rows) infoNames.add(Functions.nz(r.labels.metricName()));
+        for (Row r : info.rows) infoNames.add(FunctionSupport.nz(r.labels.metricName()));
         String[][] baseSigs = new String[base.rows.size()][];
         List<String> names = new ArrayList<>(infoNames);
         for (int r = 0; r < base.rows.size(); r++) {
@@ -140,7 +140,7 @@ final class InfoFunction {
             for (int k = 0; k < names.size(); k++) baseSigs[r][k] = sig(names.get(k), base.rows.get(r).labels);
         }
         String[] infoSigs = new String[info.rows.size()];
-        for (int r = 0; r < info.rows.size(); r++) infoSigs[r] = sig(Functions.nz(info.rows.get(r).labels.metricName()), info.rows.get(r).labels);
+        for (int r = 0; r < info.rows.size(); r++) infoSigs[r] = sig(FunctionSupport.nz(info.rows.get(r).labels.metricName()), info.rows.get(r).labels);
         boolean allMatchEmpty = true;
         for (List<Matcher> ms : dataMatchers.values()) for (Matcher m : ms) if (!m.matchesEmpty()) allMatchEmpty = false;
 

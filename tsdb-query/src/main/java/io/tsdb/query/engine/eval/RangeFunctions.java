@@ -1,14 +1,52 @@
 package io.tsdb.query.engine.eval;
 
+import io.tsdb.query.engine.eval.FunctionDef.Window;
+import io.tsdb.query.engine.eval.FunctionRegistry.Builder;
+
 import java.util.Arrays;
 
+import static io.tsdb.query.engine.eval.FunctionRegistry.ANY_MATRIX;
+import static io.tsdb.query.engine.eval.FunctionRegistry.FLOAT_MATRIX;
+import static io.tsdb.query.engine.eval.FunctionRegistry.SCALAR;
+
 /**
- * Float functions over one window of samples {@code [lo, hi)} of a series, Prometheus 3.x semantics.
- * Each returns {@link Vals#ABSENT} when the window produces no output. No allocation (scratch is reused).
+ * The registry's functions of a range vector, and their float kernels over one window of samples
+ * {@code [lo, hi)} of a series, Prometheus 3.x semantics. Each kernel returns {@link Vals#ABSENT} when the
+ * window produces no output. No allocation (scratch is reused). {@link RangeEval} slides the windows.
  */
 public final class RangeFunctions {
     private RangeFunctions() {}
 
+    /**
+     * Declares every range-vector function with its kernel. Which samples each takes follows the upstream function
+     * documentation: the ones marked ANY also act on native histograms there.
+     */
+    static void declare(Builder b) {
+        for (Fn fn : new Fn[]{Fn.RATE, Fn.INCREASE, Fn.DELTA, Fn.IRATE, Fn.IDELTA, Fn.AVG_OVER_TIME, Fn.SUM_OVER_TIME,
+                Fn.LAST_OVER_TIME}) {
+            b.sameVector(fn.promql()).args(ANY_MATRIX).impl(new Window(fn));
+        }
+        for (Fn fn : new Fn[]{Fn.RESETS, Fn.CHANGES, Fn.COUNT_OVER_TIME, Fn.PRESENT_OVER_TIME, Fn.ABSENT_OVER_TIME}) {
+            b.vector(fn.promql()).args(ANY_MATRIX).impl(new Window(fn));
+        }
+        for (Fn fn : new Fn[]{Fn.DERIV, Fn.MIN_OVER_TIME, Fn.MAX_OVER_TIME, Fn.STDDEV_OVER_TIME, Fn.STDVAR_OVER_TIME}) {
+            b.vector(fn.promql()).args(FLOAT_MATRIX).impl(new Window(fn));
+        }
+        b.vector("predict_linear").args(FLOAT_MATRIX, SCALAR).impl(new Window(Fn.PREDICT_LINEAR));
+        b.vector("quantile_over_time").args(SCALAR, FLOAT_MATRIX).impl(new Window(Fn.QUANTILE_OVER_TIME));
+        // Experimental (--enable-feature=promql-experimental-functions upstream).
+        b.sameVector("first_over_time").args(ANY_MATRIX).experimental().impl(new Window(Fn.FIRST_OVER_TIME));
+        for (Fn fn : new Fn[]{Fn.TS_OF_FIRST_OVER_TIME, Fn.TS_OF_LAST_OVER_TIME}) {
+            b.vector(fn.promql()).args(ANY_MATRIX).experimental().impl(new Window(fn));
+        }
+        for (Fn fn : new Fn[]{Fn.MAD_OVER_TIME, Fn.TS_OF_MIN_OVER_TIME, Fn.TS_OF_MAX_OVER_TIME}) {
+            b.vector(fn.promql()).args(FLOAT_MATRIX).experimental().impl(new Window(fn));
+        }
+        b.vector("double_exponential_smoothing").args(FLOAT_MATRIX, SCALAR, SCALAR).experimental()
+                .impl(new Window(Fn.DOUBLE_EXPONENTIAL_SMOOTHING));
+    }
+
+    /** The window kernels, one per function (the registry's {@link Window} entries name theirs). */
     public enum Fn {
         RATE, INCREASE, DELTA, IRATE, IDELTA, DERIV, PREDICT_LINEAR, RESETS, CHANGES,
         AVG_OVER_TIME, SUM_OVER_TIME, MIN_OVER_TIME, MAX_OVER_TIME, COUNT_OVER_TIME, LAST_OVER_TIME,
@@ -16,13 +54,8 @@ public final class RangeFunctions {
         TS_OF_MIN_OVER_TIME, TS_OF_MAX_OVER_TIME, TS_OF_FIRST_OVER_TIME, TS_OF_LAST_OVER_TIME,
         DOUBLE_EXPONENTIAL_SMOOTHING, ABSENT_OVER_TIME;
 
-        public static Fn of(String name) {
-            try {
-                return valueOf(name.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
+        /** The function's PromQL name. */
+        String promql() { return name().toLowerCase(java.util.Locale.ROOT); }
 
         /** last/first_over_time keep the metric name, all others drop it. */
         public boolean keepsName() { return this == LAST_OVER_TIME || this == FIRST_OVER_TIME; }
