@@ -45,6 +45,7 @@ export const api = {
   explorerMetrics: (search) => call('/console/api/metrics', { search, limit: 500 }).then((j) => j.data),
   explorerMetric: (name) => call('/console/api/metric', { name, top: 10 }).then((j) => j.data),
   storage: () => call('/console/api/storage').then((j) => j.data),
+  functions: () => call('/console/api/functions').then((j) => j.data),
   buildinfo: () => call('/api/v1/status/buildinfo').then((j) => j.data),
   runtimeinfo: () => call('/api/v1/status/runtimeinfo').then((j) => j.data),
   flags: () => call('/api/v1/status/flags').then((j) => j.data),

@@ -10,6 +10,11 @@ const HISTORY_MAX = 50;
 
 const metricCache = { at: 0, names: null };
 
+// The server's function registry, loaded once: completion waits for it, highlighting redraws when it arrives.
+const functionsLoaded = api.functions()
+  .then((fs) => { FUNCTIONS.push(...fs.map((f) => f.name)); })
+  .catch(() => {});
+
 async function metricNames() {
   if (!metricCache.names || Date.now() - metricCache.at > 30_000) {
     metricCache.names = await api.metricNames().catch(() => []);
@@ -55,6 +60,7 @@ export class Editor {
     this.error = null;
     this.input.value = value;
     this.input.addEventListener('input', () => { this.clearError(); this.render(); this.complete(); });
+    functionsLoaded.then(() => this.render());
     this.input.addEventListener('keydown', (e) => this.onKey(e));
     this.input.addEventListener('blur', () => setTimeout(() => this.hideList(), 150));
     this.input.addEventListener('scroll', () => { this.mirror.scrollTop = this.input.scrollTop; });
@@ -139,6 +145,7 @@ export class Editor {
     try {
       if (ctx.kind === 'metric') {
         const names = await metricNames();
+        await functionsLoaded;
         candidates = [
           ...names.map((n) => ({ text: n, kind: 'metric' })),
           ...FUNCTIONS.map((n) => ({ text: n, kind: 'function', suffix: '(' })),

@@ -8,7 +8,8 @@ import io.tsdb.server.http.Router;
  * The web console: a static single-page application (plain ES modules and CSS, no build step) served at
  * {@code /}, its assets under {@code /console/}, uPlot from its WebJar under {@code /webjars/uplot/}, and
  * two small JSON endpoints for the metrics explorer ({@link ExplorerHandlers}). Everything the page loads
- * comes from this server's own origin; it needs no internet.
+ * comes from this server's own origin; it needs no internet. The editor's list of PromQL functions comes from the
+ * query engine's function registry ({@link FunctionList}).
  */
 public final class ConsoleFeature implements Feature {
     static final String ROOT = "console";
@@ -28,5 +29,6 @@ public final class ConsoleFeature implements Feature {
         router.get("/console/api/metric", explorer::metric);
         router.get("/console/api/storage", explorer::storage);
         router.get("/console/api/slow_queries", explorer::slowQueries);
+        router.get("/console/api/functions", new FunctionList()::handle);
     }
 }

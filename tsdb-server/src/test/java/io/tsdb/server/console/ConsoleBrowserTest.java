@@ -226,6 +226,19 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void completesFunctionsFromTheEnginesRegistry() {
+        open("/");
+        WebElement input = driver.findElement(By.cssSelector(".query-input"));
+        input.sendKeys("histogram_st");
+        wait.until(d -> completions().equals(List.of("histogram_stddev", "histogram_stdvar")));
+        input.sendKeys(Keys.TAB);
+        assertEquals("histogram_stddev(", input.getAttribute("value"));
+        // Highlighted as a function once the registry's names arrived.
+        wait.until(d -> "histogram_stddev".equals(((JavascriptExecutor) driver).executeScript(
+                "const e = document.querySelector('.highlight .tok-function'); return e ? e.textContent : null;")));
+    }
+
+    @Test
     void tableValuesEqualTheApis() throws Exception {
         long at = nowSec - 600;
         String q = "http_request";

@@ -26,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -140,6 +141,23 @@ class ConsoleFeatureTest {
         assertEquals("region", labels.get(1).get("name").asText());
         assertEquals(2, labels.get(1).get("values").asInt());
         assertEquals(6, labels.get(1).get("top").get(0).get("series").asInt());
+    }
+
+    @Test
+    void functionListIsTheEnginesRegistry() throws Exception {
+        JsonNode d = json.readTree(get("/console/api/functions").body()).get("data");
+        Map<String, JsonNode> byName = new java.util.TreeMap<>();
+        for (JsonNode f : d) byName.put(f.get("name").asText(), f);
+        assertEquals(io.tsdb.query.engine.eval.FunctionRegistry.all().keySet(), byName.keySet());
+        JsonNode rate = byName.get("rate");
+        assertEquals("rate(range-vector) instant-vector", rate.get("signature").asText());
+        assertEquals("vector", rate.get("returnType").asText());
+        assertTrue(rate.get("acceptsHistograms").asBoolean());
+        assertEquals("as_input", rate.get("returns").asText());
+        assertEquals("floats", byName.get("histogram_count").get("returns").asText());
+        assertFalse(byName.get("abs").get("acceptsHistograms").asBoolean());
+        assertTrue(byName.get("mad_over_time").get("experimental").asBoolean());
+        assertEquals("scalar", byName.get("time").get("returnType").asText());
     }
 
     @Test
