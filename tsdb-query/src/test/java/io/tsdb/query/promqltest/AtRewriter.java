@@ -10,25 +10,22 @@ import io.tsdb.query.ast.ParenExpr;
 import io.tsdb.query.ast.SubqueryExpr;
 import io.tsdb.query.ast.UnaryExpr;
 import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.eval.FunctionDef;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The promqltest "@ modifier" re-check: sets {@code @ evalTime} on every selector and subquery that has
  * none (not descending into subqueries, which get the @ themselves), unless the query uses a function
- * whose result varies with evaluation time.
+ * whose result varies with evaluation time (the registry's {@link FunctionDef#readsEvalTime()}).
  */
 final class AtRewriter {
     private AtRewriter() {}
 
-    static final Set<String> UNSAFE = Set.of("days_in_month", "day_of_month", "day_of_week", "day_of_year", "end",
-            "hour", "minute", "month", "year", "predict_linear", "range", "start", "step", "time", "timestamp");
-
     static boolean containsUnsafe(Expr e) {
         if (e instanceof Call c) {
-            if (UNSAFE.contains(c.function())) return true;
+            if (((FunctionDef) c.fn()).readsEvalTime()) return true;
             for (Expr a : c.args()) if (containsUnsafe(a)) return true;
             return false;
         }

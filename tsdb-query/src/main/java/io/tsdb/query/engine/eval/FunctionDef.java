@@ -23,11 +23,15 @@ import java.util.function.DoubleUnaryOperator;
  *                     enabled here)
  * @param readsQueryRange whether its value at a step depends on the query's start, end or step, not only on the
  *                     step's time (start(), end(), range(), step()): such queries cannot be cached per step
+ * @param readsEvalTime whether its value depends on the evaluation time itself, not only on the samples its
+ *                     arguments select (time(), timestamp(), the date functions, predict_linear, the query-range
+ *                     accessors): Prometheus' "@-modifier unsafe" functions, whose result {@code @} does not pin
  * @param argCheck     a parse-time check beyond argument counts and types (null: none)
  * @param impl         how a call is evaluated
  */
 public record FunctionDef(String name, List<Param> params, int variadic, ValueType returnType, Samples returns,
-                          boolean experimental, boolean readsQueryRange, ArgCheck argCheck, Impl impl)
+                          boolean experimental, boolean readsQueryRange, boolean readsEvalTime, ArgCheck argCheck,
+                          Impl impl)
         implements FunctionRef {
 
     /**

@@ -96,7 +96,7 @@ public final class FunctionRegistry {
         private final Samples returns;
         private final List<Param> params = new ArrayList<>();
         private int variadic;
-        private boolean experimental, readsQueryRange;
+        private boolean experimental, readsQueryRange, readsEvalTime;
         private ArgCheck check;
 
         private Decl(Builder b, String name, ValueType returnType, Samples returns) {
@@ -122,8 +122,15 @@ public final class FunctionRegistry {
             return this;
         }
 
+        /** Implies {@link #readsEvalTime()}: an {@code @} on the selectors does not pin the query's range either. */
         Decl readsQueryRange() {
             readsQueryRange = true;
+            readsEvalTime = true;
+            return this;
+        }
+
+        Decl readsEvalTime() {
+            readsEvalTime = true;
             return this;
         }
 
@@ -134,7 +141,8 @@ public final class FunctionRegistry {
 
         /** Ends the declaration with the function's implementation. */
         void impl(Impl impl) {
-            b.add(new FunctionDef(name, params, variadic, returnType, returns, experimental, readsQueryRange, check, impl));
+            b.add(new FunctionDef(name, params, variadic, returnType, returns, experimental, readsQueryRange, readsEvalTime,
+                    check, impl));
         }
     }
 }

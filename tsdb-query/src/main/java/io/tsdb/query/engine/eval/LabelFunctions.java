@@ -33,14 +33,14 @@ final class LabelFunctions {
     static void declare(Builder b) {
         b.sameVector("label_replace").args(ANY_VECTOR, STRING, STRING, STRING, STRING).impl((Special) LabelFunctions::labelReplace);
         b.sameVector("label_join").args(ANY_VECTOR, STRING, STRING, STRING).variadic(-1).impl((Special) LabelFunctions::labelJoin);
-        b.sameVector("sort").args(FLOAT_VECTOR).impl((Special) (ev, c, ts) -> sort(ev, c, ts, (x, y) -> byValue(x, y, false)));
-        b.sameVector("sort_desc").args(FLOAT_VECTOR).impl((Special) (ev, c, ts) -> sort(ev, c, ts, (x, y) -> byValue(x, y, true)));
+        b.sameVector("sort").args(FLOAT_VECTOR).impl((Special) (ev, c, ts) -> sort(ev, c, ts, false, false));
+        b.sameVector("sort_desc").args(FLOAT_VECTOR).impl((Special) (ev, c, ts) -> sort(ev, c, ts, false, true));
         b.sameVector("sort_by_label").args(ANY_VECTOR, STRING).variadic(-1).experimental().impl((Special) (ev, c, ts) ->
-                sort(ev, c, ts, null));
+                sort(ev, c, ts, true, false));
         b.sameVector("sort_by_label_desc").args(ANY_VECTOR, STRING).variadic(-1).experimental().impl((Special) (ev, c, ts) ->
-                sort(ev, c, ts, null));
+                sort(ev, c, ts, true, true));
         b.vector("absent").args(ANY_VECTOR).impl((Special) LabelFunctions::absent);
-        b.vector("timestamp").args(ANY_VECTOR).impl((Special) LabelFunctions::timestamp);
+        b.vector("timestamp").args(ANY_VECTOR).readsEvalTime().impl((Special) LabelFunctions::timestamp);
         // Upstream's experimental start (created) timestamp of samples: accepted by the parser, but storage keeps
         // no start timestamps yet.
         b.vector("start_timestamp").args(ANY_VECTOR).experimental().impl((Special) (ev, c, ts) -> {
@@ -116,18 +116,18 @@ final class LabelFunctions {
         return desc ? Double.compare(y, x) : Double.compare(x, y);
     }
 
-    /** sort/sort_desc (cmp given) and sort_by_label[_desc] (cmp null: by the labels named by the arguments). */
-    private static Val sort(Evaluator ev, Call c, long[] ts, Comparator<Row> cmp) {
+    /** sort/sort_desc (by value) and sort_by_label[_desc] (by the labels the arguments name, then all labels). */
+    private static Val sort(Evaluator ev, Call c, long[] ts, boolean byLabels, boolean desc) {
         VecVal v = ev.vec(c.args().get(0), ts);
         if (ts.length > 1) {
             ev.cx.warn("sort is ineffective for range queries since results are always ordered by labels", c.pos());
             return v;
         }
         List<Row> rows = new ArrayList<>(v.rows);
-        if (cmp == null) {
+        Comparator<Row> cmp;
+        if (byLabels) {
             List<String> labels = new ArrayList<>();
             for (int i = 1; i < c.args().size(); i++) labels.add(ev.str(c.args().get(i), ts));
-            boolean desc = c.function().equals("sort_by_label_desc");
             cmp = (a, b) -> {
                 for (String l : labels) {
                     String x = FunctionSupport.nz(a.labels.get(l)), y = FunctionSupport.nz(b.labels.get(l));
@@ -138,6 +138,8 @@ final class LabelFunctions {
                 int r = a.labels.compareTo(b.labels);
                 return desc ? -r : r;
             };
+        } else {
+            cmp = (a, b) -> byValue(a, b, desc);
         }
         rows.sort(cmp);
         VecVal out = new VecVal(rows);

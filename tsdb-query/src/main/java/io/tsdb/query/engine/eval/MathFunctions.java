@@ -65,7 +65,7 @@ final class MathFunctions {
         b.vector("round").args(FLOAT_VECTOR, SCALAR).variadic(1).impl((Special) MathFunctions::round);
 
         b.scalar("pi").impl((Special) (ev, c, ts) -> new ScalarVal(filled(ts.length, Math.PI)));
-        b.scalar("time").impl((Special) (ev, c, ts) -> {
+        b.scalar("time").readsEvalTime().impl((Special) (ev, c, ts) -> {
             double[] v = new double[ts.length];
             for (int i = 0; i < ts.length; i++) v[i] = ts[i] / 1000.0;
             return new ScalarVal(v);
@@ -111,7 +111,7 @@ final class MathFunctions {
      * value converted to int64 the way Go converts (NaN and +/-Inf included, see {@link GoTime}).
      */
     private static void date(Builder b, String name, DateFn f) {
-        b.vector(name).args(FLOAT_VECTOR).variadic(1).impl((Special) (ev, c, ts) -> {
+        b.vector(name).args(FLOAT_VECTOR).variadic(1).readsEvalTime().impl((Special) (ev, c, ts) -> {
             if (c.args().isEmpty()) {
                 List<Row> rows = new ArrayList<>();
                 double[] o = new double[ts.length];

@@ -32,7 +32,7 @@ public final class RangeFunctions {
         for (Fn fn : new Fn[]{Fn.DERIV, Fn.MIN_OVER_TIME, Fn.MAX_OVER_TIME, Fn.STDDEV_OVER_TIME, Fn.STDVAR_OVER_TIME}) {
             b.vector(fn.promql()).args(FLOAT_MATRIX).impl(new Window(fn));
         }
-        b.vector("predict_linear").args(FLOAT_MATRIX, SCALAR).impl(new Window(Fn.PREDICT_LINEAR));
+        b.vector("predict_linear").args(FLOAT_MATRIX, SCALAR).readsEvalTime().impl(new Window(Fn.PREDICT_LINEAR));
         b.vector("quantile_over_time").args(SCALAR, FLOAT_MATRIX).impl(new Window(Fn.QUANTILE_OVER_TIME));
         // Experimental (--enable-feature=promql-experimental-functions upstream).
         b.sameVector("first_over_time").args(ANY_MATRIX).experimental().impl(new Window(Fn.FIRST_OVER_TIME));

@@ -121,6 +121,14 @@ class FunctionRegistryTest {
     }
 
     @Test
+    void evalTimeFunctionsAreUpstreamsAtModifierUnsafeOnesAndTheQueryRangeAccessors() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (FunctionDef f : FunctionRegistry.all().values()) if (f.readsEvalTime()) names.add(f.name());
+        assertEquals(new java.util.TreeSet<>(List.of("days_in_month", "day_of_month", "day_of_week", "day_of_year",
+                "hour", "minute", "month", "year", "predict_linear", "time", "timestamp", "start", "end", "range", "step")), names);
+    }
+
+    @Test
     void aFunctionCannotBeDeclaredTwice() {
         FunctionRegistry.Builder b = new FunctionRegistry.Builder();
         b.scalar("f").impl((FunctionDef.Special) (ev, c, ts) -> null);
