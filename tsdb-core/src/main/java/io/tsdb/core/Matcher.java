@@ -19,12 +19,15 @@ public final class Matcher {
     private final String name;
     private final String value;
     private final Pattern pattern;
+    /** For a regex matcher whose regex matches a small finite set of strings: that set (see {@link RegexSet}). */
+    private final java.util.List<String> setMatches;
 
     private Matcher(Type type, String name, String value) {
         this.type = Objects.requireNonNull(type);
         this.name = Objects.requireNonNull(name);
         this.value = Objects.requireNonNull(value);
         this.pattern = (type == Type.RE || type == Type.NRE) ? compile(value) : null;
+        this.setMatches = pattern != null ? RegexSet.expand(value) : null;
     }
 
     /** @throws IllegalArgumentException with a readable message when a regex does not compile */
@@ -47,14 +50,20 @@ public final class Matcher {
     public String value() { return value; }
     public Pattern pattern() { return pattern; }
 
+    /**
+     * For =~ and !~: every string the regular expression matches, when that is a small finite set (e.g.
+     * {@code host_(1|2|3)}); null when unknown or for = and !=. Indexes answer such matchers by dictionary lookups.
+     */
+    public java.util.List<String> setMatches() { return setMatches; }
+
     /** Whether the given label value (empty string when the label is absent) matches. */
     public boolean matches(String v) {
         if (v == null) v = "";
         return switch (type) {
             case EQ -> value.equals(v);
             case NEQ -> !value.equals(v);
-            case RE -> pattern.matcher(v).matches();
-            case NRE -> !pattern.matcher(v).matches();
+            case RE -> setMatches != null ? setMatches.contains(v) : pattern.matcher(v).matches();
+            case NRE -> setMatches != null ? !setMatches.contains(v) : !pattern.matcher(v).matches();
         };
     }
 

@@ -62,6 +62,12 @@ final class IndexReader {
     private final MappedByteBuffer buf;
     /** Position in the mapping of each symbol's encoding (uvarint length, UTF-8 bytes), validated at open. */
     private final int[] symbolPos;
+    /**
+     * Symbols decoded so far (null until first asked): every series' labels and every dictionary lookup of a
+     * query reuse one String per symbol instead of decoding it again. Filled racily: a String is immutable
+     * and safely published, so a reader sees either null (and decodes) or the complete String.
+     */
+    private final String[] symbolCache;
     private final int numSeries;
     private final int version;
     private final int seriesStart, seriesEnd, offsetsStart, refsStart, postingsStart, postingsEnd;
@@ -135,6 +141,7 @@ final class IndexReader {
         DecBuf d = new DecBuf(buf, start[0], end[0], file, BlockIndexFormat.SYMBOLS);
         int ns = d.uvarintInt(end[0] - start[0], "symbol count");
         symbolPos = new int[ns];
+        symbolCache = new String[ns];
         String prev = null;
         for (int i = 0; i < ns; i++) {
             symbolPos[i] = d.position();
@@ -202,6 +209,12 @@ final class IndexReader {
 
     /** Symbol {@code ref} (in range), decoded from the mapping; its encoding was validated at open. */
     private String symbol(int ref) {
+        String s = symbolCache[ref];
+        if (s == null) symbolCache[ref] = s = decodeSymbol(ref);
+        return s;
+    }
+
+    private String decodeSymbol(int ref) {
         int p = symbolPos[ref];
         int len = 0;
         for (int shift = 0; ; shift += 7) {

@@ -50,6 +50,17 @@ final class PostingsSelector {
             return i < 0 ? new MutableRoaringBitmap() : ix.postings(e, i);
         }
         List<ImmutableRoaringBitmap> parts = new ArrayList<>();
+        List<String> set = m.setMatches();
+        if (set != null && (m.type() == Matcher.Type.RE) == want) {
+            // the values the regex matches form a small set: look each up in the sorted dictionary
+            for (String s : set) {
+                int i = e.indexOf(s);
+                if (i >= 0) parts.add(ix.postings(e, i));
+            }
+            if (parts.isEmpty()) return new MutableRoaringBitmap();
+            if (parts.size() == 1) return parts.get(0);
+            return BufferFastAggregation.or(parts.iterator());
+        }
         int total = e.count();
         for (int i = 0; i < total; i++) if (m.matches(e.value(i)) == want) parts.add(ix.postings(e, i));
         if (parts.size() == total) return ix.postingsForName(e);

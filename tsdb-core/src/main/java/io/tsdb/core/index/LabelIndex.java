@@ -160,8 +160,8 @@ public final class LabelIndex {
 
     private static RoaringBitmap regexMatching(Matcher m, TreeMap<String, RoaringBitmap> values, RoaringBitmap present) {
         boolean positive = m.type() == Matcher.Type.RE;
-        // Fast path: a pure alternation of literals ("a|b|c") is answered by dictionary lookups.
-        List<String> literals = RegexLiterals.alternation(m.value());
+        // Fast path: a regex matching a small finite set ("a|b|c", "host_(1|2)") is answered by dictionary lookups.
+        List<String> literals = m.setMatches();
         if (literals != null) {
             List<RoaringBitmap> hits = new ArrayList<>();
             for (String lit : literals) {

@@ -1,29 +1,14 @@
 package io.tsdb.core.index;
 
-import java.util.ArrayList;
-import java.util.List;
-
-/** Cheap analysis of (fully anchored) regular expressions to avoid scanning the value dictionary. */
+/**
+ * Cheap analysis of (fully anchored) regular expressions to narrow the scan of the value dictionary (regexes
+ * matching a finite set of strings are answered by lookups instead, see {@link io.tsdb.core.RegexSet}).
+ */
 final class RegexLiterals {
     private RegexLiterals() {}
 
     private static boolean isMeta(char c) {
         return "\\^$.|?*+()[]{}".indexOf(c) >= 0;
-    }
-
-    /** The literals of a pure alternation such as {@code a|b|c} (or a single literal), else null. */
-    static List<String> alternation(String re) {
-        List<String> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i <= re.length(); i++) {
-            if (i == re.length() || re.charAt(i) == '|') {
-                out.add(re.substring(start, i));
-                start = i + 1;
-            } else if (isMeta(re.charAt(i))) {
-                return null;
-            }
-        }
-        return out;
     }
 
     /** The literal characters every match must start with (possibly empty), or null when unknown. */

@@ -71,8 +71,6 @@ class LabelIndexTest {
     }
 
     @Test void regexLiteralAnalysis() {
-        assertEquals(List.of("a", "b", "c"), RegexLiterals.alternation("a|b|c"));
-        assertNull(RegexLiterals.alternation("a.*"));
         assertEquals("ab", RegexLiterals.literalPrefix("ab.*"));
         assertEquals("a", RegexLiterals.literalPrefix("ab?"));
         assertEquals("ab", RegexLiterals.literalPrefix("ab+"));
