@@ -104,6 +104,34 @@ public final class Labels implements Comparable<Labels> {
         return m;
     }
 
+    /**
+     * The labels whose names are in {@code keep} (this instance when that is all of them), without a builder:
+     * aggregations compute one grouping key per input series with it.
+     */
+    public Labels keep(java.util.Collection<String> keep) { return filter(keep, true, null); }
+
+    /** The labels except those named in {@code drop} or equal to {@code alsoDrop} (may be null). */
+    public Labels drop(java.util.Collection<String> drop, String alsoDrop) { return filter(drop, false, alsoDrop); }
+
+    private Labels filter(java.util.Collection<String> set, boolean keep, String also) {
+        int n = names.length, k = 0;
+        for (int i = 0; i < n; i++) {
+            boolean listed = set.contains(names[i]) || names[i].equals(also);
+            if (listed == keep) k++;
+        }
+        if (k == n) return this;
+        if (k == 0) return EMPTY;
+        String[] nn = new String[k], vv = new String[k];
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            boolean listed = set.contains(names[i]) || names[i].equals(also);
+            if (listed != keep) continue;
+            nn[j] = names[i];
+            vv[j++] = values[i];
+        }
+        return new Labels(nn, vv);
+    }
+
     public Builder toBuilder() { return new Builder(this); }
 
     public static Builder builder() { return new Builder(EMPTY); }

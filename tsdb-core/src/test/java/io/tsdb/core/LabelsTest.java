@@ -69,4 +69,30 @@ class LabelsTest {
         assertEquals("b", l.name(1));
         assertEquals("2", l.value(1));
     }
+
+    /** keep/drop give what the builder gives, for random label sets and name lists. */
+    @Test void keepAndDropAgreeWithTheBuilder() {
+        Random rnd = new Random(3);
+        String[] pool = {"__name__", "a", "b", "host", "region", "z"};
+        for (int k = 0; k < 2000; k++) {
+            List<String> kv = new ArrayList<>();
+            for (String n : pool) if (rnd.nextBoolean()) { kv.add(n); kv.add("v" + rnd.nextInt(3)); }
+            Labels l = Labels.of(kv.toArray(new String[0]));
+            List<String> names = new ArrayList<>();
+            for (String n : pool) if (rnd.nextInt(3) == 0) names.add(n);
+            if (rnd.nextBoolean()) names.add("absent");
+            assertEquals(l.toBuilder().keep(names).build(), l.keep(names));
+            Labels.Builder b = l.toBuilder();
+            for (String n : names) b.del(n);
+            b.del(Labels.METRIC_NAME);
+            Labels dropped = l.drop(names, Labels.METRIC_NAME);
+            assertEquals(b.build(), dropped);
+            assertEquals(b.build().hashCode(), dropped.hashCode());
+            assertEquals(0, b.build().compareTo(dropped));
+        }
+        Labels l = Labels.of("a", "1", "b", "2");
+        assertSame(l, l.keep(List.of("a", "b")));
+        assertSame(Labels.EMPTY, l.keep(List.of("c")));
+        assertSame(l, l.drop(List.of("c"), null));
+    }
 }

@@ -207,10 +207,13 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private int ci;            // chunk currently decoded into t/v, or first-1
         private int n, i;          // samples in the decoded chunk, current index
         private boolean done;
+        /** t/v hold chunk {@code first} of the loaded series (decoded by load's check), so a rewind keeps it. */
+        private boolean firstDecoded;
 
         /** Loads series metadata; false if it has no sample in [mint, maxt]. */
         boolean load(int id) {
             checkOpen();
+            firstDecoded = false;
             dec = index.chunks(id, metas, dec);
             deleted = tombstones.intervals(id);
             first = 0;
@@ -232,6 +235,13 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         }
 
         void rewind() {
+            if (firstDecoded) {
+                // the check in load decoded the first chunk already: start over inside it instead of decoding it again
+                ci = first;
+                i = (metas.mint[ci] < mint ? lowerBound(0, mint) : 0) - 1;
+                done = false;
+                return;
+            }
             ci = first - 1;
             n = 0;
             i = -1;
@@ -243,6 +253,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             ci = k;
             n = chunks.decode(metas.ref[k], metas.count[k], t, v, crc);
             if (deleted != null) n = Tombstones.filter(deleted, t, v, n);
+            firstDecoded = k == first;
         }
 
         private int lowerBound(int from, long x) {

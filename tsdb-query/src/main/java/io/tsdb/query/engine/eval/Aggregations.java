@@ -12,7 +12,6 @@ import io.tsdb.query.engine.eval.Vals.VecVal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,15 +30,11 @@ public final class Aggregations {
         this.cx = ev.cx;
     }
 
+    /** The grouping key of a series: no builder or map, one small array copy at most (called once per input series). */
     static Labels groupLabels(Labels l, List<String> grouping, boolean without) {
-        if (without) {
-            Labels.Builder b = l.toBuilder();
-            for (String g : grouping) b.del(g);
-            b.del(Labels.METRIC_NAME);
-            return b.build();
-        }
+        if (without) return l.drop(grouping, Labels.METRIC_NAME);
         if (grouping.isEmpty()) return Labels.EMPTY;
-        return l.toBuilder().keep(new HashSet<>(grouping)).build();
+        return l.keep(grouping);
     }
 
     public VecVal eval(AggregateExpr a, long[] ts) {
