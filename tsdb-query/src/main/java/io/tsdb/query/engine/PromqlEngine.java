@@ -1,5 +1,7 @@
 package io.tsdb.query.engine;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Storage;
 import io.tsdb.query.ast.Expr;
@@ -63,12 +65,34 @@ public final class PromqlEngine implements QueryEngine {
      * duration expressions); an instant query has step 0 and range 0. Null: unknown.
      */
     public Expr parse(String query, QueryParser.QueryRange range) {
-        try {
-            return QueryParser.parse(query, range);
-        } catch (ParseException e) {
-            throw new QueryException(QueryException.Kind.BAD_DATA, e.getMessage(), e);
+        boolean cacheable = query != null && query.length() <= MAX_CACHED_QUERY_CHARS;
+        ParseKey key = cacheable ? new ParseKey(query, range == null ? -1 : range.stepMs(), range == null ? -1 : range.rangeMs()) : null;
+        if (cacheable) {
+            Expr e = parsed.getIfPresent(key);
+            if (e != null) return e;
         }
+        Expr e;
+        try {
+            e = QueryParser.parse(query, range);
+        } catch (ParseException ex) {
+            throw new QueryException(QueryException.Kind.BAD_DATA, ex.getMessage(), ex);
+        }
+        if (cacheable) parsed.put(key, e);
+        return e;
     }
+
+    /** Queries longer than this are parsed every time (they are rarely repeated, and would crowd the cache). */
+    static final int MAX_CACHED_QUERY_CHARS = 4096;
+
+    /**
+     * Parsed queries by text, step and range (which {@code step()} / {@code range()} in duration expressions
+     * depend on; -1 when unknown): dashboards and rules repeat the same queries, and lexing and parsing is a
+     * large share of a small query's cost. The AST is immutable, so one instance serves concurrent queries.
+     * Errors are not cached.
+     */
+    private final Cache<ParseKey, Expr> parsed = Caffeine.newBuilder().maximumSize(1024).build();
+
+    private record ParseKey(String query, long stepMs, long rangeMs) {}
 
     @Override public QueryResult instant(String query, long timeMs, QueryOptions options) {
         long t0 = System.nanoTime();

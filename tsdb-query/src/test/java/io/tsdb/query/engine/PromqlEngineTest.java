@@ -156,4 +156,21 @@ class PromqlEngineTest {
         assertEquals(1, m.series().size());
         assertArrayEquals(new double[]{0, 60, 120}, m.series().get(0).values(), 0);
     }
+
+    /** Repeated queries reuse the parsed expression per text, step and range; errors are reported every time. */
+    @Test
+    void parsedQueriesAreReusedPerTextStepAndRange() {
+        var r = new io.tsdb.query.parser.QueryParser.QueryRange(60_000, 3_600_000);
+        var a = engine.parse("sum by (job) (rate(http_requests_total[5m]))", r);
+        assertSame(a, engine.parse("sum by (job) (rate(http_requests_total[5m]))", r));
+        assertNotSame(a, engine.parse("sum by (job) (rate(http_requests_total[5m]))", new io.tsdb.query.parser.QueryParser.QueryRange(30_000, 3_600_000)));
+        assertEquals(a, engine.parse("sum by (job) (rate(http_requests_total[5m]))", new io.tsdb.query.parser.QueryParser.QueryRange(30_000, 3_600_000)));
+        // a duration expression depending on the step parses to a different tree for another step
+        assertNotEquals(engine.parse("rate(x[step()])", new io.tsdb.query.parser.QueryParser.QueryRange(60_000, 0)),
+                engine.parse("rate(x[step()])", new io.tsdb.query.parser.QueryParser.QueryRange(30_000, 0)));
+        for (int i = 0; i < 2; i++) {
+            QueryException e = assertThrows(QueryException.class, () -> engine.parse("sum(", r));
+            assertEquals(QueryException.Kind.BAD_DATA, e.kind());
+        }
+    }
 }

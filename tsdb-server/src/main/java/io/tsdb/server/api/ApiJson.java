@@ -46,13 +46,21 @@ public final class ApiJson {
     public static Response success(DataWriter data) { return success(data, List.of(), List.of()); }
 
     public static Response write(int status, DataWriter body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Buffer out = new Buffer();
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             body.write(g);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Response.json(status, out.toByteArray());
+        // the response takes the buffer as it is: a large answer (100,000 series) is not copied once more
+        return Response.json(status, out.array(), out.size());
+    }
+
+    /** A byte array output stream whose buffer is handed over without a final copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer() { super(4096); }
+
+        byte[] array() { return buf; }
     }
 
     private static void writeStrings(JsonGenerator g, String field, List<String> values) throws IOException {

@@ -276,14 +276,15 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
 
     private void writeResponse(ChannelHandlerContext ctx, Exchange ex, String route, Response resp) {
         boolean head = ex.method.equals("HEAD");
-        byte[] body = resp.body();
-        ByteBuf content = head || body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
+        byte[] body = resp.buffer();
+        int length = resp.length();
+        ByteBuf content = head || length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body, 0, length);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(resp.status()), content);
         var h = res.headers();
         if (resp.contentType() != null) h.set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
         resp.headers().forEach(h::set);
-        h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, length);
         h.set(REQUEST_ID, ex.requestId);
         addCors(h, ex.origin);
         if (security != null) security.headers().forEach(h::set);
@@ -292,7 +293,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         h.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         int status = resp.status();
         send(ctx, res, keepAlive, () -> metrics.finished(ex.requestId, ex.method, ex.path, route, status,
-                ex.startNanos, ex.bytesIn, head ? 0 : body.length, ex.remote));
+                ex.startNanos, ex.bytesIn, head ? 0 : length, ex.remote));
     }
 
     /**
