@@ -52,6 +52,10 @@ public final class ChunkDecoder {
             }
             case ChunkFormat.ENC_COLUMNAR:
                 return decodeColumnar(b, len, ts, vs);
+            case HistogramChunkFormat.ENC_HISTOGRAM:
+            case HistogramChunkFormat.ENC_FLOAT_HISTOGRAM:
+                throw new ChunkFormatException("chunk at offset " + off + " holds histogram samples (" + ChunkFormat.encodingName(b[0])
+                        + "); read it with HistogramChunkIterator");
             default:
                 throw new ChunkFormatException("unknown chunk encoding id " + (b[0] & 0xff) + " at offset " + off);
         }

@@ -78,6 +78,9 @@ public final class ChunkFormat {
                 }
                 throw new ChunkFormatException("columnar chunk: truncated sample count");
             }
+            case HistogramChunkFormat.ENC_HISTOGRAM:
+            case HistogramChunkFormat.ENC_FLOAT_HISTOGRAM:
+                return HistogramChunkFormat.sampleCount(buf, off, len);
             default:
                 throw new ChunkFormatException("unknown chunk encoding id " + (enc & 0xff) + " at offset " + off);
         }
@@ -88,6 +91,8 @@ public final class ChunkFormat {
         switch (enc) {
             case ENC_XOR_STREAM: return "xor-stream";
             case ENC_COLUMNAR: return "columnar";
+            case HistogramChunkFormat.ENC_HISTOGRAM: return "histogram";
+            case HistogramChunkFormat.ENC_FLOAT_HISTOGRAM: return "float-histogram";
             default: return "unknown(" + (enc & 0xff) + ")";
         }
     }

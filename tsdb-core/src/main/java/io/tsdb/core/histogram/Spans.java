@@ -42,6 +42,13 @@ public final class Spans {
 
     void setLength(int i, int length) { lengths[i] = length; }
 
+    /** Lengthens the last span by {@code by} buckets (adds a span at index 0 if there is none). */
+    public Spans extendLast(int by) {
+        if (size == 0) return add(0, by);
+        lengths[size - 1] += by;
+        return this;
+    }
+
     void setOffset(int i, int offset) { offsets[i] = offset; }
 
     void truncate(int n) { size = n; }
