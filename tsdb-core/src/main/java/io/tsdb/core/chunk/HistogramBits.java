@@ -29,6 +29,19 @@ final class HistogramBits {
         return 7 + 64;
     }
 
+    /**
+     * Payload widths of the unsigned {@code uvarbit} code used by the layout: prefix k carries UVARBIT_WIDTHS[k] bits
+     * holding v - UVARBIT_BASE[k] (k = 0: the value 0 in one bit).
+     */
+    static final int[] UVARBIT_WIDTHS = {0, 3, 6, 9, 12, 18, 25, 64};
+    static final long[] UVARBIT_BASE = new long[8];
+
+    static {
+        long base = 1;
+        for (int k = 1; k < 7; k++) { UVARBIT_BASE[k] = base; base += 1L << UVARBIT_WIDTHS[k]; }
+        UVARBIT_BASE[7] = 0;
+    }
+
     /** Largest number of bits one varbit / timestamp / XOR code can take. */
     static final int MAX_VARBIT_BITS = 71, MAX_TS_BITS = 68, MAX_XOR_BITS = 77;
 
@@ -98,6 +111,21 @@ final class HistogramBits {
             write(v, 64);
         }
 
+        /** Unsigned layout value (see UVARBIT_WIDTHS). */
+        void uvarbit(long v) {
+            if (v == 0) { write(0, 1); return; }
+            for (int k = 1; k < 7; k++) {
+                long rel = v - UVARBIT_BASE[k];
+                if (v > 0 && rel >= 0 && rel < (1L << UVARBIT_WIDTHS[k])) {
+                    write(((1L << k) - 1) << 1, k + 1);
+                    write(rel, UVARBIT_WIDTHS[k]);
+                    return;
+                }
+            }
+            write(0x7f, 7);
+            write(v, 64);
+        }
+
         /** Timestamp delta-of-delta, same buckets as the xor-stream encoding. */
         void tsDod(long dod) {
             if (dod == 0) write(0, 1);
@@ -159,6 +187,14 @@ final class HistogramBits {
             int width = VARBIT_WIDTHS[k];
             long v = read(width);
             return width == 64 ? v : (v << (64 - width)) >> (64 - width);
+        }
+
+        long uvarbit() {
+            long w = peek();
+            if (w >= 0) { pos += 1; return 0; }
+            int k = Math.min(Long.numberOfLeadingZeros(~w), 7);
+            pos += k == 7 ? 7 : k + 1;
+            return read(UVARBIT_WIDTHS[k]) + UVARBIT_BASE[k];
         }
 
         long tsDod() {

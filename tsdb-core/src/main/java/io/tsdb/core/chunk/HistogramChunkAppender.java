@@ -67,9 +67,8 @@ public final class HistogramChunkAppender {
         this.encoding = encoding;
         n = 0;
         buf.putByte(off, encoding);
-        buf.putByte(off + HistogramChunkFormat.OFF_FLAGS, (byte) 0);
         buf.putShort(off + HistogramChunkFormat.OFF_COUNT, (short) 0, ByteOrder.LITTLE_ENDIAN);
-        bitsStart = off + HistogramChunkFormat.HEADER_SIZE;
+        bitsStart = off + HistogramChunkFormat.OFF_BITS;
         return this;
     }
 
@@ -178,9 +177,9 @@ public final class HistogramChunkAppender {
         int need = HistogramChunkFormat.HEADER_SIZE + layout.maxBytes() + 16 + maxSampleBytes(layout.total());
         if ((long) off + need > limit) return false;
         chunkHint = hint;
-        buf.putByte(off + HistogramChunkFormat.OFF_FLAGS, (byte) hint.code);
-        bitsStart = layout.write(buf, off + HistogramChunkFormat.OFF_LAYOUT);
+        bitsStart = off + HistogramChunkFormat.OFF_BITS;
         out.reset(buf, bitsStart);
+        layout.write(out);
         return true;
     }
 
@@ -321,7 +320,7 @@ public final class HistogramChunkAppender {
     private void finish() {
         n++;
         out.flush();
-        buf.putShort(off + HistogramChunkFormat.OFF_COUNT, (short) n, ByteOrder.LITTLE_ENDIAN);
+        buf.putShort(off + HistogramChunkFormat.OFF_COUNT, (short) (n | chunkHint.code << HistogramChunkFormat.HINT_SHIFT), ByteOrder.LITTLE_ENDIAN);
     }
 
     /**

@@ -19,21 +19,23 @@ public final class HistogramChunkFormat {
     /** Float histograms: every field XOR-coded against the previous sample's. */
     public static final byte ENC_FLOAT_HISTOGRAM = 0x04;
 
-    /** Offset of the flags byte: bits 0-1 counter-reset hint of the first sample ({@link CounterResetHint#code}), bits 2-7 zero. */
-    public static final int OFF_FLAGS = 1;
-    /** Offset of the little-endian u16 sample count. */
-    public static final int OFF_COUNT = 2;
-    /** Offset of the layout (schema, zero threshold, spans, custom bounds); the bitstream follows it. */
-    public static final int OFF_LAYOUT = 4;
-    public static final int HEADER_SIZE = 4;
-    public static final int FLAGS_HINT_MASK = 0x03;
+    /**
+     * Offset of the little-endian u16 holding the sample count (bits 0-13) and the counter-reset hint of the first
+     * sample (bits 14-15, {@link CounterResetHint#code}).
+     */
+    public static final int OFF_COUNT = 1;
+    public static final int COUNT_MASK = 0x3fff;
+    public static final int HINT_SHIFT = 14;
+    /** Offset of the bitstream: the layout (zero threshold, schema, spans, custom bounds), then the samples. */
+    public static final int OFF_BITS = 3;
+    public static final int HEADER_SIZE = 3;
 
     /** Zero-threshold code: 0 = 0.0, 1..254 = 2^(code - ZT_POWER_BIAS), ZT_RAW = 8 raw bytes follow. */
     public static final int ZT_RAW = 255;
     public static final int ZT_POWER_BIAS = 244;
 
     /** Largest number of samples in one histogram chunk. */
-    public static final int MAX_SAMPLES = 65535;
+    public static final int MAX_SAMPLES = COUNT_MASK;
 
     // ---- what HistogramChunkAppender.append answers ----
     /** The sample was appended. */
@@ -52,12 +54,12 @@ public final class HistogramChunkFormat {
     /** Sample count of the histogram chunk at [off, off+len). */
     public static int sampleCount(DirectBuffer buf, int off, int len) {
         if (len < HEADER_SIZE) throw new ChunkFormatException("histogram chunk shorter than its header: " + len + " bytes");
-        return buf.getShort(off + OFF_COUNT, ByteOrder.LITTLE_ENDIAN) & 0xffff;
+        return buf.getShort(off + OFF_COUNT, ByteOrder.LITTLE_ENDIAN) & COUNT_MASK;
     }
 
     /** Counter-reset hint stored for the chunk's first sample. */
     public static CounterResetHint firstSampleHint(DirectBuffer buf, int off) {
-        return CounterResetHint.ofCode(buf.getByte(off + OFF_FLAGS) & FLAGS_HINT_MASK);
+        return CounterResetHint.ofCode((buf.getShort(off + OFF_COUNT, ByteOrder.LITTLE_ENDIAN) & 0xffff) >>> HINT_SHIFT);
     }
 
     public static String cutReason(int code) {

@@ -20,7 +20,6 @@ import io.tsdb.core.histogram.Histogram;
  */
 public final class HistogramChunkIterator {
     private byte[] scratch = new byte[256];
-    private final Bits.Source src = new Bits.Source();
     private final HistogramBits.In in = new HistogramBits.In();
     final HistogramChunkLayout layout = new HistogramChunkLayout();
 
@@ -53,21 +52,22 @@ public final class HistogramChunkIterator {
         if (!HistogramChunkFormat.isHistogramEncoding(encoding)) {
             throw new ChunkFormatException("not a histogram chunk: encoding " + ChunkFormat.encodingName(encoding));
         }
-        int flags = b[HistogramChunkFormat.OFF_FLAGS] & 0xff;
-        if ((flags & ~HistogramChunkFormat.FLAGS_HINT_MASK) != 0) throw new ChunkFormatException("histogram chunk: reserved flag bits set: " + flags);
-        hint = CounterResetHint.ofCode(flags & HistogramChunkFormat.FLAGS_HINT_MASK);
-        n = (b[HistogramChunkFormat.OFF_COUNT] & 0xff) | (b[HistogramChunkFormat.OFF_COUNT + 1] & 0xff) << 8;
+        int v = (b[HistogramChunkFormat.OFF_COUNT] & 0xff) | (b[HistogramChunkFormat.OFF_COUNT + 1] & 0xff) << 8;
+        hint = CounterResetHint.ofCode(v >>> HistogramChunkFormat.HINT_SHIFT);
+        n = v & HistogramChunkFormat.COUNT_MASK;
         i = 0;
         if (n == 0) return this;
-        src.reset(b, HistogramChunkFormat.OFF_LAYOUT, len);
-        layout.read(src);
-        int start = src.pos;
-        limitBits = (long) (len - start) * 8;
+        limitBits = (long) (len - HistogramChunkFormat.OFF_BITS) * 8;
+        in.reset(b, HistogramChunkFormat.OFF_BITS);
+        try {
+            layout.read(in, limitBits);
+        } catch (IndexOutOfBoundsException e) {
+            throw new ChunkFormatException("histogram chunk: truncated in its layout");
+        }
         int total = layout.total();
         // every field of the first sample takes at least one bit
-        if (total + 4 > limitBits) throw new ChunkFormatException("histogram chunk: layout of " + total + " buckets does not fit the " + (len - start) + " bytes after it");
+        if (in.pos + total + 4 > limitBits) throw new ChunkFormatException("histogram chunk: layout of " + total + " buckets does not fit the " + len + " bytes");
         ensure(total);
-        in.reset(b, start);
         return this;
     }
 

@@ -1,9 +1,6 @@
 package io.tsdb.core.chunk;
 
-import java.nio.ByteOrder;
 import java.util.Arrays;
-
-import org.agrona.MutableDirectBuffer;
 
 import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.core.histogram.Histogram;
@@ -123,60 +120,68 @@ final class HistogramChunkLayout {
         return total();
     }
 
+    /** Spans of the sorted union of old[from, to) and the bucket indexes of add (a merge of two ascending runs). */
     private static Spans union(int[] old, int from, int to, Spans add) {
-        java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
-        for (int p = from; p < to; p++) all.add(old[p]);
-        long idx = 0;
-        for (int i = 0; i < add.size(); i++) {
-            idx = i == 0 ? add.offset(0) : idx + add.offset(i);
-            for (int j = 0; j < add.length(i); j++) all.add((int) idx++);
-        }
         Spans s = new Spans();
-        Integer last = null;
-        for (int v : all) {
-            if (last == null) s.add(v, 1);
+        int p = from, i = 0, j = 0;
+        long idx = add.size() > 0 ? add.offset(0) : 0;
+        boolean first = true;
+        long last = 0;
+        while (true) {
+            while (i < add.size() && j >= add.length(i)) { i++; j = 0; if (i < add.size()) idx += add.offset(i); }
+            boolean hasAdd = i < add.size(), hasOld = p < to;
+            if (!hasAdd && !hasOld) break;
+            long v;
+            if (hasAdd && (!hasOld || idx <= old[p])) {
+                v = idx;
+                if (hasOld && old[p] == idx) p++;
+                idx++;
+                j++;
+            } else {
+                v = old[p++];
+            }
+            if (first) s.add((int) v, 1);
             else if (v == last + 1) s.extendLast(1);
-            else s.add(v - last - 1, 1);
+            else s.add((int) (v - last - 1), 1);
+            first = false;
             last = v;
         }
         return s;
     }
 
-    // ---- bytes ----
+    // ---- bits ----
 
-    /** Writes the layout at buf[p]; returns the position after it. */
-    int write(MutableDirectBuffer buf, int p) {
-        p = putVar(buf, p, Bits.zigzag(schema));
+    /** Writes the layout into the bitstream. */
+    void write(HistogramBits.Out o) {
         int code = zeroThresholdCode(zeroThreshold);
-        buf.putByte(p++, (byte) code);
-        if (code == HistogramChunkFormat.ZT_RAW) { buf.putLong(p, Double.doubleToRawLongBits(zeroThreshold), ByteOrder.LITTLE_ENDIAN); p += 8; }
-        p = writeSpans(buf, p, pos);
-        p = writeSpans(buf, p, neg);
+        o.write(code, 8);
+        if (code == HistogramChunkFormat.ZT_RAW) o.write(Double.doubleToRawLongBits(zeroThreshold), 64);
+        o.uvarbit(Bits.zigzag(schema));
+        writeSpans(o, pos);
+        writeSpans(o, neg);
         if (schema == Schemas.CUSTOM_BUCKETS) {
             int n = custom == null ? 0 : custom.length;
-            p = putVar(buf, p, n);
+            o.uvarbit(n);
             for (int i = 0; i < n; i++) {
                 double x = custom[i];
                 long y = customMillis(x);
-                if (y >= 0) p = putVar(buf, p, y + 1);
-                else { buf.putByte(p++, (byte) 0); buf.putLong(p, Double.doubleToRawLongBits(x), ByteOrder.LITTLE_ENDIAN); p += 8; }
+                if (y >= 0) o.uvarbit(y + 1);
+                else { o.write(0, 1); o.write(Double.doubleToRawLongBits(x), 64); }
             }
         }
-        return p;
     }
 
     /** Upper bound of the bytes {@link #write} takes. */
     int maxBytes() {
-        return 10 + 9 + 2 * 5 + 15 * (pos.size() + neg.size()) + (custom == null ? 0 : 5 + 9 * custom.length);
+        return 10 + 9 + 2 * 9 + 18 * (pos.size() + neg.size()) + (custom == null ? 0 : 9 + 9 * custom.length);
     }
 
-    private static int writeSpans(MutableDirectBuffer buf, int p, Spans s) {
-        p = putVar(buf, p, s.size());
+    private static void writeSpans(HistogramBits.Out o, Spans s) {
+        o.uvarbit(s.size());
         for (int i = 0; i < s.size(); i++) {
-            p = putVar(buf, p, Bits.zigzag(s.offset(i)));
-            p = putVar(buf, p, s.length(i) & 0xffffffffL);
+            o.uvarbit(s.length(i) & 0xffffffffL);
+            o.uvarbit(Bits.zigzag(s.offset(i)));
         }
-        return p;
     }
 
     /** x * 1000 when that is an integer in [0, 2^40) giving back x exactly, else -1. */
@@ -196,50 +201,43 @@ final class HistogramChunkLayout {
         return HistogramChunkFormat.ZT_RAW;
     }
 
-    private static int putVar(MutableDirectBuffer buf, int p, long v) {
-        while ((v & ~0x7fL) != 0) {
-            buf.putByte(p++, (byte) ((v & 0x7f) | 0x80));
-            v >>>= 7;
-        }
-        buf.putByte(p++, (byte) v);
-        return p;
-    }
-
-    /** Reads a layout from src (positioned after the header); leaves src after it. */
-    void read(Bits.Source src) {
-        long z = src.varLong("histogram schema");
-        long s = Bits.unzigzag(z);
+    /** Reads a layout from the bitstream (limitBits: the bits the chunk holds after its header). */
+    void read(HistogramBits.In in, long limitBits) {
+        int code = (int) in.read(8);
+        if (code == 0) zeroThreshold = 0;
+        else if (code == HistogramChunkFormat.ZT_RAW) zeroThreshold = Double.longBitsToDouble(in.read(64));
+        else zeroThreshold = Math.scalb(1.0, code - HistogramChunkFormat.ZT_POWER_BIAS);
+        long s = Bits.unzigzag(in.uvarbit());
         if (s != (int) s || !Schemas.isValid((int) s)) throw new ChunkFormatException("histogram chunk: invalid schema " + s);
         schema = (int) s;
-        int code = src.u8("zero threshold");
-        if (code == 0) zeroThreshold = 0;
-        else if (code == HistogramChunkFormat.ZT_RAW) zeroThreshold = Double.longBitsToDouble(src.longLE("zero threshold"));
-        else zeroThreshold = Math.scalb(1.0, code - HistogramChunkFormat.ZT_POWER_BIAS);
-        readSpans(src, pos, "positive");
-        readSpans(src, neg, "negative");
+        readSpans(in, pos, "positive", limitBits);
+        readSpans(in, neg, "negative", limitBits);
         if (schema == Schemas.CUSTOM_BUCKETS) {
-            long n = src.varLong("custom bound count");
-            if (n < 0 || n > MAX_BUCKETS) throw new ChunkFormatException("histogram chunk: " + n + " custom bounds, max " + MAX_BUCKETS);
-            double[] c = custom != null && custom.length == n ? custom : null;
+            long n = in.uvarbit();
+            if (n < 0 || n > MAX_BUCKETS || n > limitBits) throw new ChunkFormatException("histogram chunk: " + n + " custom bounds, max " + MAX_BUCKETS);
             double[] fresh = new double[(int) n];
             for (int i = 0; i < n; i++) {
-                long v = src.varLong("custom bound");
-                fresh[i] = v == 0 ? Double.longBitsToDouble(src.longLE("custom bound")) : (double) (v - 1) / 1000;
+                long w = in.peek();
+                if (w >= 0) { in.pos++; fresh[i] = Double.longBitsToDouble(in.read(64)); }
+                else fresh[i] = (double) (in.uvarbit() - 1) / 1000;
+                if (in.pos > limitBits) throw new ChunkFormatException("histogram chunk: truncated in its custom bounds");
             }
-            custom = c != null && Arrays.equals(c, fresh) ? c : fresh; // keep the shared array when unchanged
+            custom = custom != null && Arrays.equals(custom, fresh) ? custom : fresh; // keep the shared array when unchanged
         } else {
             custom = null;
         }
+        if (in.pos > limitBits) throw new ChunkFormatException("histogram chunk: truncated in its layout");
         computeIndexes();
     }
 
-    private static void readSpans(Bits.Source src, Spans s, String side) {
-        long n = src.varLong(side + " span count");
-        if (n < 0 || n > MAX_BUCKETS) throw new ChunkFormatException("histogram chunk: " + n + " " + side + " spans, max " + MAX_BUCKETS);
+    private static void readSpans(HistogramBits.In in, Spans s, String side, long limitBits) {
+        long n = in.uvarbit();
+        if (n < 0 || n > MAX_BUCKETS || n > limitBits) throw new ChunkFormatException("histogram chunk: " + n + " " + side + " spans, max " + MAX_BUCKETS);
         s.clear();
         for (int i = 0; i < n; i++) {
-            long off = Bits.unzigzag(src.varLong(side + " span offset"));
-            long len = src.varLong(side + " span length");
+            long len = in.uvarbit();
+            long off = Bits.unzigzag(in.uvarbit());
+            if (in.pos > limitBits) throw new ChunkFormatException("histogram chunk: truncated in its " + side + " spans");
             if (off != (int) off || len < 0 || len > MAX_BUCKETS) {
                 throw new ChunkFormatException("histogram chunk: " + side + " span " + (i + 1) + " has offset " + off + " and length " + len);
             }

@@ -25,6 +25,7 @@ final class PrometheusHistogramChunkSize {
     static long intChunkBytes(long[] ts, Histogram[] hs, int from, int to) {
         PrometheusHistogramChunkSize s = new PrometheusHistogramChunkSize();
         s.layout(hs[from].zeroThreshold, hs[from].schema, hs[from].positiveSpans, hs[from].negativeSpans);
+        s.customBounds(hs[from].customValues);
         for (int i = from; i < to; i++) s.appendInt(ts[i], hs[i]);
         return (s.bits + 7) / 8;
     }
@@ -32,6 +33,7 @@ final class PrometheusHistogramChunkSize {
     static long floatChunkBytes(long[] ts, FloatHistogram[] hs, int from, int to) {
         PrometheusHistogramChunkSize s = new PrometheusHistogramChunkSize();
         s.layout(hs[from].zeroThreshold, hs[from].schema, hs[from].positiveSpans, hs[from].negativeSpans);
+        s.customBounds(hs[from].customValues);
         for (int i = from; i < to; i++) s.appendFloat(ts[i], hs[i]);
         return (s.bits + 7) / 8;
     }
@@ -46,6 +48,16 @@ final class PrometheusHistogramChunkSize {
         }
         bits += varbitInt(schema);
         bits += spans(p) + spans(n);
+    }
+
+    /** Custom bounds (schema -53): varbit_uint count, each bound as varbit_uint(x*1000+1) when that is an integer <= 33554430, else 1 + 64 bits. */
+    private void customBounds(double[] c) {
+        if (c == null) return;
+        bits += varbitUint(c.length);
+        for (double x : c) {
+            double y = x * 1000;
+            bits += y >= 0 && y <= 33554430 && y == Math.rint(y) ? varbitUint((long) y + 1) : 65;
+        }
     }
 
     private static long spans(Spans s) {
