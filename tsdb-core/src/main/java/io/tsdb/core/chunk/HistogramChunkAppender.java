@@ -34,6 +34,7 @@ public final class HistogramChunkAppender {
     private int n;
     private int bitsStart;
     private CounterResetHint chunkHint = CounterResetHint.UNKNOWN;
+    private CounterResetHint headerHintOverride;
 
     private long tPrev, tDelta;
     // integer state
@@ -66,6 +67,7 @@ public final class HistogramChunkAppender {
         this.limit = end;
         this.encoding = encoding;
         n = 0;
+        headerHintOverride = null;
         buf.putByte(off, encoding);
         buf.putShort(off + HistogramChunkFormat.OFF_COUNT, (short) 0, ByteOrder.LITTLE_ENDIAN);
         bitsStart = off + HistogramChunkFormat.OFF_BITS;
@@ -73,6 +75,17 @@ public final class HistogramChunkAppender {
     }
 
     public byte encoding() { return encoding; }
+
+    /**
+     * Sets the counter-reset hint the chunk header records for its first sample, overriding that sample's own hint
+     * (call after {@code reset}, before the first append): after {@link HistogramChunkFormat#CUT_COUNTER_RESET} the
+     * caller starts the new chunk with COUNTER_RESET even when the sample itself said UNKNOWN.
+     */
+    public HistogramChunkAppender firstSampleHint(CounterResetHint hint) {
+        if (n != 0) throw new IllegalStateException("the chunk already holds " + n + " samples");
+        headerHintOverride = hint;
+        return this;
+    }
 
     public int numSamples() { return n; }
 
@@ -176,7 +189,7 @@ public final class HistogramChunkAppender {
     private boolean start(CounterResetHint hint) {
         int need = HistogramChunkFormat.HEADER_SIZE + layout.maxBytes() + 16 + maxSampleBytes(layout.total());
         if ((long) off + need > limit) return false;
-        chunkHint = hint;
+        chunkHint = headerHintOverride != null ? headerHintOverride : hint;
         bitsStart = off + HistogramChunkFormat.OFF_BITS;
         out.reset(buf, bitsStart);
         layout.write(out);

@@ -21,6 +21,7 @@ import java.util.zip.CRC32C;
  * TOMBSTONES body = count:u32 { id:i32 | mint:i64 | maxt:i64 }*    (delete_series: the head samples of each
  *                                                                    series in [mint, maxt] written before it
  *                                                                    are deleted)
+ * HISTOGRAMS body = count:u32 | baseT:i64 { native histogram sample }*   (HistogramSamplesCodec)
  * </pre>
  *
  * Every record starts with its segment's random salt, a sync marker: after a damaged record replay finds the
@@ -48,6 +49,8 @@ public final class WalFormat {
     public static final byte TYPE_SAMPLES_VARINT = 4;
     /** Head deletions (delete_series): same 20-byte entry layout as SAMPLES, {id, mint, maxt}. */
     public static final byte TYPE_TOMBSTONES = 5;
+    /** Native histogram samples, integer and float (see {@link HistogramSamplesCodec}). */
+    public static final byte TYPE_HISTOGRAM_SAMPLES = 6;
     public static final int SAMPLE_BYTES = 20;
     /** Larger declared lengths are treated as corruption. */
     public static final int MAX_RECORD_BYTES = 256 << 20;

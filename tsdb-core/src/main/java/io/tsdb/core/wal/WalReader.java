@@ -31,6 +31,8 @@ final class WalReader {
     private final AtomicLong diskBytes;
     private final CRC32C crc = new CRC32C();
     private final SamplesCodec.Sink sink;
+    private final HistogramSamplesCodec.Reader histograms = new HistogramSamplesCodec.Reader();
+    private final HistogramSamplesCodec.Sink histogramSink;
     long records, samples, series, truncated, skipped;
     int corruptions;
 
@@ -39,6 +41,11 @@ final class WalReader {
         this.handler = handler;
         this.diskBytes = diskBytes;
         this.sink = handler::sample;
+        this.histogramSink = new HistogramSamplesCodec.Sink() {
+            @Override public void histogram(int id, long t, io.tsdb.core.histogram.Histogram h) { handler.histogram(id, t, h); }
+
+            @Override public void floatHistogram(int id, long t, io.tsdb.core.histogram.FloatHistogram h) { handler.floatHistogram(id, t, h); }
+        };
     }
 
     WalReplayResult replay(List<Path> segments) throws IOException {
@@ -215,6 +222,11 @@ final class WalReader {
                     SamplesCodec.decode(m, body, end, null);   // validate fully before applying any sample
                     samples += SamplesCodec.decode(m, body, end, sink);
                 }
+            }
+            case WalFormat.TYPE_HISTOGRAM_SAMPLES -> {
+                histograms.decode(m, body, end, null);   // validate the whole body before applying any sample
+                if (!apply) return null;
+                samples += histograms.decode(m, body, end, histogramSink);
             }
             case WalFormat.TYPE_SERIES -> {
                 // validate the whole record first, then apply

@@ -29,6 +29,20 @@ public interface WalReplayHandler {
     /** Drops the samples delivered since the last {@link #bufferSamples} call that returned true. */
     default void discardSamples() { throw new UnsupportedOperationException("bufferSamples returned false"); }
 
+    /**
+     * One native histogram sample of a HISTOGRAMS record (log order; the record was validated whole before any of
+     * its samples is delivered). The holder is reused for the next sample. A handler that cannot store histograms
+     * keeps this default, which fails the replay loudly rather than dropping acknowledged samples.
+     */
+    default void histogram(int id, long t, io.tsdb.core.histogram.Histogram h) {
+        throw new UnsupportedOperationException("the WAL holds native histogram samples; this replay handler cannot store them");
+    }
+
+    /** One float native histogram sample of a HISTOGRAMS record; see {@link #histogram}. */
+    default void floatHistogram(int id, long t, io.tsdb.core.histogram.FloatHistogram h) {
+        throw new UnsupportedOperationException("the WAL holds native histogram samples; this replay handler cannot store them");
+    }
+
     /** Newest timestamp and value bits per series, same 20-byte layout as samples (id, maxT, bits). */
     void seriesState(ByteBuffer buf, int offset, int count);
 

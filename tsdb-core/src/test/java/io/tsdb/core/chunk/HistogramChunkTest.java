@@ -160,6 +160,16 @@ class HistogramChunkTest {
         assertEquals(HistogramChunkFormat.APPENDED, g.append(1, g1));
         assertEquals(HistogramChunkFormat.APPENDED, g.append(2, g2));
         assertEquals(CounterResetHint.GAUGE, HistogramChunkFormat.firstSampleHint(g.buffer(), 0));
+
+        // after a detected reset the caller starts the next chunk recording COUNTER_RESET for its first sample
+        HistogramChunkAppender next = new HistogramChunkAppender().reset(new ExpandableArrayBuffer(), 0, HistogramChunkFormat.ENC_HISTOGRAM)
+                .firstSampleHint(CounterResetHint.COUNTER_RESET);
+        assertEquals(HistogramChunkFormat.APPENDED, next.append(3, simple(0, 1, 5)));
+        assertEquals(HistogramChunkFormat.APPENDED, next.append(4, simple(0, 2, 6)));
+        List<Histogram> afterReset = decodeInt((ExpandableArrayBuffer) next.buffer(), 0, next.sizeInBytes(), new ArrayList<>());
+        assertEquals(CounterResetHint.COUNTER_RESET, afterReset.get(0).hint);
+        assertEquals(CounterResetHint.NOT_COUNTER_RESET, afterReset.get(1).hint);
+        assertThrows(IllegalStateException.class, () -> next.firstSampleHint(CounterResetHint.UNKNOWN));
     }
 
     @Test
@@ -295,6 +305,39 @@ class HistogramChunkTest {
         assertThrows(IllegalStateException.class, () -> it.histogram(new Histogram()));
         assertThrows(ChunkFormatException.class, () -> new ChunkDecoder().decode(buf, 0, fa.sizeInBytes(), new long[4], new double[4]));
         assertEquals("float-histogram", ChunkFormat.encodingName(HistogramChunkFormat.ENC_FLOAT_HISTOGRAM));
+    }
+
+    @Test
+    void cursorExposesHistogramSamplesThroughSampleCursor() {
+        ExpandableArrayBuffer buf = new ExpandableArrayBuffer();
+        HistogramChunkAppender app = new HistogramChunkAppender().reset(buf, 0, HistogramChunkFormat.ENC_HISTOGRAM);
+        HistogramSeriesGen g = HistogramSeriesGen.latency(21, 5);
+        List<Histogram> in = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            g.step();
+            Histogram h = g.current(new Histogram());
+            assertEquals(HistogramChunkFormat.APPENDED, app.append(100L * i, h));
+            in.add(h);
+        }
+        HistogramChunkCursor c = new HistogramChunkCursor().reset(buf, 0, app.sizeInBytes());
+        assertEquals(30, c.size());
+        assertTrue(c.seek(1050));
+        assertEquals(1100, c.timestamp());
+        assertEquals(io.tsdb.core.SampleCursor.HISTOGRAM, c.sampleType());
+        assertTrue(sameIgnoringEmptyBuckets(in.get(11), c.histogram(new Histogram())));
+        FloatHistogram f = c.floatHistogram(new FloatHistogram());
+        assertEquals((double) in.get(11).count, f.count);
+        assertThrows(IllegalStateException.class, c::value);
+        assertTrue(c.seek(1100), "seek to the current timestamp stays");
+        assertEquals(1100, c.timestamp());
+        assertTrue(c.next());
+        assertEquals(1200, c.timestamp());
+        assertFalse(c.seek(5000));
+        assertFalse(c.next());
+        // float readers' cursors are untouched: a float cursor says FLOAT and refuses histogram()
+        ChunkCursor fc = new ChunkCursor();
+        assertEquals(io.tsdb.core.SampleCursor.FLOAT, fc.sampleType());
+        assertThrows(IllegalStateException.class, () -> fc.histogram(new Histogram()));
     }
 
     private static void drain(HistogramChunkIterator it, org.agrona.DirectBuffer buf, int len) {
