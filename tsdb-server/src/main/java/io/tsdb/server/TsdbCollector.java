@@ -56,6 +56,8 @@ final class TsdbCollector implements MultiCollector {
         b.metricSnapshot(gauge("tsdb_head_chunks", "Chunks in the in-memory head.", db.headChunks()));
         b.metricSnapshot(gauge("tsdb_head_memory_bytes", "Approximate memory of head samples (off-heap chunks and per-series overhead).", db.headMemoryBytes()));
         b.metricSnapshot(gauge("tsdb_head_offheap_reserved_bytes", "Off-heap memory reserved for head chunks.", db.headOffHeapReservedBytes()));
+        b.metricSnapshot(gauge("tsdb_head_chunk_file_bytes", "Bytes of closed head chunks held in memory-mapped segment files (chunks_head/).", db.headChunkFileBytes()));
+        b.metricSnapshot(counter("tsdb_head_chunk_file_write_failures", "Closed head chunks that could not be written to a segment file (e.g. no space left) and were kept in memory.", db.headChunkFileWriteFailures()));
         return b.build();
     }
 

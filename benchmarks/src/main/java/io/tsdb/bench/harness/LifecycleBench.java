@@ -119,10 +119,15 @@ public final class LifecycleBench {
                 }
             }
             double cpu = ChurnBench.cpuSeconds(s.pid()) - cpu0;
-            // every acknowledged sample is readable: total count over the whole run
-            long end = start + seconds * 1000L;
-            String q = "sum(count_over_time(soak_requests_total[" + (seconds + 60) + "s]))";
-            long counted = ChurnBench.scalar(s.get("/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8) + "&time=" + (end / 1000.0)));
+            // every acknowledged sample is readable: counted one minute of data at a time (the whole run in one query
+            // would pass the server's query.max-samples); the window (t - 60 s, t] with t one millisecond before the
+            // next minute holds exactly that minute's samples, whether the range's start is open or closed
+            long counted = 0;
+            String q = URLEncoder.encode("sum(count_over_time(soak_requests_total[60s]))", StandardCharsets.UTF_8);
+            for (int m = 0; m < minutes; m++) {
+                long t = start + (m + 1) * 60_000L - 1;
+                counted += ChurnBench.scalar(s.get("/api/v1/query?query=" + q + "&time=" + String.format(Locale.ROOT, "%.3f", t / 1000.0)));
+            }
             int from = rss.size() / 3;
             double slope = slope(rss.subList(from, rss.size()));
             System.out.printf(Locale.ROOT, "soak: %,d series, %d minutes, %.0f%% replaced per minute (%,d distinct series); acked %,d samples, "

@@ -14,6 +14,8 @@ import io.tsdb.core.head.HeadSeries;
 import io.tsdb.core.head.ReadMode;
 import io.tsdb.core.head.ChunkMemory;
 import io.tsdb.core.head.ChunkedSamples;
+import io.tsdb.core.head.HeadChunkFiles;
+import io.tsdb.core.head.HeadChunkFormat;
 import io.tsdb.core.index.LabelIndex;
 import io.tsdb.core.registry.LabelValidator;
 import io.tsdb.core.registry.SeriesRegistry;
@@ -37,22 +39,11 @@ import java.util.function.LongSupplier;
 
 /**
  * The production {@link Storage}: series registry (Chronicle Map), bitmap label index, off-heap head,
- * write-ahead log with group commit and crash recovery.
- *
- * <p>Data directory layout: {@code LOCK}, {@code registry/} (see docs/format/series-registry.md),
- * {@code wal/} (see docs/format/wal.md), {@code blocks/<ulid>/} (see docs/format/ block pages).
- *
- * <p>{@link #flush()} writes the head to a block, truncates the WAL (keeping a checkpoint of the series),
- * and freezes the head's samples for queriers opened before; {@link #close()} flushes, so a restart after
- * a clean stop replays no samples. A maintenance thread flushes when the head spans the block duration
- * and deletes blocks beyond retention.
- */
-/**
- * The production {@link Storage}: series registry (Chronicle Map), bitmap label index, off-heap head,
  * write-ahead log with group commit and crash recovery, blocks.
  *
  * <p>Data directory layout: {@code LOCK}, {@code registry/} (see docs/format/series-registry.md),
- * {@code wal/} (see docs/format/wal.md), {@code blocks/<ulid>/} (see docs/format/ block pages).
+ * {@code wal/} (see docs/format/wal.md), {@code blocks/<ulid>/} (see docs/format/ block pages),
+ * {@code chunks_head/} (the head's closed chunks, not durable: see docs/format/head-chunks.md).
  *
  * <p>This class assembles the parts and runs the maintenance thread; the parts do the work:
  * {@link SeriesCatalog} (series entering and leaving the head), {@link FlushCycle} (commits, flushes and series
@@ -73,7 +64,7 @@ public final class Tsdb implements Storage, StorageAdmin {
     private final SeriesRegistry registry;
     private final LabelIndex index = new LabelIndex();
     private final Head head;
-    private final ChunkMemory chunkMemory = new ChunkMemory();
+    private final ChunkMemory chunkMemory;
     private final TsdbMetrics metrics = new TsdbMetrics();
     private final LongSupplier clock;
     private final long futureToleranceMs;
@@ -126,6 +117,13 @@ public final class Tsdb implements Storage, StorageAdmin {
             throw new IOException("data directory " + dir + " is in use by another process (LOCK held)");
         }
         dirLock = l;
+        try {
+            this.chunkMemory = new ChunkMemory(HeadChunkFiles.open(options.fileLayer(), dir.resolve(HeadChunkFormat.DIR)));
+        } catch (IOException | RuntimeException e) {
+            dirLock.release();
+            lockChannel.close();
+            throw e;
+        }
         this.head = new Head(() -> new ChunkedSamples(chunkMemory), options.outOfOrderWindow().toMillis());
         SeriesRegistry reg = null;
         BlockStore bs = null;
@@ -147,6 +145,7 @@ public final class Tsdb implements Storage, StorageAdmin {
             if (w != null) w.close();
             if (bs != null) bs.close();
             if (reg != null) reg.close();
+            chunkMemory.files().close();
             dirLock.release();
             lockChannel.close();
             throw e;
@@ -451,6 +450,7 @@ public final class Tsdb implements Storage, StorageAdmin {
             throw e.getCause();
         } finally {
             closed = true;
+            chunkMemory.files().close();
             if (dirLock.isValid()) dirLock.release();
             lockChannel.close();
         }
@@ -467,6 +467,7 @@ public final class Tsdb implements Storage, StorageAdmin {
         maintenance.shutdownNow();
         wal.abandon();
         blocks.close();
+        chunkMemory.files().abandon();
         dirLock.release();
         lockChannel.close();
         registry.abandon();
@@ -494,6 +495,12 @@ public final class Tsdb implements Storage, StorageAdmin {
     /** Off-heap bytes reserved for head chunks (slabs) and handed out to chunks. */
     public long headOffHeapReservedBytes() { return chunkMemory.bytesReserved(); }
     public long headOffHeapUsedBytes() { return chunkMemory.bytesInUse(); }
+
+    /** Bytes of the head's closed chunks held in memory-mapped segment files (docs/format/head-chunks.md). */
+    public long headChunkFileBytes() { return chunkMemory.files().liveBytes(); }
+
+    /** Closed head chunks that could not be written to a segment file and were kept in memory. */
+    public long headChunkFileWriteFailures() { return chunkMemory.files().writeFailures(); }
     /** Number of WAL corruptions found (and truncated) at open. */
     public long walCorruptions() { return wal.replayResult().corruptions(); }
     /** Bytes dropped from the WAL because of corruption at open. */

@@ -23,7 +23,7 @@ public final class ChunkedSamples implements SeriesSamples {
     private final ChunkMemory mem;
     private XorChunkAppender appender;   // null until the first sample
     private int openRef = -1;
-    /** Per closed chunk: minT, maxT, (addr << 32 | len << 16 | count). */
+    /** Per closed chunk: minT, maxT, descriptor ({@link #descriptor}: address, length, count). */
     private long[] closed;
     private int nClosed;
 
@@ -51,24 +51,34 @@ public final class ChunkedSamples implements SeriesSamples {
         if (n > 0) {
             ChunkEncoder enc = ENCODER.get();
             int len = enc.recode(appender.buffer(), appender.offset(), appender.sizeInBytes());
-            int addr = mem.allocate(len);
-            mem.buffer(addr).putBytes(mem.offset(addr), enc.array(), 0, len);
+            long addr = mem.store(enc.array(), len);
             if (closed == null) closed = new long[3];
             else if (3 * nClosed + 3 > closed.length) closed = Arrays.copyOf(closed, closed.length * 2);
             closed[3 * nClosed] = appender.minTime();
             closed[3 * nClosed + 1] = appender.maxTime();
-            closed[3 * nClosed + 2] = ((long) addr << 32) | ((long) len << 16) | n;
+            closed[3 * nClosed + 2] = descriptor(addr, len, n);
             nClosed++;
         }
         mem.openArena().free(openRef);
         openRef = -1;
     }
 
+    /** Packs a closed chunk's 40-bit address, length (1..32768) and sample count (below 512). */
+    static long descriptor(long addr, int len, int n) {
+        return addr << 24 | (long) (len - 1) << 9 | n;
+    }
+
+    private static long address(long d) { return d >>> 24; }
+
+    private static int length(long d) { return (int) ((d >>> 9) & 0x7fff) + 1; }
+
+    private static int samples(long d) { return (int) (d & 0x1ff); }
+
     private int openCount() { return openRef < 0 ? 0 : appender.numSamples(); }
 
     @Override public int count() {
         int sum = openCount();
-        for (int i = 0; i < nClosed; i++) sum += (int) (closed[3 * i + 2] & 0xffff);
+        for (int i = 0; i < nClosed; i++) sum += samples(closed[3 * i + 2]);
         return sum;
     }
 
@@ -89,8 +99,8 @@ public final class ChunkedSamples implements SeriesSamples {
             if (cmax < mint) continue;
             if (cmin > maxt) return;
             long m = closed[3 * i + 2];
-            int addr = (int) (m >>> 32), len = (int) ((m >>> 16) & 0xffff), n = (int) (m & 0xffff);
-            decodeRange(dec, mem.buffer(addr), mem.offset(addr), len, n, mint, maxt, out);
+            long addr = address(m);
+            decodeRange(dec, mem.buffer(addr), mem.offset(addr), length(m), samples(m), mint, maxt, out);
         }
         int n = openCount();
         if (n > 0 && appender.maxTime() >= mint && appender.minTime() <= maxt) {
@@ -118,14 +128,14 @@ public final class ChunkedSamples implements SeriesSamples {
     @Override public long memoryBytes() {
         long sum = 32 + (appender == null ? 0 : 80) + (closed == null ? 0 : 16 + 8L * closed.length);
         if (openRef >= 0) sum += ChunkMemory.OPEN_CHUNK_BYTES;
-        for (int i = 0; i < nClosed; i++) sum += ChunkMemory.capacity((int) (closed[3 * i + 2] >>> 32));
+        for (int i = 0; i < nClosed; i++) sum += ChunkMemory.capacity(address(closed[3 * i + 2]));
         return sum;
     }
 
     @Override public int chunks() { return nClosed + (openRef >= 0 ? 1 : 0); }
 
     @Override public void clear() {
-        for (int i = 0; i < nClosed; i++) mem.free((int) (closed[3 * i + 2] >>> 32));
+        for (int i = 0; i < nClosed; i++) mem.free(address(closed[3 * i + 2]), length(closed[3 * i + 2]));
         if (openRef >= 0) mem.openArena().free(openRef);
         openRef = -1;
         closed = null;

@@ -112,6 +112,53 @@ class FlushTest {
         }
     }
 
+    private long segmentFiles() throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir.resolve(io.tsdb.core.head.HeadChunkFormat.DIR))) {
+            return files.filter(p -> io.tsdb.core.head.HeadChunkFormat.isSegmentName(p.getFileName().toString())).count();
+        }
+    }
+
+    /**
+     * Closed head chunks live in chunks_head/ segment files: read back through flushes (frozen for an older querier),
+     * freed (segments deleted) once flushed, gone after a clean stop; after a crash the leftovers are deleted at open
+     * and the WAL replay restores every sample.
+     */
+    @Test void closedHeadChunksLiveInSegmentFilesThatNeverOutliveTheirUse() throws Exception {
+        Labels[] ls = new Labels[50];
+        for (int k = 0; k < ls.length; k++) ls[k] = Labels.of("__name__", "m", "k", "s" + k);
+        int n = 2000;
+        Tsdb db = open();
+        Appender a = db.appender();
+        for (int i = 0; i < n; i++) {
+            for (Labels l : ls) a.append(l, NOW - 3_000_000 + i * 1000L, i);
+            if (i % 100 == 99) a.commit();
+        }
+        a.commit();
+        assertTrue(db.headChunkFileBytes() > 0, "cut chunks were written to the segment files");
+        assertEquals(1, segmentFiles());
+        assertEquals(0, db.headChunkFileWriteFailures());
+        for (Labels l : ls) assertEquals(expected(NOW - 3_000_000, n, 1000, 0), samples(db, l));
+        Querier before = db.querier(Long.MIN_VALUE, Long.MAX_VALUE);
+        db.flush();
+        assertTrue(db.headChunkFileBytes() > 0, "frozen for the querier opened before the flush");
+        assertEquals(n, count(before, ls[7]));
+        before.close();
+        db.maintain();
+        for (int i = n; i < n + 1000; i++) {
+            for (Labels l : ls) a.append(l, NOW - 3_000_000 + i * 1000L, i);
+        }
+        a.commit();
+        assertTrue(db.headChunkFileBytes() > 0);
+        db.crashForTesting();
+        assertEquals(1, segmentFiles(), "a crash leaves the files behind");
+        try (Tsdb db2 = open()) {
+            assertEquals(50_000, db2.walReplaySamples());
+            for (Labels l : ls) assertEquals(expected(NOW - 3_000_000, n + 1000, 1000, 0), samples(db2, l));
+            assertTrue(db2.headChunkFileBytes() > 0, "the replay cut its chunks into fresh segments");
+        }
+        assertEquals(0, segmentFiles(), "a clean stop deletes them");
+    }
+
     @Test void retentionDeletesOldBlocks() throws Exception {
         Labels x = Labels.of("__name__", "m");
         try (Tsdb db = open()) {

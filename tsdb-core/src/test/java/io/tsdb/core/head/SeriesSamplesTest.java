@@ -1,7 +1,14 @@
 package io.tsdb.core.head;
 
 import io.tsdb.core.StaleNaN;
+import io.tsdb.core.fs.FileLayer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.util.Random;
 
@@ -9,10 +16,15 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The compressed head storage must return exactly what the raw reference stores, for any range. */
 class SeriesSamplesTest {
+    @TempDir Path dir;
 
-    @Test void chunkedMatchesRawOnRandomSeriesAndRanges() {
+    /** Closed chunks off-heap, or in head chunk segment files (small ones, so that segments rotate and are deleted). */
+    @ParameterizedTest(name = "files={0}")
+    @ValueSource(booleans = {false, true})
+    void chunkedMatchesRawOnRandomSeriesAndRanges(boolean inFiles) throws IOException {
         Random rnd = new Random(1);
-        ChunkMemory mem = new ChunkMemory();
+        HeadChunkFiles files = inFiles ? HeadChunkFiles.open(FileLayer.SYSTEM, dir.resolve("chunks_head"), 64 << 10) : null;
+        ChunkMemory mem = new ChunkMemory(files);
         OffHeapArena rawArena = new OffHeapArena(256);
         for (int round = 0; round < 40; round++) {
             ChunkedSamples c = new ChunkedSamples(mem);
@@ -56,6 +68,11 @@ class SeriesSamplesTest {
             assertEquals(Long.MIN_VALUE, c.maxTime());
         }
         assertEquals(0, mem.bytesInUse(), "all chunk memory returned");
+        if (inFiles) {
+            assertEquals(0, files.liveBytes(), "every chunk in the files freed");
+            assertTrue(files.segments() <= 1, "freed segments deleted: " + files.segments());
+            files.close();
+        }
     }
 
     @Test void integerSeriesCompressWellInTheHead() {
