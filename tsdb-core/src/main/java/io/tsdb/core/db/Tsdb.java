@@ -58,6 +58,12 @@ import java.util.function.LongSupplier;
 public final class Tsdb implements Storage, StorageAdmin {
     private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
 
+    /**
+     * A head series with no sample for this long (data time, behind the head's newest sample) has its open chunk closed
+     * by maintenance: a replaced pod's series would otherwise hold 256 bytes for appending until the next flush.
+     */
+    static final long IDLE_CHUNK_MS = 10 * 60_000L;
+
     private final TsdbOptions options;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
@@ -223,6 +229,11 @@ public final class Tsdb implements Storage, StorageAdmin {
                     if (closed) return;
                     flushRetry.failed(e);   // the frozen samples stay in memory and in the WAL; queries keep answering
                 }
+            }
+            // 1b. series that went quiet give back the memory of their open chunk (the samples stay in the head)
+            if (head.sampleCount() > 0) {
+                int n = head.closeIdleChunks(head.maxTime() - IDLE_CHUNK_MS);
+                if (n > 0) log.debug("closed the open chunks of {} quiet series", n);
             }
             // 2. retention (whole blocks, then rules)
             if (retentionRetry.due()) {

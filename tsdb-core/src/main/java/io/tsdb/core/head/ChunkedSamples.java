@@ -74,6 +74,13 @@ public final class ChunkedSamples implements SeriesSamples {
 
     private static int samples(long d) { return (int) (d & 0x1ff); }
 
+    @Override public boolean closeOpenChunk() {
+        if (openRef < 0) return false;
+        cut();
+        appender = null;   // 80 bytes of heap a quiet series need not keep; the next append makes a new one
+        return true;
+    }
+
     private int openCount() { return openRef < 0 ? 0 : appender.numSamples(); }
 
     @Override public int count() {

@@ -359,6 +359,17 @@ public final class Head {
         }
     }
 
+    /**
+     * Closes the open chunk of every series whose newest sample is older than {@code before} (series that went quiet,
+     * e.g. the pods of an earlier deploy): their samples stay, the 256 bytes each held for appending are freed.
+     * Returns how many chunks were closed.
+     */
+    public int closeIdleChunks(long before) {
+        int[] n = new int[1];
+        forEach(s -> { if (s.closeOpenChunkIfIdle(before)) n[0]++; });
+        return n[0];
+    }
+
     /** Every series in the head, in no particular order. */
     public void forEach(Consumer<HeadSeries> fn) {
         for (HeadSeries s : byIds) if (s != null && s != TOMBSTONE) fn.accept(s);

@@ -271,6 +271,11 @@ public final class HeadSeries implements SeriesRef {
         return removed;
     }
 
+    /** Closes the open chunk if the newest sample is older than {@code before}; returns whether it did. */
+    synchronized boolean closeOpenChunkIfIdle(long before) {
+        return maxT < before && samples.closeOpenChunk();
+    }
+
     /** Moves the current samples aside (they were written to a block) and starts empty ones. */
     synchronized void freeze(SeriesSamples fresh) {
         if (frozen != null) frozen.samples.clear();

@@ -27,5 +27,11 @@ public interface SeriesSamples {
     int chunks();
 
     /** Frees everything; the instance is empty afterwards and may be reused. */
+    /**
+     * Closes the chunk being appended to, if any (a series that went quiet): its samples move to the closed chunks and
+     * the memory held for appending is freed; a later append starts a new chunk. Returns whether a chunk was closed.
+     */
+    default boolean closeOpenChunk() { return false; }
+
     void clear();
 }

@@ -159,6 +159,33 @@ class FlushTest {
         assertEquals(0, segmentFiles(), "a clean stop deletes them");
     }
 
+    /** A series quiet for longer than IDLE_CHUNK_MS gives back its open chunk at maintenance; its samples stay, it can resume. */
+    @Test void quietSeriesCloseTheirOpenChunk() throws Exception {
+        Labels quiet = Labels.of("__name__", "m", "k", "quiet"), busy = Labels.of("__name__", "m", "k", "busy");
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            long t0 = NOW - 3_000_000;
+            for (int i = 0; i < 10; i++) a.append(quiet, t0 + i * 1000L, i);
+            a.commit();
+            long withTwoOpen;
+            a.append(busy, t0, 0);
+            a.commit();
+            withTwoOpen = db.headOffHeapUsedBytes();
+            db.maintain();
+            assertEquals(withTwoOpen, db.headOffHeapUsedBytes(), "nothing is quiet yet");
+            a.append(busy, t0 + Tsdb.IDLE_CHUNK_MS + 10_000, 1);
+            a.commit();
+            db.maintain();
+            assertTrue(db.headOffHeapUsedBytes() < withTwoOpen, "the quiet series' open chunk was freed");
+            assertEquals(expected(t0, 10, 1000, 0), samples(db, quiet), "its samples stay");
+            assertEquals(AppendStatus.OK, a.append(quiet, t0 + Tsdb.IDLE_CHUNK_MS + 20_000, 10));
+            a.commit();
+            List<S> want = new ArrayList<>(expected(t0, 10, 1000, 0));
+            want.add(new S(t0 + Tsdb.IDLE_CHUNK_MS + 20_000, 10));
+            assertEquals(want, samples(db, quiet), "and it resumes in a new chunk");
+        }
+    }
+
     @Test void retentionDeletesOldBlocks() throws Exception {
         Labels x = Labels.of("__name__", "m");
         try (Tsdb db = open()) {
