@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LifecycleBench {
     static final int BATCH = 10_000;
+    /** Concurrent senders of the soak (remote write shards). */
+    static final int SHARDS = 4;
     static String javaOpts = "";
 
     /** Remote write to a target; status code and body. */
@@ -84,9 +86,12 @@ public final class LifecycleBench {
         List<double[]> rss = new ArrayList<>();
         long start = System.currentTimeMillis() / 1000 * 1000;
         double cpu0 = ChurnBench.cpuSeconds(s.pid());
-        RemoteWriteEncoder enc = new RemoteWriteEncoder();
-        double[] v = new double[1];
         long replaced = 0;
+        // the batches of one second are sent by SHARDS concurrent senders, as Prometheus's remote write shards do (with
+        // fsync on every commit, one sequential sender would measure the disk's fsync latency, not the server)
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(SHARDS);
+        ThreadLocal<RemoteWriteEncoder> encoders = ThreadLocal.withInitial(RemoteWriteEncoder::new);
+        AtomicLong ackedNow = new AtomicLong(), errorsNow = new AtomicLong();
         try {
             int seconds = minutes * 60;
             for (int sec = 0; sec < seconds; sec++) {
@@ -100,16 +105,22 @@ public final class LifecycleBench {
                     }
                     replaced += k;
                 }
+                List<java.util.concurrent.Callable<Void>> batches = new ArrayList<>();
+                final int second = sec;
                 for (int from = 0; from < n; from += BATCH) {
-                    int to = Math.min(n, from + BATCH);
-                    for (int i = from; i < to; i++) enc.addSeries(encoded[i], ts, sec);
-                    HttpResponse<String> r = write(s, enc.finish());
-                    if (r.statusCode() == 204) acked += to - from;
-                    else {
-                        errors++;
-                        if (errors < 5) System.out.println("write answered " + r.statusCode() + ": " + r.body());
-                    }
+                    int lo = from, hi = Math.min(n, from + BATCH);
+                    batches.add(() -> {
+                        RemoteWriteEncoder enc = encoders.get();
+                        for (int i = lo; i < hi; i++) enc.addSeries(encoded[i], ts, second);
+                        HttpResponse<String> r = write(s, enc.finish());
+                        if (r.statusCode() == 204) ackedNow.addAndGet(hi - lo);
+                        else if (errorsNow.incrementAndGet() < 5) System.out.println("write answered " + r.statusCode() + ": " + r.body());
+                        return null;
+                    });
                 }
+                for (var f : senders.invokeAll(batches)) f.get();
+                acked = ackedNow.get();
+                errors = errorsNow.get();
                 long behind = ts + 1000 - System.currentTimeMillis();
                 if (behind > 0) Thread.sleep(behind);
                 if (sec % 10 == 9) {
@@ -138,6 +149,7 @@ public final class LifecycleBench {
                     (rss.size() - from) / 6, slope * 60 / (1 << 20));
             if (counted != acked) System.out.println("MISMATCH: acknowledged " + acked + " but read back " + counted);
         } finally {
+            senders.shutdownNow();
             s.stop();
         }
     }
