@@ -29,7 +29,8 @@ public final class Defaults {
                 .walFsync(FsyncPolicy.parse(cfg.walFsync))
                 .walFsyncInterval(cfg.walFsyncInterval)
                 .outOfOrderWindow(cfg.outOfOrderWindow)
-                .limits(new Limits(cfg.maxLabelsPerSeries, cfg.maxLabelNameLength, cfg.maxLabelValueLength,
+                // one more label than clients may send: the hidden tenant label (tenants' own limit: TenantAppender)
+                .limits(new Limits(cfg.maxLabelsPerSeries + 1, cfg.maxLabelNameLength, cfg.maxLabelValueLength,
                         cfg.maxActiveSeries, cfg.maxActiveSeriesPerMetric))
                 .build();
     }

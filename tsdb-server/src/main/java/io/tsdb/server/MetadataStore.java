@@ -16,9 +16,17 @@ public final class MetadataStore {
     private static final int MAX_PER_METRIC = 10;
     private final ConcurrentHashMap<String, List<Entry>> byMetric = new ConcurrentHashMap<>();
 
-    public void put(String metric, String type, String help, String unit) {
+    /** Metadata of the default tenant. */
+    public void put(String metric, String type, String help, String unit) { put(null, metric, type, help, unit); }
+
+    /**
+     * Metadata of a tenant ({@code tenant}: the value of its tenant label, null or empty for the default tenant):
+     * each tenant has its own, as each has its own series.
+     */
+    public void put(String tenant, String metric, String type, String help, String unit) {
+        String key = tenant == null || tenant.isEmpty() ? metric : tenant + '\u0000' + metric;
         Entry e = new Entry(type == null ? "unknown" : type, help == null ? "" : help, unit == null ? "" : unit);
-        byMetric.compute(metric, (k, old) -> {
+        byMetric.compute(key, (k, old) -> {
             if (old == null) return List.of(e);
             if (old.contains(e)) return old;
             java.util.ArrayList<Entry> l = new java.util.ArrayList<>(old);
@@ -29,8 +37,20 @@ public final class MetadataStore {
         });
     }
 
-    /** All metadata, sorted by metric name. */
-    public Map<String, List<Entry>> snapshot() { return new TreeMap<>(byMetric); }
+    /** All metadata of the default tenant, sorted by metric name. */
+    public Map<String, List<Entry>> snapshot() { return snapshot(null); }
+
+    /** All metadata of a tenant (its tenant label value; null or empty: the default tenant), sorted by metric name. */
+    public Map<String, List<Entry>> snapshot(String tenant) {
+        TreeMap<String, List<Entry>> out = new TreeMap<>();
+        String prefix = tenant == null || tenant.isEmpty() ? null : tenant + '\u0000';
+        for (var e : byMetric.entrySet()) {
+            String k = e.getKey();
+            int nul = k.indexOf('\u0000');
+            if (prefix == null ? nul < 0 : k.startsWith(prefix)) out.put(prefix == null ? k : k.substring(prefix.length()), e.getValue());
+        }
+        return out;
+    }
 
     public List<Entry> get(String metric) { return byMetric.getOrDefault(metric, List.of()); }
 }

@@ -38,6 +38,9 @@ final class OpsEndpoints {
             return Response.text(200, "tsdb is ready.\n");
         });
         router.get("/metrics", r -> {
+            if (!r.tenant().isDefault()) {   // every tenant's usage and the store's figures: the operator's
+                throw new io.tsdb.server.http.HttpError(403, "/metrics shows every tenant's usage: it needs the default tenant");
+            }
             String accept = r.header("Accept");
             try {
                 registered.get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -41,6 +41,10 @@ public final class ServerConfig {
     public java.nio.file.Path webConfigFile = null;
     /** How often the web config file and the certificate files it names are checked for changes. */
     public Duration webConfigPollInterval = Duration.ofSeconds(2);
+    /** {@code --tenant.default}: the tenant of requests without X-Scope-OrgID (its series carry no tenant label). */
+    public String tenantDefault = "anonymous";
+    /** {@code --tenant.limits-file}: per-tenant limits (docs/format/tenant-limits.md); null: the flags for every tenant. */
+    public java.nio.file.Path tenantLimitsFile = null;
     public String logLevel = "info";
     /**
      * Handler threads (requests are parsed on Netty event loops, handled here). More than the cores: ingest

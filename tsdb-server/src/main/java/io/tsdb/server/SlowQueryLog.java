@@ -16,8 +16,8 @@ import java.util.List;
  * without the callers knowing. Bounded: keeps the last {@code capacity} slow queries.
  */
 public final class SlowQueryLog {
-    /** One slow query: its text, kind ("instant"/"range"), when it started, and how long it took. */
-    public record Entry(String query, String kind, Instant startedAt, long durationMs, boolean failed) {}
+    /** One slow query: its text, kind ("instant"/"range"), when it started, how long it took, and its tenants' key. */
+    public record Entry(String query, String kind, Instant startedAt, long durationMs, boolean failed, String tenant) {}
 
     private final long thresholdNanos;
     private final int capacity;
@@ -35,18 +35,28 @@ public final class SlowQueryLog {
         return out;
     }
 
-    void record(String query, String kind, long startNanos, long startMillis, boolean failed) {
+    /** The slow queries of one tenant scope (its key), most recent first. */
+    public List<Entry> recent(String tenant) {
+        List<Entry> out = recent();
+        out.removeIf(e -> !e.tenant().equals(tenant));
+        return out;
+    }
+
+    void record(String query, String kind, long startNanos, long startMillis, boolean failed, String tenant) {
         long took = System.nanoTime() - startNanos;
         if (took < thresholdNanos) return;
-        Entry e = new Entry(query, kind, Instant.ofEpochMilli(startMillis), took / 1_000_000L, failed);
+        Entry e = new Entry(query, kind, Instant.ofEpochMilli(startMillis), took / 1_000_000L, failed, tenant);
         synchronized (this) {
             entries.addLast(e);
             while (entries.size() > capacity) entries.removeFirst();
         }
     }
 
-    /** Wraps an engine so that its slow queries are recorded here. */
-    public QueryEngine wrap(QueryEngine engine) {
+    /** Wraps an engine so that its slow queries are recorded here (under the empty tenant key). */
+    public QueryEngine wrap(QueryEngine engine) { return wrap(engine, ""); }
+
+    /** Wraps the engine of one tenant scope (its key) so that its slow queries are recorded here. */
+    public QueryEngine wrap(QueryEngine engine, String tenant) {
         return new QueryEngine() {
             @Override public QueryResult instant(String query, long timeMs, QueryOptions options) {
                 long t0 = System.nanoTime(), w0 = System.currentTimeMillis();
@@ -56,7 +66,7 @@ public final class SlowQueryLog {
                     failed = false;
                     return r;
                 } finally {
-                    record(query, "instant", t0, w0, failed);
+                    record(query, "instant", t0, w0, failed, tenant);
                 }
             }
 
@@ -68,7 +78,7 @@ public final class SlowQueryLog {
                     failed = false;
                     return r;
                 } finally {
-                    record(query, "range", t0, w0, failed);
+                    record(query, "range", t0, w0, failed, tenant);
                 }
             }
 

@@ -110,7 +110,7 @@ public final class TsdbServer implements AutoCloseable {
         }
         this.http = new NettyHttpServer(new NettyHttpServer.Options(config.listenHost, config.listenPort,
                 config.maxBodyBytes, config.httpWorkers, config.httpMaxQueuedRequests, config.corsOrigin,
-                config.httpIdleTimeout), router, registry, security);
+                config.httpIdleTimeout, config.tenantDefault), router, registry, security);
     }
 
     private void start() throws IOException {
@@ -144,11 +144,13 @@ public final class TsdbServer implements AutoCloseable {
             QueryEngine engine = slowQueries.wrap(raw);
             if (warmUp) warmupEngine = raw;
             context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(),
-                    new WriteEvents(), slowQueries);
+                    new WriteEvents(), slowQueries, ServerContext.tenants(storage, config, registry, slowQueries, engineFactory));
             for (Feature f : features) {
                 f.register(router, context);
                 log.atInfo().addKeyValue("feature", f.getClass().getName()).log("feature registered");
             }
+            registerReload();
+            if (config.tenantLimitsFile != null) watchLimits();
         } catch (IOException | RuntimeException e) {
             if (e instanceof io.tsdb.core.StorageUnavailableException) log.atError().log("start-up failed: " + e.getMessage());
             else log.atError().setCause(e).log("start-up failed");
@@ -167,6 +169,44 @@ public final class TsdbServer implements AutoCloseable {
                 .addKeyValue("jvm_uptime_ms", jvmUptimeMillis()).addKeyValue("version", VERSION)
                 .log("tsdb ready");
     }
+
+    /**
+     * {@code POST /-/reload}: every configuration file ({@link #reload}: web config, tenant limits, rule files), when
+     * {@code --web.enable-lifecycle} is set (403 otherwise) and for the default tenant (403 for another: it changes
+     * every tenant's configuration); 400 naming what failed, the previous configuration of that part staying in force.
+     */
+    private void registerReload() {
+        router.add(java.util.Set.of("POST", "PUT"), "/-/reload", "/-/reload", req -> {
+            if (!config.enableLifecycle) {
+                return io.tsdb.server.http.Response.text(403, "Lifecycle API is not enabled (start with --web.enable-lifecycle).\n");
+            }
+            if (!req.tenant().isDefault()) {
+                throw new io.tsdb.server.http.HttpError(403, "/-/reload changes every tenant's configuration: it needs the"
+                        + " default tenant (\"" + config.tenantDefault + "\")");
+            }
+            Reloadable.Outcome o = reload();
+            return o.ok() ? io.tsdb.server.http.Response.text(200, o.message() + "\n")
+                    : io.tsdb.server.http.Response.text(400, "failed to reload, the previous configuration of the failed part"
+                    + " stays in force: " + o.message() + "\n");
+        });
+    }
+
+    /** Polls --tenant.limits-file every --web.config.poll-interval and reloads it when its content changed. */
+    private void watchLimits() {
+        java.util.concurrent.ScheduledExecutorService w = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> daemon("tsdb-tenant-limits-watch", r));
+        long ms = Math.max(10, config.webConfigPollInterval.toMillis());
+        w.scheduleWithFixedDelay(() -> {
+            try {
+                context.tenants().limiter().reload(true);
+            } catch (RuntimeException e) {
+                log.atError().setCause(e).log("tenant limits watch failed");
+            }
+        }, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        limitsWatcher = w;
+    }
+
+    private volatile java.util.concurrent.ScheduledExecutorService limitsWatcher;
 
     /** Milliseconds since the JVM was created (logged when ready: the whole start inside the JVM). */
     private static long jvmUptimeMillis() {
@@ -238,6 +278,12 @@ public final class TsdbServer implements AutoCloseable {
             ok = w.ok();
             msg.append(w.message());
         }
+        if (context != null && config.tenantLimitsFile != null) {
+            Reloadable.Outcome l = context.tenants().limiter().reload(false);
+            ok &= l.ok();
+            if (msg.length() > 0) msg.append("; ");
+            msg.append(l.message());
+        }
         for (Feature f : features) {
             if (!(f instanceof Reloadable r)) continue;
             Reloadable.Outcome o = r.reload();
@@ -285,6 +331,7 @@ public final class TsdbServer implements AutoCloseable {
         closeStorage();
         http.close();
         if (security != null) security.close();
+        if (limitsWatcher != null) limitsWatcher.shutdownNow();
         log.atInfo().addKeyValue("shutdown_ms", (System.nanoTime() - t0) / 1_000_000).log("stopped");
         stopped.countDown();
     }

@@ -187,4 +187,35 @@ class AuthRoutesTest {
         // valid credentials still work afterwards
         assertEquals("HTTP/1.1 200 OK", raw(request("Authorization: " + basic("admin", PASSWORD) + "\r\n")));
     }
+
+    /** The interim answer to Expect: 100-continue, or the final one when the server refuses first. */
+    String expectContinue(String authorization) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+            s.setSoTimeout(30_000);
+            String req = "POST /api/v1/import/prometheus HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n"
+                    + (authorization == null ? "" : "Authorization: " + authorization + "\r\n") + "\r\n";
+            s.getOutputStream().write(req.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = s.getInputStream().read()) >= 0 && c != '\r') line.append((char) c);
+            return line.toString();
+        }
+    }
+
+    @Test
+    void expectContinueIsRefusedBeforeTheBodyWhenTheCredentialsAreKnownBad() throws Exception {
+        assertEquals("HTTP/1.1 401 Unauthorized", expectContinue(null));
+        assertEquals("HTTP/1.1 401 Unauthorized", expectContinue("Bearer wrong-token"));
+        assertEquals("HTTP/1.1 401 Unauthorized", expectContinue("Negotiate abc"));
+        assertEquals("HTTP/1.1 100 Continue", expectContinue("Bearer " + TOKEN));
+        // Basic credentials not verified yet need bcrypt, which the event loop does not run: the body is asked for
+        // (and the request then refused or served as usual), whether the user exists or not
+        assertEquals("HTTP/1.1 100 Continue", expectContinue(basic("admin", "wrong")));
+        assertEquals("HTTP/1.1 100 Continue", expectContinue(basic("nobody", "wrong")));
+        // once a wrong password is known (cached), it is refused before the body
+        assertEquals(401, send("GET", "/api/v1/labels", basic("admin", "wrong")).statusCode());
+        assertEquals("HTTP/1.1 401 Unauthorized", expectContinue(basic("admin", "wrong")));
+    }
 }

@@ -91,6 +91,9 @@ class StorageFaultServerTest {
             HttpResponse<String> r = push(s, "fault_old 2 " + (t + 1) + "\nfault_new{x=\"1\"} 5 " + (t + 1) + "\n");
             assertEquals(503, r.statusCode(), r.body());
             assertTrue(r.body().contains("No space left on device") && r.body().contains("nothing from this request was stored"), r.body());
+            // internals (the WAL file, the exception) only in the log, under the request ID the body names
+            assertFalse(r.body().contains(dataDir.toString()) || r.body().contains("wal") || r.body().contains("Exception"), r.body());
+            assertTrue(r.body().contains("request ID " + r.headers().firstValue("X-Request-Id").orElseThrow()), r.body());
             assertTrue(CrashLoad.metric(s.baseUrl(), "tsdb_wal_restored_writes_total") >= 1);
             assertEquals(200, TestHttp.get(s.baseUrl() + "/-/ready").statusCode(), "a failed write is undone: no refusal");
             fs.clear();

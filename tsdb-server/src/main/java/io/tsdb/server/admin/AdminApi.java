@@ -48,21 +48,24 @@ public final class AdminApi {
         router.add(methods, SNAPSHOT, SNAPSHOT, PrometheusApiFeature.api(this::snapshot));
     }
 
-    /** The storage's admin operations, or the refusal: flag off (403), not ready (503), not supported (501). */
-    private StorageAdmin admin(String endpoint) {
+    /**
+     * The admin operations of the request's tenant scope (delete_series is limited to its series; clean_tombstones
+     * and snapshot need the default tenant), or the refusal: flag off (403), not ready (503), not supported (501).
+     */
+    private StorageAdmin admin(String endpoint, Request r) {
         if (!ctx.config().enableAdminApi) {
             throw new HttpError(403, "admin APIs are disabled: " + endpoint + " deletes or copies data; start the server with "
                     + FLAG + " to enable it", null, "unavailable");
         }
         if (!ctx.ready().getAsBoolean()) throw new HttpError(503, "not ready: storage is opening or closing", "5");
-        if (!(ctx.storage() instanceof StorageAdmin a)) {
+        if (!(ctx.storage() instanceof StorageAdmin)) {
             throw new HttpError(501, "the storage " + ctx.storage().getClass().getSimpleName() + " does not support " + endpoint);
         }
-        return a;
+        return ctx.tenants().storage(r.tenant());
     }
 
     Response deleteSeries(Request r) {
-        StorageAdmin a = admin(DELETE_SERIES);
+        StorageAdmin a = admin(DELETE_SERIES, r);
         if (r.params("match[]").isEmpty()) throw ApiError.badData("no match[] parameter provided");
         List<List<Matcher>> selectors = Params.matchers(r, "match[]");
         long start = Params.time(r, "start", Params.MIN_TIME);
@@ -81,7 +84,7 @@ public final class AdminApi {
     }
 
     Response cleanTombstones(Request r) {
-        StorageAdmin a = admin(CLEAN_TOMBSTONES);
+        StorageAdmin a = admin(CLEAN_TOMBSTONES, r);
         long t0 = System.nanoTime();
         int n;
         try {
@@ -94,7 +97,7 @@ public final class AdminApi {
     }
 
     Response snapshot(Request r) {
-        StorageAdmin a = admin(SNAPSHOT);
+        StorageAdmin a = admin(SNAPSHOT, r);
         boolean skipHead = bool(r, "skip_head");
         String name;
         try {

@@ -84,7 +84,7 @@ final class ExportApi {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         long[] ts = new long[1024];
         double[] vs = new double[1024];
-        try (Querier q = ctx.storage().querier(start, end);
+        try (Querier q = ctx.tenants().storage(r.tenant()).querier(start, end);
              JsonGenerator g = ApiJson.FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
             forEachSeries(q, sets, (labels, c) -> {
@@ -129,7 +129,7 @@ final class ExportApi {
         else if (enc != null && !enc.isEmpty() && !enc.equalsIgnoreCase("identity")) {
             throw new HttpError(415, "import: unsupported Content-Encoding \"" + enc + "\"; use gzip or none");
         }
-        Appender app = ctx.storage().appender();
+        Appender app = ctx.tenants().storage(r.tenant()).appender();
         Map<String, Long> rejected = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
         long accepted = 0, minTs = Long.MAX_VALUE, maxTs = Long.MIN_VALUE;
@@ -266,7 +266,7 @@ final class ExportApi {
         StringBuilder sb = new StringBuilder(4096);
         // Collect per metric name so each family is written once with its TYPE line.
         TreeMap<String, StringBuilder> families = new TreeMap<>();
-        try (Querier q = ctx.storage().querier(now - lookback + 1, now)) {
+        try (Querier q = ctx.tenants().storage(r.tenant()).querier(now - lookback + 1, now)) {
             forEachSeries(q, sets, (labels, c) -> {
                 long t = 0;
                 double v = 0;

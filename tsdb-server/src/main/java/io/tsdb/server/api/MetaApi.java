@@ -18,11 +18,11 @@ import java.util.TreeSet;
 final class MetaApi {
     static final String LABEL_PREFIX = "/api/v1/label/";
 
-    private final Storage storage;
+    private final io.tsdb.server.tenant.Tenants tenants;
     private final MetadataStore metadata;
 
-    MetaApi(Storage storage, MetadataStore metadata) {
-        this.storage = storage;
+    MetaApi(io.tsdb.server.tenant.Tenants tenants, MetadataStore metadata) {
+        this.tenants = tenants;
         this.metadata = metadata;
     }
 
@@ -33,7 +33,7 @@ final class MetaApi {
         int limit = Params.limit(r, "limit");
         TreeSet<Labels> out = new TreeSet<>();
         boolean truncated = false;
-        try (Querier q = storage.querier(start, end)) {
+        try (Querier q = tenants.storage(r.tenant()).querier(start, end)) {
             outer:
             for (List<Matcher> ms : sets) {
                 SeriesSet ss = q.select(ms);
@@ -61,7 +61,7 @@ final class MetaApi {
         long start = Params.time(r, "start", Params.MIN_TIME), end = Params.time(r, "end", Params.MAX_TIME);
         int limit = Params.limit(r, "limit");
         TreeSet<String> names = new TreeSet<>();
-        try (Querier q = storage.querier(start, end)) {
+        try (Querier q = tenants.storage(r.tenant()).querier(start, end)) {
             if (sets.isEmpty()) names.addAll(q.labelNames(List.of()));
             for (List<Matcher> ms : sets) names.addAll(q.labelNames(ms));
         }
@@ -81,7 +81,7 @@ final class MetaApi {
         long start = Params.time(r, "start", Params.MIN_TIME), end = Params.time(r, "end", Params.MAX_TIME);
         int limit = Params.limit(r, "limit");
         TreeSet<String> values = new TreeSet<>();
-        try (Querier q = storage.querier(start, end)) {
+        try (Querier q = tenants.storage(r.tenant()).querier(start, end)) {
             if (sets.isEmpty()) values.addAll(q.labelValues(name, List.of()));
             for (List<Matcher> ms : sets) values.addAll(q.labelValues(name, ms));
         }
@@ -124,7 +124,17 @@ final class MetaApi {
         int limit = intParam(r, "limit");
         int perMetric = intParam(r, "limit_per_metric");
         String metric = r.param("metric");
-        Map<String, List<MetadataStore.Entry>> all = metadata == null ? Map.of() : metadata.snapshot();
+        // each tenant's own metadata; a multi-tenant read merges its tenants'
+        Map<String, List<MetadataStore.Entry>> all = new java.util.TreeMap<>();
+        if (metadata != null) {
+            for (String t : r.tenant().tenants()) {
+                metadata.snapshot(r.tenant().labelValue(t)).forEach((k, v) -> all.merge(k, v, (a, b) -> {
+                    List<MetadataStore.Entry> m = new ArrayList<>(a);
+                    for (MetadataStore.Entry e : b) if (!m.contains(e)) m.add(e);
+                    return m;
+                }));
+            }
+        }
         return ApiJson.success(g -> {
             g.writeStartObject();
             int n = 0;

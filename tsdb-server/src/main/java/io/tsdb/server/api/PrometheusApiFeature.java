@@ -40,8 +40,8 @@ public final class PrometheusApiFeature implements Feature {
         cache = new RangeCache(ctx.engine(), nowMs, CACHE_FRESH_MARGIN_MS, retention,
                 128L << 20, Duration.ofMinutes(30), ctx.registry());
         if (ctx.writeEvents() != null) ctx.writeEvents().addListener(cache);
-        QueryApi query = new QueryApi(ctx.engine(), ctx.config(), nowMs, cache);
-        MetaApi meta = new MetaApi(ctx.storage(), ctx.metadata());
+        QueryApi query = new QueryApi(ctx.tenants(), ctx.config(), nowMs, cache);
+        MetaApi meta = new MetaApi(ctx.tenants(), ctx.metadata());
         StatusApi status = new StatusApi(ctx, startTimeMs);
 
         router.getPost("/api/v1/query", api(query::query));
@@ -64,7 +64,7 @@ public final class PrometheusApiFeature implements Feature {
     }
 
     private void registerData(Router router, ServerContext ctx) {
-        RemoteRead read = new RemoteRead(ctx.storage(), ctx.config());
+        RemoteRead read = new RemoteRead(ctx.tenants(), ctx.config());
         ExportApi export = new ExportApi(ctx, nowMs);
         router.post("/api/v1/read", read::handle);
         router.get("/api/v1/export", api(export::export));

@@ -19,13 +19,13 @@ final class QueryApi {
     static final long MAX_POINTS = 11_000;
     static final String TRUNCATED = "results truncated due to limit";
 
-    private final QueryEngine engine;
+    private final io.tsdb.server.tenant.Tenants tenants;
     private final ServerConfig config;
     private final LongSupplier nowMs;
     private final RangeCache cache;
 
-    QueryApi(QueryEngine engine, ServerConfig config, LongSupplier nowMs, RangeCache cache) {
-        this.engine = engine;
+    QueryApi(io.tsdb.server.tenant.Tenants tenants, ServerConfig config, LongSupplier nowMs, RangeCache cache) {
+        this.tenants = tenants;
         this.config = config;
         this.nowMs = nowMs;
         this.cache = cache;
@@ -36,7 +36,8 @@ final class QueryApi {
         long t = Params.time(r, "time", nowMs.getAsLong());
         QueryOptions opts = options(r);
         int limit = Params.limit(r, "limit");
-        QueryResult res = engine.instant(q, t, opts);
+        QueryEngine engine = tenants.engine(r.tenant());
+        QueryResult res = limited(r, () -> engine.instant(q, t, opts));
         List<String> warnings = new ArrayList<>(res.warnings() == null ? List.of() : res.warnings());
         Value v = res.value();
         if (limit > 0 && v instanceof Value.Vector vec && vec.samples().size() > limit) {
@@ -72,7 +73,10 @@ final class QueryApi {
         QueryOptions opts = options(r);
         int limit = Params.limit(r, "limit");
         boolean useCache = cache != null && !opts.collectStats() && !Params.flag(r, "nocache");
-        QueryResult res = useCache ? cache.range(q, start, end, step, opts) : engine.range(q, start, end, step, opts);
+        QueryEngine engine = tenants.engine(r.tenant());
+        String scope = r.tenant().key();
+        QueryResult res = limited(r, () -> useCache ? cache.range(engine, scope, q, start, end, step, opts)
+                : engine.range(q, start, end, step, opts));
         List<String> warnings = new ArrayList<>(res.warnings() == null ? List.of() : res.warnings());
         Value v = res.value();
         if (v instanceof Value.Matrix m) {
@@ -87,6 +91,25 @@ final class QueryApi {
         Value out = v;
         return ApiJson.success(g -> ApiJson.writeQueryData(g, out, opts.collectStats() ? res.stats() : null),
                 warnings, res.infos());
+    }
+
+    /**
+     * Runs a query under its tenant's concurrency limit (429 beyond it), counting its time in the tenant's usage.
+     * A multi-tenant query counts against its first tenant.
+     */
+    private QueryResult limited(Request r, java.util.function.Supplier<QueryResult> q) {
+        String tenant = r.tenant().tenants().get(0);
+        io.tsdb.server.tenant.TenantLimiter l = tenants.limiter();
+        l.startQuery(tenant);
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        try {
+            QueryResult res = q.get();
+            ok = true;
+            return res;
+        } finally {
+            l.endQuery(tenant, System.nanoTime() - t0, ok);
+        }
     }
 
     private static String queryParam(Request r) {
@@ -113,6 +136,7 @@ final class QueryApi {
         if (lb > 0) lookback = lb;
         String stats = r.param("stats");
         boolean collect = stats != null && !stats.isEmpty();
-        return new QueryOptions(lookback, timeout, config.queryMaxSamples, config.queryMaxSeries, collect);
+        io.tsdb.server.tenant.TenantLimits l = tenants.limiter().limits(r.tenant().tenants().get(0));
+        return new QueryOptions(lookback, timeout, l.maxSamplesPerQuery(), l.maxFetchedSeriesPerQuery(), collect);
     }
 }

@@ -51,7 +51,8 @@ public final class RangeCache implements WriteEvents.Listener {
     private static final int RING = 4096;
     private static final long MAX_POINTS_PER_CALL = 11_000;
 
-    record Key(String query, long stepMs, long phaseMs, long lookbackMs, long extent) {}
+    /** {@code tenant}: the key of the tenant scope whose data the extent holds (the same query text of another scope never hits it). */
+    record Key(String tenant, String query, long stepMs, long phaseMs, long lookbackMs, long extent) {}
 
     /** A cached extent; its warnings and infos are those of evaluating exactly its own window. */
     record Extent(List<Series> series, List<String> warnings, List<String> infos, long dataMin, long dataMax) {
@@ -69,7 +70,7 @@ public final class RangeCache implements WriteEvents.Listener {
         }
     }
 
-    private final QueryEngine engine;
+    private final QueryEngine defaultEngine;
     private final LongSupplier nowMs;
     private final long freshMarginMs;
     private final long retentionMs;
@@ -81,7 +82,7 @@ public final class RangeCache implements WriteEvents.Listener {
 
     public RangeCache(QueryEngine engine, LongSupplier nowMs, long freshMarginMs, long retentionMs,
                       long maxBytes, Duration ttl, PrometheusRegistry registry) {
-        this.engine = engine;
+        this.defaultEngine = engine;
         this.nowMs = nowMs;
         this.freshMarginMs = freshMarginMs;
         this.retentionMs = retentionMs;
@@ -138,6 +139,14 @@ public final class RangeCache implements WriteEvents.Listener {
 
     /** A range query answered from cached extents where possible; the result equals {@code engine.range}. */
     public QueryResult range(String query, long start, long end, long step, QueryOptions opts) {
+        return range(defaultEngine, "", query, start, end, step, opts);
+    }
+
+    /**
+     * A range query of one tenant scope ({@code tenant}: its key; {@code engine}: its engine), answered from that
+     * scope's cached extents where possible; the result equals {@code engine.range}.
+     */
+    public QueryResult range(QueryEngine engine, String tenant, String query, long start, long end, long step, QueryOptions opts) {
         Expr expr = engine.parse(query);
         QueryWindow w = QueryWindow.of(expr, opts.lookbackMs(), Math.max(step, 60_000));
         if (w.usesAt()) return engine.range(query, start, end, step, opts);
@@ -149,7 +158,7 @@ public final class RangeCache implements WriteEvents.Listener {
         Acc acc = new Acc();
         long k = k0;
         while (k <= k1) {
-            Key key = new Key(query, step, phase, opts.lookbackMs(), k);
+            Key key = new Key(tenant, query, step, phase, opts.lookbackMs(), k);
             boolean cacheable = cacheable(k, phase, span, step, w, now);
             Extent hit = cacheable ? cache.getIfPresent(key) : null;
             if (hit != null) {
@@ -171,7 +180,7 @@ public final class RangeCache implements WriteEvents.Listener {
             while (runEnd + 1 <= k1 && (runEnd + 2 - runStart) * n <= MAX_POINTS_PER_CALL) {
                 long nk = runEnd + 1;
                 boolean c = cacheable(nk, phase, span, step, w, now);
-                if (c && cache.getIfPresent(new Key(query, step, phase, opts.lookbackMs(), nk)) != null) break;
+                if (c && cache.getIfPresent(new Key(tenant, query, step, phase, opts.lookbackMs(), nk)) != null) break;
                 runEnd = nk;
             }
             boolean firstCacheable = cacheable(runStart, phase, span, step, w, now);
@@ -214,7 +223,7 @@ public final class RangeCache implements WriteEvents.Listener {
                     infos = own.infos();
                 }
                 Extent ext = new Extent(series, warnings, infos, es - w.before(), ee + Math.max(0, w.after()));
-                Key kkey = new Key(query, step, phase, opts.lookbackMs(), kk);
+                Key kkey = new Key(tenant, query, step, phase, opts.lookbackMs(), kk);
                 maxCachedDataEnd.accumulateAndGet(ext.dataMax(), Math::max);
                 cache.put(kkey, ext);
                 if (writtenSince(startSeq, ext.dataMin(), ext.dataMax())) cache.invalidate(kkey);

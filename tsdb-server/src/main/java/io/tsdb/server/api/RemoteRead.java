@@ -28,11 +28,11 @@ final class RemoteRead {
     /** Refuse responses above this many samples, like Prometheus's --storage.remote.read-sample-limit. */
     static final long SAMPLE_LIMIT = 50_000_000L;
 
-    private final Storage storage;
+    private final io.tsdb.server.tenant.Tenants tenants;
     private final ServerConfig config;
 
-    RemoteRead(Storage storage, ServerConfig config) {
-        this.storage = storage;
+    RemoteRead(io.tsdb.server.tenant.Tenants tenants, ServerConfig config) {
+        this.tenants = tenants;
         this.config = config;
     }
 
@@ -52,6 +52,7 @@ final class RemoteRead {
         }
         Proto.Writer resp = new Proto.Writer(), result = new Proto.Writer(), series = new Proto.Writer(), tmp = new Proto.Writer();
         long samples = 0;
+        Storage storage = tenants.storage(r.tenant());
         for (Query q : queries) {
             result.reset();
             try (Querier querier = storage.querier(q.start(), q.end())) {

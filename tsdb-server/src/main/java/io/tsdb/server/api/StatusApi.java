@@ -122,10 +122,11 @@ final class StatusApi {
         int limit = Params.limit(r, "limit");
         if (limit == 0) limit = 10;
         if (limit > 10_000) throw ApiError.invalidParam("limit", "limit must not exceed 10000");
-        StorageStats st = ctx.storage().stats();
+        io.tsdb.server.tenant.TenantStorage storage = ctx.tenants().storage(r.tenant());
+        StorageStats st = storage.stats();
         List<Count> byMetric = new ArrayList<>(), valueCounts = new ArrayList<>(), memory = new ArrayList<>(), pairs = new ArrayList<>();
         long numPairs = 0;
-        try (Querier q = ctx.storage().querier(Params.MIN_TIME, Params.MAX_TIME)) {
+        try (Querier q = storage.querier(Params.MIN_TIME, Params.MAX_TIME)) {
             int budget = PAIR_BUDGET;
             for (String name : q.labelNames(List.of())) {
                 List<String> values = q.labelValues(name, List.of());
@@ -152,7 +153,7 @@ final class StatusApi {
             g.writeNumberField("minTime", st.headMinTime());
             g.writeNumberField("maxTime", st.headMaxTime());
             g.writeEndObject();
-            if (ctx.storage() instanceof io.tsdb.core.db.Tsdb db) {
+            if (r.tenant().isDefault() && ctx.storage() instanceof io.tsdb.core.db.Tsdb db) {
                 // not in Prometheus's answer: where series live (head, blocks, registry) and their churn counters
                 g.writeObjectFieldStart("seriesStats");
                 g.writeNumberField("headSeries", db.activeSeries());

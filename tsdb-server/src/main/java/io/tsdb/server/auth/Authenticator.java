@@ -44,7 +44,12 @@ public final class Authenticator {
         /** A Basic user and password that do not match a configured user (unknown user included). */
         invalid_credentials,
         /** A bearer token that is not configured. */
-        invalid_token
+        invalid_token,
+        /**
+         * Not decided: every bcrypt permit was busy (a flood of uncached passwords); answered 429 with Retry-After,
+         * not 401, since the credentials may well be valid.
+         */
+        verification_saturated
     }
 
     /** The outcome: {@code identity} when accepted, else {@code failure}; {@code user} is the claimed user name, if any. */
@@ -58,12 +63,25 @@ public final class Authenticator {
     private static final BCrypt.Verifyer BCRYPT = BCrypt.verifyer(BCrypt.Version.VERSION_2A,
             LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
 
+    /**
+     * bcrypt verifications running at once: half the cores (at least one), so a flood of wrong or new passwords
+     * cannot take every core from ingest and queries; cached outcomes and tokens need no permit.
+     */
+    static final int BCRYPT_PERMITS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    /** How long a verification waits for a permit before the request is answered 429. */
+    static final long BCRYPT_WAIT_MS = 250;
+    private final java.util.concurrent.Semaphore bcryptPermits;
+
     private final Map<String, byte[]> users;          // user -> bcrypt hash (ASCII)
     private final Map<String, byte[]> tokens;         // identity -> SHA-256(token)
     private final Cache<ByteBuffer, Boolean> verified;
     private final String challenge;
 
-    public Authenticator(WebConfig config) {
+    public Authenticator(WebConfig config) { this(config, BCRYPT_PERMITS); }
+
+    /** With {@code permits} concurrent bcrypt verifications (tests). */
+    Authenticator(WebConfig config, int permits) {
+        this.bcryptPermits = new java.util.concurrent.Semaphore(permits);
         var u = new java.util.HashMap<String, byte[]>();
         config.basicAuthUsers().forEach((k, v) -> u.put(k, v.getBytes(StandardCharsets.US_ASCII)));
         this.users = Map.copyOf(u);
@@ -79,7 +97,16 @@ public final class Authenticator {
     public String challenge() { return challenge; }
 
     /** Checks an Authorization header value (null when absent). Blocking (bcrypt): call off the event loop. */
-    public Outcome authenticate(String authorization) {
+    public Outcome authenticate(String authorization) { return check(authorization, true); }
+
+    /**
+     * The outcome when it is known without running bcrypt (no, malformed or unsupported credentials, a bearer token,
+     * Basic credentials whose verification is cached), else null. Non-blocking: for the event loop (Expect:
+     * 100-continue is answered 401 before the body is sent when the refusal is certain).
+     */
+    public Outcome precheck(String authorization) { return check(authorization, false); }
+
+    private Outcome check(String authorization, boolean bcryptAllowed) {
         if (authorization == null || authorization.isEmpty()) return new Outcome(null, Failure.missing, null);
         if (authorization.length() > MAX_HEADER_CHARS) return new Outcome(null, Failure.malformed, null);
         int sp = authorization.indexOf(' ');
@@ -87,7 +114,7 @@ public final class Authenticator {
         String scheme = authorization.substring(0, sp);
         String rest = authorization.substring(sp + 1).strip();
         if (scheme.equalsIgnoreCase("Basic")) {
-            return users.isEmpty() ? new Outcome(null, Failure.unsupported_scheme, null) : basic(rest);
+            return users.isEmpty() ? new Outcome(null, Failure.unsupported_scheme, null) : basic(rest, bcryptAllowed);
         }
         if (scheme.equalsIgnoreCase("Bearer")) {
             return tokens.isEmpty() ? new Outcome(null, Failure.unsupported_scheme, null) : bearer(rest);
@@ -95,7 +122,7 @@ public final class Authenticator {
         return new Outcome(null, Failure.unsupported_scheme, null);
     }
 
-    private Outcome basic(String encoded) {
+    private Outcome basic(String encoded, boolean bcryptAllowed) {
         byte[] raw;
         String decoded;
         try {
@@ -114,8 +141,27 @@ public final class Authenticator {
         if (!known) hash = DUMMY_HASH;
         ByteBuffer key = ByteBuffer.wrap(sha256(user.getBytes(StandardCharsets.UTF_8), new byte[]{0}, password, new byte[]{0}, hash));
         Boolean ok = verified.getIfPresent(key);
+        if (ok == null && !bcryptAllowed) {
+            java.util.Arrays.fill(password, (byte) 0);
+            return null;
+        }
         if (ok == null) {
-            ok = bcrypt(password, hash) && known;
+            boolean permit;
+            try {
+                permit = bcryptPermits.tryAcquire(BCRYPT_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                permit = false;
+            }
+            if (!permit) {
+                java.util.Arrays.fill(password, (byte) 0);
+                return new Outcome(null, Failure.verification_saturated, user);
+            }
+            try {
+                ok = bcrypt(password, hash) && known;
+            } finally {
+                bcryptPermits.release();
+            }
             verified.put(key, ok);
         }
         java.util.Arrays.fill(password, (byte) 0);

@@ -36,9 +36,11 @@ import java.util.stream.Collectors;
  * @param headers          response headers added to every answer ({@code http_server_config.headers})
  * @param basicAuthUsers   user name -> bcrypt hash
  * @param bearerTokens     identity -> SHA-256 digest of its token
+ * @param tenantGrants     identity -> tenants it may use, the first one without X-Scope-OrgID ({@code "*"}: any)
  */
 public record WebConfig(Path file, TlsSettings tls, Map<String, String> headers,
-                        Map<String, String> basicAuthUsers, Map<String, byte[]> bearerTokens) {
+                        Map<String, String> basicAuthUsers, Map<String, byte[]> bearerTokens,
+                        Map<String, List<String>> tenantGrants) {
 
     /** A file that cannot be used; the message names the file, the key and what is wrong. */
     public static final class WebConfigException extends Exception {
@@ -93,17 +95,14 @@ public record WebConfig(Path file, TlsSettings tls, Map<String, String> headers,
         } catch (IOException e) {
             throw new WebConfigException(where + e.getMessage());
         }
-        if (f == null) return new WebConfig(file, null, Map.of(), Map.of(), Map.of());
+        if (f == null) return new WebConfig(file, null, Map.of(), Map.of(), Map.of(), Map.of());
         Path dir = file.toAbsolutePath().getParent();
         TlsSettings tls = f.tlsServerConfig() == null ? null : tls(where, dir, f.tlsServerConfig());
         Map<String, String> headers = headers(where, f.httpServerConfig());
         Map<String, String> users = users(where, f.basicAuthUsers());
         Map<String, byte[]> tokens = tokens(where, f.tsdbBearerTokens(), users.keySet());
-        if (f.tsdbTenants() != null && !f.tsdbTenants().isEmpty()) {
-            throw new WebConfigException(where + "tsdb_tenants: tenants are not implemented yet (the key is reserved,"
-                    + " see docs/security.md); remove it: an unenforced tenant map would isolate nothing");
-        }
-        return new WebConfig(file, tls, headers, users, tokens);
+        Map<String, List<String>> grants = grants(where, f.tsdbTenants(), users.keySet(), tokens.keySet());
+        return new WebConfig(file, tls, headers, users, tokens, grants);
     }
 
     /**
@@ -291,6 +290,31 @@ public record WebConfig(Path file, TlsSettings tls, Map<String, String> headers,
                 }
             }
             out.put(id, digest);
+        }
+        return Map.copyOf(out);
+    }
+
+    private static Map<String, List<String>> grants(String where, Map<String, List<String>> grants, Set<String> users,
+                                                    Set<String> tokens) throws WebConfigException {
+        if (grants == null) return Map.of();
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (var e : grants.entrySet()) {
+            String id = e.getKey();
+            if (!users.contains(id) && !tokens.contains(id)) {
+                throw new WebConfigException(where + "tsdb_tenants." + printable(id) + ": no such identity (a user of"
+                        + " basic_auth_users or an identity of tsdb_bearer_tokens)");
+            }
+            List<String> ts = e.getValue() == null ? List.of() : e.getValue();
+            if (ts.isEmpty()) throw new WebConfigException(where + "tsdb_tenants." + id + ": list at least one tenant (or \"*\")");
+            for (String t : ts) {
+                if ("*".equals(t)) continue;
+                String why = io.tsdb.server.tenant.TenantScope.invalid(t);
+                if (why != null) throw new WebConfigException(where + "tsdb_tenants." + id + ": " + why);
+            }
+            if (new java.util.HashSet<>(ts).size() != ts.size()) {
+                throw new WebConfigException(where + "tsdb_tenants." + id + ": a tenant is listed twice");
+            }
+            out.put(id, List.copyOf(ts));
         }
         return Map.copyOf(out);
     }

@@ -37,7 +37,7 @@ public final class WebConfigFormat {
             @JsonProperty("basic_auth_users") Map<String, String> basicAuthUsers,
             /* extension: identity -> "sha256:<64 hex digits>" of the token the client sends as "Bearer <token>" */
             @JsonProperty("tsdb_bearer_tokens") Map<String, String> tsdbBearerTokens,
-            /* extension (reserved for tenancy): identity (user or token) -> tenants it may use */
+            /* extension: identity (user or token) -> tenants it may use, the first without X-Scope-OrgID ("*": any) */
             @JsonProperty("tsdb_tenants") Map<String, List<String>> tsdbTenants) {}
 
     /** {@code tls_server_config}. */

@@ -117,6 +117,9 @@ public final class WebSecurity implements AutoCloseable {
     /** The authenticator, or null when no user or token is configured. */
     public Authenticator authenticator() { return state.auth(); }
 
+    /** Identity -> tenants it may use ({@code tsdb_tenants}); identities not listed use the default tenant. */
+    public Map<String, java.util.List<String>> tenantGrants() { return state.config().tenantGrants(); }
+
     /** Response headers to add to every answer ({@code http_server_config.headers}). */
     public Map<String, String> headers() { return state.config().headers(); }
 

@@ -73,6 +73,12 @@ public final class Flags {
         return b.append(']').toString();
     }
 
+    private static String tenantId(String v) {
+        String why = io.tsdb.server.tenant.TenantScope.invalid(v);
+        if (why != null) throw new IllegalArgumentException(why);
+        return v;
+    }
+
     private static boolean bool(String v) {
         return switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "true" -> true;
@@ -148,6 +154,14 @@ public final class Flags {
             new Flag("web.config.poll-interval", "DURATION", "How often --web.config.file and the certificate files it "
                     + "names are checked for changes.",
                     c -> Durations.format(c.webConfigPollInterval), (c, v) -> c.webConfigPollInterval = positive(v)),
+            new Flag("tenant.default", "ID", "Tenant of requests without an X-Scope-OrgID header (and of every request when "
+                    + "tenants are not used); its series carry no tenant label, so data written before tenants stays its own.",
+                    c -> c.tenantDefault, (c, v) -> c.tenantDefault = tenantId(v)),
+            new Flag("tenant.limits-file", "FILE", "Per-tenant limits (ingestion rate and burst, series, labels, query "
+                    + "limits and concurrency): see docs/format/tenant-limits.md. Reloaded on change, SIGHUP and /-/reload; "
+                    + "tenants it does not name get the flags' limits.",
+                    c -> c.tenantLimitsFile == null ? "" : c.tenantLimitsFile.toString(),
+                    (c, v) -> c.tenantLimitsFile = v.isEmpty() ? null : java.nio.file.Path.of(v)),
             new Flag("http.workers", "N", "Threads that run request handlers.",
                     c -> Integer.toString(c.httpWorkers), (c, v) -> c.httpWorkers = intAtLeast(v, 1)),
             new Flag("http.max-queued-requests", "N", "Requests waiting for a worker before 429 + Retry-After.",

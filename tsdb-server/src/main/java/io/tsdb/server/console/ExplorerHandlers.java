@@ -45,7 +45,7 @@ final class ExplorerHandlers {
         record Row(String name, long series) {}
         List<Row> rows = new ArrayList<>();
         int total;
-        try (Querier q = ctx.storage().querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
+        try (Querier q = ctx.tenants().storage(req.tenant()).querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
             List<String> names = q.labelValues(Labels.METRIC_NAME, List.of());
             total = names.size();
             for (String n : names) {
@@ -83,7 +83,7 @@ final class ExplorerHandlers {
         int top = intParam(req, "top", 10, 1, 1000);
         Matcher byName = Matcher.eq(Labels.METRIC_NAME, name);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (Querier q = ctx.storage().querier(Long.MIN_VALUE, Long.MAX_VALUE);
+        try (Querier q = ctx.tenants().storage(req.tenant()).querier(Long.MIN_VALUE, Long.MAX_VALUE);
              JsonGenerator g = JSON.createGenerator(out)) {
             long series = q.seriesCount(List.of(byName));
             g.writeStartObject();
@@ -125,7 +125,7 @@ final class ExplorerHandlers {
 
     /** {@code GET /console/api/storage}: head and block statistics of the storage engine. */
     Response storage(Request req) throws IOException {
-        StorageStats s = ctx.storage().stats();
+        StorageStats s = ctx.tenants().storage(req.tenant()).stats();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -158,7 +158,7 @@ final class ExplorerHandlers {
             g.writeStringField("status", "success");
             g.writeNumberField("thresholdMs", ServerContext.SLOW_QUERY_THRESHOLD_MS);
             g.writeArrayFieldStart("data");
-            for (SlowQueryLog.Entry e : ctx.slowQueries().recent()) {
+            for (SlowQueryLog.Entry e : ctx.slowQueries().recent(req.tenant().key())) {
                 g.writeStartObject();
                 g.writeStringField("query", e.query());
                 g.writeStringField("kind", e.kind());

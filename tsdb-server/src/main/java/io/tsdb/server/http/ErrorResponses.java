@@ -98,6 +98,7 @@ public final class ErrorResponses {
         return switch (status) {
             case 400 -> QueryException.Kind.BAD_DATA.errorType;
             case 401 -> "unauthorized";
+            case 403 -> "forbidden";
             case 404 -> "not_found";
             case 406 -> "not_acceptable";
             case 422 -> QueryException.Kind.EXECUTION.errorType;

@@ -64,9 +64,13 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     /** TLS, credentials and extra headers (null: none; see {@link WebSecurity}). */
     private final WebSecurity security;
 
+    /** The tenant of requests without X-Scope-OrgID (--tenant.default). */
+    private final String defaultTenant;
+
     HttpDispatcher(Router router, Executor workers, HttpMetrics metrics, Supplier<ServerState> state,
-                   long maxBodyBytes, String corsOrigin, WebSecurity security) {
+                   long maxBodyBytes, String corsOrigin, WebSecurity security, String defaultTenant) {
         this.security = security;
+        this.defaultTenant = defaultTenant;
         this.router = router;
         this.workers = workers;
         this.metrics = metrics;
@@ -212,9 +216,12 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             Router.Match m = router.match(ex.method, ex.path);
             if (m != null) route = m.route().name();
             boolean preflight = ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null;
-            HttpError denied = preflight ? null : authenticate(req, ex);
-            if (denied != null) {
-                resp = error(ex.path, denied);
+            Authenticator.Outcome who = preflight ? null : authenticate(req, ex);
+            if (who != null && who.failure() == Authenticator.Failure.verification_saturated) {
+                resp = error(ex.path, new HttpError(429, "too many password verifications at once; retry later", "1"));
+            } else if (who != null && !who.ok()) {
+                resp = error(ex.path, new HttpError(401, "unauthorized: missing or invalid credentials")
+                        .header("WWW-Authenticate", security.authenticator().challenge()));
             } else if (preflight) {
                 resp = preflight(m);
             } else if (m == null) {
@@ -224,7 +231,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 resp = error(ex.path, new HttpError(405, "method " + ex.method + " not allowed for " + ex.path
                         + "; allowed: " + allow)).header("Allow", allow);
             } else {
-                NettyRequest r = new NettyRequest(req, ex.requestId, ctx.channel().remoteAddress());
+                NettyRequest r = new NettyRequest(req, ex.requestId, ctx.channel().remoteAddress(), tenant(req, ex, who));
                 resp = m.route().handler().handle(r);
                 if (resp == null) throw new IllegalStateException("handler for " + route + " returned no response");
             }
@@ -238,17 +245,26 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The 401 for a request without valid credentials, or null when it may proceed: auth is off, the path is an
-     * open probe ({@link Authenticator#OPEN_PATHS}), or the credentials verify. Runs on a worker (bcrypt).
+     * The outcome of checking the request's credentials (refusals counted and logged), or null when none are
+     * needed: auth is off or the path is an open probe ({@link Authenticator#OPEN_PATHS}). Runs on a worker (bcrypt).
      */
-    private HttpError authenticate(FullHttpRequest req, Exchange ex) {
+    private Authenticator.Outcome authenticate(FullHttpRequest req, Exchange ex) {
         Authenticator auth = security == null ? null : security.authenticator();
         if (auth == null || Authenticator.OPEN_PATHS.contains(ex.path)) return null;
         Authenticator.Outcome o = auth.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION));
-        if (o.ok()) return null;
-        security.refused(o, ex.remote, ex.method, ex.path, ex.requestId);
-        return new HttpError(401, "unauthorized: missing or invalid credentials")
-                .header("WWW-Authenticate", auth.challenge());
+        if (!o.ok()) security.refused(o, ex.remote, ex.method, ex.path, ex.requestId);
+        return o;
+    }
+
+    /**
+     * The request's tenants: from X-Scope-OrgID and the identity's grants (400 for a malformed header, 403 for a
+     * tenant the identity may not use). Open probes need none: they get the default tenant whatever the header says.
+     */
+    private io.tsdb.server.tenant.TenantScope tenant(FullHttpRequest req, Exchange ex, Authenticator.Outcome who) {
+        if (Authenticator.OPEN_PATHS.contains(ex.path)) return io.tsdb.server.tenant.TenantScope.of(defaultTenant, defaultTenant);
+        String header = req.headers().get(io.tsdb.server.tenant.TenantScope.HEADER);
+        return io.tsdb.server.tenant.TenantResolver.resolve(header, who == null ? null : who.identity(),
+                security == null ? java.util.Map.of() : security.tenantGrants(), defaultTenant);
     }
 
     private Response preflight(Router.Match m) {
@@ -337,6 +353,25 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 + " bytes (--ingest.max-body-size)"), close, remote);
     }
 
+    /**
+     * For a request with {@code Expect: 100-continue}: the 401 to send instead of 100 Continue when its credentials
+     * are refused without running bcrypt ({@link Authenticator#precheck}: none, malformed, an unknown scheme or token,
+     * a cached wrong password), so the client does not send a body that would be refused; null to continue (no
+     * credentials needed, accepted, or Basic credentials that need bcrypt, checked on a worker after the body as
+     * for any request: answering those at once would tell existing users from unknown ones by timing).
+     */
+    Prebuilt unauthorizedBeforeContinue(HttpMessage m, java.net.SocketAddress remote) {
+        Authenticator auth = security == null ? null : security.authenticator();
+        if (auth == null || !(m instanceof HttpRequest r)) return null;
+        String path = NettyRequest.pathOf(r.uri());
+        if (Authenticator.OPEN_PATHS.contains(path)) return null;
+        Authenticator.Outcome o = auth.precheck(m.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (o == null || o.ok()) return null;
+        security.refused(o, NettyRequest.formatAddress(remote), r.method().name(), path, requestId(m));
+        return refusal(m, new HttpError(401, "unauthorized: missing or invalid credentials")
+                .header("WWW-Authenticate", auth.challenge()), false, remote);
+    }
+
     /** The 417 answer for a request whose Expect header asks for something other than 100-continue. */
     Prebuilt expectationFailed(HttpMessage m, String expect, java.net.SocketAddress remote) {
         return refusal(m, new HttpError(417, "unsupported expectation: Expect: " + expect
@@ -354,6 +389,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CONTENT_LENGTH, resp.body().length)
                 .set(REQUEST_ID, rid)
                 .set(HttpHeaderNames.CONNECTION, close ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
+        resp.headers().forEach(res.headers()::set);
         addCors(res.headers(), m.headers().get(HttpHeaderNames.ORIGIN));
         if (security != null) security.headers().forEach(res.headers()::set);
         Router.Match match = router.match(method, path);

@@ -38,7 +38,12 @@ final class LimitedAggregator extends HttpObjectAggregator {
         if (!(r instanceof FullHttpResponse fr)) return r;
         int code = fr.status().code();
         HttpDispatcher.Prebuilt answer;
-        if (code == 100) {
+        HttpDispatcher.Prebuilt refused = code == 100 ? dispatcher.unauthorizedBeforeContinue(start, pipeline.channel().remoteAddress()) : null;
+        if (refused != null) {
+            fr.release();
+            answer = refused;
+            skipContent = true;
+        } else if (code == 100) {
             answer = new HttpDispatcher.Prebuilt(fr, false);
             skipContent = false;
         } else {

@@ -40,7 +40,7 @@ public final class NettyHttpServer implements AutoCloseable {
      * @param idleTimeout  idle keep-alive connections are closed after this long
      */
     public record Options(String host, int port, long maxBodyBytes, int workers, int maxQueued,
-                          String corsOrigin, Duration idleTimeout) {}
+                          String corsOrigin, Duration idleTimeout, String defaultTenant) {}
 
     private final Options options;
     private final Router router;
@@ -80,7 +80,7 @@ public final class NettyHttpServer implements AutoCloseable {
         io = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("tsdb-http-io", true),
                 NioIoHandler.newFactory());
         dispatcher = new HttpDispatcher(router, workers, metrics, () -> state,
-                options.maxBodyBytes(), options.corsOrigin(), security);
+                options.maxBodyBytes(), options.corsOrigin(), security, options.defaultTenant());
         int maxBody = (int) Math.min(Integer.MAX_VALUE, Math.max(0, options.maxBodyBytes()));
         long idleSeconds = Math.max(1, options.idleTimeout().toSeconds());
         ServerBootstrap b = new ServerBootstrap()

@@ -29,8 +29,11 @@ final class NettyRequest implements Request {
     private final String remote;
     private Map<String, List<String>> formParams;
 
-    NettyRequest(FullHttpRequest req, String requestId, SocketAddress remote) {
+    private final io.tsdb.server.tenant.TenantScope tenant;
+
+    NettyRequest(FullHttpRequest req, String requestId, SocketAddress remote, io.tsdb.server.tenant.TenantScope tenant) {
         this.req = req;
+        this.tenant = tenant;
         QueryStringDecoder d;
         try {
             d = decoder(true).build(req.uri());
@@ -104,4 +107,5 @@ final class NettyRequest implements Request {
     @Override public ByteBuf body() { return req.content(); }
     @Override public String requestId() { return requestId; }
     @Override public String remoteAddress() { return remote; }
+    @Override public io.tsdb.server.tenant.TenantScope tenant() { return tenant; }
 }

@@ -31,4 +31,10 @@ public interface Request {
 
     /** Remote address as host:port, for logs. */
     String remoteAddress();
+
+    /**
+     * The tenants this request may see or write (from X-Scope-OrgID and the credentials; docs/security.md,
+     * "Tenants"). Handlers reach storage only through {@code ServerContext.tenants()} with this scope.
+     */
+    io.tsdb.server.tenant.TenantScope tenant();
 }

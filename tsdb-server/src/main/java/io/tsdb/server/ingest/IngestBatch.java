@@ -18,6 +18,7 @@ import java.util.List;
  * {@link WriteEvents}. Allocates nothing per accepted sample.
  */
 public final class IngestBatch {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IngestBatch.class);
     public static final int MAX_ERRORS = 10;
 
     private final String protocol;
@@ -39,7 +40,18 @@ public final class IngestBatch {
     /** Current 1-based line for error messages of text formats; 0 when not line-oriented. */
     public int line;
 
+    /** The tenant written to, and its limits and usage (null: no per-tenant admission or accounting). */
+    private final String tenant;
+    private final io.tsdb.server.tenant.TenantLimiter tenantLimits;
+
     public IngestBatch(String protocol, Appender appender, IngestMetrics metrics, WriteEvents events) {
+        this(protocol, appender, metrics, events, null, null);
+    }
+
+    public IngestBatch(String protocol, Appender appender, IngestMetrics metrics, WriteEvents events, String tenant,
+                       io.tsdb.server.tenant.TenantLimiter tenantLimits) {
+        this.tenant = tenant;
+        this.tenantLimits = tenantLimits;
         this.protocol = protocol;
         this.appender = appender;
         this.metrics = metrics;
@@ -47,6 +59,17 @@ public final class IngestBatch {
     }
 
     public String protocol() { return protocol; }
+
+    /** The tenant label value of the tenant written to (null: the default tenant), for {@code MetadataStore.put}. */
+    public String metadataTenant() { return metadataTenant; }
+
+    private String metadataTenant;
+
+    /** Sets the tenant label value whose metadata this batch records (see {@link #metadataTenant()}). */
+    public IngestBatch metadataTenant(String labelValue) {
+        this.metadataTenant = labelValue == null || labelValue.isEmpty() ? null : labelValue;
+        return this;
+    }
 
     /** The storage's instance of the label set (see {@link Appender#canonical}), for parser caches to keep. */
     public Labels canonical(Labels labels) { return appender.canonical(labels); }
@@ -128,23 +151,61 @@ public final class IngestBatch {
         return 0;
     }
 
-    /** Commits staged samples (durable per WAL policy when this returns) and publishes the write event. */
+    /**
+     * Commits staged samples (durable per WAL policy when this returns) and publishes the write event. First the
+     * tenant's ingestion rate admits the request's samples, or the whole request is refused (429 + Retry-After,
+     * nothing stored), as Mimir does.
+     */
     public void commit() {
+        if (tenantLimits != null) {
+            try {
+                tenantLimits.admitSamples(tenant, staged);
+            } catch (HttpError e) {
+                rollback();
+                metrics.rejected(protocol, "rate_limited", staged + rejected);
+                throw e;
+            }
+        }
         try {
             if (storageError || appender.pending() > 0 || staged > 0) appender.commit();   // throws after a storage error
             if (storageError) throw new IOException("storage could not log a new series");
         } catch (IOException | RuntimeException e) {
             rollback();
             metrics.rejected(protocol, AppendStatus.STORAGE_ERROR.reason, Math.max(1, staged + rejected));
-            throw new HttpError(503, "storage could not commit the write: " + e.getMessage() + "; nothing from this request was stored",
-                    "5");
+            if (tenantLimits != null) tenantLimits.rejected(tenant, AppendStatus.STORAGE_ERROR.reason, Math.max(1, staged + rejected));
+            // the cause is internal (a path, an errno): logged under the request ID, never sent to the client
+            log.atError().setCause(e).addKeyValue("request_id", org.slf4j.MDC.get("request_id"))
+                    .addKeyValue("protocol", protocol).log("ingest commit failed; nothing from the request was stored");
+            throw new HttpError(503, "storage could not commit the write" + publicCause(e) + " (request ID " + org.slf4j.MDC.get("request_id")
+                    + "; details in the server log); nothing from this request was stored", "5");
         }
         metrics.accepted(protocol, staged);
         for (int i = 0; i < nReasons; i++) metrics.rejected(protocol, reasons[i], reasonCounts[i]);
+        if (tenantLimits != null) {
+            tenantLimits.received(tenant, staged);
+            for (int i = 0; i < nReasons; i++) tenantLimits.rejected(tenant, reasons[i], reasonCounts[i]);
+        }
         if (staged > 0) events.committed(minTs, maxTs);
         if (storageClosed) {
             throw new HttpError(503, "storage is closed (server stopping); " + rejected + " samples were not stored", "5");
         }
+    }
+
+    /**
+     * What a client is told of a storage failure: only the two conditions that explain the 503 and how long it lasts,
+     * without a file name or an exception (those are in the log): a full disk, or a WAL that refuses writes until it
+     * can start a new segment; else nothing.
+     */
+    private static String publicCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m == null) continue;
+            if (m.contains("No space left on device")) return ": the server's disk is full (No space left on device)";
+            if (m.startsWith("WAL refuses writes")) {
+                return ": the WAL refuses writes after a storage error and retries in the background (see /-/ready)";
+            }
+        }
+        return "";
     }
 
     /** Drops everything staged (malformed request); counts the samples as rejected with the given reason. */

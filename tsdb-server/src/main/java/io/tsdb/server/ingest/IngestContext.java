@@ -51,7 +51,11 @@ public final class IngestContext {
                 () -> server.storage() instanceof io.tsdb.core.db.Tsdb db ? db.seriesRemoved() : 0);
     }
 
-    public IngestBatch newBatch(String protocol) {
-        return new IngestBatch(protocol, server.storage().appender(), metrics, server.writeEvents());
+    /** A batch writing to the request's tenant (one tenant: 400 for a multi-tenant X-Scope-OrgID). */
+    public IngestBatch newBatch(String protocol, io.tsdb.server.http.Request request) {
+        io.tsdb.server.tenant.TenantScope scope = request.tenant();
+        String tenant = scope.single();
+        return new IngestBatch(protocol, server.tenants().storage(scope).appender(), metrics, server.writeEvents(),
+                tenant, server.tenants().limiter()).metadataTenant(scope.labelValue(tenant));
     }
 }

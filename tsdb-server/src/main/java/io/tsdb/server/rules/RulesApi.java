@@ -36,6 +36,14 @@ final class RulesApi {
         this.notifier = notifier;
     }
 
+    /**
+     * The rule groups the request's tenant sees: rules run as the default tenant (they read and write its series
+     * only), so another tenant sees none.
+     */
+    private List<RuleGroup> groups(Request r) {
+        return r.tenant().isDefault() ? manager.groups() : List.of();
+    }
+
     Response rules(Request r) {
         String type = r.param("type") == null ? "" : r.param("type").toLowerCase(Locale.ROOT);
         if (!type.isEmpty() && !type.equals("alert") && !type.equals("record")) {
@@ -60,7 +68,7 @@ final class RulesApi {
             }
         }
         List<RuleGroup> selected = new ArrayList<>();
-        for (RuleGroup g : manager.groups()) {
+        for (RuleGroup g : groups(r)) {
             if (!groups.isEmpty() && !groups.contains(g.name())) continue;
             if (!files.isEmpty() && !files.contains(g.file())) continue;
             selected.add(g);
@@ -179,7 +187,7 @@ final class RulesApi {
 
     Response alerts(Request r) {
         List<Alert> all = new ArrayList<>();
-        for (RuleGroup g : manager.groups()) {
+        for (RuleGroup g : groups(r)) {
             for (Rule rule : g.rules()) if (rule instanceof AlertingRule ar) all.addAll(ar.activeAlerts());
         }
         return ApiJson.success(gen -> {

@@ -18,7 +18,7 @@ import static io.tsdb.server.api.PrometheusApiFeature.api;
  * The rule engine as a server feature: loads {@code --rules.file} at start (refusing to start on an invalid file),
  * evaluates the groups, sends alerts to {@code --alertmanager.url}, answers {@code /api/v1/rules},
  * {@code /api/v1/alerts}, {@code /api/v1/alertmanagers}, and reloads on SIGHUP ({@link #reload}) and on
- * {@code POST /-/reload} when {@code --web.enable-lifecycle} is set (403 otherwise; 400 naming the error when the
+ * {@code POST /-/reload} (registered by TsdbServer, which reloads every configuration file) when {@code --web.enable-lifecycle} is set (403 otherwise; 400 naming the error when the
  * new files are invalid, the old rules keep running).
  *
  * <p>It must be registered before {@link io.tsdb.server.api.PrometheusApiFeature}: its routes then take precedence
@@ -52,8 +52,10 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
         notifier = new Notifier(new Notifier.Options(cfg.alertmanagerUrls, cfg.alertmanagerQueueCapacity,
                 cfg.alertmanagerTimeout, cfg.externalLabels), ctx.registry());
         RuleMetrics metrics = new RuleMetrics(ctx.registry());
-        PromqlEngine engine = new PromqlEngine(ctx.storage(), Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs());
-        RuleEnv env = new RuleEnv(ctx.storage(), engine, Defaults.queryOptions(cfg), options(cfg), clock, notifier::send, metrics);
+        // rules are the default tenant's: they read and write its series only (docs/security.md, "Tenants")
+        io.tsdb.core.Storage storage = ctx.tenants().storage(ctx.tenants().defaultScope());
+        PromqlEngine engine = new PromqlEngine(storage, Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs());
+        RuleEnv env = new RuleEnv(storage, engine, Defaults.queryOptions(cfg), options(cfg), clock, notifier::send, metrics);
         manager = new RuleManager(env, cfg.rulesFiles);
         RuleManager.ReloadResult first = manager.reload();
         if (!first.ok()) {
@@ -64,12 +66,6 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
         router.get("/api/v1/rules", api(rulesApi::rules));
         router.get("/api/v1/alerts", api(rulesApi::alerts));
         router.get("/api/v1/alertmanagers", api(rulesApi::alertmanagers));
-        router.add(Set.of("POST", "PUT"), "/-/reload", "/-/reload", req -> {
-            if (!cfg.enableLifecycle) return Response.text(403, "Lifecycle API is not enabled (start with --web.enable-lifecycle).\n");
-            Outcome o = reload();
-            return o.ok() ? Response.text(200, o.message() + "\n")
-                    : Response.text(400, "failed to reload rule files, the previous rules keep running: " + o.message() + "\n");
-        });
     }
 
     @Override

@@ -57,4 +57,9 @@ final class FakeRequest implements Request {
     @Override public ByteBuf body() { return body; }
     @Override public String requestId() { return "test"; }
     @Override public String remoteAddress() { return "127.0.0.1:1"; }
+    /** The tenants of X-Scope-OrgID, else the default tenant "anonymous" (no authentication). */
+    @Override public io.tsdb.server.tenant.TenantScope tenant() {
+        return io.tsdb.server.tenant.TenantResolver.resolve(headers.get(io.tsdb.server.tenant.TenantScope.HEADER), null,
+                java.util.Map.of(), "anonymous");
+    }
 }

@@ -102,4 +102,33 @@ class AuthenticatorTest {
             assertFalse(a.authenticate(h).ok(), h);
         }
     }
+
+    /** With every bcrypt permit busy, an uncached password is not decided (429, not 401); tokens and cached outcomes are. */
+    @Test void bcryptVerificationsAreCapped() throws Exception {
+        WebConfig c = WebConfig.parse(Path.of("web.yml"), "basic_auth_users:\n  admin: '" + PROMETHEUS_GUIDE_HASH + "'\n"
+                + "tsdb_bearer_tokens:\n  ci: " + Authenticator.tokenDigest("ci-token") + "\n");
+        Authenticator none = new Authenticator(c, 0);
+        assertEquals(Authenticator.Failure.verification_saturated, none.authenticate(basic("admin", "test")).failure());
+        assertEquals(Authenticator.Failure.verification_saturated, none.authenticate(basic("nobody", "x")).failure());
+        assertTrue(none.authenticate("Bearer ci-token").ok());
+        assertEquals(Authenticator.Failure.missing, none.authenticate(null).failure());
+        Authenticator one = new Authenticator(c, 1);
+        assertTrue(one.authenticate(basic("admin", "test")).ok());
+        assertTrue(Authenticator.BCRYPT_PERMITS >= 1 && Authenticator.BCRYPT_PERMITS <= Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    }
+
+    /** The event loop's check: decided without bcrypt, or null. */
+    @Test void precheckNeverRunsBcrypt() throws Exception {
+        Authenticator a = auth();
+        assertEquals(Authenticator.Failure.missing, a.precheck(null).failure());
+        assertEquals(Authenticator.Failure.malformed, a.precheck("Basic !!!").failure());
+        assertEquals(Authenticator.Failure.invalid_token, a.precheck("Bearer nope").failure());
+        assertTrue(a.precheck("Bearer ci-token").ok());
+        assertNull(a.precheck(basic("admin", "test")), "not cached yet: needs bcrypt");
+        assertNull(a.precheck(basic("nobody", "x")), "an unknown user is not told apart from a known one");
+        assertTrue(a.authenticate(basic("admin", "test")).ok());
+        assertTrue(a.precheck(basic("admin", "test")).ok(), "cached");
+        assertFalse(a.authenticate(basic("admin", "wrong")).ok());
+        assertEquals(Authenticator.Failure.invalid_credentials, a.precheck(basic("admin", "wrong")).failure());
+    }
 }

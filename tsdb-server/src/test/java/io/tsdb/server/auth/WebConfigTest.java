@@ -109,7 +109,12 @@ class WebConfigTest {
                 .contains("identity is also a basic_auth_users user"));
         assertTrue(error("tsdb_bearer_tokens: {a: " + Authenticator.tokenDigest("x") + ", b: " + Authenticator.tokenDigest("x") + "}")
                 .contains("same token as a"));
-        assertTrue(error("tsdb_tenants:\n  alice: [team-a]\n").contains("tsdb_tenants: tenants are not implemented yet"));
+        assertTrue(error("tsdb_tenants:\n  alice: [team-a]\n").contains("tsdb_tenants.alice: no such identity"));
+        String user = "basic_auth_users: {alice: $2b$12$hNf2lSsxfm0.i4a.1kVpSOVyBCfIB51VRjgBUyv6kdnyTlgWj81Ay}\n";
+        assertTrue(error(user + "tsdb_tenants:\n  alice: [\"team a\"]\n").contains("tsdb_tenants.alice: invalid tenant ID \"team a\""));
+        assertTrue(error(user + "tsdb_tenants:\n  alice: []\n").contains("tsdb_tenants.alice: list at least one tenant"));
+        assertTrue(error(user + "tsdb_tenants:\n  alice: [a, a]\n").contains("listed twice"));
+        assertTrue(error(user + "tsdb_tenant:\n  alice: [a]\n").contains("unknown key \"tsdb_tenant\""));
         assertTrue(error("tls_server_config: [1, 2]").contains("tls_server_config"));
         assertTrue(error("basic_auth_users: {u: [1]}").contains("basic_auth_users.u"));
     }

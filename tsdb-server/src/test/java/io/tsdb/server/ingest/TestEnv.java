@@ -88,6 +88,10 @@ public final class TestEnv {
             public ByteBuf body() { return buf; }
             public String requestId() { return "test"; }
             public String remoteAddress() { return "127.0.0.1:1"; }
+            public io.tsdb.server.tenant.TenantScope tenant() {
+                return io.tsdb.server.tenant.TenantResolver.resolve(h.get(io.tsdb.server.tenant.TenantScope.HEADER), null,
+                        Map.of(), "anonymous");
+            }
         };
         try {
             Response r = m.route().handler().handle(req);

@@ -35,7 +35,7 @@ public final class InfluxHandler extends IngestEndpoint {
             throw error(400, "invalid precision \"" + p + "\"; use " + (v2 ? "ns, us, ms or s" : "n, ns, u, us, ms, s, m or h"));
         }
         try (DecodedBody body = body(request, "identity", BodyDecoder.ALL)) {
-            IngestBatch batch = ctx.newBatch(protocol);
+            IngestBatch batch = ctx.newBatch(protocol, request);
             parsers.get().parse(body.buf(), db, prec, ctx.nowMs(), batch);
             batch.commit();
             if (batch.rejected() == 0) return Response.noContent();

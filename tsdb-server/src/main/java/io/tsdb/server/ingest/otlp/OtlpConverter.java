@@ -83,7 +83,7 @@ public final class OtlpConverter {
                 case SUMMARY -> "summary";
                 default -> "unknown";
             };
-            metadata.put(promName, type, description == null ? "" : description, OtlpNames.unitWord(unit));
+            metadata.put(batch.metadataTenant(), promName, type, description == null ? "" : description, OtlpNames.unitWord(unit));
         }
     }
 

@@ -42,7 +42,7 @@ public final class OtlpHandler extends IngestEndpoint {
         else if (media.equals("application/json")) json = true;
         else throw new HttpError(415, "unsupported Content-Type \"" + ct + "\" for OTLP metrics; use application/x-protobuf or application/json");
         try (DecodedBody body = body(request, "identity", BodyDecoder.ALL)) {
-            IngestBatch batch = ctx.newBatch(protocol);
+            IngestBatch batch = ctx.newBatch(protocol, request);
             converters.get().begin(batch, ctx.nowMs());
             try {
                 if (json) jsons.get().decode(body.buf()); else protos.get().decode(body.buf());

@@ -32,7 +32,7 @@ public final class PromImportHandler extends IngestEndpoint {
     @Override protected Response ingest(Request request) {
         boolean om = isOpenMetrics(request.header("Content-Type"));
         try (DecodedBody body = body(request, "identity", BodyDecoder.ALL)) {
-            IngestBatch batch = ctx.newBatch(protocol);
+            IngestBatch batch = ctx.newBatch(protocol, request);
             parsers.get().parse(body.buf(), om, NONE, PromTextParser.Timestamps.ALLOWED, ctx.nowMs(), batch, ctx.server().metadata());
             batch.commit();
             if (batch.rejected() == 0) return Response.noContent();

@@ -86,7 +86,7 @@ public final class PromTextParser {
         if (metadata != null) {
             for (Map.Entry<String, String[]> e : meta.entrySet()) {
                 String[] m = e.getValue();
-                metadata.put(e.getKey(), m[0], m[1], m[2]);
+                metadata.put(batch.metadataTenant(), e.getKey(), m[0], m[1], m[2]);
             }
         }
     }

@@ -72,7 +72,7 @@ public final class PushHandler extends IngestEndpoint {
         }
         boolean om = PromImportHandler.isOpenMetrics(ct);
         try (DecodedBody body = body(request, "identity", BodyDecoder.ALL)) {
-            IngestBatch batch = ctx.newBatch(protocol);
+            IngestBatch batch = ctx.newBatch(protocol, request);
             parsers.get().parse(body.buf(), om, grouping, PromTextParser.Timestamps.REJECTED, ctx.nowMs(), batch, ctx.server().metadata());
             batch.commit();
             if (batch.rejected() == 0) return new Response(200, null, null);

@@ -51,7 +51,11 @@ public final class RemoteWriteDecoder {
     // ---------------------------------------------------------------- 1.0
 
     /** prometheus.WriteRequest: timeseries = 1, metadata = 3. */
+    /** The batch of the request being decoded (for the tenant of its metadata). */
+    private IngestBatch current;
+
     public void decodeV1(ByteBuf buf, IngestBatch batch) {
+        current = batch;
         r.reset(buf);
         series = 0;
         histograms = exemplars = 0;
@@ -167,7 +171,7 @@ public final class RemoteWriteDecoder {
                 default -> r.skip(tag);
             }
         }
-        if (metadata != null && name != null && !name.isEmpty()) metadata.put(name, typeName(type), help, unit);
+        if (metadata != null && name != null && !name.isEmpty()) metadata.put(current.metadataTenant(), name, typeName(type), help, unit);
     }
 
     static String typeName(int t) {
@@ -187,6 +191,7 @@ public final class RemoteWriteDecoder {
 
     /** io.prometheus.write.v2.Request: symbols = 4, timeseries = 5. */
     public void decodeV2(ByteBuf buf, IngestBatch batch) {
+        current = batch;
         r.reset(buf);
         series = 0;
         histograms = exemplars = 0;
@@ -294,7 +299,7 @@ public final class RemoteWriteDecoder {
             }
             if (metadata != null && (metaType != 0 || helpRef != 0 || unitRef != 0)) {
                 String help = inRange(helpRef) ? symbol(helpRef) : null, unit = inRange(unitRef) ? symbol(unitRef) : null;
-                metadata.put(familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
+                metadata.put(current.metadataTenant(), familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
             }
             samples(start, end, labels, null, batch, 3);
             batch.remember(cache, key, labels); // the storage's instance, shared with the head, and its series

@@ -58,7 +58,7 @@ public final class RemoteWriteHandler extends IngestEndpoint {
         int version = version(request.header("Content-Type"));
         String versionHeader = request.header("X-Prometheus-Remote-Write-Version");
         try (DecodedBody body = body(request, "snappy", BodyDecoder.ALL)) {
-            IngestBatch batch = ctx.newBatch(protocol);
+            IngestBatch batch = ctx.newBatch(protocol, request);
             RemoteWriteDecoder dec = decoders.get();
             try {
                 if (version == 1) dec.decodeV1(body.buf(), batch); else dec.decodeV2(body.buf(), batch);
