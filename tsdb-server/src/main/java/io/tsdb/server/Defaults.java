@@ -1,6 +1,7 @@
 package io.tsdb.server;
 
 import io.tsdb.core.db.Tsdb;
+import io.tsdb.core.fs.FileLayer;
 import io.tsdb.core.db.TsdbOptions;
 import io.tsdb.core.registry.Limits;
 import io.tsdb.core.wal.FsyncPolicy;
@@ -19,11 +20,21 @@ public final class Defaults {
 
     /** tsdb-core's {@link Tsdb} in {@link ServerConfig#dataDir}, with the configured WAL policy, retention and limits. */
     public static StorageFactory storage() {
-        return cfg -> Tsdb.open(tsdbOptions(cfg));
+        return storage(FileLayer.SYSTEM);
+    }
+
+    /** As {@link #storage()}, changing files through {@code fs} (crash and fault tests). */
+    public static StorageFactory storage(FileLayer fs) {
+        return cfg -> Tsdb.open(tsdbOptions(cfg, fs));
     }
 
     public static TsdbOptions tsdbOptions(ServerConfig cfg) {
+        return tsdbOptions(cfg, FileLayer.SYSTEM);
+    }
+
+    static TsdbOptions tsdbOptions(ServerConfig cfg, FileLayer fs) {
         return TsdbOptions.builder(cfg.dataDir)
+                .fileLayer(fs)
                 .retention(cfg.retention)
                 .retentionRules(cfg.retentionRules)
                 .walFsync(FsyncPolicy.parse(cfg.walFsync))

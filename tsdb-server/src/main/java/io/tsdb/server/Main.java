@@ -19,9 +19,14 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        main(args, Defaults.storage());
+    }
+
+    /** As {@link #main(String[])} on the storage {@code storage} opens (crash tests: a file layer with crash points). */
+    static void main(String[] args, StorageFactory storage) {
         System.setProperty("chronicle.analytics.disable", "true");
         preloadStorageClasses();
-        int code = run(args, System.out, System.err);
+        int code = run(args, System.out, System.err, storage);
         flushLogs();
         System.exit(code);
     }
@@ -65,6 +70,10 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, Defaults.storage());
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, StorageFactory storage) {
         Cli.Result r = Cli.parse(args);
         if (r instanceof Cli.Exit e) {
             out.print(e.stdout());
@@ -97,7 +106,7 @@ public final class Main {
         installReloadHandler(running, log);
         TsdbServer server;
         try {
-            server = TsdbServer.builder(cfg).start();
+            server = TsdbServer.builder(cfg).storage(storage).start();
         } catch (Exception e) {
             // the data directory's file system (read-only, no permission, no space): the operator's to fix, no stack trace
             if (e instanceof io.tsdb.core.StorageUnavailableException) log.atError().log("tsdb failed to start: " + e.getMessage());

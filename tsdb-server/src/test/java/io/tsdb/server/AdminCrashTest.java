@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * kill -9 and the admin API, on the real server as a child process: a deletion answered 204 survives an
  * immediate SIGKILL; a crash at each step of clean_tombstones and of a snapshot (the process halts at a
- * {@link io.tsdb.core.CrashPoint}, see {@link CrashPointMain}) leaves, after a restart, either the old or the new
+ * {@link io.tsdb.core.fs.FileLayer#crashPoint}, see {@link CrashPointMain}) leaves, after a restart, either the old or the new
  * state, never a mix, never duplicated or lost samples, and never a half snapshot under its final name.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)

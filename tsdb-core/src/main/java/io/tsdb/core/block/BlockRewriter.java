@@ -1,6 +1,5 @@
 package io.tsdb.core.block;
 
-import io.tsdb.core.CrashPoint;
 import io.tsdb.core.fs.FileLayer;
 
 import java.io.IOException;
@@ -45,7 +44,7 @@ public final class BlockRewriter {
             out = new BlockWriter(fs, dir).write(Ulid.next(), q.select(List.of()), m.minTime(), m.maxTime(), m.level(),
                     m.sources(), List.of(m.ulid()));
         }
-        CrashPoint.reached("rewrite.written");
+        fs.crashPoint("rewrite.written");
         return out;
     }
 }

@@ -1,6 +1,5 @@
 package io.tsdb.core.block;
 
-import io.tsdb.core.CrashPoint;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.RetentionRule;
@@ -398,7 +397,7 @@ public final class BlockStore implements AutoCloseable {
             next.sort(ORDER);
             blocks = List.copyOf(next);
         }
-        CrashPoint.reached("rewrite.swapped");
+        fs.crashPoint("rewrite.swapped");
         delete(b);
         if (nb == null) Block.deleteDirectory(fs, dir.resolve(nm.ulid()));
         LOG.info("rewrote block {} as {} ({}): {} -> {} samples", b.meta().ulid(), nb == null ? "(nothing left)" : nm.ulid(),

@@ -1,6 +1,5 @@
 package io.tsdb.core.db;
 
-import io.tsdb.core.CrashPoint;
 import io.tsdb.core.Querier;
 import io.tsdb.core.block.BlockMeta;
 import io.tsdb.core.block.BlockStore;
@@ -68,7 +67,7 @@ final class Snapshotter {
             Path blockDir = tmp.resolve("blocks");
             fs.createDirectories(blockDir);
             List<String> linked = blocks.linkTo(blockDir);
-            CrashPoint.reached("snapshot.blocksLinked");
+            fs.crashPoint("snapshot.blocksLinked");
             String headBlock = "(skipped)";
             if (head != null) {
                 try (Querier q = head.querier()) {
@@ -81,9 +80,9 @@ final class Snapshotter {
                     }
                 }
             }
-            CrashPoint.reached("snapshot.headWritten");
+            fs.crashPoint("snapshot.headWritten");
             registry.copyTo(tmp.resolve("registry"));
-            CrashPoint.reached("snapshot.registryCopied");
+            fs.crashPoint("snapshot.registryCopied");
             fs.fsyncDirectory(blockDir);
             fs.fsyncDirectory(tmp);
             fs.rename(tmp, dst);

@@ -30,6 +30,14 @@ public interface FileLayer {
     /** The real file system. */
     FileLayer SYSTEM = new SystemFileLayer();
 
+    /**
+     * A named point inside a multi-step disk operation (a block rewrite, a snapshot: {@code rewrite.written},
+     * {@code rewrite.swapped}, {@code snapshot.blocksLinked}, {@code snapshot.headWritten},
+     * {@code snapshot.registryCopied}), where a crash test's file layer can stop the process (e.g. with
+     * {@code Runtime.halt}) to prove that a restart finds either the old or the new state. Nothing in production.
+     */
+    default void crashPoint(String name) { }
+
     /** As {@link FileChannel#open(Path, OpenOption...)}. */
     FileChannel open(Path file, OpenOption... options) throws IOException;
 
