@@ -30,7 +30,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * Histogram chunk append and decode cost per histogram sample (ns/op = ns per sample), to set against
  * {@link ChunkBench}'s per-float-sample figures. {@link #SAMPLES} scrapes of a client-style native histogram
  * (log-normal latencies, schema 3, zero threshold 2^-128; {@code perScrape} observations per scrape, so buckets
- * fill in over time and chunks get re-encoded when a bucket appears) in chunks of 120 samples.
+ * fill in over time and chunks get re-encoded when a bucket appears) in chunks of 120 samples; with {@code seed}
+ * each chunk starts from the previous chunk's layout.
  *
  * <pre>java --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -jar benchmarks/target/benchmarks.jar HistogramChunkBench -f 1 -wi 2 -i 3</pre>
  * The set-up prints the average number of buckets per sample.
@@ -51,11 +52,16 @@ public class HistogramChunkBench {
     @Param({"10", "100"})
     public int perScrape;
 
+    /** Whether each chunk starts from the previous chunk's layout (HistogramChunkAppender.seedLayout), as a head would. */
+    @Param({"false", "true"})
+    public boolean seed;
+
     private Histogram[] hs;
     private FloatHistogram[] fs;
     private long[] ts;
     private UnsafeBuffer[] chunks;
-    private final HistogramChunkAppender appender = new HistogramChunkAppender();
+    private final HistogramChunkAppender[] appenders = {new HistogramChunkAppender(), new HistogramChunkAppender()};
+    private HistogramChunkAppender appender;
     private final HistogramChunkIterator iterator = new HistogramChunkIterator();
     private final ExpandableArrayBuffer buf = new ExpandableArrayBuffer(64 * 1024);
     private final Histogram outH = new Histogram();
@@ -117,7 +123,9 @@ public class HistogramChunkBench {
     }
 
     private int appendChunk(int c) {
+        appender = appenders[c & 1];
         appender.reset(buf, 0, enc);
+        if (seed && c > 0) appender.seedLayout(appenders[(c + 1) & 1]);
         int r = 0;
         for (int i = c * PER_CHUNK, end = i + PER_CHUNK; i < end; i++) {
             r |= enc == HistogramChunkFormat.ENC_HISTOGRAM ? appender.append(ts[i], hs[i]) : appender.append(ts[i], fs[i]);

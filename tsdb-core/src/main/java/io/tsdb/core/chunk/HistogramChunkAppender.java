@@ -35,6 +35,8 @@ public final class HistogramChunkAppender {
     private int bitsStart;
     private CounterResetHint chunkHint = CounterResetHint.UNKNOWN;
     private CounterResetHint headerHintOverride;
+    private HistogramChunkLayout seed;
+    private boolean seeded;
 
     private long tPrev, tDelta;
     // integer state
@@ -68,6 +70,7 @@ public final class HistogramChunkAppender {
         this.encoding = encoding;
         n = 0;
         headerHintOverride = null;
+        seeded = false;
         buf.putByte(off, encoding);
         buf.putShort(off + HistogramChunkFormat.OFF_COUNT, (short) 0, ByteOrder.LITTLE_ENDIAN);
         bitsStart = off + HistogramChunkFormat.OFF_BITS;
@@ -75,6 +78,23 @@ public final class HistogramChunkAppender {
     }
 
     public byte encoding() { return encoding; }
+
+    /**
+     * Starts the (still empty) chunk's layout from the buckets of {@code previous}'s layout (the chunk this one
+     * follows in the same series), merged with its first sample's, when schema, zero threshold and custom bounds
+     * agree. A counter histogram's buckets rarely disappear, so the new chunk then needs no re-encoding for buckets
+     * the previous chunk already saw appear one by one (each costs a re-encode of the chunk so far). Do not seed
+     * after a counter reset. Call after {@code reset}, before the first append.
+     */
+    public HistogramChunkAppender seedLayout(HistogramChunkAppender previous) {
+        if (n != 0) throw new IllegalStateException("the chunk already holds " + n + " samples");
+        if (previous != null && previous.n > 0) {
+            if (seed == null) seed = new HistogramChunkLayout();
+            seed.copyFrom(previous.layout);
+            seeded = true;
+        }
+        return this;
+    }
 
     /**
      * Sets the counter-reset hint the chunk header records for its first sample, overriding that sample's own hint
@@ -102,7 +122,7 @@ public final class HistogramChunkAppender {
     public int append(long t, Histogram h) {
         if (encoding != HistogramChunkFormat.ENC_HISTOGRAM) throw new IllegalStateException("integer histogram appended to a " + ChunkFormat.encodingName(encoding) + " chunk");
         if (n == 0) {
-            layout.set(h.schema, h.zeroThreshold, h.customValues, h.positiveSpans, h.negativeSpans);
+            firstLayout(h.schema, h.zeroThreshold, h.customValues, h.positiveSpans, h.negativeSpans, h.isStale());
             if (!start(h.hint)) return HistogramChunkFormat.CUT_FULL;
             ensure(layout.total());
             layout.map(h, row);
@@ -132,7 +152,7 @@ public final class HistogramChunkAppender {
     public int append(long t, FloatHistogram h) {
         if (encoding != HistogramChunkFormat.ENC_FLOAT_HISTOGRAM) throw new IllegalStateException("float histogram appended to a " + ChunkFormat.encodingName(encoding) + " chunk");
         if (n == 0) {
-            layout.set(h.schema, h.zeroThreshold, h.customValues, h.positiveSpans, h.negativeSpans);
+            firstLayout(h.schema, h.zeroThreshold, h.customValues, h.positiveSpans, h.negativeSpans, h.isStale());
             if (!start(h.hint)) return HistogramChunkFormat.CUT_FULL;
             ensure(layout.total());
             layout.map(h, frow);
@@ -174,6 +194,17 @@ public final class HistogramChunkAppender {
             writeFloat(t, 0, 0, staleSum, frow);
         }
         return HistogramChunkFormat.APPENDED;
+    }
+
+    private void firstLayout(int schema, double zt, double[] custom, io.tsdb.core.histogram.Spans p, io.tsdb.core.histogram.Spans ng, boolean stale) {
+        if (seeded && !stale && seed.sameBase(schema, zt, custom)) {
+            layout.copyFrom(seed);
+            if (remap.length < layout.total()) remap = new int[Math.max(layout.total(), remap.length * 2)];
+            layout.expand(p, ng, remap, null);
+        } else {
+            layout.set(schema, zt, custom, p, ng);
+        }
+        seeded = false;
     }
 
     private int precheck(long t, int schema, double zt, double[] custom, CounterResetHint hint) {

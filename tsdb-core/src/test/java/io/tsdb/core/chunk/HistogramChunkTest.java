@@ -308,6 +308,43 @@ class HistogramChunkTest {
     }
 
     @Test
+    void aChunkSeededWithThePreviousLayoutRoundTripsAndStaysOnIt() {
+        HistogramSeriesGen g = HistogramSeriesGen.latency(31, 20);
+        ExpandableArrayBuffer b1 = new ExpandableArrayBuffer(), b2 = new ExpandableArrayBuffer();
+        HistogramChunkAppender first = new HistogramChunkAppender().reset(b1, 0, HistogramChunkFormat.ENC_HISTOGRAM);
+        for (int i = 0; i < 100; i++) { g.step(); assertEquals(0, first.append(i, g.current(new Histogram()))); }
+        Histogram lastOfFirst = decodeInt(b1, 0, first.sizeInBytes(), new ArrayList<>()).get(99);
+        HistogramChunkAppender second = new HistogramChunkAppender().reset(b2, 0, HistogramChunkFormat.ENC_HISTOGRAM).seedLayout(first);
+        // a sample with fewer buckets than the previous chunk saw, e.g. after buckets were trimmed by the client
+        Histogram sparse = new Histogram();
+        sparse.schema = 3;
+        sparse.zeroThreshold = Math.scalb(1.0, -128);
+        sparse.positiveSpans.add(lastOfFirst.positiveSpans.offset(0), 1);
+        sparse.addPositiveDelta(lastOfFirst.positiveBuckets[0] + 1000);
+        sparse.count = lastOfFirst.positiveBuckets[0] + 1000;
+        sparse.sum = 1;
+        assertEquals(0, second.append(200, sparse));
+        List<Histogram> in = new ArrayList<>();
+        in.add(sparse);
+        for (int i = 0; i < 20; i++) {
+            g.step();
+            Histogram h = g.current(new Histogram());
+            h.positiveBuckets[0] += 1000;
+            h.count += 1000;
+            assertEquals(0, second.append(201 + i, h));
+            in.add(h);
+        }
+        List<Histogram> out = decodeInt(b2, 0, second.sizeInBytes(), new ArrayList<>());
+        for (int i = 0; i < in.size(); i++) assertTrue(sameIgnoringEmptyBuckets(in.get(i), out.get(i)), "sample " + i);
+        // the first sample already came back on the previous chunk's layout
+        assertTrue(out.get(0).positiveSpans.bucketCount() >= lastOfFirst.positiveSpans.bucketCount());
+        // a seed of another schema is ignored
+        HistogramChunkAppender third = new HistogramChunkAppender().reset(new ExpandableArrayBuffer(), 0, HistogramChunkFormat.ENC_HISTOGRAM).seedLayout(first);
+        assertEquals(0, third.append(1, simple(0, 1, 2)));
+        assertTrue(decodeInt((ExpandableArrayBuffer) third.buffer(), 0, third.sizeInBytes(), new ArrayList<>()).get(0).sameData(simple(0, 1, 2)));
+    }
+
+    @Test
     void cursorExposesHistogramSamplesThroughSampleCursor() {
         ExpandableArrayBuffer buf = new ExpandableArrayBuffer();
         HistogramChunkAppender app = new HistogramChunkAppender().reset(buf, 0, HistogramChunkFormat.ENC_HISTOGRAM);
