@@ -47,7 +47,14 @@ import java.util.concurrent.TimeUnit;
 public final class SecurityBench {
     static final String USER = "prometheus", PASSWORD = "bench-password-7f3c";
 
-    record Round(String variant, double samplesPerSec, double cpuPerMillion, double queryMedianMs, long samples) {}
+    record Round(String variant, double samplesPerSec, double cpuPerMillion, double queryMedianMs, long samples,
+                 double clientCpuPerMillion) {}
+
+    /** CPU seconds this (client) process has used. */
+    static double clientCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>();
@@ -69,18 +76,20 @@ public final class SecurityBench {
         }
         double load1 = loadAverage();
         StringBuilder b = new StringBuilder();
-        b.append("| round | variant | ingest samples/s | server CPU s per million samples | instant query median ms |\n");
-        b.append("| --- | --- | ---: | ---: | ---: |\n");
+        b.append("| round | variant | ingest samples/s | server CPU s per million samples | client CPU s per million samples | instant query median ms |\n");
+        b.append("| --- | --- | ---: | ---: | ---: | ---: |\n");
         for (int i = 0; i < results.size(); i++) {
             Round x = results.get(i);
-            b.append(String.format(Locale.ROOT, "| %d | %s | %,.0f | %.2f | %.2f |%n", i / 2 + 1, x.variant(), x.samplesPerSec(),
-                    x.cpuPerMillion(), x.queryMedianMs()));
+            b.append(String.format(Locale.ROOT, "| %d | %s | %,.0f | %.2f | %.2f | %.2f |%n", i / 2 + 1, x.variant(), x.samplesPerSec(),
+                    x.cpuPerMillion(), x.clientCpuPerMillion(), x.queryMedianMs()));
         }
         double[] plainRate = pick(results, "plain", Round::samplesPerSec), secRate = pick(results, "tls+auth", Round::samplesPerSec);
         double[] plainCpu = pick(results, "plain", Round::cpuPerMillion), secCpu = pick(results, "tls+auth", Round::cpuPerMillion);
         double[] plainQ = pick(results, "plain", Round::queryMedianMs), secQ = pick(results, "tls+auth", Round::queryMedianMs);
-        b.append(String.format(Locale.ROOT, "| median | tls+auth / plain | %.3f | %.3f | %.3f |%n",
-                median(secRate) / median(plainRate), median(secCpu) / median(plainCpu), median(secQ) / median(plainQ)));
+        double[] plainCl = pick(results, "plain", Round::clientCpuPerMillion), secCl = pick(results, "tls+auth", Round::clientCpuPerMillion);
+        b.append(String.format(Locale.ROOT, "| median | tls+auth / plain | %.3f | %.3f | %.3f | %.3f |%n",
+                median(secRate) / median(plainRate), median(secCpu) / median(plainCpu), median(secCl) / median(plainCl),
+                median(secQ) / median(plainQ)));
         b.append(String.format(Locale.ROOT, "%n%,d samples per round (%d senders x %d requests x %d series); load average %.2f"
                 + " at the start, %.2f at the end; %s%n", results.get(0).samples(), senders, requests, series, load0, load1,
                 java.time.Instant.now()));
@@ -158,7 +167,7 @@ public final class SecurityBench {
             for (int s = 0; s < senders; s++) send(http, base, auth, tls != null, body(s, series, start - 3_600_000L));
             byte[][][] bodies = new byte[senders][requests][];   // encoded before measuring: the client shares the cores
             for (int s = 0; s < senders; s++) for (int i = 0; i < requests; i++) bodies[s][i] = body(s, series, start + i * 10_000L);
-            double cpu0 = cpu(p.pid());
+            double cpu0 = cpu(p.pid()), client0 = clientCpu();
             long t0 = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(senders);
             List<Future<?>> fs = new ArrayList<>();
@@ -172,7 +181,7 @@ public final class SecurityBench {
             for (Future<?> f : fs) f.get();
             pool.shutdown();
             double secs = (System.nanoTime() - t0) / 1e9;
-            double cpu = cpu(p.pid()) - cpu0;
+            double cpu = cpu(p.pid()) - cpu0, client = clientCpu() - client0;
             long samples = (long) senders * requests * series;
             double[] lat = new double[queries];
             String q = base + "/api/v1/query?query=" + URLEncoder.encode("sum(rate(bench_metric[5m]))", StandardCharsets.UTF_8)
@@ -185,7 +194,7 @@ public final class SecurityBench {
                 lat[i] = (System.nanoTime() - q0) / 1e6;
                 if (r.statusCode() != 200) throw new IOException("query: " + r.statusCode() + " " + r.body());
             }
-            return new Round(variant, samples / secs, cpu / (samples / 1e6), median(lat), samples);
+            return new Round(variant, samples / secs, cpu / (samples / 1e6), median(lat), samples, client / (samples / 1e6));
         } finally {
             p.destroy();
             if (!p.waitFor(2, TimeUnit.MINUTES)) p.destroyForcibly();

@@ -271,7 +271,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         Response r = new Response(204, null, null);
         r.header("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
         r.header("Access-Control-Allow-Headers",
-                "Accept, Authorization, Content-Type, Content-Encoding, Origin, X-Request-Id");
+                "Accept, Authorization, Content-Type, Content-Encoding, Origin, X-Request-Id, X-Scope-OrgID");
         r.header("Access-Control-Max-Age", "600");
         return r;
     }

@@ -1,0 +1,135 @@
+package io.tsdb.bench.harness;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tenant over its ingestion rate does not slow another: the packaged server with a limits file giving tenant
+ * {@code noisy} 1,000 samples/s; tenant {@code quiet} (no limit) sends {@code --requests} remote-write requests per
+ * sender ({@code --senders}, {@code --series} series of one sample each) and then runs {@code --queries} instant
+ * queries, alone, then again while {@code --noisy-senders} threads send as {@code noisy} as fast as they can (all
+ * but its first requests answered 429). Alternated {@code --rounds} times in one run; reports quiet's samples/s and
+ * query median, and noisy's 429 count.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.TenantLimitsBench [--rounds=3] [--senders=2]
+ *      [--noisy-senders=2] [--series=2000] [--requests=100] [--queries=100] [--launcher=tsdb-server/target/tsdb]
+ * </pre>
+ */
+public final class TenantLimitsBench {
+    public static void main(String[] args) throws Exception {
+        java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
+        for (String a : args) o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
+        int senders = Integer.parseInt(o.getOrDefault("senders", "2"));
+        int noisySenders = Integer.parseInt(o.getOrDefault("noisy-senders", "2"));
+        int series = Integer.parseInt(o.getOrDefault("series", "2000"));
+        int requests = Integer.parseInt(o.getOrDefault("requests", "100"));
+        int queries = Integer.parseInt(o.getOrDefault("queries", "100"));
+        Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb")).toAbsolutePath();
+        Path work = Files.createTempDirectory("tenant-limits-bench");
+        Path limits = work.resolve("limits.yml");
+        Files.writeString(limits, "overrides:\n  noisy: {ingestion_rate: 1000, ingestion_burst_size: 4000}\n");
+        int port = Target.freePort();
+        Process p = new ProcessBuilder(launcher.toString(), "--listen=127.0.0.1:" + port, "--data=" + work.resolve("data"),
+                "--tenant.limits-file=" + limits).redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile()).start();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        String base = "http://127.0.0.1:" + port;
+        double load0 = SecurityBench.loadAverage();
+        StringBuilder b = new StringBuilder("| round | quiet alone: samples/s | quiet with noisy over its rate: samples/s | ratio |"
+                + " quiet query median ms alone / with noisy | noisy requests answered 429 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        try {
+            SecurityBench.awaitReady(http, base, p);
+            long t = System.currentTimeMillis() - 3_600_000L;
+            for (int s = 0; s < senders; s++) send(http, base, "quiet", SecurityBench.body(s, series, t - 60_000));   // warm-up
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                long t0 = t + r * 2L * requests * 10_000L, t1 = t0 + requests * 10_000L;
+                double[] alone = quiet(http, base, senders, series, requests, queries, t0);
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicLong refused = new AtomicLong();
+                ExecutorService noisy = Executors.newFixedThreadPool(noisySenders);
+                for (int n = 0; n < noisySenders; n++) {
+                    int id = n;
+                    noisy.submit(() -> {
+                        byte[] body = SecurityBench.body(100 + id, series, t1);
+                        while (!stop.get()) if (send(http, base, "noisy", body) == 429) refused.incrementAndGet();
+                        return null;
+                    });
+                }
+                Thread.sleep(2000);
+                double[] with = quiet(http, base, senders, series, requests, queries, t1);
+                stop.set(true);
+                noisy.shutdown();
+                noisy.awaitTermination(1, TimeUnit.MINUTES);
+                ratios[r] = with[0] / alone[0];
+                b.append(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %.3f | %.1f / %.1f | %,d |%n", r + 1, alone[0], with[0],
+                        ratios[r], alone[1], with[1], refused.get()));
+            }
+            b.append(String.format(Locale.ROOT, "%nmedian ratio %.3f; quiet: %d senders x %d requests x %d series per phase; noisy: %d"
+                    + " senders, limit 1000 samples/s, burst 4000; load average %.2f at the start, %.2f at the end; %s%n",
+                    SecurityBench.median(ratios), senders, requests, series, noisySenders, load0, SecurityBench.loadAverage(),
+                    java.time.Instant.now()));
+            System.out.print(b);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(2, TimeUnit.MINUTES)) p.destroyForcibly();
+        }
+    }
+
+    /** Quiet's ingest (samples/s) and then its instant-query median (ms). */
+    static double[] quiet(HttpClient http, String base, int senders, int series, int requests, int queries, long t0) throws Exception {
+        byte[][][] bodies = new byte[senders][requests][];
+        for (int s = 0; s < senders; s++) for (int i = 0; i < requests; i++) bodies[s][i] = SecurityBench.body(s, series, t0 + i * 10_000L);
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            int id = s;
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < requests; i++) {
+                    int code = send(http, base, "quiet", bodies[id][i]);
+                    if (code != 204) throw new IOException("quiet got " + code);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) f.get();
+        pool.shutdown();
+        double rate = (double) senders * requests * series / ((System.nanoTime() - start) / 1e9);
+        double[] lat = new double[queries];
+        String q = base + "/api/v1/query?query=" + URLEncoder.encode("sum(rate(bench_metric[5m]))", StandardCharsets.UTF_8)
+                + "&time=" + (t0 + (requests - 1) * 10_000L) / 1000;
+        for (int i = 0; i < queries; i++) {
+            long q0 = System.nanoTime();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(q)).header("X-Scope-OrgID", "quiet").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            lat[i] = (System.nanoTime() - q0) / 1e6;
+            if (r.statusCode() != 200) throw new IOException("query " + r.statusCode());
+        }
+        return new double[]{rate, SecurityBench.median(lat)};
+    }
+
+    static int send(HttpClient http, String base, String tenant, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/write")).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
+                .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
