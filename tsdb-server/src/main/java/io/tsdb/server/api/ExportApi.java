@@ -129,6 +129,8 @@ final class ExportApi {
         else if (enc != null && !enc.isEmpty() && !enc.equalsIgnoreCase("identity")) {
             throw new HttpError(415, "import: unsupported Content-Encoding \"" + enc + "\"; use gzip or none");
         }
+        String tenant = r.tenant().single();
+        ctx.tenants().limiter().admitRequest(tenant);
         Appender app = ctx.tenants().storage(r.tenant()).appender();
         Map<String, Long> rejected = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
@@ -166,7 +168,14 @@ final class ExportApi {
                 }
             }
         }
+        try {
+            ctx.tenants().limiter().admitSamples(tenant, accepted);   // the tenant's ingestion rate, as every ingest path
+        } catch (HttpError e) {
+            app.rollback();
+            throw e;
+        }
         app.commit();
+        if (accepted > 0) ctx.tenants().limiter().received(tenant, accepted);
         if (accepted > 0 && ctx.writeEvents() != null) ctx.writeEvents().committed(minTs, maxTs);
         if (rejected.isEmpty()) return Response.noContent();
         StringBuilder sb = new StringBuilder("import: accepted " + accepted + " samples; rejected");

@@ -23,6 +23,8 @@ public abstract class IngestEndpoint implements Handler {
             ctx.metrics.throttled("not_ready");
             throw new HttpError(503, "server is not ready (storage opening or server stopping); retry later", "5");
         }
+        // a tenant over its ingestion rate is refused before its body is read (IngestBatch admits the samples)
+        ctx.server.tenants().limiter().admitRequest(request.tenant().single());
         if (!ctx.limiter.tryAcquireSlot()) {
             ctx.metrics.throttled("queue_full");
             throw new HttpError(429, "ingest queue full: " + ctx.limiter.maxRequests()

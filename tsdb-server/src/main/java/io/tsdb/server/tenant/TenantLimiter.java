@@ -36,7 +36,7 @@ public final class TenantLimiter {
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
     private final Map<String, String> metricTenant = new ConcurrentHashMap<>();
-    private final Counter samplesIn, rejected, queries, querySeconds;
+    private final Counter samplesIn, rejected, queries, querySeconds, requestsRejected;
     private final Gauge reloadOk;
 
     /** A token bucket: {@code tokens} at {@code lastNanos}, refilled at the tenant's rate up to its burst. */
@@ -59,6 +59,9 @@ public final class TenantLimiter {
         queries = Counter.builder().name("tsdb_tenant_queries_total")
                 .help("Queries of a tenant (query, query_range), by outcome (ok, failed, throttled).")
                 .labelNames("tenant", "outcome").register(registry);
+        requestsRejected = Counter.builder().name("tsdb_tenant_requests_rejected_total")
+                .help("Write requests of a tenant refused before their body was decoded (reason=rate_limited: its bucket was empty).")
+                .labelNames("tenant", "reason").register(registry);
         querySeconds = Counter.builder().name("tsdb_tenant_query_seconds_total")
                 .help("Wall-clock time of a tenant's queries.").labelNames("tenant").register(registry);
         reloadOk = Gauge.builder().name("tsdb_tenant_limits_last_reload_successful")
@@ -138,6 +141,30 @@ public final class TenantLimiter {
         rejected(tenant, "rate_limited", samples);
         throw new HttpError(429, "tenant " + tenant + ": ingestion rate limit of " + fmt(l.ingestionRate())
                 + " samples/s (burst " + burst + ") exceeded; retry later", Long.toString(Math.max(1, (long) Math.ceil(wait))));
+    }
+
+    /**
+     * Refuses a write request before its body is decoded when the tenant's bucket is empty (the tenant is over its
+     * rate): 429 with Retry-After, so a tenant flooding past its limit costs little more than reading its requests.
+     * A request that passes is admitted by its sample count at commit ({@link #admitSamples}).
+     */
+    public void admitRequest(String tenant) {
+        TenantLimits l = limits(tenant);
+        if (l.ingestionRate() <= 0) return;
+        Bucket b = buckets.get(tenant);
+        if (b == null) return;
+        double wait;
+        synchronized (b) {
+            if (Double.isNaN(b.tokens)) return;
+            long t = nanos.getAsLong();
+            b.tokens = Math.min(l.burst(), b.tokens + (t - b.lastNanos) / 1e9 * l.ingestionRate());
+            b.lastNanos = t;
+            if (b.tokens >= 1) return;
+            wait = (1 - b.tokens) / l.ingestionRate();
+        }
+        requestsRejected.labelValues(metricName(tenant), "rate_limited").inc();
+        throw new HttpError(429, "tenant " + tenant + ": ingestion rate limit of " + fmt(l.ingestionRate())
+                + " samples/s (burst " + l.burst() + ") exceeded; retry later", Long.toString(Math.max(1, (long) Math.ceil(wait))));
     }
 
     private static String fmt(double d) { return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d); }

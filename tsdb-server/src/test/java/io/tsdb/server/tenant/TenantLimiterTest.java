@@ -36,6 +36,9 @@ class TenantLimiterTest {
         assertEquals("1", e.retryAfterSeconds());
         assertTrue(e.getMessage().contains("ingestion rate limit of 100 samples/s (burst 200)"), e.getMessage());
         l.admitSamples("b", 1_000_000);   // another tenant: no limit
+        HttpError early = assertThrows(HttpError.class, () -> l.admitRequest("a"));   // empty bucket: refused before decoding
+        assertEquals(429, early.status());
+        l.admitRequest("b");
         nanos.addAndGet(500_000_000L);      // half a second: 50 tokens
         l.admitSamples("a", 50);
         HttpError wait = assertThrows(HttpError.class, () -> l.admitSamples("a", 200));

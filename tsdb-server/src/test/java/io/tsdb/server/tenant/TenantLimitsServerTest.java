@@ -73,14 +73,22 @@ class TenantLimitsServerTest {
 
     @Test
     void rateLimitedTenantGets429WhileAnotherIsUnaffected() throws Exception {
-        // a rate so low that the bucket cannot refill noticeably during the test: 1 sample/s, burst 100
-        start("overrides:\n  slow: {ingestion_rate: 1, ingestion_burst_size: 100}\n");
+        // a rate so low that the bucket cannot refill a sample during the test: one per 1000 s, burst 100
+        start("overrides:\n  slow: {ingestion_rate: 0.001, ingestion_burst_size: 100}\n"
+                + "  slow2: {ingestion_rate: 0.001, ingestion_burst_size: 100}\n");
         long t = System.currentTimeMillis();
         assertEquals(204, write("slow", lines("m", 100, t)).statusCode());
         HttpResponse<String> over = write("slow", lines("m", 50, t + 1000));
         assertEquals(429, over.statusCode(), over.body());
         assertTrue(Long.parseLong(over.headers().firstValue("Retry-After").orElseThrow()) >= 1);
-        assertTrue(over.body().contains("ingestion rate limit of 1 samples/s (burst 100)"), over.body());
+        assertTrue(over.body().contains("ingestion rate limit of 0.001 samples/s (burst 100)"), over.body());
+        // (the bucket is empty: refused before the body is decoded) and a request larger than the burst, after decoding
+        HttpResponse<String> huge = write("slow2", lines("m", 150, t));
+        assertEquals(429, huge.statusCode());
+        assertTrue(huge.body().contains("request of 150 samples exceeds the ingestion burst of 100"), huge.body());
+        // the JSON import is limited the same way
+        assertEquals(429, send("POST", "/api/v1/import", "{\"metric\":{\"__name__\":\"m\"},\"values\":[1],\"timestamps\":["
+                + t + "]}\n", "slow").statusCode());
         for (int r = 0; r < 20; r++) {
             assertEquals(204, write("fast", lines("m", 500, t + r * 1000L)).statusCode(), "the other tenant is not limited");
         }
@@ -89,8 +97,10 @@ class TenantLimitsServerTest {
         assertTrue(query("slow", "count(count_over_time(m[1h]))").contains("\"100\""), query("slow", "count_over_time(m[1h])"));
         assertTrue(query("slow", "sum(count_over_time(m[1h]))").contains("\"100\""));
         String metrics = send("GET", "/metrics", null, null).body();
-        assertTrue(metrics.contains("tsdb_tenant_samples_rejected_total{reason=\"rate_limited\",tenant=\"slow\"} 50.0"), metrics);
+        assertTrue(metrics.contains("tsdb_tenant_samples_rejected_total{reason=\"rate_limited\",tenant=\"slow2\"} 150.0"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_samples_received_total{tenant=\"fast\"} 10000.0"), metrics);
+        assertTrue(metrics.contains("tsdb_tenant_requests_rejected_total{reason=\"rate_limited\",tenant=\"slow\"} 2.0"), metrics);
+        assertFalse(metrics.contains("tsdb_tenant_samples_received_total{tenant=\"slow2\"}"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_samples_received_total{tenant=\"slow\"} 100.0"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_query_seconds_total{tenant=\"fast\"}"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_queries_total{outcome=\"ok\",tenant=\"slow\"}"), metrics);
