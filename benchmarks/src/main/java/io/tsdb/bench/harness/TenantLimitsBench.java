@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  */
 public final class TenantLimitsBench {
+    /** Milliseconds between a series' samples. */
+    static final long STEP = 1000;
     public static void main(String[] args) throws Exception {
         java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
         for (String a : args) o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
@@ -57,11 +59,12 @@ public final class TenantLimitsBench {
                 + " quiet query median ms alone / with noisy | noisy requests answered 429 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
         try {
             SecurityBench.awaitReady(http, base, p);
-            long t = System.currentTimeMillis() - 3_600_000L;
+            // one sample per series per second of data, ending before now (all within the out-of-order window)
+            long t = System.currentTimeMillis() - (2L * rounds * requests + 120) * STEP;
             for (int s = 0; s < senders; s++) send(http, base, "quiet", SecurityBench.body(s, series, t - 60_000));   // warm-up
             double[] ratios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                long t0 = t + r * 2L * requests * 10_000L, t1 = t0 + requests * 10_000L;
+                long t0 = t + r * 2L * requests * STEP, t1 = t0 + requests * STEP;
                 double[] alone = quiet(http, base, senders, series, requests, queries, t0);
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong refused = new AtomicLong();
@@ -97,7 +100,7 @@ public final class TenantLimitsBench {
     /** Quiet's ingest (samples/s) and then its instant-query median (ms). */
     static double[] quiet(HttpClient http, String base, int senders, int series, int requests, int queries, long t0) throws Exception {
         byte[][][] bodies = new byte[senders][requests][];
-        for (int s = 0; s < senders; s++) for (int i = 0; i < requests; i++) bodies[s][i] = SecurityBench.body(s, series, t0 + i * 10_000L);
+        for (int s = 0; s < senders; s++) for (int i = 0; i < requests; i++) bodies[s][i] = SecurityBench.body(s, series, t0 + i * STEP);
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(senders);
         List<Future<?>> fs = new ArrayList<>();
@@ -106,7 +109,7 @@ public final class TenantLimitsBench {
             fs.add(pool.submit(() -> {
                 for (int i = 0; i < requests; i++) {
                     int code = send(http, base, "quiet", bodies[id][i]);
-                    if (code != 204) throw new IOException("quiet got " + code);
+                    if (code != 204) throw new IOException("quiet got " + code + " at request " + i);
                 }
                 return null;
             }));
@@ -116,7 +119,7 @@ public final class TenantLimitsBench {
         double rate = (double) senders * requests * series / ((System.nanoTime() - start) / 1e9);
         double[] lat = new double[queries];
         String q = base + "/api/v1/query?query=" + URLEncoder.encode("sum(rate(bench_metric[5m]))", StandardCharsets.UTF_8)
-                + "&time=" + (t0 + (requests - 1) * 10_000L) / 1000;
+                + "&time=" + (t0 + (requests - 1) * STEP) / 1000;
         for (int i = 0; i < queries; i++) {
             long q0 = System.nanoTime();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(q)).header("X-Scope-OrgID", "quiet").build(),
