@@ -129,7 +129,8 @@ public final class Block implements AutoCloseable {
         IdMap m = idMap;
         if (m != null && m.resolver() == resolver) return m.ids();
         int[] ids = new int[index.numSeries()];
-        for (int i = 0; i < ids.length; i++) ids[i] = resolver.applyAsInt(index.labels(i));
+        String[] symbols = new String[index.symbolCount()];
+        for (int i = 0; i < ids.length; i++) ids[i] = resolver.applyAsInt(index.labels(i, symbols));
         idMap = new IdMap(resolver, ids);
         return ids;
     }

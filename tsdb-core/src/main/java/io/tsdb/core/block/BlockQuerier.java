@@ -30,6 +30,10 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     private final CRC32C crc = new CRC32C();
     private final ChunkMetas scratch = new ChunkMetas();
     private DecBuf scratchDec;
+    /** Symbols decoded by this querier's series sets, by symbol number (null until a set reads many series). */
+    private String[] symbols;
+    /** Series a set reads before it allocates the symbol cache (small selections decode their few symbols directly). */
+    private static final int SYMBOL_CACHE_AFTER = 16;
     private BlockCursor filter;
     private boolean closed;
     /** Deleted intervals skipped by this querier (the block's when it was created, plus any extra ones). */
@@ -165,6 +169,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     /** Iterates selected series in id (= label) order; skips series without samples in range. */
     private final class BlockSeriesSet implements SeriesSet {
         private final IntIterator ids;
+        private int loaded;
         private final BlockCursor cursor = new BlockCursor();
         private Labels labels;
         private int current = -1;
@@ -176,7 +181,9 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             while (ids.hasNext()) {
                 int id = ids.next();
                 if (cursor.load(id)) {
-                    labels = index.labels(id);
+                    // after a few series, decode each symbol once for the rest of this querier (see IndexReader.labels)
+                    if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];
+                    labels = index.labels(id, symbols);
                     current = id;
                     return true;
                 }

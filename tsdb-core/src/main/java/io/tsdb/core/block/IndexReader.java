@@ -62,12 +62,6 @@ final class IndexReader {
     private final MappedByteBuffer buf;
     /** Position in the mapping of each symbol's encoding (uvarint length, UTF-8 bytes), validated at open. */
     private final int[] symbolPos;
-    /**
-     * Symbols decoded so far (null until first asked): every series' labels and every dictionary lookup of a
-     * query reuse one String per symbol instead of decoding it again. Filled racily: a String is immutable
-     * and safely published, so a reader sees either null (and decodes) or the complete String.
-     */
-    private final String[] symbolCache;
     private final int numSeries;
     private final int version;
     private final int seriesStart, seriesEnd, offsetsStart, refsStart, postingsStart, postingsEnd;
@@ -141,7 +135,6 @@ final class IndexReader {
         DecBuf d = new DecBuf(buf, start[0], end[0], file, BlockIndexFormat.SYMBOLS);
         int ns = d.uvarintInt(end[0] - start[0], "symbol count");
         symbolPos = new int[ns];
-        symbolCache = new String[ns];
         String prev = null;
         for (int i = 0; i < ns; i++) {
             symbolPos[i] = d.position();
@@ -209,12 +202,6 @@ final class IndexReader {
 
     /** Symbol {@code ref} (in range), decoded from the mapping; its encoding was validated at open. */
     private String symbol(int ref) {
-        String s = symbolCache[ref];
-        if (s == null) symbolCache[ref] = s = decodeSymbol(ref);
-        return s;
-    }
-
-    private String decodeSymbol(int ref) {
         int p = symbolPos[ref];
         int len = 0;
         for (int shift = 0; ; shift += 7) {
@@ -277,11 +264,31 @@ final class IndexReader {
     }
 
     /** Labels of series {@code id}. */
-    Labels labels(int id) {
+    Labels labels(int id) { return labels(id, null); }
+
+    /** Number of symbols (the size of a symbol cache for {@link #labels(int, String[])}). */
+    int symbolCount() { return symbolPos.length; }
+
+    /**
+     * Labels of series {@code id}, taking symbols from {@code cache} (indexed by symbol number, filled as they
+     * are decoded; null: decode every one): a querier reading many series decodes each distinct name and value
+     * once, and the series share those Strings. The cache lives as long as its querier, so blocks keep no
+     * decoded strings on the heap between queries.
+     */
+    Labels labels(int id, String[] cache) {
         DecBuf d = series(id, null);
         int n = d.uvarintInt(names.length, "label count");
         String[] kv = new String[2 * n];
-        for (int i = 0; i < 2 * n; i++) kv[i] = symbol(d.uvarintInt(symbolPos.length - 1, "symbol ref"), d);
+        for (int i = 0; i < 2 * n; i++) {
+            int ref = d.uvarintInt(symbolPos.length - 1, "symbol ref");
+            if (cache == null) {
+                kv[i] = symbol(ref, d);
+            } else {
+                String sym = cache[ref];
+                if (sym == null) cache[ref] = sym = symbol(ref, d);
+                kv[i] = sym;
+            }
+        }
         return Labels.fromSortedUnsafe(kv);
     }
 

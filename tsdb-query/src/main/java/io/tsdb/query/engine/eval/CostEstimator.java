@@ -30,14 +30,20 @@ public final class CostEstimator {
     public record SelectorCost(String selector, long mint, long maxt, long series, long samples) {}
 
     public static List<SelectorCost> estimate(EvalContext cx, Expr e) {
+        return estimate(cx, e, true);
+    }
+
+    /** With {@code countSeries} false the series counts are left at -1 (one pass over the selection less). */
+    private static List<SelectorCost> estimate(EvalContext cx, Expr e, boolean countSeries) {
         List<SelectorCost> out = new ArrayList<>();
-        walk(cx, e, cx.queryStart, cx.queryEnd, out);
+        walk(cx, e, cx.queryStart, cx.queryEnd, countSeries, out);
         return out;
     }
 
     public static void check(EvalContext cx, Expr e, long maxSeries, long maxSamples) {
         if (maxSeries <= 0 && maxSamples <= 0) return;
-        List<SelectorCost> costs = estimate(cx, e);
+        // Without a series limit the series counts only serve the message of a refusal: they are counted then.
+        List<SelectorCost> costs = estimate(cx, e, maxSeries > 0);
         long totalSeries = 0, totalSamples = 0;
         SelectorCost bySeries = null, bySamples = null;
         for (SelectorCost c : costs) {
@@ -52,6 +58,7 @@ public final class CostEstimator {
                     + " alone matches " + bySeries.series + " series");
         }
         if (maxSamples > 0 && totalSamples > maxSamples) {
+            if (bySamples.series < 0) bySamples = estimate(cx, e, true).get(costs.indexOf(bySamples));
             throw new QueryException(QueryException.Kind.EXECUTION, "query would load about " + totalSamples
                     + " samples, over the limit of " + maxSamples + " (query.max-samples); selector " + bySamples.selector
                     + " reads about " + bySamples.samples + " samples from " + bySamples.series + " series");
@@ -66,37 +73,37 @@ public final class CostEstimator {
         };
     }
 
-    private static void walk(EvalContext cx, Expr e, long mint, long maxt, List<SelectorCost> out) {
+    private static void walk(EvalContext cx, Expr e, long mint, long maxt, boolean countSeries, List<SelectorCost> out) {
         if (e instanceof ParenExpr p) {
-            walk(cx, p.expr(), mint, maxt, out);
+            walk(cx, p.expr(), mint, maxt, countSeries, out);
         } else if (e instanceof UnaryExpr u) {
-            walk(cx, u.expr(), mint, maxt, out);
+            walk(cx, u.expr(), mint, maxt, countSeries, out);
         } else if (e instanceof BinaryExpr b) {
-            walk(cx, b.lhs(), mint, maxt, out);
-            walk(cx, b.rhs(), mint, maxt, out);
+            walk(cx, b.lhs(), mint, maxt, countSeries, out);
+            walk(cx, b.rhs(), mint, maxt, countSeries, out);
         } else if (e instanceof AggregateExpr a) {
-            if (a.param() != null) walk(cx, a.param(), mint, maxt, out);
-            walk(cx, a.expr(), mint, maxt, out);
+            if (a.param() != null) walk(cx, a.param(), mint, maxt, countSeries, out);
+            walk(cx, a.expr(), mint, maxt, countSeries, out);
         } else if (e instanceof Call c) {
-            for (Expr arg : c.args()) walk(cx, arg, mint, maxt, out);
+            for (Expr arg : c.args()) walk(cx, arg, mint, maxt, countSeries, out);
         } else if (e instanceof VectorSelector vs) {
             long lo = vs.at() != null ? at(cx, vs.at()) : mint, hi = vs.at() != null ? at(cx, vs.at()) : maxt;
-            add(cx, vs, lo - vs.offsetMs() - cx.lookbackMs + 1, hi - vs.offsetMs(), out);
+            add(cx, vs, lo - vs.offsetMs() - cx.lookbackMs + 1, hi - vs.offsetMs(), countSeries, out);
         } else if (e instanceof MatrixSelector ms) {
             VectorSelector vs = ms.selector();
             long lo = vs.at() != null ? at(cx, vs.at()) : mint, hi = vs.at() != null ? at(cx, vs.at()) : maxt;
-            add(cx, vs, lo - vs.offsetMs() - ms.rangeMs() + 1, hi - vs.offsetMs(), out);
+            add(cx, vs, lo - vs.offsetMs() - ms.rangeMs() + 1, hi - vs.offsetMs(), countSeries, out);
         } else if (e instanceof SubqueryExpr sq) {
             long lo = sq.at() != null ? at(cx, sq.at()) : mint, hi = sq.at() != null ? at(cx, sq.at()) : maxt;
-            walk(cx, sq.expr(), lo - sq.offsetMs() - sq.rangeMs(), hi - sq.offsetMs(), out);
+            walk(cx, sq.expr(), lo - sq.offsetMs() - sq.rangeMs(), hi - sq.offsetMs(), countSeries, out);
         }
     }
 
-    private static void add(EvalContext cx, VectorSelector vs, long mint, long maxt, List<SelectorCost> out) {
+    private static void add(EvalContext cx, VectorSelector vs, long mint, long maxt, boolean countSeries, List<SelectorCost> out) {
         if (mint > maxt) return;
         try (Querier q = cx.storage.querier(mint, maxt)) {
             List<Matcher> ms = vs.matchers();
-            out.add(new SelectorCost(describe(vs), mint, maxt, q.seriesCount(ms), q.sampleEstimate(ms)));
+            out.add(new SelectorCost(describe(vs), mint, maxt, countSeries ? q.seriesCount(ms) : -1, q.sampleEstimate(ms)));
         }
     }
 
