@@ -55,6 +55,6 @@ public record ServerContext(ServerConfig config, Storage storage, QueryEngine en
     public static Tenants tenants(Storage storage, ServerConfig config, PrometheusRegistry registry, SlowQueryLog slow,
                                   EngineFactory engines) {
         return new Tenants(storage, config, (s, scope) -> slow.wrap(engines.create(s, config), scope.key()),
-                limiter(config, registry));
+                limiter(config, registry)).registerSeriesGauge(registry);
     }
 }

@@ -196,6 +196,13 @@ public final class TenantLimiter {
         if (samples > 0) rejected.labelValues(metricName(tenant), reason).inc(samples);
     }
 
+    /** The tenants with their own label value in /metrics (the first {@value #MAX_METRIC_TENANTS} seen). */
+    java.util.Set<String> metricTenants() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        metricTenant.forEach((t, m) -> { if (!m.equals(OTHER)) out.add(t); });
+        return out;
+    }
+
     /** The tenant label value in /metrics: the tenant, or {@value #OTHER} beyond the first tenants seen. */
     private String metricName(String tenant) {
         String m = metricTenant.get(tenant);

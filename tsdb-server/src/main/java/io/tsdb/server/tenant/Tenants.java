@@ -41,6 +41,27 @@ public final class Tenants {
 
     public String defaultTenant() { return defaultTenant; }
 
+    /**
+     * Registers {@code tsdb_tenant_series{tenant}}: each tenant's series in the head (from the label index, at
+     * scrape time), for the default tenant and the tenants {@code tsdb_tenant_*} counters name.
+     */
+    public Tenants registerSeriesGauge(io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("tsdb_tenant_series")
+                .help("Series of a tenant in the head (active series, as the series limits count them).")
+                .labelNames("tenant").callback(cb -> {
+                    java.util.Set<String> ts = limiter.metricTenants();
+                    ts.add(defaultTenant);
+                    io.tsdb.core.StorageStats s = root.stats();
+                    try (io.tsdb.core.Querier q = root.querier(s.headMinTime(), s.headMaxTime())) {
+                        for (String t : ts) {
+                            TenantScope scope = TenantScope.of(t, defaultTenant);
+                            cb.call(s.activeSeries() == 0 ? 0 : q.seriesCount(java.util.List.of(scope.enforced())), t);
+                        }
+                    }
+                }).register(registry);
+        return this;
+    }
+
     /** The scope of the default tenant alone (rules, operator tasks). */
     public TenantScope defaultScope() { return TenantScope.of(defaultTenant, defaultTenant); }
 

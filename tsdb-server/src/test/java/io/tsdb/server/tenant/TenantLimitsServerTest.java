@@ -102,6 +102,9 @@ class TenantLimitsServerTest {
         assertTrue(metrics.contains("tsdb_tenant_requests_rejected_total{reason=\"rate_limited\",tenant=\"slow\"} 2.0"), metrics);
         assertFalse(metrics.contains("tsdb_tenant_samples_received_total{tenant=\"slow2\"}"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_samples_received_total{tenant=\"slow\"} 100.0"), metrics);
+        assertTrue(metrics.contains("tsdb_tenant_series{tenant=\"slow\"} 100.0"), metrics);
+        assertTrue(metrics.contains("tsdb_tenant_series{tenant=\"fast\"} 500.0"), metrics);
+        assertTrue(metrics.contains("tsdb_tenant_series{tenant=\"anonymous\"} 0.0"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_query_seconds_total{tenant=\"fast\"}"), metrics);
         assertTrue(metrics.contains("tsdb_tenant_queries_total{outcome=\"ok\",tenant=\"slow\"}"), metrics);
     }
