@@ -45,9 +45,17 @@ public final class IngestContext {
     public LabelRules rules() { return rules; }
     public long nowMs() { return clockMs.getAsLong(); }
 
-    /** A label cache for one endpoint, sized by the storage's active series. */
+    /**
+     * A label cache for one endpoint, sized by the storage's active series. Its ceiling lets one generation hold every
+     * series the server admits (5/4 of --storage.max-active-series): with a lower one, more active series than a
+     * generation holds made every lookup of a request sent in the same order each time miss (measured: 200,000 active
+     * series with the old ceiling of 262,144 entries, label decoding and cache inserts were 75 % of the bytes the
+     * server allocated).
+     */
     public LabelCache newLabelCache() {
-        return new LabelCache(LABEL_CACHE_ENTRIES, () -> server.storage().stats().activeSeries(), clockMs,
+        long perGeneration = server.config().maxActiveSeries / 4 * 5;
+        int maxEntries = (int) Math.min(1 << 30, Math.max(LABEL_CACHE_ENTRIES, 2 * perGeneration));
+        return new LabelCache(maxEntries, () -> server.storage().stats().activeSeries(), clockMs,
                 () -> server.storage() instanceof io.tsdb.core.db.Tsdb db ? db.seriesRemoved() : 0);
     }
 

@@ -61,7 +61,7 @@ public final class LabelCache {
             this.limit = limit;
             this.bornMs = bornMs;
             this.removalsAtBirth = removalsAtBirth;
-            this.map = new ConcurrentHashMap<>(Math.min(limit, 1 << 12));
+            this.map = new ConcurrentHashMap<>(limit);   // sized once: growing it copied the table again and again
         }
     }
 

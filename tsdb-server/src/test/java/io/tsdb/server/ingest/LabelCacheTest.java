@@ -33,6 +33,30 @@ class LabelCacheTest {
         assertEquals(3, c.hits());
     }
 
+    /**
+     * Active series sent in the same order every round (a remote-write sender's shards): once a generation may hold them
+     * all, every round after the first hits; with generations smaller than the active set, a round evicts what the
+     * next one needs and every lookup misses (what the ingest path's old fixed ceiling did past 131,072 series).
+     */
+    @Test
+    void aGenerationHoldsTheActiveSetSoRepeatedRoundsHit() {
+        int active = 20_000;
+        for (int maxEntries : new int[]{2 * (active / 4 * 5), active}) {
+            LabelCache c = new LabelCache(maxEntries, () -> active, System::currentTimeMillis, () -> 0);
+            long missesBefore = 0;
+            for (int round = 0; round < 4; round++) {
+                missesBefore = c.misses();
+                for (int i = 0; i < active; i++) {
+                    KeyBuffer k = key("series-" + i);
+                    if (c.get(k) == null) c.put(key("series-" + i), Labels.EMPTY, null);
+                }
+            }
+            long lastRoundMisses = c.misses() - missesBefore;
+            if (maxEntries > active) assertEquals(0, lastRoundMisses, "generations of 5/4 of the active series");
+            else assertTrue(lastRoundMisses > active * 9 / 10, "generations of half the active series thrash: " + lastRoundMisses);
+        }
+    }
+
     /** A reference of a storage: here only its label set matters. */
     private record Ref(Labels labels) implements io.tsdb.core.SeriesRef {}
 
