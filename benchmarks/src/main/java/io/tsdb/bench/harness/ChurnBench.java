@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,11 +38,7 @@ public final class ChurnBench {
                   long ingestMillis, double cpuSeconds) {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (String a : args) {
-            if (!a.startsWith("--") || !a.contains("=")) throw new IllegalArgumentException("expected --name=value: " + a);
-            o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
-        }
+        Map<String, String> o = Harness.options(args);
         int pods = Integer.parseInt(o.getOrDefault("pods", "10000"));
         int gens = Integer.parseInt(o.getOrDefault("generations", "48"));
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));

@@ -450,6 +450,7 @@ public final class Harness {
         return false;
     }
 
+    /** The {@code --name=value} arguments of every harness tool, in order (a malformed one is an error). */
     static Map<String, String> options(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String a : args) {

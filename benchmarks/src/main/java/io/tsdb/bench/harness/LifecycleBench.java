@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,11 +51,7 @@ public final class LifecycleBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) throw new IllegalArgumentException("usage: LifecycleBench soak|explosion [--name=value ...]");
-        Map<String, String> o = new LinkedHashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
-        }
+        Map<String, String> o = Harness.options(java.util.Arrays.copyOfRange(args, 1, args.length));
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         Path work = Files.createTempDirectory("lifecycle-bench");
         javaOpts = o.getOrDefault("java-opts", "");   // a variant: JVM options added by the launcher

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,11 +45,7 @@ public final class RulesBench {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (String a : args) {
-            if (!a.startsWith("--") || !a.contains("=")) throw new IllegalArgumentException("expected --name=value: " + a);
-            o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
-        }
+        Map<String, String> o = Harness.options(args);
         int minutes = Integer.parseInt(o.getOrDefault("minutes", "10"));
         int groups = Integer.parseInt(o.getOrDefault("groups", "50"));
         int hostsPerGroup = Integer.parseInt(o.getOrDefault("hosts-per-group", "20"));

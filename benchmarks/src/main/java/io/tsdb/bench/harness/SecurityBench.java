@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,8 +56,7 @@ public final class SecurityBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (String a : args) o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        Map<String, String> o = Harness.options(args);
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
         int series = Integer.parseInt(o.getOrDefault("series", "2000"));

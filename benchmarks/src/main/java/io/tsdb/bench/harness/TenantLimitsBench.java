@@ -37,8 +37,7 @@ public final class TenantLimitsBench {
     /** Milliseconds between a series' samples. */
     static final long STEP = 1000;
     public static void main(String[] args) throws Exception {
-        java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
-        for (String a : args) o.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        java.util.Map<String, String> o = Harness.options(args);
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "2"));
         int noisySenders = Integer.parseInt(o.getOrDefault("noisy-senders", "2"));
