@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * {@code for}), it fires at the first evaluation at or after active-since + {@code for} (not {@code for} after the
  * restart), and the firing alert keeps its active-since (to the second, the resolution of ALERTS_FOR_STATE).
  *
- * <p>Durations are scaled down for the suite: {@code for} is {@code -Drules.crash.for=SECONDS} (default 12) and the
+ * <p>Durations are scaled down for the suite: {@code for} is {@code -Drules.crash.for=SECONDS} (default 30: the kill must come before the alert fires, after 3/5 of it, also when a loaded machine makes the test's polling seconds late) and the
  * group interval {@code -Drules.crash.interval=SECONDS} (default 1); the acceptance figure is measured once with
  * {@code -Drules.crash.for=300 -Drules.crash.interval=15}.
  */
@@ -106,7 +106,7 @@ class RulesCrashTest {
 
     @Test
     void forStateAndRecordedSeriesSurviveKillNineDuringEvaluation() throws Exception {
-        long forS = Long.getLong("rules.crash.for", 12), intervalS = Long.getLong("rules.crash.interval", 1);
+        long forS = Long.getLong("rules.crash.for", 30), intervalS = Long.getLong("rules.crash.interval", 1);
         long forMs = forS * 1000, intervalMs = intervalS * 1000;
         Path data = tmp.resolve("data"), ruleFile = tmp.resolve("rules.yml");
         Files.writeString(ruleFile, rules(forS, intervalS));
