@@ -28,7 +28,15 @@ public enum AppendStatus {
      * Storage could not take the sample (a new series could not be logged to the WAL, e.g. the disk is full): the
      * appender's {@code commit()} then fails and stores nothing of its batch.
      */
-    STORAGE_ERROR("storage_error");
+    STORAGE_ERROR("storage_error"),
+    /**
+     * A native histogram broke a rule of the model ({@code io.tsdb.core.histogram.HistogramValidator}: negative
+     * counts, spans that do not add up to the buckets, count below the bucket total, unknown schema...);
+     * {@code lastError()} names the series and the rule.
+     */
+    INVALID_HISTOGRAM("invalid_histogram"),
+    /** The appender does not store native histograms (the default of {@link Appender#appendHistogram}). */
+    HISTOGRAMS_UNSUPPORTED("histograms_unsupported");
 
     /** Stable snake_case reason used in metrics labels and error responses. */
     public final String reason;

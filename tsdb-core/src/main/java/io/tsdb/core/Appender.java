@@ -1,5 +1,8 @@
 package io.tsdb.core;
 
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
+
 import java.io.IOException;
 
 /**
@@ -10,6 +13,14 @@ import java.io.IOException;
  * naming the limit and the metric. {@link #commit()} writes the staged samples to the WAL (group commit),
  * makes them visible to queries, and returns only when they are durable per the fsync policy. After an
  * append returned {@link AppendStatus#STORAGE_ERROR}, {@code commit()} throws and stores nothing of the batch.
+ *
+ * <p>Native histograms ({@link #appendHistogram}, {@link #appendFloatHistogram}) follow the same rules as float
+ * samples (out of order, too old, duplicates, too far in the future) and are in addition validated before anything
+ * is staged ({@link AppendStatus#INVALID_HISTOGRAM}, {@link #lastError()} naming the series and the rule). A
+ * series may switch between float and histogram samples over time. A float stale marker (StaleNaN) ends a
+ * histogram series as it ends a float one. The appender keeps no reference to a histogram passed in after the
+ * call returns (callers may reuse it). An appender that does not store histograms rejects them with
+ * {@link AppendStatus#HISTOGRAMS_UNSUPPORTED}.
  */
 public interface Appender {
 
@@ -24,6 +35,30 @@ public interface Appender {
      */
     default AppendStatus append(SeriesRef ref, Labels labels, long timestampMs, double value) {
         return append(labels, timestampMs, value);
+    }
+
+    /**
+     * Stages an integer native histogram sample (counter or gauge histogram, per its counter-reset hint). The
+     * default, for storages that do not keep histograms, rejects it with {@link AppendStatus#HISTOGRAMS_UNSUPPORTED}
+     * (and does not change {@link #lastError()}: the status says it all).
+     */
+    default AppendStatus appendHistogram(Labels labels, long timestampMs, Histogram h) {
+        return AppendStatus.HISTOGRAMS_UNSUPPORTED;
+    }
+
+    /** As {@link #appendHistogram(Labels, long, Histogram)} with a series reference, see {@link #append(SeriesRef, Labels, long, double)}. */
+    default AppendStatus appendHistogram(SeriesRef ref, Labels labels, long timestampMs, Histogram h) {
+        return appendHistogram(labels, timestampMs, h);
+    }
+
+    /** Stages a float native histogram sample; as {@link #appendHistogram(Labels, long, Histogram)}. */
+    default AppendStatus appendFloatHistogram(Labels labels, long timestampMs, FloatHistogram h) {
+        return AppendStatus.HISTOGRAMS_UNSUPPORTED;
+    }
+
+    /** As {@link #appendFloatHistogram(Labels, long, FloatHistogram)} with a series reference. */
+    default AppendStatus appendFloatHistogram(SeriesRef ref, Labels labels, long timestampMs, FloatHistogram h) {
+        return appendFloatHistogram(labels, timestampMs, h);
     }
 
     /**

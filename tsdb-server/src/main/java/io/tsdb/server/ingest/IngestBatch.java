@@ -257,6 +257,8 @@ public final class IngestBatch {
             case SERIES_REMOVED -> "series left the head during the write (retried internally)";
             case STORAGE_CLOSED -> "storage is closed";
             case STORAGE_ERROR -> "storage could not log a new series (nothing from the request is stored)";
+            case INVALID_HISTOGRAM -> "invalid native histogram";
+            case HISTOGRAMS_UNSUPPORTED -> "native histograms are not stored by this storage";
         };
     }
 }

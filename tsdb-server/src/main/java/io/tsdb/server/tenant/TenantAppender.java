@@ -4,6 +4,8 @@ import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
 import io.tsdb.core.SeriesRef;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
 
 import java.io.IOException;
 import java.util.function.IntSupplier;
@@ -33,6 +35,8 @@ final class TenantAppender implements Appender {
     private String lastCheckError;
     private String error;
     private TenantRef lastTenantRef;
+    /** The storage's reference for the sample being appended ({@link #prepare}), or null. */
+    private SeriesRef inner;
     private boolean refValid;
 
     TenantAppender(Appender delegate, String tenantValue, IntSupplier maxLabelNames, SeriesGuard guard) {
@@ -47,8 +51,44 @@ final class TenantAppender implements Appender {
     }
 
     @Override public AppendStatus append(SeriesRef ref, Labels labels, long timestampMs, double value) {
+        AppendStatus st = prepare(ref, labels);
+        if (st != AppendStatus.OK) return st;
+        st = delegate.append(inner, lastOut, timestampMs, value);
+        refValid = true;
+        return st;
+    }
+
+    @Override public AppendStatus appendHistogram(Labels labels, long timestampMs, Histogram h) {
+        return appendHistogram(null, labels, timestampMs, h);
+    }
+
+    @Override public AppendStatus appendHistogram(SeriesRef ref, Labels labels, long timestampMs, Histogram h) {
+        AppendStatus st = prepare(ref, labels);
+        if (st != AppendStatus.OK) return st;
+        st = delegate.appendHistogram(inner, lastOut, timestampMs, h);
+        refValid = true;
+        return st;
+    }
+
+    @Override public AppendStatus appendFloatHistogram(Labels labels, long timestampMs, FloatHistogram h) {
+        return appendFloatHistogram(null, labels, timestampMs, h);
+    }
+
+    @Override public AppendStatus appendFloatHistogram(SeriesRef ref, Labels labels, long timestampMs, FloatHistogram h) {
+        AppendStatus st = prepare(ref, labels);
+        if (st != AppendStatus.OK) return st;
+        st = delegate.appendFloatHistogram(inner, lastOut, timestampMs, h);
+        refValid = true;
+        return st;
+    }
+
+    /**
+     * The tenant's checks of a label set (cached per label-set instance) and the storage's reference for the
+     * sample ({@link #inner}); OK when the sample may go to the storage under {@link #lastOut}.
+     */
+    private AppendStatus prepare(SeriesRef ref, Labels labels) {
         refValid = false;
-        SeriesRef inner;
+        SeriesRef in;
         if (ref instanceof TenantRef tr) {
             // ours when it is of this tenant and these very labels (checked when it was handed out)
             if (tenantValue != null && tr.tenantValue().equals(tenantValue) && tr.labels() == labels) {
@@ -57,10 +97,11 @@ final class TenantAppender implements Appender {
                 lastCheck = AppendStatus.OK;
                 lastTenantRef = tr;
             }
-            inner = tr.inner();
+            in = tr.inner();
         } else {
-            inner = ref;
+            in = ref;
         }
+        inner = in;
         if (labels != lastIn) {
             lastIn = labels;
             lastTenantRef = null;
@@ -69,7 +110,7 @@ final class TenantAppender implements Appender {
                     : tenantValue == null ? labels : labels.toBuilder().set(TenantScope.LABEL, tenantValue).build();
             if (lastCheck == AppendStatus.OK && guard != null && guard.active()) {
                 Labels stored = lastOut;
-                SeriesGuard.Refusal no = guard.check(labels, () -> inner != null && inner.labels().equals(stored)
+                SeriesGuard.Refusal no = guard.check(labels, () -> in != null && in.labels().equals(stored)
                         || delegate.canonical(stored) != stored);
                 if (no != null) {
                     lastCheck = no.status();
@@ -82,9 +123,7 @@ final class TenantAppender implements Appender {
             return lastCheck;
         }
         error = null;
-        AppendStatus st = delegate.append(inner, lastOut, timestampMs, value);
-        refValid = true;
-        return st;
+        return AppendStatus.OK;
     }
 
     private AppendStatus check(Labels l) {
