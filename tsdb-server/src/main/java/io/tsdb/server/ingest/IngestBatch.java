@@ -4,6 +4,8 @@ import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Appender;
 import io.tsdb.core.Labels;
 import io.tsdb.core.SeriesRef;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
 import io.tsdb.server.WriteEvents;
 import io.tsdb.server.http.HttpError;
 
@@ -30,6 +32,8 @@ public final class IngestBatch {
     private long[] reasonCounts = new long[8];
     private int nReasons;
     private long staged, rejected;
+    /** Of {@link #staged}: the native histogram samples. */
+    private long stagedHistograms;
     private long minTs = Long.MAX_VALUE, maxTs = Long.MIN_VALUE;
     private boolean storageClosed;
     /** A sample met a storage error (e.g. its new series could not be logged): the commit fails, nothing is stored. */
@@ -104,6 +108,47 @@ public final class IngestBatch {
         return appended(st, labels, ts);
     }
 
+    /**
+     * Appends one integer native histogram sample (validated by the caller or the storage); counted as one sample.
+     * The histogram may be reused by the caller after the call.
+     */
+    public boolean appendHistogram(Labels labels, long ts, Histogram h) {
+        lastLabels = labels;
+        return histogramAppended(appender.appendHistogram(labels, ts, h), labels, ts);
+    }
+
+    public boolean appendHistogram(LabelCache.Entry e, long ts, Histogram h) {
+        SeriesRef ref = e.ref();
+        Labels labels = e.labels();
+        lastLabels = labels;
+        AppendStatus st = appender.appendHistogram(ref, labels, ts, h);
+        SeriesRef now = appender.lastRef();
+        if (now != ref && now != null) e.refresh(now);
+        return histogramAppended(st, labels, ts);
+    }
+
+    /** As {@link #appendHistogram(Labels, long, Histogram)} for a float histogram. */
+    public boolean appendFloatHistogram(Labels labels, long ts, FloatHistogram h) {
+        lastLabels = labels;
+        return histogramAppended(appender.appendFloatHistogram(labels, ts, h), labels, ts);
+    }
+
+    public boolean appendFloatHistogram(LabelCache.Entry e, long ts, FloatHistogram h) {
+        SeriesRef ref = e.ref();
+        Labels labels = e.labels();
+        lastLabels = labels;
+        AppendStatus st = appender.appendFloatHistogram(ref, labels, ts, h);
+        SeriesRef now = appender.lastRef();
+        if (now != ref && now != null) e.refresh(now);
+        return histogramAppended(st, labels, ts);
+    }
+
+    private boolean histogramAppended(AppendStatus st, Labels labels, long ts) {
+        boolean ok = appended(st, labels, ts);
+        if (ok) stagedHistograms++;
+        return ok;
+    }
+
     private boolean appended(AppendStatus st, Labels labels, long ts) {
         if (st.accepted()) {
             staged++;
@@ -141,6 +186,8 @@ public final class IngestBatch {
     }
 
     public long staged() { return staged; }
+    /** Of {@link #staged()}: how many were native histogram samples. */
+    public long stagedHistograms() { return stagedHistograms; }
     public long rejected() { return rejected; }
     public List<String> errors() { return errors; }
     public long minTimestamp() { return minTs; }
@@ -217,6 +264,7 @@ public final class IngestBatch {
     public void abandon(String reason) {
         metrics.rejected(protocol, reason, Math.max(1, staged + rejected));
         staged = 0;
+        stagedHistograms = 0;
     }
 
     /** "accepted 3 of 5 samples; rejected 2 (invalid_label_name: 1, string_field: 1)" followed by the first errors. */

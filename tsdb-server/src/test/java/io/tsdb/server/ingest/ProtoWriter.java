@@ -21,6 +21,8 @@ public final class ProtoWriter {
         for (int i = 0; i < 8; i++) out.write((int) (v >>> (8 * i)));
         return this;
     }
+    /** A zigzag-encoded sint32/sint64 field. */
+    public ProtoWriter sint(int field, long v) { return uint(field, (v << 1) ^ (v >> 63)); }
     public ProtoWriter dbl(int field, double v) { return fixed64(field, Double.doubleToRawLongBits(v)); }
     public ProtoWriter bytes(int field, byte[] b) { tag(field, 2).varint(b.length); out.writeBytes(b); return this; }
     public ProtoWriter string(int field, String s) { return bytes(field, s.getBytes(StandardCharsets.UTF_8)); }

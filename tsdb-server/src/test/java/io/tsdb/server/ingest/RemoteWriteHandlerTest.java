@@ -239,14 +239,4 @@ public class RemoteWriteHandlerTest {
         assertEquals(204, env.post("/api/v1/write", V1, snappy(v1Request())).status());
         assertTrue(env.scrape().contains("tsdb_ingest_requests_throttled_total{reason=\"queue_full\"} 1.0"));
     }
-
-    @Test void nativeHistogramsCountedAsRejected() {
-        ProtoWriter w = new ProtoWriter();
-        w.msg(1, s -> { s.msg(1, l -> l.string(1, "__name__").string(2, "h")); s.msg(4, h -> h.uint(1, 3)); s.msg(2, x -> x.dbl(1, 1).uint(2, 7)); });
-        TestEnv env = new TestEnv();
-        var r = env.post("/api/v1/write", V1, snappy(w.toByteArray()));
-        assertEquals(400, r.status());
-        assertTrue(r.body().contains("native_histogram_unsupported: 1"), r.body());
-        assertEquals(List.of("h{} 7=1"), env.dump());
-    }
 }

@@ -2,6 +2,7 @@ package io.tsdb.server.ingest.remotewrite;
 
 import io.netty.buffer.ByteBuf;
 import io.tsdb.core.Labels;
+import io.tsdb.core.histogram.InvalidHistogramException;
 import io.tsdb.server.MetadataStore;
 import io.tsdb.server.ingest.IngestBatch;
 import io.tsdb.server.ingest.KeyBuffer;
@@ -28,6 +29,7 @@ public final class RemoteWriteDecoder {
     private final LabelCache cache;
     private final KeyBuffer key = new KeyBuffer();
     private final MetadataStore metadata;
+    private final HistogramMessage hm = new HistogramMessage();
     private int[] symStart = new int[256], symLen = new int[256];
     private int nSymbols;
     private int[] refs = new int[64];
@@ -309,9 +311,10 @@ public final class RemoteWriteDecoder {
     }
 
     /**
-     * Second pass over one TimeSeries message [start, end): stages its samples (field 2) for the cached series
-     * {@code cached}, or when null for {@code labels}; native histograms ({@code histogramField}: 4 in remote
-     * write 1.0, 3 in 2.0) are counted and rejected.
+     * Second pass over one TimeSeries message [start, end): stages its samples (field 2) and native histograms
+     * ({@code histogramField}: 4 in remote write 1.0, 3 in 2.0) for the cached series {@code cached}, or when null
+     * for {@code labels}. An invalid histogram is rejected alone (reason {@code invalid_histogram}, the message
+     * naming the series and the rule it breaks); the other samples of the request are stored as usual.
      */
     private void samples(int start, int end, Labels labels, LabelCache.Entry cached, IngestBatch batch, int histogramField) {
         r.position(start);
@@ -325,13 +328,34 @@ public final class RemoteWriteDecoder {
                 sample(labels, cached, batch);
                 r.popLimit(old);
             } else if (f == histogramField) {
-                r.skip(tag);
+                r.expect(tag, ProtoReader.LEN, "histogram");
+                int len = r.lengthDelimited();
+                int old = r.pushLimit(len);
+                hm.read(r);
+                r.popLimit(old);
                 histograms++;
-                batch.reject("native_histogram_unsupported", "native histogram samples are not supported (series "
-                        + (cached != null ? cached.labels() : labels) + ")");
+                histogram(labels, cached, batch);
             } else {
                 r.skip(tag);
             }
+        }
+    }
+
+    /** Validates and stages the histogram just read into {@link #hm}. */
+    private void histogram(Labels labels, LabelCache.Entry cached, IngestBatch batch) {
+        try {
+            hm.prepare();
+        } catch (InvalidHistogramException e) {
+            batch.reject("invalid_histogram", "series " + (cached != null ? cached.labels() : labels) + ": " + hm.describe()
+                    + " breaks rule " + e.rule().id + ": " + e.getMessage());
+            return;
+        }
+        if (hm.isFloat) {
+            if (cached != null) batch.appendFloatHistogram(cached, hm.timestamp, hm.floating);
+            else batch.appendFloatHistogram(labels, hm.timestamp, hm.floating);
+        } else {
+            if (cached != null) batch.appendHistogram(cached, hm.timestamp, hm.integer);
+            else batch.appendHistogram(labels, hm.timestamp, hm.integer);
         }
     }
 

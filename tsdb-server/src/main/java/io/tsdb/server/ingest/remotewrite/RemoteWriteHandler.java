@@ -72,8 +72,8 @@ public final class RemoteWriteHandler extends IngestEndpoint {
             batch.commit();
             Response resp = batch.rejected() == 0 ? Response.noContent() : Response.text(400, batch.summary("samples"));
             if (version == 2) {
-                resp.header("X-Prometheus-Remote-Write-Samples-Written", Long.toString(batch.staged()));
-                resp.header("X-Prometheus-Remote-Write-Histograms-Written", "0");
+                resp.header("X-Prometheus-Remote-Write-Samples-Written", Long.toString(batch.staged() - batch.stagedHistograms()));
+                resp.header("X-Prometheus-Remote-Write-Histograms-Written", Long.toString(batch.stagedHistograms()));
                 resp.header("X-Prometheus-Remote-Write-Exemplars-Written", "0");
             }
             return resp;
