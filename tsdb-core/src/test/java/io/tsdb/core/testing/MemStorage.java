@@ -1,13 +1,15 @@
 package io.tsdb.core.testing;
 
 import io.tsdb.core.*;
+import io.tsdb.core.histogram.FloatHistogram;
 
 import java.util.*;
 
 /**
  * A simple, obviously-correct on-heap {@link Storage} for tests of the layers above tsdb-core
  * (query engine conformance, HTTP handlers). Samples are kept per series in timestamp order;
- * appending at an existing timestamp overwrites. Not for production: no WAL, no limits.
+ * appending at an existing timestamp overwrites. A sample is a float or a native histogram (kept as a float
+ * histogram; cursors report {@link SampleCursor#FLOAT_HISTOGRAM}). Not for production: no WAL, no limits.
  */
 public final class MemStorage implements Storage {
     private final TreeMap<Labels, Series> series = new TreeMap<>();
@@ -15,21 +17,39 @@ public final class MemStorage implements Storage {
     private static final class Series {
         long[] t = new long[8];
         double[] v = new double[8];
+        /** Null while the series has no histogram sample; h[i] != null: sample i is that histogram. */
+        FloatHistogram[] h;
         int n;
 
-        synchronized void put(long ts, double val) {
+        synchronized void put(long ts, double val, FloatHistogram hist) {
             int i = Arrays.binarySearch(t, 0, n, ts);
-            if (i >= 0) { v[i] = val; return; }
+            if (hist != null && h == null) h = new FloatHistogram[t.length];
+            if (i >= 0) {
+                v[i] = val;
+                if (h != null) h[i] = hist;
+                return;
+            }
             i = -i - 1;
-            if (n == t.length) { t = Arrays.copyOf(t, n * 2); v = Arrays.copyOf(v, n * 2); }
+            if (n == t.length) {
+                t = Arrays.copyOf(t, n * 2);
+                v = Arrays.copyOf(v, n * 2);
+                if (h != null) h = Arrays.copyOf(h, n * 2);
+            }
             System.arraycopy(t, i, t, i + 1, n - i);
             System.arraycopy(v, i, v, i + 1, n - i);
+            if (h != null) System.arraycopy(h, i, h, i + 1, n - i);
             t[i] = ts; v[i] = val; n++;
+            if (h != null) h[i] = hist;
         }
     }
 
     public synchronized void add(Labels labels, long t, double v) {
-        series.computeIfAbsent(labels, k -> new Series()).put(t, v);
+        series.computeIfAbsent(labels, k -> new Series()).put(t, v, null);
+    }
+
+    /** Adds (or overwrites with) a native histogram sample; the storage keeps a copy. */
+    public synchronized void addHistogram(Labels labels, long t, FloatHistogram h) {
+        series.computeIfAbsent(labels, k -> new Series()).put(t, Double.NaN, new FloatHistogram().copyFrom(h));
     }
 
     public synchronized void clear() { series.clear(); }
@@ -90,7 +110,17 @@ public final class MemStorage implements Storage {
                                 return i < s.n && s.t[i] <= maxt;
                             }
                             @Override public long timestamp() { return s.t[i]; }
-                            @Override public double value() { return s.v[i]; }
+                            @Override public double value() {
+                                if (s.h != null && s.h[i] != null) throw new IllegalStateException("the current sample is a histogram");
+                                return s.v[i];
+                            }
+                            @Override public int sampleType() {
+                                return s.h != null && s.h[i] != null ? FLOAT_HISTOGRAM : FLOAT;
+                            }
+                            @Override public FloatHistogram floatHistogram(FloatHistogram into) {
+                                if (s.h == null || s.h[i] == null) throw new IllegalStateException("the current sample is a float");
+                                return into.copyFrom(s.h[i]);
+                            }
                         };
                     }
                 };

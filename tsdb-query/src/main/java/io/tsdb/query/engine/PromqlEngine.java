@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Storage;
+import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.query.ast.Expr;
 import io.tsdb.query.ast.ValueType;
 import io.tsdb.query.engine.eval.CostEstimator;
@@ -178,7 +179,8 @@ public final class PromqlEngine implements QueryEngine {
             for (RangeSeries rs : m.series) {
                 Labels l = rs.dropName ? dropName(rs.labels) : rs.labels;
                 if (!seen.add(l)) throw new QueryException(QueryException.Kind.EXECUTION, Rows.DUPLICATE_LABELSET);
-                out.add(new Series(l, java.util.Arrays.copyOf(rs.t, rs.n), java.util.Arrays.copyOf(rs.v, rs.n), rs.n));
+                out.add(new Series(l, java.util.Arrays.copyOf(rs.t, rs.n), java.util.Arrays.copyOf(rs.v, rs.n), rs.n,
+                        java.util.Arrays.copyOf(rs.ht, rs.hn), java.util.Arrays.copyOf(rs.hh, rs.hn), rs.hn));
             }
             out.sort((a, b) -> a.labels().compareTo(b.labels()));
             return new Value.Matrix(out);
@@ -188,10 +190,11 @@ public final class PromqlEngine implements QueryEngine {
         Set<Labels> seen = new HashSet<>();
         for (Row r : vv.rows) {
             double x = r.v[0];
-            if (Vals.absent(x)) continue;
+            FloatHistogram h = r.hist(0);
+            if (Vals.absent(x) && h == null) continue;
             Labels l = r.dropName ? dropName(r.labels) : r.labels;
             if (!seen.add(l)) throw new QueryException(QueryException.Kind.EXECUTION, Rows.DUPLICATE_LABELSET);
-            out.add(new Sample(l, t, x));
+            out.add(h != null ? Sample.ofHistogram(l, t, h) : new Sample(l, t, x));
         }
         return new Value.Vector(out, vv.ordered);
     }
@@ -203,7 +206,7 @@ public final class PromqlEngine implements QueryEngine {
         } else {
             VecVal vv = (VecVal) v;
             rows = new ArrayList<>(vv.rows.size());
-            for (Row r : vv.rows) rows.add(r.dropName ? new Row(dropName(r.labels), r.v, false) : r);
+            for (Row r : vv.rows) rows.add(r.dropName ? new Row(dropName(r.labels), r.v, r.h, false) : r);
             try {
                 rows = Rows.mergeSameLabels(rows);
             } catch (QueryException e) {
@@ -212,15 +215,26 @@ public final class PromqlEngine implements QueryEngine {
         }
         List<Series> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            int n = r.count();
-            if (n == 0) continue;
+            int hn = r.histCount();
+            int n = r.count() - hn;
+            if (n + hn == 0) continue;
             long[] t = new long[n];
             double[] x = new double[n];
             int k = 0;
             for (int i = 0; i < ts.length; i++) {
                 if (Vals.present(r.v[i])) { t[k] = ts[i]; x[k] = r.v[i]; k++; }
             }
-            out.add(new Series(r.labels, t, x, n));
+            if (hn == 0) {
+                out.add(new Series(r.labels, t, x, n));
+                continue;
+            }
+            long[] ht = new long[hn];
+            FloatHistogram[] hh = new FloatHistogram[hn];
+            int m = 0;
+            for (int i = 0; i < ts.length; i++) {
+                if (r.h[i] != null) { ht[m] = ts[i]; hh[m] = r.h[i]; m++; }
+            }
+            out.add(new Series(r.labels, t, x, n, ht, hh, hn));
         }
         out.sort((a, b) -> a.labels().compareTo(b.labels()));
         return new Value.Matrix(out);

@@ -208,15 +208,19 @@ public final class RangeEval {
         List<RangeSeries> out = new ArrayList<>();
         if (inner instanceof VecVal vv) {
             for (Row r : vv.rows) {
-                int n = r.count();
-                if (n == 0) continue;
+                int hn = r.histCount();
+                int n = r.count() - hn;
+                if (n + hn == 0) continue;
                 long[] t = new long[n];
                 double[] v = new double[n];
-                int k = 0;
+                long[] ht = new long[hn];
+                io.tsdb.core.histogram.FloatHistogram[] hh = new io.tsdb.core.histogram.FloatHistogram[hn];
+                int k = 0, m = 0;
                 for (int i = 0; i < its.length; i++) {
                     if (Vals.present(r.v[i])) { t[k] = its[i]; v[k] = r.v[i]; k++; }
+                    else if (r.h != null && r.h[i] != null) { ht[m] = its[i]; hh[m] = r.h[i]; m++; }
                 }
-                out.add(new RangeSeries(r.labels, t, v, n, r.dropName));
+                out.add(new RangeSeries(r.labels, t, v, n, ht, hh, hn, r.dropName));
             }
         } else if (inner instanceof ScalarVal s) {
             out.add(new RangeSeries(Labels.EMPTY, its, s.v, its.length, false));
@@ -242,10 +246,11 @@ public final class RangeEval {
         if (e instanceof MatrixSelector ms) {
             Windows w = new Windows(ms.rangeMs(), ms.selector().at(), ms.selector().offsetMs(), ts);
             long end = w.end[0], start = end - ms.rangeMs();
-            ev.selectors.forEachSeries(ms.selector(), start + 1, end, true, (labels, t, v, n) -> {
-                if (n == 0) return;
-                cx.addSamples(n);
-                out.add(new RangeSeries(labels, Arrays.copyOf(t, n), Arrays.copyOf(v, n), n, false));
+            ev.selectors.forEachSeries(ms.selector(), start + 1, end, true, (Selectors.MixedSink) (labels, t, v, n, ht, hh, hn) -> {
+                if (n + hn == 0) return;
+                cx.addSamples(n + hn);
+                out.add(new RangeSeries(labels, Arrays.copyOf(t, n), Arrays.copyOf(v, n), n, Arrays.copyOf(ht, hn),
+                        copies(hh, 0, hn), hn, false));
             });
         } else if (e instanceof SubqueryExpr sq) {
             Windows w = new Windows(sq.rangeMs(), sq.at(), sq.offsetMs(), ts);
@@ -254,14 +259,25 @@ public final class RangeEval {
                 int lo = 0, hi = 0;
                 while (hi < rs.n && rs.t[hi] <= end) hi++;
                 while (lo < hi && rs.t[lo] <= start) lo++;
-                if (lo >= hi) continue;
+                int hlo = 0, hhi = 0;
+                while (hhi < rs.hn && rs.ht[hhi] <= end) hhi++;
+                while (hlo < hhi && rs.ht[hlo] <= start) hlo++;
+                if (lo >= hi && hlo >= hhi) continue;
                 out.add(new RangeSeries(rs.labels, Arrays.copyOfRange(rs.t, lo, hi), Arrays.copyOfRange(rs.v, lo, hi),
-                        hi - lo, rs.dropName));
+                        hi - lo, Arrays.copyOfRange(rs.ht, hlo, hhi), Arrays.copyOfRange(rs.hh, hlo, hhi), hhi - hlo,
+                        rs.dropName));
             }
         } else {
             throw EvalContext.execError("expected a range vector, got " + e.type().description);
         }
         return new MatVal(out);
+    }
+
+    /** Copies of holders [from, to) (the loader reuses its holders). */
+    static io.tsdb.core.histogram.FloatHistogram[] copies(io.tsdb.core.histogram.FloatHistogram[] hh, int from, int to) {
+        io.tsdb.core.histogram.FloatHistogram[] out = new io.tsdb.core.histogram.FloatHistogram[to - from];
+        for (int i = from; i < to; i++) out[i - from] = new io.tsdb.core.histogram.FloatHistogram().copyFrom(hh[i]);
+        return out;
     }
 
     static boolean isMatrixArg(Expr e) {

@@ -65,13 +65,13 @@ public final class Rows {
             }
             merged = true;
             double[] a = prev.v.clone();
+            Row m = new Row(prev.labels, a, prev.h == null ? null : prev.h.clone(), prev.dropName);
             for (int i = 0; i < a.length; i++) {
-                if (Vals.present(r.v[i])) {
-                    if (Vals.present(a[i])) throw EvalContext.execError(DUPLICATE_LABELSET);
-                    a[i] = r.v[i];
+                if (r.has(i)) {
+                    if (m.has(i)) throw EvalContext.execError(DUPLICATE_LABELSET);
+                    if (r.hist(i) != null) m.setHist(i, r.hist(i)); else a[i] = r.v[i];
                 }
             }
-            Row m = new Row(prev.labels, a, prev.dropName);
             seen.put(r.labels, m);
             out.set(out.indexOf(prev), m);
         }

@@ -5,6 +5,7 @@ import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
 import io.tsdb.core.StaleNaN;
+import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.query.ast.AtModifier;
 import io.tsdb.query.ast.VectorSelector;
 import io.tsdb.query.engine.eval.Vals.Row;
@@ -22,6 +23,9 @@ public final class Selectors {
     private final EvalContext cx;
     private long[] bufT = new long[256];
     private double[] bufV = new double[256];
+    private long[] bufHT = new long[16];
+    /** Histogram holders, reused from series to series (a sink that keeps one copies it). */
+    private FloatHistogram[] bufH = new FloatHistogram[16];
 
     public Selectors(EvalContext cx) { this.cx = cx; }
 
@@ -50,20 +54,51 @@ public final class Selectors {
         return eff;
     }
 
-    /** Streams every series matching the selector with samples in [mint, maxt]. */
+    /**
+     * Receives one loaded series: its float samples ({@code t}/{@code v}, n of them) and its native histogram samples
+     * ({@code ht}/{@code hh}, hn of them). Arrays and histogram holders are reused after the call returns.
+     */
+    public interface MixedSink {
+        void accept(Labels labels, long[] t, double[] v, int n, long[] ht, FloatHistogram[] hh, int hn);
+    }
+
+    /** Streams the float samples of every series matching the selector with samples in [mint, maxt]. */
     public void forEachSeries(VectorSelector vs, long mint, long maxt, boolean dropStale, SeriesSink sink) {
+        forEachSeries(vs, mint, maxt, dropStale, (MixedSink) (labels, t, v, n, ht, hh, hn) -> sink.accept(labels, t, v, n));
+    }
+
+    /**
+     * Streams every series matching the selector with samples in [mint, maxt], floats and histograms apart. A stale
+     * histogram is a stale float marker here (or dropped with {@code dropStale}).
+     */
+    public void forEachSeries(VectorSelector vs, long mint, long maxt, boolean dropStale, MixedSink sink) {
         if (mint > maxt) return;
         try (Querier q = cx.storage.querier(mint, maxt)) {
             SeriesSet ss = q.select(vs.matchers());
             while (ss.next()) {
                 cx.checkDeadline();
                 SampleCursor c = ss.cursor();
-                int n = 0;
+                int n = 0, hn = 0;
                 while (c.next()) {
                     long t = c.timestamp();
                     if (t < mint) continue;
                     if (t > maxt) break;
-                    double v = c.value();
+                    double v;
+                    if (c.sampleType() != SampleCursor.FLOAT) {
+                        if (hn == bufH.length) {
+                            bufH = Arrays.copyOf(bufH, hn * 2);
+                            bufHT = Arrays.copyOf(bufHT, hn * 2);
+                        }
+                        if (bufH[hn] == null) bufH[hn] = new FloatHistogram();
+                        FloatHistogram fh = c.floatHistogram(bufH[hn]);
+                        if (!fh.isStale()) {
+                            bufHT[hn++] = t;
+                            continue;
+                        }
+                        v = StaleNaN.VALUE;
+                    } else {
+                        v = c.value();
+                    }
                     if (dropStale && StaleNaN.is(v)) continue;
                     if (n == bufT.length) {
                         bufT = Arrays.copyOf(bufT, n * 2);
@@ -74,12 +109,12 @@ public final class Selectors {
                     n++;
                 }
                 cx.seriesTouched++;
-                cx.samplesTouched += n;
-                cx.addSamples(n);
+                cx.samplesTouched += n + hn;
+                cx.addSamples(n + hn);
                 try {
-                    sink.accept(ss.labels(), bufT, bufV, n);
+                    sink.accept(ss.labels(), bufT, bufV, n, bufHT, bufH, hn);
                 } finally {
-                    cx.releaseSamples(n);
+                    cx.releaseSamples(n + hn);
                 }
             }
         }
@@ -111,19 +146,33 @@ public final class Selectors {
         long mint = Math.max(eff[0] - lookback + 1, visibleMin);
         long maxt = Math.min(eff[eff.length - 1], visibleMax);
         int steps = ts.length;
-        forEachSeries(vs, mint, maxt, false, (labels, t, v, n) -> {
+        forEachSeries(vs, mint, maxt, false, (MixedSink) (labels, t, v, n, ht, hh, hn) -> {
             double[] out = null;
-            int j = -1;
+            FloatHistogram[] hout = null;
+            FloatHistogram lastCopy = null;
+            int lastCopied = -1;
+            int j = -1, k = -1;
             for (int i = 0; i < steps; i++) {
                 long e = eff[i];
                 while (j + 1 < n && t[j + 1] <= e && t[j + 1] <= visibleMax) j++;
-                if (j < 0 || t[j] <= e - lookback || t[j] < visibleMin) continue;
-                double val = v[j];
-                if (StaleNaN.is(val)) continue;
+                while (k + 1 < hn && ht[k + 1] <= e && ht[k + 1] <= visibleMax) k++;
+                boolean hist = k >= 0 && (j < 0 || ht[k] > t[j]);
+                long st = hist ? ht[k] : j >= 0 ? t[j] : Long.MIN_VALUE;
+                if (st == Long.MIN_VALUE || st <= e - lookback || st < visibleMin) continue;
+                if (!hist && StaleNaN.is(v[j])) continue;
                 if (out == null) out = Row.empty(steps);
-                out[i] = timestamps ? t[j] / 1000.0 : val;
+                if (!hist || timestamps) {
+                    out[i] = timestamps ? st / 1000.0 : v[j];
+                    continue;
+                }
+                if (hout == null) hout = new FloatHistogram[steps];
+                if (lastCopied != k) { // steps that see the same sample share one copy
+                    lastCopy = new FloatHistogram().copyFrom(hh[k]);
+                    lastCopied = k;
+                }
+                hout[i] = lastCopy;
             }
-            if (out != null) sink.accept(new Row(labels, out, false));
+            if (out != null) sink.accept(new Row(labels, out, hout, false));
         });
     }
 }

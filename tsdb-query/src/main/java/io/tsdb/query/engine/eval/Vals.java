@@ -1,6 +1,7 @@
 package io.tsdb.query.engine.eval;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.histogram.FloatHistogram;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +20,16 @@ public final class Vals {
 
     public sealed interface Val permits VecVal, ScalarVal, StrVal, MatVal {}
 
-    /** One series of an instant vector over all steps; {@code v[i]} is ABSENT when there is no sample at step i. */
+    /**
+     * One series of an instant vector over all steps; {@code v[i]} is ABSENT when there is no float sample at step i.
+     * {@code h} is null when the row holds no native histogram; otherwise {@code h[i]} is the histogram sample at step
+     * i (then {@code v[i]} is ABSENT) or null. Histograms in a row are never modified (several steps may share one):
+     * an operation on them writes a new instance.
+     */
     public static final class Row {
         public Labels labels;
         public final double[] v;
+        public FloatHistogram[] h;
         /** Delayed __name__ removal (Prometheus 3): drop the metric name at the end of evaluation. */
         public boolean dropName;
 
@@ -30,6 +37,26 @@ public final class Vals {
             this.labels = labels;
             this.v = v;
             this.dropName = dropName;
+        }
+
+        public Row(Labels labels, double[] v, FloatHistogram[] h, boolean dropName) {
+            this.labels = labels;
+            this.v = v;
+            this.h = h;
+            this.dropName = dropName;
+        }
+
+        /** The histogram at step i, or null. */
+        public FloatHistogram hist(int i) { return h == null ? null : h[i]; }
+
+        /** Whether step i holds a float or a histogram. */
+        public boolean has(int i) { return present(v[i]) || (h != null && h[i] != null); }
+
+        /** Sets the histogram at step i (allocating the histogram column on first use). */
+        public void setHist(int i, FloatHistogram x) {
+            if (h == null) h = new FloatHistogram[v.length];
+            h[i] = x;
+            v[i] = ABSENT;
         }
 
         public static double[] empty(int n) {
@@ -40,12 +67,22 @@ public final class Vals {
 
         public boolean any() {
             for (double x : v) if (present(x)) return true;
+            if (h != null) for (FloatHistogram x : h) if (x != null) return true;
             return false;
         }
 
+        /** Steps with a float or a histogram. */
         public int count() {
             int c = 0;
             for (double x : v) if (present(x)) c++;
+            if (h != null) for (FloatHistogram x : h) if (x != null) c++;
+            return c;
+        }
+
+        /** Steps with a histogram. */
+        public int histCount() {
+            int c = 0;
+            if (h != null) for (FloatHistogram x : h) if (x != null) c++;
             return c;
         }
     }
@@ -67,19 +104,35 @@ public final class Vals {
 
     public record StrVal(String s) implements Val {}
 
-    /** A series of raw points (a range vector). */
+    /**
+     * A series of raw points (a range vector): {@code n} float points in {@code t}/{@code v}, and {@code hn} histogram
+     * points in {@code ht}/{@code hh} (each ascending; a timestamp is in one of them only).
+     */
     public static final class RangeSeries {
+        private static final long[] NO_T = new long[0];
+        private static final FloatHistogram[] NO_H = new FloatHistogram[0];
         public final Labels labels;
         public final long[] t;
         public final double[] v;
         public final int n;
+        public final long[] ht;
+        public final FloatHistogram[] hh;
+        public final int hn;
         public final boolean dropName;
 
         public RangeSeries(Labels labels, long[] t, double[] v, int n, boolean dropName) {
+            this(labels, t, v, n, NO_T, NO_H, 0, dropName);
+        }
+
+        public RangeSeries(Labels labels, long[] t, double[] v, int n, long[] ht, FloatHistogram[] hh, int hn,
+                           boolean dropName) {
             this.labels = labels;
             this.t = t;
             this.v = v;
             this.n = n;
+            this.ht = ht;
+            this.hh = hh;
+            this.hn = hn;
             this.dropName = dropName;
         }
     }
