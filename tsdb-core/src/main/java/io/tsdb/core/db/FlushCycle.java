@@ -36,8 +36,10 @@ import java.util.function.LongSupplier;
  *       written, the frozen generation stays (queriers keep reading it, the WAL keeps it) and the next flush
  *       retries it first.</li>
  * </ol>
- * So the head holds the series with samples since the last flush but one, and memory follows the active
- * series, not every series that ever existed; a series that comes back is found in the registry (same id).
+ * Right after a flush, {@link #collectIdle()} removes the series that were already quiet when it cut the head. So
+ * the head holds the series with samples since the last flush (and those active just before it), and memory
+ * follows the active series, not every series that ever existed; a series that comes back is found in the
+ * registry (same id).
  *
  * <h2>Invariants</h2>
  * A commit is either wholly before a flush's freeze (its samples are frozen and go to the block) or wholly
@@ -82,15 +84,29 @@ final class FlushCycle {
     private volatile long lastFlushMillis;
     private volatile long flushes;
     private volatile int removedAtLastFlush;
+    /**
+     * A flush froze samples since the last {@link #collectIdle()}, or the head was just opened (the WAL checkpoint
+     * brings back series without samples): series without samples may leave.
+     */
+    private volatile boolean collectDue = true;
+    /**
+     * {@link #collectIdle()} removes series whose newest sample is older than this (data time); at open, the series
+     * the WAL checkpoint brought back without a sample.
+     */
+    private volatile long collectBefore = Long.MIN_VALUE + 1;
+    private final long quietMs;
     private volatile boolean closed;
 
     /**
      * @param flushNeeded called (once until the next flush) by a commit that finds the head spanning at least
      *                    {@code blockDurationMs}, so that the head is cut as data time advances, not only when a
      *                    periodic check runs (a backfill writes hours of data time per minute)
+     * @param quietMs     how long (data time) before a cut a series' newest sample must be for {@link #collectIdle()}
+     *                    to remove it
      */
     FlushCycle(Head head, Wal wal, BlockStore blocks, LabelIndex index, SeriesCatalog catalog, HeadGenerations generations,
-               TsdbMetrics metrics, LongSupplier clock, long blockDurationMs, Runnable flushNeeded) {
+               TsdbMetrics metrics, LongSupplier clock, long blockDurationMs, long quietMs, Runnable flushNeeded) {
+        this.quietMs = quietMs;
         this.blockDurationMs = blockDurationMs;
         this.flushNeeded = flushNeeded;
         this.head = head;
@@ -207,6 +223,10 @@ final class FlushCycle {
                 commitLock.writeLock().unlock();
             }
             removedAtLastFlush = removed;
+            if (samples > 0) {
+                collectBefore = maxt - quietMs;
+                collectDue = true;
+            }
             flushRequested.set(false);
             wal.syncAll();
             String ulid = "(none)";
@@ -241,6 +261,32 @@ final class FlushCycle {
             wal.deleteBefore(segment);
         }
         return meta.ulid();
+    }
+
+    /**
+     * Series garbage collection between flushes: once the samples the last flush froze are freed (no querier
+     * opened before its block was published remains, usually at once), removes the series with no samples since
+     * that flush whose newest sample was already {@code quietMs} old when the head was cut (the others are active
+     * and only have not sent their next sample yet), rather than waiting for the next flush. So a series that went
+     * quiet leaves the head one flush after its last sample, not two. Commits are excluded while the head is walked (milliseconds). Returns how
+     * many series left, 0 when there was nothing to do or the frozen samples are still read.
+     */
+    int collectIdle() {
+        if (!collectDue) return 0;
+        synchronized (flushLock) {
+            if (closed || unwrittenFrozen != null || !generations.frozenReleased()) return 0;
+            int removed;
+            commitLock.writeLock().lock();
+            try {
+                if (closed) return 0;
+                removed = catalog.removeIdle(collectBefore);
+            } finally {
+                commitLock.writeLock().unlock();
+            }
+            collectDue = false;
+            if (removed > 0) log.info("{} series without samples since the last flush left the head, {} remain", removed, head.seriesCount());
+            return removed;
+        }
     }
 
     /** Whether a frozen generation waits for its block (a flush failed to write it). */

@@ -50,6 +50,9 @@ final class HeadGenerations {
         notifyAll();
     }
 
+    /** Whether no frozen generation waits for its queriers (the last flush's frozen samples were freed). */
+    synchronized boolean frozenReleased() { return !frozenPending; }
+
     /** Waits for queriers of the previous frozen generation to close (bounded), then frees its samples. */
     synchronized void awaitFrozenReleased(long timeoutMs) throws InterruptedException {
         long end = System.currentTimeMillis() + timeoutMs;

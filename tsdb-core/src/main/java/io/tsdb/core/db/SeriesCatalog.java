@@ -156,8 +156,11 @@ final class SeriesCatalog {
      * head and its postings; their data is in blocks and the registry keeps their id. The caller holds the
      * commit lock for writing (no commit is in flight). Returns how many were removed.
      */
-    synchronized int removeIdle() {
-        int n = head.removeIdle(s -> {
+    synchronized int removeIdle() { return removeIdle(Long.MAX_VALUE); }
+
+    /** As {@link #removeIdle()}, only for series whose newest sample is older than {@code before}. */
+    synchronized int removeIdle(long before) {
+        int n = head.removeIdle(before, s -> {
             index.remove(s.id, s.labels);
             String m = metricOf(s.labels);
             int left = activeByMetric.getValue(m) - 1;

@@ -64,6 +64,18 @@ public final class Tsdb implements Storage, StorageAdmin {
      */
     static final long IDLE_CHUNK_MS = 10 * 60_000L;
 
+    /**
+     * Early flush under series churn. Series that went quiet stay in the head until a flush writes their samples to a
+     * block (then they leave, see {@link FlushCycle#collectIdle()}); with the 2 h block duration a fleet that replaces
+     * 5 % of its pods a minute would hold ten times its active series. So maintenance also cuts the head when it
+     * spans at least {@link #CHURN_MIN_SPAN_MS} and at least one in {@link #CHURN_QUIET_SHARE} of its series (and at
+     * least {@link #CHURN_MIN_QUIET}) had no sample for {@link #CHURN_QUIET_MS} (data time; a query's 5-minute
+     * lookback no longer sees them). The head then holds the active series plus those that went quiet within about
+     * one span, whatever the churn. The smaller blocks are merged by compaction as any others.
+     */
+    static final long CHURN_QUIET_MS = 5 * 60_000L, CHURN_MIN_SPAN_MS = 10 * 60_000L;
+    static final int CHURN_QUIET_SHARE = 8, CHURN_MIN_QUIET = 4096;
+
     private final TsdbOptions options;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
@@ -166,7 +178,7 @@ public final class Tsdb implements Storage, StorageAdmin {
             return t;
         });
         this.flushCycle = new FlushCycle(head, wal, blocks, index, catalog, generations, metrics, clock,
-                options.blockDuration().toMillis(), this::requestMaintenance);
+                options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestMaintenance);
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
         maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
     }
@@ -213,12 +225,18 @@ public final class Tsdb implements Storage, StorageAdmin {
             long persistRequests = wal.persistRequests();
             boolean persist = wal.headPersistRequested();
             long span = head.maxTime() - head.minTime();
-            boolean cut = head.sampleCount() > 0 && (span >= options.blockDuration().toMillis() || persist);
+            boolean full = span >= options.blockDuration().toMillis();
+            int quiet = !full && !persist && head.sampleCount() > 0 && span >= CHURN_MIN_SPAN_MS
+                    ? head.quietSeries(head.maxTime() - CHURN_QUIET_MS) : 0;
+            boolean churn = quiet >= CHURN_MIN_QUIET && (long) quiet * CHURN_QUIET_SHARE >= head.seriesCount();
+            boolean cut = head.sampleCount() > 0 && (full || persist || churn);
             if ((cut || flushCycle.hasUnwrittenFrozen()) && flushRetry.due()) {
                 try {
                     if (cut) {
                         if (persist) log.warn("flushing the head: the WAL asks for it after a failed fsync");
-                        else log.info("head spans {} ms >= block duration {}: flushing", span, options.blockDuration());
+                        else if (full) log.info("head spans {} ms >= block duration {}: flushing", span, options.blockDuration());
+                        else log.info("{} of the head's {} series went quiet (no sample for {} s): flushing the head early ({} ms)",
+                                quiet, head.seriesCount(), CHURN_QUIET_MS / 1000, span);
                         flush();
                         wal.persisted(persistRequests);
                     } else {
@@ -230,6 +248,8 @@ public final class Tsdb implements Storage, StorageAdmin {
                     flushRetry.failed(e);   // the frozen samples stay in memory and in the WAL; queries keep answering
                 }
             }
+            // 1a. series with no samples since the last flush leave the head once its frozen samples are freed
+            flushCycle.collectIdle();
             // 1b. series that went quiet give back the memory of their open chunk (the samples stay in the head)
             if (head.sampleCount() > 0) {
                 int n = head.closeIdleChunks(head.maxTime() - IDLE_CHUNK_MS);
@@ -372,6 +392,9 @@ public final class Tsdb implements Storage, StorageAdmin {
         HeadSeries s = head.get(l);
         return s != null ? s.id : registry.get(l);
     }
+
+    /** {@link #seriesId}: the id the head or the registry holds for a label set, -1 when none (tests). */
+    int seriesIdForTesting(Labels l) { return seriesId(l); }
 
     @Override public StorageStats stats() {
         long walBytes = wal.diskBytes();

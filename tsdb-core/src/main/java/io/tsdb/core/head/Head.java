@@ -149,11 +149,17 @@ public final class Head {
      * and passed to {@code onRemoved} (e.g. to drop it from the label index). The caller excludes commits and
      * series creation meanwhile. Returns how many series were removed.
      */
-    public synchronized int removeIdle(Consumer<HeadSeries> onRemoved) {
+    public int removeIdle(Consumer<HeadSeries> onRemoved) { return removeIdle(Long.MAX_VALUE, onRemoved); }
+
+    /**
+     * As {@link #removeIdle(Consumer)}, only for series whose newest sample is older than {@code before}: between
+     * flushes, a series still active when the head was cut may simply not have sent its next sample yet.
+     */
+    public synchronized int removeIdle(long before, Consumer<HeadSeries> onRemoved) {
         int removed = 0;
         for (HeadSeries s : byIds) {
             if (s == null || s == TOMBSTONE) continue;
-            if (!s.markRemovedIfEmpty()) continue;
+            if (!s.markRemovedIfEmpty(before)) continue;
             clear(byIds, s, s.id);
             clear(byLabels, s, labelsKey(s));
             removed++;
@@ -367,6 +373,16 @@ public final class Head {
     public int closeIdleChunks(long before) {
         int[] n = new int[1];
         forEach(s -> { if (s.closeOpenChunkIfIdle(before)) n[0]++; });
+        return n[0];
+    }
+
+    /**
+     * Series with current samples, none of them newer than {@code before}: series that went quiet and would leave
+     * the head after the next flush (the churn measure behind an early flush, see io.tsdb.core.db.Tsdb).
+     */
+    public int quietSeries(long before) {
+        int[] n = new int[1];
+        forEach(s -> { if (s.isQuietWithSamples(before)) n[0]++; });
         return n[0];
     }
 

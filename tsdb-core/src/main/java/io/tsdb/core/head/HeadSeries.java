@@ -65,8 +65,12 @@ public final class HeadSeries implements SeriesRef {
      * frozen), freeing what its empty sample store holds; returns whether it did. A removed series stays
      * readable (empty) by queriers that still hold it and refuses inserts ({@link #isRemoved()}).
      */
-    synchronized boolean markRemovedIfEmpty() {
+    synchronized boolean markRemovedIfEmpty() { return markRemovedIfEmpty(Long.MAX_VALUE); }
+
+    /** As {@link #markRemovedIfEmpty()}, only for a series whose newest sample is older than {@code before}. */
+    synchronized boolean markRemovedIfEmpty(long before) {
         if (samples == REMOVED) return true;
+        if (maxT >= before) return false;
         if (samples.count() > 0 || (ooo != null && ooo.n > 0) || frozen != null) return false;
         samples.clear();
         samples = REMOVED;
@@ -274,6 +278,14 @@ public final class HeadSeries implements SeriesRef {
     /** Closes the open chunk if the newest sample is older than {@code before}; returns whether it did. */
     synchronized boolean closeOpenChunkIfIdle(long before) {
         return maxT < before && samples.closeOpenChunk();
+    }
+
+    /**
+     * Whether the series holds current (unflushed) samples and none newer than {@code before}: a flush would move
+     * them to a block and the series would then leave the head (see {@link Head#quietSeries}).
+     */
+    synchronized boolean isQuietWithSamples(long before) {
+        return maxT < before && (samples.chunks() > 0 || (ooo != null && ooo.n > 0));
     }
 
     /** Moves the current samples aside (they were written to a block) and starts empty ones. */

@@ -7,7 +7,7 @@ package io.tsdb.core.registry;
  * @param maxLabelsPerSeries  labels per series including {@code __name__}
  * @param maxLabelNameLength  bytes in a label name (and in the metric name; names are ASCII)
  * @param maxLabelValueLength bytes of a label value in UTF-8
- * @param maxSeries           cap on active series (series in the head: with samples since the last flush but one)
+ * @param maxSeries           cap on active series (series in the head: with samples since the last flush)
  * @param maxSeriesPerMetric  cap on active series of one metric name
  */
 public record Limits(int maxLabelsPerSeries, int maxLabelNameLength, int maxLabelValueLength, long maxSeries, long maxSeriesPerMetric) {

@@ -27,7 +27,7 @@ import static io.tsdb.core.db.TsdbTestSupport.samples;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Series lifecycle: series that go quiet leave the head (and its postings) at the next flush but one, come back
+ * Series lifecycle: series that go quiet leave the head (and its postings) after the next flush, come back
  * with their id, stay queryable from blocks; limits count active series; the registry drops series whose last
  * block retention deleted.
  */
@@ -83,6 +83,61 @@ class SeriesLifecycleTest {
                 assertEquals(gens * pods, q.seriesCount(List.of(Matcher.eq("__name__", "http_requests_total"))));
                 assertEquals(gens, q.labelValues("version", List.of()).size());
             }
+        }
+    }
+
+    /** Minutes [from, to) of generation {@code gen}'s pods (minute 0 = gen * 30 min). */
+    static void writeMinutes(Tsdb db, int gen, int pods, int from, int to) throws Exception {
+        Appender a = db.appender();
+        for (int m = from; m < to; m++) {
+            for (int i = 0; i < pods; i++) assertEquals(AppendStatus.OK, a.append(pod(gen, i), T0 + (gen * 30L + m) * MIN, m), a.lastError());
+        }
+        a.commit();
+    }
+
+    @Test void churnCutsTheHeadEarlyAndTheQuietSeriesLeaveRightAfter() throws Exception {
+        int pods = Tsdb.CHURN_MIN_QUIET;
+        try (Tsdb db = open()) {
+            writeGeneration(db, 0, pods);
+            db.maintain();
+            assertEquals(0, db.flushes(), "29 minutes of data, nothing quiet: no flush");
+            // generation 1 replaces generation 0; 4 minutes later generation 0 is not yet quiet (5 minutes)
+            writeMinutes(db, 1, pods, 0, 4);
+            db.maintain();
+            assertEquals(0, db.flushes(), "generation 0 silent for 4 minutes only");
+            assertEquals(2L * pods, db.activeSeries());
+            writeMinutes(db, 1, pods, 4, 6);
+            db.maintain();
+            // generation 0 silent for 6 minutes: half the head, far above one in CHURN_QUIET_SHARE: an early flush,
+            // after which generation 0 (no samples since) leaves the head at once, not at the next flush
+            assertEquals(1, db.flushes());
+            assertEquals(pods, db.activeSeries());
+            assertEquals(pods, db.index().seriesCount(), "head postings follow the head");
+            Map<Labels, List<S>> g0 = read(db, T0, T0 + 29 * MIN, Matcher.eq("version", "v0"));
+            assertEquals(pods, g0.size());
+            for (List<S> l : g0.values()) assertEquals(30, l.size());
+            // generation 1 keeps ingesting in the head, readable across the cut
+            writeMinutes(db, 1, pods, 6, 8);
+            Map<Labels, List<S>> g1 = read(db, T0 + 30 * MIN, T0 + 60 * MIN, Matcher.eq("version", "v1"));
+            assertEquals(pods, g1.size());
+            for (List<S> l : g1.values()) assertEquals(8, l.size());
+            db.maintain();
+            assertEquals(1, db.flushes(), "nothing quiet since: no second early flush");
+        }
+        try (Tsdb db = open()) {   // and after a restart (close flushed generation 1 too)
+            assertEquals(pods, read(db, T0, T0 + 29 * MIN, Matcher.eq("version", "v0")).size());
+            for (List<S> l : read(db, T0 + 30 * MIN, T0 + 60 * MIN, Matcher.eq("version", "v1")).values()) assertEquals(8, l.size());
+        }
+    }
+
+    @Test void aFewQuietSeriesDoNotCutTheHead() throws Exception {
+        int pods = Tsdb.CHURN_MIN_QUIET / 2;   // a whole generation replaced, but fewer series than the minimum
+        try (Tsdb db = open()) {
+            writeGeneration(db, 0, pods);
+            writeMinutes(db, 1, pods, 0, 20);
+            db.maintain();
+            assertEquals(0, db.flushes());
+            assertEquals(2L * pods, db.activeSeries());
         }
     }
 
@@ -349,13 +404,15 @@ class SeriesLifecycleTest {
             }
             assertEquals(8 * pods, db.registrySeries());
             regBytesAfterGrowth = allocatedBytes(dir.resolve("registry"));
+            int[] ids7 = new int[pods];
+            for (int i = 0; i < pods; i++) ids7[i] = db.head().get(pod(7, i)).id;
             clock.set(T0 + (7 * 30 + 6 * 60) * MIN);   // the blocks of generations 0-6 are beyond retention, 7 is not
             db.maintain();
             assertTrue(db.lastRegistryShrink().seriesRemoved() > 0, "shrink: " + db.lastRegistryShrink());
             long left = db.registrySeries();
             assertTrue(left <= 2 * pods + 1024, left + " series left in the registry");
             // every series that still has data is still found, with its id
-            for (int i = 0; i < pods; i++) assertNotNull(db.head().get(pod(7, i)));
+            for (int i = 0; i < pods; i++) assertEquals(ids7[i], db.seriesIdForTesting(pod(7, i)));
             assertEquals(pods, read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("version", "v7")).size());
         }
         try (Tsdb db = open(Duration.ofHours(6), Limits.DEFAULT)) {
