@@ -2,6 +2,10 @@ package io.tsdb.server.ingest.otlp;
 
 import io.tsdb.core.Labels;
 import io.tsdb.core.StaleNaN;
+import io.tsdb.core.histogram.Histogram;
+import io.tsdb.core.histogram.HistogramValidator;
+import io.tsdb.core.histogram.InvalidHistogramException;
+import io.tsdb.core.histogram.Schemas;
 import io.tsdb.server.MetadataStore;
 import io.tsdb.server.ingest.IngestBatch;
 import io.tsdb.server.ingest.LabelRules;
@@ -13,9 +17,9 @@ import java.util.Arrays;
  * Turns decoded OTLP data points into Prometheus samples (shared by the protobuf and JSON decoders):
  * gauges and sums as one series (monotonic cumulative sums as counters with {@code _total}); histograms as
  * cumulative {@code _bucket{le}} series plus {@code _sum} and {@code _count}; summaries as
- * {@code {quantile}} series plus {@code _sum} and {@code _count}. Resource {@code service.namespace}/
- * {@code service.name} become {@code job}, {@code service.instance.id} becomes {@code instance}. Delta
- * temporality and exponential histograms are rejected per point with a counted reason.
+ * {@code {quantile}} series plus {@code _sum} and {@code _count}; exponential histograms as native histograms.
+ * Resource {@code service.namespace}/{@code service.name} become {@code job}, {@code service.instance.id} becomes
+ * {@code instance}. Delta temporality is rejected per point with a counted reason.
  */
 public final class OtlpConverter {
     public static final int GAUGE = 5, SUM = 7, HISTOGRAM = 9, EXP_HISTOGRAM = 10, SUMMARY = 11;
@@ -34,6 +38,7 @@ public final class OtlpConverter {
     // current point attributes
     private String[] attrK = new String[16], attrV = new String[16];
     private int nAttr;
+    private final Histogram hist = new Histogram();
 
     public OtlpConverter(LabelRules rules, MetadataStore metadata) {
         this.lb = new LabelSetBuilder(rules);
@@ -62,16 +67,14 @@ public final class OtlpConverter {
         boolean counter = kind == SUM && monotonic;
         boolean gauge = kind == GAUGE || (kind == SUM && !monotonic);
         promName = OtlpNames.metricName(name == null ? "" : name, unit, counter, gauge);
-        if (kind == EXP_HISTOGRAM) {
-            rejectReason = "exponential_histogram_unsupported";
-            reject = "metric \"" + name + "\": exponential histograms are not supported; configure the exporter to use explicit-bucket histograms";
-        } else if ((kind == SUM || kind == HISTOGRAM) && temporality == DELTA) {
+        if ((kind == SUM || kind == HISTOGRAM || kind == EXP_HISTOGRAM) && temporality == DELTA) {
             rejectReason = "delta_temporality";
             reject = "metric \"" + name + "\": delta temporality is not supported; configure the exporter for cumulative temporality "
                     + "(e.g. OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative)";
-        } else if ((kind == SUM || kind == HISTOGRAM) && temporality != CUMULATIVE) {
+        } else if ((kind == SUM || kind == HISTOGRAM || kind == EXP_HISTOGRAM) && temporality != CUMULATIVE) {
             rejectReason = "invalid_temporality";
-            reject = "metric \"" + name + "\": aggregation temporality " + temporality + " is not valid for a " + (kind == SUM ? "sum" : "histogram");
+            reject = "metric \"" + name + "\": aggregation temporality " + temporality + " is not valid for a "
+                    + (kind == SUM ? "sum" : kind == HISTOGRAM ? "histogram" : "exponential histogram");
         } else if (promName.isEmpty()) {
             rejectReason = "invalid_metric_name";
             reject = "metric name \"" + name + "\" has no valid characters";
@@ -79,7 +82,7 @@ public final class OtlpConverter {
             String type = switch (kind) {
                 case GAUGE -> "gauge";
                 case SUM -> monotonic ? "counter" : "gauge";
-                case HISTOGRAM -> "histogram";
+                case HISTOGRAM, EXP_HISTOGRAM -> "histogram";
                 case SUMMARY -> "summary";
                 default -> "unknown";
             };
@@ -159,6 +162,90 @@ public final class OtlpConverter {
         }
     }
 
+    /**
+     * An exponential histogram point as one native histogram sample of the metric's name (no suffix), as the
+     * Prometheus OTLP translator does: OTLP bucket {@code offset + i} covers (base^(offset+i), base^(offset+i+1)], the
+     * native bucket with the same upper bound has index offset+i+1; a scale above 8 is reduced to 8 by merging
+     * 2^(scale-8) neighbouring buckets; a scale below -4 cannot be stored and the point is rejected. The zero bucket
+     * keeps the OTLP zero count with Prometheus's default threshold (1e-128); "no recorded value" is a stale marker.
+     */
+    public void exponentialHistogram(long timeUnixNano, long count, double sum, boolean hasSum, int scale, long zeroCount,
+                                     int posOffset, long[] pos, int nPos, int negOffset, long[] neg, int nNeg, int flags) {
+        if (rejected(1)) return;
+        base(promName);
+        Labels l = lb.build();
+        if (l == null) { batch.reject(lb.reason().reason, lb.message() + " (OTLP metric \"" + rawName + "\")"); return; }
+        long t = ts(timeUnixNano);
+        if (scale < Schemas.EXPONENTIAL_MIN) {
+            batch.reject("invalid_histogram", "series " + l + ": exponential histogram at timestamp " + t + " has scale " + scale
+                    + ", below -4, the coarsest scale native histograms store; it cannot be stored without losing its buckets");
+            return;
+        }
+        if ((long) posOffset + nPos > Integer.MAX_VALUE - 1 || (long) negOffset + nNeg > Integer.MAX_VALUE - 1) {
+            batch.reject("invalid_histogram", "series " + l + ": exponential histogram at timestamp " + t + " has bucket offsets beyond 2^31");
+            return;
+        }
+        Histogram h = hist.clear();
+        if ((flags & FLAG_NO_RECORDED_VALUE) != 0) {
+            h.setStale();
+        } else {
+            int reduce = Math.max(0, scale - Schemas.EXPONENTIAL_MAX);
+            h.schema = scale - reduce;
+            h.count = count;
+            h.sum = hasSum ? sum : 0;
+            h.zeroCount = zeroCount;
+            h.zeroThreshold = DEFAULT_ZERO_THRESHOLD;
+            layout(h, true, posOffset, pos, nPos, reduce);
+            layout(h, false, negOffset, neg, nNeg, reduce);
+            try {
+                HistogramValidator.validate(h);
+            } catch (InvalidHistogramException e) {
+                batch.reject("invalid_histogram", "series " + l + ": exponential histogram at timestamp " + t + " (scale " + scale
+                        + ") breaks rule " + e.rule().id + ": " + e.getMessage());
+                return;
+            }
+        }
+        batch.appendHistogram(l, t, h);
+    }
+
+    /** Prometheus's zero threshold for histograms converted from OTLP (the OTLP threshold is not carried over, as upstream). */
+    static final double DEFAULT_ZERO_THRESHOLD = 1e-128;
+
+    /**
+     * Spans and deltas of one side from dense OTLP counts starting at OTLP index {@code offset}, merging 2^reduce
+     * buckets into one. Empty buckets are left out, except runs of at most two between populated ones (which keep a
+     * span going, as Prometheus lays histograms out).
+     */
+    private static void layout(Histogram h, boolean positive, int offset, long[] counts, int n, int reduce) {
+        io.tsdb.core.histogram.Spans spans = positive ? h.positiveSpans : h.negativeSpans;
+        long prev = 0;
+        int last = 0;
+        boolean any = false;
+        int i = 0;
+        while (i < n) {
+            int idx = ((offset + i) >> reduce) + 1;
+            long c = 0;
+            while (i < n && ((offset + i) >> reduce) + 1 == idx) c += counts[i++];
+            if (c == 0) continue;
+            if (!any) {
+                spans.add(idx, 0);
+                any = true;
+            } else {
+                int gap = idx - last - 1;
+                if (gap > 2) spans.add(gap, 0);
+                else for (int g = 0; g < gap; g++) { delta(h, positive, -prev); prev = 0; spans.extendLast(1); }
+            }
+            delta(h, positive, c - prev);
+            spans.extendLast(1);
+            prev = c;
+            last = idx;
+        }
+    }
+
+    private static void delta(Histogram h, boolean positive, long d) {
+        if (positive) h.addPositiveDelta(d); else h.addNegativeDelta(d);
+    }
+
     public void summary(long timeUnixNano, long count, double sum, double[] quantiles, double[] values, int n, int flags) {
         if (rejected(n + 2)) return;
         long t = ts(timeUnixNano);
@@ -174,6 +261,6 @@ public final class OtlpConverter {
         emit(t, stale ? StaleNaN.VALUE : sum);
     }
 
-    /** Data points of an exponential histogram or other unsupported kind: counted and rejected. */
+    /** Data points of an unsupported kind: counted and rejected. */
     public void unsupportedPoint() { rejected(1); }
 }

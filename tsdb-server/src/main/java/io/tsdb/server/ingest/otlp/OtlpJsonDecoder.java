@@ -26,7 +26,7 @@ public final class OtlpJsonDecoder {
 
     private final OtlpConverter out;
     private double[] bounds = new double[64], qs = new double[32], qv = new double[32];
-    private long[] counts = new long[64];
+    private long[] counts = new long[64], posCounts = new long[64], negCounts = new long[64];
 
     public OtlpJsonDecoder(OtlpConverter out) { this.out = out; }
 
@@ -102,6 +102,15 @@ public final class OtlpJsonDecoder {
                     out.histogram(time, int64(p.get("count"), pp + ".count"), sum == null ? 0 : dbl(sum, pp + ".sum"), sum != null,
                             bounds, nb, counts, nc, flags);
                 }
+                case OtlpConverter.EXP_HISTOGRAM -> {
+                    JsonNode pos = p.get("positive"), neg = p.get("negative");
+                    int nPos = bucketCounts(pos, true, pp + ".positive"), nNeg = bucketCounts(neg, false, pp + ".negative");
+                    JsonNode sum = p.get("sum");
+                    out.exponentialHistogram(time, int64(p.get("count"), pp + ".count"), sum == null ? 0 : dbl(sum, pp + ".sum"), sum != null,
+                            (int) int64(p.get("scale"), pp + ".scale"), int64(field(p, "zeroCount", "zero_count"), pp + ".zeroCount"),
+                            pos == null ? 0 : (int) int64(pos.get("offset"), pp + ".positive.offset"), posCounts, nPos,
+                            neg == null ? 0 : (int) int64(neg.get("offset"), pp + ".negative.offset"), negCounts, nNeg, flags);
+                }
                 case OtlpConverter.SUMMARY -> {
                     int n = 0;
                     for (JsonNode q : array(field(p, "quantileValues", "quantile_values"), pp + ".quantileValues")) {
@@ -115,6 +124,19 @@ public final class OtlpJsonDecoder {
                 default -> out.unsupportedPoint();
             }
         }
+    }
+
+    /** Reads the bucket counts of an exponential histogram's Buckets object into posCounts / negCounts; returns how many. */
+    private int bucketCounts(JsonNode buckets, boolean positive, String path) {
+        if (buckets == null) return 0;
+        long[] into = positive ? posCounts : negCounts;
+        int n = 0;
+        for (JsonNode c : array(field(buckets, "bucketCounts", "bucket_counts"), path + ".bucketCounts")) {
+            if (n == into.length) into = java.util.Arrays.copyOf(into, n * 2);
+            into[n++] = int64(c, path + ".bucketCounts");
+        }
+        if (positive) posCounts = into; else negCounts = into;
+        return n;
     }
 
     private static JsonNode field(JsonNode n, String camel, String snake) {

@@ -17,7 +17,8 @@ public final class OtlpProtoDecoder {
     private final ProtoReader r = new ProtoReader();
     private final OtlpConverter out;
     private double[] bounds = new double[64], qs = new double[32], qv = new double[32];
-    private long[] counts = new long[64];
+    private long[] counts = new long[64], posCounts = new long[64], negCounts = new long[64];
+    private int nPos, nNeg, posOffset, negOffset;
 
     public OtlpProtoDecoder(OtlpConverter out) { this.out = out; }
 
@@ -193,6 +194,7 @@ public final class OtlpProtoDecoder {
                 switch (kind) {
                     case OtlpConverter.GAUGE, OtlpConverter.SUM -> numberPoint();
                     case OtlpConverter.HISTOGRAM -> histogramPoint();
+                    case OtlpConverter.EXP_HISTOGRAM -> exponentialPoint();
                     case OtlpConverter.SUMMARY -> summaryPoint();
                     default -> out.unsupportedPoint();
                 }
@@ -283,6 +285,73 @@ public final class OtlpProtoDecoder {
             }
         }
         out.histogram(time, count, sum, hasSum, bounds, nb, counts, nc, flags);
+    }
+
+    /**
+     * ExponentialHistogramDataPoint {attributes=1, time=3, count=4 (fixed64), sum=5, scale=6 (sint32), zero_count=7
+     * (fixed64), positive=8, negative=9 (Buckets {offset=1 (sint32), bucket_counts=2 (uint64, packed or not)}), flags=10}.
+     */
+    private void exponentialPoint() {
+        attributes(1);
+        long time = 0, count = 0, zero = 0;
+        double sum = 0;
+        boolean hasSum = false;
+        int flags = 0, scale = 0;
+        nPos = nNeg = posOffset = negOffset = 0;
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 3 -> { r.expect(t, ProtoReader.FIXED64, "time_unix_nano"); time = r.fixed64(); }
+                case 4 -> { r.expect(t, ProtoReader.FIXED64, "count"); count = r.fixed64(); }
+                case 5 -> { r.expect(t, ProtoReader.FIXED64, "sum"); sum = r.doubleValue(); hasSum = true; }
+                case 6 -> { r.expect(t, ProtoReader.VARINT, "scale"); scale = (int) r.sint64(); }
+                case 7 -> { r.expect(t, ProtoReader.FIXED64, "zero_count"); zero = r.fixed64(); }
+                case 8, 9 -> {
+                    boolean pos = ProtoReader.field(t) == 8;
+                    r.expect(t, ProtoReader.LEN, pos ? "positive" : "negative");
+                    int old = r.pushLimit(r.lengthDelimited());
+                    buckets(pos);
+                    r.popLimit(old);
+                }
+                case 10 -> { r.expect(t, ProtoReader.VARINT, "flags"); flags = r.varint32(); }
+                default -> r.skip(t);
+            }
+        }
+        out.exponentialHistogram(time, count, sum, hasSum, scale, zero, posOffset, posCounts, nPos, negOffset, negCounts, nNeg, flags);
+    }
+
+    private void buckets(boolean positive) {
+        while (r.hasRemaining()) {
+            int t = r.tag();
+            switch (ProtoReader.field(t)) {
+                case 1 -> {
+                    r.expect(t, ProtoReader.VARINT, "bucket offset");
+                    int off = (int) r.sint64();
+                    if (positive) posOffset = off; else negOffset = off;
+                }
+                case 2 -> {
+                    if (ProtoReader.wireType(t) == ProtoReader.LEN) {
+                        int old = r.pushLimit(r.lengthDelimited());
+                        while (r.hasRemaining()) addBucket(positive, r.varint64());
+                        r.popLimit(old);
+                    } else {
+                        r.expect(t, ProtoReader.VARINT, "bucket_counts");
+                        addBucket(positive, r.varint64());
+                    }
+                }
+                default -> r.skip(t);
+            }
+        }
+    }
+
+    private void addBucket(boolean positive, long c) {
+        if (positive) {
+            if (nPos == posCounts.length) posCounts = Arrays.copyOf(posCounts, nPos * 2);
+            posCounts[nPos++] = c;
+        } else {
+            if (nNeg == negCounts.length) negCounts = Arrays.copyOf(negCounts, nNeg * 2);
+            negCounts[nNeg++] = c;
+        }
     }
 
     /** SummaryDataPoint {attributes=7, time=3, count=4, sum=5, quantile_values=6 {quantile=1, value=2}, flags=8}. */
