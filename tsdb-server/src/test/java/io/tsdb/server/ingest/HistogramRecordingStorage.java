@@ -29,6 +29,12 @@ final class HistogramRecordingStorage implements Storage {
     }
 
     final MemStorage floats = new MemStorage();
+    /** False: histograms get the Appender interface's default answer (a storage that keeps none). */
+    private final boolean keepsHistograms;
+
+    HistogramRecordingStorage() { this(true); }
+
+    HistogramRecordingStorage(boolean keepsHistograms) { this.keepsHistograms = keepsHistograms; }
     final List<Stored> histograms = Collections.synchronizedList(new ArrayList<>());
 
     @Override public Appender appender() {
@@ -42,12 +48,14 @@ final class HistogramRecordingStorage implements Storage {
             @Override public SeriesRef lastRef() { return inner.lastRef(); }
 
             @Override public AppendStatus appendHistogram(Labels labels, long ts, Histogram h) {
+                if (!keepsHistograms) return Appender.super.appendHistogram(labels, ts, h);
                 try { HistogramValidator.validate(h); } catch (InvalidHistogramException e) { error = e.getMessage(); return AppendStatus.INVALID_HISTOGRAM; }
                 staged.add(new Stored(labels, ts, new Histogram().copyFrom(h), null));
                 return AppendStatus.OK;
             }
 
             @Override public AppendStatus appendFloatHistogram(Labels labels, long ts, FloatHistogram h) {
+                if (!keepsHistograms) return Appender.super.appendFloatHistogram(labels, ts, h);
                 try { HistogramValidator.validate(h); } catch (InvalidHistogramException e) { error = e.getMessage(); return AppendStatus.INVALID_HISTOGRAM; }
                 staged.add(new Stored(labels, ts, null, new FloatHistogram().copyFrom(h)));
                 return AppendStatus.OK;

@@ -155,7 +155,7 @@ class RemoteWriteHistogramTest {
     }
 
     @Test void storageWithoutHistogramsAnswersWhy() {
-        TestEnv env = new TestEnv(); // MemStorage as it is: no histograms
+        TestEnv env = new TestEnv(new HistogramRecordingStorage(false), c -> {});
         var r = env.post("/api/v1/write", V1, snappy(v1("h", intHistogram(7, 0, 2, 1, new long[]{0, 1}, new long[]{2}))));
         assertEquals(400, r.status());
         assertTrue(r.body().contains("histograms_unsupported: 1"), r.body());
