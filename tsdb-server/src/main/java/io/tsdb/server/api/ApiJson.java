@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.tsdb.core.Labels;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.query.engine.HistogramBuckets;
 import io.tsdb.query.engine.QueryStats;
 import io.tsdb.query.engine.Sample;
 import io.tsdb.query.engine.Series;
@@ -91,6 +93,49 @@ public final class ApiJson {
         g.writeEndArray();
     }
 
+    /** [ts, {"count": "c", "sum": "s", "buckets": [[rule, "lower", "upper", "count"], ...]}] */
+    public static void writeHistogramPoint(JsonGenerator g, long ms, FloatHistogram h) throws IOException {
+        g.writeStartArray();
+        g.writeNumber(GoFloat.timestamp(ms));
+        writeHistogram(g, h);
+        g.writeEndArray();
+    }
+
+    /**
+     * A native histogram as the Prometheus HTTP API writes it: count and sum as strings, then (only when some bucket
+     * is populated) the non-empty buckets as {@code [boundary_rule, "lower", "upper", "count"]}, negative buckets first,
+     * the zero bucket, then the positive ones; rule 0 = (lower, upper], 1 = [lower, upper), 2 = (lower, upper),
+     * 3 = [lower, upper].
+     */
+    public static void writeHistogram(JsonGenerator g, FloatHistogram h) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("count", GoFloat.api(h.count));
+        g.writeStringField("sum", GoFloat.api(h.sum));
+        boolean[] open = {false};
+        try {
+            HistogramBuckets.forEach(h, (rule, lower, upper, count) -> {
+                try {
+                    if (!open[0]) {
+                        g.writeArrayFieldStart("buckets");
+                        open[0] = true;
+                    }
+                    g.writeStartArray();
+                    g.writeNumber(rule);
+                    g.writeString(GoFloat.api(lower));
+                    g.writeString(GoFloat.api(upper));
+                    g.writeString(GoFloat.api(count));
+                    g.writeEndArray();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (open[0]) g.writeEndArray();
+        g.writeEndObject();
+    }
+
     /** {"resultType":..., "result":..., "stats":...} for a query value. */
     public static void writeQueryData(JsonGenerator g, Value value, QueryStats stats) throws IOException {
         g.writeStartObject();
@@ -112,8 +157,13 @@ public final class ApiJson {
                 g.writeStartObject();
                 g.writeFieldName("metric");
                 writeLabels(g, smp.labels());
-                g.writeFieldName("value");
-                writePoint(g, smp.timestampMs(), smp.value());
+                if (smp.histogram() != null) {
+                    g.writeFieldName("histogram");
+                    writeHistogramPoint(g, smp.timestampMs(), smp.histogram());
+                } else {
+                    g.writeFieldName("value");
+                    writePoint(g, smp.timestampMs(), smp.value());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -124,11 +174,21 @@ public final class ApiJson {
                 g.writeStartObject();
                 g.writeFieldName("metric");
                 writeLabels(g, s.labels());
-                g.writeArrayFieldStart("values");
-                long[] ts = s.timestamps();
-                double[] vs = s.values();
-                for (int i = 0; i < s.count(); i++) writePoint(g, ts[i], vs[i]);
-                g.writeEndArray();
+                // as Prometheus: "values" for float points, "histograms" for histogram points, each only when there are any
+                if (s.count() > 0 || s.histogramCount() == 0) {
+                    g.writeArrayFieldStart("values");
+                    long[] ts = s.timestamps();
+                    double[] vs = s.values();
+                    for (int i = 0; i < s.count(); i++) writePoint(g, ts[i], vs[i]);
+                    g.writeEndArray();
+                }
+                if (s.histogramCount() > 0) {
+                    g.writeArrayFieldStart("histograms");
+                    long[] ts = s.histogramTimestamps();
+                    FloatHistogram[] hs = s.histograms();
+                    for (int i = 0; i < s.histogramCount(); i++) writeHistogramPoint(g, ts[i], hs[i]);
+                    g.writeEndArray();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

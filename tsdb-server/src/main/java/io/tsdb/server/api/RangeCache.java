@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsdb.core.Labels;
+import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.query.ast.Expr;
 import io.tsdb.query.engine.QueryEngine;
 import io.tsdb.query.engine.QueryException;
@@ -65,7 +66,13 @@ public final class RangeCache implements WriteEvents.Listener {
         boolean annotated() { return !warnings.isEmpty() || !infos.isEmpty(); }
         long weight() {
             long w = 64;
-            for (Series s : series) w += 64 + 16L * s.count() + 16L * s.labels().size();
+            for (Series s : series) {
+                w += 64 + 16L * s.count() + 16L * s.labels().size();
+                for (int i = 0; i < s.histogramCount(); i++) {
+                    FloatHistogram h = s.histograms()[i];
+                    w += 160 + 8L * (h.positiveCount + h.negativeCount) + 8L * (h.positiveSpans.size() + h.negativeSpans.size());
+                }
+            }
             return w;
         }
     }
@@ -256,7 +263,16 @@ public final class RangeCache implements WriteEvents.Listener {
             while (a < s.count() && ts[a] < from) a++;
             int b = a;
             while (b < s.count() && ts[b] <= to) b++;
-            if (b > a) {
+            long[] hts = s.histogramTimestamps();
+            int ha = 0;
+            while (ha < s.histogramCount() && hts[ha] < from) ha++;
+            int hb = ha;
+            while (hb < s.histogramCount() && hts[hb] <= to) hb++;
+            if (hb > ha) {
+                // the histograms are immutable results: the extent shares them with the answer
+                out.add(new Series(s.labels(), Arrays.copyOfRange(ts, a, b), Arrays.copyOfRange(s.values(), a, b), b - a,
+                        Arrays.copyOfRange(hts, ha, hb), Arrays.copyOfRange(s.histograms(), ha, hb), hb - ha));
+            } else if (b > a) {
                 out.add(new Series(s.labels(), Arrays.copyOfRange(ts, a, b), Arrays.copyOfRange(s.values(), a, b), b - a));
             }
         }
@@ -269,6 +285,9 @@ public final class RangeCache implements WriteEvents.Listener {
             long[] t = new long[16];
             double[] v = new double[16];
             int n;
+            long[] ht;
+            FloatHistogram[] h;
+            int hn;
         }
 
         final TreeMap<Labels, Buf> bufs = new TreeMap<>();
@@ -292,6 +311,20 @@ public final class RangeCache implements WriteEvents.Listener {
                     b.v[b.n] = v[j];
                     b.n++;
                 }
+                long[] ht = s.histogramTimestamps();
+                FloatHistogram[] hs = s.histograms();
+                for (int j = 0; j < s.histogramCount(); j++) {
+                    if (ht[j] < from || ht[j] > to) continue;
+                    if (b == null) b = bufs.computeIfAbsent(s.labels(), x -> new Buf());
+                    if (b.h == null) { b.ht = new long[16]; b.h = new FloatHistogram[16]; }
+                    if (b.hn == b.ht.length) {
+                        b.ht = Arrays.copyOf(b.ht, b.hn * 2);
+                        b.h = Arrays.copyOf(b.h, b.hn * 2);
+                    }
+                    b.ht[b.hn] = ht[j];
+                    b.h[b.hn] = hs[j];
+                    b.hn++;
+                }
             }
         }
 
@@ -299,7 +332,12 @@ public final class RangeCache implements WriteEvents.Listener {
             List<Series> out = new ArrayList<>(bufs.size());
             for (Map.Entry<Labels, Buf> e : bufs.entrySet()) {
                 Buf b = e.getValue();
-                out.add(new Series(e.getKey(), Arrays.copyOf(b.t, b.n), Arrays.copyOf(b.v, b.n), b.n));
+                if (b.hn > 0) {
+                    out.add(new Series(e.getKey(), Arrays.copyOf(b.t, b.n), Arrays.copyOf(b.v, b.n), b.n,
+                            Arrays.copyOf(b.ht, b.hn), Arrays.copyOf(b.h, b.hn), b.hn));
+                } else {
+                    out.add(new Series(e.getKey(), Arrays.copyOf(b.t, b.n), Arrays.copyOf(b.v, b.n), b.n));
+                }
             }
             return out;
         }
