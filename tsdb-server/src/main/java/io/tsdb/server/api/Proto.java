@@ -109,6 +109,13 @@ final class Proto {
 
         void int64(int field, long v) { tag(field, VARINT); varint(v); }
 
+        /** A double without a tag (an element of a packed repeated double). */
+        void rawDouble(double d) {
+            ensure(8);
+            long v = Double.doubleToRawLongBits(d);
+            for (int i = 0; i < 8; i++) buf[len++] = (byte) (v >>> (8 * i));
+        }
+
         void string(int field, String s) { bytes(field, s.getBytes(StandardCharsets.UTF_8), 0, -1); }
 
         void bytes(int field, byte[] b, int off, int n) {

@@ -22,7 +22,8 @@ import java.util.List;
 
 /**
  * Prometheus remote read, {@code POST /api/v1/read}: a snappy-compressed protobuf ReadRequest answered with a
- * snappy-compressed ReadResponse of raw samples (response type SAMPLES).
+ * snappy-compressed ReadResponse of raw samples (response type SAMPLES): float samples in {@code TimeSeries.samples},
+ * native histogram samples in {@code TimeSeries.histograms} (integer or float, as stored).
  */
 final class RemoteRead {
     /** Refuse responses above this many samples, like Prometheus's --storage.remote.read-sample-limit. */
@@ -50,7 +51,10 @@ final class RemoteRead {
         if (!samplesAccepted) {
             throw new HttpError(400, "remote read: none of the accepted response types is supported; this server answers SAMPLES only");
         }
-        Proto.Writer resp = new Proto.Writer(), result = new Proto.Writer(), series = new Proto.Writer(), tmp = new Proto.Writer();
+        Proto.Writer resp = new Proto.Writer(), result = new Proto.Writer(), series = new Proto.Writer(), tmp = new Proto.Writer(),
+                scratch = new Proto.Writer();
+        io.tsdb.core.histogram.Histogram ih = new io.tsdb.core.histogram.Histogram();
+        io.tsdb.core.histogram.FloatHistogram fh = new io.tsdb.core.histogram.FloatHistogram();
         long samples = 0;
         Storage storage = tenants.storage(r.tenant());
         for (Query q : queries) {
@@ -72,9 +76,21 @@ final class RemoteRead {
                             throw new HttpError(400, "remote read: exceeded sample limit (" + SAMPLE_LIMIT + "); narrow the time range or matchers");
                         }
                         tmp.reset();
-                        tmp.fixed64(1, c.value());
-                        tmp.int64(2, c.timestamp());
-                        series.message(2, tmp);
+                        switch (c.sampleType()) {
+                            case SampleCursor.HISTOGRAM -> {
+                                HistogramWire.write(tmp, scratch, c.histogram(ih), c.timestamp());
+                                series.message(4, tmp);
+                            }
+                            case SampleCursor.FLOAT_HISTOGRAM -> {
+                                HistogramWire.write(tmp, scratch, c.floatHistogram(fh), c.timestamp());
+                                series.message(4, tmp);
+                            }
+                            default -> {
+                                tmp.fixed64(1, c.value());
+                                tmp.int64(2, c.timestamp());
+                                series.message(2, tmp);
+                            }
+                        }
                     }
                     result.message(1, series);
                 }
