@@ -14,6 +14,10 @@ import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
 import io.tsdb.core.StaleNaN;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
+import io.tsdb.core.histogram.HistogramValidator;
+import io.tsdb.core.histogram.InvalidHistogramException;
 import io.tsdb.server.ServerContext;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
@@ -91,13 +95,36 @@ final class ExportApi {
                 int n = 0;
                 long[] t = ts;
                 double[] v = vs;
+                List<Long> hts = null;
+                List<FloatHistogram> hs = null;
                 while (c.next()) {
+                    if (c.sampleType() != SampleCursor.FLOAT) {
+                        FloatHistogram h = c.floatHistogram(new FloatHistogram());
+                        if (h.isStale()) continue; // staleness markers are not exported
+                        if (hs == null) { hs = new ArrayList<>(); hts = new ArrayList<>(); }
+                        hs.add(h);
+                        hts.add(c.timestamp());
+                        continue;
+                    }
                     double val = c.value();
                     if (StaleNaN.is(val)) continue; // staleness markers are not exported
                     if (n == t.length) { t = java.util.Arrays.copyOf(t, n * 2); v = java.util.Arrays.copyOf(v, n * 2); }
                     t[n] = c.timestamp();
                     v[n] = val;
                     n++;
+                }
+                if (hs != null) {
+                    // histogram samples: a line of their own (see HistogramJsonLines)
+                    g.writeStartObject();
+                    g.writeFieldName("metric");
+                    ApiJson.writeLabels(g, labels);
+                    g.writeArrayFieldStart("histograms");
+                    for (FloatHistogram h : hs) HistogramJsonLines.write(g, h);
+                    g.writeEndArray();
+                    g.writeArrayFieldStart("timestamps");
+                    for (long x : hts) g.writeNumber(x);
+                    g.writeEndArray();
+                    g.writeEndObject();
                 }
                 if (n == 0) return;
                 g.writeStartObject();
@@ -156,7 +183,21 @@ final class ExportApi {
                     continue;
                 }
                 for (int i = 0; i < l.n; i++) {
-                    AppendStatus st = app.append(l.labels, l.ts[i], l.vs[i]);
+                    AppendStatus st;
+                    if (l.hs != null) {
+                        FloatHistogram fh = l.hs.get(i);
+                        try {
+                            HistogramValidator.validate(fh);
+                        } catch (InvalidHistogramException e) {
+                            reject(rejected, errors, "invalid_histogram", "line " + line + ": " + l.labels + " @" + l.ts[i]
+                                    + ": breaks rule " + e.rule().id + ": " + e.getMessage(), 1);
+                            continue;
+                        }
+                        Histogram ih = HistogramJsonLines.asInteger(fh);
+                        st = ih != null ? app.appendHistogram(l.labels, l.ts[i], ih) : app.appendFloatHistogram(l.labels, l.ts[i], fh);
+                    } else {
+                        st = app.append(l.labels, l.ts[i], l.vs[i]);
+                    }
                     if (st.accepted()) {
                         accepted++;
                         minTs = Math.min(minTs, l.ts[i]);
@@ -193,6 +234,8 @@ final class ExportApi {
         Labels labels;
         long[] ts;
         double[] vs;
+        /** The histograms of a "histograms" line (then vs is unused), else null. */
+        List<FloatHistogram> hs;
         int n;
     }
 
@@ -237,14 +280,31 @@ final class ExportApi {
                         else { problem = "timestamps must be integers (milliseconds)"; p.skipChildren(); }
                     }
                 }
+                case "histograms" -> {
+                    if (t != JsonToken.START_ARRAY) { problem = "\"histograms\" must be an array"; p.skipChildren(); break; }
+                    l.hs = new ArrayList<>();
+                    var lineObject = p.getParsingContext().getParent();
+                    try {
+                        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) l.hs.add(HistogramJsonLines.read(p));
+                    } catch (IllegalArgumentException e) {
+                        problem = e.getMessage();
+                        while (p.getParsingContext() != lineObject) p.nextToken(); // to the end of "histograms", in step again
+                    }
+                }
                 default -> p.skipChildren();
             }
         }
         if (problem != null) throw new IllegalArgumentException(problem);
+        if (l.hs != null && vs == null) {
+            vs = new ArrayList<>();
+            for (int i = 0; i < l.hs.size(); i++) vs.add(Double.NaN);
+        } else if (l.hs != null) {
+            throw new IllegalArgumentException("a line has \"values\" or \"histograms\", not both");
+        }
         if (l.labels == null || l.labels.metricName() == null) throw new IllegalArgumentException("missing \"metric\" with a \"__name__\"");
-        if (ts == null || vs == null) throw new IllegalArgumentException("missing \"values\" or \"timestamps\"");
+        if (ts == null || vs == null) throw new IllegalArgumentException("missing \"values\" (or \"histograms\") or \"timestamps\"");
         if (ts.size() != vs.size()) {
-            throw new IllegalArgumentException(vs.size() + " values but " + ts.size() + " timestamps");
+            throw new IllegalArgumentException(vs.size() + (l.hs != null ? " histograms" : " values") + " but " + ts.size() + " timestamps");
         }
         l.n = ts.size();
         l.ts = new long[l.n];
@@ -267,52 +327,21 @@ final class ExportApi {
         };
     }
 
-    /** Latest sample of each matching series within the lookback window, in Prometheus text format. */
+    /**
+     * Latest sample of each matching series within the lookback window, in Prometheus text format or, when the client
+     * accepts it, the delimited protobuf exposition format that carries native histograms ({@link Federation}).
+     */
     Response federate(Request r) throws IOException {
         List<List<Matcher>> sets = requiredMatchers(r); // an ApiError: plain text here (not under /api/)
         long now = nowMs.getAsLong();
         long lookback = ctx.config().queryLookbackDelta.toMillis();
-        StringBuilder sb = new StringBuilder(4096);
-        // Collect per metric name so each family is written once with its TYPE line.
-        TreeMap<String, StringBuilder> families = new TreeMap<>();
+        List<Federation.Point> points = new ArrayList<>();
         try (Querier q = ctx.tenants().storage(r.tenant()).querier(now - lookback + 1, now)) {
             forEachSeries(q, sets, (labels, c) -> {
-                long t = 0;
-                double v = 0;
-                boolean found = false;
-                while (c.next()) { t = c.timestamp(); v = c.value(); found = true; }
-                if (!found || StaleNaN.is(v)) return;
-                String name = labels.metricName();
-                StringBuilder fam = families.computeIfAbsent(name, k -> new StringBuilder());
-                fam.append(name);
-                boolean any = false;
-                for (int i = 0; i < labels.size(); i++) {
-                    if (labels.name(i).equals(Labels.METRIC_NAME)) continue;
-                    fam.append(any ? ',' : '{');
-                    any = true;
-                    fam.append(labels.name(i)).append("=\"");
-                    escape(fam, labels.value(i));
-                    fam.append('"');
-                }
-                if (any) fam.append('}');
-                fam.append(' ').append(GoFloat.text(v)).append(' ').append(t).append('\n');
+                Federation.Point p = Federation.newest(labels, c);
+                if (p != null) points.add(p);
             });
         }
-        for (Map.Entry<String, StringBuilder> e : families.entrySet()) {
-            sb.append("# TYPE ").append(e.getKey()).append(" untyped\n").append(e.getValue());
-        }
-        return new Response(200, "text/plain; version=0.0.4; charset=utf-8", sb.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void escape(StringBuilder sb, String v) {
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            switch (c) {
-                case '\\' -> sb.append("\\\\");
-                case '"' -> sb.append("\\\"");
-                case '\n' -> sb.append("\\n");
-                default -> sb.append(c);
-            }
-        }
+        return Federation.answer(Federation.sorted(points), Federation.wantsProtobuf(r.header("Accept")));
     }
 }

@@ -109,6 +109,13 @@ final class Proto {
 
         void int64(int field, long v) { tag(field, VARINT); varint(v); }
 
+        /** Bytes without a tag or length. */
+        void rawBytes(byte[] b, int n) {
+            ensure(n);
+            System.arraycopy(b, 0, buf, len, n);
+            len += n;
+        }
+
         /** A double without a tag (an element of a packed repeated double). */
         void rawDouble(double d) {
             ensure(8);
