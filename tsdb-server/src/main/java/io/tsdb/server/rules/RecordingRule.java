@@ -26,7 +26,7 @@ public final class RecordingRule extends Rule {
             for (int i = 0; i < rl.size(); i++) b.set(rl.name(i), rl.value(i));
             Labels l = b.build();
             if (!seen.add(l)) throw new RuleEvalException("vector contains metrics with the same labelset after applying rule labels");
-            out.add(new Sample(l, s.timestampMs(), s.value()));
+            out.add(new Sample(l, s.timestampMs(), s.value(), s.histogram()));
         }
         if (limit > 0 && out.size() > limit) {
             throw new RuleEvalException("exceeded limit of " + limit + " with " + out.size() + " series");

@@ -191,7 +191,9 @@ public final class RuleGroup {
         int outOfOrder = 0, tooOld = 0, duplicate = 0;
         String firstError = null;
         for (Sample s : vector) {
-            AppendStatus st = app.append(s.labels(), s.timestampMs(), s.value());
+            // a histogram result (sum(rate(h[5m])), say) is recorded as a float histogram sample, not as its NaN value
+            AppendStatus st = s.histogram() != null ? app.appendFloatHistogram(s.labels(), s.timestampMs(), s.histogram())
+                    : app.append(s.labels(), s.timestampMs(), s.value());
             if (st.accepted()) {
                 returned.add(s.labels());
                 continue;
