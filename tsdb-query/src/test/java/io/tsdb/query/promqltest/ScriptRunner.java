@@ -2,6 +2,7 @@ package io.tsdb.query.promqltest;
 
 import io.tsdb.core.Labels;
 import io.tsdb.core.Matcher;
+import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.core.testing.MemStorage;
 import io.tsdb.query.ast.AggregateExpr;
 import io.tsdb.query.ast.BinaryExpr;
@@ -40,8 +41,6 @@ final class ScriptRunner {
 
     private final MemStorage storage = new MemStorage();
     private final PromqlEngine engine;
-    /** Label sets of loaded series that have native histogram samples (this engine stores floats only). */
-    private final List<Labels> histogramSeries = new ArrayList<>();
     private final QueryOptions opts = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 60_000, 50_000_000L, 0, false);
 
     ScriptRunner() {
@@ -53,7 +52,6 @@ final class ScriptRunner {
         for (Script.Cmd c : script.cmds) {
             if (c instanceof Script.Clear) {
                 storage.clear();
-                histogramSeries.clear();
             } else if (c instanceof Script.Load l) {
                 load(l);
             } else {
@@ -66,21 +64,15 @@ final class ScriptRunner {
 
     private void load(Script.Load l) {
         for (SeriesDesc.Parsed s : l.series()) {
-            if (s.hasHistogram()) histogramSeries.add(s.labels());
-            if (l.withNhcb()) {
-                String name = s.labels().metricName();
-                if (name != null) {
-                    String base = name.replaceFirst("_(bucket|sum|count)$", "");
-                    histogramSeries.add(s.labels().toBuilder().set(Labels.METRIC_NAME, base).del("le").build());
-                }
-            }
             List<SeriesDesc.Val> vals = s.values();
             for (int i = 0; i < vals.size(); i++) {
                 SeriesDesc.Val v = vals.get(i);
-                if (v.omitted() || v.histogram()) continue;
-                storage.add(s.labels(), i * l.intervalMs(), v.value());
+                if (v.omitted()) continue;
+                if (v.histogram()) storage.addHistogram(s.labels(), i * l.intervalMs(), v.hist());
+                else storage.add(s.labels(), i * l.intervalMs(), v.value());
             }
         }
+        if (l.withNhcb()) Nhcb.convert(l, storage);
     }
 
     private CaseResult runCase(String file, Script.Eval ev) {
@@ -97,9 +89,6 @@ final class ScriptRunner {
                 }
                 return fail(file, ev, "parse error: " + e.getMessage());
             }
-            if (ev.needsHistograms || touchesHistograms(parsed)) {
-                return new CaseResult(file, ev.line, expr, Status.SKIPPED, "needs native histograms");
-            }
             String err = ev.range ? execRange(ev, parsed) : execInstant(ev, parsed);
             return err == null ? pass(file, ev) : fail(file, ev, err);
         } catch (RuntimeException | StackOverflowError e) {
@@ -113,31 +102,6 @@ final class ScriptRunner {
 
     private static CaseResult fail(String file, Script.Eval ev, String msg) {
         return new CaseResult(file, ev.line, ev.expr, Status.FAILED, msg);
-    }
-
-    private boolean touchesHistograms(Expr e) {
-        if (histogramSeries.isEmpty()) return false;
-        List<VectorSelector> sels = new ArrayList<>();
-        collect(e, sels);
-        for (VectorSelector vs : sels) {
-            outer:
-            for (Labels l : histogramSeries) {
-                for (Matcher m : vs.matchers()) if (!m.matches(l)) continue outer;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void collect(Expr e, List<VectorSelector> out) {
-        if (e instanceof VectorSelector vs) out.add(vs);
-        else if (e instanceof MatrixSelector ms) out.add(ms.selector());
-        else if (e instanceof SubqueryExpr s) collect(s.expr(), out);
-        else if (e instanceof ParenExpr p) collect(p.expr(), out);
-        else if (e instanceof UnaryExpr u) collect(u.expr(), out);
-        else if (e instanceof BinaryExpr b) { collect(b.lhs(), out); collect(b.rhs(), out); }
-        else if (e instanceof AggregateExpr a) { if (a.param() != null) collect(a.param(), out); collect(a.expr(), out); }
-        else if (e instanceof Call c) for (Expr a : c.args()) collect(a, out);
     }
 
     private String execRange(Script.Eval ev, Expr parsed) {
@@ -197,6 +161,9 @@ final class ScriptRunner {
         for (Series s : ((Value.Matrix) rr.value()).series()) {
             for (int i = 0; i < s.count(); i++) {
                 if (s.timestamps()[i] == t) { vec.add(new Sample(s.labels(), t, s.values()[i])); break; }
+            }
+            for (int i = 0; i < s.histogramCount(); i++) {
+                if (s.histogramTimestamps()[i] == t) { vec.add(Sample.ofHistogram(s.labels(), t, s.histograms()[i])); break; }
             }
         }
         String rc;
@@ -273,15 +240,25 @@ final class ScriptRunner {
                 seen.add(s.labels());
                 List<long[]> et = new ArrayList<>();
                 List<Double> evs = new ArrayList<>();
+                List<Long> ht = new ArrayList<>();
+                List<FloatHistogram> hv = new ArrayList<>();
                 for (int i = 0; i < exp.size(); i++) {
                     long t = ev.start + i * ev.step;
                     if (t > ev.end) return "expected " + exp.size() + " points for " + s.labels() + ", but query time range cannot return this many points";
-                    if (!exp.get(i).omitted()) { et.add(new long[]{t}); evs.add(exp.get(i).value()); }
+                    if (exp.get(i).omitted()) continue;
+                    if (exp.get(i).histogram()) { ht.add(t); hv.add(exp.get(i).hist()); }
+                    else { et.add(new long[]{t}); evs.add(exp.get(i).value()); }
                 }
                 if (et.size() != s.count()) return "expected " + et.size() + " float points for " + s.labels() + ", but got " + fmt(s);
+                if (ht.size() != s.histogramCount()) return "expected " + ht.size() + " histogram points for " + s.labels() + ", but got " + fmt(s);
                 for (int i = 0; i < et.size(); i++) {
                     if (et.get(i)[0] != s.timestamps()[i]) return "expected timestamp " + et.get(i)[0] + " at index " + i + " for " + s.labels() + " but got " + fmt(s);
                     if (!almostEqual(s.values()[i], evs.get(i))) return "expected " + evs.get(i) + " at t=" + s.timestamps()[i] + " for " + s.labels() + " but got " + fmt(s);
+                }
+                for (int i = 0; i < ht.size(); i++) {
+                    if (ht.get(i) != s.histogramTimestamps()[i]) return "expected histogram timestamp " + ht.get(i) + " at index " + i + " for " + s.labels() + " but got " + fmt(s);
+                    String d = HistogramCompare.diff(hv.get(i), s.histograms()[i]);
+                    if (d != null) return "histogram at t=" + ht.get(i) + " for " + s.labels() + ": " + d;
                 }
             }
             for (Labels l : ev.expected.keySet()) if (!seen.contains(l)) return "expected metric " + l + " not found";
@@ -294,14 +271,22 @@ final class ScriptRunner {
             for (int pos = 0; pos < vec.samples().size(); pos++) {
                 Sample s = vec.samples().get(pos);
                 List<SeriesDesc.Val> exp = ev.expected.get(s.labels());
-                if (exp == null) return "unexpected metric " + s.labels() + " in result, has value " + s.value();
+                if (exp == null) return "unexpected metric " + s.labels() + " in result, has value " + (s.isHistogram() ? s.histogram() : s.value());
                 if (ev.isOrdered() && order.indexOf(s.labels()) != pos) {
                     return "expected metric " + s.labels() + " at position " + (order.indexOf(s.labels()) + 1) + " but was at " + (pos + 1);
                 }
-                if (!almostEqual(exp.get(0).value(), s.value())) return "expected " + exp.get(0).value() + " for " + s.labels() + " but got " + s.value();
+                SeriesDesc.Val e0 = exp.get(0);
+                if (e0.histogram() != s.isHistogram()) {
+                    return "expected " + (e0.histogram() ? "histogram " + e0.hist() : "float " + e0.value()) + " for " + s.labels()
+                            + " but got " + (s.isHistogram() ? "histogram " + s.histogram() : "float " + s.value());
+                }
+                if (e0.histogram()) {
+                    String d = HistogramCompare.diff(e0.hist(), s.histogram());
+                    if (d != null) return "histogram for " + s.labels() + ": " + d;
+                } else if (!almostEqual(e0.value(), s.value())) return "expected " + e0.value() + " for " + s.labels() + " but got " + s.value();
                 seen.add(s.labels());
             }
-            for (Labels l : ev.expected.keySet()) if (!seen.contains(l)) return "expected metric " + l + " with " + ev.expected.get(l).get(0).value() + " not found";
+            for (Labels l : ev.expected.keySet()) if (!seen.contains(l)) return "expected metric " + l + " with " + (ev.expected.get(l).get(0).histogram() ? ev.expected.get(l).get(0).hist() : ev.expected.get(l).get(0).value()) + " not found";
             return null;
         }
         if (v instanceof Value.Scalar s) {
@@ -322,6 +307,11 @@ final class ScriptRunner {
         for (int i = 0; i < s.count(); i++) {
             if (i > 0) sb.append(", ");
             sb.append(s.values()[i]).append(" @").append(s.timestamps()[i]);
+        }
+        sb.append("], ").append(s.histogramCount()).append(" histograms: [");
+        for (int i = 0; i < s.histogramCount(); i++) {
+            if (i > 0) sb.append(", ");
+            sb.append(s.histograms()[i]).append(" @").append(s.histogramTimestamps()[i]);
         }
         return sb.append(']').toString();
     }

@@ -2,26 +2,34 @@ package io.tsdb.query.promqltest;
 
 import io.tsdb.core.Labels;
 import io.tsdb.core.StaleNaN;
+import io.tsdb.core.histogram.CounterResetHint;
+import io.tsdb.core.histogram.FloatHistogram;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Parses the promqltest series notation: {@code metric{a="b"} 1 2+3x4 _ stale _x2 {{...}}}.
- * Native histogram values ({{...}}) are not supported by this engine; they are counted so the runner
- * can report cases that need them as skipped.
+ * Parses the promqltest series notation: {@code metric{a="b"} 1 2+3x4 _ stale _x2 {{...}}}, including native
+ * histograms ({@code {{schema:0 sum:5 count:4 z_bucket:1 z_bucket_w:0.001 buckets:[1 2 1] offset:0 n_buckets:[..]
+ * n_offset:0 counter_reset_hint:gauge custom_values:[..]}}}, bucket counts absolute) and their expansions
+ * ({@code {{a}}+{{b}}xN}, {@code {{a}}-{{b}}xN}, {@code {{a}}xN}).
  */
 final class SeriesDesc {
-    /** One expected/loaded value: a float, an omitted slot ({@code _}), or a native histogram placeholder. */
-    record Val(double value, boolean omitted, boolean histogram) {
-        static final Val OMITTED = new Val(0, true, false);
-        static final Val HISTOGRAM = new Val(0, false, true);
+    /** One expected/loaded value: a float, an omitted slot ({@code _}), or a native histogram ({@code hist != null}). */
+    record Val(double value, boolean omitted, FloatHistogram hist) {
+        static final Val OMITTED = new Val(0, true, null);
+
+        Val(double value, boolean omitted, boolean unused) { this(value, omitted, (FloatHistogram) null); }
+
+        boolean histogram() { return hist != null; }
+
+        static Val of(FloatHistogram h) { return new Val(0, false, h); }
     }
 
     record Parsed(Labels labels, List<Val> values) {
         boolean hasHistogram() {
-            for (Val v : values) if (v.histogram) return true;
+            for (Val v : values) if (v.histogram()) return true;
             return false;
         }
     }
@@ -122,20 +130,25 @@ final class SeriesDesc {
             ws();
             if (p >= s.length()) break;
             if (s.startsWith("{{", p)) {
-                int depth = 0;
-                int st = p;
-                while (p < s.length()) {
-                    if (s.startsWith("{{", p)) { depth++; p += 2; continue; }
-                    if (s.startsWith("}}", p)) { depth--; p += 2; if (depth == 0 && (p >= s.length() || s.charAt(p) != '+' && s.charAt(p) != '-')) break; continue; }
+                FloatHistogram a = histogram();
+                if (p < s.length() && (s.charAt(p) == '+' || s.charAt(p) == '-') && s.startsWith("{{", p + 1)) {
+                    boolean minus = s.charAt(p) == '-';
                     p++;
+                    FloatHistogram b = histogram();
+                    int times = times();
+                    FloatHistogram cur = a;
+                    out.add(Val.of(cur));
+                    for (int i = 0; i < times; i++) {
+                        FloatHistogram next = new FloatHistogram().copyFrom(cur);
+                        if (minus) next.sub(b); else next.add(b);
+                        next.compact(0);
+                        out.add(Val.of(next));
+                        cur = next;
+                    }
+                } else {
+                    int times = times();
+                    for (int i = 0; i <= times; i++) out.add(Val.of(a));
                 }
-                int ts = p;
-                while (p < s.length() && !Character.isWhitespace(s.charAt(p))) p++;
-                String suffix = s.substring(ts, p);
-                int times = 0;
-                if (suffix.startsWith("x")) times = Integer.parseInt(suffix.substring(1));
-                for (int i = 0; i <= times; i++) out.add(Val.HISTOGRAM);
-                if (st == p) break;
                 continue;
             }
             int st = p;
@@ -143,6 +156,77 @@ final class SeriesDesc {
             expand(s.substring(st, p), out);
         }
         return out;
+    }
+
+    /** {@code xN} right after a histogram, else 0. */
+    private int times() {
+        if (p < s.length() && s.charAt(p) == 'x') {
+            int st = ++p;
+            while (p < s.length() && Character.isDigit(s.charAt(p))) p++;
+            return Integer.parseInt(s.substring(st, p));
+        }
+        return 0;
+    }
+
+    /** Parses {@code {{key:value ...}}} at p. */
+    private FloatHistogram histogram() {
+        if (!s.startsWith("{{", p)) throw new IllegalArgumentException("expected {{ at " + p + " in " + s);
+        p += 2;
+        FloatHistogram h = new FloatHistogram();
+        double[] buckets = null, nBuckets = null;
+        int offset = 0, nOffset = 0;
+        while (true) {
+            ws();
+            if (s.startsWith("}}", p)) { p += 2; break; }
+            int c = s.indexOf(':', p);
+            if (c < 0) throw new IllegalArgumentException("bad histogram in " + s);
+            String key = s.substring(p, c).trim();
+            p = c + 1;
+            ws();
+            if (s.charAt(p) == '[') {
+                int e = s.indexOf(']', p);
+                String[] parts = s.substring(p + 1, e).trim().split("\\s+");
+                p = e + 1;
+                double[] xs = parts.length == 1 && parts[0].isEmpty() ? new double[0] : new double[parts.length];
+                for (int i = 0; i < xs.length; i++) xs[i] = number(parts[i]);
+                switch (key) {
+                    case "buckets" -> buckets = xs;
+                    case "n_buckets" -> nBuckets = xs;
+                    case "custom_values" -> h.customValues = xs;
+                    default -> throw new IllegalArgumentException("unknown histogram list " + key + " in " + s);
+                }
+                continue;
+            }
+            int st = p;
+            while (p < s.length() && !Character.isWhitespace(s.charAt(p)) && !s.startsWith("}}", p)) p++;
+            String val = s.substring(st, p);
+            switch (key) {
+                case "schema" -> h.schema = Integer.parseInt(val);
+                case "sum" -> h.sum = number(val);
+                case "count" -> h.count = number(val);
+                case "z_bucket" -> h.zeroCount = number(val);
+                case "z_bucket_w" -> h.zeroThreshold = number(val);
+                case "offset" -> offset = Integer.parseInt(val);
+                case "n_offset" -> nOffset = Integer.parseInt(val);
+                case "counter_reset_hint" -> h.hint = switch (val) {
+                    case "unknown" -> CounterResetHint.UNKNOWN;
+                    case "reset" -> CounterResetHint.COUNTER_RESET;
+                    case "not_reset" -> CounterResetHint.NOT_COUNTER_RESET;
+                    case "gauge" -> CounterResetHint.GAUGE;
+                    default -> throw new IllegalArgumentException("unknown counter reset hint " + val);
+                };
+                default -> throw new IllegalArgumentException("unknown histogram field " + key + " in " + s);
+            }
+        }
+        if (buckets != null && buckets.length > 0) {
+            h.positiveSpans.add(offset, buckets.length);
+            for (double b : buckets) h.addPositive(b);
+        }
+        if (nBuckets != null && nBuckets.length > 0) {
+            h.negativeSpans.add(nOffset, nBuckets.length);
+            for (double b : nBuckets) h.addNegative(b);
+        }
+        return h;
     }
 
     static double number(String t) {
