@@ -22,11 +22,13 @@ final class HistogramCompare {
         if (!ScriptRunner.almostEqual(e.count, a.count) || !ScriptRunner.almostEqual(e.sum, a.sum)) return msg;
         if (!e.usesCustomBuckets() && (!ScriptRunner.almostEqual(e.zeroThreshold, a.zeroThreshold)
                 || !ScriptRunner.almostEqual(e.zeroCount, a.zeroCount))) return msg;
-        if (e.usesCustomBuckets() && !Arrays.equals(e.customValues, a.customValues)) return msg;
+        if (e.usesCustomBuckets() && !Arrays.equals(bounds(e), bounds(a))) return msg;
         if (!e.positiveSpans.sameLayout(a.positiveSpans) || !e.negativeSpans.sameLayout(a.negativeSpans)) return msg;
         if (e.positiveCount != a.positiveCount || e.negativeCount != a.negativeCount) return msg;
         for (int i = 0; i < e.positiveCount; i++) if (!ScriptRunner.almostEqual(e.positiveBuckets[i], a.positiveBuckets[i])) return msg;
         for (int i = 0; i < e.negativeCount; i++) if (!ScriptRunner.almostEqual(e.negativeBuckets[i], a.negativeBuckets[i])) return msg;
         return null;
     }
+
+    private static double[] bounds(FloatHistogram h) { return h.customValues == null ? new double[0] : h.customValues; }
 }

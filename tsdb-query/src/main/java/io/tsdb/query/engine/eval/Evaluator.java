@@ -32,6 +32,8 @@ public final class Evaluator {
     final RangeEval ranges;
     final Aggregations aggregations;
     final BinaryOps binaryOps;
+    /** Scratch for per-histogram statistics (quantile, fraction, variance). */
+    final NativeHistograms nativeHistograms = new NativeHistograms();
 
     public Evaluator(EvalContext cx) {
         this.cx = cx;

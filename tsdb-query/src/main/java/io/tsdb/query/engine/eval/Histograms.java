@@ -33,12 +33,61 @@ final class Histograms {
         b.vector("histogram_fraction").args(SCALAR, SCALAR, ANY_VECTOR).impl((Special) Histograms::fraction);
         b.vector("histogram_quantiles").args(ANY_VECTOR, STRING, SCALAR, SCALAR).variadic(9).experimental()
                 .impl((Special) Histograms::quantiles);
-        for (String n : new String[]{"histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar"}) {
-            b.vector(n).args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> {
-                ev.vec(c.args().get(0), ts); // float samples are ignored: only native histograms have these
-                return VecVal.empty();
-            });
+        b.vector("histogram_count").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.count));
+        b.vector("histogram_sum").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum));
+        b.vector("histogram_avg").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum / h.count));
+        b.vector("histogram_stdvar").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) ->
+                mapHist(ev, c, ts, ev.nativeHistograms::stdvar));
+        b.vector("histogram_stddev").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) ->
+                mapHist(ev, c, ts, h -> Math.sqrt(ev.nativeHistograms.stdvar(h))));
+    }
+
+    /** A float of every histogram sample of the argument (float samples are ignored); the result drops the name. */
+    private static VecVal mapHist(Evaluator ev, Call c, long[] ts, java.util.function.ToDoubleFunction<io.tsdb.core.histogram.FloatHistogram> f) {
+        VecVal in = ev.vec(c.args().get(0), ts);
+        List<Row> out = new ArrayList<>();
+        for (Row r : in.rows) {
+            if (r.h == null) continue;
+            double[] o = null;
+            for (int i = 0; i < ts.length; i++) {
+                if (r.h[i] == null) continue;
+                if (o == null) o = Row.empty(ts.length);
+                o[i] = f.applyAsDouble(r.h[i]);
+            }
+            if (o != null) out.add(new Row(r.labels, o, true));
         }
+        return new VecVal(out);
+    }
+
+    /**
+     * Adds the native histograms' results of a quantile/fraction call to the output: rows of their own, except where a
+     * classic group's result has the same labels at the same step: then neither is returned, with the upstream
+     * warning.
+     */
+    static void addNative(EvalContext cx, Call c, int argIdx, VecVal in, List<Row> out, long[] ts,
+                          java.util.function.BiFunction<Integer, io.tsdb.core.histogram.FloatHistogram, Double> f) {
+        Map<Labels, Row> classic = new HashMap<>();
+        for (Row r : out) classic.put(r.labels, r);
+        for (Row r : in.rows) {
+            if (r.h == null) continue;
+            Row cl = classic.get(r.labels);
+            double[] o = null;
+            for (int i = 0; i < ts.length; i++) {
+                io.tsdb.core.histogram.FloatHistogram h = r.h[i];
+                if (h == null) continue;
+                if (cl != null && Vals.present(cl.v[i])) {
+                    String name = r.labels.metricName();
+                    cx.warn("vector contains a mix of classic and native histograms"
+                            + (name == null ? "" : " for metric name \"" + name + "\""), c.args().get(argIdx).pos());
+                    cl.v[i] = Vals.ABSENT;
+                    continue;
+                }
+                if (o == null) o = Row.empty(ts.length);
+                o[i] = f.apply(i, h);
+            }
+            if (o != null) out.add(new Row(r.labels, o, true));
+        }
+        out.removeIf(r -> !r.any());
     }
 
     private static final double SMALL_DELTA_TOLERANCE = 1e-12;
@@ -77,6 +126,7 @@ final class Histograms {
         Map<Labels, Group> groups = new java.util.LinkedHashMap<>();
         for (int ri = 0; ri < in.rows.size(); ri++) {
             Row r = in.rows.get(ri);
+            if (r.h != null && !hasFloat(r)) continue; // a native histogram series (even with an le label)
             String le = r.labels.get("le");
             Double ub = parseGoFloat(le);
             if (ub == null) {
@@ -91,6 +141,11 @@ final class Histograms {
             g.bounds.add(ub);
         }
         return groups;
+    }
+
+    private static boolean hasFloat(Row r) {
+        for (double x : r.v) if (Vals.present(x)) return true;
+        return false;
     }
 
     static VecVal quantile(Evaluator ev, Call c, long[] ts) {
@@ -134,6 +189,8 @@ final class Histograms {
             }
             if (any) out.add(new Row(g.labels, o, true));
         }
+        NativeHistograms nh = ev.nativeHistograms;
+        addNative(cx, c, 1, in, out, ts, (i, h) -> nh.quantile(q[i], h));
         return new VecVal(out);
     }
 
@@ -185,6 +242,37 @@ final class Histograms {
         }
         List<Row> rows = new ArrayList<>();
         for (var e : out.entrySet()) rows.add(new Row(e.getKey(), e.getValue(), true));
+        // native histograms: one row per input series and quantile; a classic group with the same labels conflicts
+        Map<Labels, Row> classicByGroup = new HashMap<>();
+        for (Group g : groups.values()) classicByGroup.put(g.labels, null);
+        for (Row r : in.rows) {
+            if (r.h == null) continue;
+            boolean conflict = false;
+            if (classicByGroup.containsKey(r.labels)) {
+                for (int i = 0; i < ts.length && !conflict; i++) {
+                    if (r.h[i] == null) continue;
+                    for (Row o : rows) {
+                        if (Vals.present(o.v[i]) && o.labels.toBuilder().del(label).build().equals(r.labels)) { conflict = true; break; }
+                    }
+                }
+            }
+            if (conflict) {
+                String name = r.labels.metricName();
+                cx.warn("vector contains a mix of classic and native histograms"
+                        + (name == null ? "" : " for metric name \"" + name + "\""), c.args().get(0).pos());
+                rows.removeIf(o -> o.labels.toBuilder().del(label).build().equals(r.labels));
+                continue;
+            }
+            for (double[] q : qs) {
+                Map<Labels, double[]> perQ = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < ts.length; i++) {
+                    if (r.h[i] == null) continue;
+                    Labels l = r.labels.toBuilder().set(label, GoFmt.openMetrics(q[i])).build();
+                    perQ.computeIfAbsent(l, x -> Row.empty(ts.length))[i] = ev.nativeHistograms.quantile(q[i], r.h[i]);
+                }
+                for (var e : perQ.entrySet()) rows.add(new Row(e.getKey(), e.getValue(), true));
+            }
+        }
         return new VecVal(rows);
     }
 
@@ -214,6 +302,8 @@ final class Histograms {
             }
             if (any) out.add(new Row(g.labels, o, true));
         }
+        NativeHistograms nh = ev.nativeHistograms;
+        addNative(cx, c, 2, in, out, ts, (i, h) -> nh.fraction(lower[i], upper[i], h));
         return new VecVal(out);
     }
 

@@ -32,10 +32,12 @@ public final class RangeEval {
     private final Evaluator ev;
     private final EvalContext cx;
     private final RangeFunctions.Scratch scratch = new RangeFunctions.Scratch();
+    private final HistogramWindows histWindows;
 
     RangeEval(Evaluator ev) {
         this.ev = ev;
         this.cx = ev.cx;
+        this.histWindows = new HistogramWindows(ev.cx);
     }
 
     static Expr unwrap(Expr e) {
@@ -96,14 +98,16 @@ public final class RangeEval {
         if (arg instanceof MatrixSelector ms) {
             w = new Windows(ms.rangeMs(), ms.selector().at(), ms.selector().offsetMs(), ts);
             long mint = w.minStart + 1, maxt = w.maxEnd;
-            ev.selectors.forEachSeries(ms.selector(), mint, maxt, true, (labels, t, v, n) ->
-                    evalSeries(fn, labels, false, t, v, n, w, ts, fp0, fp1, rows, anyPresent, nonCounterNames));
+            int pos = call.args().get(matIdx).pos();
+            ev.selectors.forEachSeries(ms.selector(), mint, maxt, true, (Selectors.MixedSink) (labels, t, v, n, ht, hh, hn) ->
+                    evalSeries(fn, labels, false, t, v, n, ht, hh, hn, pos, w, ts, fp0, fp1, rows, anyPresent, nonCounterNames));
         } else {
             SubqueryExpr sq = (SubqueryExpr) arg;
             w = new Windows(sq.rangeMs(), sq.at(), sq.offsetMs(), ts);
             for (RangeSeries rs : subqueryPoints(sq, w)) {
                 cx.checkDeadline();
-                evalSeries(fn, rs.labels, rs.dropName, rs.t, rs.v, rs.n, w, ts, fp0, fp1, rows, anyPresent, nonCounterNames);
+                evalSeries(fn, rs.labels, rs.dropName, rs.t, rs.v, rs.n, rs.ht, rs.hh, rs.hn, call.args().get(matIdx).pos(), w, ts,
+                        fp0, fp1, rows, anyPresent, nonCounterNames);
             }
         }
         if (nonCounterNames != null) {
@@ -126,28 +130,48 @@ public final class RangeEval {
         return null;
     }
 
-    private void evalSeries(Fn fn, Labels labels, boolean inputDropName, long[] t, double[] v, int n, Windows w,
+    private void evalSeries(Fn fn, Labels labels, boolean inputDropName, long[] t, double[] v, int n, long[] ht,
+                            io.tsdb.core.histogram.FloatHistogram[] hh, int hn, int pos, Windows w,
                             long[] ts, double[] p0, double[] p1, java.util.function.Consumer<Row> rows, boolean[] anyPresent,
                             Set<String> nonCounterNames) {
         int steps = ts.length;
         double[] out = null;
-        int lo = 0, hi = 0;
+        io.tsdb.core.histogram.FloatHistogram[] hout = null;
+        int lo = 0, hi = 0, hlo = 0, hhi = 0;
         if (fn == Fn.RATE || fn == Fn.INCREASE) scratch.prepareResets(v, n);
+        if (hn > 0) {
+            histWindows.pos = pos;
+            histWindows.name = labels.metricName();
+        }
         for (int i = 0; i < steps; i++) {
             long end = w.end[i], start = end - w.range;
             while (hi < n && t[hi] <= end) hi++;
             while (lo < hi && t[lo] <= start) lo++;
-            if (lo >= hi) continue;
+            while (hhi < hn && ht[hhi] <= end) hhi++;
+            while (hlo < hhi && ht[hlo] <= start) hlo++;
+            if (lo >= hi && hlo >= hhi) continue;
             anyPresent[i] = true;
             if (fn == Fn.ABSENT_OVER_TIME) continue;
-            double r = RangeFunctions.apply(fn, t, v, lo, hi, start, end,
-                    p0 == null ? 0 : p0[i], p1 == null ? 0 : p1[i], ts[i], scratch);
+            double r;
+            if (hlo < hhi) {
+                r = histWindows.apply(fn, t, v, lo, hi, ht, hh, hlo, hhi, start, end,
+                        p0 == null ? 0 : p0[i], p1 == null ? 0 : p1[i], ts[i], scratch);
+                if (HistogramWindows.isHist(r)) {
+                    if (out == null) out = Row.empty(steps);
+                    if (hout == null) hout = new io.tsdb.core.histogram.FloatHistogram[steps];
+                    hout[i] = histWindows.result;
+                    continue;
+                }
+            } else {
+                r = RangeFunctions.apply(fn, t, v, lo, hi, start, end,
+                        p0 == null ? 0 : p0[i], p1 == null ? 0 : p1[i], ts[i], scratch);
+            }
             if (Vals.absent(r)) continue;
             if (out == null) out = Row.empty(steps);
             out[i] = r;
         }
         if (out != null) {
-            rows.accept(new Row(labels, out, inputDropName || !fn.keepsName()));
+            rows.accept(new Row(labels, out, hout, inputDropName || !fn.keepsName()));
             if (nonCounterNames != null) {
                 String name = labels.metricName();
                 if (name != null && !name.endsWith("_total") && !name.endsWith("_sum") && !name.endsWith("_count")
