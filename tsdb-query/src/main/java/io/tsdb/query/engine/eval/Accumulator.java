@@ -1,6 +1,9 @@
 package io.tsdb.query.engine.eval;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.HistogramArithmetic;
+import io.tsdb.core.histogram.IncompatibleHistogramsException;
 import io.tsdb.query.ast.AggregateOp;
 import io.tsdb.query.engine.eval.Vals.Row;
 
@@ -26,6 +29,15 @@ final class Accumulator {
     private boolean[] seen, incr, dropName;
     private final double[] c = new double[1];
     private long accounted;
+    /**
+     * Native histograms per cell (sum/avg: the running sum; null until a histogram arrives), histograms counted per
+     * cell, and cells given up (a mix of floats and histograms, or of incompatible histograms).
+     */
+    private FloatHistogram[] hsum;
+    private int[] hcount;
+    private boolean[] floatSeen, invalid;
+    /** Where annotations point (the aggregation's position). */
+    int pos;
 
     Accumulator(EvalContext cx, AggregateOp op, int steps, List<String> grouping, boolean without) {
         this.cx = cx;
@@ -52,6 +64,12 @@ final class Accumulator {
         seen = seen == null ? new boolean[cells] : Arrays.copyOf(seen, cells);
         if (op == AggregateOp.AVG) incr = incr == null ? new boolean[cells] : Arrays.copyOf(incr, cells);
         dropName = dropName == null ? new boolean[ng] : Arrays.copyOf(dropName, ng);
+        if (hsum != null) {
+            hsum = Arrays.copyOf(hsum, cells);
+            hcount = Arrays.copyOf(hcount, cells);
+            floatSeen = Arrays.copyOf(floatSeen, cells);
+            invalid = Arrays.copyOf(invalid, cells);
+        }
         long now = 3L * cells;
         cx.addSamples(now - accounted);
         accounted = now;
@@ -69,17 +87,87 @@ final class Accumulator {
         return g;
     }
 
+    private void histCells() {
+        if (hsum != null) return;
+        int cells = val.length;
+        hsum = new FloatHistogram[cells];
+        hcount = new int[cells];
+        floatSeen = new boolean[cells];
+        invalid = new boolean[cells];
+        // floats seen so far
+        for (int k = 0; k < cells; k++) floatSeen[k] = seen[k];
+    }
+
+    private void addHistogram(Row row, int k, FloatHistogram h) {
+        switch (op) {
+            case SUM, AVG -> {
+                if (invalid[k]) return;
+                if (floatSeen[k]) {
+                    invalid[k] = true;
+                    cx.warn("encountered a mix of histograms and floats for aggregation", pos);
+                    return;
+                }
+                hcount[k]++;
+                if (hsum[k] == null) {
+                    hsum[k] = new FloatHistogram().copyFrom(h);
+                    return;
+                }
+                try {
+                    int flags = hsum[k].add(h);
+                    if ((flags & HistogramArithmetic.COUNTER_RESET_COLLISION) != 0) {
+                        cx.warn("conflicting counter resets during histogram aggregation", pos);
+                    }
+                    if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
+                        cx.info("mismatched custom buckets were reconciled during aggregation", pos);
+                    }
+                } catch (IncompatibleHistogramsException e) {
+                    invalid[k] = true;
+                    String name = row.labels.metricName();
+                    cx.warn("vector contains a mix of histograms with exponential and custom buckets schemas"
+                            + (name == null ? "" : " for metric name \"" + name + "\""), pos);
+                }
+            }
+            case COUNT, GROUP -> {
+                hcount[k]++;
+                if (!seen[k]) {
+                    seen[k] = true;
+                    count[k] = 0;
+                    val[k] = 1;
+                }
+                count[k]++;
+            }
+            default -> cx.info("ignored histogram in " + op.name().toLowerCase(java.util.Locale.ROOT) + " aggregation", pos);
+        }
+    }
+
     void add(Row row) {
         cx.checkDeadline();
         int g = group(row.labels);
         int base = g * steps;
         double[] v = row.v;
         boolean any = false;
+        if (row.h != null) {
+            histCells();
+            for (int i = 0; i < steps; i++) {
+                FloatHistogram h = row.h[i];
+                if (h == null) continue;
+                addHistogram(row, base + i, h);
+                if (op == AggregateOp.SUM || op == AggregateOp.AVG || op == AggregateOp.COUNT || op == AggregateOp.GROUP) any = true;
+            }
+        }
         for (int i = 0; i < steps; i++) {
             double f = v[i];
             if (Vals.absent(f)) continue;
             any = true;
             int k = base + i;
+            if (hsum != null) {
+                if ((op == AggregateOp.SUM || op == AggregateOp.AVG) && (hsum[k] != null || invalid[k])) {
+                    if (!invalid[k]) cx.warn("encountered a mix of histograms and floats for aggregation", pos);
+                    invalid[k] = true;
+                    continue;
+                }
+                floatSeen[k] = true;
+            }
             if (!seen[k]) {
                 seen[k] = true;
                 val[k] = f;
@@ -139,9 +227,22 @@ final class Accumulator {
         List<Row> out = new ArrayList<>(ng);
         for (int g = 0; g < ng; g++) {
             double[] o = Row.empty(steps);
+            FloatHistogram[] ho = null;
             boolean any = false;
             for (int i = 0; i < steps; i++) {
                 int k = g * steps + i;
+                if (hsum != null && (op == AggregateOp.SUM || op == AggregateOp.AVG)) {
+                    if (invalid[k]) continue;
+                    if (hsum[k] != null) {
+                        FloatHistogram h = hsum[k];
+                        if (op == AggregateOp.AVG) h.mul(1.0 / hcount[k]);
+                        h.compact(0);
+                        if (ho == null) ho = new FloatHistogram[steps];
+                        ho[i] = h;
+                        any = true;
+                        continue;
+                    }
+                }
                 if (!seen[k]) continue;
                 any = true;
                 o[i] = switch (op) {
@@ -153,7 +254,7 @@ final class Accumulator {
                     default -> val[k];
                 };
             }
-            if (any) out.add(new Row(groupLabels.get(g), o, dropName[g]));
+            if (any) out.add(new Row(groupLabels.get(g), o, ho, dropName[g]));
         }
         cx.releaseSamples(accounted);
         accounted = 0;

@@ -50,6 +50,7 @@ public final class Aggregations {
         }
         if (Accumulator.supports(op)) {
             Accumulator acc = new Accumulator(cx, op, steps, a.grouping(), a.without());
+            acc.pos = a.pos();
             if (!streamInto(a.expr(), ts, acc)) {
                 for (Row r : ev.vec(a.expr(), ts).rows) acc.add(r);
             }
@@ -122,7 +123,10 @@ public final class Aggregations {
                 for (int r : members.get(g)) {
                     Row row = in.rows.get(r);
                     double f = row.v[i];
-                    if (Vals.absent(f)) continue;
+                    if (Vals.absent(f)) {
+                        if (row.hist(i) != null) ignoredHistogram(a);
+                        continue;
+                    }
                     buf[n++] = f;
                     drop |= row.dropName;
                 }
@@ -142,8 +146,9 @@ public final class Aggregations {
         for (Row row : in.rows) {
             for (int i = 0; i < steps; i++) {
                 double f = row.v[i];
-                if (Vals.absent(f)) continue;
-                Labels l = row.labels.toBuilder().set(label, GoFmt.plain(f)).build();
+                io.tsdb.core.histogram.FloatHistogram h = row.hist(i);
+                if (Vals.absent(f) && h == null) continue;
+                Labels l = row.labels.toBuilder().set(label, h != null ? HistogramText.of(h) : GoFmt.plain(f)).build();
                 Labels k = groupLabels(l, grouping, a.without());
                 double[] o = out.computeIfAbsent(k, x -> Row.empty(steps));
                 o[i] = Vals.absent(o[i]) ? 1 : o[i] + 1;
@@ -192,11 +197,17 @@ public final class Aggregations {
         }
         int[] cand = new int[nrows];
         double[] heapVals = new double[nrows];
+        boolean[] histSel = new boolean[nrows * steps];
         for (int i = 0; i < steps; i++) {
             final int step = i;
             for (int g = 0; g < ng; g++) {
                 int n = 0;
-                for (int r : members.get(g)) if (Vals.present(in.rows.get(r).v[i])) cand[n++] = r;
+                boolean limit = op == AggregateOp.LIMITK || op == AggregateOp.LIMIT_RATIO;
+                for (int r : members.get(g)) {
+                    Row row = in.rows.get(r);
+                    if (Vals.present(row.v[i]) || (limit && row.hist(i) != null)) cand[n++] = r;
+                    else if (row.hist(i) != null) ignoredHistogram(a);
+                }
                 if (n == 0) continue;
                 int take;
                 if (op == AggregateOp.LIMIT_RATIO) {
@@ -204,7 +215,7 @@ public final class Aggregations {
                     for (int j = 0; j < n; j++) {
                         int r = cand[j];
                         boolean keep = ratio >= 0 ? offsets[r] < ratio : offsets[r] >= 1.0 + ratio;
-                        if (keep) emit(in, outV, order, r, i, steps);
+                        if (keep) { emit(in, outV, order, r, i, steps); histSel[r * steps + i] = true; }
                     }
                     continue;
                 }
@@ -214,15 +225,15 @@ public final class Aggregations {
                 if (op == AggregateOp.TOPK || op == AggregateOp.BOTTOMK) {
                     take = selectTop(in, cand, n, take, step, op == AggregateOp.TOPK, heapVals);
                 }
-                for (int j = 0; j < take; j++) emit(in, outV, order, cand[j], i, steps);
+                for (int j = 0; j < take; j++) { emit(in, outV, order, cand[j], i, steps); histSel[cand[j] * steps + i] = true; }
             }
         }
         List<Row> out = new ArrayList<>();
         if (steps == 1) {
-            for (int r : order) out.add(new Row(in.rows.get(r).labels, outV[r], in.rows.get(r).dropName));
+            for (int r : order) out.add(selected(in, r, outV[r], histSel));
         } else {
             for (int r = 0; r < nrows; r++) {
-                if (outV[r] != null) out.add(new Row(in.rows.get(r).labels, outV[r], in.rows.get(r).dropName));
+                if (outV[r] != null) out.add(selected(in, r, outV[r], histSel));
             }
         }
         VecVal res = new VecVal(out);
@@ -313,4 +324,24 @@ public final class Aggregations {
         }
         outV[r][i] = in.rows.get(r).v[i];
     }
+
+    /** Output row r of selectK: its selected floats, and its histograms at the selected steps. */
+    private static Row selected(VecVal in, int r, double[] v, boolean[] histSel) {
+        Row src = in.rows.get(r);
+        io.tsdb.core.histogram.FloatHistogram[] h = null;
+        if (src.h != null) {
+            for (int i = 0; i < v.length; i++) {
+                if (src.h[i] != null && histSel[r * v.length + i]) {
+                    if (h == null) h = new io.tsdb.core.histogram.FloatHistogram[v.length];
+                    h[i] = src.h[i];
+                }
+            }
+        }
+        return new Row(src.labels, v, h, src.dropName);
+    }
+
+    private void ignoredHistogram(AggregateExpr a) {
+        cx.info("ignored histogram in " + a.op().name().toLowerCase(java.util.Locale.ROOT) + " aggregation", a.pos());
+    }
+
 }

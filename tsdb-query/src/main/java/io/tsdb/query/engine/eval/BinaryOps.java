@@ -1,6 +1,10 @@
 package io.tsdb.query.engine.eval;
 
 import io.tsdb.core.Labels;
+import io.tsdb.core.histogram.CounterResetHint;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.HistogramArithmetic;
+import io.tsdb.core.histogram.IncompatibleHistogramsException;
 import io.tsdb.query.ast.BinaryExpr;
 import io.tsdb.query.ast.BinaryOp;
 import io.tsdb.query.ast.VectorMatching;
@@ -69,9 +73,95 @@ public final class BinaryOps {
         };
     }
 
+    /** The operation being evaluated (annotations point at it). */
+    private BinaryExpr cur;
+    /** Histogram result of {@link #histOp} (null: no result). */
+    private FloatHistogram hres;
+
+    private static String opText(BinaryOp op) {
+        return switch (op) {
+            case ADD -> "+"; case SUB -> "-"; case MUL -> "*"; case DIV -> "/"; case MOD -> "%"; case POW -> "^";
+            case ATAN2 -> "atan2"; case EQL -> "=="; case NEQ -> "!="; case GTR -> ">"; case LSS -> "<";
+            case GTE -> ">="; case LTE -> "<="; default -> op.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private void incompatible(BinaryOp op, boolean lHist, boolean rHist) {
+        cx.info("incompatible sample types encountered for binary operator \"" + opText(op) + "\": "
+                + (lHist ? "histogram" : "float") + " " + opText(op) + " " + (rHist ? "histogram" : "float"), cur.pos());
+    }
+
+    /**
+     * op on samples of which at least one is a histogram (lh/rh null: that side is the float lf/rf). Returns
+     * 0 with the result in {@link #hres}, a float (bool comparisons, or the float 1/0 of a kept comparison: the caller
+     * keeps the left sample), or ABSENT (dropped, with the upstream annotation).
+     */
+    private double histOp(BinaryOp op, FloatHistogram lh, double lf, FloatHistogram rh, double rf, boolean returnBool) {
+        hres = null;
+        if (lh != null && rh != null) {
+            switch (op) {
+                case ADD, SUB -> {
+                    FloatHistogram x = new FloatHistogram().copyFrom(lh);
+                    try {
+                        int flags = op == BinaryOp.ADD ? x.add(rh) : x.sub(rh);
+                        String what = op == BinaryOp.ADD ? "addition" : "subtraction";
+                        if ((flags & HistogramArithmetic.COUNTER_RESET_COLLISION) != 0) {
+                            cx.warn("conflicting counter resets during histogram " + what, cur.pos());
+                        }
+                        if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
+                            cx.info("mismatched custom buckets were reconciled during " + what, cur.pos());
+                        }
+                    } catch (IncompatibleHistogramsException e) {
+                        cx.warn("incompatible bucket layout encountered for binary operator " + opText(op), cur.pos());
+                        return Vals.ABSENT;
+                    }
+                    if (op == BinaryOp.SUB) x.hint = CounterResetHint.GAUGE;
+                    hres = x.compact(0);
+                    return 0;
+                }
+                case EQL, NEQ -> {
+                    boolean eq = lh.sameData(rh) || compactEquals(lh, rh);
+                    boolean keep = op == BinaryOp.EQL ? eq : !eq;
+                    if (returnBool) return keep ? 1 : 0;
+                    if (!keep) return Vals.ABSENT;
+                    hres = lh;
+                    return 0;
+                }
+                default -> {
+                    incompatible(op, true, true);
+                    return Vals.ABSENT;
+                }
+            }
+        }
+        FloatHistogram h = lh != null ? lh : rh;
+        double f = lh != null ? rf : lf;
+        if (op == BinaryOp.MUL || (op == BinaryOp.DIV && lh != null)) {
+            FloatHistogram x = new FloatHistogram().copyFrom(h);
+            if (op == BinaryOp.MUL) x.mul(f); else div(x, f);
+            hres = x.compact(0);
+            return 0;
+        }
+        incompatible(op, lh != null, rh != null);
+        return Vals.ABSENT;
+    }
+
+    private static boolean compactEquals(FloatHistogram a, FloatHistogram b) {
+        return new FloatHistogram().copyFrom(a).compact(0).sameData(new FloatHistogram().copyFrom(b).compact(0));
+    }
+
+    /** Divides every field by f (exactly as division, not as multiplication by 1/f). */
+    static void div(FloatHistogram x, double f) {
+        x.count /= f;
+        x.sum /= f;
+        x.zeroCount /= f;
+        for (int i = 0; i < x.positiveCount; i++) x.positiveBuckets[i] /= f;
+        for (int i = 0; i < x.negativeCount; i++) x.negativeBuckets[i] /= f;
+    }
+
     public Val eval(BinaryExpr b, long[] ts) {
         Val l = ev.eval(b.lhs(), ts);
         Val r = ev.eval(b.rhs(), ts);
+        cur = b;
         BinaryOp op = b.op();
         if (l instanceof ScalarVal ls && r instanceof ScalarVal rs) {
             double[] o = new double[ts.length];
@@ -95,8 +185,18 @@ public final class BinaryOps {
         for (Row row : vec.rows) {
             double[] o = Row.empty(row.v.length);
             boolean any = false;
+            FloatHistogram[] ho = null;
             for (int i = 0; i < o.length; i++) {
                 double x = row.v[i];
+                FloatHistogram h = row.hist(i);
+                if (h != null) {
+                    double r = histOp(op, swap ? null : h, s[i], swap ? h : null, s[i], returnBool);
+                    if (hres == null) continue; // histograms with a scalar: only * and / give a result
+                    if (ho == null) ho = new FloatHistogram[o.length];
+                    ho[i] = hres;
+                    any = true;
+                    continue;
+                }
                 if (Vals.absent(x)) continue;
                 double lf = swap ? s[i] : x, rf = swap ? x : s[i];
                 double val;
@@ -111,7 +211,7 @@ public final class BinaryOps {
                 o[i] = val;
                 any = true;
             }
-            if (any) out.add(new Row(row.labels, o, row.dropName || !cmp || returnBool));
+            if (any) out.add(new Row(row.labels, o, ho, row.dropName || !cmp || returnBool));
         }
         return new VecVal(out);
     }
@@ -145,11 +245,11 @@ public final class BinaryOps {
         double[][] lo = new double[lv.rows.size()][], ro = new double[rv.rows.size()][];
         for (int i = 0; i < steps; i++) {
             boolean anyL = false, anyR = false;
-            for (int j = 0; j < ls.length; j++) if (Vals.present(lv.rows.get(j).v[i])) { stampL[ls[j]] = i; anyL = true; }
-            for (int j = 0; j < rs.length; j++) if (Vals.present(rv.rows.get(j).v[i])) { stampR[rs[j]] = i; anyR = true; }
+            for (int j = 0; j < ls.length; j++) if (lv.rows.get(j).has(i)) { stampL[ls[j]] = i; anyL = true; }
+            for (int j = 0; j < rs.length; j++) if (rv.rows.get(j).has(i)) { stampR[rs[j]] = i; anyR = true; }
             for (int j = 0; j < ls.length; j++) {
                 double x = lv.rows.get(j).v[i];
-                if (Vals.absent(x)) continue;
+                if (!lv.rows.get(j).has(i)) continue;
                 boolean keep = switch (op) {
                     case AND -> anyR && stampR[ls[j]] == i;
                     case OR -> true;
@@ -159,15 +259,16 @@ public final class BinaryOps {
                 if (keep) {
                     if (lo[j] == null) lo[j] = Row.empty(steps);
                     lo[j][i] = x;
+                    if (Vals.absent(x)) lo[j][i] = HIST_MARK;
                 }
             }
             if (op == BinaryOp.OR) {
                 for (int j = 0; j < rs.length; j++) {
                     double x = rv.rows.get(j).v[i];
-                    if (Vals.absent(x)) continue;
+                    if (!rv.rows.get(j).has(i)) continue;
                     if (anyL && stampL[rs[j]] == i) continue;
                     if (ro[j] == null) ro[j] = Row.empty(steps);
-                    ro[j][i] = x;
+                    ro[j][i] = Vals.absent(x) ? HIST_MARK : x;
                 }
             }
         }
@@ -181,15 +282,23 @@ public final class BinaryOps {
         return new VecVal(order);
     }
 
+    /** In setOp's selection arrays: the step's histogram of the source row is selected. */
+    private static final double HIST_MARK = Double.longBitsToDouble(0x7ff8deadbeef0004L);
+
+    private static boolean histMark(double x) { return Double.doubleToRawLongBits(x) == 0x7ff8deadbeef0004L; }
+
     private static void addMerged(Map<Labels, Row> out, Row src, double[] v, List<Row> order) {
         Row prev = out.get(src.labels);
         if (prev == null) {
-            Row r = new Row(src.labels, v, src.dropName);
-            out.put(src.labels, r);
-            order.add(r);
-            return;
+            prev = new Row(src.labels, Row.empty(v.length), src.dropName);
+            out.put(src.labels, prev);
+            order.add(prev);
         }
-        for (int i = 0; i < v.length; i++) if (Vals.present(v[i]) && Vals.absent(prev.v[i])) prev.v[i] = v[i];
+        for (int i = 0; i < v.length; i++) {
+            if (Vals.absent(v[i]) || prev.has(i)) continue;
+            if (histMark(v[i])) prev.setHist(i, src.h[i]);
+            else prev.v[i] = v[i];
+        }
     }
 
     private Labels resultMetric(Labels lhs, Labels rhs, BinaryOp op, VectorMatching m) {
@@ -223,12 +332,12 @@ public final class BinaryOps {
         for (int i = 0; i < steps; i++) {
             cx.checkDeadline();
             boolean anyMany = false, anyOne = false;
-            for (Row r : many.rows) if (Vals.present(r.v[i])) { anyMany = true; break; }
-            for (Row r : one.rows) if (Vals.present(r.v[i])) { anyOne = true; break; }
+            for (Row r : many.rows) if (r.has(i)) { anyMany = true; break; }
+            for (Row r : one.rows) if (r.has(i)) { anyOne = true; break; }
             if (!anyMany || !anyOne) continue;
             for (int j = 0; j < os.length; j++) {
                 Row r = one.rows.get(j);
-                if (Vals.absent(r.v[i])) continue;
+                if (!r.has(i)) continue;
                 int s = os[j];
                 if (oneStamp[s] == i) {
                     Row dup = one.rows.get(oneAt[s]);
@@ -247,7 +356,7 @@ public final class BinaryOps {
             for (int j = 0; j < ms.length; j++) {
                 Row lr = many.rows.get(j);
                 double x = lr.v[i];
-                if (Vals.absent(x)) continue;
+                if (!lr.has(i)) continue;
                 int s = ms[j];
                 if (oneStamp[s] != i) continue;
                 int oj = oneAt[s];
@@ -256,7 +365,15 @@ public final class BinaryOps {
                 double fl = swap ? y : x, fr = swap ? x : y;
                 double val;
                 boolean keep = true;
-                if (cmp) {
+                FloatHistogram hl = swap ? rr.hist(i) : lr.hist(i), hr = swap ? lr.hist(i) : rr.hist(i);
+                FloatHistogram hout = null;
+                if (hl != null || hr != null) {
+                    val = histOp(op, hl, fl, hr, fr, returnBool);
+                    if (Vals.absent(val)) continue;
+                    hout = hres;
+                    if (cmp && !returnBool) hout = swap ? rr.hist(i) : lr.hist(i);
+                    if (hout != null && !cmp) val = 0;
+                } else if (cmp) {
                     keep = compare(op, fl, fr);
                     val = returnBool ? (keep ? 1 : 0) : fl;
                 } else {
@@ -287,10 +404,11 @@ public final class BinaryOps {
                     // removal (rate(x[5m]) > rate(x[10m]) has no __name__); arithmetic and bool drop the name.
                     o = new Row(metric, Row.empty(steps), returnBool || lr.dropName);
                     out.put(metric, o);
-                } else if (Vals.present(o.v[i])) {
+                } else if (o.has(i)) {
                     throw EvalContext.execError(Rows.DUPLICATE_LABELSET);
                 }
-                o.v[i] = val;
+                if (hout != null) o.setHist(i, hout);
+                else o.v[i] = val;
             }
         }
         return new VecVal(new ArrayList<>(out.values()));

@@ -105,7 +105,16 @@ public final class Evaluator {
         for (Row r : vv.rows) {
             double[] o = r.v.clone();
             for (int i = 0; i < o.length; i++) if (Vals.present(o[i])) o[i] = -o[i];
-            rows.add(new Row(r.labels, o, true));
+            io.tsdb.core.histogram.FloatHistogram[] h = null;
+            if (r.h != null) {
+                h = new io.tsdb.core.histogram.FloatHistogram[o.length];
+                for (int i = 0; i < o.length; i++) {
+                    if (r.h[i] == null) continue;
+                    h[i] = new io.tsdb.core.histogram.FloatHistogram().copyFrom(r.h[i]).mul(-1);
+                    h[i].hint = io.tsdb.core.histogram.CounterResetHint.GAUGE;
+                }
+            }
+            rows.add(new Row(r.labels, o, h, true));
         }
         return new VecVal(rows);
     }

@@ -166,7 +166,7 @@ final class InfoFunction {
             for (int r = 0; r < base.rows.size(); r++) {
                 Row b = base.rows.get(r);
                 double x = b.v[i];
-                if (Vals.absent(x)) continue;
+                if (!b.has(i)) continue;
                 Labels result;
                 if (ignore[r]) {
                     result = b.labels;
@@ -197,10 +197,10 @@ final class InfoFunction {
                 if (o == null) {
                     o = new Row(result, Row.empty(steps), b.dropName);
                     out.put(result, o);
-                } else if (Vals.present(o.v[i])) {
+                } else if (o.has(i)) {
                     throw EvalContext.execError(Rows.DUPLICATE_LABELSET);
                 }
-                o.v[i] = x;
+                if (b.hist(i) != null) o.setHist(i, b.hist(i)); else o.v[i] = x;
             }
         }
         return new VecVal(new ArrayList<>(out.values()));

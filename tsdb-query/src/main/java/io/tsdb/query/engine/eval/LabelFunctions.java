@@ -93,7 +93,7 @@ final class LabelFunctions {
         boolean any = false;
         for (int i = 0; i < ts.length; i++) {
             boolean present = false;
-            for (Row r : v.rows) if (Vals.present(r.v[i])) { present = true; break; }
+            for (Row r : v.rows) if (r.has(i)) { present = true; break; }
             if (!present) { out[i] = 1; any = true; }
         }
         List<Row> rows = new ArrayList<>();
@@ -123,7 +123,11 @@ final class LabelFunctions {
             ev.cx.warn("sort is ineffective for range queries since results are always ordered by labels", c.pos());
             return v;
         }
-        List<Row> rows = new ArrayList<>(v.rows);
+        List<Row> rows = new ArrayList<>(v.rows.size());
+        for (Row r : v.rows) {
+            if (byLabels || r.h == null) rows.add(r);
+            else if (Vals.present(r.v[0])) rows.add(new Row(r.labels, r.v, r.dropName)); // sort orders floats only
+        }
         Comparator<Row> cmp;
         if (byLabels) {
             List<String> labels = new ArrayList<>();
@@ -166,7 +170,7 @@ final class LabelFunctions {
             if (m.matches()) {
                 String res = GoRegex.expand(repl, m);
                 Labels nl = r.labels.toBuilder().set(dst, res).build();
-                rows.add(new Row(nl, r.v, dst.equals(Labels.METRIC_NAME) ? false : r.dropName));
+                rows.add(new Row(nl, r.v, r.h, dst.equals(Labels.METRIC_NAME) ? false : r.dropName));
             } else {
                 rows.add(r);
             }
