@@ -9,7 +9,9 @@ import java.util.*;
  * A simple, obviously-correct on-heap {@link Storage} for tests of the layers above tsdb-core
  * (query engine conformance, HTTP handlers). Samples are kept per series in timestamp order;
  * appending at an existing timestamp overwrites. A sample is a float or a native histogram (kept as a float
- * histogram; cursors report {@link SampleCursor#FLOAT_HISTOGRAM}). Not for production: no WAL, no limits.
+ * histogram; cursors report {@link SampleCursor#FLOAT_HISTOGRAM}, and give a histogram stored with an unknown
+ * counter-reset hint after another histogram the hint a TSDB reads back: not reset when it grew from that previous
+ * sample, unknown after a reset, which starts a new chunk). Not for production: no WAL, no limits.
  */
 public final class MemStorage implements Storage {
     private final TreeMap<Labels, Series> series = new TreeMap<>();
@@ -117,9 +119,18 @@ public final class MemStorage implements Storage {
                             @Override public int sampleType() {
                                 return s.h != null && s.h[i] != null ? FLOAT_HISTOGRAM : FLOAT;
                             }
+                            final io.tsdb.core.histogram.CounterResets resets = new io.tsdb.core.histogram.CounterResets();
                             @Override public FloatHistogram floatHistogram(FloatHistogram into) {
                                 if (s.h == null || s.h[i] == null) throw new IllegalStateException("the current sample is a float");
-                                return into.copyFrom(s.h[i]);
+                                into.copyFrom(s.h[i]);
+                                // as a TSDB reads them back: a sample after a histogram says whether it reset the counter
+                                FloatHistogram prev = i > 0 ? s.h[i - 1] : null;
+                                if (into.hint == io.tsdb.core.histogram.CounterResetHint.UNKNOWN && prev != null && !prev.isStale() && !into.isStale()) {
+                                    // a detected reset starts a new chunk, whose first sample reads back with an unknown hint
+                                    into.hint = resets.detect(into, prev) ? io.tsdb.core.histogram.CounterResetHint.UNKNOWN
+                                            : io.tsdb.core.histogram.CounterResetHint.NOT_COUNTER_RESET;
+                                }
+                                return into;
                             }
                         };
                     }

@@ -36,6 +36,8 @@ final class Accumulator {
     private FloatHistogram[] hsum;
     private int[] hcount;
     private boolean[] floatSeen, invalid;
+    /** Compensation of the running sum and count fields of hsum (Kahan-Neumaier). */
+    private double[] hsumComp, hcountComp;
     /** Where annotations point (the aggregation's position). */
     int pos;
 
@@ -69,6 +71,8 @@ final class Accumulator {
             hcount = Arrays.copyOf(hcount, cells);
             floatSeen = Arrays.copyOf(floatSeen, cells);
             invalid = Arrays.copyOf(invalid, cells);
+            hsumComp = Arrays.copyOf(hsumComp, cells);
+            hcountComp = Arrays.copyOf(hcountComp, cells);
         }
         long now = 3L * cells;
         cx.addSamples(now - accounted);
@@ -94,6 +98,8 @@ final class Accumulator {
         hcount = new int[cells];
         floatSeen = new boolean[cells];
         invalid = new boolean[cells];
+        hsumComp = new double[cells];
+        hcountComp = new double[cells];
         // floats seen so far
         for (int k = 0; k < cells; k++) floatSeen[k] = seen[k];
     }
@@ -113,7 +119,14 @@ final class Accumulator {
                     return;
                 }
                 try {
+                    double s0 = hsum[k].sum, n0 = hsum[k].count;
                     int flags = hsum[k].add(h);
+                    c[0] = hsumComp[k];
+                    hsum[k].sum = RangeFunctions.kahanInc(h.sum, s0, c);
+                    hsumComp[k] = c[0];
+                    c[0] = hcountComp[k];
+                    hsum[k].count = RangeFunctions.kahanInc(h.count, n0, c);
+                    hcountComp[k] = c[0];
                     if ((flags & HistogramArithmetic.COUNTER_RESET_COLLISION) != 0) {
                         cx.warn("conflicting counter resets during histogram aggregation", pos);
                     }
@@ -235,6 +248,8 @@ final class Accumulator {
                     if (invalid[k]) continue;
                     if (hsum[k] != null) {
                         FloatHistogram h = hsum[k];
+                        if (!Double.isInfinite(h.sum)) h.sum += hsumComp[k];
+                        if (!Double.isInfinite(h.count)) h.count += hcountComp[k];
                         if (op == AggregateOp.AVG) h.mul(1.0 / hcount[k]);
                         h.compact(0);
                         if (ho == null) ho = new FloatHistogram[steps];

@@ -50,7 +50,7 @@ public final class Aggregations {
         }
         if (Accumulator.supports(op)) {
             Accumulator acc = new Accumulator(cx, op, steps, a.grouping(), a.without());
-            acc.pos = a.pos();
+            acc.pos = a.expr().pos();
             if (!streamInto(a.expr(), ts, acc)) {
                 for (Row r : ev.vec(a.expr(), ts).rows) acc.add(r);
             }
@@ -341,7 +341,7 @@ public final class Aggregations {
     }
 
     private void ignoredHistogram(AggregateExpr a) {
-        cx.info("ignored histogram in " + a.op().name().toLowerCase(java.util.Locale.ROOT) + " aggregation", a.pos());
+        cx.info("ignored histogram in " + a.op().name().toLowerCase(java.util.Locale.ROOT) + " aggregation", a.expr().pos());
     }
 
 }

@@ -83,7 +83,7 @@ final class HistogramWindows {
                     if (takeHist) {
                         FloatHistogram cur = hh[k++];
                         if (havePrev) {
-                            if (!prevHist) { if (fn == Fn.CHANGES) c++; }
+                            if (!prevHist) c++; // a switch between floats and histograms is a change and a reset
                             else if (fn == Fn.RESETS ? resets.detect(cur, ph) : !cur.sameData(ph)) c++;
                         }
                         ph = cur;
@@ -91,7 +91,7 @@ final class HistogramWindows {
                     } else {
                         double cur = v[i++];
                         if (havePrev) {
-                            if (prevHist) { if (fn == Fn.CHANGES) c++; }
+                            if (prevHist) c++;
                             else if (fn == Fn.RESETS ? cur < pv : (cur != pv && !(Double.isNaN(cur) && Double.isNaN(pv)))) c++;
                         }
                         pv = cur;
@@ -120,13 +120,25 @@ final class HistogramWindows {
             case SUM_OVER_TIME, AVG_OVER_TIME: {
                 if (floats) return mixed();
                 FloatHistogram sum = new FloatHistogram().copyFrom(hh[hlo]);
+                double[] sc = s.c1, cc = s.c2;
+                sc[0] = 0;
+                cc[0] = 0;
+                boolean collision = false;
                 for (int k = hlo + 1; k < hhi; k++) {
                     if (hh[k].usesCustomBuckets() != sum.usesCustomBuckets()) return mixedSchemas();
+                    double s0 = sum.sum, n0 = sum.count;
                     int flags = sum.add(hh[k]);
+                    // sum and count with compensated summation (bucket counts are summed plainly)
+                    sum.sum = RangeFunctions.kahanInc(hh[k].sum, s0, sc);
+                    sum.count = RangeFunctions.kahanInc(hh[k].count, n0, cc);
                     if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
                         cx.info("mismatched custom buckets were reconciled during aggregation", pos);
                     }
+                    collision |= (flags & HistogramArithmetic.COUNTER_RESET_COLLISION) != 0;
                 }
+                if (collision) cx.warn("conflicting counter resets during histogram aggregation", pos);
+                if (!Double.isInfinite(sum.sum)) sum.sum += sc[0];
+                if (!Double.isInfinite(sum.count)) sum.count += cc[0];
                 if (fn == Fn.AVG_OVER_TIME) sum.mul(1.0 / hn);
                 sum.compact(0);
                 result = sum;

@@ -242,7 +242,18 @@ public final class RangeEval {
                 int k = 0, m = 0;
                 for (int i = 0; i < its.length; i++) {
                     if (Vals.present(r.v[i])) { t[k] = its[i]; v[k] = r.v[i]; k++; }
-                    else if (r.h != null && r.h[i] != null) { ht[m] = its[i]; hh[m] = r.h[i]; m++; }
+                    else if (r.h != null && r.h[i] != null) {
+                        io.tsdb.core.histogram.FloatHistogram x = r.h[i];
+                        if (x.hint == io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET
+                                || x.hint == io.tsdb.core.histogram.CounterResetHint.NOT_COUNTER_RESET) {
+                            // a stored hint speaks of the stored predecessor, which the subquery may skip or repeat:
+                            // counter resets between subquery points are detected by comparing them
+                            x = m > 0 && hh[m - 1].sameData(x) && r.h[i - 1] == r.h[i] ? hh[m - 1]
+                                    : new io.tsdb.core.histogram.FloatHistogram().copyFrom(x);
+                            x.hint = io.tsdb.core.histogram.CounterResetHint.UNKNOWN;
+                        }
+                        ht[m] = its[i]; hh[m] = x; m++;
+                    }
                 }
                 out.add(new RangeSeries(r.labels, t, v, n, ht, hh, hn, r.dropName));
             }
