@@ -64,6 +64,8 @@ final class FlushCycle {
     private static final int OK = AppendStatus.OK.ordinal();
     /** Most samples of one series inserted under one lock of it (bounds how long a reader of the series waits). */
     private static final int MAX_RUN = 256;
+    /** Most bytes of histogram samples in one WAL record (a larger batch is logged as several records). */
+    private static final long MAX_HISTOGRAM_RECORD_BYTES = 16L << 20;
 
     private final Head head;
     private final Wal wal;
@@ -129,9 +131,28 @@ final class FlushCycle {
             int n = a.size();
             if (head.removals() != a.removals()) reresolveRemoved(a);
             long pos = 0;
-            for (int from = 0; from < n; from += WalFormat.MAX_SAMPLES_PER_RECORD) {
-                int cnt = Math.min(WalFormat.MAX_SAMPLES_PER_RECORD, n - from);
-                pos = wal.write(a.encode(from, cnt));
+            boolean hists = a.hasHistograms();
+            if (!hists) {
+                for (int from = 0; from < n; from += WalFormat.MAX_SAMPLES_PER_RECORD) {
+                    int cnt = Math.min(WalFormat.MAX_SAMPLES_PER_RECORD, n - from);
+                    pos = wal.write(a.encode(from, cnt));
+                }
+            } else {
+                // runs of float samples and runs of histograms, each its own record, in staging order (replay keeps it)
+                for (int from = 0; from < n; ) {
+                    boolean h = a.isHistogram(from);
+                    int end = from + 1;
+                    long bytes = h ? a.histogramBytes(from) : 0;
+                    while (end < n && end - from < WalFormat.MAX_SAMPLES_PER_RECORD && a.isHistogram(end) == h) {
+                        if (h) {
+                            bytes += a.histogramBytes(end);
+                            if (bytes > MAX_HISTOGRAM_RECORD_BYTES) break;
+                        }
+                        end++;
+                    }
+                    pos = wal.write(h ? a.encodeHistograms(from, end - from) : a.encode(from, end - from));
+                    from = end;
+                }
             }
             wal.sync(pos);
             long stored = 0, mint = Long.MAX_VALUE, maxt = Long.MIN_VALUE;
@@ -141,12 +162,13 @@ final class FlushCycle {
             for (int i = 0; i < n; ) {
                 // a run of samples of one series (ingest stages a series' samples together) under one lock of it
                 HeadSeries s = a.series(i);
+                boolean h = hists && a.isHistogram(i);
                 int end = i + 1;
-                while (end < n && end - i < MAX_RUN && a.series(end) == s) end++;
-                if (!head.insertCommitted(s, ts, vs, i, end, out)) {   // cannot happen while we hold the read lock; kept as a guard
+                while (end < n && end - i < MAX_RUN && a.series(end) == s && (!hists || a.isHistogram(end) == h)) end++;
+                if (!insert(a, h, s, i, end, out)) {   // cannot happen while we hold the read lock; kept as a guard
                     s = catalog.revive(s);
                     for (int j = i; j < end; j++) a.setSeries(j, s);
-                    if (!head.insertCommitted(s, ts, vs, i, end, out)) throw new IllegalStateException("series " + s.labels + " left the head during a commit");
+                    if (!insert(a, h, s, i, end, out)) throw new IllegalStateException("series " + s.labels + " left the head during a commit");
                 }
                 for (; i < end; i++) {
                     int r = out[i];
@@ -170,6 +192,12 @@ final class FlushCycle {
         if (head.maxTime() - head.minTime() >= blockDurationMs && head.sampleCount() > 0 && flushRequested.compareAndSet(false, true)) {
             flushNeeded.run();
         }
+    }
+
+    /** Inserts the staged run [from, to) of series s: float samples, or histograms when {@code hist}. */
+    private boolean insert(TsdbAppender a, boolean hist, HeadSeries s, int from, int to, int[] out) {
+        if (hist) return head.insertCommittedHistograms(s, a.timestamps(), a.histogramsStaged(), a.floatHistogramsStaged(), from, to, out);
+        return head.insertCommitted(s, a.timestamps(), a.values(), from, to, out);
     }
 
     /** Series staged by {@code a} that left the head since it resolved them are brought back (same id) before logging. */

@@ -21,7 +21,8 @@ import java.util.Map;
  * series missing from the registry (e.g. after an OS crash lost its last mapped pages) are registered again.
  * Samples are buffered (up to {@link #BUFFER} of them) and applied grouped by series with a stable counting
  * sort, so that each series' state is touched once per group instead of once per sample (replay is bound by
- * cache misses on per-series state otherwise).
+ * cache misses on per-series state otherwise). Native histogram samples are applied as they come; one of a series
+ * with float samples buffered applies the buffer first, so every series sees its samples in log order.
  */
 final class HeadReplayer implements WalReplayHandler {
     private static final Logger log = LoggerFactory.getLogger(HeadReplayer.class);
@@ -40,6 +41,8 @@ final class HeadReplayer implements WalReplayHandler {
     private int maxBufferedId = -1;
     private int markN, markMaxId = -1;   // buffer state before the current compact record (bufferSamples)
     private int[] counts = new int[0];
+    /** Ids with buffered float samples: a histogram of one of them applies the buffer first (log order per series). */
+    private final java.util.BitSet bufferedIds = new java.util.BitSet();
     private int[] order = new int[0];
 
     HeadReplayer(Head head, LabelIndex index, SeriesRegistry registry, int nextId) {
@@ -86,6 +89,7 @@ final class HeadReplayer implements WalReplayHandler {
             ts[n] = b.getLong(p + 4);
             vs[n] = b.getLong(p + 12);
             if (id > maxBufferedId) maxBufferedId = id;
+            if (id >= 0) bufferedIds.set(id);
             n++;
         }
     }
@@ -99,6 +103,7 @@ final class HeadReplayer implements WalReplayHandler {
         ts[n] = t;
         vs[n] = bits;
         if (id > maxBufferedId) maxBufferedId = id;
+        if (id >= 0) bufferedIds.set(id);
         n++;
     }
 
@@ -121,6 +126,28 @@ final class HeadReplayer implements WalReplayHandler {
         ids = java.util.Arrays.copyOf(ids, cap);
         ts = java.util.Arrays.copyOf(ts, cap);
         vs = java.util.Arrays.copyOf(vs, cap);
+    }
+
+    /**
+     * A histogram sample is applied at once, after the float samples buffered before it (so each series sees its
+     * samples in log order, as at commit).
+     */
+    @Override public void histogram(int id, long t, io.tsdb.core.histogram.Histogram h) { applyHistogram(id, t, h, null); }
+
+    @Override public void floatHistogram(int id, long t, io.tsdb.core.histogram.FloatHistogram h) { applyHistogram(id, t, null, h); }
+
+    private void applyHistogram(int id, long t, io.tsdb.core.histogram.Histogram h, io.tsdb.core.histogram.FloatHistogram f) {
+        if (id >= 0 && bufferedIds.get(id)) apply();
+        HeadSeries s = resolve(id);
+        if (s == null) {
+            synchronized (this) { unknown++; }
+            return;
+        }
+        AppendStatus st;
+        synchronized (s) {
+            st = head.insertHistogramLocked(s, t, h, f, true);
+        }
+        if (st == AppendStatus.OK) head.addStats(1, t, t);
     }
 
     @Override public void seriesState(ByteBuffer b, int off, int count) {
@@ -176,6 +203,7 @@ final class HeadReplayer implements WalReplayHandler {
         }
         n = 0;
         maxBufferedId = -1;
+        bufferedIds.clear();
     }
 
     /** Applies order[from, to) (grouped by series); thread-safe against a concurrent call on a disjoint range. */

@@ -142,7 +142,7 @@ public final class Tsdb implements Storage, StorageAdmin {
             lockChannel.close();
             throw e;
         }
-        this.head = new Head(() -> new ChunkedSamples(chunkMemory), options.outOfOrderWindow().toMillis());
+        this.head = new Head(() -> new ChunkedSamples(chunkMemory), options.outOfOrderWindow().toMillis(), chunkMemory);
         SeriesRegistry reg = null;
         BlockStore bs = null;
         Wal w = null;

@@ -6,6 +6,11 @@ import io.tsdb.core.Labels;
 import io.tsdb.core.SeriesRef;
 import io.tsdb.core.head.Head;
 import io.tsdb.core.head.HeadSeries;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
+import io.tsdb.core.histogram.HistogramValidator;
+import io.tsdb.core.histogram.InvalidHistogramException;
+import io.tsdb.core.wal.HistogramSamplesCodec;
 import io.tsdb.core.wal.SamplesCodec;
 import io.tsdb.core.wal.WalFormat;
 
@@ -19,6 +24,11 @@ import java.util.Arrays;
  * The arrays and the WAL encoding buffer ({@link Staging}) are borrowed from the database's pool at the first
  * append and given back at commit or rollback, so a request does not allocate (and grow, by copying) arrays
  * sized for its batch, nor a direct buffer freed only by the garbage collector.
+ *
+ * <p>Native histograms are staged in the same sequence (their order relative to float samples is kept: the commit
+ * logs runs of float samples and runs of histograms as separate records in staging order), copied into holders of
+ * the staging memory that are reused by later requests. They are validated ({@link HistogramValidator}) before
+ * anything else.
  */
 final class TsdbAppender implements Appender {
     private static final AppendStatus[] STATUSES = AppendStatus.values();
@@ -33,6 +43,15 @@ final class TsdbAppender implements Appender {
         /** Per staged sample, its outcome at commit ({@link Head#insertCommitted}). */
         int[] outcomes = new int[64];
         ByteBuffer buf;
+        /**
+         * Per staged sample (allocated at the first histogram): the integer histogram staged there, or null; a
+         * float histogram staged there is in {@link #fhs}; a float sample has neither. The holders stay in
+         * {@link #holdI}/{@link #holdF} for reuse.
+         */
+        Histogram[] hs;
+        FloatHistogram[] fhs;
+        Histogram[] holdI;
+        FloatHistogram[] holdF;
 
         int capacity() { return ts.length; }
     }
@@ -66,6 +85,8 @@ final class TsdbAppender implements Appender {
     private long prevInOrderT = Long.MAX_VALUE;
     /** Set when an append failed for a storage error: commit then throws it and stores nothing. */
     private IOException storageError;
+    /** Histogram samples staged in this batch. */
+    private int histograms;
 
     TsdbAppender(Tsdb db) { this.db = db; }
 
@@ -90,6 +111,45 @@ final class TsdbAppender implements Appender {
      * anything, and the commit re-resolves the staged series when it changed ({@link FlushCycle}).
      */
     @Override public AppendStatus append(SeriesRef ref, Labels labels, long timestampMs, double value) {
+        return add(ref, labels, timestampMs, value, null, null);
+    }
+
+    @Override public AppendStatus appendHistogram(Labels labels, long timestampMs, Histogram h) {
+        return appendHistogram(null, labels, timestampMs, h);
+    }
+
+    @Override public AppendStatus appendHistogram(SeriesRef ref, Labels labels, long timestampMs, Histogram h) {
+        lastSeries = null;
+        try {
+            HistogramValidator.validate(h);
+        } catch (InvalidHistogramException e) {
+            return invalid(labels, timestampMs, e);
+        }
+        return add(ref, labels, timestampMs, 0, h, null);
+    }
+
+    @Override public AppendStatus appendFloatHistogram(Labels labels, long timestampMs, FloatHistogram h) {
+        return appendFloatHistogram(null, labels, timestampMs, h);
+    }
+
+    @Override public AppendStatus appendFloatHistogram(SeriesRef ref, Labels labels, long timestampMs, FloatHistogram h) {
+        lastSeries = null;
+        try {
+            HistogramValidator.validate(h);
+        } catch (InvalidHistogramException e) {
+            return invalid(labels, timestampMs, e);
+        }
+        return add(ref, labels, timestampMs, 0, null, h);
+    }
+
+    private AppendStatus invalid(Labels labels, long timestampMs, InvalidHistogramException e) {
+        return reject(AppendStatus.INVALID_HISTOGRAM, "native histogram of " + labels + " at " + timestampMs + " ms is invalid ("
+                + e.rule().id + "): " + e.getMessage());
+    }
+
+    /** Stages a float sample (h and f null) or a histogram (exactly one of h, f non-null, already validated). */
+    private AppendStatus add(SeriesRef ref, Labels labels, long timestampMs, double value, Histogram h, FloatHistogram f) {
+        boolean isHist = h != null || f != null;
         lastSeries = null;
         if (db.isClosed()) return reject(AppendStatus.STORAGE_CLOSED, "storage is closed");
         long limit = db.now() + db.futureToleranceMs();
@@ -98,7 +158,7 @@ final class TsdbAppender implements Appender {
             // samples in the head when it was checked (the commit decides again under the series' lock)
             lastSeries = prevSeries;
             prevInOrderT = timestampMs;
-            return stage(prevSeries, timestampMs, value);
+            return isHist ? stageHistogram(prevSeries, timestampMs, h, f) : stage(prevSeries, timestampMs, value);
         }
         Head head = db.head();
         if (!resolvedAny) {   // before resolving anything
@@ -107,20 +167,20 @@ final class TsdbAppender implements Appender {
         }
         HeadSeries s;
         if (labels == prevLabels) s = prevSeries;
-        else if (ref instanceof HeadSeries h && head.holds(h) && (h.labels == labels || h.labels.equals(labels))) s = h;
+        else if (ref instanceof HeadSeries rs && head.holds(rs) && (rs.labels == labels || rs.labels.equals(labels))) s = rs;
         else s = head.get(labels);
         int code;
         while (true) {
             if (s == null) {
                 SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
                 if (r instanceof SeriesCatalog.Rejected rej) return reject(rej.status(), rej.message());
-                if (r instanceof SeriesCatalog.Failed f) {
-                    if (storageError == null) storageError = f.error();
-                    return reject(AppendStatus.STORAGE_ERROR, f.error().getMessage());
+                if (r instanceof SeriesCatalog.Failed failed) {
+                    if (storageError == null) storageError = failed.error();
+                    return reject(AppendStatus.STORAGE_ERROR, failed.error().getMessage());
                 }
                 s = ((SeriesCatalog.Found) r).series();
             }
-            code = head.check(s, timestampMs, value);
+            code = isHist ? head.checkHistogram(s, timestampMs, h, f) : head.check(s, timestampMs, value);
             if (code != SERIES_REMOVED) break;
             s = head.get(labels);   // a flush took it out of the head since it was resolved: find or bring it back
         }
@@ -134,12 +194,12 @@ final class TsdbAppender implements Appender {
         }
         if (code == Head.IN_ORDER) {
             prevInOrderT = timestampMs;
-            return stage(s, timestampMs, value);
+            return isHist ? stageHistogram(s, timestampMs, h, f) : stage(s, timestampMs, value);
         }
         AppendStatus st = STATUSES[code];
         switch (st) {
             case OK -> {
-                return stage(s, timestampMs, value);
+                return isHist ? stageHistogram(s, timestampMs, h, f) : stage(s, timestampMs, value);
             }
             case DUPLICATE_SAME_VALUE -> {
                 db.metrics().status(st);
@@ -172,6 +232,35 @@ final class TsdbAppender implements Appender {
         return AppendStatus.OK;
     }
 
+    /** Stages a copy of a histogram (in a holder of the staging memory, reused by later batches). */
+    private AppendStatus stageHistogram(HeadSeries s, long timestampMs, Histogram h, FloatHistogram f) {
+        if (stage == null) stage = db.takeStaging();
+        if (n == stage.ts.length) grow();
+        Staging st = stage;
+        if (st.hs == null || st.hs.length < st.ts.length) {
+            int cap = st.ts.length;
+            st.hs = st.hs == null ? new Histogram[cap] : Arrays.copyOf(st.hs, cap);
+            st.fhs = st.fhs == null ? new FloatHistogram[cap] : Arrays.copyOf(st.fhs, cap);
+            st.holdI = st.holdI == null ? new Histogram[cap] : Arrays.copyOf(st.holdI, cap);
+            st.holdF = st.holdF == null ? new FloatHistogram[cap] : Arrays.copyOf(st.holdF, cap);
+        }
+        if (h != null) {
+            Histogram x = st.holdI[n];
+            if (x == null) x = st.holdI[n] = new Histogram();
+            st.hs[n] = x.copyFrom(h);
+        } else {
+            FloatHistogram x = st.holdF[n];
+            if (x == null) x = st.holdF[n] = new FloatHistogram();
+            st.fhs[n] = x.copyFrom(f);
+        }
+        st.series[n] = s;
+        st.ts[n] = timestampMs;
+        st.vs[n] = 0;
+        n++;
+        histograms++;
+        return AppendStatus.OK;
+    }
+
     private AppendStatus reject(AppendStatus st, String message) {
         lastError = message;
         db.metrics().status(st);
@@ -183,6 +272,12 @@ final class TsdbAppender implements Appender {
         stage.series = Arrays.copyOf(stage.series, cap);
         stage.ts = Arrays.copyOf(stage.ts, cap);
         stage.vs = Arrays.copyOf(stage.vs, cap);
+        if (stage.hs != null) {
+            stage.hs = Arrays.copyOf(stage.hs, cap);
+            stage.fhs = Arrays.copyOf(stage.fhs, cap);
+            stage.holdI = Arrays.copyOf(stage.holdI, cap);
+            stage.holdF = Arrays.copyOf(stage.holdF, cap);
+        }
     }
 
     @Override public String lastError() { return lastError; }
@@ -222,6 +317,47 @@ final class TsdbAppender implements Appender {
         return b;
     }
 
+    /**
+     * Encodes the staged histogram samples [from, from+count) (all histograms) as one HISTOGRAM SAMPLES record into
+     * the reusable buffer.
+     */
+    ByteBuffer encodeHistograms(int from, int count) {
+        long need = WalFormat.RECORD_HEADER_BYTES + 1 + 12;
+        for (int i = from, end = from + count; i < end; i++) {
+            need += stage.hs[i] != null ? HistogramSamplesCodec.maxSampleBytes(stage.hs[i]) : HistogramSamplesCodec.maxSampleBytes(stage.fhs[i]);
+        }
+        if (stage.buf == null || stage.buf.capacity() < need) {
+            stage.buf = ByteBuffer.allocateDirect((int) Math.max(need, 4096)).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        ByteBuffer b = stage.buf;
+        b.clear();
+        b.position(WalFormat.RECORD_HEADER_BYTES);
+        b.put(WalFormat.TYPE_HISTOGRAM_SAMPLES);
+        long base = stage.ts[from];
+        HistogramSamplesCodec.putHeader(b, count, base);
+        for (int i = from, end = from + count; i < end; i++) {
+            int id = stage.series[i].id;
+            if (stage.hs[i] != null) HistogramSamplesCodec.putSample(b, base, id, stage.ts[i], stage.hs[i]);
+            else HistogramSamplesCodec.putSample(b, base, id, stage.ts[i], stage.fhs[i]);
+        }
+        WalFormat.seal(b);
+        return b;
+    }
+
+    /** Whether staged sample i is a histogram. */
+    boolean isHistogram(int i) { return histograms > 0 && (stage.hs[i] != null || stage.fhs[i] != null); }
+
+    /** Whether the batch holds histogram samples. */
+    boolean hasHistograms() { return histograms > 0; }
+
+    /** Bytes the WAL record of histogram sample i takes at most. */
+    int histogramBytes(int i) {
+        return stage.hs[i] != null ? HistogramSamplesCodec.maxSampleBytes(stage.hs[i]) : HistogramSamplesCodec.maxSampleBytes(stage.fhs[i]);
+    }
+
+    Histogram[] histogramsStaged() { return stage.hs; }
+    FloatHistogram[] floatHistogramsStaged() { return stage.fhs; }
+
     int size() { return n; }
     long removals() { return removals; }
     HeadSeries series(int i) { return stage.series[i]; }
@@ -247,9 +383,14 @@ final class TsdbAppender implements Appender {
         stage = null;
         if (s != null) {
             Arrays.fill(s.series, 0, n, null);
+            if (histograms > 0) {
+                Arrays.fill(s.hs, 0, n, null);
+                Arrays.fill(s.fhs, 0, n, null);
+            }
             db.returnStaging(s);
         }
         n = 0;
+        histograms = 0;
     }
 
     @Override public void rollback() { clear(); }

@@ -2,6 +2,9 @@ package io.tsdb.core.head;
 
 import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Labels;
+import io.tsdb.core.StaleNaN;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -12,8 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * The in-memory head: the <em>active</em> series by labels and by storage-wide id, and the append rules
- * (in-order, out-of-order window, duplicates). Durability, validation of label sets and the choice of ids
- * are the caller's job (see io.tsdb.core.db).
+ * (in-order, out-of-order window, duplicates) for float samples and native histograms alike (a series' newest
+ * timestamp is shared by both kinds; see {@link HistogramSamples} for how histograms are kept). Durability,
+ * validation of label sets and histograms and the choice of ids are the caller's job (see io.tsdb.core.db).
  *
  * <h2>Series tables</h2>
  * Two open-addressing tables of {@link HeadSeries} references with linear probing, one keyed by the label
@@ -36,6 +40,8 @@ public final class Head {
     private static final HeadSeries TOMBSTONE = new HeadSeries(-1, Labels.EMPTY, null);
 
     private final Supplier<SeriesSamples> samplesFactory;
+    /** Where closed histogram chunks go (null: the heap). */
+    private final ChunkMemory histogramMemory;
     private final long oooWindowMs;
     private volatile HeadSeries[] byLabels = new HeadSeries[MIN_TABLE];
     private volatile HeadSeries[] byIds = new HeadSeries[MIN_TABLE];
@@ -50,8 +56,14 @@ public final class Head {
     private final ThreadLocal<SampleBuffer> probe = ThreadLocal.withInitial(() -> new SampleBuffer(4));
 
     public Head(Supplier<SeriesSamples> samplesFactory, long oooWindowMs) {
+        this(samplesFactory, oooWindowMs, null);
+    }
+
+    /** @param histogramMemory where closed histogram chunks are kept (the float chunks' {@link ChunkMemory}); null: the heap */
+    public Head(Supplier<SeriesSamples> samplesFactory, long oooWindowMs, ChunkMemory histogramMemory) {
         this.samplesFactory = samplesFactory;
         this.oooWindowMs = oooWindowMs;
+        this.histogramMemory = histogramMemory;
     }
 
     /** The active series with these labels, or null. */
@@ -264,6 +276,16 @@ public final class Head {
         AppendStatus st = classify(s, t, v, replay);
         if (st != AppendStatus.OK) return st;
         if (t > s.maxT) {
+            if (s.lastKind != HeadSeries.FLOAT_KIND) {
+                if (StaleNaN.is(v)) {
+                    // a float stale marker ends a histogram series as a histogram stale marker (as Prometheus's head does)
+                    s.histograms(histogramMemory).appendStale(t, s.lastKind);
+                    s.maxT = t;
+                    return AppendStatus.OK;
+                }
+                if (s.hist != null) s.hist.closeOpen();   // the switch to floats ends the histogram chunk
+                s.lastKind = HeadSeries.FLOAT_KIND;
+            }
             s.samples.append(t, v);
             s.maxT = t;
             s.lastBits = Double.doubleToRawLongBits(v);
@@ -285,7 +307,12 @@ public final class Head {
     private AppendStatus classify(HeadSeries s, long t, double v, boolean replay) {
         if (t > s.maxT) return AppendStatus.OK;
         long bits = Double.doubleToRawLongBits(v);
-        if (t == s.maxT) return bits == s.lastBits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        if (t == s.maxT) {
+            if (s.lastKind != HeadSeries.FLOAT_KIND) {   // the newest sample is a histogram: only its stale marker repeats it
+                return StaleNaN.is(v) && s.hist != null && s.hist.lastStale() ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+            }
+            return bits == s.lastBits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        }
         if (!replay) {
             if (oooWindowMs <= 0) return AppendStatus.OUT_OF_ORDER;
             if (t < s.maxT - oooWindowMs) return AppendStatus.TOO_OLD;
@@ -297,6 +324,94 @@ public final class Head {
             b.clear();
             s.samples.read(t, t, b);
             if (b.n > 0) return Double.doubleToRawLongBits(b.v[0]) == bits ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        }
+        if (s.hist != null && s.hist.compareAt(t, null, null) != 0) return AppendStatus.DUPLICATE_DIFFERENT_VALUE;   // a histogram there
+        return AppendStatus.OK;
+    }
+
+    // ---- native histograms ----
+
+    /** As {@link #insert} for a histogram sample (exactly one of h, f non-null, validated). */
+    public AppendStatus insert(HeadSeries s, long t, Histogram h, FloatHistogram f) {
+        AppendStatus st;
+        synchronized (s) {
+            st = insertHistogramLocked(s, t, h, f, false);
+        }
+        if (st == AppendStatus.OK) addStats(1, t, t);
+        return st;
+    }
+
+    /** As {@link #check} for a histogram sample (exactly one of h, f non-null). */
+    public int checkHistogram(HeadSeries s, long t, Histogram h, FloatHistogram f) {
+        synchronized (s) {
+            if (s.isRemovedLocked()) return SERIES_REMOVED;
+            if (t > s.maxT) return IN_ORDER;
+            return classifyHistogram(s, t, h, f, false).ordinal();
+        }
+    }
+
+    /**
+     * As {@link #insertLocked} for a histogram sample (exactly one of h, f non-null; the head keeps no reference to
+     * it). In order it goes to the series' histogram chunks (a switch from float samples ends the float chunk),
+     * out of order to its out-of-order list. The caller validated it.
+     */
+    public AppendStatus insertHistogramLocked(HeadSeries s, long t, Histogram h, FloatHistogram f, boolean replay) {
+        if (s.isRemovedLocked()) return AppendStatus.SERIES_REMOVED;
+        PendingDeletion pd = pendingDeletion;
+        if (pd != null) applyLocked(s, pd);
+        AppendStatus st = classifyHistogram(s, t, h, f, replay);
+        if (st != AppendStatus.OK) return st;
+        HistogramSamples hs = s.histograms(histogramMemory);
+        if (t > s.maxT) {
+            if (s.lastKind == HeadSeries.FLOAT_KIND) s.samples.closeOpenChunk();   // the switch to histograms ends the float chunk
+            hs.append(t, h, f);
+            s.maxT = t;
+            s.lastKind = h != null ? HistogramBuffer.INT : HistogramBuffer.FLOAT;
+            s.lastBits = HeadSeries.bitsOfKind(s.lastKind);
+        } else {
+            hs.oooInsert(t, h, f);
+        }
+        return AppendStatus.OK;
+    }
+
+    /**
+     * Inserts the committed histogram samples [from, to) of one series (for each i, {@code hs[i]} or, when it is
+     * null, {@code fs[i]}) under one lock of it, with outcomes as {@link #insertCommitted}.
+     */
+    public boolean insertCommittedHistograms(HeadSeries s, long[] ts, Histogram[] hs, FloatHistogram[] fs, int from, int to, int[] out) {
+        synchronized (s) {
+            if (s.isRemovedLocked()) return false;
+            for (int i = from; i < to; i++) {
+                long t = ts[i];
+                boolean ooo = t < s.maxT;
+                Histogram h = hs[i];
+                AppendStatus st = insertHistogramLocked(s, t, h, h == null ? fs[i] : null, false);
+                out[i] = st == AppendStatus.OK && ooo ? STORED_OUT_OF_ORDER : st.ordinal();
+            }
+            return true;
+        }
+    }
+
+    private AppendStatus classifyHistogram(HeadSeries s, long t, Histogram h, FloatHistogram f, boolean replay) {
+        if (t > s.maxT) return AppendStatus.OK;
+        if (t == s.maxT) {
+            return s.lastKind != HeadSeries.FLOAT_KIND && s.hist != null && s.hist.lastEquals(h, f)
+                    ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        }
+        if (!replay) {
+            if (oooWindowMs <= 0) return AppendStatus.OUT_OF_ORDER;
+            if (t < s.maxT - oooWindowMs) return AppendStatus.TOO_OLD;
+        }
+        if (s.oooSearch(t) >= 0) return AppendStatus.DUPLICATE_DIFFERENT_VALUE;   // a float there
+        if (s.samples.count() > 0 && t >= s.samples.minTime() && t <= s.samples.maxTime()) {
+            SampleBuffer b = probe.get();
+            b.clear();
+            s.samples.read(t, t, b);
+            if (b.n > 0) return AppendStatus.DUPLICATE_DIFFERENT_VALUE;
+        }
+        if (s.hist != null) {
+            int c = s.hist.compareAt(t, h, f);
+            if (c != 0) return c > 0 ? AppendStatus.DUPLICATE_SAME_VALUE : AppendStatus.DUPLICATE_DIFFERENT_VALUE;
         }
         return AppendStatus.OK;
     }
@@ -354,6 +469,7 @@ public final class Head {
             if (maxT > s.maxT) {
                 s.maxT = maxT;
                 s.lastBits = lastBits;
+                s.lastKind = HeadSeries.kindOfBits(lastBits);
             }
         }
     }

@@ -19,7 +19,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * Querier over the head for [mint, maxt]. Series are selected through the label index, sorted by
- * labels, and decoded one at a time into reusable column arrays.
+ * labels, and decoded one at a time into reusable column arrays (histogram samples into reusable holders; a
+ * series with some is read through a {@link MixedCursor}).
  */
 public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, SeriesIdSource {
     private final Head head;
@@ -64,12 +65,13 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
         return new SeriesSet() {
             final SampleBuffer buf = new SampleBuffer(256);
             final ArrayCursor cursor = new ArrayCursor();
+            final MixedCursor mixed = new MixedCursor();
             int i = -1;
 
             @Override public boolean next() {
                 while (++i < list.size()) {
                     list.get(i).read(mint, maxt, buf, mode);
-                    if (buf.n > 0) return true;
+                    if (buf.n > 0 || buf.hasHistograms()) return true;
                 }
                 return false;
             }
@@ -78,7 +80,7 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
 
             @Override public int seriesId() { return list.get(i).id; }
 
-            @Override public SampleCursor cursor() { return cursor.reset(buf); }
+            @Override public SampleCursor cursor() { return buf.hasHistograms() ? mixed.reset(buf, buf.hist) : cursor.reset(buf); }
         };
     }
 

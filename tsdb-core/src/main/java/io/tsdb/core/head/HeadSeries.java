@@ -26,9 +26,32 @@ public final class HeadSeries implements SeriesRef {
     Frozen frozen;
     /** Out-of-order samples (null when none). */
     OooSamples ooo;
+    /** Native histogram samples (null until the series' first one). */
+    HistogramSamples hist;
     /** Newest accepted timestamp ever (Long.MIN_VALUE when none); value bits of that sample. */
     long maxT = Long.MIN_VALUE;
     long lastBits;
+    /**
+     * What the newest sample is: {@link #FLOAT_KIND} or a {@link HistogramBuffer} kind ({@code INT}, {@code FLOAT}
+     * histogram); then {@link #lastBits} is {@link #HISTOGRAM_BITS} or {@link #FLOAT_HISTOGRAM_BITS}, so that the
+     * kind survives a restart through the WAL checkpoint's series state.
+     */
+    byte lastKind;
+    static final byte FLOAT_KIND = 0;
+    /** {@link #lastBits} of a series whose newest sample is an integer / float histogram (NaN payloads). */
+    public static final long HISTOGRAM_BITS = 0x7ff8_4849_5354_0001L, FLOAT_HISTOGRAM_BITS = 0x7ff8_4849_5354_0002L;
+
+    static byte kindOfBits(long bits) {
+        return bits == HISTOGRAM_BITS ? HistogramBuffer.INT : bits == FLOAT_HISTOGRAM_BITS ? HistogramBuffer.FLOAT : FLOAT_KIND;
+    }
+
+    static long bitsOfKind(byte kind) { return kind == HistogramBuffer.INT ? HISTOGRAM_BITS : FLOAT_HISTOGRAM_BITS; }
+
+    /** The histogram samples, created on first use. */
+    HistogramSamples histograms(ChunkMemory mem) {
+        if (hist == null) hist = new HistogramSamples(mem);
+        return hist;
+    }
 
     /** The samples of a series removed from the head: always empty, refuses appends. */
     private static final SeriesSamples REMOVED = new SeriesSamples() {
@@ -42,8 +65,13 @@ public final class HeadSeries implements SeriesRef {
         @Override public void clear() { }
     };
 
-    /** In-order and out-of-order samples moved aside by a flush. */
-    record Frozen(SeriesSamples samples, OooSamples ooo) {}
+    /** In-order and out-of-order samples (and histogram samples, or null) moved aside by a flush. */
+    record Frozen(SeriesSamples samples, OooSamples ooo, HistogramSamples hist) {
+        void clear() {
+            samples.clear();
+            if (hist != null) hist.clear();
+        }
+    }
 
     /** A small sorted buffer of out-of-order samples. */
     static final class OooSamples {
@@ -71,10 +99,12 @@ public final class HeadSeries implements SeriesRef {
     synchronized boolean markRemovedIfEmpty(long before) {
         if (samples == REMOVED) return true;
         if (maxT >= before) return false;
-        if (samples.count() > 0 || (ooo != null && ooo.n > 0) || frozen != null) return false;
+        if (samples.count() > 0 || (ooo != null && ooo.n > 0) || frozen != null || (hist != null && hist.count() > 0)) return false;
         samples.clear();
         samples = REMOVED;
         ooo = null;
+        if (hist != null) hist.clear();
+        hist = null;
         return true;
     }
 
@@ -85,12 +115,13 @@ public final class HeadSeries implements SeriesRef {
     boolean isRemovedLocked() { return samples == REMOVED; }
 
     /** Samples currently held in memory (in order plus out of order). */
-    public synchronized int sampleCount() { return samples.count() + (ooo == null ? 0 : ooo.n); }
+    public synchronized int sampleCount() { return samples.count() + (ooo == null ? 0 : ooo.n) + (hist == null ? 0 : hist.count()); }
 
     public synchronized long maxTime() { return maxT; }
 
     public synchronized long minTime() {
         long m = samples.minTime();
+        if (hist != null) m = Math.min(m, hist.minTime());
         return ooo != null && ooo.n > 0 ? Math.min(m, ooo.t[0]) : m;
     }
 
@@ -101,12 +132,13 @@ public final class HeadSeries implements SeriesRef {
      */
     public synchronized boolean hasSamplesIn(long mint, long maxt, Supplier<ReadMode> mode) {
         ReadMode m = mode.get();
-        if (m == ReadMode.FROZEN) return frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
-        if (partHas(samples, ooo, mint, maxt)) return true;
-        return m == ReadMode.ALL && frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
+        if (m == ReadMode.FROZEN) return frozen != null && partHas(frozen.samples, frozen.ooo, frozen.hist, mint, maxt);
+        if (partHas(samples, ooo, hist, mint, maxt)) return true;
+        return m == ReadMode.ALL && frozen != null && partHas(frozen.samples, frozen.ooo, frozen.hist, mint, maxt);
     }
 
-    private static boolean partHas(SeriesSamples s, OooSamples ooo, long mint, long maxt) {
+    private static boolean partHas(SeriesSamples s, OooSamples ooo, HistogramSamples hist, long mint, long maxt) {
+        if (hist != null && hist.hasSamplesIn(mint, maxt)) return true;
         if (s.count() > 0 && s.minTime() <= maxt && s.maxTime() >= mint) return true;
         if (ooo == null || ooo.n == 0) return false;
         int i = Arrays.binarySearch(ooo.t, 0, ooo.n, mint);
@@ -159,21 +191,23 @@ public final class HeadSeries implements SeriesRef {
     public synchronized void read(long mint, long maxt, SampleBuffer out, ReadMode mode) {
         out.clear();
         if (mode == ReadMode.FROZEN) {
-            if (frozen != null) readPart(frozen.samples, frozen.ooo, mint, maxt, out);
+            if (frozen != null) readPart(frozen.samples, frozen.ooo, frozen.hist, mint, maxt, out);
             return;
         }
         if (mode == ReadMode.CURRENT || frozen == null) {
-            readPart(samples, ooo, mint, maxt, out);
+            readPart(samples, ooo, hist, mint, maxt, out);
             return;
         }
-        readPart(frozen.samples, frozen.ooo, mint, maxt, out);
+        readPart(frozen.samples, frozen.ooo, frozen.hist, mint, maxt, out);
         SampleBuffer cur = out.aux();
         cur.clear();
-        readPart(samples, ooo, mint, maxt, cur);
+        readPart(samples, ooo, hist, mint, maxt, cur);
         out.mergeFrom(cur);
+        if (cur.hasHistograms()) out.histograms().mergeFrom(cur.hist);
     }
 
-    private static void readPart(SeriesSamples samples, OooSamples ooo, long mint, long maxt, SampleBuffer out) {
+    private static void readPart(SeriesSamples samples, OooSamples ooo, HistogramSamples hist, long mint, long maxt, SampleBuffer out) {
+        if (hist != null && hist.count() > 0) hist.read(mint, maxt, out.histograms());
         samples.read(mint, maxt, out);
         if (ooo == null || ooo.n == 0) return;
         long[] oooT = ooo.t;
@@ -202,8 +236,8 @@ public final class HeadSeries implements SeriesRef {
      */
     public synchronized boolean touches(long mint, long maxt) {
         if (maxT >= mint && maxT <= maxt) return true;
-        if (partHas(samples, ooo, mint, maxt)) return true;
-        return frozen != null && partHas(frozen.samples, frozen.ooo, mint, maxt);
+        if (partHas(samples, ooo, hist, mint, maxt)) return true;
+        return frozen != null && partHas(frozen.samples, frozen.ooo, frozen.hist, mint, maxt);
     }
 
     /**
@@ -214,30 +248,44 @@ public final class HeadSeries implements SeriesRef {
      */
     public synchronized long deleteRange(long mint, long maxt) {
         long removed = deleteIn(samples, mint, maxt) + deleteOoo(ooo, mint, maxt);
+        if (hist != null) removed += hist.deleteRange(mint, maxt);
         if (frozen != null) {
             deleteIn(frozen.samples, mint, maxt);
             deleteOoo(frozen.ooo, mint, maxt);
+            if (frozen.hist != null) frozen.hist.deleteRange(mint, maxt);
         }
         if (maxT >= mint && maxT <= maxt) {
             maxT = Long.MIN_VALUE;
             lastBits = 0;
-            newest(samples, ooo);
-            if (frozen != null) newest(frozen.samples, frozen.ooo);
+            lastKind = FLOAT_KIND;
+            newest(samples, ooo, hist);
+            if (frozen != null) newest(frozen.samples, frozen.ooo, frozen.hist);
         }
         return removed;
     }
 
-    /** Raises maxT/lastBits to the newest sample of a part if it is newer. */
-    private void newest(SeriesSamples s, OooSamples o) {
+    /** Raises maxT/lastBits/lastKind to the newest sample of a part if it is newer. */
+    private void newest(SeriesSamples s, OooSamples o, HistogramSamples h) {
+        if (h != null) {
+            byte[] kind = new byte[1];
+            long t = h.newest(kind);
+            if (t > maxT) {
+                maxT = t;
+                lastKind = kind[0];
+                lastBits = bitsOfKind(kind[0]);
+            }
+        }
         if (s.count() > 0 && s.maxTime() > maxT) {
             SampleBuffer b = new SampleBuffer(4);
             s.read(s.maxTime(), s.maxTime(), b);
             maxT = s.maxTime();
             lastBits = Double.doubleToRawLongBits(b.v[b.n - 1]);
+            lastKind = FLOAT_KIND;
         }
         if (o != null && o.n > 0 && o.t[o.n - 1] > maxT) {
             maxT = o.t[o.n - 1];
             lastBits = Double.doubleToRawLongBits(o.v[o.n - 1]);
+            lastKind = FLOAT_KIND;
         }
     }
 
@@ -277,7 +325,9 @@ public final class HeadSeries implements SeriesRef {
 
     /** Closes the open chunk if the newest sample is older than {@code before}; returns whether it did. */
     synchronized boolean closeOpenChunkIfIdle(long before) {
-        return maxT < before && samples.closeOpenChunk();
+        if (maxT >= before) return false;
+        boolean closed = samples.closeOpenChunk();
+        return (hist != null && hist.closeOpen()) | closed;
     }
 
     /**
@@ -285,35 +335,42 @@ public final class HeadSeries implements SeriesRef {
      * them to a block and the series would then leave the head (see {@link Head#quietSeries}).
      */
     synchronized boolean isQuietWithSamples(long before) {
-        return maxT < before && (samples.chunks() > 0 || (ooo != null && ooo.n > 0));
+        return maxT < before && (samples.chunks() > 0 || (ooo != null && ooo.n > 0) || (hist != null && hist.count() > 0));
     }
 
     /** Moves the current samples aside (they were written to a block) and starts empty ones. */
     synchronized void freeze(SeriesSamples fresh) {
-        if (frozen != null) frozen.samples.clear();
-        frozen = new Frozen(samples, ooo);
+        if (frozen != null) frozen.clear();
+        frozen = new Frozen(samples, ooo, hist);
         samples = fresh;
         ooo = null;
+        hist = hist == null ? null : hist.successor();   // keeps the newest histogram for duplicate checks
     }
 
     /** Frees frozen samples once no querier can read them. */
     synchronized void releaseFrozen() {
-        if (frozen != null) frozen.samples.clear();
+        if (frozen != null) frozen.clear();
         frozen = null;
     }
 
     synchronized void clearSamples() {
         samples.clear();
         ooo = null;
+        if (hist != null) hist.clear();
+        hist = null;
     }
 
     synchronized long memoryBytes() {
-        return 48 + samples.memoryBytes() + oooBytes(ooo) + (frozen == null ? 0 : 16 + frozen.samples.memoryBytes() + oooBytes(frozen.ooo));
+        return 48 + samples.memoryBytes() + oooBytes(ooo) + (hist == null ? 0 : hist.memoryBytes())
+                + (frozen == null ? 0 : 16 + frozen.samples.memoryBytes() + oooBytes(frozen.ooo) + (frozen.hist == null ? 0 : frozen.hist.memoryBytes()));
     }
 
     private static long oooBytes(OooSamples o) {
         return o == null ? 0 : 24 + 32 + 16L * o.t.length;
     }
 
-    synchronized int chunks() { return samples.chunks() + (frozen == null ? 0 : frozen.samples.chunks()); }
+    synchronized int chunks() {
+        return samples.chunks() + (hist == null ? 0 : hist.chunks())
+                + (frozen == null ? 0 : frozen.samples.chunks() + (frozen.hist == null ? 0 : frozen.hist.chunks()));
+    }
 }

@@ -2,11 +2,16 @@ package io.tsdb.core.head;
 
 import java.util.Arrays;
 
-/** Reusable column arrays of decoded samples (timestamps and values), grown on demand, never shrunk. */
+/**
+ * Reusable column arrays of decoded samples (timestamps and values), grown on demand, never shrunk. Histogram
+ * samples of the same read go to {@link #hist} (created at the first read that meets one).
+ */
 public final class SampleBuffer {
     public long[] t;
     public double[] v;
     public int n;
+    /** Histogram samples of the read, or null when no read through this buffer met one. */
+    public HistogramBuffer hist;
 
     public SampleBuffer() { this(64); }
 
@@ -20,7 +25,19 @@ public final class SampleBuffer {
 
     private SampleBuffer aux;
 
-    public void clear() { n = 0; }
+    public void clear() {
+        n = 0;
+        if (hist != null) hist.clear();
+    }
+
+    /** The histogram samples of this buffer (created on first use). */
+    HistogramBuffer histograms() {
+        if (hist == null) hist = new HistogramBuffer();
+        return hist;
+    }
+
+    /** Whether the read holds histogram samples. */
+    public boolean hasHistograms() { return hist != null && hist.n > 0; }
 
     /** A second buffer owned by this one (for merges). */
     SampleBuffer aux() {

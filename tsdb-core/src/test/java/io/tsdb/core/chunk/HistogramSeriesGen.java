@@ -11,9 +11,10 @@ import io.tsdb.core.histogram.Spans;
 /**
  * Generates what a client library's native histogram exposes scrape after scrape: observations of a latency-like
  * (log-normal) distribution accumulated into an exponential histogram (default schema 3 and zero threshold 2^-128
- * of the Prometheus clients), so buckets fill in over time. Deterministic per seed.
+ * of the Prometheus clients), so buckets fill in over time. Deterministic per seed. Public for the storage tests
+ * (head, WAL, blocks) in other packages.
  */
-final class HistogramSeriesGen {
+public final class HistogramSeriesGen {
     final Random rnd;
     final int schema;
     final double zeroThreshold;
@@ -25,7 +26,7 @@ final class HistogramSeriesGen {
     long zeroCount, count;
     double sum;
 
-    HistogramSeriesGen(long seed, int schema, double zeroThreshold, double median, double sigma, int perScrape, boolean withNegatives) {
+    public HistogramSeriesGen(long seed, int schema, double zeroThreshold, double median, double sigma, int perScrape, boolean withNegatives) {
         this.rnd = new Random(seed);
         this.schema = schema;
         this.zeroThreshold = zeroThreshold;
@@ -36,7 +37,7 @@ final class HistogramSeriesGen {
     }
 
     /** Default client settings: schema 3, zero threshold 2^-128, latencies around 50 ms. */
-    static HistogramSeriesGen latency(long seed, int perScrape) {
+    public static HistogramSeriesGen latency(long seed, int perScrape) {
         return new HistogramSeriesGen(seed, 3, Math.scalb(1.0, -128), 0.05, 1.0, perScrape, false);
     }
 
@@ -50,7 +51,7 @@ final class HistogramSeriesGen {
     }
 
     /** One scrape interval's observations (Poisson-like count around perScrape). */
-    void step() {
+    public void step() {
         int k = perScrape <= 0 ? 0 : Math.max(0, (int) Math.round(perScrape + Math.sqrt(perScrape) * rnd.nextGaussian()));
         for (int i = 0; i < k; i++) {
             double v = median * Math.exp(sigma * rnd.nextGaussian());
@@ -61,7 +62,7 @@ final class HistogramSeriesGen {
     }
 
     /** The current state as an integer histogram in h. */
-    Histogram current(Histogram h) {
+    public Histogram current(Histogram h) {
         h.clear();
         h.schema = schema;
         h.zeroThreshold = zeroThreshold;
