@@ -5,6 +5,9 @@ import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
+import io.tsdb.core.head.HistogramBuffer;
+import io.tsdb.core.histogram.FloatHistogram;
+import io.tsdb.core.histogram.Histogram;
 import org.roaringbitmap.IntIterator;
 import org.roaringbitmap.RoaringBitmap;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
@@ -203,8 +206,15 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         }
     }
 
-    /** Cursor over the chunks of one series, decoding into reusable column arrays (deleted samples removed). */
+    /**
+     * Cursor over the chunks of one series, decoding into reusable column arrays (deleted samples removed); a native
+     * histogram chunk is decoded into reusable histogram holders ({@link HistogramBuffer}), its timestamps into the
+     * same column.
+     */
     private final class BlockCursor implements SampleCursor {
+        private final HistogramBuffer hist = new HistogramBuffer();
+        /** Whether the decoded chunk holds histograms ({@link #hist}). */
+        private boolean histChunk;
         private final ChunkMetas metas = new ChunkMetas();
         private long[] deleted;    // the series' deleted intervals, or null
         private DecBuf dec;
@@ -258,8 +268,17 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private void decode(int k) {
             checkOpen(); // once closed, the block's files may be unmapped: reading them would crash the JVM
             ci = k;
-            n = chunks.decode(metas.ref[k], metas.count[k], t, v, crc);
-            if (deleted != null) n = Tombstones.filter(deleted, t, v, n);
+            n = chunks.decode(metas.ref[k], metas.count[k], t, v, hist, crc);
+            histChunk = hist.n > 0;
+            if (deleted != null) {
+                if (histChunk) {
+                    hist.removeDeleted(deleted);
+                    n = hist.n;
+                    System.arraycopy(hist.t, 0, t, 0, n);
+                } else {
+                    n = Tombstones.filter(deleted, t, v, n);
+                }
+            }
             firstDecoded = k == first;
         }
 
@@ -306,6 +325,26 @@ final class BlockQuerier implements Querier, SeriesIdSource {
 
         @Override public long timestamp() { return t[i]; }
 
-        @Override public double value() { return v[i]; }
+        @Override public double value() {
+            if (histChunk) throw new IllegalStateException("the current sample is a native histogram: check sampleType() and read it with histogram()/floatHistogram()");
+            return v[i];
+        }
+
+        @Override public int sampleType() {
+            if (!histChunk) return FLOAT;
+            return hist.kind[i] == HistogramBuffer.INT ? HISTOGRAM : FLOAT_HISTOGRAM;
+        }
+
+        @Override public Histogram histogram(Histogram into) {
+            if (!histChunk) throw new IllegalStateException("the current sample is a float, not a histogram");
+            if (hist.kind[i] != HistogramBuffer.INT) throw new IllegalStateException("the current sample is a float histogram: read it with floatHistogram()");
+            return into.copyFrom(hist.histogram(i));
+        }
+
+        @Override public FloatHistogram floatHistogram(FloatHistogram into) {
+            if (!histChunk) throw new IllegalStateException("the current sample is a float, not a histogram");
+            if (hist.kind[i] == HistogramBuffer.INT) return hist.histogram(i).toFloat(into);
+            return into.copyFrom(hist.floatHistogram(i));
+        }
     }
 }

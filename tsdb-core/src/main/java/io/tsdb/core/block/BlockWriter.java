@@ -26,7 +26,8 @@ import java.util.List;
  * {@link FileLayer}.
  *
  * <p>Only samples with timestamps in [mint, maxt] are written; series without such samples are skipped.
- * Within a series timestamps must not decrease; on equal timestamps the later sample wins.
+ * Within a series timestamps must not decrease; on equal timestamps the later sample wins. Float samples and native
+ * histograms of a series are cut into chunks by {@link SeriesChunker}.
  */
 public final class BlockWriter {
     public static final String TMP_SUFFIX = ".tmp";
@@ -82,39 +83,12 @@ public final class BlockWriter {
             long numSamples = 0, numChunks = 0;
             IndexWriter index = new IndexWriter();
             ChunkMetas metas = new ChunkMetas();
-            ByteOut enc = new ByteOut(1 << 14);
-            long[] ts = new long[1024];
-            double[] vs = new double[1024];
             try (ChunksWriter chunks = new ChunksWriter(fs, tmp)) {
+                SeriesChunker chunker = new SeriesChunker(chunks, codec, maxSamplesPerChunk);
                 while (series.next()) {
                     Labels labels = series.labels();
-                    SampleCursor c = series.cursor();
-                    int n = 0;
-                    if (c.seek(mint)) {
-                        do {
-                            long t = c.timestamp();
-                            if (t > maxt) break;
-                            if (n > 0 && t <= ts[n - 1]) {
-                                if (t == ts[n - 1]) { vs[n - 1] = c.value(); continue; }
-                                throw new IllegalArgumentException("timestamps decrease in series " + labels + ": " + t + " after " + ts[n - 1]);
-                            }
-                            if (n == ts.length) { ts = Arrays.copyOf(ts, n * 2); vs = Arrays.copyOf(vs, n * 2); }
-                            ts[n] = t;
-                            vs[n] = c.value();
-                            n++;
-                        } while (c.next());
-                    }
+                    long n = chunker.write(labels, series.cursor(), mint, maxt, metas);
                     if (n == 0) continue;
-                    metas.clear();
-                    int parts = (n + maxSamplesPerChunk - 1) / maxSamplesPerChunk;
-                    int per = (n + parts - 1) / parts;
-                    for (int off = 0; off < n; off += per) {
-                        int k = Math.min(per, n - off);
-                        enc.reset();
-                        codec.encode(ts, vs, off, k, enc);
-                        long ref = chunks.write(codec.id(), enc.array(), enc.length());
-                        metas.add(ts[off], ts[off + k - 1], k, ref);
-                    }
                     index.addSeries(labels, series.seriesId(), metas);
                     numSamples += n;
                     numChunks += metas.n;

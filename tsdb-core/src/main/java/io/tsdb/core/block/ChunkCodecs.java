@@ -22,6 +22,9 @@ public final class ChunkCodecs {
     public static void register(BlockChunkCodec codec) {
         int id = codec.id();
         if (id < 1 || id > 255) throw new IllegalArgumentException("codec id must be 1..255: " + id);
+        if (id == ChunksFileFormat.ENC_HISTOGRAM || id == ChunksFileFormat.ENC_FLOAT_HISTOGRAM) {
+            throw new IllegalArgumentException("chunk encoding id " + id + " is reserved for native histogram chunks");
+        }
         if (!BY_ID.compareAndSet(id, null, codec) && BY_ID.get(id) != codec
                 && BY_ID.get(id).getClass() != codec.getClass()) {
             throw new IllegalStateException("chunk encoding id " + id + " already taken by " + BY_ID.get(id).name());

@@ -10,6 +10,8 @@ import java.nio.file.Path;
  * header   := magic u32 (0x54534443 "TSDC") | version u8 (1) | reserved 3 bytes (0)
  * chunk    := uvarint dataLen | encoding u8 | data (dataLen bytes) | crc32c u32 over (encoding, data)
  * </pre>
+ * Encodings: 1, 2 and later registered {@link BlockChunkCodec}s (float samples); {@link #ENC_HISTOGRAM} and
+ * {@link #ENC_FLOAT_HISTOGRAM} (native histogram chunks, stored as they are).
  * A chunk reference is {@code (segment number << 32) | byte offset of the chunk in that segment}; segment
  * numbers start at 1. Integers are big-endian.
  */
@@ -23,6 +25,12 @@ public final class ChunksFileFormat {
     /** Largest encoded chunk accepted by readers (guards against corrupt lengths). */
     public static final int MAX_CHUNK_BYTES = 64 << 20;
     public static final int CRC_SIZE = 4;
+    /**
+     * Chunk encoding ids of native histogram chunks, stored byte for byte (docs/format/histogram-chunks.md); not
+     * {@link BlockChunkCodec} ids ({@link ChunkCodecs#register} refuses them).
+     */
+    public static final int ENC_HISTOGRAM = io.tsdb.core.chunk.HistogramChunkFormat.ENC_HISTOGRAM;
+    public static final int ENC_FLOAT_HISTOGRAM = io.tsdb.core.chunk.HistogramChunkFormat.ENC_FLOAT_HISTOGRAM;
 
     private ChunksFileFormat() {}
 

@@ -1,5 +1,10 @@
 package io.tsdb.core.block;
 
+import io.tsdb.core.chunk.HistogramChunkFormat;
+import io.tsdb.core.chunk.HistogramChunkIterator;
+import io.tsdb.core.head.HistogramBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -76,6 +81,20 @@ final class ChunksReader {
      * @return the number of samples, always equal to {@code expectedCount}
      */
     int decode(long ref, int expectedCount, long[] ts, double[] vs, CRC32C crc) {
+        return decode(ref, expectedCount, ts, vs, null, crc);
+    }
+
+    private final ThreadLocal<HistogramChunkIterator> histIt = ThreadLocal.withInitial(HistogramChunkIterator::new);
+    private final ThreadLocal<UnsafeBuffer> histView = ThreadLocal.withInitial(() -> new UnsafeBuffer(0, 0));
+
+    /**
+     * As {@link #decode(long, int, long[], double[], CRC32C)}, and a native histogram chunk (encodings
+     * {@code 0x03}/{@code 0x04}, docs/format/histogram-chunks.md) into {@code hist} (cleared first; its timestamps are
+     * also copied into {@code ts}): {@code hist.n > 0} afterwards tells a histogram chunk. With {@code hist} null a
+     * histogram chunk is an error.
+     */
+    int decode(long ref, int expectedCount, long[] ts, double[] vs, HistogramBuffer hist, CRC32C crc) {
+        if (hist != null) hist.clear();
         int seg = ChunksFileFormat.refSegment(ref);
         int off = ChunksFileFormat.refOffset(ref);
         if (seg < 1 || seg > segments.length) {
@@ -108,6 +127,27 @@ final class ChunksReader {
         if ((int) crc.getValue() != stored) {
             throw new CorruptBlockException(segPath(seg), section(seg, off),
                     String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x", stored, (int) crc.getValue()));
+        }
+        if (HistogramChunkFormat.isHistogramEncoding((byte) encoding)) {
+            if (hist == null) throw new IllegalStateException("chunk " + section(seg, off) + " holds native histograms; this reader takes floats only");
+            int n;
+            try {
+                UnsafeBuffer v = histView.get();
+                v.wrap(b, p + 1, dataLen);
+                if (dataLen < HistogramChunkFormat.HEADER_SIZE || v.getByte(0) != (byte) encoding) throw new IllegalArgumentException("chunk bytes do not start with their encoding " + encoding);
+                HistogramChunkIterator it = histIt.get().reset(v, 0, dataLen);
+                n = it.size();
+                if (n != expectedCount) throw new IllegalArgumentException("chunk claims " + n + " samples, index says " + expectedCount);
+                hist.addChunk(it, Long.MIN_VALUE, Long.MAX_VALUE);
+                v.wrap(0, 0);
+            } catch (RuntimeException e) {
+                throw new CorruptBlockException(segPath(seg), section(seg, off), "undecodable histogram chunk: " + e.getMessage(), e);
+            }
+            if (hist.n != expectedCount) {
+                throw new CorruptBlockException(segPath(seg), section(seg, off), "chunk holds " + hist.n + " samples, index says " + expectedCount);
+            }
+            System.arraycopy(hist.t, 0, ts, 0, n);
+            return n;
         }
         BlockChunkCodec codec = ChunkCodecs.byId(encoding);
         if (codec == null) throw new CorruptBlockException(segPath(seg), section(seg, off), "unknown chunk encoding " + encoding);

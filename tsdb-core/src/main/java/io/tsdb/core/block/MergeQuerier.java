@@ -167,7 +167,8 @@ public final class MergeQuerier implements Querier {
         private int k;
         private boolean started;
         private long t;
-        private double v;
+        /** The cursor of the current sample (positioned on it until the next move). */
+        private SampleCursor cur;
         private boolean done;
 
         MergeCursor(int capacity) {
@@ -192,7 +193,7 @@ public final class MergeQuerier implements Querier {
             }
             if (best < 0) { done = true; return false; }
             t = bt;
-            v = cs[best].value();
+            cur = cs[best];
             return true;
         }
 
@@ -221,6 +222,12 @@ public final class MergeQuerier implements Querier {
 
         @Override public long timestamp() { return t; }
 
-        @Override public double value() { return v; }
+        @Override public double value() { return cur.value(); }
+
+        @Override public int sampleType() { return cur.sampleType(); }
+
+        @Override public io.tsdb.core.histogram.Histogram histogram(io.tsdb.core.histogram.Histogram into) { return cur.histogram(into); }
+
+        @Override public io.tsdb.core.histogram.FloatHistogram floatHistogram(io.tsdb.core.histogram.FloatHistogram into) { return cur.floatHistogram(into); }
     }
 }
