@@ -71,15 +71,41 @@ public class HistogramChunkBench {
     @Setup(Level.Trial)
     public void setup() {
         enc = kind.equals("int") ? HistogramChunkFormat.ENC_HISTOGRAM : HistogramChunkFormat.ENC_FLOAT_HISTOGRAM;
-        Random rnd = new Random(1);
-        TreeMap<Integer, Long> pos = new TreeMap<>();
-        long count = 0, zc = 0;
-        double sum = 0, zt = Math.scalb(1.0, -128);
-        hs = new Histogram[SAMPLES];
+        hs = latencyScrapes(1, perScrape, SAMPLES);
         fs = new FloatHistogram[SAMPLES];
         ts = new long[SAMPLES];
         long buckets = 0;
         for (int i = 0; i < SAMPLES; i++) {
+            buckets += hs[i].positiveCount;
+            fs[i] = hs[i].toFloat(new FloatHistogram());
+            ts[i] = 1_700_000_000_000L + 15_000L * i;
+        }
+        int n = SAMPLES / PER_CHUNK;
+        chunks = new UnsafeBuffer[n];
+        long bytes = 0;
+        for (int c = 0; c < n; c++) {
+            appendChunk(c);
+            byte[] b = new byte[appender.sizeInBytes()];
+            buf.getBytes(0, b);
+            chunks[c] = new UnsafeBuffer(b);
+            bytes += b.length;
+        }
+        System.out.printf("%n%s histograms, %d observations/scrape: %.1f buckets/sample, %.2f bytes/sample%n",
+                kind, perScrape, buckets / (double) SAMPLES, bytes / (double) SAMPLES);
+    }
+
+    /**
+     * {@code n} scrapes of a client-style native histogram: log-normal latencies around 50 ms, schema 3, zero
+     * threshold 2^-128, {@code perScrape} observations per scrape accumulated (a counter histogram whose buckets fill
+     * in over time). Deterministic per seed. Shared by the storage-level histogram benchmarks.
+     */
+    public static Histogram[] latencyScrapes(long seed, int perScrape, int n) {
+        Random rnd = new Random(seed);
+        TreeMap<Integer, Long> pos = new TreeMap<>();
+        long count = 0, zc = 0;
+        double sum = 0, zt = Math.scalb(1.0, -128);
+        Histogram[] out = new Histogram[n];
+        for (int i = 0; i < n; i++) {
             for (int k = 0; k < perScrape; k++) {
                 double v = 0.05 * Math.exp(rnd.nextGaussian());
                 count++;
@@ -103,23 +129,9 @@ public class HistogramChunkBench {
                 prev = e.getValue();
                 last = idx;
             }
-            buckets += h.positiveCount;
-            hs[i] = h;
-            fs[i] = h.toFloat(new FloatHistogram());
-            ts[i] = 1_700_000_000_000L + 15_000L * i;
+            out[i] = h;
         }
-        int n = SAMPLES / PER_CHUNK;
-        chunks = new UnsafeBuffer[n];
-        long bytes = 0;
-        for (int c = 0; c < n; c++) {
-            appendChunk(c);
-            byte[] b = new byte[appender.sizeInBytes()];
-            buf.getBytes(0, b);
-            chunks[c] = new UnsafeBuffer(b);
-            bytes += b.length;
-        }
-        System.out.printf("%n%s histograms, %d observations/scrape: %.1f buckets/sample, %.2f bytes/sample%n",
-                kind, perScrape, buckets / (double) SAMPLES, bytes / (double) SAMPLES);
+        return out;
     }
 
     private int appendChunk(int c) {
