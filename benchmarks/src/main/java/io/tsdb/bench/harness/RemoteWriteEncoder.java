@@ -9,7 +9,11 @@ import java.util.Arrays;
 /**
  * Encodes Prometheus remote-write 1.0 {@code WriteRequest} messages (protobuf, then snappy block
  * compression), written by hand: WriteRequest{1: repeated TimeSeries}, TimeSeries{1: repeated Label,
- * 2: repeated Sample}, Label{1: name, 2: value}, Sample{1: double value, 2: int64 timestamp}.
+ * 2: repeated Sample, 4: repeated Histogram}, Label{1: name, 2: value}, Sample{1: double value, 2: int64 timestamp}.
+ * Histogram (prompb/types.proto; integer histograms only here): 1 count_int uint64, 3 sum double, 4 schema sint32,
+ * 5 zero_threshold double, 6 zero_count_int uint64, 8 negative_spans, 9 negative_deltas packed sint64,
+ * 11 positive_spans, 12 positive_deltas packed sint64, 14 reset_hint enum, 15 timestamp int64;
+ * BucketSpan{1: offset sint32, 2: length uint32}.
  */
 final class RemoteWriteEncoder {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
@@ -71,6 +75,58 @@ final class RemoteWriteEncoder {
         out.write(0x12);      // field 2, length-delimited: Sample
         writeVarint(out, sampleMsg);
         out.write(sample, 0, sampleMsg);
+    }
+
+    /** Appends one TimeSeries of pre-encoded labels ({@link #encodeLabels}) and one integer native histogram. */
+    void addHistogramSeries(byte[] encodedLabels, long t, io.tsdb.core.histogram.Histogram h) {
+        ByteArrayOutputStream m = new ByteArrayOutputStream(64 + 2 * (h.positiveCount + h.negativeCount));
+        writeTag(m, 1, 0);
+        writeVarint(m, h.count);
+        writeTag(m, 3, 1);
+        writeFixed64(m, Double.doubleToRawLongBits(h.sum));
+        writeTag(m, 4, 0);
+        writeVarint(m, zigzag(h.schema));
+        writeTag(m, 5, 1);
+        writeFixed64(m, Double.doubleToRawLongBits(h.zeroThreshold));
+        writeTag(m, 6, 0);
+        writeVarint(m, h.zeroCount);
+        spans(m, 8, h.negativeSpans);
+        deltas(m, 9, h.negativeBuckets, h.negativeCount);
+        spans(m, 11, h.positiveSpans);
+        deltas(m, 12, h.positiveBuckets, h.positiveCount);
+        if (h.hint.code != 0) {
+            writeTag(m, 14, 0);
+            writeVarint(m, h.hint.code);
+        }
+        writeTag(m, 15, 0);
+        writeVarint(m, t);
+        byte[] hist = m.toByteArray();
+        int body = encodedLabels.length + 1 + varintSize(hist.length) + hist.length;
+        out.write(0x0A);      // field 1, length-delimited: TimeSeries
+        writeVarint(out, body);
+        out.writeBytes(encodedLabels);
+        writeBytes(out, 4, hist);
+    }
+
+    private static long zigzag(long v) { return (v << 1) ^ (v >> 63); }
+
+    private static void spans(ByteArrayOutputStream o, int field, io.tsdb.core.histogram.Spans spans) {
+        ByteArrayOutputStream s = new ByteArrayOutputStream(16);
+        for (int i = 0; i < spans.size(); i++) {
+            s.reset();
+            writeTag(s, 1, 0);
+            writeVarint(s, zigzag(spans.offset(i)) & 0xffffffffL);
+            writeTag(s, 2, 0);
+            writeVarint(s, spans.length(i) & 0xffffffffL);
+            writeBytes(o, field, s.toByteArray());
+        }
+    }
+
+    private static void deltas(ByteArrayOutputStream o, int field, long[] d, int n) {
+        if (n == 0) return;
+        ByteArrayOutputStream p = new ByteArrayOutputStream(2 * n);
+        for (int i = 0; i < n; i++) writeVarint(p, zigzag(d[i]));
+        writeBytes(o, field, p.toByteArray());
     }
 
     private static int varintSize(long v) {

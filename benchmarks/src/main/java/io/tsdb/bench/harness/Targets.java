@@ -133,10 +133,15 @@ final class Targets {
             Files.writeString(workDir.resolve("prometheus.yml"), "global:\n  scrape_interval: 1h\n");
         }
 
+        /** Further command-line flags (e.g. {@code --enable-feature=native-histograms}). */
+        final List<String> extraFlags = new java.util.ArrayList<>();
+
         @Override List<String> command() {
-            return List.of("prometheus", "--config.file=" + dataDir.getParent().resolve("prometheus.yml"),
+            List<String> c = new java.util.ArrayList<>(List.of("prometheus", "--config.file=" + dataDir.getParent().resolve("prometheus.yml"),
                     "--storage.tsdb.path=" + dataDir, "--web.listen-address=127.0.0.1:" + port,
-                    "--web.enable-remote-write-receiver", "--web.enable-admin-api", "--log.level=warn");
+                    "--web.enable-remote-write-receiver", "--web.enable-admin-api", "--log.level=warn"));
+            c.addAll(extraFlags);
+            return c;
         }
 
         @Override String readyPath() { return "/-/ready"; }

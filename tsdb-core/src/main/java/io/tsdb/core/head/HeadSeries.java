@@ -327,7 +327,7 @@ public final class HeadSeries implements SeriesRef {
     synchronized boolean closeOpenChunkIfIdle(long before) {
         if (maxT >= before) return false;
         boolean closed = samples.closeOpenChunk();
-        return (hist != null && hist.closeOpen()) | closed;
+        return (hist != null && hist.closeIdle()) | closed;
     }
 
     /**

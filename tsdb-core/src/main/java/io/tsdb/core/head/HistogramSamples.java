@@ -140,6 +140,17 @@ final class HistogramSamples {
         nClosed++;
     }
 
+    /**
+     * Closes the open chunk and frees what appending holds (the appender's state and the open buffer, about 2 KiB
+     * of heap): for a series that went quiet; the next append allocates them again.
+     */
+    boolean closeIdle() {
+        boolean closed = closeOpen();
+        app = null;
+        openBuf = null;
+        return closed;
+    }
+
     /** Positions {@code it} at the start of closed chunk i. */
     private HistogramChunkIterator closedChunk(int i, HistogramChunkIterator it) {
         if (addr[i] < 0) {
