@@ -3,6 +3,7 @@
 
 import uPlot from '/webjars/uplot/dist/uPlot.esm.js';
 import { seriesName } from './format.js';
+import { drawHeatmaps } from './histogram.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f',
   '#bcbd22', '#17becf', '#3366cc', '#dc3912', '#ff9900', '#109618', '#990099', '#0099c6'];
@@ -16,7 +17,7 @@ export function toColumns(matrix, start, end, step, stacked) {
   const shown = matrix.slice(0, MAX_SERIES);
   const ys = shown.map((s) => {
     const col = new Array(xs.length).fill(null);
-    for (const [t, v] of s.values) {
+    for (const [t, v] of s.values || []) { // a series of native histograms only has no "values"
       const i = index.get(Math.round(t * 1000) / 1000);
       if (i !== undefined) col[i] = Number(v);
     }
@@ -35,6 +36,16 @@ export function toColumns(matrix, start, end, step, stacked) {
 
 export function drawChart(container, matrix, { start, end, step, stacked, dark }) {
   container.innerHTML = '';
+  // series of native histograms are drawn as heatmaps (below the float series' chart, if there are any)
+  const floats = matrix.filter((s) => s.values && s.values.length);
+  if (floats.length < matrix.length) {
+    const heat = document.createElement('div');
+    heat.className = 'heatmaps';
+    const plot = floats.length ? drawChart(container, floats, { start, end, step, stacked, dark }) : null;
+    container.appendChild(heat);
+    drawHeatmaps(heat, matrix, { start, end, step, dark });
+    return plot;
+  }
   const { xs, ys, names } = toColumns(matrix, start, end, step, stacked);
   if (matrix.length > MAX_SERIES) {
     const warn = document.createElement('div');

@@ -1,6 +1,7 @@
 // Table view: an instant query's result as a sortable table.
 
 import { formatValue, seriesName } from './format.js';
+import { bucketChart } from './histogram.js';
 
 export function drawTable(container, data) {
   container.innerHTML = '';
@@ -8,12 +9,16 @@ export function drawTable(container, data) {
   table.className = 'result-table';
   let rows;
   if (data.resultType === 'vector') {
-    rows = data.result.map((s) => ({ series: seriesName(s.metric), value: s.value[1], num: Number(s.value[1]) }));
+    rows = data.result.map((s) => (s.histogram
+      // a native histogram: its count sorts the row, its buckets are drawn as bars
+      ? { series: seriesName(s.metric), value: `count ${s.histogram[1].count}`, num: Number(s.histogram[1].count), histogram: s.histogram[1] }
+      : { series: seriesName(s.metric), value: s.value[1], num: Number(s.value[1]) }));
   } else if (data.resultType === 'matrix') {
     rows = data.result.map((s) => ({
       series: seriesName(s.metric),
-      value: s.values.map(([t, v]) => `${v} @${t}`).join('\n'),
-      num: s.values.length ? Number(s.values[s.values.length - 1][1]) : NaN,
+      value: [...(s.values || []).map(([t, v]) => `${v} @${t}`),
+        ...(s.histograms || []).map(([t, h]) => `histogram count ${h.count} sum ${h.sum} @${t}`)].join('\n'),
+      num: s.values && s.values.length ? Number(s.values[s.values.length - 1][1]) : NaN,
     }));
   } else {
     rows = [{ series: data.resultType, value: data.result[1], num: Number(data.result[1]) }];
@@ -36,8 +41,13 @@ export function drawTable(container, data) {
       a.textContent = r.series;
       const b = document.createElement('td');
       b.className = 'value num';
-      b.textContent = data.resultType === 'matrix' ? r.value : r.value;
-      b.title = formatValue(r.value);
+      if (r.histogram) {
+        b.classList.add('histogram');
+        b.appendChild(bucketChart(r.histogram, { dark: document.documentElement.dataset.theme === 'dark' }));
+      } else {
+        b.textContent = r.value;
+        b.title = formatValue(r.value);
+      }
       tr.append(a, b);
       tbody.appendChild(tr);
     }

@@ -88,6 +88,24 @@ class ConsoleBrowserTest {
         for (int i = 0; i < 4; i++) {
             mem.add(Labels.of("__name__", "node_load1", "instance", "host" + i), nowSec * 1000 - 5_000, i * 0.25);
         }
+        // a native histogram (schema 1, six buckets around 1 and a zero bucket) whose distribution drifts upwards
+        for (long t = start; t <= nowSec * 1000 + 60_000; t += 15_000) {
+            double phase = (t - start) / 7_200_000.0;
+            io.tsdb.core.histogram.FloatHistogram h = new io.tsdb.core.histogram.FloatHistogram();
+            h.schema = 1;
+            h.zeroThreshold = 1e-3;
+            h.zeroCount = 2;
+            h.positiveSpans.add(-2, 6);
+            double total = 2;
+            for (int b = 0; b < 6; b++) {
+                double c = Math.round(20 * Math.exp(-Math.pow(b - 5 * phase, 2)));
+                h.addPositive(c);
+                total += c;
+            }
+            h.count = total;
+            h.sum = total * 1.1;
+            mem.addHistogram(Labels.of("__name__", "rpc_duration_seconds", "job", "api"), t, h);
+        }
         ServerConfig c = new ServerConfig();
         c.listenHost = "127.0.0.1";
         c.listenPort = 0;
@@ -182,6 +200,42 @@ class ConsoleBrowserTest {
                 driver.findElement(By.cssSelector(".query-input")).getAttribute("value"));
         assertNotNull(driver.findElement(By.cssSelector(".uplot canvas")));
         screenshot("console-graph");
+    }
+
+    @Test
+    void histogramSeriesIsAHeatmapOverTime() throws Exception {
+        open("/?query=rpc_duration_seconds&range=1h");
+        WebElement canvas = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".heatmap .heatmap-canvas")));
+        assertEquals("rpc_duration_seconds{job=\"api\"}", driver.findElement(By.cssSelector(".heatmap-title")).getText());
+        // one row per distinct populated bucket of the answer, one column per step
+        long end = nowSec;
+        JsonNode r = api("/api/v1/query_range?query=rpc_duration_seconds&start=" + (end - 3600) + "&end=" + end + "&step=60");
+        java.util.Set<String> buckets = new java.util.TreeSet<>();
+        for (JsonNode p : r.at("/data/result/0/histograms")) for (JsonNode b : p.get(1).path("buckets")) buckets.add(b.get(1).asText() + "," + b.get(2).asText());
+        assertEquals(buckets.size(), Integer.parseInt(canvas.getAttribute("data-rows")), buckets.toString());
+        assertTrue(Integer.parseInt(canvas.getAttribute("data-columns")) > 50, canvas.getAttribute("data-columns"));
+        assertTrue(Double.parseDouble(canvas.getAttribute("data-max")) >= 20);
+        assertTrue(driver.findElements(By.cssSelector(".uplot")).isEmpty(), "no float series: no line chart");
+        screenshot("console-heatmap");
+    }
+
+    @Test
+    void histogramSampleIsABucketBarChartInTheTable() throws Exception {
+        long at = nowSec - 600;
+        open("/?query=rpc_duration_seconds&view=table&end=" + at);
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".result-table .bucket-bar")));
+        JsonNode h = api("/api/v1/query?query=rpc_duration_seconds&time=" + at).at("/data/result/0/histogram/1");
+        List<String> expected = new ArrayList<>(), shown = new ArrayList<>();
+        for (JsonNode b : h.get("buckets")) expected.add(b.get(3).asText());
+        for (WebElement bar : driver.findElements(By.cssSelector(".bucket-bar"))) shown.add(bar.getAttribute("data-count"));
+        assertEquals(expected, shown);
+        // the zero bucket is closed on both sides, the positive ones open on the left
+        List<WebElement> bars = driver.findElements(By.cssSelector(".bucket-bar"));
+        assertEquals("[-0.001, 0.001]", bars.get(0).getAttribute("data-bucket"));
+        assertTrue(bars.get(1).getAttribute("data-bucket").startsWith("("), bars.get(1).getAttribute("data-bucket"));
+        assertEquals("count " + h.get("count").asText() + " · sum " + h.get("sum").asText(),
+                driver.findElement(By.cssSelector(".bucket-summary")).getText());
+        screenshot("console-histogram-buckets");
     }
 
     /** Texts of the completion list as shown now (read in one script call: the list re-renders as you type). */
@@ -340,9 +394,9 @@ class ConsoleBrowserTest {
         wait.until(d -> !d.findElement(By.cssSelector("#status-build .body")).getText().contains("Loading"));
         assertTrue(driver.findElement(By.cssSelector("#status-build .body")).getText().contains("version"));
         wait.until(d -> d.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series"));
-        // 10 written by the test, 10 by the rules
-        assertTrue(driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series\n20")
-                || driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series 20"),
+        // 11 written by the test (10 float series, 1 histogram series), 10 by the rules
+        assertTrue(driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series\n21")
+                || driver.findElement(By.cssSelector("#status-storage .body")).getText().contains("active series 21"),
                 driver.findElement(By.cssSelector("#status-storage .body")).getText());
         wait.until(d -> d.findElement(By.cssSelector("#status-rates .body")).getText().contains("queries/s"));
         String rates = driver.findElement(By.cssSelector("#status-rates .body")).getText();
