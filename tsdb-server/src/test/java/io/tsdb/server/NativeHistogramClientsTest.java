@@ -118,4 +118,90 @@ class NativeHistogramClientsTest {
         JsonNode count = query("histogram_count(rate(rpc_latency_seconds[1m]))", at);
         assertTrue(count.at("/data/result/0/value/1").asDouble() > 0, count.toString());
     }
+
+    /**
+     * The Prometheus Java client's native histogram, pushed by remote write 1.0: each snapshot of the client's
+     * histogram (schema, zero bucket, sparse bucket indexes and counts, exactly as the client keeps them) becomes one
+     * histogram sample, spans and deltas laid out as Prometheus's protobuf does.
+     */
+    @Test void prometheusJavaClientNativeHistogramAnswersHistogramQuantile() throws Exception {
+        io.prometheus.metrics.model.registry.PrometheusRegistry reg = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        io.prometheus.metrics.core.metrics.Histogram latency = io.prometheus.metrics.core.metrics.Histogram.builder()
+                .name("job_duration_seconds").help("Job duration.").nativeOnly().register(reg);
+        Random rnd = new Random(7);
+        for (int i = 0; i < 3000; i++) latency.observe(0.5 + rnd.nextDouble());
+        long t0 = System.currentTimeMillis() - 30_000, t1 = t0 + 15_000;
+        push(reg, t0);
+        double[] second = new double[8000];
+        for (int i = 0; i < second.length; i++) {
+            second[i] = Math.exp(Math.log(0.3) + 0.6 * rnd.nextGaussian());
+            latency.observe(second[i]);
+        }
+        var snap = push(reg, t1);
+        double at = t1 / 1000.0;
+        JsonNode raw = query("job_duration_seconds", at);
+        JsonNode h = raw.at("/data/result/0/histogram/1");
+        assertEquals(11000, h.get("count").asDouble(), 0, raw.toString());
+        double ratio = Math.pow(2, Math.pow(2, -snap.getNativeSchema()));
+        for (double q : new double[]{0.5, 0.9, 0.99}) {
+            JsonNode r = query("histogram_quantile(" + q + ", rate(job_duration_seconds[1m]))", at);
+            double got = r.at("/data/result/0/value/1").asDouble(Double.NaN);
+            double want = quantile(second, q);
+            System.out.printf("Prometheus Java client native histogram (schema %d): q%s got %.6f recorded %.6f (rel. error %.4f, bucket ratio %.4f)%n",
+                    snap.getNativeSchema(), q, got, want, Math.abs(got - want) / want, ratio);
+            assertTrue(Math.abs(got - want) <= want * (ratio - 1), "q" + q + ": got " + got + ", recorded " + want + ", bucket ratio " + ratio + ": " + r);
+        }
+    }
+
+    /** Snapshots the registry's one histogram and sends it as a remote write 1.0 histogram sample at ts. */
+    io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot push(
+            io.prometheus.metrics.model.registry.PrometheusRegistry reg, long ts) throws Exception {
+        var hs = (io.prometheus.metrics.model.snapshots.HistogramSnapshot) reg.scrape().get(0);
+        var p = hs.getDataPoints().get(0);
+        io.tsdb.server.ingest.ProtoWriter w = new io.tsdb.server.ingest.ProtoWriter();
+        w.msg(1, series -> {
+            series.msg(1, l -> l.string(1, "__name__").string(2, hs.getMetadata().getPrometheusName()));
+            series.msg(4, m -> {
+                m.uint(1, p.getCount()).dbl(3, p.getSum()).sint(4, p.getNativeSchema())
+                        .dbl(5, p.getNativeZeroThreshold()).uint(6, p.getNativeZeroCount());
+                sparse(m, p.getNativeBucketsForNegativeValues(), 8, 9);
+                sparse(m, p.getNativeBucketsForPositiveValues(), 11, 12);
+                m.uint(15, ts);
+            });
+        });
+        byte[] raw = w.toByteArray();
+        io.airlift.compress.snappy.SnappyCompressor c = new io.airlift.compress.snappy.SnappyCompressor();
+        byte[] out = new byte[c.maxCompressedLength(raw.length)];
+        byte[] body = Arrays.copyOf(out, c.compress(raw, 0, raw.length, out, 0, out.length));
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/write"))
+                .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, r.statusCode(), r.body());
+        return p;
+    }
+
+    /** Sparse (index, count) buckets as spans (a new span at every gap) and deltas. */
+    static void sparse(io.tsdb.server.ingest.ProtoWriter m, io.prometheus.metrics.model.snapshots.NativeHistogramBuckets b,
+                       int spanField, int deltaField) {
+        if (b.size() == 0) return;
+        int start = 0;
+        int prevEnd = 0;
+        for (int i = 1; i <= b.size(); i++) {
+            if (i == b.size() || b.getBucketIndex(i) != b.getBucketIndex(i - 1) + 1) {
+                int offset = start == 0 ? b.getBucketIndex(0) : b.getBucketIndex(start) - prevEnd;
+                int length = i - start;
+                m.msg(spanField, s -> s.sint(1, offset).uint(2, length));
+                prevEnd = b.getBucketIndex(i - 1) + 1;
+                start = i;
+            }
+        }
+        m.msg(deltaField, d -> {
+            long prev = 0;
+            for (int i = 0; i < b.size(); i++) {
+                long delta = b.getCount(i) - prev;
+                d.varint((delta << 1) ^ (delta >> 63));
+                prev = b.getCount(i);
+            }
+        });
+    }
 }
