@@ -64,10 +64,30 @@ public final class MemStorage implements Storage {
                 staged.add(new Object[]{labels, ts, val});
                 return AppendStatus.OK;
             }
-            @Override public String lastError() { return null; }
+            String error;
+            @Override public AppendStatus appendHistogram(Labels labels, long ts, io.tsdb.core.histogram.Histogram h) {
+                return appendFloatHistogram(labels, ts, h.toFloat(new FloatHistogram()));
+            }
+            @Override public AppendStatus appendFloatHistogram(Labels labels, long ts, FloatHistogram h) {
+                if (labels.metricName() == null) return AppendStatus.INVALID_METRIC_NAME;
+                if (!h.isStale()) {
+                    try {
+                        io.tsdb.core.histogram.HistogramValidator.validate(h);
+                    } catch (io.tsdb.core.histogram.InvalidHistogramException e) {
+                        error = labels + ": " + e.getMessage();
+                        return AppendStatus.INVALID_HISTOGRAM;
+                    }
+                }
+                staged.add(new Object[]{labels, ts, new FloatHistogram().copyFrom(h)});
+                return AppendStatus.OK;
+            }
+            @Override public String lastError() { return error; }
             @Override public int pending() { return staged.size(); }
             @Override public void commit() {
-                for (Object[] s : staged) add((Labels) s[0], (Long) s[1], (Double) s[2]);
+                for (Object[] s : staged) {
+                    if (s[2] instanceof FloatHistogram h) addHistogram((Labels) s[0], (Long) s[1], h);
+                    else add((Labels) s[0], (Long) s[1], (Double) s[2]);
+                }
                 staged.clear();
             }
             @Override public void rollback() { staged.clear(); }

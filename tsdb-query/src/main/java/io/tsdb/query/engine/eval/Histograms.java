@@ -84,10 +84,21 @@ final class Histograms {
                 }
                 if (o == null) o = Row.empty(ts.length);
                 o[i] = f.apply(i, h);
+                if (Double.isNaN(h.sum)) nanObservations(cx, c, argIdx, r, o[i]);
             }
             if (o != null) out.add(new Row(r.labels, o, true));
         }
         out.removeIf(r -> !r.any());
+    }
+
+    /** The info upstream gives when a native histogram has NaN observations (its sum is NaN). */
+    static void nanObservations(EvalContext cx, Call c, int argIdx, Row r, double result) {
+        String name = r.labels.metricName();
+        String forName = name == null ? "" : " for metric name \"" + name + "\"";
+        String msg = c.fn().name().equals("histogram_fraction")
+                ? "input to histogram_fraction has NaN observations, which are excluded from all fractions"
+                : "input to histogram_quantile has NaN observations, result is " + (Double.isNaN(result) ? "NaN" : "skewed higher");
+        cx.info(msg + forName, c.args().get(argIdx).pos());
     }
 
     private static final double SMALL_DELTA_TOLERANCE = 1e-12;
@@ -268,7 +279,9 @@ final class Histograms {
                 for (int i = 0; i < ts.length; i++) {
                     if (r.h[i] == null) continue;
                     Labels l = r.labels.toBuilder().set(label, GoFmt.openMetrics(q[i])).build();
-                    perQ.computeIfAbsent(l, x -> Row.empty(ts.length))[i] = ev.nativeHistograms.quantile(q[i], r.h[i]);
+                    double res = ev.nativeHistograms.quantile(q[i], r.h[i]);
+                    perQ.computeIfAbsent(l, x -> Row.empty(ts.length))[i] = res;
+                    if (Double.isNaN(r.h[i].sum)) nanObservations(cx, c, 0, r, res);
                 }
                 for (var e : perQ.entrySet()) rows.add(new Row(e.getKey(), e.getValue(), true));
             }

@@ -99,7 +99,8 @@ final class NativeHistograms {
         if (b < 0) return Double.NaN;
         double lower = lo[b], upper = hi[b], bc = cnt[b];
         if (count > h.count) count = h.count;
-        if (count < rank) return upper;
+        // not reached: the rank is among the NaN observations (or rounding left it beyond the last bucket)
+        if (count < rank) return Double.isNaN(h.sum) ? Double.NaN : upper;
         rank = forward ? rank - (count - bc) : count - rank;
         double frac = rank / bc;
         if (custom) {
@@ -183,6 +184,6 @@ final class NativeHistograms {
             if (Math.abs(s) >= Math.abs(x)) comp += (s - t) + x; else comp += (x - t) + s;
             s = t;
         }
-        return (s + comp) / h.count;
+        return (Double.isInfinite(s) ? s : s + comp) / h.count;
     }
 }
