@@ -26,7 +26,7 @@ expr
     | expr AT atValue                                                                    # atExpr
     | <assoc=right> expr op=POW binModifiers expr                                        # binaryExpr
     | op=(ADD | SUB) expr                                                                # unaryExpr
-    | expr op=(MUL | DIV | MOD | ATAN2) binModifiers expr                                # binaryExpr
+    | expr op=(MUL | DIV | MOD | ATAN2 | TRIM_UPPER | TRIM_LOWER) binModifiers expr      # binaryExpr
     | expr op=(ADD | SUB) binModifiers expr                                              # binaryExpr
     | expr op=(EQLC | NEQ | GTR | LSS | GTE | LTE) binModifiers expr                     # binaryExpr
     | expr op=(AND | UNLESS) binModifiers expr                                           # binaryExpr

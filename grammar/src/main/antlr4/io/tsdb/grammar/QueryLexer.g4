@@ -157,6 +157,9 @@ POW   : '^' ;
 EQLC  : '==' ;
 NEQ   : '!=' ;
 LTE   : '<=' ;
+// Native histogram trim operators: keep the observations below / above the right operand.
+TRIM_UPPER : '</' ;
+TRIM_LOWER : '>/' ;
 GTE   : '>=' ;
 LSS   : '<' ;
 GTR   : '>' ;

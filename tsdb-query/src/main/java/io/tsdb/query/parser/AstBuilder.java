@@ -374,6 +374,8 @@ final class AstBuilder extends QueryBaseVisitor<Expr> {
             case Query.MOD -> BinaryOp.MOD;
             case Query.POW -> BinaryOp.POW;
             case Query.ATAN2 -> BinaryOp.ATAN2;
+            case Query.TRIM_UPPER -> BinaryOp.TRIM_UPPER;
+            case Query.TRIM_LOWER -> BinaryOp.TRIM_LOWER;
             case Query.EQLC -> BinaryOp.EQL;
             case Query.NEQ -> BinaryOp.NEQ;
             case Query.GTR -> BinaryOp.GTR;

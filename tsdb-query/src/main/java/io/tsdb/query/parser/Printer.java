@@ -121,7 +121,7 @@ public final class Printer {
             case AND, UNLESS -> 2;
             case EQL, NEQ, GTR, LSS, GTE, LTE -> 3;
             case ADD, SUB -> 4;
-            case MUL, DIV, MOD, ATAN2 -> 5;
+            case MUL, DIV, MOD, ATAN2, TRIM_UPPER, TRIM_LOWER -> 5;
             case POW -> 7;
         };
     }

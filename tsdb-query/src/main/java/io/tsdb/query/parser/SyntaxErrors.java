@@ -271,10 +271,6 @@ final class SyntaxErrors {
                         "the " + w + "() binary operator modifier (a Prometheus experimental feature) is not supported");
             }
         }
-        if (t.getType() == Query.DIV && prev != null && (prev.getType() == Query.LSS || prev.getType() == Query.GTR)
-                && prev.getStopIndex() + 1 == t.getStartIndex()) {
-            return "the native histogram trim operator \"" + prev.getText() + "/\" is not supported";
-        }
         return null;
     }
 
@@ -294,7 +290,7 @@ final class SyntaxErrors {
     private static boolean isOperator(int type) {
         return switch (type) {
             case Query.ADD, Query.SUB, Query.MUL, Query.DIV, Query.MOD, Query.POW, Query.EQLC, Query.NEQ, Query.LTE,
-                 Query.GTE, Query.LSS, Query.GTR, Query.AND, Query.OR, Query.UNLESS, Query.ATAN2, Query.BOOL -> true;
+                 Query.GTE, Query.LSS, Query.GTR, Query.TRIM_UPPER, Query.TRIM_LOWER, Query.AND, Query.OR, Query.UNLESS, Query.ATAN2, Query.BOOL -> true;
             default -> false;
         };
     }

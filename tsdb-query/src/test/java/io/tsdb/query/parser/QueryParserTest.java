@@ -465,10 +465,20 @@ class QueryParserTest {
             "x[1m] smoothed                 | 1:7: the \"smoothed\" range modifier (a Prometheus experimental feature) is not supported",
             "a + fill(0) b                  | 1:5: the fill() binary operator modifier (a Prometheus experimental feature) is not supported",
             "a * on(x) fill_left(1) b       | 1:11: the fill_left() binary operator modifier (a Prometheus experimental feature) is not supported",
-            "h </ 5                         | 1:4: the native histogram trim operator \"</\" is not supported",
     })
     void syntaxErrors(String query, String message) {
         assertEquals(message, err(query).getMessage());
+    }
+
+    @Test
+    void trimOperatorsBindLikeMultiplication() {
+        io.tsdb.query.ast.BinaryExpr e = (io.tsdb.query.ast.BinaryExpr) QueryParser.parse("h </ 5 + h >/ on(a) g * 2", null);
+        assertEquals(io.tsdb.query.ast.BinaryOp.ADD, e.op());
+        assertEquals(io.tsdb.query.ast.BinaryOp.TRIM_UPPER, ((io.tsdb.query.ast.BinaryExpr) e.lhs()).op());
+        io.tsdb.query.ast.BinaryExpr r = (io.tsdb.query.ast.BinaryExpr) e.rhs();
+        assertEquals(io.tsdb.query.ast.BinaryOp.MUL, r.op());
+        assertEquals(io.tsdb.query.ast.BinaryOp.TRIM_LOWER, ((io.tsdb.query.ast.BinaryExpr) r.lhs()).op());
+        assertEquals("h </ 5 + h >/ on (a) g * 2", Printer.print(e));
     }
 
     @Test

@@ -82,7 +82,8 @@ public final class BinaryOps {
         return switch (op) {
             case ADD -> "+"; case SUB -> "-"; case MUL -> "*"; case DIV -> "/"; case MOD -> "%"; case POW -> "^";
             case ATAN2 -> "atan2"; case EQL -> "=="; case NEQ -> "!="; case GTR -> ">"; case LSS -> "<";
-            case GTE -> ">="; case LTE -> "<="; default -> op.name().toLowerCase(java.util.Locale.ROOT);
+            case GTE -> ">="; case LTE -> "<="; case TRIM_UPPER -> "</"; case TRIM_LOWER -> ">/";
+            default -> op.name().toLowerCase(java.util.Locale.ROOT);
         };
     }
 
@@ -135,6 +136,10 @@ public final class BinaryOps {
         }
         FloatHistogram h = lh != null ? lh : rh;
         double f = lh != null ? rf : lf;
+        if (op.isTrim() && lh != null) {
+            hres = ev.nativeHistograms.trim(lh, rf, op == BinaryOp.TRIM_UPPER);
+            return 0;
+        }
         if (op == BinaryOp.MUL || (op == BinaryOp.DIV && lh != null)) {
             FloatHistogram x = new FloatHistogram().copyFrom(h);
             if (op == BinaryOp.MUL) x.mul(f); else div(x, f);
@@ -166,6 +171,7 @@ public final class BinaryOps {
         if (l instanceof ScalarVal ls && r instanceof ScalarVal rs) {
             double[] o = new double[ts.length];
             for (int i = 0; i < o.length; i++) {
+                if (op.isTrim()) throw EvalContext.execError("operator \"" + opText(op) + "\" not allowed for Scalar operations");
                 o[i] = op.isComparison() ? (compare(op, ls.v[i], rs.v[i]) ? 1 : 0) : arith(op, ls.v[i], rs.v[i]);
             }
             return new ScalarVal(o);
@@ -200,7 +206,10 @@ public final class BinaryOps {
                 if (Vals.absent(x)) continue;
                 double lf = swap ? s[i] : x, rf = swap ? x : s[i];
                 double val;
-                if (cmp) {
+                if (op.isTrim()) {
+                    incompatible(op, false, false);
+                    continue;
+                } else if (cmp) {
                     boolean keep = compare(op, lf, rf);
                     if (returnBool) val = keep ? 1 : 0;
                     else if (keep) val = x;
@@ -211,7 +220,7 @@ public final class BinaryOps {
                 o[i] = val;
                 any = true;
             }
-            if (any) out.add(new Row(row.labels, o, ho, row.dropName || !cmp || returnBool));
+            if (any) out.add(new Row(row.labels, o, ho, row.dropName || !(cmp || op.isTrim()) || returnBool));
         }
         return new VecVal(out);
     }
@@ -373,6 +382,9 @@ public final class BinaryOps {
                     hout = hres;
                     if (cmp && !returnBool) hout = swap ? rr.hist(i) : lr.hist(i);
                     if (hout != null && !cmp) val = 0;
+                } else if (op.isTrim()) {
+                    incompatible(op, false, false);
+                    continue;
                 } else if (cmp) {
                     keep = compare(op, fl, fr);
                     val = returnBool ? (keep ? 1 : 0) : fl;

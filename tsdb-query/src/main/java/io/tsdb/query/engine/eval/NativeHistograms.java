@@ -158,6 +158,70 @@ final class NativeHistograms {
         return 1 - (logV - logHi) / (logLo - logHi);
     }
 
+    /**
+     * The trim operators: h with only its observations below x ({@code upper}: {@code h </ x}) or above x
+     * ({@code h >/ x}). A bucket the cutoff falls into keeps the share interpolated as {@link #fraction} does
+     * (open-ended custom buckets: the overflow bucket is dropped by {@code </} and kept whole by {@code >/}, the
+     * lowest bucket the other way round). When anything was cut, count and sum are re-estimated from the kept
+     * buckets, each at its midpoint (geometric for exponential buckets, arithmetic for custom and zero buckets; the
+     * cutoff for a cut open-ended bucket); otherwise h is returned unchanged. A new instance.
+     */
+    FloatHistogram trim(FloatHistogram h, double x, boolean upper) {
+        fill(h);
+        double[] keep = keepBuf(n);
+        double count = 0, sum = 0;
+        boolean changed = false;
+        for (int i = 0; i < n; i++) {
+            double c = cnt[i], l = lo[i], u = hi[i];
+            double f, a, b, value;
+            boolean linear = custom || i == zeroIdx;
+            if (custom && l == Double.NEGATIVE_INFINITY && u > 0 && u != Double.POSITIVE_INFINITY) l = 0;
+            boolean openLow = l == Double.NEGATIVE_INFINITY, openHigh = u == Double.POSITIVE_INFINITY;
+            if (upper ? u <= x : l >= x) {
+                f = 1; a = l; b = u;
+            } else if (upper ? l >= x : u <= x) {
+                f = 0; a = b = 0;
+            } else if (upper) {
+                if (openHigh) { f = 0; a = b = 0; }
+                else if (openLow) { f = 1; a = b = x; }
+                else { f = share(l, u, x, i); a = l; b = x; }
+            } else {
+                if (openLow) { f = 0; a = b = 0; }
+                else if (openHigh) { f = 1; a = b = x; }
+                else { f = 1 - share(l, u, x, i); a = x; b = u; }
+            }
+            if (custom && lo[i] == Double.NEGATIVE_INFINITY && l == 0 && x < 0 && x != Double.NEGATIVE_INFINITY && !upper && f == 1 && a == 0) {
+                // the lowest custom bucket is only taken to start at 0 when the cutoff is not below it
+                f = 0;
+            }
+            if (f < 1 && c != 0) changed = true;
+            keep[i] = c * f;
+            if (keep[i] == 0) continue;
+            if (a == b) value = a;
+            else if (linear) value = a == Double.NEGATIVE_INFINITY ? b : b == Double.POSITIVE_INFINITY ? a : (a + b) / 2;
+            else value = (a > 0 ? 1 : -1) * Math.sqrt(a * b);
+            count += keep[i];
+            sum += keep[i] * value;
+        }
+        FloatHistogram out = new FloatHistogram().copyFrom(h);
+        if (!changed) return out;
+        out.count = count;
+        out.sum = sum;
+        int neg = h.negativeCount, k = 0;
+        for (int j = 0; j < neg; j++) out.negativeBuckets[j] = keep[neg - 1 - j];
+        k = neg;
+        if (zeroIdx >= 0) out.zeroCount = keep[k++];
+        for (int j = 0; j < h.positiveCount; j++) out.positiveBuckets[j] = keep[k++];
+        return out;
+    }
+
+    private double[] keep = new double[32];
+
+    private double[] keepBuf(int need) {
+        if (keep.length < need) keep = new double[Math.max(need, keep.length * 2)];
+        return keep;
+    }
+
     /** Estimated variance of h's observations (NaN for an empty histogram). */
     double stdvar(FloatHistogram h) {
         if (h.count == 0) return Double.NaN;
