@@ -79,6 +79,8 @@ final class FlushCycle {
     private final long blockDurationMs;
     private final Runnable flushNeeded;
     private final java.util.concurrent.atomic.AtomicBoolean flushRequested = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Data time at which a commit next asks maintenance to look for churn (see {@link #commit}). */
+    private final java.util.concurrent.atomic.AtomicLong nextChurnCheck = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
     private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
     private final Object flushLock = new Object();
     /** A frozen head generation whose block could not be written yet: {mint, maxt, first WAL segment after it}. */
@@ -102,7 +104,8 @@ final class FlushCycle {
     /**
      * @param flushNeeded called (once until the next flush) by a commit that finds the head spanning at least
      *                    {@code blockDurationMs}, so that the head is cut as data time advances, not only when a
-     *                    periodic check runs (a backfill writes hours of data time per minute)
+     *                    periodic check runs (a backfill writes hours of data time per minute); and each time data
+     *                    time advanced by {@code quietMs}, for maintenance to look for churn
      * @param quietMs     how long (data time) before a cut a series' newest sample must be for {@link #collectIdle()}
      *                    to remove it
      */
@@ -189,8 +192,14 @@ final class FlushCycle {
         } finally {
             commitLock.readLock().unlock();
         }
-        if (head.maxTime() - head.minTime() >= blockDurationMs && head.sampleCount() > 0 && flushRequested.compareAndSet(false, true)) {
+        long maxT = head.maxTime(), span = maxT - head.minTime();
+        if (span >= blockDurationMs && head.sampleCount() > 0 && flushRequested.compareAndSet(false, true)) {
             flushNeeded.run();
+        } else if (span >= 2 * quietMs) {
+            // maintenance looks for churn (an early cut) each time data time advanced by quietMs, not only every
+            // 30 s of wall time: a backfill writes hours of data time per minute
+            long next = nextChurnCheck.get();
+            if (maxT >= next && nextChurnCheck.compareAndSet(next, maxT + quietMs)) flushNeeded.run();
         }
     }
 

@@ -73,7 +73,7 @@ public final class Tsdb implements Storage, StorageAdmin {
      * lookback no longer sees them). The head then holds the active series plus those that went quiet within about
      * one span, whatever the churn. The smaller blocks are merged by compaction as any others.
      */
-    static final long CHURN_QUIET_MS = 5 * 60_000L, CHURN_MIN_SPAN_MS = 10 * 60_000L;
+    static final long CHURN_QUIET_MS = 5 * 60_000L, CHURN_MIN_SPAN_MS = 2 * CHURN_QUIET_MS;
     static final int CHURN_QUIET_SHARE = 8, CHURN_MIN_QUIET = 4096;
 
     private final TsdbOptions options;

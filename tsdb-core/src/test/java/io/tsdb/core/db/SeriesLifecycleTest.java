@@ -130,6 +130,21 @@ class SeriesLifecycleTest {
         }
     }
 
+    @Test void aBackfillWithChurnIsCutAsDataTimeAdvancesNotEvery30Seconds() throws Exception {
+        int pods = Tsdb.CHURN_MIN_QUIET;
+        try (Tsdb db = open()) {
+            writeGeneration(db, 0, pods);
+            for (int m = 0; m < 12; m++) writeMinutes(db, 1, pods, m, m + 1);   // one commit per minute of data
+            // commits ask maintenance to look each 5 minutes of data time; the periodic run comes only after 30 s
+            long end = System.nanoTime() + 20_000_000_000L;
+            while (db.flushes() == 0 && System.nanoTime() < end) Thread.sleep(20);
+            assertEquals(1, db.flushes());
+            end = System.nanoTime() + 20_000_000_000L;
+            while (db.activeSeries() > pods && System.nanoTime() < end) Thread.sleep(20);
+            assertEquals(pods, db.activeSeries());
+        }
+    }
+
     @Test void aFewQuietSeriesDoNotCutTheHead() throws Exception {
         int pods = Tsdb.CHURN_MIN_QUIET / 2;   // a whole generation replaced, but fewer series than the minimum
         try (Tsdb db = open()) {
@@ -397,6 +412,7 @@ class SeriesLifecycleTest {
     @Test void registryDropsSeriesWhoseLastBlockRetentionDeleted() throws Exception {
         int pods = 600;
         long regBytesAfterGrowth;
+        clock.set(T0 + 8 * 30 * MIN);   // every generation within the retention until the clock moves on below
         try (Tsdb db = open(Duration.ofHours(6), Limits.DEFAULT)) {
             for (int g = 0; g < 8; g++) {
                 writeGeneration(db, g, pods);    // 600 new series per 30 min: registry tiers of 1024, 2048, ...
