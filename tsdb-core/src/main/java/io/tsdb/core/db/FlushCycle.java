@@ -88,16 +88,10 @@ final class FlushCycle {
     private volatile long lastFlushMillis;
     private volatile long flushes;
     private volatile int removedAtLastFlush;
-    /**
-     * A flush froze samples since the last {@link #collectIdle()}, or the head was just opened (the WAL checkpoint
-     * brings back series without samples): series without samples may leave.
-     */
-    private volatile boolean collectDue = true;
-    /**
-     * {@link #collectIdle()} removes series whose newest sample is older than this (data time); at open, the series
-     * the WAL checkpoint brought back without a sample.
-     */
-    private volatile long collectBefore = Long.MIN_VALUE + 1;
+    /** A flush froze samples since the last {@link #collectIdle()}: series that went quiet before it may leave. */
+    private volatile boolean collectDue;
+    /** {@link #collectIdle()} removes series whose newest sample is older than this (data time). */
+    private volatile long collectBefore = Long.MIN_VALUE;
     private final long quietMs;
     private volatile boolean closed;
 

@@ -95,10 +95,14 @@ public final class HeadSeries implements SeriesRef {
      */
     synchronized boolean markRemovedIfEmpty() { return markRemovedIfEmpty(Long.MAX_VALUE); }
 
-    /** As {@link #markRemovedIfEmpty()}, only for a series whose newest sample is older than {@code before}. */
+    /**
+     * As {@link #markRemovedIfEmpty()}, only for a series whose newest sample is older than {@code before} (with
+     * {@code before < Long.MAX_VALUE}, never one without any sample: a writer may have just created it for samples
+     * it has not committed yet).
+     */
     synchronized boolean markRemovedIfEmpty(long before) {
         if (samples == REMOVED) return true;
-        if (maxT >= before) return false;
+        if (maxT >= before || (maxT == Long.MIN_VALUE && before != Long.MAX_VALUE)) return false;
         if (samples.count() > 0 || (ooo != null && ooo.n > 0) || frozen != null || (hist != null && hist.count() > 0)) return false;
         samples.clear();
         samples = REMOVED;
