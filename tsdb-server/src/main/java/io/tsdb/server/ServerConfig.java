@@ -83,6 +83,12 @@ public final class ServerConfig {
     public String externalUrl = null;
     /** {@code --web.enable-lifecycle}: POST /-/reload. */
     public boolean enableLifecycle = false;
+    /**
+     * {@code --ingest.start-timestamp-zero-samples}: a remote write 2.0 sample or histogram with a start (created)
+     * timestamp before its own also stores a zero sample at the start timestamp (Prometheus's created-timestamp zero
+     * ingestion), so that rate() and increase() see the counter start at zero.
+     */
+    public boolean ingestStartTimestampZeros = false;
 
     /** The external URL: {@link #externalUrl}, or http://HOSTNAME:PORT as Prometheus derives it. */
     public String effectiveExternalUrl() {

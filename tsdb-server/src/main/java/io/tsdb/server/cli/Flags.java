@@ -206,7 +206,10 @@ public final class Flags {
                     + "$externalURL); default http://HOSTNAME:PORT.",
                     c -> c.externalUrl == null ? "" : c.externalUrl, (c, v) -> c.externalUrl = v.isBlank() ? null : httpUrl(v)),
             ofSwitch("web.enable-lifecycle", "Enable POST /-/reload (reload the rule files); without it it answers 403.",
-                    c -> c.enableLifecycle, (c, v) -> c.enableLifecycle = v));
+                    c -> c.enableLifecycle, (c, v) -> c.enableLifecycle = v),
+            ofSwitch("ingest.start-timestamp-zero-samples", "Remote write 2.0: store a zero sample (or empty histogram) at the "
+                    + "start timestamp of a sample that carries one, as Prometheus's created-timestamp zero ingestion.",
+                    c -> c.ingestStartTimestampZeros, (c, v) -> c.ingestStartTimestampZeros = v));
 
     private Flags() {}
 

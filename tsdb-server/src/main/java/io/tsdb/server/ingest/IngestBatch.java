@@ -143,6 +143,23 @@ public final class IngestBatch {
         return histogramAppended(st, labels, ts);
     }
 
+    /**
+     * Stores the zero sample that a start (created) timestamp stands for, before the series' sample at a later time:
+     * not a sample of the request (not counted, nor reported when the storage refuses it, e.g. as out of order because
+     * an earlier request already stored it).
+     */
+    public void appendStartZero(LabelCache.Entry e, Labels labels, long st, Histogram zeroHistogram, FloatHistogram zeroFloat) {
+        Labels l = e != null ? e.labels() : labels;
+        SeriesRef ref = e != null ? e.ref() : null;
+        AppendStatus s = zeroHistogram != null ? appender.appendHistogram(ref, l, st, zeroHistogram)
+                : zeroFloat != null ? appender.appendFloatHistogram(ref, l, st, zeroFloat) : appender.append(ref, l, st, 0.0);
+        if (s == AppendStatus.STORAGE_ERROR) storageError = true;
+        if (s.accepted()) {
+            if (st < minTs) minTs = st;
+            if (st > maxTs) maxTs = st;
+        }
+    }
+
     private boolean histogramAppended(AppendStatus st, Labels labels, long ts) {
         boolean ok = appended(st, labels, ts);
         if (ok) stagedHistograms++;

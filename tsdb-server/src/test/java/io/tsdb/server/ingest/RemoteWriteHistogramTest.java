@@ -176,6 +176,40 @@ class RemoteWriteHistogramTest {
         assertTrue(env.dump().isEmpty());
     }
 
+    /** 2.0 start timestamps (per sample, and rc.3's series-level created_timestamp) with and without zero ingestion. */
+    @Test void v2StartTimestampsStoreZeroSamplesWhenEnabled() {
+        ProtoWriter w = new ProtoWriter();
+        for (String s : new String[]{"", "__name__", "req_total", "lat", "old_total"}) w.string(4, s);
+        w.msg(5, ts -> { ts.msg(1, p -> p.varint(1).varint(2)); ts.msg(2, x -> x.dbl(1, 5).uint(2, 10_000).uint(3, 4_000)); });
+        w.msg(5, ts -> { ts.msg(1, p -> p.varint(1).varint(3)); ts.msg(3, intHistogram(10_000, 2, 3, 1.5, new long[]{0, 1}, new long[]{3}).andThen(h -> h.uint(17, 6_000))); });
+        w.msg(5, ts -> { ts.msg(1, p -> p.varint(1).varint(4)); ts.uint(6, 2_000); ts.msg(2, x -> x.dbl(1, 7).uint(2, 10_000)); });
+        byte[] body = snappy(w.toByteArray());
+
+        HistogramRecordingStorage off = new HistogramRecordingStorage();
+        TestEnv plain = new TestEnv(off, c -> {});
+        assertEquals(204, plain.post("/api/v1/write", V2, body).status());
+        assertEquals(List.of("old_total{} 10000=7", "req_total{} 10000=5"), plain.dump());
+        assertEquals(1, off.histograms.size());
+
+        HistogramRecordingStorage on = new HistogramRecordingStorage();
+        TestEnv env = new TestEnv(on, c -> c.ingestStartTimestampZeros = true);
+        var r = env.post("/api/v1/write", V2, body);
+        assertEquals(204, r.status(), r.body());
+        // the zero samples are stored but are not samples of the request
+        assertEquals("2", r.headers().get("X-Prometheus-Remote-Write-Samples-Written"));
+        assertEquals("1", r.headers().get("X-Prometheus-Remote-Write-Histograms-Written"));
+        assertEquals(List.of("old_total{} 2000=0", "old_total{} 10000=7", "req_total{} 4000=0", "req_total{} 10000=5"), env.dump());
+        assertEquals(2, on.histograms.size());
+        var zero = on.histograms.get(0);
+        assertEquals(6_000, zero.ts());
+        assertEquals(0, zero.h().count);
+        assertEquals(2, zero.h().schema);
+        assertEquals(io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET, zero.h().hint);
+        assertEquals(10_000, on.histograms.get(1).ts());
+        // the start timestamp of a later request is already stored: no error, nothing new at 4000
+        assertEquals(204, env.post("/api/v1/write", V2, body).status());
+    }
+
     static byte[] le(double d) {
         long v = Double.doubleToRawLongBits(d);
         byte[] b = new byte[8];

@@ -30,6 +30,11 @@ public final class RemoteWriteDecoder {
     private final KeyBuffer key = new KeyBuffer();
     private final MetadataStore metadata;
     private final HistogramMessage hm = new HistogramMessage();
+    private final io.tsdb.core.histogram.Histogram zeroH = new io.tsdb.core.histogram.Histogram();
+    private final io.tsdb.core.histogram.FloatHistogram zeroF = new io.tsdb.core.histogram.FloatHistogram();
+    private boolean startZeros;
+    /** The series-level created timestamp of remote write 2.0 rc.3 senders (TimeSeries field 6), 0 when unset. */
+    private long seriesStart;
     private int[] symStart = new int[256], symLen = new int[256];
     private int nSymbols;
     private int[] refs = new int[64];
@@ -48,6 +53,9 @@ public final class RemoteWriteDecoder {
     }
 
     public long histogramsSeen() { return histograms; }
+
+    /** Whether start timestamps (2.0) also store a zero sample at that time (see ServerConfig.ingestStartTimestampZeros). */
+    public RemoteWriteDecoder startTimestampZeros(boolean on) { startZeros = on; return this; }
     public long exemplarsSeen() { return exemplars; }
 
     // ---------------------------------------------------------------- 1.0
@@ -72,6 +80,7 @@ public final class RemoteWriteDecoder {
     }
 
     private void timeSeriesV1(IngestBatch batch) {
+        seriesStart = 0;
         int start = r.position();
         key.reset();
         int samples = 0, hist = 0;
@@ -146,15 +155,17 @@ public final class RemoteWriteDecoder {
     /** Sample {double value = 1; int64 timestamp = 2}, of the cached series {@code cached} if not null, else of {@code labels}. */
     private void sample(Labels labels, LabelCache.Entry cached, IngestBatch batch) {
         double v = 0;
-        long ts = 0;
+        long ts = 0, st = seriesStart;
         while (r.hasRemaining()) {
             int tag = r.tag();
             switch (ProtoReader.field(tag)) {
                 case 1 -> { r.expect(tag, ProtoReader.FIXED64, "sample value"); v = r.doubleValue(); }
                 case 2 -> { r.expect(tag, ProtoReader.VARINT, "sample timestamp"); ts = r.varint64(); }
+                case 3 -> { r.expect(tag, ProtoReader.VARINT, "sample start_timestamp"); st = r.varint64(); } // 2.0 only
                 default -> r.skip(tag);
             }
         }
+        if (startZeros && st != 0 && ts != 0 && st < ts) batch.appendStartZero(cached, labels, st, null, null);
         if (cached != null) batch.append(cached, ts, v);
         else batch.append(labels, ts, v);
     }
@@ -229,6 +240,7 @@ public final class RemoteWriteDecoder {
     }
 
     private void timeSeriesV2(IngestBatch batch) {
+        seriesStart = 0;
         int start = r.position();
         int nRefs = 0, samples = 0, hist = 0;
         int metaType = 0, helpRef = 0, unitRef = 0;
@@ -249,6 +261,7 @@ public final class RemoteWriteDecoder {
                 case 2 -> { samples++; r.skip(tag); }
                 case 3 -> { hist++; r.skip(tag); }
                 case 4 -> { exemplars++; r.skip(tag); }
+                case 6 -> { r.expect(tag, ProtoReader.VARINT, "created_timestamp"); seriesStart = r.varint64(); } // 2.0-rc.3 senders
                 case 5 -> {
                     r.expect(tag, ProtoReader.LEN, "metadata");
                     int len = r.lengthDelimited();
@@ -349,6 +362,25 @@ public final class RemoteWriteDecoder {
             batch.reject("invalid_histogram", "series " + (cached != null ? cached.labels() : labels) + ": " + hm.describe()
                     + " breaks rule " + e.rule().id + ": " + e.getMessage());
             return;
+        }
+        long st = hm.startTimestamp != 0 ? hm.startTimestamp : seriesStart;
+        if (startZeros && st != 0 && hm.timestamp != 0 && st < hm.timestamp) {
+            // an empty histogram of the same layout, marked as a counter reset (as Prometheus injects it)
+            if (hm.isFloat) {
+                zeroF.clear();
+                zeroF.schema = hm.floating.schema;
+                zeroF.zeroThreshold = hm.floating.zeroThreshold;
+                zeroF.customValues = hm.floating.customValues;
+                zeroF.hint = io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET;
+                batch.appendStartZero(cached, labels, st, null, zeroF);
+            } else {
+                zeroH.clear();
+                zeroH.schema = hm.integer.schema;
+                zeroH.zeroThreshold = hm.integer.zeroThreshold;
+                zeroH.customValues = hm.integer.customValues;
+                zeroH.hint = io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET;
+                batch.appendStartZero(cached, labels, st, zeroH, null);
+            }
         }
         if (hm.isFloat) {
             if (cached != null) batch.appendFloatHistogram(cached, hm.timestamp, hm.floating);

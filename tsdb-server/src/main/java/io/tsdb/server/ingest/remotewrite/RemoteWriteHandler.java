@@ -29,7 +29,8 @@ public final class RemoteWriteHandler extends IngestEndpoint {
     public RemoteWriteHandler(IngestContext ctx) {
         super(ctx, "remote_write");
         LabelCache cache = ctx.newLabelCache();
-        decoders = ThreadLocal.withInitial(() -> new RemoteWriteDecoder(ctx.rules(), ctx.server().metadata(), cache));
+        boolean zeros = ctx.server().config().ingestStartTimestampZeros;
+        decoders = ThreadLocal.withInitial(() -> new RemoteWriteDecoder(ctx.rules(), ctx.server().metadata(), cache).startTimestampZeros(zeros));
     }
 
     /** 1 or 2 from the Content-Type, or throws 415. */
