@@ -153,6 +153,54 @@ class NativeHistogramClientsTest {
         }
     }
 
+    /**
+     * The Prometheus Java client's own protobuf exposition writer (what a Prometheus scrape of it gets, native
+     * histograms included) pushed Pushgateway-style; the push stamps the samples with the receive time.
+     */
+    @Test void prometheusJavaClientProtobufExpositionPushed() throws Exception {
+        io.prometheus.metrics.model.registry.PrometheusRegistry reg = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        io.prometheus.metrics.core.metrics.Histogram latency = io.prometheus.metrics.core.metrics.Histogram.builder()
+                .name("batch_duration_seconds").help("Batch duration.").nativeOnly().register(reg);
+        io.prometheus.metrics.core.metrics.Counter.builder().name("batches_total").help("Batches.").register(reg).inc(2);
+        Random rnd = new Random(11);
+        for (int i = 0; i < 1000; i++) latency.observe(2 + rnd.nextDouble());
+        pushProtobuf(reg);
+        long first = System.currentTimeMillis();
+        while (System.currentTimeMillis() < first + 5) Thread.onSpinWait(); // the second push must get a later receive time
+        double[] second = new double[6000];
+        for (int i = 0; i < second.length; i++) {
+            second[i] = Math.exp(Math.log(0.05) + 0.5 * rnd.nextGaussian());
+            latency.observe(second[i]);
+        }
+        pushProtobuf(reg);
+        double at = System.currentTimeMillis() / 1000.0 + 1;
+        JsonNode raw = query("batch_duration_seconds", at);
+        assertEquals(7000, raw.at("/data/result/0/histogram/1/count").asDouble(), 0, raw.toString());
+        assertEquals("batch", raw.at("/data/result/0/metric/job").asText(), raw.toString());
+        assertEquals(2, query("batches_total", at).at("/data/result/0/value/1").asDouble(), 0);
+        var snap = ((io.prometheus.metrics.model.snapshots.HistogramSnapshot) reg.scrape().get(0)).getDataPoints().get(0);
+        double ratio = Math.pow(2, Math.pow(2, -snap.getNativeSchema()));
+        for (double q : new double[]{0.5, 0.99}) {
+            JsonNode r = query("histogram_quantile(" + q + ", rate(batch_duration_seconds[1m]))", at);
+            double got = r.at("/data/result/0/value/1").asDouble(Double.NaN);
+            double want = quantile(second, q);
+            System.out.printf("Prometheus Java client protobuf exposition (schema %d): q%s got %.6f recorded %.6f (rel. error %.4f, bucket ratio %.4f)%n",
+                    snap.getNativeSchema(), q, got, want, Math.abs(got - want) / want, ratio);
+            assertTrue(Math.abs(got - want) <= want * (ratio - 1), "q" + q + ": got " + got + ", recorded " + want + ": " + r);
+        }
+    }
+
+    void pushProtobuf(io.prometheus.metrics.model.registry.PrometheusRegistry reg) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        io.prometheus.metrics.expositionformats.PrometheusProtobufWriter w = new io.prometheus.metrics.expositionformats.PrometheusProtobufWriter();
+        assertTrue(w.isAvailable(), "the protobuf writer needs prometheus-metrics-exposition-formats");
+        w.write(out, reg.scrape());
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics/job/batch"))
+                .header("Content-Type", w.getContentType()).PUT(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
     /** Snapshots the registry's one histogram and sends it as a remote write 1.0 histogram sample at ts. */
     io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot push(
             io.prometheus.metrics.model.registry.PrometheusRegistry reg, long ts) throws Exception {

@@ -122,6 +122,9 @@ class PromTextHandlerTest {
         assertEquals(400, b64.status());
         assertTrue(b64.body().startsWith("invalid base64 value \"!!!\" for grouping label a"), b64.body());
         assertEquals(405, env.call("GET", "/metrics/job/j", Map.of(), new byte[0]).status());
-        assertEquals(415, env.call("POST", "/metrics/job/j", Map.of("Content-Type", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"), utf8("x")).status());
+        var pb = env.call("POST", "/metrics/job/j", Map.of("Content-Type", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"), utf8("x"));
+        assertEquals(400, pb.status());
+        assertTrue(pb.body().startsWith("malformed protobuf exposition body: length 120 at byte 0 exceeds"), pb.body());
+        assertEquals(415, env.call("POST", "/metrics/job/j", Map.of("Content-Type", "application/x-protobuf"), utf8("x")).status());
     }
 }

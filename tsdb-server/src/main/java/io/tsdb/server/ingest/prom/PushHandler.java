@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Pushgateway-style push: {@code PUT|POST /metrics/job/<job>{/<label>/<value>}} with a Prometheus text body.
+ * Pushgateway-style push: {@code PUT|POST /metrics/job/<job>{/<label>/<value>}} with a Prometheus text body, or the
+ * delimited protobuf exposition format (native histograms included, {@link PromProtobufParser}).
  * The grouping labels from the path are added to every series (a conflicting label in the body is rejected);
  * a label name ending in {@code @base64} carries a URL-safe base64 value (padding optional, {@code =} alone
  * meaning empty). Samples are stamped with the receive time; samples with their own timestamp are rejected,
@@ -26,11 +27,13 @@ import java.util.Locale;
 public final class PushHandler extends IngestEndpoint {
     public static final String PREFIX = "/metrics/job/";
     private final ThreadLocal<PromTextParser> parsers;
+    private final ThreadLocal<PromProtobufParser> protobuf;
 
     public PushHandler(IngestContext ctx) {
         super(ctx, "pushgateway");
         io.tsdb.server.ingest.LabelCache cache = new io.tsdb.server.ingest.LabelCache(1 << 14);
         parsers = ThreadLocal.withInitial(() -> new PromTextParser(ctx.rules(), cache));
+        protobuf = ThreadLocal.withInitial(() -> new PromProtobufParser(ctx.rules()));
     }
 
     /** Grouping labels from the path as name/value pairs, or throws 400. */
@@ -67,13 +70,19 @@ public final class PushHandler extends IngestEndpoint {
     @Override protected Response ingest(Request request) {
         String[] grouping = groupingLabels(request.path());
         String ct = request.header("Content-Type");
-        if (ct != null && ct.toLowerCase(Locale.ROOT).contains("protobuf")) {
-            throw new HttpError(415, "unsupported Content-Type \"" + ct + "\" for push; send the Prometheus text format (text/plain; version=0.0.4)");
+        boolean pb = PromProtobufParser.isProtobuf(ct);
+        if (!pb && ct != null && ct.toLowerCase(Locale.ROOT).contains("protobuf")) {
+            throw new HttpError(415, "unsupported Content-Type \"" + ct + "\" for push; send the Prometheus text format (text/plain; version=0.0.4) "
+                    + "or the delimited protobuf format (" + PromProtobufParser.CONTENT_TYPE + ")");
         }
         boolean om = PromImportHandler.isOpenMetrics(ct);
         try (DecodedBody body = body(request, "identity", BodyDecoder.ALL)) {
             IngestBatch batch = ctx.newBatch(protocol, request);
-            parsers.get().parse(body.buf(), om, grouping, PromTextParser.Timestamps.REJECTED, ctx.nowMs(), batch, ctx.server().metadata());
+            if (pb) {
+                PromImportHandler.parseProtobuf(protobuf.get(), body, grouping, PromTextParser.Timestamps.REJECTED, ctx.nowMs(), batch, ctx);
+            } else {
+                parsers.get().parse(body.buf(), om, grouping, PromTextParser.Timestamps.REJECTED, ctx.nowMs(), batch, ctx.server().metadata());
+            }
             batch.commit();
             if (batch.rejected() == 0) return new Response(200, null, null);
             return Response.text(400, batch.summary("samples"));

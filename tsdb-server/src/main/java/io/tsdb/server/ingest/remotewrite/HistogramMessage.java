@@ -104,20 +104,28 @@ public final class HistogramMessage {
      * of {@link HistogramValidator}. Throws {@link InvalidHistogramException} naming the rule broken.
      */
     public void prepare() {
-        int schema = isFloat ? floating.schema : integer.schema;
-        if (schema > Schemas.EXPONENTIAL_MAX && schema <= Schemas.EXPONENTIAL_MAX_RESERVED) {
+        if (isFloat) prepare(floating); else prepare(integer);
+    }
+
+    /** {@link #prepare()} for an integer histogram decoded elsewhere (the protobuf exposition format, say). */
+    public static void prepare(Histogram h) {
+        if (h.schema > Schemas.EXPONENTIAL_MAX && h.schema <= Schemas.EXPONENTIAL_MAX_RESERVED) {
             // the buckets must match the spans before they can be merged
-            if (isFloat) {
-                checkLayout("positive side", floating.positiveSpans, floating.positiveCount);
-                checkLayout("negative side", floating.negativeSpans, floating.negativeCount);
-                floating.reduceResolution(Schemas.EXPONENTIAL_MAX);
-            } else {
-                checkLayout("positive side", integer.positiveSpans, integer.positiveCount);
-                checkLayout("negative side", integer.negativeSpans, integer.negativeCount);
-                integer.reduceResolution(Schemas.EXPONENTIAL_MAX);
-            }
+            checkLayout("positive side", h.positiveSpans, h.positiveCount);
+            checkLayout("negative side", h.negativeSpans, h.negativeCount);
+            h.reduceResolution(Schemas.EXPONENTIAL_MAX);
         }
-        if (isFloat) HistogramValidator.validate(floating); else HistogramValidator.validate(integer);
+        HistogramValidator.validate(h);
+    }
+
+    /** {@link #prepare()} for a float histogram decoded elsewhere. */
+    public static void prepare(FloatHistogram h) {
+        if (h.schema > Schemas.EXPONENTIAL_MAX && h.schema <= Schemas.EXPONENTIAL_MAX_RESERVED) {
+            checkLayout("positive side", h.positiveSpans, h.positiveCount);
+            checkLayout("negative side", h.negativeSpans, h.negativeCount);
+            h.reduceResolution(Schemas.EXPONENTIAL_MAX);
+        }
+        HistogramValidator.validate(h);
     }
 
     private static void checkLayout(String side, Spans spans, int buckets) {
