@@ -192,10 +192,11 @@ final class SeriesCatalog {
     synchronized int activeSeries(String metric) { return activeByMetric.getValue(metric); }
 
     static ByteBuffer seriesRecord(int id, Labels labels) {
-        byte[] lb = LabelsCodec.encode(labels);
-        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + lb.length).order(ByteOrder.LITTLE_ENDIAN);
+        int len = LabelsCodec.encodedLength(labels);
+        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + len).order(ByteOrder.LITTLE_ENDIAN);
         b.position(WalFormat.RECORD_HEADER_BYTES);
-        b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(lb.length).put(lb);
+        b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(len);
+        b.position(LabelsCodec.encode(labels, b.array(), b.position()));
         WalFormat.seal(b);
         return b;
     }

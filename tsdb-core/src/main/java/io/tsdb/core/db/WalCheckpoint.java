@@ -35,12 +35,12 @@ final class WalCheckpoint {
         buf[0].position(WalFormat.RECORD_HEADER_BYTES + 5);
         all.forEach(s -> {
             if (err[0] != null) return;
-            byte[] lb = LabelsCodec.encode(s.labels);
+            int len = LabelsCodec.encodedLength(s.labels);
             try {
-                if (buf[0].remaining() < 8 + lb.length) {
+                if (buf[0].remaining() < 8 + len) {
                     writeBatch(wal, buf[0], WalFormat.TYPE_SERIES, count[0]);
                     count[0] = 0;
-                    int need = WalFormat.RECORD_HEADER_BYTES + 5 + 8 + lb.length;
+                    int need = WalFormat.RECORD_HEADER_BYTES + 5 + 8 + len;
                     if (buf[0].capacity() < need) buf[0] = ByteBuffer.allocate(need).order(ByteOrder.LITTLE_ENDIAN);
                     buf[0].clear().position(WalFormat.RECORD_HEADER_BYTES + 5);
                 }
@@ -48,7 +48,8 @@ final class WalCheckpoint {
                 err[0] = e;
                 return;
             }
-            buf[0].putInt(s.id).putInt(lb.length).put(lb);
+            ByteBuffer b = buf[0].putInt(s.id).putInt(len);
+            b.position(LabelsCodec.encode(s.labels, b.array(), b.arrayOffset() + b.position()) - b.arrayOffset());
             count[0]++;
         });
         if (err[0] != null) throw err[0];

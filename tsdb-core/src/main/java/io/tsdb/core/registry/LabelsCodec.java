@@ -13,22 +13,86 @@ import java.util.Arrays;
 public final class LabelsCodec {
     private LabelsCodec() {}
 
+    /** The encoding of {@code labels}, in one array of exactly {@link #encodedLength} bytes. */
     public static byte[] encode(Labels labels) {
-        byte[][] parts = new byte[labels.size() * 2][];
-        int len = varintSize(labels.size());
-        for (int i = 0; i < labels.size(); i++) {
-            parts[2 * i] = labels.name(i).getBytes(StandardCharsets.UTF_8);
-            parts[2 * i + 1] = labels.value(i).getBytes(StandardCharsets.UTF_8);
-            len += varintSize(parts[2 * i].length) + parts[2 * i].length + varintSize(parts[2 * i + 1].length) + parts[2 * i + 1].length;
-        }
-        byte[] out = new byte[len];
-        int p = putVarint(out, 0, labels.size());
-        for (byte[] b : parts) {
-            p = putVarint(out, p, b.length);
-            System.arraycopy(b, 0, out, p, b.length);
-            p += b.length;
-        }
+        byte[] out = new byte[encodedLength(labels)];
+        encode(labels, out, 0);
         return out;
+    }
+
+    /**
+     * Length of the encoding of {@code labels}. Series creation encodes a label set several times (registry lookup
+     * and insert, WAL record, checkpoints): sizing first and writing in place costs one array instead of one per
+     * name and value.
+     */
+    public static int encodedLength(Labels labels) {
+        int n = labels.size();
+        int len = varintSize(n);
+        for (int i = 0; i < n; i++) {
+            int a = utf8Length(labels.name(i)), b = utf8Length(labels.value(i));
+            len += varintSize(a) + a + varintSize(b) + b;
+        }
+        return len;
+    }
+
+    /** Writes the encoding of {@code labels} at {@code out[off]}; returns the offset after it. */
+    public static int encode(Labels labels, byte[] out, int off) {
+        int n = labels.size();
+        int p = putVarint(out, off, n);
+        for (int i = 0; i < n; i++) {
+            p = putString(out, p, labels.name(i));
+            p = putString(out, p, labels.value(i));
+        }
+        return p;
+    }
+
+    private static int putString(byte[] out, int p, String s) {
+        p = putVarint(out, p, utf8Length(s));
+        return putUtf8(out, p, s);
+    }
+
+    /**
+     * Bytes of {@code s} in UTF-8 as {@link String#getBytes} with UTF-8 writes them (an unpaired surrogate becomes
+     * {@code '?'}), so keys written before and after stay equal.
+     */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) n++;
+            else n += 3;
+        }
+        return n;
+    }
+
+    private static int putUtf8(byte[] b, int p, String s) {
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[p++] = (byte) c;
+            } else if (c < 0x800) {
+                b[p++] = (byte) (0xC0 | c >> 6);
+                b[p++] = (byte) (0x80 | c & 0x3F);
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                b[p++] = (byte) (0xF0 | cp >> 18);
+                b[p++] = (byte) (0x80 | cp >> 12 & 0x3F);
+                b[p++] = (byte) (0x80 | cp >> 6 & 0x3F);
+                b[p++] = (byte) (0x80 | cp & 0x3F);
+            } else if (Character.isSurrogate(c)) {
+                b[p++] = '?';
+            } else {
+                b[p++] = (byte) (0xE0 | c >> 12);
+                b[p++] = (byte) (0x80 | c >> 6 & 0x3F);
+                b[p++] = (byte) (0x80 | c & 0x3F);
+            }
+        }
+        return p;
     }
 
     /** Decodes; throws IllegalArgumentException on malformed input. */
