@@ -36,7 +36,14 @@ final class TsdbCollector implements MultiCollector {
         b.metricSnapshot(rejected.build());
         b.metricSnapshot(counter("tsdb_storage_commits", "Appender commits.", m.commits()));
         b.metricSnapshot(counter("tsdb_storage_series_created", "Series created (new to the registry) since start.", m.seriesCreated()));
-        b.metricSnapshot(counter("tsdb_storage_series_removed", "Series removed from the head since start (no samples since the flush before the last).", db.seriesRemoved()));
+        b.metricSnapshot(counter("tsdb_storage_series_removed", "Series removed from the head since start (went quiet: no samples since the last flush).", db.seriesRemoved()));
+        CounterSnapshot.Builder flushes = CounterSnapshot.builder().name("tsdb_head_flushes")
+                .help("Head flushes to a block since start, by reason: span (the head spanned the block duration), churn (cut early: "
+                        + "many series went quiet), wal (after a failed WAL fsync), other (admin API, shutdown).");
+        for (var e : new java.util.TreeMap<>(db.flushesByReason()).entrySet()) {
+            flushes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("reason", e.getKey())).value(e.getValue()).build());
+        }
+        b.metricSnapshot(flushes.build());
         b.metricSnapshot(counter("tsdb_storage_series_revived", "Series that came back into the head from the registry (same id) since start.", db.seriesRevived()));
         b.metricSnapshot(gauge("tsdb_head_series", "Series in the head (active series, counted by --storage.max-active-series).", db.activeSeries()));
         b.metricSnapshot(gauge("tsdb_registry_series", "Series in the series registry (with data in a block or in the head).", db.registrySeries()));

@@ -238,6 +238,7 @@ public final class Tsdb implements Storage, StorageAdmin {
                         else log.info("{} of the head's {} series went quiet (no sample for {} s): flushing the head early ({} ms)",
                                 quiet, head.seriesCount(), CHURN_QUIET_MS / 1000, span);
                         flush();
+                        (persist ? walFlushes : full ? spanFlushes : churnFlushes).increment();
                         wal.persisted(persistRequests);
                     } else {
                         flushCycle.writeUnwrittenFrozen();
@@ -314,6 +315,19 @@ public final class Tsdb implements Storage, StorageAdmin {
 
     /** The WAL (tests: what the periodic fsync does). */
     io.tsdb.core.wal.Wal walForTesting() { return wal; }
+
+    private final java.util.concurrent.atomic.LongAdder spanFlushes = new java.util.concurrent.atomic.LongAdder(),
+            churnFlushes = new java.util.concurrent.atomic.LongAdder(), walFlushes = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Head flushes since open by reason: {@code span} (the head spanned the block duration), {@code churn} (cut early,
+     * see {@link #CHURN_QUIET_MS}), {@code wal} (the WAL asked for it after a failed fsync), {@code other} (asked
+     * through {@link #flush()}: the admin API, a close).
+     */
+    public java.util.Map<String, Long> flushesByReason() {
+        long span = spanFlushes.sum(), churn = churnFlushes.sum(), wal = walFlushes.sum();
+        return java.util.Map.of("span", span, "churn", churn, "wal", wal, "other", Math.max(0, flushes() - span - churn - wal));
+    }
 
     /** Consecutive failures of the head flush in maintenance (0 when the last one succeeded). */
     public int flushFailures() { return flushRetry.failures(); }

@@ -111,6 +111,7 @@ class SeriesLifecycleTest {
             // generation 0 silent for 6 minutes: half the head, far above one in CHURN_QUIET_SHARE: an early flush,
             // after which generation 0 (no samples since) leaves the head at once, not at the next flush
             assertEquals(1, db.flushes());
+            assertEquals(1L, db.flushesByReason().get("churn"));
             assertEquals(pods, db.activeSeries());
             assertEquals(pods, db.index().seriesCount(), "head postings follow the head");
             Map<Labels, List<S>> g0 = read(db, T0, T0 + 29 * MIN, Matcher.eq("version", "v0"));

@@ -99,6 +99,7 @@ class CardinalityLimitTest {
             assertTrue(metrics.contains("tsdb_storage_samples_rejected_total{reason=\"series_per_metric_limit\"} 2.0"), metrics);
             assertTrue(metrics.contains("tsdb_storage_samples_rejected_total{reason=\"series_limit\"} 2.0"), metrics);
             assertTrue(metrics.contains("tsdb_head_series 10.0"), metrics);
+            assertTrue(metrics.contains("tsdb_head_flushes_total{reason=\"churn\"} 0.0"), metrics);
             JsonNode st = new ObjectMapper().readTree(get(s, "/api/v1/status/tsdb").body()).get("data");
             assertEquals(10, st.get("headStats").get("numSeries").asLong());
             assertEquals(10, st.get("seriesStats").get("headSeries").asLong());
