@@ -61,6 +61,11 @@ public final class ServerConfig {
     // rules and alerting (io.tsdb.server.rules, docs/rules.md)
     /** {@code --rules.file}, repeatable: rule files or globs (Prometheus's rule_files). */
     public List<String> rulesFiles = List.of();
+    /**
+     * {@code --rules.tenant-directory}: per-tenant rule files, {@code <dir>/<tenant>/*.yml|*.yaml}, evaluated as that
+     * tenant; null: rules only from {@link #rulesFiles}, as the default tenant.
+     */
+    public java.nio.file.Path rulesTenantDirectory = null;
     /** Evaluation interval of groups that do not set their own (Prometheus's global evaluation_interval). */
     public Duration rulesEvaluationInterval = Duration.ofMinutes(1);
     /** Query offset of groups that do not set their own (Prometheus's global rule_query_offset). */

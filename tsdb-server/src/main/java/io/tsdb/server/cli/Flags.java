@@ -175,6 +175,11 @@ public final class Flags {
             repeatable("rules.file", "FILE|GLOB", "Prometheus rule file(s) to evaluate (repeatable; globs as in "
                     + "Prometheus's rule_files); reloaded on SIGHUP and POST /-/reload. See docs/rules.md.",
                     c -> c.rulesFiles, (c, l) -> c.rulesFiles = l, Flags::nonEmpty, v -> v),
+            new Flag("rules.tenant-directory", "DIR", "Per-tenant rules: each subdirectory is a tenant ID and its *.yml and "
+                    + "*.yaml files are that tenant's rule files, evaluated as the tenant (they read and write its series only). "
+                    + "Rescanned on SIGHUP and POST /-/reload. See docs/rules.md.",
+                    c -> c.rulesTenantDirectory == null ? "" : c.rulesTenantDirectory.toString(),
+                    (c, v) -> c.rulesTenantDirectory = v.isEmpty() ? null : java.nio.file.Path.of(v)),
             new Flag("rules.evaluation-interval", "DURATION", "Evaluation interval of rule groups without their own.",
                     c -> Durations.format(c.rulesEvaluationInterval), (c, v) -> c.rulesEvaluationInterval = positive(v)),
             new Flag("rules.query-offset", "DURATION", "Query offset of rule groups without their own query_offset.",

@@ -28,20 +28,17 @@ import java.util.Set;
  * {@code exclude_alerts=true}.
  */
 final class RulesApi {
-    private final RuleManager manager;
+    private final TenantRuleManagers managers;
     private final Notifier notifier;
 
-    RulesApi(RuleManager manager, Notifier notifier) {
-        this.manager = manager;
+    RulesApi(TenantRuleManagers managers, Notifier notifier) {
+        this.managers = managers;
         this.notifier = notifier;
     }
 
-    /**
-     * The rule groups the request's tenant sees: rules run as the default tenant (they read and write its series
-     * only), so another tenant sees none.
-     */
+    /** The rule groups the request's tenant(s) see: each tenant's own (they read and write its series only). */
     private List<RuleGroup> groups(Request r) {
-        return r.tenant().isDefault() ? manager.groups() : List.of();
+        return managers.groups(r.tenant());
     }
 
     Response rules(Request r) {

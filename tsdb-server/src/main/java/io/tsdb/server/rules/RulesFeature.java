@@ -10,12 +10,16 @@ import io.tsdb.server.http.Response;
 import io.tsdb.server.http.Router;
 import io.tsdb.server.rules.notify.Notifier;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
+import io.tsdb.server.tenant.TenantScope;
 
 import static io.tsdb.server.api.PrometheusApiFeature.api;
 
 /**
- * The rule engine as a server feature: loads {@code --rules.file} at start (refusing to start on an invalid file),
+ * The rule engine as a server feature: loads {@code --rules.file} (the default tenant's rules) and the per-tenant rule
+ * files of {@code --rules.tenant-directory} ({@link TenantRuleManagers}) at start (refusing to start on an invalid file),
  * evaluates the groups, sends alerts to {@code --alertmanager.url}, answers {@code /api/v1/rules},
  * {@code /api/v1/alerts}, {@code /api/v1/alertmanagers}, and reloads on SIGHUP ({@link #reload}) and on
  * {@code POST /-/reload} (registered by TsdbServer, which reloads every configuration file) when {@code --web.enable-lifecycle} is set (403 otherwise; 400 naming the error when the
@@ -28,6 +32,7 @@ import static io.tsdb.server.api.PrometheusApiFeature.api;
 public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
     private final RuleClock clock;
     private volatile RuleManager manager;
+    private volatile TenantRuleManagers managers;
     private volatile Notifier notifier;
 
     public RulesFeature() { this(RuleClock.SYSTEM); }
@@ -35,6 +40,7 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
     /** With a clock (tests run evaluation on a faster timeline). */
     public RulesFeature(RuleClock clock) { this.clock = clock; }
 
+    /** The default tenant's rule manager ({@code --rules.file}). */
     public RuleManager manager() { return manager; }
 
     public Notifier notifier() { return notifier; }
@@ -52,17 +58,25 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
         notifier = new Notifier(new Notifier.Options(cfg.alertmanagerUrls, cfg.alertmanagerQueueCapacity,
                 cfg.alertmanagerTimeout, cfg.externalLabels), ctx.registry());
         RuleMetrics metrics = new RuleMetrics(ctx.registry());
-        // rules are the default tenant's: they read and write its series only (docs/security.md, "Tenants")
-        io.tsdb.core.Storage storage = ctx.tenants().storage(ctx.tenants().defaultScope());
-        PromqlEngine engine = new PromqlEngine(storage, Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs());
-        RuleEnv env = new RuleEnv(storage, engine, Defaults.queryOptions(cfg), options(cfg), clock, notifier::send, metrics);
-        manager = new RuleManager(env, cfg.rulesFiles);
-        RuleManager.ReloadResult first = manager.reload();
+        // each tenant's rules read and write that tenant's series only (docs/security.md, "Tenants"): --rules.file is
+        // the default tenant's, --rules.tenant-directory/<tenant>/ another tenant's
+        java.util.function.BiFunction<String, List<String>, RuleManager> forTenant = (tenant, patterns) -> {
+            io.tsdb.core.Storage storage = ctx.tenants().storage(TenantScope.of(tenant, ctx.tenants().defaultTenant()));
+            PromqlEngine engine = new PromqlEngine(storage, Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs());
+            RuleEnv env = new RuleEnv(storage, engine, Defaults.queryOptions(cfg), options(cfg), clock, notifier::send, metrics);
+            return new RuleManager(env, patterns);
+        };
+        manager = forTenant.apply(ctx.tenants().defaultTenant(), cfg.rulesFiles);
+        Path dir = cfg.rulesTenantDirectory;
+        managers = new TenantRuleManagers(manager, ctx.tenants().defaultTenant(), dir,
+                t -> forTenant.apply(t, List.of(dir.resolve(t).resolve("*.y*ml").toString())));
+        RuleManager.ReloadResult first = managers.reload();
         if (!first.ok()) {
+            managers.stop();
             notifier.close();
             throw new IllegalStateException("invalid rule files: " + first.message());
         }
-        RulesApi rulesApi = new RulesApi(manager, notifier);
+        RulesApi rulesApi = new RulesApi(managers, notifier);
         router.get("/api/v1/rules", api(rulesApi::rules));
         router.get("/api/v1/alerts", api(rulesApi::alerts));
         router.get("/api/v1/alertmanagers", api(rulesApi::alertmanagers));
@@ -70,7 +84,7 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
 
     @Override
     public Outcome reload() {
-        RuleManager m = manager;
+        TenantRuleManagers m = managers;
         if (m == null) return new Outcome(false, "the rule engine is not running");
         RuleManager.ReloadResult r = m.reload();
         return new Outcome(r.ok(), r.message());
@@ -78,7 +92,7 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
 
     @Override
     public void close() {
-        RuleManager m = manager;
+        TenantRuleManagers m = managers;
         if (m != null) m.stop();
         Notifier n = notifier;
         if (n != null) n.close();
