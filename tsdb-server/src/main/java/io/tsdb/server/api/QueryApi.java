@@ -94,13 +94,23 @@ final class QueryApi {
     }
 
     /**
-     * Runs a query under its tenant's concurrency limit (429 beyond it), counting its time in the tenant's usage.
-     * A multi-tenant query counts against its first tenant.
+     * Runs a query under its tenant's concurrency limit (429 beyond it), counting its time in the tenant's usage. A
+     * multi-tenant query runs only when every one of its tenants is under its limit, and counts against each of
+     * them (it reads each one's data).
      */
     private QueryResult limited(Request r, java.util.function.Supplier<QueryResult> q) {
-        String tenant = r.tenant().tenants().get(0);
+        List<String> ts = r.tenant().tenants();
         io.tsdb.server.tenant.TenantLimiter l = tenants.limiter();
-        l.startQuery(tenant);
+        int started = 0;
+        try {
+            for (String t : ts) {
+                l.startQuery(t);
+                started++;
+            }
+        } catch (RuntimeException refused) {
+            for (int i = 0; i < started; i++) l.endQuery(ts.get(i), 0, false);
+            throw refused;
+        }
         long t0 = System.nanoTime();
         boolean ok = false;
         try {
@@ -108,8 +118,19 @@ final class QueryApi {
             ok = true;
             return res;
         } finally {
-            l.endQuery(tenant, System.nanoTime() - t0, ok);
+            long took = System.nanoTime() - t0;
+            for (String t : ts) l.endQuery(t, took, ok);
         }
+    }
+
+    /** The smallest of the tenants' limits that are set (0: none is), as Mimir limits a query across tenants. */
+    private static long smallestSet(List<io.tsdb.server.tenant.TenantLimits> ls, java.util.function.ToLongFunction<io.tsdb.server.tenant.TenantLimits> f) {
+        long min = 0;
+        for (io.tsdb.server.tenant.TenantLimits l : ls) {
+            long v = f.applyAsLong(l);
+            if (v > 0 && (min == 0 || v < min)) min = v;
+        }
+        return min;
     }
 
     private static String queryParam(Request r) {
@@ -136,7 +157,9 @@ final class QueryApi {
         if (lb > 0) lookback = lb;
         String stats = r.param("stats");
         boolean collect = stats != null && !stats.isEmpty();
-        io.tsdb.server.tenant.TenantLimits l = tenants.limiter().limits(r.tenant().tenants().get(0));
-        return new QueryOptions(lookback, timeout, l.maxSamplesPerQuery(), l.maxFetchedSeriesPerQuery(), collect);
+        List<io.tsdb.server.tenant.TenantLimits> ls = new java.util.ArrayList<>();
+        for (String id : r.tenant().tenants()) ls.add(tenants.limiter().limits(id));
+        return new QueryOptions(lookback, timeout, smallestSet(ls, io.tsdb.server.tenant.TenantLimits::maxSamplesPerQuery),
+                smallestSet(ls, io.tsdb.server.tenant.TenantLimits::maxFetchedSeriesPerQuery), collect);
     }
 }

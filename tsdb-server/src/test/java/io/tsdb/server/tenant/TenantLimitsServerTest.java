@@ -132,6 +132,10 @@ class TenantLimitsServerTest {
         String refused = query("small", "a");
         assertTrue(refused.contains("\"errorType\":\"execution\"") && refused.contains("series"), refused);
         assertTrue(query("big", "count(a)").contains("\"4\""));
+        // a query across tenants takes the smallest limit any of them sets (as Mimir), whichever tenant comes first
+        String multi = query("big|small", "a");
+        assertTrue(multi.contains("\"errorType\":\"execution\"") && multi.contains("series"), multi);
+        assertTrue(query("big|small", "count(c)").contains("\"1\""), "under the limit it answers");
         // reload: the limits change without a restart
         Files.writeString(dir.resolve("limits.yml"), "overrides:\n  small: {max_global_series_per_user: 50, max_global_series_per_metric: 30}\n");
         HttpResponse<String> reload = send("POST", "/-/reload", "", null);
