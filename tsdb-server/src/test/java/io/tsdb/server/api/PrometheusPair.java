@@ -35,15 +35,20 @@ final class PrometheusPair implements AutoCloseable {
                 "skipped: " + PROMETHEUS + " is not installed (apt-get install prometheus; .ci/run installs it)");
     }
 
-    /** Starts both in dir (Prometheus data, log and config; this server's data) and waits until Prometheus is ready. */
-    static PrometheusPair start(Path dir) throws Exception {
+    /**
+     * Starts both in dir (Prometheus data, log and config; this server's data) and waits until Prometheus is ready;
+     * Prometheus gets the extra flags too (e.g. {@code --enable-feature=native-histograms}).
+     */
+    static PrometheusPair start(Path dir, String... extraPrometheusFlags) throws Exception {
         assumeInstalled();
         int port = ExternalProcess.freePort();
         Path cfg = dir.resolve("prometheus.yml");
         Files.writeString(cfg, "global:\n  scrape_interval: 15s\n");
-        ExternalProcess prom = ExternalProcess.start(dir.resolve("prometheus.log"), List.of(PROMETHEUS,
+        List<String> cmd = new java.util.ArrayList<>(List.of(PROMETHEUS,
                 "--config.file=" + cfg, "--storage.tsdb.path=" + dir.resolve("prom-data"),
                 "--web.listen-address=127.0.0.1:" + port, "--web.enable-remote-write-receiver"));
+        cmd.addAll(List.of(extraPrometheusFlags));
+        ExternalProcess prom = ExternalProcess.start(dir.resolve("prometheus.log"), cmd);
         TsdbServer server = null;
         try {
             ServerConfig c = new ServerConfig();
