@@ -3,83 +3,14 @@ package io.tsdb.server.api;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** Minimal hand-written protobuf wire-format reading and writing for the remote-read messages. */
+/**
+ * Minimal hand-written protobuf wire-format writing (remote-read answers, native histogram messages, the federation
+ * protobuf exposition). Reading is {@link io.tsdb.server.ingest.proto.ProtoReader}'s job, the server's one reader.
+ */
 final class Proto {
     private Proto() {}
 
     static final int VARINT = 0, FIXED64 = 1, LEN = 2, FIXED32 = 5;
-
-    /** Thrown for malformed input; the message says what and where. */
-    static final class Malformed extends RuntimeException {
-        Malformed(String m) { super(m); }
-    }
-
-    static final class Reader {
-        final byte[] buf;
-        int pos;
-        final int end;
-
-        Reader(byte[] buf, int off, int len) {
-            this.buf = buf;
-            this.pos = off;
-            this.end = off + len;
-        }
-
-        boolean more() { return pos < end; }
-
-        long varint() {
-            long r = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= end) throw new Malformed("truncated varint at byte " + pos);
-                byte b = buf[pos++];
-                r |= (long) (b & 0x7f) << shift;
-                if (b >= 0) return r;
-            }
-            throw new Malformed("varint longer than 10 bytes at byte " + pos);
-        }
-
-        double fixed64Double() {
-            if (end - pos < 8) throw new Malformed("truncated fixed64 at byte " + pos);
-            long v = 0;
-            for (int i = 7; i >= 0; i--) v = (v << 8) | (buf[pos + i] & 0xffL);
-            pos += 8;
-            return Double.longBitsToDouble(v);
-        }
-
-        /** Length of a length-delimited field; pos then points at its first byte. */
-        int length() {
-            long n = varint();
-            if (n < 0 || n > end - pos) throw new Malformed("length " + n + " at byte " + pos + " exceeds the remaining " + (end - pos) + " bytes");
-            return (int) n;
-        }
-
-        Reader sub() {
-            int n = length();
-            Reader r = new Reader(buf, pos, n);
-            pos += n;
-            return r;
-        }
-
-        String string() {
-            int n = length();
-            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
-            pos += n;
-            return s;
-        }
-
-        void skip(int wireType) {
-            switch (wireType) {
-                case VARINT -> varint();
-                case FIXED64 -> { if (end - pos < 8) throw new Malformed("truncated fixed64"); pos += 8; }
-                case LEN -> {
-                    int n = length(); // (not "pos += length()": that would add to the pos read before the length)
-                    pos += n;
-                }
-                case FIXED32 -> { if (end - pos < 4) throw new Malformed("truncated fixed32"); pos += 4; }
-                default -> throw new Malformed("unsupported wire type " + wireType + " at byte " + pos);
-            }
-        }
-    }
 
     static final class Writer {
         byte[] buf = new byte[256];

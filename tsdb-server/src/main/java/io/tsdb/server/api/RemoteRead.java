@@ -5,6 +5,7 @@ import io.airlift.compress.snappy.SnappyCompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.tsdb.core.Labels;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.Querier;
@@ -15,6 +16,8 @@ import io.tsdb.server.ServerConfig;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
+import io.tsdb.server.ingest.proto.ProtoException;
+import io.tsdb.server.ingest.proto.ProtoReader;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +48,7 @@ final class RemoteRead {
         boolean samplesAccepted;
         try {
             samplesAccepted = parseRequest(raw, queries);
-        } catch (Proto.Malformed e) {
+        } catch (ProtoException e) {
             throw new HttpError(400, "remote read: malformed ReadRequest protobuf: " + e.getMessage());
         }
         if (!samplesAccepted) {
@@ -124,33 +127,43 @@ final class RemoteRead {
         }
     }
 
-    /** Parses a ReadRequest; returns whether SAMPLES is an accepted response type. */
+    /** Parses a ReadRequest with the server's one protobuf reader; returns whether SAMPLES is an accepted response type. */
     static boolean parseRequest(byte[] raw, List<Query> out) {
-        Proto.Reader r = new Proto.Reader(raw, 0, raw.length);
-        List<Long> accepted = new ArrayList<>();
-        while (r.more()) {
-            long tag = r.varint();
-            int field = (int) (tag >>> 3), wt = (int) (tag & 7);
-            if (field == 1 && wt == Proto.LEN) out.add(parseQuery(r.sub(), out.size()));
-            else if (field == 2 && wt == Proto.VARINT) accepted.add(r.varint());
-            else if (field == 2 && wt == Proto.LEN) {
-                Proto.Reader p = r.sub();
-                while (p.more()) accepted.add(p.varint());
-            } else r.skip(wt);
+        ProtoReader r = new ProtoReader(Unpooled.wrappedBuffer(raw));
+        boolean samples = false, anyType = false;
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            int field = ProtoReader.field(tag), wt = ProtoReader.wireType(tag);
+            if (field == 1 && wt == ProtoReader.LEN) {
+                int old = r.pushLimit(r.lengthDelimited());
+                out.add(parseQuery(r, out.size()));
+                r.popLimit(old);
+            } else if (field == 2 && wt == ProtoReader.VARINT) {
+                anyType = true;
+                if (r.varint64() == 0) samples = true;
+            } else if (field == 2 && wt == ProtoReader.LEN) {
+                int old = r.pushLimit(r.lengthDelimited());
+                while (r.hasRemaining()) { anyType = true; if (r.varint64() == 0) samples = true; }
+                r.popLimit(old);
+            } else r.skip(tag);
         }
-        return accepted.isEmpty() || accepted.contains(0L);
+        return !anyType || samples;
     }
 
-    private static Query parseQuery(Proto.Reader r, int index) {
+    /** Query {start_timestamp_ms = 1, end_timestamp_ms = 2, matchers = 3}, within the reader's current limit. */
+    private static Query parseQuery(ProtoReader r, int index) {
         long start = 0, end = 0;
         List<Matcher> ms = new ArrayList<>();
-        while (r.more()) {
-            long tag = r.varint();
-            int field = (int) (tag >>> 3), wt = (int) (tag & 7);
-            if (field == 1 && wt == Proto.VARINT) start = r.varint();
-            else if (field == 2 && wt == Proto.VARINT) end = r.varint();
-            else if (field == 3 && wt == Proto.LEN) ms.add(parseMatcher(r.sub(), index));
-            else r.skip(wt);
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            int field = ProtoReader.field(tag), wt = ProtoReader.wireType(tag);
+            if (field == 1 && wt == ProtoReader.VARINT) start = r.varint64();
+            else if (field == 2 && wt == ProtoReader.VARINT) end = r.varint64();
+            else if (field == 3 && wt == ProtoReader.LEN) {
+                int old = r.pushLimit(r.lengthDelimited());
+                ms.add(parseMatcher(r, index));
+                r.popLimit(old);
+            } else r.skip(tag);
         }
         boolean nonEmpty = false;
         for (Matcher m : ms) if (!m.matchesEmpty()) nonEmpty = true;
@@ -160,16 +173,17 @@ final class RemoteRead {
         return new Query(start, end, ms);
     }
 
-    private static Matcher parseMatcher(Proto.Reader r, int index) {
+    /** LabelMatcher {type = 1, name = 2, value = 3}. */
+    private static Matcher parseMatcher(ProtoReader r, int index) {
         long type = 0;
         String name = "", value = "";
-        while (r.more()) {
-            long tag = r.varint();
-            int field = (int) (tag >>> 3), wt = (int) (tag & 7);
-            if (field == 1 && wt == Proto.VARINT) type = r.varint();
-            else if (field == 2 && wt == Proto.LEN) name = r.string();
-            else if (field == 3 && wt == Proto.LEN) value = r.string();
-            else r.skip(wt);
+        while (r.hasRemaining()) {
+            int tag = r.tag();
+            int field = ProtoReader.field(tag), wt = ProtoReader.wireType(tag);
+            if (field == 1 && wt == ProtoReader.VARINT) type = r.varint64();
+            else if (field == 2 && wt == ProtoReader.LEN) name = r.string();
+            else if (field == 3 && wt == ProtoReader.LEN) value = r.string();
+            else r.skip(tag);
         }
         if (type < 0 || type > 3) throw new HttpError(400, "remote read: query " + index + ": unknown matcher type " + type);
         try {

@@ -2,8 +2,10 @@ package io.tsdb.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.Unpooled;
 import io.tsdb.server.ServerConfig;
 import io.tsdb.server.TsdbServer;
+import io.tsdb.server.ingest.proto.ProtoReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -113,29 +115,32 @@ class AdminApiTest {
     /** ReadResponse -> "labels=samples" per time series (results(1) > timeseries(1) > labels(1){name, value}, samples(2)). */
     static List<String> remoteRead(byte[] resp) {
         List<String> out = new ArrayList<>();
-        Proto.Reader r = new Proto.Reader(resp, 0, resp.length);
-        while (r.more()) {
-            r.varint();
-            Proto.Reader result = r.sub();
-            while (result.more()) {
-                result.varint();
-                Proto.Reader ts = result.sub();
+        ProtoReader r = new ProtoReader(Unpooled.wrappedBuffer(resp));
+        while (r.hasRemaining()) {
+            r.tag();
+            int o1 = r.pushLimit(r.lengthDelimited());
+            while (r.hasRemaining()) {
+                r.tag();
+                int o2 = r.pushLimit(r.lengthDelimited());
                 StringBuilder labels = new StringBuilder();
                 int samples = 0;
-                while (ts.more()) {
-                    long tag = ts.varint();
-                    Proto.Reader sub = ts.sub();
-                    if ((tag >>> 3) == 1) {
-                        sub.varint();
-                        String name = sub.string();
-                        sub.varint();
-                        labels.append(name).append('=').append(sub.string()).append(',');
+                while (r.hasRemaining()) {
+                    int tag = r.tag();
+                    int o3 = r.pushLimit(r.lengthDelimited());
+                    if (ProtoReader.field(tag) == 1) {
+                        r.tag();
+                        String name = r.string();
+                        r.tag();
+                        labels.append(name).append('=').append(r.string()).append(',');
                     } else {
                         samples++;
                     }
+                    r.popLimit(o3);
                 }
+                r.popLimit(o2);
                 out.add(labels + " " + samples);
             }
+            r.popLimit(o1);
         }
         return out;
     }

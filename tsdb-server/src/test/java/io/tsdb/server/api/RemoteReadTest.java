@@ -3,7 +3,9 @@ package io.tsdb.server.api;
 import io.airlift.compress.snappy.SnappyCompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.tsdb.core.StaleNaN;
+import io.netty.buffer.Unpooled;
 import io.tsdb.server.http.Response;
+import io.tsdb.server.ingest.proto.ProtoReader;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -71,29 +73,32 @@ class RemoteReadTest {
         }
         f.add(10_000, StaleNaN.VALUE, "__name__", "m", "job", "x");
         byte[] resp = unsnappy(read(request(3000, 10_000, new Object[][]{{0, "__name__", "m"}, {2, "job", "x|z"}}, 0)).body());
-        Proto.Reader r = new Proto.Reader(resp, 0, resp.length);
-        assertEquals((1 << 3) | 2, r.varint());
-        Proto.Reader result = r.sub();
-        assertTrue(!r.more());
+        ProtoReader r = new ProtoReader(Unpooled.wrappedBuffer(resp));
+        assertEquals((1 << 3) | 2, r.tag());
+        int o1 = r.pushLimit(r.lengthDelimited());
         int series = 0, samples = 0;
         long lastTs = -1;
         double lastV = 0;
-        while (result.more()) {
-            assertEquals((1 << 3) | 2, result.varint());
-            Proto.Reader ts = result.sub();
+        while (r.hasRemaining()) {
+            assertEquals((1 << 3) | 2, r.tag());
+            int o2 = r.pushLimit(r.lengthDelimited());
             series++;
-            while (ts.more()) {
-                long tag = ts.varint();
-                Proto.Reader sub = ts.sub();
-                if ((tag >>> 3) == 2) {
-                    sub.varint();
-                    lastV = sub.fixed64Double();
-                    sub.varint();
-                    lastTs = sub.varint();
+            while (r.hasRemaining()) {
+                int tag = r.tag();
+                int o3 = r.pushLimit(r.lengthDelimited());
+                if (ProtoReader.field(tag) == 2) {
+                    r.tag();
+                    lastV = r.doubleValue();
+                    r.tag();
+                    lastTs = r.varint64();
                     samples++;
                 }
+                r.popLimit(o3);
             }
+            r.popLimit(o2);
         }
+        r.popLimit(o1);
+        assertTrue(!r.hasRemaining());
         assertEquals(1, series);
         assertEquals(8, samples); // 3000..9000 and the stale marker at 10000
         assertEquals(10_000, lastTs);
