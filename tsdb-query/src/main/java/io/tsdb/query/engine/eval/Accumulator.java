@@ -38,6 +38,11 @@ final class Accumulator {
     private boolean[] floatSeen, invalid;
     /** Compensation of the running sum and count fields of hsum (Kahan-Neumaier). */
     private double[] hsumComp, hcountComp;
+    /** avg cells that switched to an incremental mean (the running sum would have overflowed). */
+    private boolean[] hincr;
+    /** Counter-reset hints seen per cell: bit 1 reset, bit 2 not reset. */
+    private byte[] hints;
+    private final FloatHistogram scratch = new FloatHistogram();
     /** Where annotations point (the aggregation's position). */
     int pos;
 
@@ -73,6 +78,8 @@ final class Accumulator {
             invalid = Arrays.copyOf(invalid, cells);
             hsumComp = Arrays.copyOf(hsumComp, cells);
             hcountComp = Arrays.copyOf(hcountComp, cells);
+            hincr = Arrays.copyOf(hincr, cells);
+            hints = Arrays.copyOf(hints, cells);
         }
         long now = 3L * cells;
         cx.addSamples(now - accounted);
@@ -100,8 +107,20 @@ final class Accumulator {
         invalid = new boolean[cells];
         hsumComp = new double[cells];
         hcountComp = new double[cells];
+        hincr = new boolean[cells];
+        hints = new byte[cells];
         // floats seen so far
         for (int k = 0; k < cells; k++) floatSeen[k] = seen[k];
+    }
+
+    static boolean overflows(double a, double b) {
+        return Double.isInfinite(a + b) && !Double.isInfinite(a) && !Double.isInfinite(b);
+    }
+
+    private void annotate(int flags) {
+        if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
+            cx.info("mismatched custom buckets were reconciled during aggregation", pos);
+        }
     }
 
     private void addHistogram(Row row, int k, FloatHistogram h) {
@@ -114,11 +133,36 @@ final class Accumulator {
                     return;
                 }
                 hcount[k]++;
+                // upstream warns when the inputs say both "reset" and "not reset", whatever else they say
+                hints[k] |= h.hint == io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET ? 1
+                        : h.hint == io.tsdb.core.histogram.CounterResetHint.NOT_COUNTER_RESET ? 2 : 0;
+                if (hints[k] == 3) cx.warn("conflicting counter resets during histogram aggregation", pos);
                 if (hsum[k] == null) {
                     hsum[k] = new FloatHistogram().copyFrom(h);
                     return;
                 }
                 try {
+                    FloatHistogram acc = hsum[k];
+                    if (op == AggregateOp.AVG && !hincr[k] && overflows(acc.count, h.count)) {
+                        // as for floats: continue with an incremental mean instead of an overflowing sum
+                        double before = hcount[k] - 1;
+                        acc.mul(1.0 / before);
+                        hsumComp[k] /= before;
+                        hcountComp[k] /= before;
+                        hincr[k] = true;
+                    }
+                    if (hincr[k]) {
+                        double n = hcount[k], q = (n - 1) / n, s0 = acc.sum, n0 = acc.count;
+                        acc.mul(q);
+                        annotate(acc.add(scratch.copyFrom(h).mul(1 / n)));
+                        c[0] = q * hsumComp[k];
+                        acc.sum = RangeFunctions.kahanInc(h.sum / n, q * s0, c);
+                        hsumComp[k] = c[0];
+                        c[0] = q * hcountComp[k];
+                        acc.count = RangeFunctions.kahanInc(h.count / n, q * n0, c);
+                        hcountComp[k] = c[0];
+                        return;
+                    }
                     double s0 = hsum[k].sum, n0 = hsum[k].count;
                     int flags = hsum[k].add(h);
                     c[0] = hsumComp[k];
@@ -127,9 +171,6 @@ final class Accumulator {
                     c[0] = hcountComp[k];
                     hsum[k].count = RangeFunctions.kahanInc(h.count, n0, c);
                     hcountComp[k] = c[0];
-                    if ((flags & HistogramArithmetic.COUNTER_RESET_COLLISION) != 0) {
-                        cx.warn("conflicting counter resets during histogram aggregation", pos);
-                    }
                     if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
                         cx.info("mismatched custom buckets were reconciled during aggregation", pos);
                     }
@@ -250,7 +291,7 @@ final class Accumulator {
                         FloatHistogram h = hsum[k];
                         if (!Double.isInfinite(h.sum)) h.sum += hsumComp[k];
                         if (!Double.isInfinite(h.count)) h.count += hcountComp[k];
-                        if (op == AggregateOp.AVG) h.mul(1.0 / hcount[k]);
+                        if (op == AggregateOp.AVG && !hincr[k]) h.mul(1.0 / hcount[k]);
                         h.compact(0);
                         if (ho == null) ho = new FloatHistogram[steps];
                         ho[i] = h;

@@ -23,6 +23,13 @@ public final class EvalContext {
     public final Set<String> warnings = new LinkedHashSet<>();
     public final Set<String> infos = new LinkedHashSet<>();
 
+    /**
+     * Set while evaluating the argument of histogram_count/histogram_sum/histogram_avg: like upstream's histogram
+     * statistics decoding, selectors then detect counter resets between the histogram samples they read and set the
+     * samples' hints accordingly (a sample that starts a new chunk after a reset reads back as "reset", not "unknown").
+     */
+    public boolean statsDecoding;
+
     public long seriesTouched;
     public long samplesTouched;
     /** Points currently held by live intermediate results (Prometheus' "samples in memory"). */

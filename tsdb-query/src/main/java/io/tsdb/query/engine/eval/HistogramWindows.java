@@ -17,6 +17,7 @@ import io.tsdb.query.engine.eval.RangeFunctions.Fn;
 final class HistogramWindows {
     private final EvalContext cx;
     private final CounterResets resets = new CounterResets();
+    private final FloatHistogram scratch = new FloatHistogram();
 
     HistogramWindows(EvalContext cx) { this.cx = cx; }
 
@@ -123,23 +124,49 @@ final class HistogramWindows {
                 double[] sc = s.c1, cc = s.c2;
                 sc[0] = 0;
                 cc[0] = 0;
-                boolean collision = false;
+                boolean incremental = false;
+                boolean reset = hh[hlo].hint == CounterResetHint.COUNTER_RESET;
+                boolean notReset = hh[hlo].hint == CounterResetHint.NOT_COUNTER_RESET;
                 for (int k = hlo + 1; k < hhi; k++) {
-                    if (hh[k].usesCustomBuckets() != sum.usesCustomBuckets()) return mixedSchemas();
+                    FloatHistogram x = hh[k];
+                    if (x.usesCustomBuckets() != sum.usesCustomBuckets()) return mixedSchemas();
+                    reset |= x.hint == CounterResetHint.COUNTER_RESET;
+                    notReset |= x.hint == CounterResetHint.NOT_COUNTER_RESET;
                     double s0 = sum.sum, n0 = sum.count;
-                    int flags = sum.add(hh[k]);
-                    // sum and count with compensated summation (bucket counts are summed plainly)
-                    sum.sum = RangeFunctions.kahanInc(hh[k].sum, s0, sc);
-                    sum.count = RangeFunctions.kahanInc(hh[k].count, n0, cc);
+                    if (fn == Fn.AVG_OVER_TIME && !incremental && Accumulator.overflows(n0, x.count)) {
+                        // as for floats: continue with an incremental mean instead of an overflowing sum
+                        double before = k - hlo;
+                        sum.mul(1.0 / before);
+                        sc[0] /= before;
+                        cc[0] /= before;
+                        s0 = sum.sum;
+                        n0 = sum.count;
+                        incremental = true;
+                    }
+                    int flags;
+                    if (incremental) {
+                        double cnt = k - hlo + 1, q = (cnt - 1) / cnt;
+                        sum.mul(q);
+                        flags = sum.add(scratch.copyFrom(x).mul(1 / cnt));
+                        sc[0] *= q;
+                        cc[0] *= q;
+                        sum.sum = RangeFunctions.kahanInc(x.sum / cnt, q * s0, sc);
+                        sum.count = RangeFunctions.kahanInc(x.count / cnt, q * n0, cc);
+                    } else {
+                        flags = sum.add(x);
+                        // sum and count with compensated summation (bucket counts are summed plainly)
+                        sum.sum = RangeFunctions.kahanInc(x.sum, s0, sc);
+                        sum.count = RangeFunctions.kahanInc(x.count, n0, cc);
+                    }
                     if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
                         cx.info("mismatched custom buckets were reconciled during aggregation", pos);
                     }
-                    collision |= (flags & HistogramArithmetic.COUNTER_RESET_COLLISION) != 0;
                 }
-                if (collision) cx.warn("conflicting counter resets during histogram aggregation", pos);
+                // upstream warns when the inputs say both "reset" and "not reset", whatever else they say
+                if (reset && notReset) cx.warn("conflicting counter resets during histogram aggregation", pos);
                 if (!Double.isInfinite(sum.sum)) sum.sum += sc[0];
                 if (!Double.isInfinite(sum.count)) sum.count += cc[0];
-                if (fn == Fn.AVG_OVER_TIME) sum.mul(1.0 / hn);
+                if (fn == Fn.AVG_OVER_TIME && !incremental) sum.mul(1.0 / hn);
                 sum.compact(0);
                 result = sum;
                 return HIST;

@@ -33,18 +33,26 @@ final class Histograms {
         b.vector("histogram_fraction").args(SCALAR, SCALAR, ANY_VECTOR).impl((Special) Histograms::fraction);
         b.vector("histogram_quantiles").args(ANY_VECTOR, STRING, SCALAR, SCALAR).variadic(9).experimental()
                 .impl((Special) Histograms::quantiles);
-        b.vector("histogram_count").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.count));
-        b.vector("histogram_sum").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum));
-        b.vector("histogram_avg").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum / h.count));
+        b.vector("histogram_count").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.count, true));
+        b.vector("histogram_sum").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum, true));
+        b.vector("histogram_avg").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum / h.count, true));
         b.vector("histogram_stdvar").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) ->
-                mapHist(ev, c, ts, ev.nativeHistograms::stdvar));
+                mapHist(ev, c, ts, ev.nativeHistograms::stdvar, false));
         b.vector("histogram_stddev").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) ->
-                mapHist(ev, c, ts, h -> Math.sqrt(ev.nativeHistograms.stdvar(h))));
+                mapHist(ev, c, ts, h -> Math.sqrt(ev.nativeHistograms.stdvar(h)), false));
     }
 
     /** A float of every histogram sample of the argument (float samples are ignored); the result drops the name. */
-    private static VecVal mapHist(Evaluator ev, Call c, long[] ts, java.util.function.ToDoubleFunction<io.tsdb.core.histogram.FloatHistogram> f) {
-        VecVal in = ev.vec(c.args().get(0), ts);
+    private static VecVal mapHist(Evaluator ev, Call c, long[] ts, java.util.function.ToDoubleFunction<io.tsdb.core.histogram.FloatHistogram> f,
+                                  boolean statsOnly) {
+        boolean before = ev.cx.statsDecoding;
+        ev.cx.statsDecoding = statsOnly;
+        VecVal in;
+        try {
+            in = ev.vec(c.args().get(0), ts);
+        } finally {
+            ev.cx.statsDecoding = before;
+        }
         List<Row> out = new ArrayList<>();
         for (Row r : in.rows) {
             if (r.h == null) continue;

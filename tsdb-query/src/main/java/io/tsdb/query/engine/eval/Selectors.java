@@ -26,6 +26,7 @@ public final class Selectors {
     private long[] bufHT = new long[16];
     /** Histogram holders, reused from series to series (a sink that keeps one copies it). */
     private FloatHistogram[] bufH = new FloatHistogram[16];
+    private final io.tsdb.core.histogram.CounterResets resets = new io.tsdb.core.histogram.CounterResets();
 
     public Selectors(EvalContext cx) { this.cx = cx; }
 
@@ -79,6 +80,7 @@ public final class Selectors {
                 cx.checkDeadline();
                 SampleCursor c = ss.cursor();
                 int n = 0, hn = 0;
+                long lastFloatT = Long.MIN_VALUE;
                 while (c.next()) {
                     long t = c.timestamp();
                     if (t < mint) continue;
@@ -92,12 +94,18 @@ public final class Selectors {
                         if (bufH[hn] == null) bufH[hn] = new FloatHistogram();
                         FloatHistogram fh = c.floatHistogram(bufH[hn]);
                         if (!fh.isStale()) {
+                            if (cx.statsDecoding && fh.hint == io.tsdb.core.histogram.CounterResetHint.UNKNOWN && hn > 0
+                                    && bufHT[hn - 1] > lastFloatT) {
+                                fh.hint = resets.detect(fh, bufH[hn - 1]) ? io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET
+                                        : io.tsdb.core.histogram.CounterResetHint.NOT_COUNTER_RESET;
+                            }
                             bufHT[hn++] = t;
                             continue;
                         }
                         v = StaleNaN.VALUE;
                     } else {
                         v = c.value();
+                        lastFloatT = t;
                     }
                     if (dropStale && StaleNaN.is(v)) continue;
                     if (n == bufT.length) {
