@@ -195,11 +195,31 @@ public final class Literals {
         return v;
     }
 
+    /**
+     * Appends the escaped bytes decoded as UTF-8. A byte that is not part of valid UTF-8 becomes the lone surrogate
+     * U+DC00 + byte (as Python's "surrogateescape"): such a string is no valid label name or value (Go keeps the raw
+     * byte, which is no valid UTF-8 either), and {@link #quote} prints the byte back as {@code \xNN} as Go does.
+     */
     private static void flush(ByteArrayOutputStream bytes, StringBuilder out) {
-        if (bytes.size() > 0) {
-            out.append(new String(bytes.toByteArray(), StandardCharsets.UTF_8));
-            bytes.reset();
+        if (bytes.size() == 0) return;
+        byte[] b = bytes.toByteArray();
+        bytes.reset();
+        java.nio.charset.CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(b);
+        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(b.length * 2 + 2);
+        while (in.hasRemaining()) {
+            java.nio.charset.CoderResult r = dec.decode(in, chars, true);
+            if (r.isError()) {
+                for (int k = 0; k < r.length(); k++) chars.put((char) (0xDC00 | (in.get() & 0xff)));
+            } else {
+                break;
+            }
         }
+        dec.flush(chars);
+        chars.flip();
+        out.append(chars);
     }
 
     /** Quotes a string for printing, with Go {@code %q} escapes. */
@@ -219,6 +239,7 @@ public final class Literals {
                 case '\u000b' -> b.append("\\v");
                 default -> {
                     if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+                    else if (c >= 0xDC80 && c <= 0xDCFF) b.append(String.format("\\x%02x", c & 0xff)); // an invalid byte, see flush
                     else b.append(c);
                 }
             }

@@ -44,7 +44,7 @@ public final class Aggregations {
         String strParam = null;
         if (op == AggregateOp.COUNT_VALUES) {
             strParam = ev.str(a.param(), ts);
-            if (!FunctionSupport.validLabelName(strParam)) throw EvalContext.execError("invalid label name \"" + strParam + "\"");
+            if (!FunctionSupport.validLabelName(strParam)) throw EvalContext.execError("invalid label name " + io.tsdb.query.parser.Literals.quote(strParam));
         } else if (op.hasParam()) {
             param = ev.scalar(a.param(), ts);
         }

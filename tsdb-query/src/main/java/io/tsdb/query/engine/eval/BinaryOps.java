@@ -154,11 +154,17 @@ public final class BinaryOps {
         return new FloatHistogram().copyFrom(a).compact(0).sameData(new FloatHistogram().copyFrom(b).compact(0));
     }
 
-    /** Divides every field by f (exactly as division, not as multiplication by 1/f). */
+    /** Divides every field by f (exactly as division, not as multiplication by 1/f); by zero: no buckets. */
     static void div(FloatHistogram x, double f) {
         x.count /= f;
         x.sum /= f;
         x.zeroCount /= f;
+        if (f == 0) { // as upstream: division by zero leaves no buckets
+            x.positiveSpans.clear();
+            x.negativeSpans.clear();
+            x.positiveCount = x.negativeCount = 0;
+            return;
+        }
         for (int i = 0; i < x.positiveCount; i++) x.positiveBuckets[i] /= f;
         for (int i = 0; i < x.negativeCount; i++) x.negativeBuckets[i] /= f;
     }

@@ -215,25 +215,53 @@ final class HistogramWindows {
         FloatHistogram first = hh[lo], last = hh[hi - 1];
         boolean custom = first.usesCustomBuckets();
         int minSchema = first.schema;
-        boolean gauge = false;
+        boolean gauge = false, mixed = false;
         for (int k = lo; k < hi; k++) {
             FloatHistogram x = hh[k];
-            if (x.usesCustomBuckets() != custom) return mixedSchemas();
-            if (x.schema < minSchema) minSchema = x.schema;
+            if (x.usesCustomBuckets() != custom) mixed = true;
+            else if (x.schema < minSchema) minSchema = x.schema;
             if (x.hint == CounterResetHint.GAUGE) gauge = true;
         }
+        if (mixed && !isCounter) return mixedSchemas();
         if (isCounter && gauge) cx.warn("this native histogram metric is not a counter: " + quoted(), pos);
         if (!isCounter && (first.hint != CounterResetHint.GAUGE || last.hint != CounterResetHint.GAUGE)) {
             cx.warn("this native histogram metric is not a gauge: " + quoted(), pos);
         }
-        FloatHistogram h = new FloatHistogram().copyFrom(last);
-        if (!custom && h.schema > minSchema) h.reduceResolution(minSchema);
-        int flags = h.sub(first);
-        if (isCounter) {
-            FloatHistogram prev = first;
-            for (int k = lo + 1; k < hi; k++) {
-                if (resets.detect(hh[k], prev)) flags |= h.add(prev);
-                prev = hh[k];
+        FloatHistogram h;
+        int flags = 0;
+        if (mixed) {
+            // a switch between exponential and custom buckets is a counter reset: the increase is the sum of the
+            // segments' increases plus the start of every segment after the first, fine as long as the parts that
+            // are not empty share one kind of buckets
+            h = null;
+            int segStart = lo;
+            try {
+                for (int k = lo + 1; k <= hi; k++) {
+                    if (k < hi && !resets.detect(hh[k], hh[k - 1])) continue;
+                    if (k - 1 > segStart) {
+                        FloatHistogram d = new FloatHistogram().copyFrom(hh[k - 1]);
+                        flags |= d.sub(hh[segStart]);
+                        if (h == null) h = d; else flags |= h.add(d);
+                    }
+                    if (segStart > lo) {
+                        if (h == null) h = new FloatHistogram().copyFrom(hh[segStart]); else flags |= h.add(hh[segStart]);
+                    }
+                    segStart = k;
+                }
+            } catch (IncompatibleHistogramsException e) {
+                return mixedSchemas();
+            }
+            if (h == null) return mixedSchemas();
+        } else {
+            h = new FloatHistogram().copyFrom(last);
+            if (!custom && h.schema > minSchema) h.reduceResolution(minSchema);
+            flags = h.sub(first);
+            if (isCounter) {
+                FloatHistogram prev = first;
+                for (int k = lo + 1; k < hi; k++) {
+                    if (resets.detect(hh[k], prev)) flags |= h.add(prev);
+                    prev = hh[k];
+                }
             }
         }
         if ((flags & HistogramArithmetic.NHCB_BOUNDS_RECONCILED) != 0) {
