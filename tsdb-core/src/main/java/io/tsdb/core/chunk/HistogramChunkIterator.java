@@ -15,7 +15,7 @@ import io.tsdb.core.histogram.Histogram;
  * / {@link #floatHistogram} fill a holder with it (every layout bucket, zero counts included). Nothing is allocated
  * per sample. Corrupt input raises {@link ChunkFormatException}. Not thread-safe; reuse one per cursor.
  *
- * <p>Counter-reset hints: the first sample carries the chunk header's hint; later ones NOT_COUNTER_RESET
+ * <p>Counter-reset hints: the first sample of a counter chunk reads as UNKNOWN (the header's hint is {@link #chunkHint()}); later ones NOT_COUNTER_RESET
  * (a reset always starts a new chunk), or GAUGE in a gauge chunk.
  */
 public final class HistogramChunkIterator {
@@ -135,9 +135,15 @@ public final class HistogramChunkIterator {
 
     public long timestamp() { return t; }
 
+    /**
+     * The hint a reader sees: GAUGE in a gauge chunk; in a counter chunk UNKNOWN for the first sample, whatever the
+     * header says (a chunk read may not follow the chunk it was cut after: a backfill, out-of-order samples or a merge
+     * of blocks; the reader detects a reset by comparing, as upstream since prometheus#15343), NOT_COUNTER_RESET after.
+     * The header's own hint stays available to the storage as {@link #chunkHint()}.
+     */
     private CounterResetHint sampleHint() {
-        if (i == 1) return hint;
-        return hint == CounterResetHint.GAUGE ? CounterResetHint.GAUGE : CounterResetHint.NOT_COUNTER_RESET;
+        if (hint == CounterResetHint.GAUGE) return CounterResetHint.GAUGE;
+        return i == 1 ? CounterResetHint.UNKNOWN : CounterResetHint.NOT_COUNTER_RESET;
     }
 
     /** The current sample of an integer chunk into out. */
