@@ -77,7 +77,7 @@ final class FlushCycle {
     private final LongSupplier clock;
     /** Head span (ms) at which a commit asks for a flush, and how it asks (e.g. wakes the maintenance thread). */
     private final long blockDurationMs;
-    private final Runnable flushNeeded;
+    private final Runnable flushNeeded, churnCheckNeeded;
     private final java.util.concurrent.atomic.AtomicBoolean flushRequested = new java.util.concurrent.atomic.AtomicBoolean();
     /** Data time at which a commit next asks maintenance to look for churn (see {@link #commit}). */
     private final java.util.concurrent.atomic.AtomicLong nextChurnCheck = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
@@ -98,13 +98,16 @@ final class FlushCycle {
     /**
      * @param flushNeeded called (once until the next flush) by a commit that finds the head spanning at least
      *                    {@code blockDurationMs}, so that the head is cut as data time advances, not only when a
-     *                    periodic check runs (a backfill writes hours of data time per minute); and each time data
-     *                    time advanced by {@code quietMs}, for maintenance to look for churn
+     *                    periodic check runs (a backfill writes hours of data time per minute)
+     * @param churnCheckNeeded called by a commit each time data time advanced by {@code quietMs}, for maintenance to
+     *                    look for churn (an early cut of the head; nothing else of maintenance)
      * @param quietMs     how long (data time) before a cut a series' newest sample must be for {@link #collectIdle()}
      *                    to remove it
      */
     FlushCycle(Head head, Wal wal, BlockStore blocks, LabelIndex index, SeriesCatalog catalog, HeadGenerations generations,
-               TsdbMetrics metrics, LongSupplier clock, long blockDurationMs, long quietMs, Runnable flushNeeded) {
+               TsdbMetrics metrics, LongSupplier clock, long blockDurationMs, long quietMs, Runnable flushNeeded,
+               Runnable churnCheckNeeded) {
+        this.churnCheckNeeded = churnCheckNeeded;
         this.quietMs = quietMs;
         this.blockDurationMs = blockDurationMs;
         this.flushNeeded = flushNeeded;
@@ -193,7 +196,7 @@ final class FlushCycle {
             // maintenance looks for churn (an early cut) each time data time advanced by quietMs, not only every
             // 30 s of wall time: a backfill writes hours of data time per minute
             long next = nextChurnCheck.get();
-            if (maxT >= next && nextChurnCheck.compareAndSet(next, maxT + quietMs)) flushNeeded.run();
+            if (maxT >= next && nextChurnCheck.compareAndSet(next, maxT + quietMs)) churnCheckNeeded.run();
         }
     }
 

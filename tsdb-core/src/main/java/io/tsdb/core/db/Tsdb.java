@@ -178,7 +178,7 @@ public final class Tsdb implements Storage, StorageAdmin {
             return t;
         });
         this.flushCycle = new FlushCycle(head, wal, blocks, index, catalog, generations, metrics, clock,
-                options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestMaintenance);
+                options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestMaintenance, this::requestHeadMaintenance);
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
         maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
     }
@@ -203,6 +203,19 @@ public final class Tsdb implements Storage, StorageAdmin {
         }
     }
 
+    /** Runs the head's part of maintenance now on its thread (a commit asks it to look for churn). */
+    private void requestHeadMaintenance() {
+        try {
+            maintenance.execute(() -> {
+                synchronized (maintenanceLock) {
+                    if (!closed) maintainHead();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     /**
      * Periodic: cut the head into a block when it spans the block duration; apply retention; compact blocks;
      * remove from the registry the series that have no data left; close registry tiers idle since a lookup.
@@ -216,8 +229,12 @@ public final class Tsdb implements Storage, StorageAdmin {
 
     private final Object maintenanceLock = new Object();
 
-    private void maintainLocked() {
-        if (closed) return;
+    /**
+     * The head's part of maintenance (caller holds the maintenance lock): cut it into a block when it spans the block
+     * duration, when churn left many series quiet or when the WAL asks for it; write the block of a failed flush; remove
+     * the series a flush left quiet; close quiet series' open chunks. Returns false when the storage closed meanwhile.
+     */
+    private boolean maintainHead() {
         try {
             // 1. the head: cut it into a block when it spans the block duration, or when the WAL asks for it (a failed
             //    fsync under fsync periodic/never left acknowledged records in a segment not known to be on disk);
@@ -245,7 +262,7 @@ public final class Tsdb implements Storage, StorageAdmin {
                     }
                     flushRetry.succeeded();
                 } catch (IOException | RuntimeException e) {
-                    if (closed) return;
+                    if (closed) return false;
                     flushRetry.failed(e);   // the frozen samples stay in memory and in the WAL; queries keep answering
                 }
             }
@@ -256,6 +273,16 @@ public final class Tsdb implements Storage, StorageAdmin {
                 int n = head.closeIdleChunks(head.maxTime() - IDLE_CHUNK_MS);
                 if (n > 0) log.debug("closed the open chunks of {} quiet series", n);
             }
+        } catch (RuntimeException e) {
+            if (!closed) log.error("storage maintenance of the head failed", e);
+        }
+        return !closed;
+    }
+
+    private void maintainLocked() {
+        if (closed) return;
+        if (!maintainHead()) return;
+        try {
             // 2. retention (whole blocks, then rules)
             if (retentionRetry.due()) {
                 try {
