@@ -269,23 +269,7 @@ final class HistogramWindows {
         }
         h.hint = CounterResetHint.GAUGE;
         h.compact(0);
-        long firstT = ht[lo], lastT = ht[hi - 1];
-        double durationToStart = (firstT - rangeStart) / 1000.0;
-        double durationToEnd = (rangeEnd - lastT) / 1000.0;
-        double sampledInterval = (lastT - firstT) / 1000.0;
-        double avgBetween = sampledInterval / (n - 1);
-        double threshold = avgBetween * 1.1;
-        if (durationToStart >= threshold) durationToStart = avgBetween / 2;
-        if (isCounter) {
-            double durationToZero = durationToStart;
-            if (h.count > 0 && first.count >= 0) durationToZero = sampledInterval * (first.count / h.count);
-            if (durationToZero < durationToStart) durationToStart = durationToZero;
-        }
-        if (durationToEnd >= threshold) durationToEnd = avgBetween / 2;
-        double factor = 1.0;
-        if (sampledInterval != 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-        if (isRate) factor /= (rangeEnd - rangeStart) / 1000.0;
-        h.mul(factor);
+        h.mul(RangeFunctions.extrapolation(ht[lo], ht[hi - 1], n, rangeStart, rangeEnd, isCounter, isRate, first.count, h.count));
         result = h;
         return HIST;
     }

@@ -274,7 +274,18 @@ public final class RangeFunctions {
                 for (int k = resetPrefix[lo], end = resetPrefix[hi - 1]; k < end; k++) result += v[resetAt[k] - 1];
             }
         }
-        long firstT = t[lo], lastT = t[hi - 1];
+        return result * extrapolation(t[lo], t[hi - 1], n, rangeStart, rangeEnd, isCounter, isRate, v[lo], result);
+    }
+
+    /**
+     * The factor rate/increase/delta multiply the window's change by (floats and native histograms alike): the change
+     * from the first to the last of the window's {@code n} samples extrapolated to the window's edges (by at most half
+     * an average sample interval where the data stops short of an edge), for a counter not back past the point where
+     * it would have been zero ({@code first} its first value or count, {@code change} the change), per second for a
+     * rate.
+     */
+    static double extrapolation(long firstT, long lastT, int n, long rangeStart, long rangeEnd, boolean isCounter,
+                                boolean isRate, double first, double change) {
         double durationToStart = (firstT - rangeStart) / 1000.0;
         double durationToEnd = (rangeEnd - lastT) / 1000.0;
         double sampledInterval = (lastT - firstT) / 1000.0;
@@ -283,14 +294,14 @@ public final class RangeFunctions {
         if (durationToStart >= threshold) durationToStart = avgBetween / 2;
         if (isCounter) {
             double durationToZero = durationToStart;
-            if (result > 0 && v[lo] >= 0) durationToZero = sampledInterval * (v[lo] / result);
+            if (change > 0 && first >= 0) durationToZero = sampledInterval * (first / change);
             if (durationToZero < durationToStart) durationToStart = durationToZero;
         }
         if (durationToEnd >= threshold) durationToEnd = avgBetween / 2;
         double factor = 1.0;
         if (sampledInterval != 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
         if (isRate) factor /= (rangeEnd - rangeStart) / 1000.0;
-        return result * factor;
+        return factor;
     }
 
     static double instantValue(long[] t, double[] v, int lo, int hi, boolean isRate) {
