@@ -2,6 +2,15 @@ package io.tsdb.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.ipc.http.HttpUrlConnectionSender;
+import io.micrometer.registry.otlp.AggregationTemporality;
+import io.micrometer.registry.otlp.HistogramFlavor;
+import io.micrometer.registry.otlp.OtlpConfig;
+import io.micrometer.registry.otlp.OtlpHttpMetricsSender;
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
+import io.micrometer.registry.otlp.OtlpMetricsSender;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -27,7 +36,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -117,6 +129,148 @@ class NativeHistogramClientsTest {
         }
         JsonNode count = query("histogram_count(rate(rpc_latency_seconds[1m]))", at);
         assertTrue(count.at("/data/result/0/value/1").asDouble() > 0, count.toString());
+    }
+
+    /** Micrometer's OTLP registry with base-2 exponential histograms, pushing OTLP/HTTP protobuf to this server. */
+    OtlpConfig micrometerConfig(AggregationTemporality temporality, boolean enabled) {
+        return new OtlpConfig() {
+            @Override public String get(String key) { return null; }
+            @Override public boolean enabled() { return enabled; }
+            @Override public String url() { return server.baseUrl() + "/api/v1/otlp/v1/metrics"; }
+            @Override public Duration step() { return Duration.ofMinutes(1); }
+            @Override public Map<String, String> resourceAttributes() { return Map.of("service.name", "shop", "service.instance.id", "shop-1"); }
+            @Override public AggregationTemporality aggregationTemporality() { return temporality; }
+            @Override public HistogramFlavor histogramFlavor() { return HistogramFlavor.BASE2_EXPONENTIAL_BUCKET_HISTOGRAM; }
+            // Micrometer's defaults, written out: it starts at scale 20 and lowers the scale as the recorded range needs
+            // more than 160 buckets (the test's data ends at scale 5 after the first export, 4 after the second)
+            @Override public int maxScale() { return 20; }
+            @Override public int maxBucketCount() { return 160; }
+        };
+    }
+
+    /** An OTLP registry published on demand (the step scheduler is off): each publish is one export at the clock's time. */
+    static final class ManualOtlpRegistry extends OtlpMeterRegistry {
+        ManualOtlpRegistry(OtlpConfig config, MockClock clock) { super(config, clock); }
+        void publishNow() { publish(); }
+    }
+
+    /** Records a duration given in milliseconds at nanosecond resolution; returns what the timer recorded (in ms, its base unit). */
+    static double record(Timer timer, double ms) {
+        long nanos = Math.round(ms * 1e6);
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+        return nanos / 1e6;
+    }
+
+    /**
+     * Micrometer's OTLP registry with the base-2 exponential histogram flavour and cumulative temporality (the
+     * Prometheus model): a Timer's histogram is exported twice, 15 s apart, and becomes one native histogram sample
+     * per export (the registry's unit, milliseconds, in the name); rate() over both sees only what was recorded between.
+     */
+    @Test void micrometerOtlpExponentialHistogramAnswersHistogramQuantile() throws Exception {
+        long t0 = System.currentTimeMillis() - 30_000, t1 = t0 + 15_000;
+        MockClock clock = new MockClock();
+        clock.add(t0 - clock.wallTime(), TimeUnit.MILLISECONDS);
+        ManualOtlpRegistry registry = new ManualOtlpRegistry(micrometerConfig(AggregationTemporality.CUMULATIVE, false), clock);
+        Random rnd = new Random(23);
+        double total = 0;
+        double[] second = new double[6000];
+        try {
+            Timer timer = Timer.builder("http.server.requests").tag("uri", "/checkout").publishPercentileHistogram().register(registry);
+            for (int i = 0; i < 2000; i++) total += record(timer, 5 + rnd.nextDouble() * 95);
+            registry.publishNow(); // at t0
+            clock.add(15, TimeUnit.SECONDS);
+            // between the exports: a log-normal latency distribution around 20 ms
+            for (int i = 0; i < second.length; i++) {
+                second[i] = record(timer, Math.exp(Math.log(20) + 0.7 * rnd.nextGaussian()));
+                total += second[i];
+            }
+            registry.publishNow(); // at t1
+        } finally {
+            registry.close();
+        }
+        String name = "http_server_requests_milliseconds";
+        double at = t1 / 1000.0;
+        JsonNode raw = query(name, at);
+        assertEquals(1, raw.at("/data/result").size(), raw.toString());
+        assertEquals("shop", raw.at("/data/result/0/metric/job").asText(), raw.toString());
+        assertEquals("shop-1", raw.at("/data/result/0/metric/instance").asText(), raw.toString());
+        assertEquals("/checkout", raw.at("/data/result/0/metric/uri").asText(), raw.toString());
+        JsonNode h = raw.at("/data/result/0/histogram/1");
+        assertFalse(h.isMissingNode(), raw.toString());
+        assertEquals(8000, h.get("count").asDouble(), 0, raw.toString());
+        assertEquals(total, h.get("sum").asDouble(), total * 1e-12, raw.toString());
+        // count and sum through PromQL at both exports
+        assertEquals(2000, query("histogram_count(" + name + ")", t0 / 1000.0).at("/data/result/0/value/1").asDouble(), 0);
+        assertEquals(8000, query("histogram_count(" + name + ")", at).at("/data/result/0/value/1").asDouble(), 0);
+        assertEquals(total, query("histogram_sum(" + name + ")", at).at("/data/result/0/value/1").asDouble(), total * 1e-12);
+        // rate()'s extrapolation scales count and sum alike: their ratio is the mean of what was recorded in between
+        double mean = Arrays.stream(second).average().orElseThrow();
+        JsonNode avg = query("histogram_avg(rate(" + name + "[1m]))", at);
+        assertEquals(mean, avg.at("/data/result/0/value/1").asDouble(), mean * 1e-9, avg.toString());
+        // the bucket ratio of the stored schema bounds the error of an estimate inside one bucket; the registry lowered
+        // its scale between the exports, so rate() also crosses a schema change here
+        JsonNode lastBucket = h.get("buckets").get(h.get("buckets").size() - 1);
+        double ratio = lastBucket.get(2).asDouble() / lastBucket.get(1).asDouble();
+        assertTrue(ratio > 1 && ratio < 1.1, "bucket ratio " + ratio);
+        JsonNode firstExport = query(name, t0 / 1000.0).at("/data/result/0/histogram/1/buckets/0");
+        System.out.printf("Micrometer OTLP exponential histogram: bucket ratio %.4f at the first export, %.4f at the second%n",
+                firstExport.get(2).asDouble() / firstExport.get(1).asDouble(), ratio);
+        for (double q : new double[]{0.5, 0.9, 0.99}) {
+            JsonNode r = query("histogram_quantile(" + q + ", rate(" + name + "[1m]))", at);
+            double got = r.at("/data/result/0/value/1").asDouble(Double.NaN);
+            double want = quantile(second, q);
+            System.out.printf("Micrometer OTLP exponential histogram: q%s got %.6f recorded %.6f (rel. error %.4f, bucket ratio %.4f)%n",
+                    q, got, want, Math.abs(got - want) / want, ratio);
+            assertTrue(Math.abs(got - want) <= want * (ratio - 1), "q" + q + ": got " + got + ", recorded " + want + ", bucket ratio " + ratio + ": " + r);
+        }
+    }
+
+    /**
+     * The same registry with delta temporality (Micrometer's other choice): the exponential histogram is refused with a
+     * 400 naming the metric and telling the user to configure cumulative temporality, and so is the delta counter;
+     * nothing of them is stored, while the gauge in the same request (no temporality) is.
+     */
+    @Test void micrometerOtlpDeltaTemporalityIsRefusedWith400() throws Exception {
+        long step = 60_000;
+        // the clock starts just after a step boundary one to two steps ago, so the registry's own scheduled publish is
+        // a whole step away, and one step later the recorded step is complete and published at a time in the past minute
+        long start = (System.currentTimeMillis() / step - 2) * step + 1;
+        MockClock clock = new MockClock();
+        clock.add(start - clock.wallTime(), TimeUnit.MILLISECONDS);
+        List<String> failures = new ArrayList<>();
+        OtlpMetricsSender http = new OtlpHttpMetricsSender(new HttpUrlConnectionSender());
+        OtlpMetricsSender recording = request -> {
+            try {
+                http.send(request);
+            } catch (Exception e) { // kept for the assertions, not rethrown: the registry would log it with a stack trace
+                synchronized (failures) { failures.add(e.getMessage()); }
+            }
+        };
+        OtlpMeterRegistry registry = OtlpMeterRegistry.builder(micrometerConfig(AggregationTemporality.DELTA, true))
+                .clock(clock).metricsSender(recording).build();
+        Random rnd = new Random(5);
+        java.util.concurrent.atomic.AtomicInteger queue = new java.util.concurrent.atomic.AtomicInteger(12);
+        try {
+            Timer timer = Timer.builder("http.client.requests").publishPercentileHistogram().register(registry);
+            for (int i = 0; i < 1000; i++) record(timer, 1 + rnd.nextDouble() * 50);
+            io.micrometer.core.instrument.Counter.builder("retries").register(registry).increment(3);
+            io.micrometer.core.instrument.Gauge.builder("queue.size", queue, java.util.concurrent.atomic.AtomicInteger::get).register(registry);
+            clock.add(step, TimeUnit.MILLISECONDS);
+        } finally {
+            registry.close(); // publishes the completed step
+        }
+        double at = clock.wallTime() / 1000.0;
+        synchronized (failures) {
+            assertEquals(1, failures.size(), failures.toString());
+            String f = failures.get(0);
+            assertTrue(f.contains("HTTP status code 400"), f);
+            assertTrue(f.contains("accepted 1 of 3 samples; rejected 2 (delta_temporality: 2)"), f);
+            assertTrue(f.contains("metric \"http.client.requests\": delta temporality is not supported; configure the exporter for cumulative temporality"), f);
+        }
+        JsonNode refused = query("{__name__=~\"http_client_requests.*|retries.*\"}", at);
+        assertEquals(0, refused.at("/data/result").size(), "a delta point was stored: " + refused);
+        JsonNode gauge = query("queue_size", at);
+        assertEquals(12, gauge.at("/data/result/0/value/1").asDouble(), 0, gauge.toString());
     }
 
     /**
