@@ -1,8 +1,10 @@
 package io.tsdb.bench.chunk;
 
+import io.tsdb.core.chunk.ChunkCursor;
 import io.tsdb.core.chunk.HistogramChunkAppender;
 import io.tsdb.core.chunk.HistogramChunkFormat;
 import io.tsdb.core.chunk.HistogramChunkIterator;
+import io.tsdb.core.chunk.XorChunkAppender;
 import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.core.histogram.Histogram;
 import io.tsdb.core.histogram.Schemas;
@@ -27,14 +29,18 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Histogram chunk append and decode cost per histogram sample (ns/op = ns per sample), to set against
- * {@link ChunkBench}'s per-float-sample figures. {@link #SAMPLES} scrapes of a client-style native histogram
- * (log-normal latencies, schema 3, zero threshold 2^-128; {@code perScrape} observations per scrape, so buckets
- * fill in over time and chunks get re-encoded when a bucket appears) in chunks of 120 samples; with {@code seed}
- * each chunk starts from the previous chunk's layout.
+ * Histogram chunk append and decode cost per histogram sample (ns/op = ns per sample), against float samples in
+ * the same run. {@link #SAMPLES} scrapes of a client-style native histogram (log-normal latencies, schema 3, zero
+ * threshold 2^-128; {@code perScrape} observations per scrape, so buckets fill in over time and chunks get
+ * re-encoded when a bucket appears) in chunks of 120 samples; with {@code seed} each chunk starts from the previous
+ * chunk's layout. {@code kind}: {@code int} and {@code float} are the two histogram chunk encodings; {@code xor} is
+ * the float baseline: each histogram's count as a float counter sample at the same timestamp, in the head's XOR
+ * chunk ({@link XorChunkAppender}) of the same 120 samples, read back with the {@link ChunkCursor} the querier uses
+ * ({@code seed} does not apply to it). The loops are the same for all three kinds: append = reset a chunk and
+ * append its samples one by one; decode = walk every chunk sample by sample into a reused holder.
  *
- * <pre>java --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -jar benchmarks/target/benchmarks.jar HistogramChunkBench -f 1 -wi 2 -i 3</pre>
- * The set-up prints the average number of buckets per sample.
+ * <pre>java --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -jar benchmarks/target/benchmarks.jar HistogramChunkBench -p perScrape=10 -p seed=false -f 1 -wi 3 -i 5 -w 1s -r 1s</pre>
+ * The set-up prints the average number of buckets per sample and bytes per sample.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,7 +52,7 @@ public class HistogramChunkBench {
     public static final int SAMPLES = 1200;
     public static final int PER_CHUNK = 120;
 
-    @Param({"int", "float"})
+    @Param({"int", "float", "xor"})
     public String kind;
 
     @Param({"10", "100"})
@@ -64,33 +70,41 @@ public class HistogramChunkBench {
     private HistogramChunkAppender appender;
     private final HistogramChunkIterator iterator = new HistogramChunkIterator();
     private final ExpandableArrayBuffer buf = new ExpandableArrayBuffer(64 * 1024);
+    private final XorChunkAppender xorAppender = new XorChunkAppender();
+    private final ChunkCursor cursor = new ChunkCursor();
+    private double[] counts;
+    private boolean xor;
     private final Histogram outH = new Histogram();
     private final FloatHistogram outF = new FloatHistogram();
     private byte enc;
 
     @Setup(Level.Trial)
     public void setup() {
+        xor = kind.equals("xor");
         enc = kind.equals("int") ? HistogramChunkFormat.ENC_HISTOGRAM : HistogramChunkFormat.ENC_FLOAT_HISTOGRAM;
         hs = latencyScrapes(1, perScrape, SAMPLES);
         fs = new FloatHistogram[SAMPLES];
         ts = new long[SAMPLES];
+        counts = new double[SAMPLES];
         long buckets = 0;
         for (int i = 0; i < SAMPLES; i++) {
             buckets += hs[i].positiveCount;
             fs[i] = hs[i].toFloat(new FloatHistogram());
+            counts[i] = hs[i].count;
             ts[i] = 1_700_000_000_000L + 15_000L * i;
         }
         int n = SAMPLES / PER_CHUNK;
         chunks = new UnsafeBuffer[n];
         long bytes = 0;
         for (int c = 0; c < n; c++) {
-            appendChunk(c);
-            byte[] b = new byte[appender.sizeInBytes()];
+            byte[] b = new byte[appendChunk(c)];
             buf.getBytes(0, b);
             chunks[c] = new UnsafeBuffer(b);
             bytes += b.length;
         }
-        System.out.printf("%n%s histograms, %d observations/scrape: %.1f buckets/sample, %.2f bytes/sample%n",
+        if (xor) System.out.printf("%nxor floats (the histograms' counts), %d observations/scrape: %.2f bytes/sample%n",
+                perScrape, bytes / (double) SAMPLES);
+        else System.out.printf("%n%s histograms, %d observations/scrape: %.1f buckets/sample, %.2f bytes/sample%n",
                 kind, perScrape, buckets / (double) SAMPLES, bytes / (double) SAMPLES);
     }
 
@@ -135,6 +149,13 @@ public class HistogramChunkBench {
     }
 
     private int appendChunk(int c) {
+        if (xor) {
+            XorChunkAppender a = xorAppender.reset(buf, 0);
+            boolean ok = true;
+            for (int i = c * PER_CHUNK, end = i + PER_CHUNK; i < end; i++) ok &= a.append(ts[i], counts[i]);
+            if (!ok) throw new IllegalStateException("xor chunk full");
+            return a.sizeInBytes();
+        }
         appender = appenders[c & 1];
         appender.reset(buf, 0, enc);
         if (seed && c > 0) appender.seedLayout(appenders[(c + 1) & 1]);
@@ -157,6 +178,13 @@ public class HistogramChunkBench {
     @Benchmark
     @OperationsPerInvocation(SAMPLES)
     public void decode(Blackhole bh) {
+        if (xor) {
+            for (UnsafeBuffer chunk : chunks) {
+                ChunkCursor cur = cursor.reset(chunk, 0, chunk.capacity());
+                while (cur.next()) bh.consume(cur.value());
+            }
+            return;
+        }
         for (UnsafeBuffer chunk : chunks) {
             iterator.reset(chunk, 0, chunk.capacity());
             while (iterator.next()) {
