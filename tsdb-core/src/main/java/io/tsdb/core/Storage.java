@@ -29,6 +29,12 @@ public interface Storage extends AutoCloseable {
     /** Persists the in-memory head to an immutable block now (used by admin flush and benchmarks). */
     void flush() throws IOException;
 
+    /**
+     * {@link #flush()}, then the maintenance that follows a cut of the head (compaction of the new block with its
+     * neighbours) before returning (admin flush: the disk is settled when it answers).
+     */
+    default void flushAndMaintain() throws IOException { flush(); }
+
     /** Flushes and closes; a restart after close replays no WAL. */
     @Override void close() throws IOException;
 }

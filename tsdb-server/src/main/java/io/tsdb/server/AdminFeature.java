@@ -11,8 +11,9 @@ import java.io.IOException;
 
 /**
  * Administrative endpoints. {@code POST /api/v1/admin/flush} persists the in-memory head to an immutable
- * block now (benchmarks call it before measuring bytes on disk; operators before a backup). It answers
- * 204 once the flush is durable, 503 with Retry-After while the server is not ready. It is always on, for the
+ * block now (benchmarks call it before measuring bytes on disk; operators before a backup), then runs storage
+ * maintenance (compaction merges the new block with its neighbours) as after any cut of the head. It answers
+ * 204 once the flush is durable and that maintenance run is done, 503 with Retry-After while the server is not ready. It is always on, for the
  * default tenant only (it acts on every tenant's data; 403 for another tenant).
  * Prometheus's TSDB admin API (delete_series, clean_tombstones, snapshot) is {@link AdminApi}: off unless
  * {@code --web.enable-admin-api}.
@@ -26,7 +27,7 @@ public final class AdminFeature implements Feature {
             if (!ctx.ready().getAsBoolean()) throw new HttpError(503, "not ready: storage is opening or closing", "5");
             long t0 = System.nanoTime();
             try {
-                ctx.tenants().storage(req.tenant()).flush();   // 403 unless the default tenant's
+                ctx.tenants().storage(req.tenant()).flushAndMaintain();   // 403 unless the default tenant's
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("flush failed", e); // internal: logged, not shown
             }

@@ -460,6 +460,16 @@ public final class Tsdb implements Storage, StorageAdmin {
         flushCycle.flush();
     }
 
+    /**
+     * A flush followed by a maintenance run, as maintenance follows its own cuts of the head: the new block is
+     * compacted with its neighbours (and sealed registry tiers give back their unused blocks) before this returns,
+     * not at the next periodic run up to 30 s later.
+     */
+    @Override public void flushAndMaintain() throws IOException {
+        flush();
+        maintain();
+    }
+
     // ---- admin operations (the work is in HeadDeletion, BlockStore and Snapshotter) --------------------
 
     /** Blocks first, then the head (logged with commits excluded, applied with commits running); no flush meanwhile. */

@@ -515,6 +515,8 @@ public final class Head {
      */
     public void freezeAll() {
         forEach(s -> s.freeze(samplesFactory.get()));
+        // the frozen chunks are freed together: the segment files holding them go then (see HeadChunkFiles)
+        if (histogramMemory != null && histogramMemory.files() != null) histogramMemory.files().cutSegment();
         samples.reset();
         minT.set(Long.MAX_VALUE);
         maxT.set(Long.MIN_VALUE);

@@ -27,6 +27,11 @@ import java.nio.file.StandardOpenOption;
  * is released when the buffer is collected, so a late reader can never fault). Space is reserved under this object's
  * monitor; the write itself runs outside it. No other lock is taken while holding the monitor.
  *
+ * <p>A segment's disk blocks are only given back when its file is deleted, so a segment must not outlive its chunks:
+ * the segment being appended to is deleted too once its last chunk is freed (the next chunk starts a new one), and
+ * a flush {@link #cutSegment cuts} it, so that the segments holding the flushed chunks go as soon as those are freed
+ * instead of staying allocated (up to {@link HeadChunkFormat#SEGMENT_BYTES} each) under the next head's chunks.
+ *
  * <p>A failed write (no space left, I/O error) is not an error for the head: {@link #write} answers -1 and the caller
  * keeps the chunk in off-heap memory instead; writes are then not tried again for {@link #RETRY_AFTER_NANOS}.
  */
@@ -140,7 +145,22 @@ public final class HeadChunkFiles implements Closeable {
     private void release(Segment s, int len) {
         s.live -= len;
         liveBytes -= len;
-        if (s.live == 0 && s != active) retire(s);
+        if (s.live == 0) {
+            // live counts the bytes reserved by writes in flight too: none is writing to s
+            if (s == active) active = null;
+            retire(s);
+        }
+    }
+
+    /**
+     * Ends the segment being appended to: the next chunk starts a new segment, and this one is deleted as soon as
+     * its chunks are freed (called when the head is frozen for a flush: its chunks are then all frozen ones).
+     */
+    public synchronized void cutSegment() {
+        Segment s = active;
+        if (s == null) return;
+        active = null;
+        if (s.live == 0) retire(s);
     }
 
     /** Starts a new segment (the caller holds the monitor); leaves {@code active} null when every slot is taken. */

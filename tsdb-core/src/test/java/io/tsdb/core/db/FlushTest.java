@@ -144,6 +144,8 @@ class FlushTest {
         assertEquals(n, count(before, ls[7]));
         before.close();
         db.maintain();
+        assertEquals(0, db.headChunkFileBytes());
+        assertEquals(0, segmentFiles(), "flushed and freed: no segment is left holding disk blocks");
         for (int i = n; i < n + 1000; i++) {
             for (Labels l : ls) a.append(l, NOW - 3_000_000 + i * 1000L, i);
         }
@@ -157,6 +159,45 @@ class FlushTest {
             assertTrue(db2.headChunkFileBytes() > 0, "the replay cut its chunks into fresh segments");
         }
         assertEquals(0, segmentFiles(), "a clean stop deletes them");
+    }
+
+    private java.util.List<String> segmentNames() throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir.resolve(io.tsdb.core.head.HeadChunkFormat.DIR))) {
+            return files.map(p -> p.getFileName().toString()).filter(io.tsdb.core.head.HeadChunkFormat::isSegmentName).sorted().toList();
+        }
+    }
+
+    /**
+     * A flush while ingestion goes on: the segment holding the flushed chunks is deleted once they are freed, though
+     * the head keeps writing chunks (to a new segment); after a crash (no clean close) every acknowledged sample is
+     * read back from the block and the WAL.
+     */
+    @Test void flushedChunksGiveBackTheirSegmentWhileIngestionGoesOn() throws Exception {
+        Labels[] ls = new Labels[50];
+        for (int k = 0; k < ls.length; k++) ls[k] = Labels.of("__name__", "m", "k", "s" + k);
+        int n = 2000, more = 1000;
+        Tsdb db = open();
+        Appender a = db.appender();
+        for (int i = 0; i < n; i++) {
+            for (Labels l : ls) a.append(l, NOW - 4_000_000 + i * 1000L, i);
+            if (i % 100 == 99) a.commit();
+        }
+        a.commit();
+        assertEquals(java.util.List.of(io.tsdb.core.head.HeadChunkFormat.segmentName(1)), segmentNames());
+        db.flush();
+        for (int i = n; i < n + more; i++) {
+            for (Labels l : ls) a.append(l, NOW - 4_000_000 + i * 1000L, i);
+            if (i % 100 == 99) a.commit();
+        }
+        a.commit();
+        assertTrue(db.headChunkFileBytes() > 0, "the new head's chunks are in a segment file");
+        assertEquals(java.util.List.of(io.tsdb.core.head.HeadChunkFormat.segmentName(2)), segmentNames(),
+                "the flushed chunks' segment was deleted; new chunks went to a new one");
+        db.crashForTesting();
+        try (Tsdb db2 = open()) {
+            for (Labels l : ls) assertEquals(expected(NOW - 4_000_000, n + more, 1000, 0), samples(db2, l));
+        }
+        assertEquals(0, segmentFiles());
     }
 
     /** A series quiet for longer than IDLE_CHUNK_MS gives back its open chunk at maintenance; its samples stay, it can resume. */

@@ -64,6 +64,29 @@ class TsdbCompactionTest {
         }
     }
 
+    /** The admin flush (flushAndMaintain) compacts before it returns: the disk is settled when it answers. */
+    @Test void flushAndMaintainCompactsTheNewBlockBeforeReturning() throws Exception {
+        Labels a = Labels.of("__name__", "m", "k", "a");
+        try (Tsdb db = open()) {
+            Appender app = db.appender();
+            for (int w = 0; w < 4; w++) {         // four 2h windows; the last flush completes the first 6h window
+                for (int i = 0; i < 120; i++) {
+                    long t = T0 + w * 2 * H + i * 60_000L;
+                    clock.set(t);
+                    assertEquals(AppendStatus.OK, app.append(a, t, w * 1000 + i));
+                }
+                app.commit();
+                if (w < 3) db.flush();
+            }
+            assertEquals(3, db.blockCount(), "a plain flush leaves compaction to maintenance");
+            Map<Labels, List<S>> before = TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m"));
+            db.flushAndMaintain();
+            assertEquals(2, db.blockCount(), "the first three blocks were merged before it returned");
+            assertEquals(before, TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m")));
+            assertEquals(480, before.get(a).size());
+        }
+    }
+
     @Test void compactionLevelsStayBelowATenthOfRetention() throws Exception {
         try (Tsdb db = open()) { // 30d retention: 2h, 6h, 18h, 54h all <= 72h
             assertArrayEquals(new long[]{2 * H, 6 * H, 18 * H, 54 * H}, db.compactor().ranges());

@@ -59,12 +59,39 @@ class HeadChunkFilesTest {
         }
         for (int i = 0; i < 40; i++) f.free(chunks.get(i)[0], 100);   // every chunk of the first segment
         assertEquals(names.subList(1, 3), segmentFiles(d), "a segment whose chunks are all freed is deleted");
-        for (int i = 40; i < 100; i++) f.free(chunks.get(i)[0], 100);
-        assertEquals(List.of(names.get(2)), segmentFiles(d), "the segment being appended to stays");
+        for (int i = 40; i < 80; i++) f.free(chunks.get(i)[0], 100);
+        assertEquals(List.of(names.get(2)), segmentFiles(d), "the segment being appended to stays while it holds chunks");
+        for (int i = 80; i < 100; i++) f.free(chunks.get(i)[0], 100);
+        assertEquals(List.of(), segmentFiles(d), "and goes with its last chunk: its disk blocks are given back");
         assertEquals(0, f.liveBytes());
+        long loc = f.write(new byte[100], 100);
+        assertEquals(List.of(HeadChunkFormat.segmentName(4)), segmentFiles(d), "the next chunk starts a new segment");
+        assertEquals(HeadChunkFormat.HEADER_SIZE, HeadChunkFiles.offset(loc));
         f.close();
         assertEquals(List.of(), segmentFiles(d), "close deletes the files: they are not durable");
         assertEquals(-1, f.write(new byte[10], 10), "closed");
+    }
+
+    /** A flush cuts the segment: the flushed chunks' segment goes when they are freed, though newer chunks are live. */
+    @Test void aCutSegmentIsDeletedWithItsChunksWhileTheNextTakesNewChunks() throws IOException {
+        Path d = dir.resolve(HeadChunkFormat.DIR);
+        HeadChunkFiles f = HeadChunkFiles.open(FileLayer.SYSTEM, d, 1 << 20);
+        long[] old = new long[10];
+        for (int i = 0; i < old.length; i++) old[i] = f.write(new byte[100], 100);
+        f.cutSegment();
+        assertEquals(List.of(HeadChunkFormat.segmentName(1)), segmentFiles(d), "kept while its chunks are live");
+        byte[] b = {1, 2, 3, 4, 5};
+        long next = f.write(b, b.length);
+        assertEquals(List.of(HeadChunkFormat.segmentName(1), HeadChunkFormat.segmentName(2)), segmentFiles(d));
+        for (long loc : old) f.free(loc, 100);
+        assertEquals(List.of(HeadChunkFormat.segmentName(2)), segmentFiles(d), "the cut segment went with its last chunk");
+        for (int k = 0; k < b.length; k++) assertEquals(b[k], f.buffer(next).getByte(HeadChunkFiles.offset(next) + k));
+        f.cutSegment();
+        f.free(next, b.length);
+        assertEquals(List.of(), segmentFiles(d));
+        f.cutSegment();   // nothing to cut
+        assertEquals(List.of(), segmentFiles(d));
+        f.close();
     }
 
     @Test void aFailedWriteKeepsTheChunkInMemoryAndNothingIsLost() throws IOException {

@@ -72,6 +72,11 @@ public final class TenantStorage implements Storage, StorageAdmin {
         root.flush();
     }
 
+    @Override public void flushAndMaintain() throws IOException {
+        operator("/api/v1/admin/flush");
+        root.flushAndMaintain();
+    }
+
     /** Refuses an operation on the whole store to a scope other than the default tenant's (403). */
     public void operator(String what) {
         if (!scope.isDefault()) {
