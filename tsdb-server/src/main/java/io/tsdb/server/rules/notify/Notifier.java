@@ -34,7 +34,8 @@ import java.util.Map;
  * ({@code tsdb_notifications_dropped_total}), as Prometheus drops them. A batch answered with another 4xx is not
  * retried (it would fail again) and is counted as dropped. External labels are added to alerts that lack them.
  *
- * <p>Invariants: each {@link Target}'s deque is guarded by its own monitor; {@link #send} never blocks on the
+ * <p>Invariants: each {@link Target}'s deque is guarded by its own monitor, the HTTP client (made by the first
+ * send, see {@link #client()}) by the notifier's; no thread holds both. {@link #send} never blocks on the
  * network; {@link #close} stops the threads after a last attempt to deliver what is queued (bounded by the timeout).
  */
 public final class Notifier implements AutoCloseable {
@@ -49,7 +50,12 @@ public final class Notifier implements AutoCloseable {
 
     private final Options options;
     private final List<Target> targets = new ArrayList<>();
-    private final HttpClient http;
+    /**
+     * Made by the first send ({@link #client()}): building an {@link HttpClient} initialises the JDK's default TLS
+     * context (security providers, the trust store), a third of the main thread's start-up work, which a server
+     * without Alertmanagers never needs. Guarded by this object's monitor.
+     */
+    private HttpClient http;
     private final Counter sent, errors, dropped;
     private final Gauge queueLength;
     private final Histogram latency;
@@ -57,7 +63,6 @@ public final class Notifier implements AutoCloseable {
 
     public Notifier(Options options, PrometheusRegistry registry) {
         this.options = options;
-        this.http = HttpClient.newBuilder().connectTimeout(options.timeout()).build();
         sent = Counter.builder().name("tsdb_notifications_sent_total").help("Alerts sent, by Alertmanager.")
                 .labelNames("alertmanager").register(registry);
         errors = Counter.builder().name("tsdb_notifications_errors_total")
@@ -85,6 +90,15 @@ public final class Notifier implements AutoCloseable {
             t.thread.start();
         }
     }
+
+    /** The HTTP client of every Alertmanager's sender thread, made at the first call. */
+    synchronized HttpClient client() {
+        if (http == null) http = HttpClient.newBuilder().connectTimeout(options.timeout()).build();
+        return http;
+    }
+
+    /** Whether the HTTP client has been made (tests: a server without Alertmanagers never makes it). */
+    synchronized boolean clientMade() { return http != null; }
 
     /** {@code http://host:9093} or {@code http://host:9093/prefix} → {@code .../api/v2/alerts}. */
     static String endpoint(String base) {
@@ -263,7 +277,7 @@ public final class Notifier implements AutoCloseable {
         private int post(List<NotifierAlert> batch) {
             long t0 = System.nanoTime();
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(options.timeout())
+                HttpResponse<String> r = client().send(HttpRequest.newBuilder(URI.create(url)).timeout(options.timeout())
                         .header("Content-Type", "application/json").header("User-Agent", "tsdb")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body(batch))).build(), HttpResponse.BodyHandlers.ofString());
                 latency.labelValues(url).observe((System.nanoTime() - t0) / 1e9);
