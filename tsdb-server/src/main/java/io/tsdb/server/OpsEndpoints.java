@@ -21,11 +21,12 @@ final class OpsEndpoints {
     private OpsEndpoints() {}
 
     /**
-     * {@code registered}: completes once every collector is registered (JVM metrics register in the background);
+     * {@code registered}: starts registering the collectors not registered yet (JVM metrics, in the background) and
+     * returns what completes once they are; a scrape waits for it (at most 30 s);
      * {@code writeRefusal}: why storage refuses writes, or null.
      */
     static void register(Router router, PrometheusRegistry registry, BooleanSupplier ready,
-                         java.util.concurrent.CompletableFuture<Void> registered, Supplier<String> writeRefusal) {
+                         Supplier<java.util.concurrent.CompletableFuture<Void>> registered, Supplier<String> writeRefusal) {
         PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
         OpenMetricsTextFormatWriter openMetrics = OpenMetricsTextFormatWriter.create();
         router.get("/-/healthy", r -> Response.text(200, "tsdb is healthy.\n"));
@@ -43,7 +44,7 @@ final class OpsEndpoints {
             }
             String accept = r.header("Accept");
             try {
-                registered.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                registered.get().get(30, java.util.concurrent.TimeUnit.SECONDS);
             } catch (Exception e) {
                 // scrape what is registered
             }

@@ -66,8 +66,13 @@ public final class TsdbServer implements AutoCloseable {
     private final boolean warmUp;
     private final List<Feature> features;
     private final PrometheusRegistry registry;
-    /** Done once the JVM metrics are registered (in the background: loading the JMX beans takes ~0.2 s at start). */
+    /**
+     * Done once the JVM metrics are registered. Loading the JMX beans they read costs about 0.2 s of CPU, so they
+     * register on a background thread started at the earlier of ready and the first {@code /metrics} scrape
+     * ({@link #jvmMetrics()}), not during the start-up they would compete with for the CPU.
+     */
     private final java.util.concurrent.CompletableFuture<Void> jvmMetrics;
+    private final java.util.concurrent.atomic.AtomicBoolean jvmMetricsStarted = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile io.tsdb.server.launcher.HeapTrimmer heapTrimmer;
     private final Router router = new Router();
     private final NettyHttpServer http;
@@ -89,10 +94,10 @@ public final class TsdbServer implements AutoCloseable {
         if (b.registry != null) {
             this.registry = b.registry;
             this.jvmMetrics = java.util.concurrent.CompletableFuture.completedFuture(null);
+            jvmMetricsStarted.set(true);
         } else {
             this.registry = new PrometheusRegistry();
-            this.jvmMetrics = java.util.concurrent.CompletableFuture.runAsync(() -> JvmMetrics.builder().register(registry),
-                    r -> daemon("tsdb-jvm-metrics", r).start());
+            this.jvmMetrics = new java.util.concurrent.CompletableFuture<>();
         }
         Info buildInfo = Info.builder().name("tsdb_build_info").help("Build information.")
                 .labelNames("version").register(registry);
@@ -125,7 +130,7 @@ public final class TsdbServer implements AutoCloseable {
                 opening.completeExceptionally(e);
             }
         }).start();
-        OpsEndpoints.register(router, registry, this::isReady, jvmMetrics, this::writeRefusal);
+        OpsEndpoints.register(router, registry, this::isReady, this::jvmMetrics, this::writeRefusal);
         try {
             http.start();
         } catch (Exception e) {
@@ -162,6 +167,7 @@ public final class TsdbServer implements AutoCloseable {
         }
         http.setState(ServerState.RUNNING);
         ready = true;
+        jvmMetrics();
         heapTrimmer = io.tsdb.server.launcher.HeapTrimmer.startIfEnabled(() -> storage);
         if (warmupEngine != null) Warmup.start(warmupEngine, Defaults.queryOptions(config));
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
@@ -207,6 +213,22 @@ public final class TsdbServer implements AutoCloseable {
     }
 
     private volatile java.util.concurrent.ScheduledExecutorService limitsWatcher;
+
+    /** Starts registering the JVM metrics unless started already; done when they are registered. */
+    private java.util.concurrent.CompletableFuture<Void> jvmMetrics() {
+        if (jvmMetricsStarted.compareAndSet(false, true)) {
+            daemon("tsdb-jvm-metrics", () -> {
+                try {
+                    JvmMetrics.builder().register(registry);
+                    jvmMetrics.complete(null);
+                } catch (Throwable e) {
+                    log.atWarn().setCause(e).log("JVM metrics not registered");
+                    jvmMetrics.completeExceptionally(e);
+                }
+            }).start();
+        }
+        return jvmMetrics;
+    }
 
     /** Milliseconds since the JVM was created (logged when ready: the whole start inside the JVM). */
     private static long jvmUptimeMillis() {
