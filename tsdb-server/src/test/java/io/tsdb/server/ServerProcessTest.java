@@ -34,8 +34,8 @@ class ServerProcessTest {
             if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Dchronicle")) cmd.add(a);
         }
         cmd.add("-Xmx256m");
-        // Use the production logging configuration (the test class path also has logback-test.xml).
-        cmd.add("-Dlogback.configurationFile=" + ServerProcessTest.class.getClassLoader().getResource("logback.xml"));
+        // The production logging configuration (io.tsdb.server.logging.LogConfigurator): this test JVM's
+        // -Dlogback.configurationFile=logback-test.xml (tsdb-server's pom) is not passed on.
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
