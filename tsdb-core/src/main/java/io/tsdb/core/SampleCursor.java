@@ -27,6 +27,24 @@ public interface SampleCursor {
 
     double value();
 
+    /**
+     * Bulk read for query evaluation: copies the current sample and the float samples after it, in order, while their
+     * timestamps are at most {@code maxt}, into {@code t}/{@code v} from index {@code off}, at most {@code max} of them,
+     * and leaves the cursor on the last sample copied ({@link #next()} continues after it). Call it only while the
+     * cursor stands on a sample (the last {@link #next()} or {@link #seek} returned true). Returns how many samples it
+     * copied: 0 when the current sample is not a float or is later than {@code maxt} (the cursor does not move), and
+     * possibly fewer than are left (a cursor copies at most what it holds decoded, e.g. the rest of one chunk), so
+     * callers loop. The default copies the current sample only; cursors over decoded arrays copy whole runs.
+     */
+    default int readFloats(long maxt, long[] t, double[] v, int off, int max) {
+        if (max <= 0 || sampleType() != FLOAT) return 0;
+        long ts = timestamp();
+        if (ts > maxt) return 0;
+        t[off] = ts;
+        v[off] = value();
+        return 1;
+    }
+
     /** What the current sample is: {@link #FLOAT}, {@link #HISTOGRAM} or {@link #FLOAT_HISTOGRAM}. */
     default int sampleType() { return FLOAT; }
 

@@ -323,6 +323,20 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             return true;
         }
 
+        /** Copies the rest of the decoded chunk from the current sample on (up to maxt and this querier's maxt). */
+        @Override public int readFloats(long upTo, long[] dt, double[] dv, int off, int max) {
+            if (histChunk || done || i < 0 || i >= n || max <= 0) return 0;
+            long bound = Math.min(upTo, maxt);
+            int end = Math.min(n, i + max);
+            if (t[end - 1] > bound) end = io.tsdb.core.head.ArrayCursor.upperBound(t, i, end, bound);
+            int k = end - i;
+            if (k <= 0) return 0;
+            System.arraycopy(t, i, dt, off, k);
+            System.arraycopy(v, i, dv, off, k);
+            i = end - 1;
+            return k;
+        }
+
         @Override public long timestamp() { return t[i]; }
 
         @Override public double value() {

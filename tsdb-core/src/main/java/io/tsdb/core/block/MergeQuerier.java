@@ -220,6 +220,24 @@ public final class MergeQuerier implements Querier {
             return pick();
         }
 
+        /**
+         * Copies a run of the current cursor's floats that lie before every other live cursor's current sample (so no
+         * other source has a sample there to merge or to win a tie).
+         */
+        @Override public int readFloats(long maxt, long[] dt, double[] dv, int off, int max) {
+            if (done || !started) return 0;
+            long bound = maxt;
+            for (int i = 0; i < k; i++) {
+                if (!live[i] || cs[i] == cur) continue;
+                long ti = cs[i].timestamp();
+                if (ti <= t) return 0; // another source has this very timestamp
+                bound = Math.min(bound, ti - 1);
+            }
+            int n = cur.readFloats(bound, dt, dv, off, max);
+            if (n > 0) t = dt[off + n - 1];
+            return n;
+        }
+
         @Override public long timestamp() { return t; }
 
         @Override public double value() { return cur.value(); }

@@ -35,6 +35,28 @@ public final class ArrayCursor implements SampleCursor {
         return i < n;
     }
 
+    @Override public int readFloats(long maxt, long[] dt, double[] dv, int off, int max) {
+        if (i < 0 || i >= n || max <= 0) return 0;
+        int end = Math.min(n, i + max);
+        if (t[end - 1] > maxt) end = upperBound(t, i, end, maxt);
+        int k = end - i;
+        if (k <= 0) return 0;
+        System.arraycopy(t, i, dt, off, k);
+        System.arraycopy(v, i, dv, off, k);
+        i = end - 1;
+        return k;
+    }
+
+    /** The first index in [from, to) whose timestamp is after x (to if none). */
+    public static int upperBound(long[] t, int from, int to, long x) {
+        int lo = from, hi = to;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (t[mid] <= x) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
     @Override public long timestamp() { return t[i]; }
 
     @Override public double value() { return v[i]; }

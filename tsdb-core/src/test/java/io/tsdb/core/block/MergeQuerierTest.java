@@ -77,7 +77,12 @@ class MergeQuerierTest {
     }
 
     /** Randomized: blocks (oldest first) + an in-memory "head" merged equal a reference map with later-wins semantics. */
-    @Test void randomizedBlocksAndHeadMatchReference() throws Exception {
+    @Test void randomizedBlocksAndHeadMatchReference() throws Exception { randomizedAgainstReference(false); }
+
+    /** Bulk reads (SampleCursor.readFloats, random run sizes and bounds, per-sample reads between) see the same samples. */
+    @Test void randomizedBulkReadsMatchReference() throws Exception { randomizedAgainstReference(true); }
+
+    private void randomizedAgainstReference(boolean bulk) throws Exception {
         Random r = new Random(5);
         int nSources = 4;
         List<MemStorage> parts = new ArrayList<>();
@@ -125,6 +130,26 @@ class MergeQuerierTest {
                 assertTrue(ss.next());
                 assertEquals(e.getKey(), ss.labels());
                 SampleCursor c = ss.cursor();
+                if (bulk) {
+                    long bound = a + r.nextInt((int) (z - a + 1));
+                    var expect = e.getValue().subMap(a, true, bound, true);
+                    long[] t = new long[expect.size() + 1];
+                    double[] v = new double[expect.size() + 1];
+                    int n = 0;
+                    while (c.next() && c.timestamp() <= bound) {
+                        int k = r.nextInt(4) == 0 ? 0 : c.readFloats(bound, t, v, n, 1 + r.nextInt(8));
+                        if (k == 0) { t[n] = c.timestamp(); v[n] = c.value(); k = 1; }
+                        n += k;
+                    }
+                    assertEquals(expect.size(), n, e.getKey() + " up to " + bound);
+                    int i = 0;
+                    for (var se : expect.entrySet()) {
+                        assertEquals(se.getKey(), t[i]);
+                        assertEquals(se.getValue(), v[i], "at " + se.getKey());
+                        i++;
+                    }
+                    continue;
+                }
                 for (var se : sub.entrySet()) {
                     assertTrue(c.next());
                     assertEquals(se.getKey(), c.timestamp());

@@ -85,11 +85,18 @@ public final class ApiJson {
         g.writeEndObject();
     }
 
+    /** Per-thread characters of one point (no Strings per point: a range answer has up to 11,000 per series). */
+    private static final ThreadLocal<char[]> POINT_CHARS = ThreadLocal.withInitial(() -> new char[48]);
+
     /** [ts, "value"] */
     public static void writePoint(JsonGenerator g, long ms, double v) throws IOException {
+        char[] c = POINT_CHARS.get();
         g.writeStartArray();
-        g.writeNumber(GoFloat.timestamp(ms));
-        g.writeString(GoFloat.api(v));
+        int n = GoFloat.timestamp(ms, c, 0);
+        g.writeNumber(c, 0, n);
+        n = GoFloat.apiIntegral(v, c, 0);
+        if (n >= 0) g.writeString(c, 0, n);
+        else g.writeString(GoFloat.api(v));
         g.writeEndArray();
     }
 

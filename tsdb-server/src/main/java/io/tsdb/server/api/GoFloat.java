@@ -97,6 +97,54 @@ public final class GoFloat {
         return sb.toString();
     }
 
+    /**
+     * {@link #api} of an integral value with |v| &lt; 1e15 into {@code out} from {@code off} (at least 17 chars), returning the
+     * number of characters; -1 (nothing written) for any other value.
+     */
+    static int apiIntegral(double v, char[] out, int off) {
+        if (!(v == (long) v && Math.abs(v) < 1e15 && (v != 0 || Double.doubleToRawLongBits(v) == 0))) return -1;
+        return putLong((long) v, out, off) - off;
+    }
+
+    /** {@link #timestamp(long)} into {@code out} from {@code off} (at least 25 chars); returns the number of characters. */
+    static int timestamp(long ms, char[] out, int off) {
+        int p = off;
+        if (ms < 0) {
+            if (ms == Long.MIN_VALUE) {
+                String s = timestamp(ms);
+                s.getChars(0, s.length(), out, off);
+                return s.length();
+            }
+            out[p++] = '-';
+            ms = -ms;
+        }
+        p = putLong(ms / 1000, out, p);
+        int f = (int) (ms % 1000);
+        if (f != 0) { // three digits, as timestamp(long)
+            out[p++] = '.';
+            out[p++] = (char) ('0' + f / 100);
+            out[p++] = (char) ('0' + f / 10 % 10);
+            out[p++] = (char) ('0' + f % 10);
+        }
+        return p - off;
+    }
+
+    /** Decimal digits of x (x &gt; Long.MIN_VALUE) at out[p...]; returns the end position. */
+    private static int putLong(long x, char[] out, int p) {
+        if (x < 0) {
+            out[p++] = '-';
+            x = -x;
+        }
+        int digits = 1;
+        for (long y = x; y >= 10; y /= 10) digits++;
+        int end = p + digits;
+        for (int i = end - 1; i >= p; i--) {
+            out[i] = (char) ('0' + (int) (x % 10));
+            x /= 10;
+        }
+        return end;
+    }
+
     /** A millisecond timestamp as Prometheus writes it in JSON: seconds with up to 3 decimals, e.g. 1435781451.781. */
     public static String timestamp(long ms) {
         StringBuilder sb = new StringBuilder(20);

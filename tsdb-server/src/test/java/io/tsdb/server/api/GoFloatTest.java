@@ -65,4 +65,25 @@ class GoFloatTest {
         assertEquals("0.005", GoFloat.timestamp(5));
         assertEquals("-1.500", GoFloat.timestamp(-1500));
     }
+
+    /** The char[] forms ApiJson.writePoint uses write exactly what the String forms return. */
+    @Test void charFormsWriteWhatTheStringFormsReturn() {
+        char[] buf = new char[48];
+        long[] stamps = {0, 1, 5, 10, 999, 1000, 1050, 1500, -1, -1500, -999, 1435781451781L, 1796534100000L, 1796534100437L,
+                Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1};
+        for (long ms : stamps) {
+            int n = GoFloat.timestamp(ms, buf, 3);
+            assertEquals(GoFloat.timestamp(ms), new String(buf, 3, n), "timestamp " + ms);
+        }
+        double[] integral = {0, 1, -1, 42, 100, -100, 123456789012.0, 999999999999999.0, -999999999999999.0, 9007199254740.0};
+        for (double v : integral) {
+            int n = GoFloat.apiIntegral(v, buf, 2);
+            assertEquals(GoFloat.api(v), new String(buf, 2, n), "value " + v);
+        }
+        double[] others = {-0.0, 0.5, 1e15, -1e15, 1e21, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+                StaleNaNBits.VALUE, 1e-7};
+        for (double v : others) assertEquals(-1, GoFloat.apiIntegral(v, buf, 0), "value " + v);
+    }
+
+    private static final class StaleNaNBits { static final double VALUE = Double.longBitsToDouble(0x7ff0000000000002L); }
 }

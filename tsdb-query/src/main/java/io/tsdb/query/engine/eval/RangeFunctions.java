@@ -92,7 +92,8 @@ public final class RangeFunctions {
             int c = 0;
             if (n > 0) resetPrefix[0] = 0;
             for (int i = 1; i < n; i++) {
-                if (v[i] < v[i - 1]) resetAt[c++] = i;
+                resetAt[c] = i; // kept only when it is a reset (no branch: resets of noisy data are unpredictable)
+                c += v[i] < v[i - 1] ? 1 : 0;
                 resetPrefix[i] = c;
             }
         }
@@ -194,11 +195,27 @@ public final class RangeFunctions {
     }
 
     static double avg(double[] v, int lo, int hi, Scratch s) {
-        double sum = v[lo], count = 1, mean = 0;
+        // Kahan sum in locals while it stays finite (the usual case): the same operations as kahanInc below
+        double sum = v[lo], comp = 0;
+        int i = lo + 1;
+        for (; i < hi; i++) {
+            double f = v[i];
+            double t = sum + f;
+            if (Double.isInfinite(t)) break;
+            if (Math.abs(sum) >= Math.abs(f)) comp += (sum - t) + f;
+            else comp += (f - t) + sum;
+            sum = t;
+        }
+        if (i == hi) {
+            double count = hi - lo;
+            return sum / count + comp / count;
+        }
+        // the sum overflows at sample i: from there on, the incremental mean (as Prometheus)
+        double count = i - lo, mean = 0;
         double[] c = s.c1;
-        c[0] = 0;
+        c[0] = comp;
         boolean incremental = false;
-        for (int i = lo + 1; i < hi; i++) {
+        for (; i < hi; i++) {
             double f = v[i];
             count = i - lo + 1;
             if (!incremental) {

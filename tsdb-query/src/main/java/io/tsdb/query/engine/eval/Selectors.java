@@ -85,6 +85,17 @@ public final class Selectors {
                     long t = c.timestamp();
                     if (t < mint) continue;
                     if (t > maxt) break;
+                    // floats in runs (a chunk's rest at a time), not one virtual call chain per sample
+                    if (n == bufT.length) {
+                        bufT = Arrays.copyOf(bufT, n * 2);
+                        bufV = Arrays.copyOf(bufV, n * 2);
+                    }
+                    int k = c.readFloats(maxt, bufT, bufV, n, bufT.length - n);
+                    if (k > 0) {
+                        lastFloatT = bufT[n + k - 1];
+                        n = dropStale ? dropStale(bufT, bufV, n, n + k) : n + k;
+                        continue;
+                    }
                     double v;
                     if (c.sampleType() != SampleCursor.FLOAT) {
                         if (hn == bufH.length) {
@@ -126,6 +137,18 @@ public final class Selectors {
                 }
             }
         }
+    }
+
+    /** Removes the stale markers from t/v[from, to), keeping order; returns the new end. */
+    private static int dropStale(long[] t, double[] v, int from, int to) {
+        int w = from;
+        for (int i = from; i < to; i++) {
+            if (StaleNaN.is(v[i])) continue;
+            t[w] = t[i];
+            v[w] = v[i];
+            w++;
+        }
+        return w;
     }
 
     /**
