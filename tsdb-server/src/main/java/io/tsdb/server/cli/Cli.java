@@ -70,6 +70,15 @@ public final class Cli {
     }
 
     static CommandSpec spec() {
+        return spec(true);
+    }
+
+    /**
+     * The command line's spec; with {@code tools}, the rule tools' subcommands too. Building those (picocli
+     * reflects over their help mixins) is a fifth of parsing, so a plain server start parses without them
+     * ({@link #parse}); its outcome is the same, see {@link #needsTools}.
+     */
+    static CommandSpec spec(boolean tools) {
         ServerConfig defaults = new ServerConfig();
         CommandSpec spec = CommandSpec.create().name("java -jar tsdb-server.jar")
                 .mixinStandardHelpOptions(true)
@@ -93,8 +102,23 @@ public final class Cli {
             }
             spec.addOption(o.build());
         }
-        addToolSubcommands(spec);
+        if (tools) addToolSubcommands(spec);
         return spec;
+    }
+
+    /**
+     * Whether parsing {@code args} can depend on the tool subcommands: an argument names one ({@code check},
+     * {@code test}; also as a flag's value, which only costs the longer parse) or asks for the usage or version
+     * (the usage lists the subcommands). Parse errors are reported from the full spec (same messages).
+     */
+    static boolean needsTools(String... args) {
+        for (String a : args) {
+            switch (a) {
+                case "check", "test", "-h", "--help", "-V", "--version" -> { return true; }
+                default -> { }
+            }
+        }
+        return false;
     }
 
     public static String usage() {
@@ -102,11 +126,16 @@ public final class Cli {
     }
 
     public static Result parse(String... args) {
-        CommandLine cl = new CommandLine(spec());
+        return parse(needsTools(args), args);
+    }
+
+    private static Result parse(boolean tools, String... args) {
+        CommandLine cl = new CommandLine(spec(tools));
         ParseResult pr;
         try {
             pr = cl.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
+            if (!tools) return parse(true, args);
             return error(e.getMessage().replace('\n', ' ') + " (see --help)");
         }
         if (pr.hasSubcommand()) return tool(pr.subcommand());

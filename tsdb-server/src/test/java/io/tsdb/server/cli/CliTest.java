@@ -231,6 +231,34 @@ class CliTest {
         assertTrue(exit("--bogus").stderr().contains("--bogus"));
     }
 
+    /** A server start parses without the rule tools' subcommands; errors, usage and the tools come out as with them. */
+    @Test
+    void serverStartParsesWithoutTheToolSubcommandsToTheSameOutcome() throws Exception {
+        assertFalse(Cli.needsTools("--listen=127.0.0.1:0", "--data=/tmp/x", "--retention=30d"));
+        assertTrue(Cli.needsTools("check", "rules", "r.yml"));
+        assertTrue(Cli.needsTools("--data=d", "test", "rules", "t.yml"));
+        assertTrue(Cli.needsTools("--help"));
+        assertTrue(Cli.needsTools("-V"));
+        for (String[] args : new String[][]{{"chek", "rules"}, {"--bogus"}, {"positional"}, {"--listen"}, {"--data=d", "tst"}}) {
+            String full;
+            try {
+                new picocli.CommandLine(Cli.spec(true)).parseArgs(args);
+                fail("the full spec accepts " + String.join(" ", args));
+                return;
+            } catch (picocli.CommandLine.ParameterException e) {
+                full = e.getMessage().replace('\n', ' ');
+            }
+            Cli.Exit e = exit(args);
+            assertEquals(2, e.code());
+            assertTrue(e.stderr().contains(full), "same message as the full spec's: " + e.stderr() + " vs " + full);
+        }
+        assertTrue(exit("--help").stdout().contains("check"), "the usage lists the tools");
+        Path rules = tmp.resolve("ok.yml");
+        Files.writeString(rules, "groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: up\n");
+        assertEquals(0, exit("check", "rules", rules.toString()).code());
+        assertEquals(Duration.ofDays(30), run("--retention=30d").retention);
+    }
+
     @Test
     void durationsAndSizes() {
         assertEquals(Duration.ofDays(15), Durations.parse("15d"));
