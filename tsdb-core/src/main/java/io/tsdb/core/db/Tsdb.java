@@ -146,12 +146,18 @@ public final class Tsdb implements Storage, StorageAdmin {
         SeriesRegistry reg = null;
         BlockStore bs = null;
         Wal w = null;
+        java.util.concurrent.CompletableFuture<BlockStore> blocksOpening = null;
         try {
             Snapshotter.removeIncomplete(options.fileLayer(), dir);
-            bs = BlockStore.open(options.fileLayer(), dir.resolve("blocks"));
+            // The blocks open on a second thread while the registry opens on this one: independent directories, and
+            // on a restart each is a good part of the start (reading every block's meta.json and index header
+            // against Chronicle Map opening and scanning the registry tiers).
+            blocksOpening = openBlocksAsync(options.fileLayer(), dir.resolve("blocks"));
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(options.fileLayer(), dir.resolve("registry"), options.registryCapacity());
             log.info("series registry opened: {} series in {} tier(s) in {} ms", reg.size(), reg.tierCount(), (System.nanoTime() - t0) / 1_000_000);
+            bs = awaitBlocks(blocksOpening);
+            blocksOpening = null;
             HeadReplayer replayer = new HeadReplayer(head, index, reg, reg.nextId());
             w = Wal.open(options.fileLayer(), dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
                     options.walFsyncInterval().toMillis(), replayer);
@@ -161,6 +167,7 @@ public final class Tsdb implements Storage, StorageAdmin {
             this.catalog = new SeriesCatalog(head, index, reg, w, new LabelValidator(options.limits()), options.limits(), metrics, nextId);
         } catch (IOException | RuntimeException e) {
             if (w != null) w.close();
+            if (blocksOpening != null) closeOpened(blocksOpening);
             if (bs != null) bs.close();
             if (reg != null) reg.close();
             chunkMemory.files().close();
@@ -181,6 +188,49 @@ public final class Tsdb implements Storage, StorageAdmin {
                 options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestMaintenance, this::requestHeadMaintenance);
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
         maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Opens the block store on a thread of its own ({@code tsdb-blocks-open}). */
+    private static java.util.concurrent.CompletableFuture<BlockStore> openBlocksAsync(io.tsdb.core.fs.FileLayer fs, Path dir) {
+        java.util.concurrent.CompletableFuture<BlockStore> f = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(BlockStore.open(fs, dir));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "tsdb-blocks-open");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    /** The opened block store, or the exception its opening threw. */
+    private static BlockStore awaitBlocks(java.util.concurrent.CompletableFuture<BlockStore> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while opening the blocks");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
+        }
+    }
+
+    /**
+     * After a failed open: waits for the block store's opening to end (it may be deleting leftovers of an interrupted
+     * compaction) and closes the store if it opened; a failure of its own is dropped for the one being reported.
+     */
+    private static void closeOpened(java.util.concurrent.CompletableFuture<BlockStore> f) {
+        try {
+            f.join().close();
+        } catch (RuntimeException e) {
+            log.debug("the blocks' opening failed too: {}", e.toString());
+        }
     }
 
     /**

@@ -73,6 +73,37 @@ class TsdbTest {
         }
     }
 
+    /**
+     * The blocks open on a thread of their own while the registry opens: a restart reads both, and when the registry
+     * cannot be opened the start fails with its reason and leaves nothing open (the directory opens again once the
+     * registry is back, with the blocks' samples).
+     */
+    @Test void blocksOpenBesideTheRegistryAndAFailedRegistryLeavesNothingOpen() throws Exception {
+        Labels x = Labels.of("__name__", "x");
+        long t0 = NOW - 6 * 3_600_000L;
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            for (int i = 0; i < 100; i++) a.append(x, t0 + i * 60_000L, i);
+            a.commit();
+            db.flush();
+            assertTrue(db.blockCount() > 0, "a block to open");
+        }
+        try (Tsdb db = open()) {
+            assertTrue(db.blockCount() > 0);
+            assertEquals(100, samples(db, x).size());
+            assertEquals(new S(t0 + 99 * 60_000L, 99), samples(db, x).get(99));
+        }
+        Path tier0 = dir.resolve("registry").resolve(io.tsdb.core.registry.RegistryFormat.tierFileName(0));
+        Path tier1 = dir.resolve("registry").resolve(io.tsdb.core.registry.RegistryFormat.tierFileName(1));
+        java.nio.file.Files.move(tier0, tier1);   // tier 0 missing: a damaged registry
+        java.io.IOException e = assertThrows(java.io.IOException.class, this::open);
+        assertTrue(e.getMessage().contains("lacks tier file"), e.getMessage());
+        java.nio.file.Files.move(tier1, tier0);
+        try (Tsdb db = open()) {   // the failed open released the directory lock and closed the blocks it opened
+            assertEquals(100, samples(db, x).size());
+        }
+    }
+
     @Test void appendAndQuerySortedWithRange() throws Exception {
         try (Tsdb db = open()) {
             Appender a = db.appender();
