@@ -25,6 +25,7 @@ public final class Main {
     /** As {@link #main(String[])} on the storage {@code storage} opens (crash tests: a file layer with crash points). */
     static void main(String[] args, StorageFactory storage) {
         System.setProperty("chronicle.analytics.disable", "true");
+        System.setProperty("chronicle.announcer.disable", "true");   // its banner is logged at INFO, below net.openhft's WARN
         preloadStorageClasses();
         int code = run(args, System.out, System.err, storage);
         flushLogs();
