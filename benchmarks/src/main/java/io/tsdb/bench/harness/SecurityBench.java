@@ -36,11 +36,15 @@ import java.util.concurrent.TimeUnit;
  * requests per sender, {@code --senders} threads on keep-alive connections: TLS sessions are reused and the
  * verification cache answers every request after the first). Measured per round: ingest samples/s (wall clock from
  * the first request to the last answer), server CPU seconds (user + system, /proc/PID/stat) per million samples,
- * and the median latency of {@code --queries} sequential instant queries afterwards. Prints a markdown section.
+ * and the median latency of {@code --queries} sequential instant queries afterwards. Before the measured requests each
+ * sender sends {@code --warmup-requests} unmeasured ones (default: as many as measured), so that the figures are the
+ * running server's, not those of a JVM compiling its request path (with one warm-up request, most of a round's server
+ * CPU was the JIT compiling the TLS and ingest code). Prints a markdown section.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.SecurityBench [--rounds=3] [--senders=4]
- *      [--series=2000] [--requests=150] [--queries=200] [--launcher=tsdb-server/target/tsdb]
+ *      [--series=2000] [--requests=150] [--warmup-requests=150] [--queries=200]
+ *      [--launcher=tsdb-server/target/tsdb]
  * </pre>
  */
 public final class SecurityBench {
@@ -62,6 +66,7 @@ public final class SecurityBench {
         int series = Integer.parseInt(o.getOrDefault("series", "2000"));
         int requests = Integer.parseInt(o.getOrDefault("requests", "150"));
         int queries = Integer.parseInt(o.getOrDefault("queries", "200"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup-requests", String.valueOf(requests)));
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb")).toAbsolutePath();
         Path work = Files.createTempDirectory("security-bench");
         Path web = certsAndConfig(work);
@@ -69,8 +74,8 @@ public final class SecurityBench {
         double load0 = loadAverage();
         List<Round> results = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            results.add(run("plain", launcher, work.resolve("plain-" + r), null, null, senders, series, requests, queries));
-            results.add(run("tls+auth", launcher, work.resolve("secure-" + r), web, tls, senders, series, requests, queries));
+            results.add(run("plain", launcher, work.resolve("plain-" + r), null, null, senders, series, requests, warmup, queries));
+            results.add(run("tls+auth", launcher, work.resolve("secure-" + r), web, tls, senders, series, requests, warmup, queries));
         }
         double load1 = loadAverage();
         StringBuilder b = new StringBuilder();
@@ -88,8 +93,9 @@ public final class SecurityBench {
         b.append(String.format(Locale.ROOT, "| median | tls+auth / plain | %.3f | %.3f | %.3f | %.3f |%n",
                 median(secRate) / median(plainRate), median(secCpu) / median(plainCpu), median(secCl) / median(plainCl),
                 median(secQ) / median(plainQ)));
-        b.append(String.format(Locale.ROOT, "%n%,d samples per round (%d senders x %d requests x %d series); load average %.2f"
-                + " at the start, %.2f at the end; %s%n", results.get(0).samples(), senders, requests, series, load0, load1,
+        b.append(String.format(Locale.ROOT, "%n%,d samples per round (%d senders x %d requests x %d series) after %d unmeasured"
+                + " requests per sender; load average %.2f at the start, %.2f at the end; %s%n", results.get(0).samples(), senders,
+                requests, series, warmup, load0, load1,
                 java.time.Instant.now()));
         System.out.print(b);
     }
@@ -147,7 +153,7 @@ public final class SecurityBench {
     }
 
     static Round run(String variant, Path launcher, Path dir, Path web, SSLContext tls, int senders, int series, int requests,
-                     int queries) throws Exception {
+                     int warmup, int queries) throws Exception {
         Files.createDirectories(dir);
         int port = Target.freePort();
         List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--listen=127.0.0.1:" + port, "--data=" + dir.resolve("data")));
@@ -161,8 +167,20 @@ public final class SecurityBench {
         try {
             awaitReady(http, base, p);
             long start = System.currentTimeMillis() - (long) requests * 10_000L;
-            // one warm-up request per sender (JIT, first connection, first bcrypt), not measured
-            for (int s = 0; s < senders; s++) send(http, base, auth, tls != null, body(s, series, start - 3_600_000L));
+            // warm-up, not measured: the first connection, the first bcrypt and the JIT compiling the request path;
+            // the senders run concurrently as in the measured phase, their samples in time order before it
+            ExecutorService warm = Executors.newFixedThreadPool(senders);
+            List<Future<?>> ws = new ArrayList<>();
+            for (int s = 0; s < senders; s++) {
+                int sender = s;
+                ws.add(warm.submit(() -> {
+                    for (int i = 0; i < Math.max(1, warmup); i++)
+                        send(http, base, auth, tls != null, body(sender, series, start - (Math.max(1, warmup) - i) * 10_000L));
+                    return null;
+                }));
+            }
+            for (Future<?> f : ws) f.get();
+            warm.shutdown();
             byte[][][] bodies = new byte[senders][requests][];   // encoded before measuring: the client shares the cores
             for (int s = 0; s < senders; s++) for (int i = 0; i < requests; i++) bodies[s][i] = body(s, series, start + i * 10_000L);
             double cpu0 = cpu(p.pid()), client0 = clientCpu();

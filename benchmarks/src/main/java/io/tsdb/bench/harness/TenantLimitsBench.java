@@ -24,13 +24,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * A tenant over its ingestion rate does not slow another: the packaged server with a limits file giving tenant
  * {@code noisy} 1,000 samples/s; tenant {@code quiet} (no limit) sends {@code --requests} remote-write requests per
  * sender ({@code --senders}, {@code --series} series of one sample each) and then runs {@code --queries} instant
- * queries, alone, then again while {@code --noisy-senders} threads send as {@code noisy} as fast as they can (all
- * but its first requests answered 429). Alternated {@code --rounds} times in one run; reports quiet's samples/s and
- * query median, and noisy's 429 count.
+ * queries, alone, then again while {@code --noisy-senders} threads send as {@code noisy} (all but its first requests
+ * answered 429). Alternated {@code --rounds} times in one run, after one unmeasured phase of each (the JIT compiling
+ * both paths); reports quiet's samples/s and query median, and noisy's 429 count.
+ *
+ * <p>{@code --noisy-rate} is the samples per second noisy offers in total (default 100,000: 100 times its limit, a
+ * sender pushing what it scrapes and retrying; the requests are paced, a refused one is not retried sooner);
+ * {@code --noisy-rate=0} sends in a loop as fast as the client can, which on a 2-core machine also measures how
+ * much of the cores the flooding client itself takes from the server and quiet's client.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.TenantLimitsBench [--rounds=3] [--senders=2]
- *      [--noisy-senders=2] [--series=2000] [--requests=100] [--queries=100] [--launcher=tsdb-server/target/tsdb]
+ *      [--noisy-senders=2] [--noisy-rate=100000] [--series=2000] [--requests=100] [--queries=100]
+ *      [--launcher=tsdb-server/target/tsdb]
  * </pre>
  */
 public final class TenantLimitsBench {
@@ -44,6 +50,7 @@ public final class TenantLimitsBench {
         int series = Integer.parseInt(o.getOrDefault("series", "2000"));
         int requests = Integer.parseInt(o.getOrDefault("requests", "100"));
         int queries = Integer.parseInt(o.getOrDefault("queries", "100"));
+        double noisyRate = Double.parseDouble(o.getOrDefault("noisy-rate", "100000"));
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb")).toAbsolutePath();
         Path work = Files.createTempDirectory("tenant-limits-bench");
         Path limits = work.resolve("limits.yml");
@@ -59,41 +66,64 @@ public final class TenantLimitsBench {
         try {
             SecurityBench.awaitReady(http, base, p);
             // one sample per series per second of data, ending before now (all within the out-of-order window)
-            long t = System.currentTimeMillis() - (2L * rounds * requests + 120) * STEP;
-            for (int s = 0; s < senders; s++) send(http, base, "quiet", SecurityBench.body(s, series, t - 60_000));   // warm-up
+            long t = System.currentTimeMillis() - (2L * (rounds + 1) * requests + 120) * STEP;
+            // one unmeasured round: both paths compiled before anything is measured
+            quiet(http, base, senders, series, requests, queries, t);
+            withNoisy(http, base, senders, noisySenders, noisyRate, series, requests, queries, t + requests * STEP, new AtomicLong());
             double[] ratios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                long t0 = t + r * 2L * requests * STEP, t1 = t0 + requests * STEP;
+                long t0 = t + (r + 1) * 2L * requests * STEP, t1 = t0 + requests * STEP;
                 double[] alone = quiet(http, base, senders, series, requests, queries, t0);
-                AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong refused = new AtomicLong();
-                ExecutorService noisy = Executors.newFixedThreadPool(noisySenders);
-                for (int n = 0; n < noisySenders; n++) {
-                    int id = n;
-                    noisy.submit(() -> {
-                        byte[] body = SecurityBench.body(100 + id, series, t1);
-                        while (!stop.get()) if (send(http, base, "noisy", body) == 429) refused.incrementAndGet();
-                        return null;
-                    });
-                }
-                Thread.sleep(2000);
-                double[] with = quiet(http, base, senders, series, requests, queries, t1);
-                stop.set(true);
-                noisy.shutdown();
-                noisy.awaitTermination(1, TimeUnit.MINUTES);
+                double[] with = withNoisy(http, base, senders, noisySenders, noisyRate, series, requests, queries, t1, refused);
                 ratios[r] = with[0] / alone[0];
                 b.append(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %.3f | %.1f / %.1f | %,d |%n", r + 1, alone[0], with[0],
                         ratios[r], alone[1], with[1], refused.get()));
             }
             b.append(String.format(Locale.ROOT, "%nmedian ratio %.3f; quiet: %d senders x %d requests x %d series per phase; noisy: %d"
-                    + " senders, limit 1000 samples/s, burst 4000; load average %.2f at the start, %.2f at the end; %s%n",
-                    SecurityBench.median(ratios), senders, requests, series, noisySenders, load0, SecurityBench.loadAverage(),
+                    + " senders offering %s, limit 1000 samples/s, burst 4000; load average %.2f at the start, %.2f at the end; %s%n",
+                    SecurityBench.median(ratios), senders, requests, series, noisySenders,
+                    noisyRate > 0 ? String.format(Locale.ROOT, "%,.0f samples/s", noisyRate) : "as fast as they can",
+                    load0, SecurityBench.loadAverage(),
                     java.time.Instant.now()));
             System.out.print(b);
         } finally {
             p.destroy();
             if (!p.waitFor(2, TimeUnit.MINUTES)) p.destroyForcibly();
         }
+    }
+
+    /**
+     * Quiet's phase while noisy sends over its limit: noisy's senders start 2 s before quiet's and stop after it;
+     * {@code noisyRate} samples/s in total, paced (0: in a loop). Counts noisy's 429 answers into {@code refused}.
+     */
+    static double[] withNoisy(HttpClient http, String base, int senders, int noisySenders, double noisyRate, int series, int requests,
+                              int queries, long t1, AtomicLong refused) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService noisy = Executors.newFixedThreadPool(noisySenders);
+        long intervalNanos = noisyRate > 0 ? (long) (1e9 * series * noisySenders / noisyRate) : 0;
+        for (int n = 0; n < noisySenders; n++) {
+            int id = n;
+            noisy.submit(() -> {
+                byte[] body = SecurityBench.body(100 + id, series, t1);
+                long next = System.nanoTime() + id * intervalNanos / Math.max(1, noisySenders);
+                while (!stop.get()) {
+                    if (intervalNanos > 0) {
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                        next += intervalNanos;
+                    }
+                    if (send(http, base, "noisy", body) == 429) refused.incrementAndGet();
+                }
+                return null;
+            });
+        }
+        Thread.sleep(2000);
+        double[] with = quiet(http, base, senders, series, requests, queries, t1);
+        stop.set(true);
+        noisy.shutdown();
+        noisy.awaitTermination(1, TimeUnit.MINUTES);
+        return with;
     }
 
     /** Quiet's ingest (samples/s) and then its instant-query median (ms). */
