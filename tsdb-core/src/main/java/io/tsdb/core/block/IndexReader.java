@@ -79,24 +79,31 @@ final class IndexReader {
                 throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "file too short: " + size + " bytes");
             }
             buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-        }
-        try {
-            return new IndexReader(file, buf);
-        } catch (RuntimeException e) {
-            Unmapper.unmap(buf);
-            throw e;
+            try {
+                return new IndexReader(file, buf, ch);
+            } catch (RuntimeException e) {
+                Unmapper.unmap(buf);
+                throw e;
+            }
         }
     }
 
-    private IndexReader(Path file, MappedByteBuffer buf) {
+    /**
+     * Opens the mapped index {@code buf}; the sections' checksums are computed from {@code ch}'s reads, not through
+     * the mapping, so that opening a block leaves only the pages it parses (header, table of contents, symbols and
+     * postings table) mapped into the process: series entries and postings are touched only by the queries that
+     * read them (measured under series churn: every open block's whole index stayed resident, 1.6 MB each).
+     */
+    private IndexReader(Path file, MappedByteBuffer buf, FileChannel ch) throws IOException {
         this.file = file;
         this.buf = buf;
         int size = buf.capacity();
-        int magic = buf.getInt(0);
+        ByteBuffer header = read(ch, 0, 8);
+        int magic = header.getInt(0);
         if (magic != BlockIndexFormat.MAGIC) {
             throw new CorruptBlockException(file, BlockIndexFormat.HEADER, String.format("bad magic 0x%08x, expected 0x%08x", magic, BlockIndexFormat.MAGIC));
         }
-        version = buf.get(4) & 0xFF;
+        version = header.get(4) & 0xFF;
         if (version != BlockIndexFormat.VERSION && version != BlockIndexFormat.VERSION_1) {
             throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "unsupported version " + version + ", this build reads "
                     + BlockIndexFormat.VERSION_1 + " to " + BlockIndexFormat.VERSION);
@@ -104,40 +111,51 @@ final class IndexReader {
         int tocSize = BlockIndexFormat.tocSize(version);
         String[] sections = BlockIndexFormat.sections(version);
         if (size < BlockIndexFormat.HEADER_SIZE + tocSize) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "file too short: " + size + " bytes");
-        if ((buf.getInt(4) & 0xFFFFFF) != 0) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "reserved header bytes are not zero");
+        if ((header.getInt(4) & 0xFFFFFF) != 0) throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "reserved header bytes are not zero");
         CRC32C crc = new CRC32C();
         int tocPos = size - tocSize;
-        crc.update(buf.slice(tocPos, tocSize - 4));
-        if ((int) crc.getValue() != buf.getInt(size - 4)) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "CRC32C mismatch");
+        ByteBuffer toc = read(ch, tocPos, tocSize);
+        crc.update(toc.slice(0, tocSize - 4));
+        if ((int) crc.getValue() != toc.getInt(tocSize - 4)) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "CRC32C mismatch");
         int n = sections.length;
         int[] start = new int[n], end = new int[n];
+        // the two sections parsed here, read into the heap (checksummed there) rather than through the mapping
+        ByteBuffer symbols = null, table = null;
         long expected = BlockIndexFormat.HEADER_SIZE;
         for (int i = 0; i < n; i++) {
             String sec = sections[i];
-            long off = buf.getLong(tocPos + 8 * i);
+            long off = toc.getLong(8 * i);
             if (off != expected) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "section " + sec + " at " + off + ", expected " + expected);
-            int len = buf.getInt((int) off);
+            int len = read(ch, off, 4).getInt(0);
             if (len < 0 || off + 8 + len > tocPos) throw new CorruptBlockException(file, sec, "length " + len + " runs past the table of contents");
             start[i] = (int) off + 4;
             end[i] = start[i] + len;
-            crc.reset();
-            crc.update(buf.slice(start[i], len));
-            int stored = buf.getInt(end[i]);
-            if ((int) crc.getValue() != stored) {
-                throw new CorruptBlockException(file, sec, String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x", stored, (int) crc.getValue()));
+            int stored = read(ch, end[i], 4).getInt(0);
+            int computed;
+            if (i == 0 || i == n - 1) {
+                ByteBuffer copy = read(ch, start[i], len);
+                crc.reset();
+                crc.update(copy.duplicate());
+                computed = (int) crc.getValue();
+                if (i == 0) symbols = copy; else table = copy;
+            } else {
+                computed = crc(ch, crc, start[i], len);
+            }
+            if (computed != stored) {
+                throw new CorruptBlockException(file, sec, String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x", stored, computed));
             }
             expected = end[i] + 4L;
         }
         if (expected != tocPos) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "sections end at " + expected + ", table of contents at " + tocPos);
-        numSeries = buf.getInt(tocPos + 8 * n);
+        numSeries = toc.getInt(8 * n);
         if (numSeries < 0) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "negative series count");
 
-        DecBuf d = new DecBuf(buf, start[0], end[0], file, BlockIndexFormat.SYMBOLS);
+        DecBuf d = new DecBuf(symbols, 0, end[0] - start[0], file, BlockIndexFormat.SYMBOLS);
         int ns = d.uvarintInt(end[0] - start[0], "symbol count");
         symbolPos = new int[ns];
         String prev = null;
         for (int i = 0; i < ns; i++) {
-            symbolPos[i] = d.position();
+            symbolPos[i] = start[0] + d.position();
             String sym = d.str();
             if (prev != null && prev.compareTo(sym) >= 0) throw d.corrupt("symbols not sorted");
             prev = sym;
@@ -163,7 +181,8 @@ final class IndexReader {
         postingsStart = start[s];
         postingsEnd = end[s];
 
-        d = new DecBuf(buf, start[s + 1], end[s + 1], file, BlockIndexFormat.POSTINGS_TABLE);
+        if (s + 1 != n - 1) throw new IllegalStateException("the postings table is the last section");
+        d = new DecBuf(table, 0, end[s + 1] - start[s + 1], file, BlockIndexFormat.POSTINGS_TABLE);
         int nn = d.uvarintInt(ns, "label name count");
         names = new String[nn];
         entries = new LabelEntry[nn];
@@ -193,6 +212,31 @@ final class IndexReader {
             byName.put(name, entries[i]);
         }
         if (pos != plen) throw new CorruptBlockException(file, BlockIndexFormat.POSTINGS_TABLE, "postings table covers " + pos + " of " + plen + " bytes");
+    }
+
+    /** Bytes {@code [pos, pos + len)} of the file, read through the channel into the heap. */
+    private static ByteBuffer read(FileChannel ch, long pos, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(len);
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) throw new IOException("index file shorter than its table of contents says (end of file at " + (pos + b.position()) + ")");
+        }
+        return b.flip();
+    }
+
+    /** CRC32C of bytes {@code [pos, pos + len)} of the file, read through the channel (not the mapping). */
+    private static int crc(FileChannel ch, CRC32C crc, int pos, int len) throws IOException {
+        crc.reset();
+        ByteBuffer b = ByteBuffer.allocate(Math.min(len, 1 << 16));
+        long p = pos, end = (long) pos + len;
+        while (p < end) {
+            b.clear().limit((int) Math.min(b.capacity(), end - p));
+            int r = ch.read(b, p);
+            if (r < 0) throw new IOException("index file shorter than its table of contents says (end of file at " + p + ")");
+            b.flip();
+            crc.update(b);
+            p += r;
+        }
+        return (int) crc.getValue();
     }
 
     private String symbol(int ref, DecBuf d) {
