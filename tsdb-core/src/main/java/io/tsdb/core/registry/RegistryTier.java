@@ -190,8 +190,14 @@ final class RegistryTier {
 
     ChronicleMap<byte[], Integer> map() { return map; }
 
+    /** Series put since the map was (re)opened; see {@link SeriesRegistry#REMAP_AFTER_PUTS}. */
+    int putsSinceOpen;
+
     void open(long capacity, boolean recover) throws IOException {
-        if (map == null) map = openMap(file, index, capacity, recover);
+        if (map == null) {
+            map = openMap(file, index, capacity, recover);
+            putsSinceOpen = 0;
+        }
     }
 
     void seal() {

@@ -132,25 +132,13 @@ class BlockUnmapTest {
         assertEquals(0, mappings(dir.resolve(ulid)));
     }
 
-    /** Resident kilobytes of the mapping(s) of {@code file} in this process (/proc/self/smaps). */
-    static long residentKb(Path file) throws Exception {
-        String name = file.toAbsolutePath().toString();
-        long kb = 0;
-        boolean in = false;
-        for (String l : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            if (l.matches("^[0-9a-f]+-[0-9a-f]+ .*")) in = l.endsWith(" " + name) || l.endsWith("\t" + name) || l.endsWith(name);
-            else if (in && l.startsWith("Rss:")) kb += Long.parseLong(l.replaceAll("[^0-9]", ""));
-        }
-        return kb;
-    }
-
     /**
      * Opening a block verifies the index's checksums by reading the file, not through the mapping: the process
      * keeps only the parsed pages (header, table of contents, symbols, postings table) mapped, not the series
      * entries and postings, so that every open block does not keep its whole index resident.
      */
     @Test void openingABlockDoesNotMakeItsWholeIndexResident() throws Exception {
-        assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")), "needs /proc/self/smaps");
+        assumeTrue(io.tsdb.core.testing.Smaps.available(), "needs /proc/self/smaps");
         MemStorage mem = new MemStorage();
         for (int s = 0; s < 40_000; s++) {
             io.tsdb.core.Labels l = io.tsdb.core.Labels.of("__name__", "m", "a", "a" + s % 40, "b", "b" + s / 40 % 40, "c", "c" + s / 1600);
@@ -165,7 +153,7 @@ class BlockUnmapTest {
         long fileKb = Files.size(index) / 1024;
         assertTrue(fileKb > 1024, "an index of more than a MiB: " + fileKb + " KiB");
         try (Block b = Block.open(blockDir)) {
-            long resident = residentKb(index);
+            long resident = io.tsdb.core.testing.Smaps.residentKb(index);
             assertTrue(resident < fileKb / 4, "resident after open " + resident + " KiB of a " + fileKb + " KiB index");
             try (Querier exp = mem.querier(0, 2 * H); Querier act = b.querier(0, 2 * H)) {
                 BlockTestData.assertSameSeries(exp, act, ALL);   // and it reads everything correctly

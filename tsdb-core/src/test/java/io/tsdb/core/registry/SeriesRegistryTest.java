@@ -222,4 +222,29 @@ class SeriesRegistryTest {
         assertEquals(-1, RegistryFormat.tierIndex("series-1.registry"));
         assertEquals(8192L << 3, RegistryFormat.tierCapacity(8192, 3));
     }
+
+    /**
+     * The newest tier is reopened every {@link SeriesRegistry#REMAP_AFTER_PUTS} new series, so the pages earlier
+     * puts touched leave the process' resident set; every series stays registered, across a reopen too.
+     */
+    @Test
+    void theNewestTiersResidentPagesAreLetGoAsItFills() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.tsdb.core.testing.Smaps.available(), "needs /proc/self/smaps");
+        int n = 4 * SeriesRegistry.REMAP_AFTER_PUTS + 100;
+        Map<Labels, Integer> expected;
+        Path tier = dir.resolve(RegistryFormat.tierFileName(0));
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 65_536)) {
+            expected = fill(r, 0, n);
+            assertEquals(1, r.tierCount());
+            long resident = io.tsdb.core.testing.Smaps.residentKb(tier), file = Files.size(tier) / 1024;
+            // what the last 100 puts touched, not what all of them did (about all of the file's used part)
+            assertTrue(resident < file / 8, "resident " + resident + " KiB of a " + file + " KiB tier");
+            for (int i = 0; i < n; i += 97) assertEquals(i, r.get(series(i)));
+            assertContents(expected, r);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 65_536)) {
+            assertContents(expected, r);
+            assertEquals(n, r.nextId());
+        }
+    }
 }
