@@ -64,4 +64,23 @@ class HeapTrimmerTest {
             if (before == null) System.clearProperty(HeapTrimmer.PROPERTY); else System.setProperty(HeapTrimmer.PROPERTY, before);
         }
     }
+
+    @Test
+    void trimsTheNativeHeapWhereTheJvmCan() {
+        String before = System.getProperty(HeapTrimmer.PROPERTY);
+        try {
+            System.setProperty(HeapTrimmer.PROPERTY, "true");
+            try (HeapTrimmer t = HeapTrimmer.startIfEnabled(() -> null)) {
+                assertNotNull(t);
+                boolean jvmHasIt = java.util.Arrays.stream(assertDoesNotThrow(() -> java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                        .getMBeanInfo(new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand")).getOperations()))
+                        .anyMatch(o -> o.getName().equals("systemTrimNativeHeap"));
+                t.trimNativeHeap();
+                t.trimNativeHeap();
+                assertEquals(jvmHasIt ? 2 : 0, t.nativeTrims(), "a trim each time where the JVM has the command, none elsewhere");
+            }
+        } finally {
+            if (before == null) System.clearProperty(HeapTrimmer.PROPERTY); else System.setProperty(HeapTrimmer.PROPERTY, before);
+        }
+    }
 }
