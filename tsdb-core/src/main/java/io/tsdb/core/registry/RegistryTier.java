@@ -45,6 +45,7 @@ final class RegistryTier {
                 .name(name)
                 .entries(entries)
                 .averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES)
+                .actualChunkSize(RegistryFormat.CHUNK_BYTES)
                 // No room reserved beyond the capacity: Chronicle touches pages of the reserved extra tiers in
                 // every segment (with 8.0, 2 MB for 1,000 series in a 16k map against 0.36 MB with 1.0).
                 // A tier that runs out of room before its capacity (keys longer than the hint) is followed by

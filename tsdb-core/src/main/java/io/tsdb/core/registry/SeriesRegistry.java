@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * A Chronicle Map is created for a fixed number of entries and lays them out over segments spread across the
  * whole (sparse) file, so a map sized for far more series than it holds dirties about one page per series.
  * The registry therefore grows by <em>tiers</em> (see {@link RegistryFormat}): tier {@code k} is sized for
- * {@code firstCapacity << k} entries, new series go to the newest tier, and a full tier is followed by a new
- * one twice its size. Only the newest tier stays open (memory-mapped); older tiers are <em>sealed</em> (closed,
+ * {@code firstCapacity * 1.25^k} entries ({@link RegistryFormat#tierCapacity}), new series go to the newest tier,
+ * and a full tier is followed by a new one a quarter larger. (The newest tier has all its disk blocks allocated
+ * ahead; with tiers doubling, that reserve was as large as everything registered before it.) Only the newest tier stays open (memory-mapped); older tiers are <em>sealed</em> (closed,
  * their pages out of the resident set) and opened for a lookup that needs them, then closed again by
  * {@link #closeIdleTiers} once idle.
  *
@@ -103,8 +104,8 @@ public final class SeriesRegistry implements Closeable {
     }
 
     /**
-     * Opens or creates the registry in {@code dir}; {@code firstCapacity} sizes the first tier (later tiers
-     * double). Reads every tier once to build the lookup map. A version 1 registry (one map) found in
+     * Opens or creates the registry in {@code dir}; {@code firstCapacity} sizes the first tier (each later tier
+     * is a quarter larger). Reads every tier once to build the lookup map. A version 1 registry (one map) found in
      * {@code dir} is migrated into tiers.
      */
     public static SeriesRegistry open(Path dir, long firstCapacity) throws IOException {

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * a mix), no temporary file is left, and ids are not reused.
  */
 class RegistryShrinkCrashTest {
-    static final int N = 5000;   // tiers of 1024, 2048 (sealed) and 4096 (newest)
+    static final int N = 5000;   // tiers of 1024, 1280, 1600 (sealed) and 2048 (newest)
+    static final int NEWEST = 1024 + 1280 + 1600;   // first id in the newest tier
     @TempDir Path dir;
 
     @ParameterizedTest
@@ -48,7 +49,7 @@ class RegistryShrinkCrashTest {
             for (int i = 0; i < N; i += 3) assertEquals(i, r.get(series(i)), "series with data " + i);
             assertEquals(1000, r.get(series(1000)), "a dropped series that came back is still registered");
             // per sealed tier: either all of its dropped series are still there (old tier) or none (new tier)
-            int[][] ranges = {{0, 1024}, {1024, 3072}};
+            int[][] ranges = {{0, 1024}, {1024, 2304}, {2304, NEWEST}};
             for (int[] range : ranges) {
                 int present = 0, dropped = 0;
                 for (int i = range[0]; i < range[1]; i++) {
@@ -59,13 +60,13 @@ class RegistryShrinkCrashTest {
                 assertTrue(present == 0 || present == dropped, step + ": tier " + range[0] + ".." + range[1] + " has "
                         + present + " of its " + dropped + " dropped series: a mix of old and new");
             }
-            for (int i = 3072; i < N; i++) assertEquals(i, r.get(series(i)), "the newest tier is never rewritten");
+            for (int i = NEWEST; i < N; i++) assertEquals(i, r.get(series(i)), "the newest tier is never rewritten");
             assertTrue(r.nextId() >= N, "ids are never reused: next id " + r.nextId());
             if (step.equals("end") || step.equals("swapped") || step.equals("renamed")) {
                 assertTrue(r.size() < N, step + ": the rewrite was durable: " + r.size());
             }
             // and a later rewrite completes
-            r.retainOnly(id -> id % 3 == 0 || id >= 3072 || id == 1000, id -> false, Runnable::run, 0.25);
+            r.retainOnly(id -> id % 3 == 0 || id >= NEWEST || id == 1000, id -> false, Runnable::run, 0.25);
             assertEquals(-1, r.get(series(4)), "dropped series are gone after the rewrite");
         }
     }

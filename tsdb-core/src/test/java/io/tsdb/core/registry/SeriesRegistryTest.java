@@ -76,12 +76,12 @@ class SeriesRegistryTest {
     }
 
     @Test
-    void growsByDoublingTiersAndKeepsEverySeries() throws IOException {
+    void growsByTiersAQuarterLargerAndKeepsEverySeries() throws IOException {
         Map<Labels, Integer> expected;
         try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
             expected = fill(r, 0, 5000);
-            // 1024 + 2048 < 5000 <= 1024 + 2048 + 4096
-            assertEquals(3, r.tierCount());
+            // 1024 + 1280 + 1600 < 5000 <= 1024 + 1280 + 1600 + 2048
+            assertEquals(4, r.tierCount());
             assertEquals(1, r.openTierCount(), "full tiers are sealed (closed, unmapped)");
             assertEquals(5000, r.size());
             assertContents(expected, r);
@@ -89,8 +89,8 @@ class SeriesRegistryTest {
             assertEquals(17, r.get(series(17)));
             assertEquals(-1, r.get(series(99_999)));
         }
-        for (int k = 0; k < 3; k++) assertTrue(Files.exists(dir.resolve(RegistryFormat.tierFileName(k))), "tier " + k);
-        assertFalse(Files.exists(dir.resolve(RegistryFormat.tierFileName(3))));
+        for (int k = 0; k < 4; k++) assertTrue(Files.exists(dir.resolve(RegistryFormat.tierFileName(k))), "tier " + k);
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.tierFileName(4))));
         assertTrue(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)));
     }
 
@@ -220,7 +220,15 @@ class SeriesRegistryTest {
         assertEquals(12, RegistryFormat.tierIndex("series-12.registry"));
         assertEquals(-1, RegistryFormat.tierIndex("series.registry"));
         assertEquals(-1, RegistryFormat.tierIndex("series-1.registry"));
-        assertEquals(8192L << 3, RegistryFormat.tierCapacity(8192, 3));
+        // 1.25^k times the first, rounded up to a multiple of 64
+        assertEquals(1024, RegistryFormat.tierCapacity(1024, 0));
+        assertEquals(1280, RegistryFormat.tierCapacity(1024, 1));
+        assertEquals(1600, RegistryFormat.tierCapacity(1024, 2));
+        assertEquals(2048, RegistryFormat.tierCapacity(1024, 3));   // 2000
+        assertEquals(16000, RegistryFormat.tierCapacity(8192, 3));
+        long sum = 0;
+        for (int k = 0; k < RegistryFormat.MAX_TIERS; k++) sum += RegistryFormat.tierCapacity(1024, k);
+        assertTrue(sum > (1L << 31), "the tiers hold every possible series id: " + sum);
     }
 
     /**
