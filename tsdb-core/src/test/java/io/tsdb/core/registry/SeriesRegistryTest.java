@@ -179,6 +179,48 @@ class SeriesRegistryTest {
         assertTrue(e.getMessage().contains(RegistryFormat.tierFileName(1)), e.getMessage());
     }
 
+    /**
+     * Tiers written by the previous version (doubling from 8,192, Chronicle's default 64-byte chunks) open with their
+     * own configuration, after a clean close and after a crash alike; new series go to a tier of the new schedule.
+     */
+    @Test
+    void tiersOfThePreviousScheduleAndChunkSizeStayReadable() throws IOException {
+        Map<Labels, Integer> expected = new HashMap<>();
+        for (int k = 0; k < 2; k++) {
+            try (ChronicleMap<byte[], Integer> m = ChronicleMapBuilder.of(byte[].class, Integer.class).name("old-" + k)
+                    .entries(8192L << k).averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES).maxBloatFactor(1.0).sparseFile(true)
+                    .createPersistedTo(dir.resolve(RegistryFormat.tierFileName(k)).toFile())) {
+                m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
+                int from = k == 0 ? 0 : 8192, to = k == 0 ? 8192 : 9000;
+                for (int i = from; i < to; i++) {
+                    m.put(LabelsCodec.encode(series(i)), i);
+                    expected.put(series(i), i);
+                }
+                if (k == 1) m.put(RegistryFormat.NEXT_ID_KEY, 9000);
+            }
+        }
+        Files.writeString(dir.resolve(RegistryFormat.CLEAN_MARKER), "clean\n");
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            assertEquals(9000, r.nextId());
+            // the old newest tier (16,384 entries, 808 held) takes series up to the new schedule's 1,280 for tier 1
+            expected.putAll(fill(r, 9000, 9472));
+            assertEquals(2, r.tierCount());
+            expected.putAll(fill(r, 9472, 9500));
+            assertEquals(3, r.tierCount(), "then a tier of the new schedule");
+            assertContents(expected, r);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            expected.putAll(fill(r, 9500, 9600));
+            r.abandon();   // a crash: the next open recovers every tier, old and new
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            assertEquals(9600, r.nextId());
+        }
+    }
+
     @Test
     void wrongVersionIsRefused() throws IOException {
         try (ChronicleMap<byte[], Integer> m = ChronicleMapBuilder.of(byte[].class, Integer.class).entries(1024)
