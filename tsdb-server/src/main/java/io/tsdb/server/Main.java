@@ -37,24 +37,21 @@ public final class Main {
     private static volatile boolean preloading;
 
     /**
-     * Initialises logging, then Chronicle Map's classes, on a second thread while this one parses flags: the
-     * static initialisation of Chronicle (its JVM probes, JNA) is the longest single step of a start, and it does
-     * not depend on the configuration. Logging comes first and this thread waits for it before logging (SLF4J
-     * hands out substitute loggers that drop events while another thread initialises it). A thread needing a
-     * class being initialised here waits for it (JVM class-initialisation rules), so only the timing changes.
+     * Initialises logging, then Chronicle Map's classes ({@link io.tsdb.core.registry.ChroniclePreload}: the
+     * registry's open waits for it), on a second thread while this one parses flags: the static initialisation of
+     * Chronicle is the longest single step of a start, and it does not depend on the configuration. Logging comes
+     * first and this thread waits for it before logging (SLF4J hands out substitute loggers that drop events while
+     * another thread initialises it). The Chronicle task runs whatever logging did: the registry waits for it.
      */
     private static void preloadStorageClasses() {
         preloading = true;
+        Runnable chronicle = io.tsdb.core.registry.ChroniclePreload.start();
         Thread t = new Thread(() -> {
             try {
                 LoggerFactory.getILoggerFactory();
             } finally {
                 LOGGING.countDown();
-            }
-            try {
-                io.tsdb.core.registry.SeriesRegistry.preload();
-            } catch (Throwable e) {
-                // the storage open reports any real problem
+                if (chronicle != null) chronicle.run();
             }
         }, "tsdb-preload");
         t.setDaemon(true);

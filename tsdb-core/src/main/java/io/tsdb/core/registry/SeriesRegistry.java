@@ -72,15 +72,6 @@ public final class SeriesRegistry implements Closeable {
         net.openhft.posix.internal.PosixAPIHolder.useNoOpPosixApi();
     }
 
-    /** Initialises this class and Chronicle Map's (at server start, on a spare thread, before storage opens). */
-    public static void preload() {
-        try {
-            Class.forName("net.openhft.chronicle.map.ChronicleMapBuilder", true, SeriesRegistry.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private final Path dir;
     private final long firstCapacity;
     private final List<RegistryTier> tiers = new ArrayList<>();
@@ -117,6 +108,7 @@ public final class SeriesRegistry implements Closeable {
      * cannot: their disk blocks are allocated when a tier is created, see {@link RegistryTier#createAllocated}).
      */
     public static SeriesRegistry open(FileLayer fs, Path dir, long firstCapacity) throws IOException {
+        ChroniclePreload.await();   // Chronicle's classes are initialised by one thread at a time, see ChroniclePreload
         fs.createDirectoriesDurably(dir);
         Path clean = dir.resolve(RegistryFormat.CLEAN_MARKER);
         boolean wasClean = Files.exists(clean);

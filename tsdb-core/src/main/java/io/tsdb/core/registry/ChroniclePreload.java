@@ -1,0 +1,64 @@
+package io.tsdb.core.registry;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Initialises Chronicle Map's classes ahead of the first registry open, on a spare thread at server start while
+ * the command line is parsed: their static set-up (Chronicle Core's JVM probes, Chronicle Wire's formats for the
+ * tiers' YAML headers, the map's generated contexts) is the longest single step of a start and needs no
+ * configuration.
+ *
+ * <p>Invariant: Chronicle's classes are never initialised by two threads at once. Their static initialisers
+ * depend on each other, and two threads entering such a cycle at different classes would deadlock on the JVM's
+ * class-initialisation locks; so once a preload has been started, {@link SeriesRegistry#open} waits for it to
+ * finish ({@link #await}) before it touches Chronicle. No other state; this class itself references no Chronicle
+ * class.
+ */
+public final class ChroniclePreload {
+    /** The classes initialised, in the order a tier's creation or opening first reaches them. */
+    static final String[] CLASSES = {"net.openhft.chronicle.map.ChronicleMapBuilder",
+            "net.openhft.chronicle.map.VanillaChronicleMap", "net.openhft.chronicle.wire.TextWire",
+            "net.openhft.chronicle.wire.YamlWireOut", "net.openhft.chronicle.wire.Wires",
+            "net.openhft.chronicle.map.impl.CompiledMapQueryContext", "net.openhft.chronicle.map.impl.CompiledMapIterationContext"};
+
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static final CountDownLatch DONE = new CountDownLatch(1);
+
+    private ChroniclePreload() {}
+
+    /**
+     * Marks the preload as started and returns its task, to be run once on a spare thread (null when a preload was
+     * started already). From this call on, registry opens wait until the task has run.
+     */
+    public static Runnable start() {
+        if (!STARTED.compareAndSet(false, true)) return null;
+        return () -> {
+            try {
+                for (String c : CLASSES) Class.forName(c, true, ChroniclePreload.class.getClassLoader());
+            } catch (Throwable e) {
+                // the registry's open reports any real problem
+            } finally {
+                DONE.countDown();
+            }
+        };
+    }
+
+    /** Returns once a started preload has finished (at once when none was started). */
+    static void await() {
+        if (!STARTED.get()) return;
+        boolean interrupted = false;
+        while (true) {
+            try {
+                DONE.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** Whether a started preload has finished (tests). */
+    static boolean done() { return DONE.getCount() == 0; }
+}

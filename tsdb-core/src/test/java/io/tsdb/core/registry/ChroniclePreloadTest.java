@@ -1,0 +1,42 @@
+package io.tsdb.core.registry;
+
+import io.tsdb.core.Labels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The Chronicle preload names classes that exist, and a registry opened while it runs waits for it and works. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ChroniclePreloadTest {
+    @TempDir Path dir;
+
+    @Test
+    void everyPreloadedClassExists() throws Exception {
+        // the task drops errors (the open reports real problems), so a class renamed by a Chronicle upgrade shows here
+        for (String c : ChroniclePreload.CLASSES) assertNotNull(Class.forName(c, false, getClass().getClassLoader()), c);
+    }
+
+    @Test
+    void aRegistryOpenedDuringThePreloadWaitsForItAndWorks() throws Exception {
+        Runnable task = ChroniclePreload.start();   // null if another test of this JVM started it already
+        Thread t = null;
+        if (task != null) {
+            t = new Thread(task, "test-preload");
+            t.start();
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertTrue(ChroniclePreload.done(), "the open returned before the preload finished");
+            Labels l = Labels.of("__name__", "up", "job", "a");
+            assertEquals(-1, r.get(l));
+        }
+        if (t != null) t.join();
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {   // reopens at once once the preload is done
+            assertEquals(0, r.size());
+        }
+    }
+}
