@@ -75,6 +75,17 @@ public final class Authenticator {
     private final Map<String, byte[]> users;          // user -> bcrypt hash (ASCII)
     private final Map<String, byte[]> tokens;         // identity -> SHA-256(token)
     private final Cache<ByteBuffer, Boolean> verified;
+    /**
+     * Verifications running, by cache key: a request with the same credentials as one being verified waits for that
+     * outcome instead of taking a permit of its own (a client's first requests arrive together, e.g. one per remote
+     * write shard; with one permit per request all but the first were answered 429, which Prometheus 2.x drops
+     * unless {@code retry_on_http_429} is set). Completed with null when the verification could not run.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ByteBuffer, java.util.concurrent.CompletableFuture<Boolean>> running =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** How long a request waits for the same credentials' verification run by another request. */
+    static final long SHARED_WAIT_MS = 2_000;
+    private final java.util.concurrent.atomic.AtomicLong bcryptRuns = new java.util.concurrent.atomic.AtomicLong();
     private final String challenge;
 
     public Authenticator(WebConfig config) { this(config, BCRYPT_PERMITS); }
@@ -146,6 +157,36 @@ public final class Authenticator {
             return null;
         }
         if (ok == null) {
+            ok = verifyOnce(key, password, hash, known);
+            if (ok == null) {
+                java.util.Arrays.fill(password, (byte) 0);
+                return new Outcome(null, Failure.verification_saturated, user);
+            }
+        }
+        java.util.Arrays.fill(password, (byte) 0);
+        return ok ? new Outcome(user, null, user) : new Outcome(null, Failure.invalid_credentials, user);
+    }
+
+    /**
+     * Runs the bcrypt verification for {@code key}, or waits for the one another request is running with the same
+     * credentials; null when no permit came within {@link #BCRYPT_WAIT_MS} (or the shared run did not finish in
+     * {@link #SHARED_WAIT_MS}). The outcome is cached before waiters are released.
+     */
+    private Boolean verifyOnce(ByteBuffer key, byte[] password, byte[] hash, boolean known) {
+        java.util.concurrent.CompletableFuture<Boolean> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Boolean> other = running.putIfAbsent(key, mine);
+        if (other != null) {
+            try {
+                return other.get(SHARED_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return null;
+            }
+        }
+        Boolean ok = null;
+        try {
             boolean permit;
             try {
                 permit = bcryptPermits.tryAcquire(BCRYPT_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -153,20 +194,23 @@ public final class Authenticator {
                 Thread.currentThread().interrupt();
                 permit = false;
             }
-            if (!permit) {
-                java.util.Arrays.fill(password, (byte) 0);
-                return new Outcome(null, Failure.verification_saturated, user);
-            }
+            if (!permit) return null;
             try {
+                bcryptRuns.incrementAndGet();
                 ok = bcrypt(password, hash) && known;
             } finally {
                 bcryptPermits.release();
             }
             verified.put(key, ok);
+            return ok;
+        } finally {
+            running.remove(key, mine);
+            mine.complete(ok);
         }
-        java.util.Arrays.fill(password, (byte) 0);
-        return ok ? new Outcome(user, null, user) : new Outcome(null, Failure.invalid_credentials, user);
     }
+
+    /** bcrypt verifications run so far (for tests). */
+    long bcryptRuns() { return bcryptRuns.get(); }
 
     private static boolean bcrypt(byte[] password, byte[] hash) {
         try {

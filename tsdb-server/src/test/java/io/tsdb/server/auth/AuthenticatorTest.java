@@ -117,6 +117,37 @@ class AuthenticatorTest {
         assertTrue(Authenticator.BCRYPT_PERMITS >= 1 && Authenticator.BCRYPT_PERMITS <= Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
     }
 
+    /**
+     * A client's first requests arrive together (one per remote-write shard): requests carrying the same credentials
+     * share one verification instead of each needing a permit (with two permits, eight requests of two credentials
+     * were answered 429 but for two); different credentials are verified each on their own.
+     */
+    @Test void concurrentRequestsWithTheSameCredentialsShareOneVerification() throws Exception {
+        WebConfig c = WebConfig.parse(Path.of("web.yml"), "basic_auth_users:\n  admin: '" + PROMETHEUS_GUIDE_HASH + "'\n");
+        Authenticator one = new Authenticator(c, 2);
+        int n = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+            List<java.util.concurrent.Future<Authenticator.Outcome>> fs = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String header = i % 2 == 0 ? basic("admin", "test") : basic("admin", "wrong");
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    return one.authenticate(header);
+                }));
+            }
+            for (int i = 0; i < n; i++) {
+                Authenticator.Outcome o = fs.get(i).get();
+                if (i % 2 == 0) assertTrue(o.ok(), "request " + i + ": " + o.failure());
+                else assertEquals(Authenticator.Failure.invalid_credentials, o.failure(), "request " + i);
+            }
+            assertEquals(2, one.bcryptRuns(), "one verification per distinct credentials");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** The event loop's check: decided without bcrypt, or null. */
     @Test void precheckNeverRunsBcrypt() throws Exception {
         Authenticator a = auth();
