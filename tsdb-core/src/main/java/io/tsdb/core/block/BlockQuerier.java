@@ -326,14 +326,8 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         /** Copies the rest of the decoded chunk from the current sample on (up to maxt and this querier's maxt). */
         @Override public int readFloats(long upTo, long[] dt, double[] dv, int off, int max) {
             if (histChunk || done || i < 0 || i >= n || max <= 0) return 0;
-            long bound = Math.min(upTo, maxt);
-            int end = Math.min(n, i + max);
-            if (t[end - 1] > bound) end = io.tsdb.core.head.ArrayCursor.upperBound(t, i, end, bound);
-            int k = end - i;
-            if (k <= 0) return 0;
-            System.arraycopy(t, i, dt, off, k);
-            System.arraycopy(v, i, dv, off, k);
-            i = end - 1;
+            int k = io.tsdb.core.head.ArrayCursor.copyRun(t, v, i, n, Math.min(upTo, maxt), dt, dv, off, max);
+            if (k > 0) i += k - 1;
             return k;
         }
 

@@ -37,13 +37,23 @@ public final class ArrayCursor implements SampleCursor {
 
     @Override public int readFloats(long maxt, long[] dt, double[] dv, int off, int max) {
         if (i < 0 || i >= n || max <= 0) return 0;
-        int end = Math.min(n, i + max);
-        if (t[end - 1] > maxt) end = upperBound(t, i, end, maxt);
-        int k = end - i;
+        int k = copyRun(t, v, i, n, maxt, dt, dv, off, max);
+        if (k > 0) i += k - 1;
+        return k;
+    }
+
+    /**
+     * The run copy behind {@code readFloats} of cursors over decoded arrays: copies samples {@code from} on (at most
+     * {@code max}, none past index {@code n} or timestamp {@code maxt}) into {@code dt}/{@code dv} at {@code off};
+     * returns how many. The cursor then stands on the last one copied.
+     */
+    public static int copyRun(long[] t, double[] v, int from, int n, long maxt, long[] dt, double[] dv, int off, int max) {
+        int end = Math.min(n, from + max);
+        if (t[end - 1] > maxt) end = upperBound(t, from, end, maxt);
+        int k = end - from;
         if (k <= 0) return 0;
-        System.arraycopy(t, i, dt, off, k);
-        System.arraycopy(v, i, dv, off, k);
-        i = end - 1;
+        System.arraycopy(t, from, dt, off, k);
+        System.arraycopy(v, from, dv, off, k);
         return k;
     }
 
