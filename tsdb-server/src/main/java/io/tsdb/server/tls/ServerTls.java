@@ -2,6 +2,7 @@ package io.tsdb.server.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -28,7 +29,8 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * A server TLS context built from {@link TlsSettings} with Netty's JDK provider: certificate chain and PKCS#8 key
+ * A server TLS context built from {@link TlsSettings} with Netty's OpenSSL provider where netty-tcnative's native
+ * library loads, else the JDK's ({@link #provider()}): certificate chain and PKCS#8 key
  * from PEM files, protocols min..max, TLS 1.2 cipher suites (TLS 1.3's are always on, as in Go), the client-auth
  * policy with its CA bundle, and the allowed client SANs. Immutable; {@link #newHandler} makes the handler of
  * one connection, so a reload (a new instance) affects only connections accepted after it.
@@ -59,7 +61,7 @@ public final class ServerTls {
         }
         checkKeyMatchesCertificate(s);
         int lo = PROTOCOLS.indexOf(s.minVersion()), hi = PROTOCOLS.indexOf(s.maxVersion());
-        b.sslProvider(SslProvider.JDK).protocols(PROTOCOLS.subList(lo, hi + 1).toArray(String[]::new));
+        b.sslProvider(provider()).protocols(PROTOCOLS.subList(lo, hi + 1).toArray(String[]::new));
         if (!s.cipherSuites().isEmpty()) {
             List<String> suites = new ArrayList<>(s.cipherSuites());
             if (hi == PROTOCOLS.size() - 1) suites.addAll(TLS13_SUITES);
@@ -77,6 +79,15 @@ public final class ServerTls {
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsException("tls_server_config: " + reason(e));
         }
+    }
+
+    /**
+     * OpenSSL (netty-tcnative's statically linked BoringSSL) where its native library loads on this platform, the
+     * JDK's TLS otherwise. The system property {@code tsdb.tls.provider=jdk} forces the JDK's.
+     */
+    public static SslProvider provider() {
+        if ("jdk".equalsIgnoreCase(System.getProperty("tsdb.tls.provider", ""))) return SslProvider.JDK;
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     private static final List<String> PROTOCOLS = List.of("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3");
