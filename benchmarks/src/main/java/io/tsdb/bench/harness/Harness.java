@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * mvn -q -B -DskipTests package
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness [--hosts=1000] [--hours=6]
- *      [--senders=4] [--runs=10] [--warmup=30] [--warmup-ms=3000] [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
+ *      [--senders=4] [--runs=10] [--warmup=30] [--warmup-ms=1000] [--warmup-cap-ms=60000]
+ *      [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
  *      [--tsdb-variants="NAME=JAVA OPTIONS|SERVER FLAGS;..."] [--tsdb-plain=false]
  *      [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb.jfr,settings=profile"]
  * </pre>
@@ -63,6 +64,8 @@ public final class Harness {
         final Map<String, Integer> coldRuns = new LinkedHashMap<>();
         final Map<String, Long> storedBreakdown = new LinkedHashMap<>();
         final Map<String, Double> medianQueryMs = new LinkedHashMap<>();
+        /** How each query's warm-up went (by query name; "new connection" for the small query on new connections). */
+        final Map<String, WarmUp.Outcome> warmUps = new LinkedHashMap<>();
         final Map<String, JsonNode> answers = new LinkedHashMap<>();
         final Map<String, String> queryErrors = new LinkedHashMap<>();
         String failure;
@@ -78,12 +81,12 @@ public final class Harness {
         double hours = Double.parseDouble(o.getOrDefault("hours", "6"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
         int runs = Integer.parseInt(o.getOrDefault("runs", "10"));
-        // Unmeasured runs of each query before the measured ones, for every database alike: a JVM server answers
-        // its first requests of a kind interpreted, and on 2 cores its JIT compiler threads compete with the
-        // queries for a while; a production server has long reached its steady speed. Each query is repeated
-        // for at least --warmup-ms (and at least --warmup times, at most 2,000 times) before it is measured.
+        // Unmeasured runs of each query before the measured ones, for every database alike, until the server's
+        // JIT compiler threads have gone quiet and its CPU per run has stopped falling (WarmUp), at least --warmup
+        // times and for --warmup-ms, at most --warmup-cap-ms: a production server has long reached its steady speed.
         WARMUP = Integer.parseInt(o.getOrDefault("warmup", "30"));
-        WARMUP_MS = Long.parseLong(o.getOrDefault("warmup-ms", "3000"));
+        WARMUP_MS = Long.parseLong(o.getOrDefault("warmup-ms", "1000"));
+        WARMUP_CAP_MS = Long.parseLong(o.getOrDefault("warmup-cap-ms", "60000"));
         int batch = Integer.parseInt(o.getOrDefault("batch-points", "30"));
         List<String> names = List.of(o.getOrDefault("targets", "tsdb,prometheus,victoriametrics").split(","));
         Path work = Path.of(o.getOrDefault("work", "benchmarks/target/harness"));
@@ -347,7 +350,8 @@ public final class Harness {
     }
 
     static int WARMUP = 30;
-    static long WARMUP_MS = 3000;
+    static long WARMUP_MS = 1000;
+    static long WARMUP_CAP_MS = 60_000;
 
     static String url(TsbsQueries.Query q, TsbsCpuData data) {
         long end = (data.endMs() / 60_000) * 60_000;
@@ -362,8 +366,9 @@ public final class Harness {
             String url = url(q, data);
             try {
                 String body = null;
-                long warmUntil = System.nanoTime() + WARMUP_MS * 1_000_000;
-                for (int i = 0; i < 2000 && (i < Math.max(1, WARMUP) || System.nanoTime() < warmUntil); i++) body = t.get(url);
+                WarmUp.Outcome w = WarmUp.untilSettled(t, () -> t.get(url), Math.max(1, WARMUP), WARMUP_MS, WARMUP_CAP_MS);
+                r.warmUps.put(q.name(), w);
+                System.out.println("  " + q.name() + ": " + w);
                 double[] ms = new double[runs];
                 for (int i = 0; i < runs; i++) {
                     long t0 = System.nanoTime();
@@ -415,7 +420,9 @@ public final class Harness {
     static void connections(Target t, TsbsCpuData data, Result r) throws Exception {
         String url = url(TsbsQueries.all().get(0), data);
         int n = 300;
-        for (int i = 0; i < 50; i++) t.getOnNewConnection(url);
+        WarmUp.Outcome w = WarmUp.untilSettled(t, () -> t.getOnNewConnection(url), 50, WARMUP_MS, WARMUP_CAP_MS);
+        r.warmUps.put("new connection", w);
+        System.out.println("  new connection: " + w);
         double[] fresh = new double[n], kept = new double[n];
         for (int i = 0; i < n; i++) {
             fresh[i] = t.getOnNewConnection(url);

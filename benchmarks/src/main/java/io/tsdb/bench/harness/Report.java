@@ -37,7 +37,8 @@ final class Report {
         options.forEach((k, v) -> { if (!k.startsWith("_")) md.append(" --").append(k).append('=').append(v); });
         md.append("\n```\n\nOptions: `--hosts` (1000 = 10k series; 10000 = 100k; 100000 = 1M), `--hours` of data at 10 s,\n");
         md.append("`--senders` (threads, each owning a disjoint set of hosts, sending in time order in lock-step rounds),\n");
-        md.append("`--runs` per query, `--warmup` / `--warmup-ms` (unmeasured runs of each query first: at least 30 and for at least 3 s), `--targets`,\n");
+        md.append("`--runs` per query, `--warmup` / `--warmup-ms` / `--warmup-cap-ms` (unmeasured runs of each query first, until the server's\n");
+        md.append("JIT compiler is quiet and its CPU per run stops falling: at least 30 runs and 1 s, at most 60 s), `--targets`,\n");
         md.append("`--tsdb-variants=NAME=JAVA OPTIONS|SERVER FLAGS;...` (extra rows for this server after the plain command), `--out`.\n\n");
 
         md.append("## Run\n\n");
@@ -61,10 +62,16 @@ final class Report {
         md.append("  also as it logs it (`jvm_uptime_ms`: from the JVM's creation; `startup_ms`: storage, HTTP and features). Restart: after a graceful stop (SIGTERM) with all the data flushed.\n");
         md.append("- After restart: for the first " + Harness.COLD_WINDOW_MS / 1000 + " s after ready the 8 queries run in turn again and again;\n");
         md.append("  first run / median of the runs in that window. Small query on a new connection: single-groupby-1-1-1 over a\n");
-        md.append("  fresh TCP connection each time (`Connection: close`), median of 300 after 50 unmeasured, warm.\n");
-        md.append("- Query latency: median of `--runs` measured runs of each query after unmeasured runs of it for at least "
-                + Harness.WARMUP_MS + " ms and at least " + Harness.WARMUP + " times (`--warmup-ms`, `--warmup`; at most 2,000), for every"
-                + " database alike: the steady speed of a running server, not a just-started JVM's.\n\n");
+        md.append("  fresh TCP connection each time (`Connection: close`), median of 300 after a warm-up as below (at least 50 runs), warm.\n");
+        md.append("- Query latency: median of `--runs` measured runs of each query after unmeasured runs of it, for every database alike,\n"
+                + "  until the server has reached its steady speed (a running server's, not a just-started JVM's): the runs go in windows of\n"
+                + "  at least " + WarmUp.WINDOW_MS + " ms and " + WarmUp.WINDOW_RUNS + " runs; a window is quiet when the JIT compiler threads"
+                + " (`C1 CompilerThre`, `C2 CompilerThre` in /proc/PID/task/*/stat) of the server and of the harness used less than "
+                + Math.round(WarmUp.COMPILER_SHARE * 100) + " % of its wall time\n  and the server's CPU per run (/proc/PID/stat) fell by less than "
+                + Math.round(WarmUp.FALL * 100) + " % against the previous window (a native server has no compiler threads: only its CPU per run counts);"
+                + " warm-up ends after " + WarmUp.QUIET_WINDOWS + " quiet windows in a row,\n  once at least " + Harness.WARMUP + " runs and "
+                + Harness.WARMUP_MS + " ms have passed (`--warmup`, `--warmup-ms`), or at " + Harness.WARMUP_CAP_MS
+                + " ms (`--warmup-cap-ms`; the row \"warm-up\" below says which).\n\n");
 
         md.append("## Results\n\n");
         md.append("| | ").append(String.join(" | ", results.stream().map(r -> r.name).toList())).append(" |\n");
@@ -96,6 +103,11 @@ final class Report {
                     ? fmt(r.coldFirstMs.get(q.name()), 2) + " / " + fmt(r.coldMedianMs.get(q.name()), 2) + " (" + r.coldRuns.get(q.name()) + " runs)" : "-");
         }
         row(md, results, "small query on a new connection / kept alive, warm (ms)", r -> fmt(r.newConnectionMs, 3) + " / " + fmt(r.keptAliveMs, 3));
+        row(md, results, "warm-up of the 8 queries and the new-connection query: seconds in all; settled / capped", r -> {
+            long ms = r.warmUps.values().stream().mapToLong(WarmUp.Outcome::ms).sum();
+            long capped = r.warmUps.values().stream().filter(w -> !w.settled()).count();
+            return r.warmUps.isEmpty() ? "-" : fmt(ms / 1000.0, 1) + "; " + (r.warmUps.size() - capped) + " / " + capped;
+        });
         md.append('\n');
 
         Harness.Result ours = results.stream().filter(r -> r.name.equals("tsdb")).findFirst()
