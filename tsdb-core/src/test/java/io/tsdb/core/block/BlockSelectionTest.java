@@ -80,6 +80,30 @@ class BlockSelectionTest {
         assertEquals(true, nonEmpty > 150, "non-empty selections: " + nonEmpty);
     }
 
+    /**
+     * Set regexes over instance values (each a small postings list): a few alternatives are merged pairwise, more
+     * than {@link PostingsSelector#PAIRWISE_OR_MAX} through the many-way aggregation; alone, after an equality matcher
+     * (which goes first), and negated. Both ways must select what the brute-force filter selects.
+     */
+    @Test void setRegexUnionsSmallAndLargeAgreeWithBruteForce() {
+        Random r = new Random(7);
+        for (int alternatives : new int[]{2, 3, PostingsSelector.PAIRWISE_OR_MAX, PostingsSelector.PAIRWISE_OR_MAX + 1, 60, 300}) {
+            StringBuilder re = new StringBuilder();
+            for (int i = 0; i < alternatives; i++) re.append(i == 0 ? "" : "|").append("host-").append(r.nextInt(600));
+            List<List<Matcher>> cases = List.of(
+                    List.of(Matcher.re("instance", re.toString())),
+                    List.of(Matcher.re("instance", re.toString()), Matcher.eq("job", "api")),
+                    List.of(Matcher.eq("__name__", "cpu_usage"), Matcher.re("instance", re.toString()), Matcher.neq("zone", "eu-1")),
+                    List.of(Matcher.eq("job", "db"), Matcher.nre("instance", re.toString())));
+            for (List<Matcher> ms : cases) {
+                try (Querier exp = mem.querier(T0, T0 + SPAN); Querier act = block.querier(T0, T0 + SPAN)) {
+                    BlockTestData.assertSameSeries(exp, act, ms);
+                    assertEquals(BlockRoundTripTestCount.count(exp, ms), act.seriesCount(ms), ms.toString());
+                }
+            }
+        }
+    }
+
     @Test void allSeriesLabelApis() {
         try (Querier exp = mem.querier(T0, T0 + SPAN); Querier act = block.querier(T0 - 5, T0 + SPAN + 5)) {
             assertEquals(exp.labelNames(List.of()), act.labelNames(List.of()));
