@@ -18,11 +18,16 @@ import java.util.function.Supplier;
  * after one flush, 510 MiB after a compaction). This thread asks for a collection once such an event happened:
  * the heap then shrinks to what {@code -XX:MaxHeapFreeRatio} allows.
  *
- * <p>On only when the launcher says so ({@code -Dtsdb.heap.trim=true}): it picks the collector and makes the
- * request cheap (the serial collector's full collection of a heap sized for a small machine, or a concurrent
- * G1 cycle with {@code -XX:+ExplicitGCInvokesConcurrent}). At most one request per {@link #MIN_INTERVAL_MS},
- * and only after a storage event, so an idle or steady server never collects because of it. No state is
- * shared with anything else: one daemon thread, stopped with the server.
+ * <p>The collection is a full one ({@link System#gc()} without {@code -XX:+ExplicitGCInvokesConcurrent}): a
+ * concurrent G1 cycle marks the garbage but leaves it in old regions that only mixed collections reclaim, a few
+ * regions at each young collection, so a server that ingests slowly or not at all after a compaction kept it for
+ * minutes (series churn, a minute after the last flush: 388 MiB with a concurrent cycle, 249 MiB with a full
+ * collection, whose pauses were 46-470 ms for 66-270 MB live on the loaded 2-core machine). With
+ * {@code -XX:+ExplicitGCInvokesConcurrent} in {@code TSDB_JAVA_OPTS} the request is a concurrent cycle again.
+ *
+ * <p>On only when the launcher says so ({@code -Dtsdb.heap.trim=true}). At most one request per {@link
+ * #MIN_INTERVAL_MS}, and only after a storage event, so an idle or steady server never collects because of it.
+ * No state is shared with anything else: one daemon thread, stopped with the server.
  */
 public final class HeapTrimmer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HeapTrimmer.class);
@@ -85,7 +90,7 @@ public final class HeapTrimmer implements AutoCloseable {
                     lastKey = key;
                     lastTrimMs = now;
                     trims++;
-                    System.gc();   // the heap shrinks to MaxHeapFreeRatio at the collection (G1: at the concurrent cycle's remark)
+                    System.gc();   // the heap shrinks to MaxHeapFreeRatio at the collection
                     trimNativeHeap();
                 }
             } catch (InterruptedException e) {
