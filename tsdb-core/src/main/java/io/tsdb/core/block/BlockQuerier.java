@@ -60,9 +60,25 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         if (closed) throw new IllegalStateException("querier closed");
     }
 
-    /** Selected series ids, restricted to series with a sample in the range. */
+    /**
+     * The last selection and its matchers: a query's cost estimate and its evaluation select the same series through
+     * one querier (the query engine hands the estimate's querier on), so the postings and the series' time bounds are
+     * read once. Callers only read the bitmap.
+     */
+    private List<Matcher> lastMatchers;
+    private MutableRoaringBitmap lastSelected;
+
+    /** Selected series ids, restricted to series with a sample in the range (read only: it may be handed out again). */
     MutableRoaringBitmap selected(List<Matcher> matchers) {
         checkOpen();
+        if (lastSelected != null && matchers.equals(lastMatchers)) return lastSelected;
+        MutableRoaringBitmap sel = selectNow(matchers);
+        lastMatchers = List.copyOf(matchers);
+        lastSelected = sel;
+        return sel;
+    }
+
+    private MutableRoaringBitmap selectNow(List<Matcher> matchers) {
         if (disjoint) return new MutableRoaringBitmap();
         MutableRoaringBitmap sel = PostingsSelector.select(index, matchers);
         if (sel.isEmpty()) return sel;

@@ -137,6 +137,14 @@ public final class PromqlEngine implements QueryEngine {
         long lookback = o.lookbackMs() > 0 ? o.lookbackMs() : defaults.lookbackMs();
         EvalContext cx = new EvalContext(storage, query, start, end, step, lookback, o.maxSamples(), o.timeoutMs(),
                 defaultSubqueryStepMs);
+        try {
+            return run(cx, expr, start, end, step, o, parseNanos);
+        } finally {
+            cx.closeQueriers();
+        }
+    }
+
+    private QueryResult run(EvalContext cx, Expr expr, long start, long end, long step, QueryOptions o, long parseNanos) {
         long t1 = System.nanoTime();
         CostEstimator.check(cx, expr, o.maxSeries(), o.maxSamples());
         long planNanos = System.nanoTime() - t1;

@@ -137,6 +137,72 @@ class EngineOverTsdbTest {
         assertTrue(nonEmpty > QUERIES.size(), "queries should mostly return data");
     }
 
+    /** The storage with a count of the queriers opened and of those closed. */
+    static final class CountingStorage implements Storage {
+        final Storage s;
+        int opened, closed;
+
+        CountingStorage(Storage s) { this.s = s; }
+
+        @Override public Appender appender() { return s.appender(); }
+        @Override public io.tsdb.core.StorageStats stats() { return s.stats(); }
+        @Override public void flush() throws java.io.IOException { s.flush(); }
+        @Override public void close() throws java.io.IOException { s.close(); }
+
+        @Override public io.tsdb.core.Querier querier(long mint, long maxt) {
+            io.tsdb.core.Querier q = s.querier(mint, maxt);
+            opened++;
+            return new io.tsdb.core.Querier() {
+                @Override public io.tsdb.core.SeriesSet select(List<io.tsdb.core.Matcher> m) { return q.select(m); }
+                @Override public long seriesCount(List<io.tsdb.core.Matcher> m) { return q.seriesCount(m); }
+                @Override public long sampleEstimate(List<io.tsdb.core.Matcher> m) { return q.sampleEstimate(m); }
+                @Override public List<String> labelNames(List<io.tsdb.core.Matcher> m) { return q.labelNames(m); }
+                @Override public List<String> labelValues(String n, List<io.tsdb.core.Matcher> m) { return q.labelValues(n, m); }
+                @Override public void close() { closed++; q.close(); }
+            };
+        }
+    }
+
+    /**
+     * The cost estimate's querier is handed on to the evaluation of the same selector (the series are selected once):
+     * one querier per selector and range, and every one closed when the query ends, answered, refused or failed.
+     */
+    @Test
+    void theEstimatesQuerierServesTheEvaluationAndIsClosed() throws Exception {
+        tsdb.flush();
+        CountingStorage counting = new CountingStorage(tsdb);
+        PromqlEngine eng = new PromqlEngine(counting), ref = new PromqlEngine(mem);
+        long end = T0 + POINTS * STEP;
+        String q = "max(max_over_time(cpu_usage{host=~\"h3|h6|h9\"}[1m]))";
+        Value got = eng.range(q, end - 3_600_000L, end, 60_000L, QueryOptions.DEFAULTS).value();
+        assertSameValue(q, ref.range(q, end - 3_600_000L, end, 60_000L, QueryOptions.DEFAULTS).value(), got);
+        assertEquals(1, counting.opened, "one querier for the estimate and the evaluation");
+        assertEquals(counting.opened, counting.closed);
+
+        // without limits there is no estimate: the evaluation opens and closes its own
+        eng.range(q, end - 3_600_000L, end, 60_000L, new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 60_000, 0, 0, false));
+        assertEquals(2, counting.opened);
+        assertEquals(counting.opened, counting.closed);
+
+        // refused by the estimate: closed all the same
+        QueryOptions tiny = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 60_000, 10, 0, false);
+        QueryException e = assertThrows(QueryException.class, () -> eng.range("rate(http_requests_total[5m]) / cpu_usage",
+                T0, end, 60_000L, tiny));
+        assertTrue(e.getMessage().contains("query would load about"), e.getMessage());
+        assertEquals(counting.opened, counting.closed);
+
+        // failing in the evaluation (two series with one label set): closed all the same
+        assertThrows(QueryException.class, () -> eng.range("label_replace(cpu_usage, \"host\", \"x\", \"\", \"\")",
+                T0, end, 60_000L, QueryOptions.DEFAULTS));
+        assertEquals(counting.opened, counting.closed);
+
+        for (String each : QUERIES) {
+            assertSameValue(each, ref.range(each, T0, end, 60_000L, QueryOptions.DEFAULTS).value(),
+                    eng.range(each, T0, end, 60_000L, QueryOptions.DEFAULTS).value());
+            assertEquals(counting.opened, counting.closed, each);
+        }
+    }
+
     @Test
     void headMatchesReference() {
         compareAll(tsdb);

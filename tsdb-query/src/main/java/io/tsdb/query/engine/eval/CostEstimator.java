@@ -101,10 +101,10 @@ public final class CostEstimator {
 
     private static void add(EvalContext cx, VectorSelector vs, long mint, long maxt, boolean countSeries, List<SelectorCost> out) {
         if (mint > maxt) return;
-        try (Querier q = cx.storage.querier(mint, maxt)) {
-            List<Matcher> ms = vs.matchers();
-            out.add(new SelectorCost(describe(vs), mint, maxt, countSeries ? q.seriesCount(ms) : -1, q.sampleEstimate(ms)));
-        }
+        // kept open for the evaluation, which selects the same series over the same range (EvalContext#sharedQuerier)
+        Querier q = cx.sharedQuerier(mint, maxt);
+        List<Matcher> ms = vs.matchers();
+        out.add(new SelectorCost(describe(vs), mint, maxt, countSeries ? q.seriesCount(ms) : -1, q.sampleEstimate(ms)));
     }
 
     /** The selector as PromQL text. */

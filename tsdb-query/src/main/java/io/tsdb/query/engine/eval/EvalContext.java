@@ -30,6 +30,16 @@ public final class EvalContext {
      */
     public boolean statsDecoding;
 
+    /**
+     * Queriers the cost estimate opened, by time range, handed on to the selectors the evaluation runs over the same
+     * range: a block querier keeps its last selection, so the series are selected once per query, not once for the
+     * estimate and again to read them. Closed by {@link #closeQueriers()} when the query ends (a query runs on one
+     * thread, and a selector reads its series to the end before the next one starts).
+     */
+    private java.util.Map<Range, io.tsdb.core.Querier> queriers;
+
+    private record Range(long mint, long maxt) {}
+
     public long seriesTouched;
     public long samplesTouched;
     /** Points currently held by live intermediate results (Prometheus' "samples in memory"). */
@@ -48,6 +58,32 @@ public final class EvalContext {
         this.maxSamples = maxSamples > 0 ? maxSamples : Long.MAX_VALUE;
         this.deadlineNanos = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : Long.MAX_VALUE;
         this.defaultSubqueryStepMs = defaultSubqueryStepMs > 0 ? defaultSubqueryStepMs : 60_000L;
+    }
+
+    /** The querier over [mint, maxt] kept for the rest of the query, opened by the first call for that range. */
+    public io.tsdb.core.Querier sharedQuerier(long mint, long maxt) {
+        if (queriers == null) queriers = new java.util.HashMap<>();
+        return queriers.computeIfAbsent(new Range(mint, maxt), r -> storage.querier(r.mint, r.maxt));
+    }
+
+    /** The kept querier over exactly [mint, maxt], or null (the caller then opens and closes its own). */
+    public io.tsdb.core.Querier keptQuerier(long mint, long maxt) {
+        return queriers == null ? null : queriers.get(new Range(mint, maxt));
+    }
+
+    /** Closes the kept queriers (at the end of the query, whatever its outcome). */
+    public void closeQueriers() {
+        if (queriers == null) return;
+        RuntimeException first = null;
+        for (io.tsdb.core.Querier q : queriers.values()) {
+            try {
+                q.close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
+        }
+        queriers = null;
+        if (first != null) throw first;
     }
 
     /** Cheap cancellation check: call in loops over series or steps. */

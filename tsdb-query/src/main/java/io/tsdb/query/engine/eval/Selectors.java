@@ -74,7 +74,9 @@ public final class Selectors {
      */
     public void forEachSeries(VectorSelector vs, long mint, long maxt, boolean dropStale, MixedSink sink) {
         if (mint > maxt) return;
-        try (Querier q = cx.storage.querier(mint, maxt)) {
+        Querier kept = cx.keptQuerier(mint, maxt);   // the cost estimate's, which has selected these series already
+        try (Querier own = kept == null ? cx.storage.querier(mint, maxt) : null) {
+            Querier q = kept != null ? kept : own;
             SeriesSet ss = q.select(vs.matchers());
             while (ss.next()) {
                 cx.checkDeadline();
