@@ -179,10 +179,24 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         return out;
     }
 
+    /** Decode columns this querier's cursors borrowed ({@link DecodeColumns}), given back at close. */
+    private List<DecodeColumns> borrowed;
+
+    private DecodeColumns borrowColumns(int n) {
+        DecodeColumns c = DecodeColumns.borrow(n);
+        if (borrowed == null) borrowed = new ArrayList<>(4);
+        borrowed.add(c);
+        return c;
+    }
+
     @Override public void close() {
         if (closed) return;
         closed = true;
         block.release();
+        if (borrowed != null) {
+            for (DecodeColumns c : borrowed) DecodeColumns.giveBack(c);
+            borrowed = null;
+        }
     }
 
     /** Iterates selected series in id (= label) order; skips series without samples in range. */
@@ -255,7 +269,11 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             while (last >= first && metas.mint[last] > maxt) last--;
             if (first > last) return false;
             int need = metas.maxCount();
-            if (t.length < need) { t = new long[need]; v = new double[need]; }
+            if (t.length < need) {
+                DecodeColumns c = borrowColumns(need);
+                t = c.t;
+                v = c.v;
+            }
             // a sample is in range unless the range lies strictly inside one chunk's span, or deleted
             // intervals cover some of it: decode to check
             if (deleted != null || first == last && metas.mint[first] < mint && metas.maxt[first] > maxt) {

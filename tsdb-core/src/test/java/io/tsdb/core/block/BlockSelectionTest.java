@@ -110,6 +110,47 @@ class BlockSelectionTest {
         }
     }
 
+    /**
+     * Decode columns are kept per thread between queriers ({@link DecodeColumns}): two queriers open at once on one
+     * thread, read in turn, and queriers opened after others closed, all read exactly the brute-force filter's samples.
+     */
+    @Test void queriersOnOneThreadNeverShareDecodeColumns() {
+        List<Matcher> all = List.of(Matcher.re("__name__", ".+"));
+        for (int round = 0; round < 3; round++) {
+            try (Querier a = block.querier(T0 + 600_000, T0 + SPAN); Querier b = block.querier(T0, T0 + SPAN - 900_000);
+                 Querier ea = mem.querier(T0 + 600_000, T0 + SPAN); Querier eb = mem.querier(T0, T0 + SPAN - 900_000)) {
+                io.tsdb.core.SeriesSet sa = a.select(all), sb = b.select(all), xa = ea.select(all), xb = eb.select(all);
+                int series = 0;
+                while (true) {
+                    // a's series and b's series in turn, sample by sample
+                    boolean na = xa.next(), nb = xb.next();
+                    assertEquals(na, sa.next());
+                    assertEquals(nb, sb.next());
+                    if (!na && !nb) break;
+                    if (na) assertEquals(xa.labels(), sa.labels());
+                    if (nb) assertEquals(xb.labels(), sb.labels());
+                    io.tsdb.core.SampleCursor ca = na ? sa.cursor() : null, cb = nb ? sb.cursor() : null;
+                    io.tsdb.core.SampleCursor ra = na ? xa.cursor() : null, rb = nb ? xb.cursor() : null;
+                    boolean moreA = na, moreB = nb;
+                    while (moreA || moreB) {
+                        if (moreA) {
+                            moreA = ra.next();
+                            assertEquals(moreA, ca.next(), "a " + xa.labels());
+                            if (moreA) assertEquals(ra.value(), ca.value(), "a " + xa.labels() + " at " + ra.timestamp());
+                        }
+                        if (moreB) {
+                            moreB = rb.next();
+                            assertEquals(moreB, cb.next(), "b " + xb.labels());
+                            if (moreB) assertEquals(rb.timestamp(), cb.timestamp(), "b " + xb.labels());
+                        }
+                    }
+                    series++;
+                }
+                assertEquals(true, series > 100, "series read: " + series);
+            }
+        }
+    }
+
     @Test void allSeriesLabelApis() {
         try (Querier exp = mem.querier(T0, T0 + SPAN); Querier act = block.querier(T0 - 5, T0 + SPAN + 5)) {
             assertEquals(exp.labelNames(List.of()), act.labelNames(List.of()));
