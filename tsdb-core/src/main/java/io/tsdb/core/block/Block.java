@@ -38,6 +38,8 @@ public final class Block implements AutoCloseable {
     private volatile long sizeBytes = -1;
     /** Deleted intervals (replaced, never mutated, by {@link #addTombstones}); queriers read it once when created. */
     private volatile Tombstones tombstones;
+    /** This open block's number, unique in the process (keys its entries in {@link ChunkTails}). */
+    private final long instance = ChunkTails.newBlock();
 
     private Block(FileLayer fs, Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks, Tombstones tombstones) {
         this.fs = fs;
@@ -154,6 +156,9 @@ public final class Block implements AutoCloseable {
         return true;
     }
 
+    /** This open block's number, unique in the process. */
+    long instance() { return instance; }
+
     /** A querier over [mint, maxt] holding a reference until closed. */
     public Querier querier(long mint, long maxt) {
         if (!tryAcquire()) throw new IllegalStateException("block " + meta.ulid() + " is closed or deleted");
@@ -207,6 +212,7 @@ public final class Block implements AutoCloseable {
     private void unmap() {
         if (unmapped) return;
         unmapped = true;
+        ChunkTails.dropBlock(instance);
         index.unmap();
         chunks.unmap();
     }

@@ -61,27 +61,38 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     }
 
     /**
-     * The last selection and its matchers: a query's cost estimate and its evaluation select the same series through
-     * one querier (the query engine hands the estimate's querier on), so the postings and the series' time bounds are
-     * read once. Callers only read the bitmap.
+     * The last selection, its matchers and whether it was exact: a query's cost estimate and its evaluation select the
+     * same series through one querier (the query engine hands the estimate's querier on), so the postings (and for an
+     * exact selection the series' time bounds) are read once. Callers only read the bitmap.
      */
     private List<Matcher> lastMatchers;
     private MutableRoaringBitmap lastSelected;
+    private boolean lastExact;
 
     /** Selected series ids, restricted to series with a sample in the range (read only: it may be handed out again). */
-    MutableRoaringBitmap selected(List<Matcher> matchers) {
+    MutableRoaringBitmap selected(List<Matcher> matchers) { return selected(matchers, true); }
+
+    /**
+     * Selected series ids; with {@code exact}, restricted to series with a sample in the range, which decodes a chunk
+     * where the range lies strictly inside it or deleted intervals apply. Without, the postings as they are: for
+     * {@link #select}, whose series set skips a series without samples in the range as its cursor loads it, and for
+     * {@link #sampleEstimate}, which reads the chunk bounds itself (an instant query's range lies inside each series'
+     * last chunk: checking it here decoded that chunk once more per series).
+     */
+    private MutableRoaringBitmap selected(List<Matcher> matchers, boolean exact) {
         checkOpen();
-        if (lastSelected != null && matchers.equals(lastMatchers)) return lastSelected;
-        MutableRoaringBitmap sel = selectNow(matchers);
+        if (lastSelected != null && (lastExact || !exact) && matchers.equals(lastMatchers)) return lastSelected;
+        MutableRoaringBitmap sel = selectNow(matchers, exact);
         lastMatchers = List.copyOf(matchers);
         lastSelected = sel;
+        lastExact = exact;
         return sel;
     }
 
-    private MutableRoaringBitmap selectNow(List<Matcher> matchers) {
+    private MutableRoaringBitmap selectNow(List<Matcher> matchers, boolean exact) {
         if (disjoint) return new MutableRoaringBitmap();
         MutableRoaringBitmap sel = PostingsSelector.select(index, matchers);
-        if (sel.isEmpty()) return sel;
+        if (sel.isEmpty() || !exact) return sel;
         if (filter == null) filter = new BlockCursor();
         if (covers) {
             // every selected series has samples in the range, unless deleted intervals remove all of them
@@ -101,7 +112,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     }
 
     @Override public SeriesSet select(List<Matcher> matchers) {
-        return new BlockSeriesSet(selected(matchers));
+        return new BlockSeriesSet(selected(matchers, false));
     }
 
     @Override public long seriesCount(List<Matcher> matchers) { return selected(matchers).getLongCardinality(); }
@@ -129,7 +140,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     }
 
     @Override public long sampleEstimate(List<Matcher> matchers) {
-        MutableRoaringBitmap sel = selected(matchers);
+        MutableRoaringBitmap sel = selected(matchers, false);
         long total = 0;
         IntIterator it = sel.getIntIterator();
         while (it.hasNext()) {
@@ -302,8 +313,30 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private void decode(int k) {
             checkOpen(); // once closed, the block's files may be unmapped: reading them would crash the JVM
             ci = k;
+            // only the chunk's samples from mint on are read: when they lie in a kept tail, copy it (ChunkTails)
+            boolean tailable = deleted == null && metas.mint[k] < mint && metas.count[k] > ChunkTails.MIN_SKIPPED;
+            if (tailable) {
+                ChunkTails.Tail tail = ChunkTails.get(block.instance(), metas.ref[k]);
+                if (tail != null && tail.t()[0] <= mint) {
+                    n = tail.t().length;
+                    System.arraycopy(tail.t(), 0, t, 0, n);
+                    System.arraycopy(tail.v(), 0, v, 0, n);
+                    histChunk = false;
+                    firstDecoded = k == first;
+                    return;
+                }
+            }
             n = chunks.decode(metas.ref[k], metas.count[k], t, v, hist, crc);
             histChunk = hist.n > 0;
+            if (tailable && !histChunk && first == last) {
+                // this query's samples of the series lie in this one chunk; keep its tail when it spares enough decoding
+                int from = lowerBound(0, mint);
+                int need = n - from;
+                from -= Math.min(from, need / 4 + 1); // slack for a later query starting a little earlier
+                if (from >= ChunkTails.MIN_SKIPPED && n - from <= ChunkTails.MAX_TAIL) {
+                    ChunkTails.put(block.instance(), metas.ref[k], t, v, from, n);
+                }
+            }
             if (deleted != null) {
                 if (histChunk) {
                     hist.removeDeleted(deleted);
@@ -339,8 +372,9 @@ final class BlockQuerier implements Querier, SeriesIdSource {
 
         @Override public boolean seek(long x) {
             if (done) return false;
-            if (i >= 0 && i < n && t[i] >= x) return true;
             long target = Math.max(x, mint);
+            // (after a rewind into a chunk decoded before, i stands just before the range: that sample is not the answer)
+            if (i >= 0 && i < n && t[i] >= target) return true;
             if (n == 0 || t[n - 1] < target) {
                 int k = Math.max(ci + 1, first);
                 while (true) {

@@ -1,0 +1,68 @@
+package io.tsdb.core.block;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The decoded last samples of block chunks, shared by every block and querier: an instant query (the last sample at
+ * or before t within the lookback, e.g. TSBS's lastpoint over every series) needs only the end of each series' last
+ * chunk, but a columnar chunk decodes only as a whole (its columns are delta and prefix-sum coded), up to 4,096
+ * samples for the few dozen within the lookback. The first read of a chunk whose needed samples lie in its tail keeps
+ * that tail (with some slack before it); later reads whose range starts inside the kept tail copy it instead of
+ * decoding the chunk.
+ *
+ * <p>Blocks are immutable, so an entry never goes stale: it is keyed by the block's instance number (never reused in
+ * a process) and the chunk's reference, and a block's entries are dropped when its mappings are released. Entries are
+ * float samples exactly as the chunk holds them (stale markers included, no deleted intervals applied: a cursor uses
+ * them only for series without deleted intervals). Bounded by {@link #MAX_BYTES} (Caffeine, size-weighted).
+ */
+final class ChunkTails {
+    /** Heap bytes the kept tails may take (about 30,000 series' 5 minutes at a 10 s interval, with slack). */
+    static final long MAX_BYTES = 32L << 20;
+    /** Longest tail kept, in samples: a larger range gains little against decoding the chunk. */
+    static final int MAX_TAIL = 512;
+    /** A tail is kept only when it spares decoding at least this many samples before it. */
+    static final int MIN_SKIPPED = 32;
+
+    private static final AtomicLong BLOCKS = new AtomicLong();
+
+    /** A block chunk's last {@code t.length} samples. */
+    record Tail(long[] t, double[] v) {}
+
+    private record Key(long block, long ref) {}
+
+    private static final Cache<Key, Tail> CACHE = Caffeine.newBuilder()
+            .maximumWeight(MAX_BYTES)
+            .weigher((Key k, Tail t) -> 96 + 16 * t.t.length)
+            .executor(Runnable::run)
+            .build();
+
+    private ChunkTails() {}
+
+    /** A new block instance number. */
+    static long newBlock() { return BLOCKS.incrementAndGet(); }
+
+    /** The kept tail of a chunk, or null. */
+    static Tail get(long block, long ref) { return CACHE.getIfPresent(new Key(block, ref)); }
+
+    /** Keeps the samples t/v[from, n) as the tail of the chunk. */
+    static void put(long block, long ref, long[] t, double[] v, int from, int n) {
+        CACHE.put(new Key(block, ref), new Tail(java.util.Arrays.copyOfRange(t, from, n), java.util.Arrays.copyOfRange(v, from, n)));
+    }
+
+    /** Drops every tail of a block (its mappings are released). */
+    static void dropBlock(long block) {
+        CACHE.asMap().keySet().removeIf(k -> k.block == block);
+    }
+
+    /** Tails kept (for tests). */
+    static long size() {
+        CACHE.cleanUp();
+        return CACHE.estimatedSize();
+    }
+
+    /** Drops every tail (for tests). */
+    static void clear() { CACHE.invalidateAll(); }
+}
