@@ -12,7 +12,6 @@ import io.tsdb.query.engine.Series;
 import io.tsdb.query.engine.Value;
 import io.tsdb.server.http.Response;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -48,21 +47,53 @@ public final class ApiJson {
     public static Response success(DataWriter data) { return success(data, List.of(), List.of()); }
 
     public static Response write(int status, DataWriter body) {
-        Buffer out = new Buffer();
+        Segments out = new Segments();
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             body.write(g);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        // the response takes the buffer as it is: a large answer (100,000 series) is not copied once more
-        return Response.json(status, out.array(), out.size());
+        // a small answer is one buffer; a large one (100,000 series) goes out in its pieces, never copied whole
+        return out.count == 1 ? Response.json(status, out.segs[0], out.size) : Response.json(status, out.pieces(), out.size);
     }
 
-    /** A byte array output stream whose buffer is handed over without a final copy. */
-    private static final class Buffer extends ByteArrayOutputStream {
-        Buffer() { super(4096); }
+    /**
+     * An output stream into pieces of doubling size, from 4 KiB up to 256 KiB: no piece is copied as the answer grows,
+     * and none is as large as a G1 region's half (an array that size is allocated outside the young generation, in
+     * memory the collector may have returned to the system and the kernel must page in again).
+     */
+    private static final class Segments extends java.io.OutputStream {
+        static final int FIRST = 4096, MAX = 256 << 10;
+        byte[][] segs = new byte[8][];
+        int count = 1;
+        byte[] cur = segs[0] = new byte[FIRST];
+        int pos, size;
 
-        byte[] array() { return buf; }
+        private void nextSegment() {
+            if (count == segs.length) segs = java.util.Arrays.copyOf(segs, count * 2);
+            cur = segs[count++] = new byte[Math.min(MAX, cur.length * 2)];
+            pos = 0;
+        }
+
+        @Override public void write(int b) {
+            if (pos == cur.length) nextSegment();
+            cur[pos++] = (byte) b;
+            size++;
+        }
+
+        @Override public void write(byte[] b, int off, int len) {
+            while (len > 0) {
+                if (pos == cur.length) nextSegment();
+                int k = Math.min(len, cur.length - pos);
+                System.arraycopy(b, off, cur, pos, k);
+                pos += k;
+                off += k;
+                len -= k;
+                size += k;
+            }
+        }
+
+        byte[][] pieces() { return java.util.Arrays.copyOf(segs, count); }
     }
 
     private static void writeStrings(JsonGenerator g, String field, List<String> values) throws IOException {

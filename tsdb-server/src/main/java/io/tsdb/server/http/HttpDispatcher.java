@@ -292,9 +292,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
 
     private void writeResponse(ChannelHandlerContext ctx, Exchange ex, String route, Response resp) {
         boolean head = ex.method.equals("HEAD");
-        byte[] body = resp.buffer();
         int length = resp.length();
-        ByteBuf content = head || length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body, 0, length);
+        ByteBuf content = head || length == 0 ? Unpooled.EMPTY_BUFFER : body(resp);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(resp.status()), content);
         var h = res.headers();
@@ -310,6 +309,21 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         int status = resp.status();
         send(ctx, res, keepAlive, () -> metrics.finished(ex.requestId, ex.method, ex.path, route, status,
                 ex.startNanos, ex.bytesIn, head ? 0 : length, ex.remote));
+    }
+
+    /** The response's body as it is (one buffer, or its pieces as one composite buffer), not copied. */
+    private static ByteBuf body(Response resp) {
+        byte[][] segs = resp.segments();
+        if (segs == null) return Unpooled.wrappedBuffer(resp.buffer(), 0, resp.length());
+        ByteBuf[] parts = new ByteBuf[segs.length];
+        int left = resp.length(), k = 0;
+        for (byte[] seg : segs) {
+            if (left == 0) break;
+            int len = Math.min(seg.length, left);
+            parts[k++] = Unpooled.wrappedBuffer(seg, 0, len);
+            left -= len;
+        }
+        return Unpooled.wrappedBuffer(k, k == parts.length ? parts : java.util.Arrays.copyOf(parts, k));
     }
 
     /**
