@@ -317,10 +317,9 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             boolean tailable = deleted == null && metas.mint[k] < mint && metas.count[k] > ChunkTails.MIN_SKIPPED;
             if (tailable) {
                 ChunkTails.Tail tail = ChunkTails.get(block.instance(), metas.ref[k]);
-                if (tail != null && tail.t()[0] <= mint) {
-                    n = tail.t().length;
-                    System.arraycopy(tail.t(), 0, t, 0, n);
-                    System.arraycopy(tail.v(), 0, v, 0, n);
+                if (tail != null && tail.first() <= mint) {
+                    n = tail.size();
+                    tail.copyTo(t, v);
                     histChunk = false;
                     firstDecoded = k == first;
                     return;
@@ -332,7 +331,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 // this query's samples of the series lie in this one chunk; keep its tail when it spares enough decoding
                 int from = lowerBound(0, mint);
                 int need = n - from;
-                from -= Math.min(from, need / 4 + 1); // slack for a later query starting a little earlier
+                from -= Math.min(from, need / 8 + 1); // slack for a later query starting a little earlier
                 if (from >= ChunkTails.MIN_SKIPPED && n - from <= ChunkTails.MAX_TAIL) {
                     ChunkTails.put(block.instance(), metas.ref[k], t, v, from, n);
                 }

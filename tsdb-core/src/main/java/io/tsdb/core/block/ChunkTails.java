@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * them only for series without deleted intervals). Bounded by {@link #MAX_BYTES} (Caffeine, size-weighted).
  */
 final class ChunkTails {
-    /** Heap bytes the kept tails may take (about 30,000 series' 5 minutes at a 10 s interval, with slack). */
+    /** Heap bytes the kept tails may take (about 70,000 series' 5 minutes at a regular 10 s interval, with slack). */
     static final long MAX_BYTES = 32L << 20;
     /** Longest tail kept, in samples: a larger range gains little against decoding the chunk. */
     static final int MAX_TAIL = 512;
@@ -28,14 +28,34 @@ final class ChunkTails {
 
     private static final AtomicLong BLOCKS = new AtomicLong();
 
-    /** A block chunk's last {@code t.length} samples. */
-    record Tail(long[] t, double[] v) {}
+    /**
+     * A block chunk's last {@code v.length} samples; their timestamps {@code t}, or null when they are regular
+     * ({@code t0 + i * step}, as at a fixed scrape interval: then a sample takes 8 bytes, not 16).
+     */
+    record Tail(long t0, long step, long[] t, double[] v) {
+        int size() { return v.length; }
+
+        /** The first sample's timestamp. */
+        long first() { return t0; }
+
+        /** Copies the samples into ts/vs from index 0. */
+        void copyTo(long[] ts, double[] vs) {
+            int n = v.length;
+            System.arraycopy(v, 0, vs, 0, n);
+            if (t != null) {
+                System.arraycopy(t, 0, ts, 0, n);
+            } else {
+                long x = t0;
+                for (int i = 0; i < n; i++, x += step) ts[i] = x;
+            }
+        }
+    }
 
     private record Key(long block, long ref) {}
 
     private static final Cache<Key, Tail> CACHE = Caffeine.newBuilder()
             .maximumWeight(MAX_BYTES)
-            .weigher((Key k, Tail t) -> 96 + 16 * t.t.length)
+            .weigher((Key k, Tail t) -> 112 + (t.t == null ? 8 : 16) * t.v.length)
             .executor(Runnable::run)
             .build();
 
@@ -49,7 +69,11 @@ final class ChunkTails {
 
     /** Keeps the samples t/v[from, n) as the tail of the chunk. */
     static void put(long block, long ref, long[] t, double[] v, int from, int n) {
-        CACHE.put(new Key(block, ref), new Tail(java.util.Arrays.copyOfRange(t, from, n), java.util.Arrays.copyOfRange(v, from, n)));
+        long step = n - from > 1 ? t[from + 1] - t[from] : 0;
+        boolean regular = true;
+        for (int i = from + 2; i < n && regular; i++) regular = t[i] - t[i - 1] == step;
+        CACHE.put(new Key(block, ref), new Tail(t[from], step, regular ? null : java.util.Arrays.copyOfRange(t, from, n),
+                java.util.Arrays.copyOfRange(v, from, n)));
     }
 
     /** Drops every tail of a block (its mappings are released). */

@@ -35,7 +35,7 @@ class ChunkTailsTest {
         }
     }
 
-    /** Series with long regular runs (chunks of hundreds to thousands of samples), stale markers and odd values. */
+    /** Series with long runs (chunks of hundreds to thousands of samples), half at a regular interval, stale markers. */
     private static MemStorage data(long seed, int nSeries, long span) {
         Random r = new Random(seed);
         MemStorage mem = BlockTestData.randomStorage(seed, nSeries, 0, span);
@@ -43,7 +43,8 @@ class ChunkTailsTest {
             Labels l = Labels.of("__name__", "long_" + (s % 3), "instance", "i" + s);
             long step = 1000L * (1 + r.nextInt(30));
             double v = r.nextInt(100);
-            for (long t = r.nextInt(5000); t <= span; t += r.nextInt(8) == 0 ? 1 + r.nextInt((int) (2 * step)) : step) {
+            boolean regular = s % 2 == 0; // kept with computed timestamps; the others with their own
+            for (long t = r.nextInt(5000); t <= span; t += !regular && r.nextInt(8) == 0 ? 1 + r.nextInt((int) (2 * step)) : step) {
                 v += r.nextInt(10) == 0 ? r.nextGaussian() : r.nextInt(3) - 1;
                 mem.add(l, t, r.nextInt(200) == 0 ? io.tsdb.core.StaleNaN.VALUE : v);
             }
