@@ -4,7 +4,7 @@ import io.tsdb.core.Labels;
 import io.tsdb.core.fs.FileLayer;
 import net.openhft.chronicle.algo.hashing.LongHashFunction;
 import net.openhft.chronicle.map.ChronicleMap;
-import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Int2IntHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +39,13 @@ import java.util.stream.Stream;
  * <h2>Lookups without touching the files</h2>
  * The head holds only active series, so every series the head does not know is looked up here ({@link #get}):
  * new series (most of them, under churn) and series coming back after going quiet. An in-memory map from a
- * 64-bit hash of the label bytes to the id ({@link #fingerprints}, built when the registry is opened) answers
+ * 32-bit hash of the label bytes to the id ({@link #fingerprints}, built when the registry is opened) answers
  * "not registered" without reading any tier, and names the one tier to probe to confirm a hit. Two label sets
- * with the same hash mark it ambiguous; their lookups probe every tier. Memory: about 25 bytes per registered
- * series (Agrona's open-addressing map at its default load factor).
+ * with the same hash mark it ambiguous (a few dozen among a million series); their lookups probe every tier.
+ * Memory: 8 to 16 bytes per registered series (Agrona's open-addressing map of int pairs, a power-of-two
+ * capacity at most two-thirds full): the registry holds every series that still has data, not only the active
+ * ones, so this map is the part of the heap that follows the retained history (16 MB for 480,000 series with
+ * 64-bit hashes and long values, 8 MB now).
  *
  * <h2>Following retention</h2>
  * {@link #retainOnly} removes the series that have no data left (retention deleted the last block holding them):
@@ -52,7 +55,7 @@ import java.util.stream.Stream;
  */
 public final class SeriesRegistry implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(SeriesRegistry.class);
-    private static final long MISSING = -1, AMBIGUOUS = -2;
+    private static final int MISSING = -1, AMBIGUOUS = -2;
     private static final LongHashFunction HASH = LongHashFunction.xx_r39();
     /**
      * The newest tier is closed and reopened after this many new series, which takes the pages those puts touched
@@ -76,7 +79,7 @@ public final class SeriesRegistry implements Closeable {
     private final long firstCapacity;
     private final List<RegistryTier> tiers = new ArrayList<>();
     /** Hash of the label bytes -> series id, or AMBIGUOUS when different label sets share the hash. */
-    private final Long2LongHashMap fingerprints = new Long2LongHashMap(MISSING);
+    private final Int2IntHashMap fingerprints = new Int2IntHashMap(MISSING);
     private int nextId;
     /** Whether the last close was clean (the tiers were not recovered), and the next id found at open. */
     private boolean openedClean;
@@ -200,10 +203,16 @@ public final class SeriesRegistry implements Closeable {
     }
 
     private void remember(byte[] key, int id) {
-        long fp = HASH.hashBytes(key);
-        long old = fingerprints.get(fp);
+        int fp = fingerprint(key);
+        int old = fingerprints.get(fp);
         if (old == MISSING) fingerprints.put(fp, id);
         else if (old != id && old != AMBIGUOUS) fingerprints.put(fp, AMBIGUOUS);
+    }
+
+    /** The in-memory hash of a label set's encoding: the 64-bit hash folded to 32 bits. */
+    static int fingerprint(byte[] key) {
+        long h = HASH.hashBytes(key);
+        return (int) (h ^ (h >>> 32));
     }
 
     /** Closes every tier but the newest (they are full and only read again for lookups). */
@@ -274,13 +283,13 @@ public final class SeriesRegistry implements Closeable {
      */
     public synchronized int get(Labels labels) {
         byte[] key = LabelsCodec.encode(labels);
-        long v = fingerprints.get(HASH.hashBytes(key));
+        int v = fingerprints.get(fingerprint(key));
         if (v == MISSING) return -1;
         try {
             if (v >= 0) {
                 for (int k = tiers.size() - 1; k >= 0; k--) {
                     RegistryTier t = tiers.get(k);
-                    if (!t.mayHold((int) v)) continue;
+                    if (!t.mayHold(v)) continue;
                     Integer id = mapOf(t).get(key);
                     if (id != null) return id;
                 }
@@ -308,7 +317,7 @@ public final class SeriesRegistry implements Closeable {
     /** Whether the label set is registered with this id (from memory when its hash names that id). */
     public synchronized boolean isRegistered(Labels labels, int id) {
         byte[] key = LabelsCodec.encode(labels);
-        if (fingerprints.get(HASH.hashBytes(key)) == id) return true;
+        if (fingerprints.get(fingerprint(key)) == id) return true;
         return get(labels) == id;
     }
 
@@ -375,7 +384,11 @@ public final class SeriesRegistry implements Closeable {
     public synchronized int nextId() { return nextId; }
 
     /** Number of registered series (distinct label-set hashes). */
-    public synchronized long size() { return fingerprints.size(); }
+    public synchronized long size() {
+        long n = 0;
+        for (RegistryTier t : tiers) n += t.count;
+        return n;
+    }
 
     /** Number of tier files. */
     public synchronized int tierCount() { return tiers.size(); }
@@ -522,7 +535,7 @@ public final class SeriesRegistry implements Closeable {
                         if (back[i]) continue;
                         byte[] key = dropKeys.get(i);
                         int id = dropIds.get(i);
-                        long fp = HASH.hashBytes(key);
+                        int fp = fingerprint(key);
                         if (fingerprints.get(fp) == id) fingerprints.remove(fp);
                     }
                     rewriteHook.accept("swapped");
