@@ -129,6 +129,25 @@ public class OtlpHandlerTest {
         assertTrue(j.body().startsWith("{\"code\":3,\"message\":\"accepted 0 of 1 samples; rejected 1 (delta_temporality: 1)"), j.body());
     }
 
+    /** bucket_counts and explicit_bounds element by element (unpacked) read as the packed runs; a run cut mid-double refused. */
+    @Test void histogramUnpackedBucketsAndBadPackedRun() {
+        TestEnv env = new TestEnv();
+        byte[] unpacked = request(sm -> sm.msg(2, m -> m.string(1, "http.server.duration").string(3, "ms")
+                .msg(9, h -> h.msg(1, p -> p.fixed64(3, T).fixed64(4, 6).dbl(5, 100)
+                        .fixed64(6, 1).fixed64(6, 2).dbl(7, 5).fixed64(6, 3).dbl(7, 10.5)).uint(2, 2))));
+        assertEquals(200, env.post("/api/v1/otlp/v1/metrics", PB, unpacked).status());
+        assertEquals(EXPECTED.stream().filter(x -> x.startsWith("http_server_duration")).toList(), env.dump());
+
+        TestEnv env2 = new TestEnv();
+        byte[] bad = request(sm -> sm.msg(2, m -> m.string(1, "http.server.duration").string(3, "ms")
+                .msg(9, h -> h.msg(1, p -> p.fixed64(3, T).fixed64(4, 6).dbl(5, 100)
+                        .msg(6, pk -> pk.raw(le64(1)).raw(le64(2)).raw(le64(3))).bytes(7, new byte[12])).uint(2, 2))));
+        var r = env2.post("/api/v1/otlp/v1/metrics", PB, bad);
+        assertEquals(400, r.status());
+        assertTrue(r.body().contains("packed explicit_bounds of 12 bytes is not a multiple of 8"), r.body());
+        assertTrue(env2.dump().isEmpty());
+    }
+
     @Test void malformedBodiesStoreNothing() {
         TestEnv env = new TestEnv();
         byte[] good = sample();

@@ -98,4 +98,47 @@ class PromProtobufTest {
         assertTrue(m.body().startsWith("malformed protobuf exposition body: ") && m.body().endsWith("nothing from this request was stored"), m.body());
         assertEquals(1, st.histograms.size());
     }
+
+    /** Both sides of native histograms, deltas and counts packed and not, and a packed count run cut mid-double. */
+    @Test void nativeHistogramNegativeSidePackedAndUnpackedBuckets() {
+        HistogramRecordingStorage st = new HistogramRecordingStorage();
+        TestEnv env = new TestEnv(st, c -> {});
+        byte[] body = families(List.of(
+                family("ints", 4, m -> m.msg(7, h -> h.uint(1, 7).dbl(2, 2).sint(5, 0).dbl(6, 0.001).uint(7, 1)
+                        .msg(12, s -> s.sint(1, 0).uint(2, 2)).msg(13, p -> p.varint(2).varint(2)) // packed zigzag deltas 1, 1
+                        .msg(9, s -> s.sint(1, 1).uint(2, 1)).sint(10, 3))),                       // an unpacked negative delta
+                family("floats", 4, m -> m.msg(7, h -> h.dbl(4, 4).dbl(2, 1).sint(5, 1).dbl(6, 0.001).dbl(8, 0.5)
+                        .msg(12, s -> s.sint(1, -1).uint(2, 2)).msg(14, p -> p.raw(RemoteWriteHistogramTest.le(1)).raw(RemoteWriteHistogramTest.le(1.5)))
+                        .msg(9, s -> s.sint(1, 2).uint(2, 1)).dbl(11, 1)))));                       // an unpacked negative count
+        var r = env.post("/api/v1/import/prometheus", PB, body);
+        assertEquals(204, r.status(), r.body());
+        assertEquals(2, st.histograms.size());
+        var h = st.histograms.get(0).h();
+        assertEquals(7, h.count);
+        assertEquals(1, h.zeroCount);
+        assertEquals("[0:2]", h.positiveSpans.toString());
+        assertArrayEquals(new long[]{1, 1}, Arrays.copyOf(h.positiveBuckets, h.positiveCount));
+        assertEquals("[1:1]", h.negativeSpans.toString());
+        assertArrayEquals(new long[]{3}, Arrays.copyOf(h.negativeBuckets, h.negativeCount));
+        var f = st.histograms.get(1).fh();
+        assertEquals(1, f.schema);
+        assertEquals(4, f.count);
+        assertEquals(0.5, f.zeroCount);
+        assertEquals(0.001, f.zeroThreshold);
+        assertEquals("[-1:2]", f.positiveSpans.toString());
+        assertArrayEquals(new double[]{1, 1.5}, Arrays.copyOf(f.positiveBuckets, f.positiveCount));
+        assertEquals("[2:1]", f.negativeSpans.toString());
+        assertArrayEquals(new double[]{1}, Arrays.copyOf(f.negativeBuckets, f.negativeCount));
+
+        byte[] cut = families(List.of(
+                family("fine", 1, m -> m.msg(2, g -> g.dbl(1, 1))),
+                family("cut", 4, m -> m.msg(7, x -> x.dbl(4, 1).sint(5, 0).msg(12, s -> s.sint(1, 0).uint(2, 1))
+                        .bytes(14, Arrays.copyOf(RemoteWriteHistogramTest.le(1), 12))))));
+        var bad = env.post("/api/v1/import/prometheus", PB, cut);
+        assertEquals(400, bad.status());
+        assertTrue(bad.body().contains("packed positive_count of 12 bytes is not a multiple of 8")
+                && bad.body().endsWith("nothing from this request was stored"), bad.body());
+        assertEquals(2, st.histograms.size());
+        assertTrue(env.dump().isEmpty(), env.dump().toString());
+    }
 }

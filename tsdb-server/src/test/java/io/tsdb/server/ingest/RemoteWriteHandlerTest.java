@@ -120,7 +120,7 @@ public class RemoteWriteHandlerTest {
     @Test void v2BadSymbolReferenceRejectsThatSeriesOnly() {
         ProtoWriter w = new ProtoWriter();
         for (String s : new String[]{"", "__name__", "ok"}) w.string(4, s);
-        w.msg(5, ts -> { ts.msg(1, p -> p.varint(1).varint(2)); ts.msg(2, s -> s.dbl(1, 1).uint(2, 5)); });
+        w.msg(5, ts -> { ts.uint(1, 1).uint(1, 2); ts.msg(2, s -> s.dbl(1, 1).uint(2, 5)); }); // unpacked refs
         w.msg(5, ts -> { ts.msg(1, p -> p.varint(1).varint(99)); ts.msg(2, s -> s.dbl(1, 1).uint(2, 5)); });
         TestEnv env = new TestEnv();
         var r = env.post("/api/v1/write", V2, snappy(w.toByteArray()));

@@ -118,6 +118,50 @@ class RemoteWriteHistogramTest {
         assertArrayEquals(new long[]{4, -1}, java.util.Arrays.copyOf(h.positiveBuckets, h.positiveCount));
     }
 
+    /** Float counts unpacked and packed on both sides, reduced from a reserved schema; custom bounds unpacked. */
+    @Test void floatHistogramReducedAndUnpackedCountsAndBounds() {
+        HistogramRecordingStorage st = new HistogramRecordingStorage();
+        TestEnv env = new TestEnv(st, c -> {});
+        ProtoWriter w = new ProtoWriter();
+        w.msg(1, s -> {
+            s.msg(1, l -> l.string(1, "__name__").string(2, "fine_float"));
+            s.msg(4, h -> {
+                h.dbl(2, 6).dbl(3, 2).sint(4, 10).uint(15, 1000);
+                h.msg(11, sp -> sp.sint(1, 1).uint(2, 4));
+                for (int i = 0; i < 4; i++) h.dbl(13, 1);            // unpacked positive counts
+                h.msg(8, sp -> sp.sint(1, 1).uint(2, 1));
+                h.msg(10, p -> p.raw(le(2)));                         // packed negative counts
+            });
+        });
+        w.msg(1, s -> {
+            s.msg(1, l -> l.string(1, "__name__").string(2, "nhcb"));
+            s.msg(4, intHistogram(2000, -53, 3, 1, new long[]{0, 2}, new long[]{1, 1}).andThen(h -> h.dbl(16, 0.5).dbl(16, 1))); // unpacked bounds
+        });
+        var r = env.post("/api/v1/write", V1, snappy(w.toByteArray()));
+        assertEquals(204, r.status(), r.body());
+        var f = st.histograms.get(0).fh();
+        assertEquals(8, f.schema);
+        assertEquals(6, f.count);
+        assertEquals("[1:1]", f.positiveSpans.toString());
+        assertArrayEquals(new double[]{4}, java.util.Arrays.copyOf(f.positiveBuckets, f.positiveCount));
+        assertEquals("[1:1]", f.negativeSpans.toString());
+        assertArrayEquals(new double[]{2}, java.util.Arrays.copyOf(f.negativeBuckets, f.negativeCount));
+        var c = st.histograms.get(1).h();
+        assertEquals(-53, c.schema);
+        assertArrayEquals(new double[]{0.5, 1}, c.customValues);
+        assertArrayEquals(new long[]{1, 1}, java.util.Arrays.copyOf(c.positiveBuckets, c.positiveCount));
+
+        // packed float counts that are not whole doubles: the request is refused, nothing of it stored
+        ProtoWriter cut = new ProtoWriter();
+        cut.msg(1, s -> { s.msg(1, l -> l.string(1, "__name__").string(2, "up")); s.msg(2, x -> x.dbl(1, 1).uint(2, 1)); });
+        cut.msg(1, s -> { s.msg(1, l -> l.string(1, "__name__").string(2, "cut")); s.msg(4, h -> h.dbl(2, 1).msg(11, sp -> sp.sint(1, 0).uint(2, 1)).bytes(13, new byte[5])); });
+        var bad = env.post("/api/v1/write", V1, snappy(cut.toByteArray()));
+        assertEquals(400, bad.status());
+        assertTrue(bad.body().contains("packed positive_counts of 5 bytes is not a multiple of 8") && bad.body().endsWith("nothing from this request was stored"), bad.body());
+        assertEquals(2, st.histograms.size());
+        assertTrue(env.dump().isEmpty(), env.dump().toString());
+    }
+
     @Test void invalidHistogramsRejectedAloneNamingSeriesAndRule() {
         HistogramRecordingStorage st = new HistogramRecordingStorage();
         TestEnv env = new TestEnv(st, c -> {});

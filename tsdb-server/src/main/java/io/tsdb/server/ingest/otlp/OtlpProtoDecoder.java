@@ -27,8 +27,7 @@ public final class OtlpProtoDecoder {
         while (r.hasRemaining()) {
             int tag = r.tag();
             if (ProtoReader.field(tag) == 1) {
-                r.expect(tag, ProtoReader.LEN, "resource_metrics");
-                int old = r.pushLimit(r.lengthDelimited());
+                int old = r.message(tag, "resource_metrics");
                 resourceMetrics();
                 r.popLimit(old);
             } else r.skip(tag);
@@ -41,13 +40,11 @@ public final class OtlpProtoDecoder {
         while (r.hasRemaining()) {
             int tag = r.tag();
             if (ProtoReader.field(tag) == 1) {
-                r.expect(tag, ProtoReader.LEN, "resource");
-                int old = r.pushLimit(r.lengthDelimited());
+                int old = r.message(tag, "resource");
                 while (r.hasRemaining()) {
                     int t = r.tag();
                     if (ProtoReader.field(t) == 1) {
-                        r.expect(t, ProtoReader.LEN, "resource attribute");
-                        int o2 = r.pushLimit(r.lengthDelimited());
+                        int o2 = r.message(t, "resource attribute");
                         keyValue(true);
                         r.popLimit(o2);
                     } else r.skip(t);
@@ -60,13 +57,11 @@ public final class OtlpProtoDecoder {
         while (r.position() < end) {
             int tag = r.tag();
             if (ProtoReader.field(tag) == 2) {
-                r.expect(tag, ProtoReader.LEN, "scope_metrics");
-                int old = r.pushLimit(r.lengthDelimited());
+                int old = r.message(tag, "scope_metrics");
                 while (r.hasRemaining()) {
                     int t = r.tag();
                     if (ProtoReader.field(t) == 2) {
-                        r.expect(t, ProtoReader.LEN, "metric");
-                        int o2 = r.pushLimit(r.lengthDelimited());
+                        int o2 = r.message(t, "metric");
                         metric();
                         r.popLimit(o2);
                     } else r.skip(t);
@@ -84,8 +79,7 @@ public final class OtlpProtoDecoder {
             switch (ProtoReader.field(t)) {
                 case 1 -> { r.expect(t, ProtoReader.LEN, "attribute key"); key = r.string(); }
                 case 2 -> {
-                    r.expect(t, ProtoReader.LEN, "attribute value");
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(t, "attribute value");
                     value = anyValue(0);
                     r.popLimit(old);
                 }
@@ -189,8 +183,7 @@ public final class OtlpProtoDecoder {
         while (r.hasRemaining()) {
             int t = r.tag();
             if (ProtoReader.field(t) == 1) {
-                r.expect(t, ProtoReader.LEN, "data_points");
-                int o2 = r.pushLimit(r.lengthDelimited());
+                int o2 = r.message(t, "data_points");
                 switch (kind) {
                     case OtlpConverter.GAUGE, OtlpConverter.SUM -> numberPoint();
                     case OtlpConverter.HISTOGRAM -> histogramPoint();
@@ -213,8 +206,7 @@ public final class OtlpProtoDecoder {
         while (r.hasRemaining()) {
             int t = r.tag();
             if (ProtoReader.field(t) == attrField) {
-                r.expect(t, ProtoReader.LEN, "attribute");
-                int old = r.pushLimit(r.lengthDelimited());
+                int old = r.message(t, "attribute");
                 keyValue(false);
                 r.popLimit(old);
             } else r.skip(t);
@@ -255,30 +247,14 @@ public final class OtlpProtoDecoder {
                 case 4 -> { r.expect(t, ProtoReader.FIXED64, "count"); count = r.fixed64(); }
                 case 5 -> { r.expect(t, ProtoReader.FIXED64, "sum"); sum = r.doubleValue(); hasSum = true; }
                 case 6 -> {
-                    if (ProtoReader.wireType(t) == ProtoReader.LEN) {
-                        int len = r.lengthDelimited();
-                        if ((len & 7) != 0) throw new ProtoException("packed bucket_counts of " + len + " bytes is not a multiple of 8 at byte " + r.offset());
-                        int old = r.pushLimit(len);
-                        while (r.hasRemaining()) { if (nc == counts.length) counts = Arrays.copyOf(counts, nc * 2); counts[nc++] = r.fixed64(); }
-                        r.popLimit(old);
-                    } else {
-                        r.expect(t, ProtoReader.FIXED64, "bucket_counts");
-                        if (nc == counts.length) counts = Arrays.copyOf(counts, nc * 2);
-                        counts[nc++] = r.fixed64();
-                    }
+                    int old = r.repeated(t, ProtoReader.FIXED64, "bucket_counts");
+                    while (r.hasRemaining()) { if (nc == counts.length) counts = Arrays.copyOf(counts, nc * 2); counts[nc++] = r.fixed64(); }
+                    r.popLimit(old);
                 }
                 case 7 -> {
-                    if (ProtoReader.wireType(t) == ProtoReader.LEN) {
-                        int len = r.lengthDelimited();
-                        if ((len & 7) != 0) throw new ProtoException("packed explicit_bounds of " + len + " bytes is not a multiple of 8 at byte " + r.offset());
-                        int old = r.pushLimit(len);
-                        while (r.hasRemaining()) { if (nb == bounds.length) bounds = Arrays.copyOf(bounds, nb * 2); bounds[nb++] = r.doubleValue(); }
-                        r.popLimit(old);
-                    } else {
-                        r.expect(t, ProtoReader.FIXED64, "explicit_bounds");
-                        if (nb == bounds.length) bounds = Arrays.copyOf(bounds, nb * 2);
-                        bounds[nb++] = r.doubleValue();
-                    }
+                    int old = r.repeated(t, ProtoReader.FIXED64, "explicit_bounds");
+                    while (r.hasRemaining()) { if (nb == bounds.length) bounds = Arrays.copyOf(bounds, nb * 2); bounds[nb++] = r.doubleValue(); }
+                    r.popLimit(old);
                 }
                 case 10 -> { r.expect(t, ProtoReader.VARINT, "flags"); flags = r.varint32(); }
                 default -> r.skip(t);
@@ -308,8 +284,7 @@ public final class OtlpProtoDecoder {
                 case 7 -> { r.expect(t, ProtoReader.FIXED64, "zero_count"); zero = r.fixed64(); }
                 case 8, 9 -> {
                     boolean pos = ProtoReader.field(t) == 8;
-                    r.expect(t, ProtoReader.LEN, pos ? "positive" : "negative");
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(t, pos ? "positive" : "negative");
                     buckets(pos);
                     r.popLimit(old);
                 }
@@ -330,14 +305,9 @@ public final class OtlpProtoDecoder {
                     if (positive) posOffset = off; else negOffset = off;
                 }
                 case 2 -> {
-                    if (ProtoReader.wireType(t) == ProtoReader.LEN) {
-                        int old = r.pushLimit(r.lengthDelimited());
-                        while (r.hasRemaining()) addBucket(positive, r.varint64());
-                        r.popLimit(old);
-                    } else {
-                        r.expect(t, ProtoReader.VARINT, "bucket_counts");
-                        addBucket(positive, r.varint64());
-                    }
+                    int old = r.repeated(t, ProtoReader.VARINT, "bucket_counts");
+                    while (r.hasRemaining()) addBucket(positive, r.varint64());
+                    r.popLimit(old);
                 }
                 default -> r.skip(t);
             }
@@ -367,8 +337,7 @@ public final class OtlpProtoDecoder {
                 case 4 -> { r.expect(t, ProtoReader.FIXED64, "count"); count = r.fixed64(); }
                 case 5 -> { r.expect(t, ProtoReader.FIXED64, "sum"); sum = r.doubleValue(); }
                 case 6 -> {
-                    r.expect(t, ProtoReader.LEN, "quantile_values");
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(t, "quantile_values");
                     double q = 0, v = 0;
                     while (r.hasRemaining()) {
                         int t2 = r.tag();

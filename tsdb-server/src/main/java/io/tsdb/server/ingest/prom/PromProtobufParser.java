@@ -5,17 +5,14 @@ import io.tsdb.core.AppendStatus;
 import io.tsdb.core.Labels;
 import io.tsdb.core.StaleNaN;
 import io.tsdb.core.histogram.CounterResetHint;
-import io.tsdb.core.histogram.FloatHistogram;
-import io.tsdb.core.histogram.Histogram;
 import io.tsdb.core.histogram.InvalidHistogramException;
-import io.tsdb.core.histogram.Spans;
 import io.tsdb.server.MetadataStore;
 import io.tsdb.server.ingest.IngestBatch;
 import io.tsdb.server.ingest.LabelRules;
 import io.tsdb.server.ingest.LabelSetBuilder;
+import io.tsdb.server.ingest.proto.NativeHistogramFields;
 import io.tsdb.server.ingest.proto.ProtoException;
 import io.tsdb.server.ingest.proto.ProtoReader;
-import io.tsdb.server.ingest.remotewrite.HistogramMessage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +41,7 @@ public final class PromProtobufParser {
 
     private final ProtoReader r = new ProtoReader();
     private final LabelSetBuilder lb;
-    private final Histogram ih = new Histogram();
-    private final FloatHistogram fh = new FloatHistogram();
+    private final NativeHistogramFields nh = new NativeHistogramFields();
     private final List<String> labelNames = new ArrayList<>(), labelValues = new ArrayList<>();
     private double[] bounds = new double[16], cumulative = new double[16], quantiles = new double[8], qvalues = new double[8];
 
@@ -92,8 +88,7 @@ public final class PromProtobufParser {
         while (r.position() < end) {
             int tag = r.tag();
             if (ProtoReader.field(tag) == 4) {
-                r.expect(tag, ProtoReader.LEN, "metric");
-                int old = r.pushLimit(r.lengthDelimited());
+                int old = r.message(tag, "metric");
                 metric(name, type, extra, tsMode, nowMs, batch);
                 r.popLimit(old);
             } else r.skip(tag);
@@ -123,8 +118,7 @@ public final class PromProtobufParser {
             int f = ProtoReader.field(tag);
             switch (f) {
                 case 1 -> {
-                    r.expect(tag, ProtoReader.LEN, "label");
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(tag, "label");
                     String ln = "", lv = "";
                     while (r.hasRemaining()) {
                         int t = r.tag();
@@ -210,8 +204,7 @@ public final class PromProtobufParser {
                 case 1 -> { r.expect(tag, ProtoReader.VARINT, "sample_count"); count = r.varint64(); }
                 case 2 -> { r.expect(tag, ProtoReader.FIXED64, "sample_sum"); sum = r.doubleValue(); }
                 case 3 -> {
-                    r.expect(tag, ProtoReader.LEN, "quantile");
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(tag, "quantile");
                     double q = 0, v = 0;
                     while (r.hasRemaining()) {
                         int t2 = r.tag();
@@ -233,20 +226,16 @@ public final class PromProtobufParser {
     }
 
     private void histogram(String name, boolean gauge, String[] extra, long t, IngestBatch batch) {
-        ih.clear();
-        fh.clear();
-        long count = 0, zeroInt = 0;
-        double countFloat = 0, sum = 0, zeroFloat = 0, zeroThreshold = 0;
-        boolean isFloat = false, hasSchema = false;
-        int schema = 0, nb = 0;
+        NativeHistogramFields h = nh;
+        h.clear();
+        int nb = 0;
         while (r.hasRemaining()) {
             int tag = r.tag();
             switch (ProtoReader.field(tag)) {
-                case 1 -> { r.expect(tag, ProtoReader.VARINT, "sample_count"); count = r.varint64(); }
-                case 2 -> { r.expect(tag, ProtoReader.FIXED64, "sample_sum"); sum = r.doubleValue(); }
+                case 1 -> { r.expect(tag, ProtoReader.VARINT, "sample_count"); h.countInt = r.varint64(); }
+                case 2 -> { r.expect(tag, ProtoReader.FIXED64, "sample_sum"); h.sum = r.doubleValue(); }
                 case 3 -> {
-                    r.expect(tag, ProtoReader.LEN, "bucket");
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(tag, "bucket");
                     double c = 0, ub = 0;
                     while (r.hasRemaining()) {
                         int t2 = r.tag();
@@ -262,113 +251,46 @@ public final class PromProtobufParser {
                     bounds[nb] = ub;
                     cumulative[nb++] = c;
                 }
-                case 4 -> { r.expect(tag, ProtoReader.FIXED64, "sample_count_float"); countFloat = r.doubleValue(); isFloat = true; }
-                case 5 -> { r.expect(tag, ProtoReader.VARINT, "schema"); schema = (int) r.sint64(); hasSchema = true; }
-                case 6 -> { r.expect(tag, ProtoReader.FIXED64, "zero_threshold"); zeroThreshold = r.doubleValue(); }
-                case 7 -> { r.expect(tag, ProtoReader.VARINT, "zero_count"); zeroInt = r.varint64(); }
-                case 8 -> { r.expect(tag, ProtoReader.FIXED64, "zero_count_float"); zeroFloat = r.doubleValue(); }
-                case 9 -> span(tag, ih.negativeSpans);
-                case 10 -> deltas(tag, false);
-                case 11 -> counts(tag, false);
-                case 12 -> span(tag, ih.positiveSpans);
-                case 13 -> deltas(tag, true);
-                case 14 -> counts(tag, true);
+                case 4 -> { r.expect(tag, ProtoReader.FIXED64, "sample_count_float"); h.countFloat = r.doubleValue(); h.isFloat = true; }
+                case 5 -> { r.expect(tag, ProtoReader.VARINT, "schema"); h.schema = (int) r.sint64(); }
+                case 6 -> { r.expect(tag, ProtoReader.FIXED64, "zero_threshold"); h.zeroThreshold = r.doubleValue(); }
+                case 7 -> { r.expect(tag, ProtoReader.VARINT, "zero_count"); h.zeroInt = r.varint64(); }
+                case 8 -> { r.expect(tag, ProtoReader.FIXED64, "zero_count_float"); h.zeroFloat = r.doubleValue(); }
+                case 9 -> h.span(r, tag, false, "negative_span");
+                case 10 -> h.deltas(r, tag, false, "negative_delta");
+                case 11 -> h.counts(r, tag, false, "negative_count");
+                case 12 -> h.span(r, tag, true, "positive_span");
+                case 13 -> h.deltas(r, tag, true, "positive_delta");
+                case 14 -> h.counts(r, tag, true, "positive_count");
                 default -> r.skip(tag);
             }
         }
-        boolean nativeHistogram = ih.positiveSpans.size() > 0 || ih.negativeSpans.size() > 0 || zeroThreshold > 0 || zeroInt > 0 || zeroFloat > 0;
-        if (nativeHistogram) {
+        if (h.hasNativeFields()) {
             Labels l = labels(name, null, null, extra, batch);
             if (l == null) return;
-            CounterResetHint hint = gauge ? CounterResetHint.GAUGE : CounterResetHint.UNKNOWN;
             try {
-                if (isFloat) {
-                    fh.hint = hint;
-                    fh.schema = schema;
-                    fh.zeroThreshold = zeroThreshold;
-                    fh.zeroCount = zeroFloat;
-                    fh.count = countFloat;
-                    fh.sum = sum;
-                    fh.positiveSpans.copyFrom(ih.positiveSpans);
-                    fh.negativeSpans.copyFrom(ih.negativeSpans);
-                    dropEmptySpans(fh.positiveSpans);
-                    dropEmptySpans(fh.negativeSpans);
-                    HistogramMessage.prepare(fh);
-                    batch.appendFloatHistogram(l, t, fh);
-                } else {
-                    ih.hint = hint;
-                    ih.schema = schema;
-                    ih.zeroThreshold = zeroThreshold;
-                    ih.zeroCount = zeroInt;
-                    ih.count = count;
-                    ih.sum = sum;
-                    dropEmptySpans(ih.positiveSpans);
-                    dropEmptySpans(ih.negativeSpans);
-                    HistogramMessage.prepare(ih);
-                    batch.appendHistogram(l, t, ih);
-                }
+                h.dropEmptySpans();
+                h.finish(gauge ? CounterResetHint.GAUGE : CounterResetHint.UNKNOWN, null);
+                h.prepare();
+                if (h.isFloat) batch.appendFloatHistogram(l, t, h.floating);
+                else batch.appendHistogram(l, t, h.integer);
             } catch (InvalidHistogramException e) {
-                batch.reject("invalid_histogram", "series " + l + ": histogram (schema " + schema + ") breaks rule " + e.rule().id + ": " + e.getMessage());
+                batch.reject("invalid_histogram", "series " + l + ": histogram (schema " + h.schema + ") breaks rule " + e.rule().id + ": " + e.getMessage());
             }
             return;
         }
         // classic histogram
-        double total = isFloat ? countFloat : unsigned(count);
+        double total = h.isFloat ? h.countFloat : unsigned(h.countInt);
         boolean inf = false;
         for (int i = 0; i < nb; i++) {
             if (bounds[i] == Double.POSITIVE_INFINITY) inf = true;
             emit(name + "_bucket", "le", io.tsdb.server.ingest.otlp.OtlpNames.formatFloat(bounds[i]), extra, t, cumulative[i], batch);
         }
         if (!inf) emit(name + "_bucket", "le", "+Inf", extra, t, total, batch);
-        emit(name + "_sum", null, null, extra, t, sum, batch);
+        emit(name + "_sum", null, null, extra, t, h.sum, batch);
         emit(name + "_count", null, null, extra, t, total, batch);
     }
 
     /** A uint64 field as a double. */
     private static double unsigned(long v) { return v >= 0 ? v : (v >>> 1) * 2.0 + (v & 1); }
-
-    /** The span {offset 0, length 0} that marks a native histogram without observations carries no bucket. */
-    private static void dropEmptySpans(Spans s) {
-        if (s.size() == 1 && s.length(0) == 0 && s.offset(0) == 0) s.clear();
-    }
-
-    private void span(int tag, Spans into) {
-        r.expect(tag, ProtoReader.LEN, "bucket span");
-        int old = r.pushLimit(r.lengthDelimited());
-        int offset = 0, length = 0;
-        while (r.hasRemaining()) {
-            int t = r.tag();
-            if (ProtoReader.field(t) == 1) { r.expect(t, ProtoReader.VARINT, "span offset"); offset = (int) r.sint64(); }
-            else if (ProtoReader.field(t) == 2) { r.expect(t, ProtoReader.VARINT, "span length"); length = r.varint32(); }
-            else r.skip(t);
-        }
-        r.popLimit(old);
-        into.add(offset, length);
-    }
-
-    private void deltas(int tag, boolean positive) {
-        if (ProtoReader.wireType(tag) == ProtoReader.LEN) {
-            int old = r.pushLimit(r.lengthDelimited());
-            while (r.hasRemaining()) { long d = r.sint64(); if (positive) ih.addPositiveDelta(d); else ih.addNegativeDelta(d); }
-            r.popLimit(old);
-        } else {
-            r.expect(tag, ProtoReader.VARINT, "bucket delta");
-            long d = r.sint64();
-            if (positive) ih.addPositiveDelta(d); else ih.addNegativeDelta(d);
-        }
-    }
-
-    private void counts(int tag, boolean positive) {
-        if (ProtoReader.wireType(tag) == ProtoReader.LEN) {
-            int len = r.lengthDelimited();
-            if ((len & 7) != 0) throw new ProtoException("packed bucket counts of " + len + " bytes is not a multiple of 8 at byte " + r.offset());
-            int old = r.pushLimit(len);
-            while (r.hasRemaining()) { double c = r.doubleValue(); if (positive) fh.addPositive(c); else fh.addNegative(c); }
-            r.popLimit(old);
-        } else {
-            r.expect(tag, ProtoReader.FIXED64, "bucket count");
-            double c = r.doubleValue();
-            if (positive) fh.addPositive(c); else fh.addNegative(c);
-        }
-    }
 }

@@ -144,6 +144,42 @@ public final class ProtoReader {
         return (int) len;
     }
 
+    /**
+     * Opens one occurrence of a repeated scalar field, packed (one length-delimited run of elements) or not (one
+     * element of {@code elementWireType}, which the tag is checked against): narrows the limit to its elements and
+     * returns the previous limit for {@link #popLimit}. The caller reads elements while {@link #hasRemaining}:
+     * <pre>
+     *   int old = r.repeated(tag, ProtoReader.FIXED64, "bucket_counts");
+     *   while (r.hasRemaining()) add(r.doubleValue());
+     *   r.popLimit(old);
+     * </pre>
+     * A packed run of fixed-size elements must be a whole number of them.
+     */
+    public int repeated(int tag, int elementWireType, String what) {
+        int len;
+        if ((tag & 7) == LEN) {
+            len = lengthDelimited();
+            int size = elementWireType == FIXED64 ? 8 : elementWireType == FIXED32 ? 4 : 1;
+            if (len % size != 0) {
+                throw new ProtoException("packed " + what + " of " + len + " bytes is not a multiple of " + size + " at byte " + (pos - base));
+            }
+        } else {
+            expect(tag, elementWireType, what);
+            switch (elementWireType) {
+                case FIXED64 -> { if (limit - pos < 8) throw new ProtoException("truncated fixed64 at byte " + (pos - base)); len = 8; }
+                case FIXED32 -> { if (limit - pos < 4) throw new ProtoException("truncated fixed32 at byte " + (pos - base)); len = 4; }
+                default -> { int at = pos; varint64(); len = pos - at; pos = at; }
+            }
+        }
+        return pushLimit(len);
+    }
+
+    /** Opens a nested message field (checked to be length-delimited): returns the previous limit for {@link #popLimit}. */
+    public int message(int tag, String what) {
+        expect(tag, LEN, what);
+        return pushLimit(lengthDelimited());
+    }
+
     /** Reads a length-delimited UTF-8 string (allocates; use only off the per-sample path). */
     public String string() {
         int len = lengthDelimited();

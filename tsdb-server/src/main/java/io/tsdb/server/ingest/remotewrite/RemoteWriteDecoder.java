@@ -248,15 +248,9 @@ public final class RemoteWriteDecoder {
             int tag = r.tag();
             switch (ProtoReader.field(tag)) {
                 case 1 -> {
-                    if (ProtoReader.wireType(tag) == ProtoReader.LEN) {
-                        int len = r.lengthDelimited();
-                        int old = r.pushLimit(len);
-                        while (r.hasRemaining()) nRefs = addRef(nRefs, r.varint64());
-                        r.popLimit(old);
-                    } else {
-                        r.expect(tag, ProtoReader.VARINT, "labels_refs");
-                        nRefs = addRef(nRefs, r.varint64());
-                    }
+                    int old = r.repeated(tag, ProtoReader.VARINT, "labels_refs");
+                    while (r.hasRemaining()) nRefs = addRef(nRefs, r.varint64());
+                    r.popLimit(old);
                 }
                 case 2 -> { samples++; r.skip(tag); }
                 case 3 -> { hist++; r.skip(tag); }
