@@ -119,13 +119,7 @@ final class TsdbAppender implements Appender {
     }
 
     @Override public AppendStatus appendHistogram(SeriesRef ref, Labels labels, long timestampMs, Histogram h) {
-        lastSeries = null;
-        try {
-            HistogramValidator.validate(h);
-        } catch (InvalidHistogramException e) {
-            return invalid(labels, timestampMs, e);
-        }
-        return add(ref, labels, timestampMs, 0, h, null);
+        return addHistogram(ref, labels, timestampMs, h, null);
     }
 
     @Override public AppendStatus appendFloatHistogram(Labels labels, long timestampMs, FloatHistogram h) {
@@ -133,13 +127,18 @@ final class TsdbAppender implements Appender {
     }
 
     @Override public AppendStatus appendFloatHistogram(SeriesRef ref, Labels labels, long timestampMs, FloatHistogram h) {
+        return addHistogram(ref, labels, timestampMs, null, h);
+    }
+
+    /** Validates and stages a histogram: exactly one of h, f non-null. */
+    private AppendStatus addHistogram(SeriesRef ref, Labels labels, long timestampMs, Histogram h, FloatHistogram f) {
         lastSeries = null;
         try {
-            HistogramValidator.validate(h);
+            if (h != null) HistogramValidator.validate(h); else HistogramValidator.validate(f);
         } catch (InvalidHistogramException e) {
             return invalid(labels, timestampMs, e);
         }
-        return add(ref, labels, timestampMs, 0, null, h);
+        return add(ref, labels, timestampMs, 0, h, f);
     }
 
     private AppendStatus invalid(Labels labels, long timestampMs, InvalidHistogramException e) {

@@ -99,13 +99,7 @@ public final class IngestBatch {
      * when the storage handed out another reference (the series left its head and came back) the entry keeps it.
      */
     public boolean append(LabelCache.Entry e, long ts, double v) {
-        SeriesRef ref = e.ref();   // before the labels: see LabelCache.Entry
-        Labels labels = e.labels();
-        lastLabels = labels;
-        AppendStatus st = appender.append(ref, labels, ts, v);
-        SeriesRef now = appender.lastRef();
-        if (now != ref && now != null) e.refresh(now);
-        return appended(st, labels, ts);
+        return appendCached(e, ts, v, null, null);
     }
 
     /**
@@ -118,13 +112,7 @@ public final class IngestBatch {
     }
 
     public boolean appendHistogram(LabelCache.Entry e, long ts, Histogram h) {
-        SeriesRef ref = e.ref();
-        Labels labels = e.labels();
-        lastLabels = labels;
-        AppendStatus st = appender.appendHistogram(ref, labels, ts, h);
-        SeriesRef now = appender.lastRef();
-        if (now != ref && now != null) e.refresh(now);
-        return histogramAppended(st, labels, ts);
+        return appendCached(e, ts, 0, h, null);
     }
 
     /** As {@link #appendHistogram(Labels, long, Histogram)} for a float histogram. */
@@ -134,13 +122,24 @@ public final class IngestBatch {
     }
 
     public boolean appendFloatHistogram(LabelCache.Entry e, long ts, FloatHistogram h) {
-        SeriesRef ref = e.ref();
+        return appendCached(e, ts, 0, null, h);
+    }
+
+    /** A float sample (h and f null) or a histogram (one of them non-null) of a cached series, by its reference. */
+    private boolean appendCached(LabelCache.Entry e, long ts, double v, Histogram h, FloatHistogram f) {
+        SeriesRef ref = e.ref();   // before the labels: see LabelCache.Entry
         Labels labels = e.labels();
         lastLabels = labels;
-        AppendStatus st = appender.appendFloatHistogram(ref, labels, ts, h);
+        AppendStatus st = store(ref, labels, ts, v, h, f);
         SeriesRef now = appender.lastRef();
         if (now != ref && now != null) e.refresh(now);
-        return histogramAppended(st, labels, ts);
+        return h == null && f == null ? appended(st, labels, ts) : histogramAppended(st, labels, ts);
+    }
+
+    /** The appender's call for the kind of sample: a float (h and f null) or a histogram (one of them non-null). */
+    private AppendStatus store(SeriesRef ref, Labels labels, long ts, double v, Histogram h, FloatHistogram f) {
+        return h != null ? appender.appendHistogram(ref, labels, ts, h)
+                : f != null ? appender.appendFloatHistogram(ref, labels, ts, f) : appender.append(ref, labels, ts, v);
     }
 
     /**
@@ -151,8 +150,7 @@ public final class IngestBatch {
     public void appendStartZero(LabelCache.Entry e, Labels labels, long st, Histogram zeroHistogram, FloatHistogram zeroFloat) {
         Labels l = e != null ? e.labels() : labels;
         SeriesRef ref = e != null ? e.ref() : null;
-        AppendStatus s = zeroHistogram != null ? appender.appendHistogram(ref, l, st, zeroHistogram)
-                : zeroFloat != null ? appender.appendFloatHistogram(ref, l, st, zeroFloat) : appender.append(ref, l, st, 0.0);
+        AppendStatus s = store(ref, l, st, 0.0, zeroHistogram, zeroFloat);
         if (s == AppendStatus.STORAGE_ERROR) storageError = true;
         if (s.accepted()) {
             if (st < minTs) minTs = st;
