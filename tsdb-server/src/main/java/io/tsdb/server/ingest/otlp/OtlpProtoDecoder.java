@@ -24,50 +24,34 @@ public final class OtlpProtoDecoder {
 
     public void decode(ByteBuf buf) {
         r.reset(buf);
-        while (r.hasRemaining()) {
-            int tag = r.tag();
-            if (ProtoReader.field(tag) == 1) {
-                int old = r.message(tag, "resource_metrics");
-                resourceMetrics();
-                r.popLimit(old);
-            } else r.skip(tag);
+        for (int tag; (tag = r.next(1)) != 0; ) {
+            int old = r.message(tag, "resource_metrics");
+            resourceMetrics();
+            r.popLimit(old);
         }
     }
 
     private void resourceMetrics() {
         int start = r.position();
         out.startResource();
-        while (r.hasRemaining()) {
-            int tag = r.tag();
-            if (ProtoReader.field(tag) == 1) {
-                int old = r.message(tag, "resource");
-                while (r.hasRemaining()) {
-                    int t = r.tag();
-                    if (ProtoReader.field(t) == 1) {
-                        int o2 = r.message(t, "resource attribute");
-                        keyValue(true);
-                        r.popLimit(o2);
-                    } else r.skip(t);
-                }
-                r.popLimit(old);
-            } else r.skip(tag);
+        for (int tag; (tag = r.next(1)) != 0; ) {
+            int old = r.message(tag, "resource");
+            for (int t; (t = r.next(1)) != 0; ) {
+                int o2 = r.message(t, "resource attribute");
+                keyValue(true);
+                r.popLimit(o2);
+            }
+            r.popLimit(old);
         }
-        int end = r.position();
-        r.position(start);
-        while (r.position() < end) {
-            int tag = r.tag();
-            if (ProtoReader.field(tag) == 2) {
-                int old = r.message(tag, "scope_metrics");
-                while (r.hasRemaining()) {
-                    int t = r.tag();
-                    if (ProtoReader.field(t) == 2) {
-                        int o2 = r.message(t, "metric");
-                        metric();
-                        r.popLimit(o2);
-                    } else r.skip(t);
-                }
-                r.popLimit(old);
-            } else r.skip(tag);
+        r.position(start);   // the scope metrics after the resource, which may come last
+        for (int tag; (tag = r.next(2)) != 0; ) {
+            int old = r.message(tag, "scope_metrics");
+            for (int t; (t = r.next(2)) != 0; ) {
+                int o2 = r.message(t, "metric");
+                metric();
+                r.popLimit(o2);
+            }
+            r.popLimit(old);
         }
     }
 
@@ -180,19 +164,16 @@ public final class OtlpProtoDecoder {
         }
         out.startMetric(name, desc, unit, kind, temporality, monotonic);
         r.position(dataStart);
-        while (r.hasRemaining()) {
-            int t = r.tag();
-            if (ProtoReader.field(t) == 1) {
-                int o2 = r.message(t, "data_points");
-                switch (kind) {
-                    case OtlpConverter.GAUGE, OtlpConverter.SUM -> numberPoint();
-                    case OtlpConverter.HISTOGRAM -> histogramPoint();
-                    case OtlpConverter.EXP_HISTOGRAM -> exponentialPoint();
-                    case OtlpConverter.SUMMARY -> summaryPoint();
-                    default -> out.unsupportedPoint();
-                }
-                r.popLimit(o2);
-            } else r.skip(t);
+        for (int t; (t = r.next(1)) != 0; ) {
+            int o2 = r.message(t, "data_points");
+            switch (kind) {
+                case OtlpConverter.GAUGE, OtlpConverter.SUM -> numberPoint();
+                case OtlpConverter.HISTOGRAM -> histogramPoint();
+                case OtlpConverter.EXP_HISTOGRAM -> exponentialPoint();
+                case OtlpConverter.SUMMARY -> summaryPoint();
+                default -> out.unsupportedPoint();
+            }
+            r.popLimit(o2);
         }
         r.popLimit(old);
         r.position(end);
@@ -203,13 +184,10 @@ public final class OtlpProtoDecoder {
     private void attributes(int attrField) {
         int start = r.position();
         out.clearAttributes();
-        while (r.hasRemaining()) {
-            int t = r.tag();
-            if (ProtoReader.field(t) == attrField) {
-                int old = r.message(t, "attribute");
-                keyValue(false);
-                r.popLimit(old);
-            } else r.skip(t);
+        for (int t; (t = r.next(attrField)) != 0; ) {
+            int old = r.message(t, "attribute");
+            keyValue(false);
+            r.popLimit(old);
         }
         r.position(start);
     }

@@ -79,19 +79,15 @@ public final class PromProtobufParser {
                 default -> r.skip(tag);
             }
         }
-        int end = r.position();
         if (name == null || name.isEmpty()) {
             throw new ProtoException("metric family #" + index + " has no name (at byte " + (start - r.buffer().readerIndex()) + ")");
         }
         if (metadata != null) metadata.put(batch.metadataTenant(), name, typeName(type), help, unit);
         r.position(start);
-        while (r.position() < end) {
-            int tag = r.tag();
-            if (ProtoReader.field(tag) == 4) {
-                int old = r.message(tag, "metric");
-                metric(name, type, extra, tsMode, nowMs, batch);
-                r.popLimit(old);
-            } else r.skip(tag);
+        for (int tag; (tag = r.next(4)) != 0; ) {
+            int old = r.message(tag, "metric");
+            metric(name, type, extra, tsMode, nowMs, batch);
+            r.popLimit(old);
         }
     }
 

@@ -120,29 +120,21 @@ public class NativeHistogramFields {
     public final void prepare() {
         if (isFloat) {
             FloatHistogram f = floating;
-            if (reserved(f.schema)) {
-                checkLayout(f.positiveSpans, f.positiveCount, f.negativeSpans, f.negativeCount);
-                f.reduceResolution(Schemas.EXPONENTIAL_MAX);
-            }
+            if (reserved(f.schema, f.positiveSpans, f.positiveCount, f.negativeSpans, f.negativeCount)) f.reduceResolution(Schemas.EXPONENTIAL_MAX);
             HistogramValidator.validate(f);
         } else {
             Histogram h = integer;
-            if (reserved(h.schema)) {
-                checkLayout(h.positiveSpans, h.positiveCount, h.negativeSpans, h.negativeCount);
-                h.reduceResolution(Schemas.EXPONENTIAL_MAX);
-            }
+            if (reserved(h.schema, h.positiveSpans, h.positiveCount, h.negativeSpans, h.negativeCount)) h.reduceResolution(Schemas.EXPONENTIAL_MAX);
             HistogramValidator.validate(h);
         }
     }
 
-    private static boolean reserved(int schema) {
-        return schema > Schemas.EXPONENTIAL_MAX && schema <= Schemas.EXPONENTIAL_MAX_RESERVED;
-    }
-
-    /** The buckets must match the spans before they can be merged. */
-    private static void checkLayout(Spans positive, int positiveBuckets, Spans negative, int negativeBuckets) {
+    /** Whether the schema is one reserved for finer resolutions; if so the buckets must match the spans before they can be merged. */
+    private static boolean reserved(int schema, Spans positive, int positiveBuckets, Spans negative, int negativeBuckets) {
+        if (schema <= Schemas.EXPONENTIAL_MAX || schema > Schemas.EXPONENTIAL_MAX_RESERVED) return false;
         checkLayout("positive side", positive, positiveBuckets);
         checkLayout("negative side", negative, negativeBuckets);
+        return true;
     }
 
     private static void checkLayout(String side, Spans spans, int buckets) {

@@ -174,6 +174,19 @@ public final class ProtoReader {
         return pushLimit(len);
     }
 
+    /**
+     * Skips to the next occurrence of field number {@code field} before the limit and returns its tag, or 0 when there
+     * is none: {@code for (int tag; (tag = r.next(4)) != 0; ) { ... }} reads every occurrence of a field.
+     */
+    public int next(int field) {
+        while (pos < limit) {
+            int tag = tag();
+            if (tag >>> 3 == field) return tag;
+            skip(tag);
+        }
+        return 0;
+    }
+
     /** Opens a nested message field (checked to be length-delimited): returns the previous limit for {@link #popLimit}. */
     public int message(int tag, String what) {
         expect(tag, LEN, what);
