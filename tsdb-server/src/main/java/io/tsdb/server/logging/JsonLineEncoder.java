@@ -33,7 +33,7 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("ts", Instant.ofEpochMilli(e.getTimeStamp()).toString());
+            g.writeStringField("ts", timestamp(e.getTimeStamp()));
             g.writeStringField("level", e.getLevel().toString());
             g.writeStringField("logger", e.getLoggerName());
             g.writeStringField("thread", e.getThreadName());
@@ -57,6 +57,32 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         }
         out.write('\n');
         return out.toByteArray();
+    }
+
+    /** The formatted second of the last line ({@code 2026-01-01T12:00:00}), with its epoch second. */
+    private record Second(long epochSecond, String text) {}
+
+    private volatile Second second = new Second(Long.MIN_VALUE, "");
+
+    /**
+     * {@code Instant.ofEpochMilli(ms).toString()} (ISO-8601 UTC, milliseconds only when not zero), with the date and
+     * time of day formatted once per second: the access log writes a line per request, and formatting the instant
+     * was a third of its cost (JFR).
+     */
+    String timestamp(long ms) {
+        long sec = Math.floorDiv(ms, 1000L);
+        int milli = (int) Math.floorMod(ms, 1000L);
+        Second s = second;
+        if (s.epochSecond != sec) {
+            String full = Instant.ofEpochSecond(sec).toString();   // ...:ssZ
+            s = new Second(sec, full.substring(0, full.length() - 1));
+            second = s;
+        }
+        if (milli == 0) return s.text + "Z";
+        StringBuilder b = new StringBuilder(s.text.length() + 5).append(s.text).append('.');
+        if (milli < 100) b.append('0');
+        if (milli < 10) b.append('0');
+        return b.append(milli).append('Z').toString();
     }
 
     private static void writeValue(JsonGenerator g, Object v) throws IOException {
