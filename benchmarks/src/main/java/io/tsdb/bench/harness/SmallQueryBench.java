@@ -124,7 +124,7 @@ public final class SmallQueryBench {
                         Map<String, Double> sum = byThread.computeIfAbsent(key, k -> new java.util.TreeMap<>());
                         t.threadCpuSeconds().forEach((n, v) -> sum.merge(n, v - th0.getOrDefault(n, 0.0), Double::sum));
                     }
-                    if (recording) jcmd(t, "JFR.stop", "name=small", "filename=" + jfr.replace(".jfr", "-" + round + ".jfr"));
+                    if (recording) jcmd(t, "JFR.stop", "name=small", "filename=" + jfr.replace(".jfr", "-" + t.name + "-" + round + ".jfr"));
                 }
             }
             System.out.printf(Locale.ROOT, "%n%-16s %-22s %12s %18s%n", "database", "case", "median ms", "server CPU ms/req");
