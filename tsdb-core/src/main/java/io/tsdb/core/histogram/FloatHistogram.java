@@ -14,25 +14,15 @@ import io.tsdb.core.StaleNaN;
  * allocate nothing. {@code customValues} (schema -53 only, null otherwise) is shared and never modified; an
  * operation that changes the bounds installs a new array. Not thread-safe.
  */
-public final class FloatHistogram {
+public final class FloatHistogram extends HistogramBase {
     private static final double[] NO_BUCKETS = new double[0];
 
-    public CounterResetHint hint = CounterResetHint.UNKNOWN;
-    public int schema;
-    public double zeroThreshold;
     public double zeroCount;
     public double count;
-    public double sum;
-    public final Spans positiveSpans = new Spans();
-    public final Spans negativeSpans = new Spans();
     /** Absolute positive bucket counts in [0, positiveCount). */
     public double[] positiveBuckets = NO_BUCKETS;
-    public int positiveCount;
     /** Absolute negative bucket counts in [0, negativeCount). */
     public double[] negativeBuckets = NO_BUCKETS;
-    public int negativeCount;
-    /** Strictly increasing finite upper bounds of custom buckets (schema -53), else null. Shared, immutable. */
-    public double[] customValues;
 
     // scratch for operations that rebuild a side (double-buffered with the live arrays)
     final Spans scratchSpans = new Spans();
@@ -43,15 +33,8 @@ public final class FloatHistogram {
     double tmpThreshold;
 
     public FloatHistogram clear() {
-        hint = CounterResetHint.UNKNOWN;
-        schema = 0;
-        zeroThreshold = 0;
+        clearBase();
         zeroCount = count = 0;
-        sum = 0;
-        positiveSpans.clear();
-        negativeSpans.clear();
-        positiveCount = negativeCount = 0;
-        customValues = null;
         return this;
     }
 
@@ -60,10 +43,6 @@ public final class FloatHistogram {
         sum = StaleNaN.VALUE;
         return this;
     }
-
-    public boolean isStale() { return StaleNaN.is(sum); }
-
-    public boolean usesCustomBuckets() { return schema == Schemas.CUSTOM_BUCKETS; }
 
     public void addPositive(double c) {
         if (positiveCount == positiveBuckets.length) positiveBuckets = Arrays.copyOf(positiveBuckets, Math.max(8, positiveCount * 2));
@@ -86,20 +65,12 @@ public final class FloatHistogram {
     }
 
     public FloatHistogram copyFrom(FloatHistogram o) {
-        hint = o.hint;
-        schema = o.schema;
-        zeroThreshold = o.zeroThreshold;
+        copyBaseFrom(o);
         zeroCount = o.zeroCount;
         count = o.count;
-        sum = o.sum;
-        positiveSpans.copyFrom(o.positiveSpans);
-        negativeSpans.copyFrom(o.negativeSpans);
         ensureCapacity(o.positiveCount, o.negativeCount);
         System.arraycopy(o.positiveBuckets, 0, positiveBuckets, 0, o.positiveCount);
         System.arraycopy(o.negativeBuckets, 0, negativeBuckets, 0, o.negativeCount);
-        positiveCount = o.positiveCount;
-        negativeCount = o.negativeCount;
-        customValues = o.customValues;
         return this;
     }
 

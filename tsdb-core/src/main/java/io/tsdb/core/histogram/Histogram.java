@@ -17,25 +17,15 @@ import io.tsdb.core.StaleNaN;
  * <p>{@code customValues} (schema -53 only, null otherwise) is shared, never modified: replace the reference to
  * change it. Not thread-safe.
  */
-public final class Histogram {
+public final class Histogram extends HistogramBase {
     private static final long[] NO_BUCKETS = new long[0];
 
-    public CounterResetHint hint = CounterResetHint.UNKNOWN;
-    public int schema;
-    public double zeroThreshold;
     public long zeroCount;
     public long count;
-    public double sum;
-    public final Spans positiveSpans = new Spans();
-    public final Spans negativeSpans = new Spans();
     /** Positive bucket deltas in [0, positiveCount). */
     public long[] positiveBuckets = NO_BUCKETS;
-    public int positiveCount;
     /** Negative bucket deltas in [0, negativeCount) (bucket index i covers [-b^i, -b^(i-1))). */
     public long[] negativeBuckets = NO_BUCKETS;
-    public int negativeCount;
-    /** Strictly increasing finite upper bounds of custom buckets (schema -53), else null. Shared, immutable. */
-    public double[] customValues;
 
     final Spans scratchSpans = new Spans();
     long[] scratchBuckets = NO_BUCKETS;
@@ -72,15 +62,8 @@ public final class Histogram {
 
     /** Resets to an empty histogram of schema 0 with unknown counter-reset hint (arrays are kept for reuse). */
     public Histogram clear() {
-        hint = CounterResetHint.UNKNOWN;
-        schema = 0;
-        zeroThreshold = 0;
+        clearBase();
         zeroCount = count = 0;
-        sum = 0;
-        positiveSpans.clear();
-        negativeSpans.clear();
-        positiveCount = negativeCount = 0;
-        customValues = null;
         return this;
     }
 
@@ -90,10 +73,6 @@ public final class Histogram {
         sum = StaleNaN.VALUE;
         return this;
     }
-
-    public boolean isStale() { return StaleNaN.is(sum); }
-
-    public boolean usesCustomBuckets() { return schema == Schemas.CUSTOM_BUCKETS; }
 
     /** Appends a positive bucket delta (grows the array as needed); the caller keeps the spans consistent. */
     public void addPositiveDelta(long delta) {
@@ -113,20 +92,12 @@ public final class Histogram {
     }
 
     public Histogram copyFrom(Histogram o) {
-        hint = o.hint;
-        schema = o.schema;
-        zeroThreshold = o.zeroThreshold;
+        copyBaseFrom(o);
         zeroCount = o.zeroCount;
         count = o.count;
-        sum = o.sum;
-        positiveSpans.copyFrom(o.positiveSpans);
-        negativeSpans.copyFrom(o.negativeSpans);
         ensureCapacity(o.positiveCount, o.negativeCount);
         System.arraycopy(o.positiveBuckets, 0, positiveBuckets, 0, o.positiveCount);
         System.arraycopy(o.negativeBuckets, 0, negativeBuckets, 0, o.negativeCount);
-        positiveCount = o.positiveCount;
-        negativeCount = o.negativeCount;
-        customValues = o.customValues;
         return this;
     }
 
@@ -135,22 +106,14 @@ public final class Histogram {
      * bounds). No allocation once out's arrays are large enough.
      */
     public FloatHistogram toFloat(FloatHistogram out) {
-        out.hint = hint;
-        out.schema = schema;
-        out.zeroThreshold = zeroThreshold;
+        out.copyBaseFrom(this);
         out.zeroCount = zeroCount;
         out.count = count;
-        out.sum = sum;
-        out.positiveSpans.copyFrom(positiveSpans);
-        out.negativeSpans.copyFrom(negativeSpans);
         out.ensureCapacity(positiveCount, negativeCount);
         long abs = 0;
         for (int i = 0; i < positiveCount; i++) { abs += positiveBuckets[i]; out.positiveBuckets[i] = abs; }
         abs = 0;
         for (int i = 0; i < negativeCount; i++) { abs += negativeBuckets[i]; out.negativeBuckets[i] = abs; }
-        out.positiveCount = positiveCount;
-        out.negativeCount = negativeCount;
-        out.customValues = customValues;
         return out;
     }
 
