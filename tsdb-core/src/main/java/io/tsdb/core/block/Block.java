@@ -38,10 +38,13 @@ public final class Block implements AutoCloseable {
     private volatile long sizeBytes = -1;
     /** Deleted intervals (replaced, never mutated, by {@link #addTombstones}); queriers read it once when created. */
     private volatile Tombstones tombstones;
-    /** This open block's number, unique in the process (keys its entries in {@link ChunkTails}). */
-    private final long instance = ChunkTails.newBlock();
+    /** The kept chunk tails this block reads through (its store's), and its number there. */
+    private final ChunkTails tails;
+    private final long instance;
 
-    private Block(FileLayer fs, Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks, Tombstones tombstones) {
+    private Block(FileLayer fs, Path dir, BlockMeta meta, IndexReader index, ChunksReader chunks, Tombstones tombstones, ChunkTails tails) {
+        this.tails = tails;
+        this.instance = tails.newBlock();
         this.fs = fs;
         this.dir = dir;
         this.meta = meta;
@@ -61,6 +64,11 @@ public final class Block implements AutoCloseable {
 
     /** As {@link #open(Path)}; the block's directory is deleted through {@code fs} when marked for deletion. */
     public static Block open(FileLayer fs, Path dir) throws IOException {
+        return open(fs, dir, new ChunkTails(ChunkTails.MAX_BYTES));
+    }
+
+    /** As {@link #open(FileLayer, Path)}, keeping chunk tails in {@code tails} (its store's). */
+    static Block open(FileLayer fs, Path dir, ChunkTails tails) throws IOException {
         BlockMeta meta = BlockMeta.read(dir);
         if (!dir.getFileName().toString().equals(meta.ulid())) {
             throw new CorruptBlockException(dir.resolve(BlockMeta.FILE), "ulid", "ulid " + meta.ulid() + " does not match directory name");
@@ -78,7 +86,7 @@ public final class Block implements AutoCloseable {
                 throw new CorruptBlockException(dir.resolve(TombstonesFormat.FILE), TombstonesFormat.ENTRIES,
                         "series id " + ts.seriesAt(ts.seriesCount() - 1) + " beyond the index's " + index.numSeries() + " series");
             }
-            return new Block(fs, dir, meta, index, chunks, ts);
+            return new Block(fs, dir, meta, index, chunks, ts, tails);
         } catch (IOException | RuntimeException e) {
             index.unmap();
             throw e;
@@ -159,6 +167,9 @@ public final class Block implements AutoCloseable {
     /** This open block's number, unique in the process. */
     long instance() { return instance; }
 
+    /** The kept chunk tails of this block's reads. */
+    ChunkTails tails() { return tails; }
+
     /** A querier over [mint, maxt] holding a reference until closed. */
     public Querier querier(long mint, long maxt) {
         if (!tryAcquire()) throw new IllegalStateException("block " + meta.ulid() + " is closed or deleted");
@@ -212,7 +223,7 @@ public final class Block implements AutoCloseable {
     private void unmap() {
         if (unmapped) return;
         unmapped = true;
-        ChunkTails.dropBlock(instance);
+        tails.dropBlock(instance);
         index.unmap();
         chunks.unmap();
     }

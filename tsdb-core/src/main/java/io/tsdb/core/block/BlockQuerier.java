@@ -316,7 +316,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             // only the chunk's samples from mint on are read: when they lie in a kept tail, copy it (ChunkTails)
             boolean tailable = deleted == null && metas.mint[k] < mint && metas.count[k] > ChunkTails.MIN_SKIPPED;
             if (tailable) {
-                ChunkTails.Tail tail = ChunkTails.get(block.instance(), metas.ref[k]);
+                ChunkTails.Tail tail = block.tails().get(block.instance(), metas.ref[k]);
                 if (tail != null && tail.first() <= mint) {
                     n = tail.size();
                     tail.copyTo(t, v);
@@ -333,7 +333,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 int need = n - from;
                 from -= Math.min(from, need / 8 + 1); // slack for a later query starting a little earlier
                 if (from >= ChunkTails.MIN_SKIPPED && n - from <= ChunkTails.MAX_TAIL) {
-                    ChunkTails.put(block.instance(), metas.ref[k], t, v, from, n);
+                    block.tails().put(block.instance(), metas.ref[k], t, v, from, n);
                 }
             }
             if (deleted != null) {

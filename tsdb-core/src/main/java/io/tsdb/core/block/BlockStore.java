@@ -37,7 +37,14 @@ public final class BlockStore implements AutoCloseable {
     private volatile List<Block> blocks;
     private volatile boolean closed;
 
-    private BlockStore(FileLayer fs, Path dir, List<Block> blocks) {
+    /** The kept chunk tails of this store's blocks ({@link ChunkTails}): one bound for the store, shared by nothing else. */
+    private final ChunkTails tails;
+
+    /** This store's kept chunk tails (for tests). */
+    ChunkTails tails() { return tails; }
+
+    private BlockStore(FileLayer fs, Path dir, List<Block> blocks, ChunkTails tails) {
+        this.tails = tails;
         this.fs = fs;
         this.dir = dir;
         this.blocks = blocks;
@@ -76,6 +83,7 @@ public final class BlockStore implements AutoCloseable {
             }
         }
         Set<String> superseded = superseded(metas);
+        ChunkTails tails = new ChunkTails(ChunkTails.MAX_BYTES);
         List<Block> open = new ArrayList<>();
         try {
             for (BlockMeta m : metas) {
@@ -90,7 +98,7 @@ public final class BlockStore implements AutoCloseable {
                     Block.deleteDirectory(fs, p);
                     continue;
                 }
-                open.add(Block.open(fs, p));
+                open.add(Block.open(fs, p, tails));
             }
         } catch (IOException | RuntimeException e) {
             for (Block b : open) b.close();
@@ -98,7 +106,7 @@ public final class BlockStore implements AutoCloseable {
         }
         open.sort(ORDER);
         if (!open.isEmpty()) LOG.info("opened {} blocks in {}", open.size(), dir);
-        return new BlockStore(fs, dir, List.copyOf(open));
+        return new BlockStore(fs, dir, List.copyOf(open), tails);
     }
 
     /**
@@ -140,7 +148,7 @@ public final class BlockStore implements AutoCloseable {
 
     /** Opens the block {@code <dir>/<ulid>} (already written there) and adds it. */
     public Block add(String ulid) throws IOException {
-        Block b = Block.open(fs, dir.resolve(ulid));
+        Block b = Block.open(fs, dir.resolve(ulid), tails);
         synchronized (this) {
             if (closed) { b.close(); throw new IllegalStateException("block store closed"); }
             List<Block> next = new ArrayList<>(blocks);
@@ -202,7 +210,7 @@ public final class BlockStore implements AutoCloseable {
                     if (closed) break; // a source was closed under us by close()
                     throw e;
                 }
-                Block nb = Block.open(fs, dir.resolve(merged.ulid()));
+                Block nb = Block.open(fs, dir.resolve(merged.ulid()), tails);
                 synchronized (this) {
                     if (closed) { nb.close(); break; } // sources are superseded: removed by the next open
                     List<Block> next = new ArrayList<>(blocks);
@@ -385,7 +393,7 @@ public final class BlockStore implements AutoCloseable {
             if (closed) return;
             throw e;
         }
-        Block nb = nm.numSamples() == 0 ? null : Block.open(fs, dir.resolve(nm.ulid()));
+        Block nb = nm.numSamples() == 0 ? null : Block.open(fs, dir.resolve(nm.ulid()), tails);
         synchronized (this) {
             if (closed) {
                 if (nb != null) nb.close();   // both on disk: the next open keeps the new one (its parent is the old)

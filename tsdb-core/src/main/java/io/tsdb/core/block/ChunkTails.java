@@ -17,6 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * a process) and the chunk's reference, and a block's entries are dropped when its mappings are released. Entries are
  * float samples exactly as the chunk holds them (stale markers included, no deleted intervals applied: a cursor uses
  * them only for series without deleted intervals). Bounded by {@link #MAX_BYTES} (Caffeine, size-weighted).
+ *
+ * <p>One instance per {@link BlockStore}, shared by its blocks (a block opened on its own has one of its own):
+ * no state is shared between stores, so two storages in one process (tenants' tools, tests, a future node
+ * holding several) neither share nor evict each other's tails. Thread-safe.
  */
 final class ChunkTails {
     /** Heap bytes the kept tails may take (about 70,000 series' 5 minutes at a regular 10 s interval, with slack). */
@@ -26,7 +30,7 @@ final class ChunkTails {
     /** A tail is kept only when it spares decoding at least this many samples before it. */
     static final int MIN_SKIPPED = 32;
 
-    private static final AtomicLong BLOCKS = new AtomicLong();
+    private final AtomicLong blocks = new AtomicLong();
 
     /**
      * A block chunk's last {@code v.length} samples; their timestamps {@code t}, or null when they are regular
@@ -53,40 +57,43 @@ final class ChunkTails {
 
     private record Key(long block, long ref) {}
 
-    private static final Cache<Key, Tail> CACHE = Caffeine.newBuilder()
-            .maximumWeight(MAX_BYTES)
+    private final Cache<Key, Tail> cache;
+
+    /** Tails of at most {@code maxBytes} (estimated heap bytes). */
+    ChunkTails(long maxBytes) {
+        cache = Caffeine.newBuilder()
+            .maximumWeight(maxBytes)
             .weigher((Key k, Tail t) -> 112 + (t.t == null ? 8 : 16) * t.v.length)
             .executor(Runnable::run)
             .build();
-
-    private ChunkTails() {}
+    }
 
     /** A new block instance number. */
-    static long newBlock() { return BLOCKS.incrementAndGet(); }
+    long newBlock() { return blocks.incrementAndGet(); }
 
     /** The kept tail of a chunk, or null. */
-    static Tail get(long block, long ref) { return CACHE.getIfPresent(new Key(block, ref)); }
+    Tail get(long block, long ref) { return cache.getIfPresent(new Key(block, ref)); }
 
     /** Keeps the samples t/v[from, n) as the tail of the chunk. */
-    static void put(long block, long ref, long[] t, double[] v, int from, int n) {
+    void put(long block, long ref, long[] t, double[] v, int from, int n) {
         long step = n - from > 1 ? t[from + 1] - t[from] : 0;
         boolean regular = true;
         for (int i = from + 2; i < n && regular; i++) regular = t[i] - t[i - 1] == step;
-        CACHE.put(new Key(block, ref), new Tail(t[from], step, regular ? null : java.util.Arrays.copyOfRange(t, from, n),
+        cache.put(new Key(block, ref), new Tail(t[from], step, regular ? null : java.util.Arrays.copyOfRange(t, from, n),
                 java.util.Arrays.copyOfRange(v, from, n)));
     }
 
     /** Drops every tail of a block (its mappings are released). */
-    static void dropBlock(long block) {
-        CACHE.asMap().keySet().removeIf(k -> k.block == block);
+    void dropBlock(long block) {
+        cache.asMap().keySet().removeIf(k -> k.block == block);
     }
 
     /** Tails kept (for tests). */
-    static long size() {
-        CACHE.cleanUp();
-        return CACHE.estimatedSize();
+    long size() {
+        cache.cleanUp();
+        return cache.estimatedSize();
     }
 
     /** Drops every tail (for tests). */
-    static void clear() { CACHE.invalidateAll(); }
+    void clear() { cache.invalidateAll(); }
 }

@@ -383,7 +383,7 @@ public final class SeriesRegistry implements Closeable {
     /** The next id to assign: above every id ever registered, also of series that left the registry since. */
     public synchronized int nextId() { return nextId; }
 
-    /** Number of registered series (distinct label-set hashes). */
+    /** Number of registered series (the tiers' counts). */
     public synchronized long size() {
         long n = 0;
         for (RegistryTier t : tiers) n += t.count;

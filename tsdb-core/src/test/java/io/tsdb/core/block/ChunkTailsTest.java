@@ -6,7 +6,6 @@ import io.tsdb.core.Querier;
 import io.tsdb.core.SampleCursor;
 import io.tsdb.core.SeriesSet;
 import io.tsdb.core.testing.MemStorage;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,6 @@ class ChunkTailsTest {
     static final List<Matcher> ALL = List.of(Matcher.re("__name__", ".+"));
     @TempDir Path dir;
 
-    @BeforeEach void clear() { ChunkTails.clear(); }
 
     private static void write(BlockStore store, MemStorage mem, long a, long z) throws Exception {
         try (Querier q = mem.querier(a, z)) {
@@ -70,6 +68,7 @@ class ChunkTailsTest {
     }
 
     @Test void readsThroughKeptTailsMatchWholeChunkDecoding() throws Exception {
+        ChunkTails tails;
         long span = 4 * H;
         MemStorage mem = data(7, 60, span);
         Random r = new Random(11);
@@ -90,9 +89,10 @@ class ChunkTailsTest {
                     }
                 }
             }
-            assertTrue(ChunkTails.size() > 0, "some reads kept chunk tails");
+            assertTrue(store.tails().size() > 0, "some reads kept chunk tails");
+            tails = store.tails();
         }
-        assertEquals(0, ChunkTails.size(), "closing the store released its blocks' tails");
+        assertEquals(0, tails.size(), "closing the store released its blocks' tails");
     }
 
     @Test void deletedIntervalsAddedAfterTailsWereKeptStayDeleted() throws Exception {
@@ -116,13 +116,29 @@ class ChunkTailsTest {
                     BlockTestData.assertSameSeries(em, q, ALL);
                 }
             }
-            assertTrue(ChunkTails.size() > 0);
+            assertTrue(store.tails().size() > 0);
             store.deleteSeries(List.of(List.of(Matcher.eq("__name__", "long_1"))), delA, delZ);
             for (long[] g : ranges) {
                 try (Querier em = expected.querier(g[0], g[1]); Querier q = store.querier(g[0], g[1])) {
                     BlockTestData.assertSameSeries(em, q, ALL);
                 }
             }
+        }
+    }
+
+    @Test void eachStoreKeepsItsOwnTails() throws Exception {
+        long span = 2 * H;
+        MemStorage mem = data(5, 20, span);
+        try (BlockStore a = BlockStore.open(dir.resolve("x")); BlockStore b = BlockStore.open(dir.resolve("y"))) {
+            write(a, mem, 0, span);
+            write(b, mem, 0, span);
+            for (int m = 1; m <= 20; m++) {
+                try (Querier em = mem.querier(span - m * 60_000L, span); Querier q = a.querier(span - m * 60_000L, span)) {
+                    BlockTestData.assertSameSeries(em, q, ALL);
+                }
+            }
+            assertTrue(a.tails().size() > 0, "reads of the end of a's chunks kept tails");
+            assertEquals(0, b.tails().size(), "another store's reads keep nothing here");
         }
     }
 }
