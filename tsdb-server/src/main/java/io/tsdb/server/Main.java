@@ -28,6 +28,7 @@ public final class Main {
         System.setProperty("chronicle.announcer.disable", "true");   // its banner is logged at INFO, below net.openhft's WARN
         preloadStorageClasses();
         int code = run(args, System.out, System.err, storage);
+        awaitPreload();
         flushLogs();
         System.exit(code);
     }
@@ -35,6 +36,7 @@ public final class Main {
     /** Counted down once logging is initialised by the preload thread (if one runs). */
     private static final java.util.concurrent.CountDownLatch LOGGING = new java.util.concurrent.CountDownLatch(1);
     private static volatile boolean preloading;
+    private static volatile Thread preloadThread;
 
     /**
      * Initialises logging, then Chronicle Map's classes ({@link io.tsdb.core.registry.ChroniclePreload}: the
@@ -55,7 +57,23 @@ public final class Main {
             }
         }, "tsdb-preload");
         t.setDaemon(true);
+        preloadThread = t;
         t.start();
+    }
+
+    /**
+     * Waits (at most 5 s) for the preload thread before the process exits: a start that fails at once (a read-only
+     * data directory, a bad flag) would otherwise exit while Chronicle's classes initialise, and their static
+     * initialisers, refused a shutdown hook once shutdown began, print stack traces after the one-line error.
+     */
+    private static void awaitPreload() {
+        Thread t = preloadThread;
+        if (t == null) return;
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void awaitLogging() {
