@@ -144,6 +144,13 @@ class StorageFaultTest {
         }
 
         long ackedCount() { return acked.stream().mapToLong(ConcurrentSkipListSet::size).sum(); }
+
+        /**
+         * Whether every writer thread has had a batch acknowledged: its series are registered and in the head. A
+         * fault armed before that would meet a thread's first series (a registry tier or WAL definition to write) on a
+         * loaded machine, where one thread can start long after the others.
+         */
+        boolean everyThreadAcked() { return acked.stream().noneMatch(ConcurrentSkipListSet::isEmpty); }
         long failedCount() { return failed.stream().mapToLong(ConcurrentSkipListSet::size).sum(); }
 
         void await(BooleanSupplier cond, String what) throws InterruptedException {
@@ -204,7 +211,7 @@ class StorageFaultTest {
             FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
             Tsdb db = open(fs);
             Load load = new Load(db, 3, 0, true).start();
-            load.await(() -> load.ackedCount() >= 30, "acknowledged batches before the disk fills");
+            load.await(() -> load.ackedCount() >= 30 && load.everyThreadAcked(), "acknowledged batches of every thread before the disk fills");
             FaultInjectingFileLayer.Rule full = fs.on(Op.WRITE, wal()).partial(partial).always();
             long ackedBefore = load.ackedCount();
             load.await(() -> load.failedCount() >= 30 && load.newFailed.size() >= 3, "failed commits while the disk is full");
@@ -270,7 +277,7 @@ class StorageFaultTest {
                 FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
                 Tsdb db = open(fs);
                 Load load = new Load(db, 2, 0, false).start();
-                load.await(() -> load.ackedCount() >= 20, "batches before the flush");
+                load.await(() -> load.ackedCount() >= 20 && load.everyThreadAcked(), "batches of every thread before the flush");
                 FaultInjectingFileLayer.Rule rule = fs.on(op, blocks()).skip(k);
                 try {
                     db.flush();

@@ -156,7 +156,7 @@ class WriterFaultTest {
                 Tsdb db = open(fs);
                 setup.run(db);
                 StorageFaultTest.Load load = new StorageFaultTest.Load(db, 2, 0, false).start();
-                load.await(() -> load.ackedCount() >= 10, "batches before the fault");
+                load.await(() -> load.ackedCount() >= 10 && load.everyThreadAcked(), "batches of every thread before the fault");
                 FaultInjectingFileLayer.Rule rule = fs.on(op, pathRegex).skip(k);
                 if (persistent) rule.always();
                 boolean done;
