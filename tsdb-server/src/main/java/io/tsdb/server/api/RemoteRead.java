@@ -127,25 +127,30 @@ final class RemoteRead {
         }
     }
 
-    /** Parses a ReadRequest with the server's one protobuf reader; returns whether SAMPLES is an accepted response type. */
+    /**
+     * Parses a ReadRequest {queries = 1, accepted_response_types = 2 (packed or not)} with the server's one protobuf
+     * reader; returns whether SAMPLES is an accepted response type. A known field with the wrong wire type, a
+     * truncated number or a length past its enclosing message throws {@link ProtoException} naming the field (with
+     * its query and matcher index) and the byte offset; unknown fields are skipped.
+     */
     static boolean parseRequest(byte[] raw, List<Query> out) {
         ProtoReader r = new ProtoReader(Unpooled.wrappedBuffer(raw));
         boolean samples = false, anyType = false;
         while (r.hasRemaining()) {
             int tag = r.tag();
-            int field = ProtoReader.field(tag), wt = ProtoReader.wireType(tag);
-            if (field == 1 && wt == ProtoReader.LEN) {
-                int old = r.pushLimit(r.lengthDelimited());
-                out.add(parseQuery(r, out.size()));
-                r.popLimit(old);
-            } else if (field == 2 && wt == ProtoReader.VARINT) {
-                anyType = true;
-                if (r.varint64() == 0) samples = true;
-            } else if (field == 2 && wt == ProtoReader.LEN) {
-                int old = r.pushLimit(r.lengthDelimited());
-                while (r.hasRemaining()) { anyType = true; if (r.varint64() == 0) samples = true; }
-                r.popLimit(old);
-            } else r.skip(tag);
+            switch (ProtoReader.field(tag)) {
+                case 1 -> {
+                    int old = r.message(tag, "ReadRequest.queries[" + out.size() + "]");
+                    out.add(parseQuery(r, out.size()));
+                    r.popLimit(old);
+                }
+                case 2 -> {
+                    int old = r.repeated(tag, ProtoReader.VARINT, "ReadRequest.accepted_response_types");
+                    while (r.hasRemaining()) { anyType = true; if (r.varint64() == 0) samples = true; }
+                    r.popLimit(old);
+                }
+                default -> r.skip(tag);
+            }
         }
         return !anyType || samples;
     }
@@ -154,16 +159,19 @@ final class RemoteRead {
     private static Query parseQuery(ProtoReader r, int index) {
         long start = 0, end = 0;
         List<Matcher> ms = new ArrayList<>();
+        String where = "queries[" + index + "].";
         while (r.hasRemaining()) {
             int tag = r.tag();
-            int field = ProtoReader.field(tag), wt = ProtoReader.wireType(tag);
-            if (field == 1 && wt == ProtoReader.VARINT) start = r.varint64();
-            else if (field == 2 && wt == ProtoReader.VARINT) end = r.varint64();
-            else if (field == 3 && wt == ProtoReader.LEN) {
-                int old = r.pushLimit(r.lengthDelimited());
-                ms.add(parseMatcher(r, index));
-                r.popLimit(old);
-            } else r.skip(tag);
+            switch (ProtoReader.field(tag)) {
+                case 1 -> { r.expect(tag, ProtoReader.VARINT, where + "start_timestamp_ms"); start = r.varint64(); }
+                case 2 -> { r.expect(tag, ProtoReader.VARINT, where + "end_timestamp_ms"); end = r.varint64(); }
+                case 3 -> {
+                    int old = r.message(tag, where + "matchers[" + ms.size() + "]");
+                    ms.add(parseMatcher(r, index, where + "matchers[" + ms.size() + "]."));
+                    r.popLimit(old);
+                }
+                default -> r.skip(tag);
+            }
         }
         boolean nonEmpty = false;
         for (Matcher m : ms) if (!m.matchesEmpty()) nonEmpty = true;
@@ -174,16 +182,17 @@ final class RemoteRead {
     }
 
     /** LabelMatcher {type = 1, name = 2, value = 3}. */
-    private static Matcher parseMatcher(ProtoReader r, int index) {
+    private static Matcher parseMatcher(ProtoReader r, int index, String where) {
         long type = 0;
         String name = "", value = "";
         while (r.hasRemaining()) {
             int tag = r.tag();
-            int field = ProtoReader.field(tag), wt = ProtoReader.wireType(tag);
-            if (field == 1 && wt == ProtoReader.VARINT) type = r.varint64();
-            else if (field == 2 && wt == ProtoReader.LEN) name = r.string();
-            else if (field == 3 && wt == ProtoReader.LEN) value = r.string();
-            else r.skip(tag);
+            switch (ProtoReader.field(tag)) {
+                case 1 -> { r.expect(tag, ProtoReader.VARINT, where + "type"); type = r.varint64(); }
+                case 2 -> { r.expect(tag, ProtoReader.LEN, where + "name"); name = r.string(); }
+                case 3 -> { r.expect(tag, ProtoReader.LEN, where + "value"); value = r.string(); }
+                default -> r.skip(tag);
+            }
         }
         if (type < 0 || type > 3) throw new HttpError(400, "remote read: query " + index + ": unknown matcher type " + type);
         try {

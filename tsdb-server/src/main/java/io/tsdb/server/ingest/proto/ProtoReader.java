@@ -28,6 +28,8 @@ public final class ProtoReader {
     private int pos;
     private int limit;
     private int base;
+    /** Absolute index of the last tag read, for error messages. */
+    private int tagAt;
 
     public ProtoReader() {}
 
@@ -45,7 +47,7 @@ public final class ProtoReader {
             addr = buf.hasMemoryAddress() && PlatformDependent.hasUnsafe() ? buf.memoryAddress() : 0;
         }
         this.base = buf.readerIndex();
-        this.pos = base;
+        this.pos = tagAt = base;
         this.limit = buf.writerIndex();
         return this;
     }
@@ -78,7 +80,7 @@ public final class ProtoReader {
 
     /** Reads a field tag; returns field number << 3 | wire type. */
     public int tag() {
-        int at = pos;
+        int at = tagAt = pos;
         long t = varint64();
         int field = (int) (t >>> 3);
         int wt = (int) (t & 7);
@@ -213,11 +215,27 @@ public final class ProtoReader {
         }
     }
 
-    /** Throws unless the tag has the expected wire type. */
+    /**
+     * Throws unless the tag just read has the expected wire type; the message names the field, both wire types and
+     * the byte offset of the tag: "field 1 (queries) has wire type 0 (varint), expected 2 (length-delimited), at byte 0".
+     */
     public void expect(int tag, int wireType, String what) {
         if ((tag & 7) != wireType) {
-            throw new ProtoException("field " + (tag >>> 3) + " (" + what + ") has wire type " + (tag & 7) + ", expected "
-                    + wireType + ", at byte " + (pos - base));
+            throw new ProtoException("field " + (tag >>> 3) + " (" + what + ") has wire type " + wireTypeName(tag & 7)
+                    + ", expected " + wireTypeName(wireType) + ", at byte " + (tagAt - base));
         }
+    }
+
+    /** "0 (varint)", "2 (length-delimited)", ... for error messages. */
+    static String wireTypeName(int wt) {
+        return wt + switch (wt) {
+            case VARINT -> " (varint)";
+            case FIXED64 -> " (fixed64)";
+            case LEN -> " (length-delimited)";
+            case START_GROUP -> " (start group)";
+            case END_GROUP -> " (end group)";
+            case FIXED32 -> " (fixed32)";
+            default -> "";
+        };
     }
 }
