@@ -38,7 +38,8 @@ public final class OtlpProtoDecoder {
             int old = r.message(tag, "resource");
             for (int t; (t = r.next(1)) != 0; ) {
                 int o2 = r.message(t, "resource attribute");
-                keyValue(true);
+                String key = keyValue(0);
+                if (key != null) out.resourceAttribute(key, kvValue);
                 r.popLimit(o2);
             }
             r.popLimit(old);
@@ -55,23 +56,30 @@ public final class OtlpProtoDecoder {
         }
     }
 
-    /** KeyValue {key = 1; AnyValue value = 2}. */
-    private void keyValue(boolean resource) {
+    /** The value of the last {@link #keyValue} read. */
+    private String kvValue;
+
+    /**
+     * KeyValue {key = 1; AnyValue value = 2} within the reader's current limit: returns the key (null when absent) and
+     * leaves the value, rendered by {@link #anyValue}, in {@link #kvValue}. Attributes and kvlist entries alike.
+     */
+    private String keyValue(int depth) {
         String key = null, value = "";
+        boolean nested = depth > 0;
         while (r.hasRemaining()) {
             int t = r.tag();
             switch (ProtoReader.field(t)) {
-                case 1 -> { r.expect(t, ProtoReader.LEN, "attribute key"); key = r.string(); }
+                case 1 -> { r.expect(t, ProtoReader.LEN, nested ? "kvlist_value entry key" : "attribute key"); key = r.string(); }
                 case 2 -> {
-                    int old = r.message(t, "attribute value");
-                    value = anyValue(0);
+                    int old = r.message(t, nested ? "kvlist_value entry value" : "attribute value");
+                    value = anyValue(depth);
                     r.popLimit(old);
                 }
                 default -> r.skip(t);
             }
         }
-        if (key == null) return;
-        if (resource) out.resourceAttribute(key, value); else out.attribute(key, value);
+        kvValue = value;
+        return key;
     }
 
     private static final int MAX_DEPTH = 16;
@@ -87,25 +95,16 @@ public final class OtlpProtoDecoder {
                 case 2 -> { r.expect(t, ProtoReader.VARINT, "bool_value"); v = r.varint64() != 0 ? "true" : "false"; }
                 case 3 -> { r.expect(t, ProtoReader.VARINT, "int_value"); v = Long.toString(r.varint64()); }
                 case 4 -> { r.expect(t, ProtoReader.FIXED64, "double_value"); v = OtlpNames.formatFloat(r.doubleValue()); }
-                case 5, 6 -> { // array / kvlist: rendered as JSON-like text
-                    r.expect(t, ProtoReader.LEN, "array/kvlist value");
+                case 5, 6 -> { // ArrayValue {repeated AnyValue values = 1} / KeyValueList {repeated KeyValue values = 1}: JSON-like text
                     boolean kv = ProtoReader.field(t) == 6;
-                    int old = r.pushLimit(r.lengthDelimited());
+                    int old = r.message(t, kv ? "kvlist_value" : "array_value");
                     StringBuilder sb = new StringBuilder(kv ? "{" : "[");
-                    while (r.hasRemaining()) {
-                        int t2 = r.tag();
-                        if (ProtoReader.field(t2) != 1) { r.skip(t2); continue; }
-                        int o2 = r.pushLimit(r.lengthDelimited());
+                    for (int t2; (t2 = r.next(1)) != 0; ) {
+                        int o2 = r.message(t2, kv ? "kvlist_value entry" : "array_value entry");
                         if (sb.length() > 1) sb.append(',');
                         if (kv) {
-                            String k = "", val = "";
-                            while (r.hasRemaining()) {
-                                int t3 = r.tag();
-                                if (ProtoReader.field(t3) == 1) k = r.string();
-                                else if (ProtoReader.field(t3) == 2) { int o3 = r.pushLimit(r.lengthDelimited()); val = anyValue(depth + 1); r.popLimit(o3); }
-                                else r.skip(t3);
-                            }
-                            sb.append('"').append(k).append("\":\"").append(val).append('"');
+                            String k = keyValue(depth + 1);
+                            sb.append('"').append(k == null ? "" : k).append("\":\"").append(kvValue).append('"');
                         } else sb.append('"').append(anyValue(depth + 1)).append('"');
                         r.popLimit(o2);
                     }
@@ -186,7 +185,8 @@ public final class OtlpProtoDecoder {
         out.clearAttributes();
         for (int t; (t = r.next(attrField)) != 0; ) {
             int old = r.message(t, "attribute");
-            keyValue(false);
+            String key = keyValue(0);
+            if (key != null) out.attribute(key, kvValue);
             r.popLimit(old);
         }
         r.position(start);

@@ -118,8 +118,8 @@ public final class PromProtobufParser {
                     String ln = "", lv = "";
                     while (r.hasRemaining()) {
                         int t = r.tag();
-                        if (ProtoReader.field(t) == 1) ln = r.string();
-                        else if (ProtoReader.field(t) == 2) lv = r.string();
+                        if (ProtoReader.field(t) == 1) { r.expect(t, ProtoReader.LEN, "label name"); ln = r.string(); }
+                        else if (ProtoReader.field(t) == 2) { r.expect(t, ProtoReader.LEN, "label value"); lv = r.string(); }
                         else r.skip(t);
                     }
                     r.popLimit(old);
@@ -204,8 +204,8 @@ public final class PromProtobufParser {
                     double q = 0, v = 0;
                     while (r.hasRemaining()) {
                         int t2 = r.tag();
-                        if (ProtoReader.field(t2) == 1) q = r.doubleValue();
-                        else if (ProtoReader.field(t2) == 2) v = r.doubleValue();
+                        if (ProtoReader.field(t2) == 1) { r.expect(t2, ProtoReader.FIXED64, "quantile"); q = r.doubleValue(); }
+                        else if (ProtoReader.field(t2) == 2) { r.expect(t2, ProtoReader.FIXED64, "quantile value"); v = r.doubleValue(); }
                         else r.skip(t2);
                     }
                     r.popLimit(old);

@@ -94,9 +94,9 @@ public final class RemoteWriteDecoder {
                     key.putLong(len).put(r.buffer(), r.position(), len);
                     r.position(r.position() + len);
                 }
-                case 2 -> { samples++; r.skip(tag); }
-                case 3 -> { exemplars++; r.skip(tag); }
-                case 4 -> { hist++; r.skip(tag); }
+                case 2 -> { r.expect(tag, ProtoReader.LEN, "sample"); samples++; r.skip(tag); }
+                case 3 -> { r.expect(tag, ProtoReader.LEN, "exemplar"); exemplars++; r.skip(tag); }
+                case 4 -> { r.expect(tag, ProtoReader.LEN, "histogram"); hist++; r.skip(tag); }
                 default -> r.skip(tag);
             }
         }
@@ -252,9 +252,9 @@ public final class RemoteWriteDecoder {
                     while (r.hasRemaining()) nRefs = addRef(nRefs, r.varint64());
                     r.popLimit(old);
                 }
-                case 2 -> { samples++; r.skip(tag); }
-                case 3 -> { hist++; r.skip(tag); }
-                case 4 -> { exemplars++; r.skip(tag); }
+                case 2 -> { r.expect(tag, ProtoReader.LEN, "sample"); samples++; r.skip(tag); }
+                case 3 -> { r.expect(tag, ProtoReader.LEN, "histogram"); hist++; r.skip(tag); }
+                case 4 -> { r.expect(tag, ProtoReader.LEN, "exemplar"); exemplars++; r.skip(tag); }
                 case 6 -> { r.expect(tag, ProtoReader.VARINT, "created_timestamp"); seriesStart = r.varint64(); } // 2.0-rc.3 senders
                 case 5 -> {
                     r.expect(tag, ProtoReader.LEN, "metadata");
