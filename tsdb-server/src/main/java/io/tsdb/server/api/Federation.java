@@ -5,12 +5,11 @@ import io.tsdb.core.SampleCursor;
 import io.tsdb.core.StaleNaN;
 import io.tsdb.core.histogram.CounterResetHint;
 import io.tsdb.core.histogram.FloatHistogram;
-import io.tsdb.core.histogram.Spans;
 import io.tsdb.server.http.Response;
+import io.tsdb.server.ingest.proto.ProtoWriter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -158,15 +157,15 @@ final class Federation {
     // (sint32), zero_threshold=6, zero_count_float=8, negative_span=9 {offset=1 (sint32), length=2},
     // negative_count=11, positive_span=12, positive_count=14}.
     static byte[] protobuf(List<Point> points) {
-        Proto.Writer out = new Proto.Writer(), fam = new Proto.Writer(), metric = new Proto.Writer(), tmp = new Proto.Writer(),
-                tmp2 = new Proto.Writer();
+        ProtoWriter out = new ProtoWriter(), fam = new ProtoWriter(), metric = new ProtoWriter(), tmp = new ProtoWriter(),
+                tmp2 = new ProtoWriter();
         String lastName = null;
         int lastType = -1;
         for (Point p : points) {
             String name = p.labels.metricName();
             int type = p.h == null ? 3 : p.h.hint == CounterResetHint.GAUGE ? 5 : 4;
             if (!name.equals(lastName) || type != lastType) {
-                if (lastName != null) delimited(out, fam);
+                if (lastName != null) out.delimited(fam);
                 fam.reset();
                 fam.string(1, name);
                 fam.int64(3, type);
@@ -192,11 +191,11 @@ final class Federation {
             metric.int64(6, p.t);
             fam.message(4, metric);
         }
-        if (lastName != null) delimited(out, fam);
-        return Arrays.copyOf(out.buf, out.len);
+        if (lastName != null) out.delimited(fam);
+        return out.toByteArray();
     }
 
-    private static void histogram(Proto.Writer w, Proto.Writer scratch, FloatHistogram h) {
+    private static void histogram(ProtoWriter w, ProtoWriter scratch, FloatHistogram h) {
         w.fixed64(2, h.sum);
         w.fixed64(4, h.count);
         if (h.usesCustomBuckets()) {
@@ -212,35 +211,13 @@ final class Federation {
             }
             return;
         }
-        w.int64(5, (h.schema << 1) ^ (h.schema >> 31));
+        w.sint64(5, h.schema);
         w.fixed64(6, h.zeroThreshold);
         w.fixed64(8, h.zeroCount);
-        spans(w, scratch, 9, h.negativeSpans);
-        doubles(w, scratch, 11, h.negativeBuckets, h.negativeCount);
-        spans(w, scratch, 12, h.positiveSpans);
-        doubles(w, scratch, 14, h.positiveBuckets, h.positiveCount);
-    }
-
-    private static void spans(Proto.Writer w, Proto.Writer scratch, int field, Spans s) {
-        for (int i = 0; i < s.size(); i++) {
-            scratch.reset();
-            scratch.int64(1, (s.offset(i) << 1) ^ (s.offset(i) >> 31));
-            scratch.int64(2, s.length(i) & 0xffffffffL);
-            w.message(field, scratch);
-        }
-    }
-
-    private static void doubles(Proto.Writer w, Proto.Writer scratch, int field, double[] d, int n) {
-        if (n == 0) return;
-        scratch.reset();
-        for (int i = 0; i < n; i++) scratch.rawDouble(d[i]);
-        w.message(field, scratch);
-    }
-
-    /** A varint length prefix and the message (the delimited stream format). */
-    private static void delimited(Proto.Writer out, Proto.Writer msg) {
-        out.varint(msg.len);
-        out.rawBytes(msg.buf, msg.len);
+        HistogramWire.spans(w, scratch, 9, h.negativeSpans);
+        w.packedDoubles(11, h.negativeBuckets, h.negativeCount);
+        HistogramWire.spans(w, scratch, 12, h.positiveSpans);
+        w.packedDoubles(14, h.positiveBuckets, h.positiveCount);
     }
 
     static List<Point> sorted(List<Point> in) {

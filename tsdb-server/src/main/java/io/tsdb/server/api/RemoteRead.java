@@ -18,6 +18,7 @@ import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
 import io.tsdb.server.ingest.proto.ProtoException;
 import io.tsdb.server.ingest.proto.ProtoReader;
+import io.tsdb.server.ingest.proto.ProtoWriter;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,8 +55,8 @@ final class RemoteRead {
         if (!samplesAccepted) {
             throw new HttpError(400, "remote read: none of the accepted response types is supported; this server answers SAMPLES only");
         }
-        Proto.Writer resp = new Proto.Writer(), result = new Proto.Writer(), series = new Proto.Writer(), tmp = new Proto.Writer(),
-                scratch = new Proto.Writer();
+        ProtoWriter resp = new ProtoWriter(), result = new ProtoWriter(), series = new ProtoWriter(), tmp = new ProtoWriter(),
+                scratch = new ProtoWriter();
         io.tsdb.core.histogram.Histogram ih = new io.tsdb.core.histogram.Histogram();
         io.tsdb.core.histogram.FloatHistogram fh = new io.tsdb.core.histogram.FloatHistogram();
         long samples = 0;
@@ -101,8 +102,8 @@ final class RemoteRead {
             resp.message(1, result);
         }
         SnappyCompressor comp = new SnappyCompressor();
-        byte[] out = new byte[comp.maxCompressedLength(resp.len)];
-        int n = comp.compress(resp.buf, 0, resp.len, out, 0, out.length);
+        byte[] out = new byte[comp.maxCompressedLength(resp.length())];
+        int n = comp.compress(resp.buffer(), 0, resp.length(), out, 0, out.length);
         return new Response(200, "application/x-protobuf", Arrays.copyOf(out, n)).header("Content-Encoding", "snappy");
     }
 

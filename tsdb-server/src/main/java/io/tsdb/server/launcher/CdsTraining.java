@@ -1,8 +1,8 @@
 package io.tsdb.server.launcher;
 
 import io.airlift.compress.snappy.SnappyCompressor;
+import io.tsdb.server.ingest.proto.ProtoWriter;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -128,20 +128,17 @@ public final class CdsTraining {
     private static void ingest(String base, long startMs, int rounds) throws Exception {
         for (int r = 0; r < rounds; r++) {
             long ts = startMs + r * 10_000L;
-            ByteArrayOutputStream req = new ByteArrayOutputStream();
+            ProtoWriter req = new ProtoWriter(), series = new ProtoWriter(), tmp = new ProtoWriter();
             for (int h = 0; h < 20; h++) {
-                ByteArrayOutputStream series = new ByteArrayOutputStream();
-                label(series, "__name__", "training_cpu_usage");
-                label(series, "hostname", "host_" + h);
-                label(series, "region", "region_" + (h % 3));
-                ByteArrayOutputStream sample = new ByteArrayOutputStream();
-                tag(sample, 1, 1);
-                long bits = Double.doubleToRawLongBits(h * 1.5 + r);
-                for (int i = 0; i < 8; i++) sample.write((int) (bits >>> (8 * i)));
-                tag(sample, 2, 0);
-                varint(sample, ts);
-                bytes(series, 2, sample.toByteArray());
-                bytes(req, 1, series.toByteArray());
+                series.reset();
+                label(series, tmp, "__name__", "training_cpu_usage");
+                label(series, tmp, "hostname", "host_" + h);
+                label(series, tmp, "region", "region_" + (h % 3));
+                tmp.reset();
+                tmp.fixed64(1, h * 1.5 + r);
+                tmp.int64(2, ts);
+                series.message(2, tmp);
+                req.message(1, series);
             }
             byte[] raw = req.toByteArray();
             SnappyCompressor c = new SnappyCompressor();
@@ -189,27 +186,12 @@ public final class CdsTraining {
         if (code / 100 != 2) throw new IOException("POST " + url + " answered " + code);
     }
 
-    private static void label(ByteArrayOutputStream o, String name, String value) {
-        ByteArrayOutputStream l = new ByteArrayOutputStream();
-        bytes(l, 1, name.getBytes(StandardCharsets.UTF_8));
-        bytes(l, 2, value.getBytes(StandardCharsets.UTF_8));
-        bytes(o, 1, l.toByteArray());
-    }
-
-    private static void bytes(ByteArrayOutputStream o, int field, byte[] b) {
-        tag(o, field, 2);
-        varint(o, b.length);
-        o.writeBytes(b);
-    }
-
-    private static void tag(ByteArrayOutputStream o, int field, int wire) { varint(o, (long) field << 3 | wire); }
-
-    private static void varint(ByteArrayOutputStream o, long v) {
-        while ((v & ~0x7FL) != 0) {
-            o.write((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        o.write((int) v);
+    /** A remote-write Label {name = 1, value = 2} into {@code series}. */
+    private static void label(ProtoWriter series, ProtoWriter tmp, String name, String value) {
+        tmp.reset();
+        tmp.string(1, name);
+        tmp.string(2, value);
+        series.message(1, tmp);
     }
 
     private static int freePort() throws IOException {

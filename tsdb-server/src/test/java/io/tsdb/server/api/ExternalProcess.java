@@ -1,6 +1,8 @@
 package io.tsdb.server.api;
 
 import io.airlift.compress.snappy.SnappyCompressor;
+import io.tsdb.server.ingest.proto.ProtoWriter;
+
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -79,7 +81,7 @@ final class ExternalProcess implements AutoCloseable {
 
     /** A snappy-compressed remote-write 1.0 WriteRequest. */
     static byte[] writeRequest(List<TimeSeries> series) {
-        Proto.Writer req = new Proto.Writer(), ts = new Proto.Writer(), tmp = new Proto.Writer();
+        ProtoWriter req = new ProtoWriter(), ts = new ProtoWriter(), tmp = new ProtoWriter();
         for (TimeSeries s : series) {
             ts.reset();
             for (int i = 0; i < s.labels().length; i += 2) {
@@ -97,8 +99,8 @@ final class ExternalProcess implements AutoCloseable {
             req.message(1, ts);
         }
         SnappyCompressor c = new SnappyCompressor();
-        byte[] out = new byte[c.maxCompressedLength(req.len)];
-        return Arrays.copyOf(out, c.compress(req.buf, 0, req.len, out, 0, out.length));
+        byte[] out = new byte[c.maxCompressedLength(req.length())];
+        return Arrays.copyOf(out, c.compress(req.buffer(), 0, req.length(), out, 0, out.length));
     }
 
     static void remoteWrite(String baseUrl, byte[] body) throws Exception {

@@ -7,10 +7,10 @@ import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.core.histogram.Histogram;
 import io.tsdb.server.ingest.proto.ProtoReader;
 import io.tsdb.server.ingest.remotewrite.HistogramMessage;
+import io.tsdb.server.ingest.proto.ProtoWriter;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -85,10 +85,10 @@ class RemoteReadHistogramTest {
         h.count = 2 + 1 + 3 + 0 + 4;
         h.sum = -1.5;
         h.hint = CounterResetHint.COUNTER_RESET;
-        Proto.Writer out = new Proto.Writer(), scratch = new Proto.Writer();
+        ProtoWriter out = new ProtoWriter(), scratch = new ProtoWriter();
         HistogramWire.write(out, scratch, h, 12345);
         HistogramMessage hm = new HistogramMessage();
-        hm.read(new ProtoReader(Unpooled.wrappedBuffer(Arrays.copyOf(out.buf, out.len))));
+        hm.read(new ProtoReader(Unpooled.wrappedBuffer(out.toByteArray())));
         assertFalse(hm.isFloat);
         assertEquals(12345, hm.timestamp);
         hm.prepare();
@@ -98,7 +98,7 @@ class RemoteReadHistogramTest {
         FloatHistogram z = new FloatHistogram();
         out.reset();
         HistogramWire.write(out, scratch, z, 1);
-        hm.read(new ProtoReader(Unpooled.wrappedBuffer(Arrays.copyOf(out.buf, out.len))));
+        hm.read(new ProtoReader(Unpooled.wrappedBuffer(out.toByteArray())));
         assertTrue(hm.isFloat);
     }
 }

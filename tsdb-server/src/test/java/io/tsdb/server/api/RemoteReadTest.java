@@ -6,6 +6,7 @@ import io.tsdb.core.StaleNaN;
 import io.netty.buffer.Unpooled;
 import io.tsdb.server.http.Response;
 import io.tsdb.server.ingest.proto.ProtoReader;
+import io.tsdb.server.ingest.proto.ProtoWriter;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -32,7 +33,7 @@ class RemoteReadTest {
 
     /** ReadRequest{queries: [Query{start, end, matchers: [type name value]...}], accepted_response_types} */
     static byte[] request(long start, long end, Object[][] matchers, int... accepted) {
-        Proto.Writer q = new Proto.Writer(), m = new Proto.Writer(), req = new Proto.Writer();
+        ProtoWriter q = new ProtoWriter(), m = new ProtoWriter(), req = new ProtoWriter();
         q.int64(1, start);
         q.int64(2, end);
         for (Object[] mm : matchers) {
@@ -44,7 +45,7 @@ class RemoteReadTest {
         }
         req.message(1, q);
         for (int a : accepted) req.int64(2, a);
-        return Arrays.copyOf(req.buf, req.len);
+        return req.toByteArray();
     }
 
     Response read(byte[] raw) throws Exception {
@@ -107,7 +108,7 @@ class RemoteReadTest {
 
     @Test void unknownFieldsSuchAsReadHintsAreSkipped() throws Exception {
         f.add(5, 1.0, "__name__", "a");
-        Proto.Writer q = new Proto.Writer(), m = new Proto.Writer(), hints = new Proto.Writer(), req = new Proto.Writer();
+        ProtoWriter q = new ProtoWriter(), m = new ProtoWriter(), hints = new ProtoWriter(), req = new ProtoWriter();
         q.int64(1, 0);
         q.int64(2, 10);
         m.string(2, "__name__");
@@ -119,7 +120,7 @@ class RemoteReadTest {
         hints.int64(4, 10);
         q.message(4, hints); // ReadHints, as Prometheus sends them
         req.message(1, q);
-        Response r = read(Arrays.copyOf(req.buf, req.len));
+        Response r = read(req.toByteArray());
         assertEquals(200, r.status());
         assertTrue(unsnappy(r.body()).length > 20);
     }
@@ -173,7 +174,7 @@ class RemoteReadTest {
         f.add(5, 1.0, "__name__", "a");
         String unknown = "7801" + "7900000000000000f0" + "7a03616263" + "7d00000000"; // field 15: varint, fixed64, len, fixed32
         byte[] plain = request(0, 10, new Object[][]{{0, "__name__", "a"}});
-        Proto.Writer m = new Proto.Writer(), q = new Proto.Writer(), req = new Proto.Writer();
+        ProtoWriter m = new ProtoWriter(), q = new ProtoWriter(), req = new ProtoWriter();
         m.rawBytes(hexBytes(unknown), unknown.length() / 2);
         m.string(2, "__name__");
         m.string(3, "a");
@@ -184,7 +185,7 @@ class RemoteReadTest {
         req.rawBytes(hexBytes(unknown), unknown.length() / 2);
         req.message(1, q);
         req.rawBytes(hexBytes(unknown), unknown.length() / 2);
-        Response expected = read(plain), got = read(Arrays.copyOf(req.buf, req.len));
+        Response expected = read(plain), got = read(req.toByteArray());
         assertEquals(200, got.status());
         assertArrayEquals(unsnappy(expected.body()), unsnappy(got.body()));
         assertTrue(unsnappy(got.body()).length > 20);

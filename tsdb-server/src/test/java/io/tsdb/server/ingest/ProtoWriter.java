@@ -1,36 +1,26 @@
 package io.tsdb.server.ingest;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
-/** Minimal protobuf writer for building test messages. */
+/** A fluent face on the server's one protobuf writer ({@link io.tsdb.server.ingest.proto.ProtoWriter}) for building test messages. */
 public final class ProtoWriter {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final io.tsdb.server.ingest.proto.ProtoWriter w = new io.tsdb.server.ingest.proto.ProtoWriter();
 
-    public ProtoWriter varint(long v) {
-        while ((v & ~0x7FL) != 0) { out.write((int) ((v & 0x7F) | 0x80)); v >>>= 7; }
-        out.write((int) v);
-        return this;
-    }
-
-    public ProtoWriter tag(int field, int wt) { return varint((long) field << 3 | wt); }
-    public ProtoWriter uint(int field, long v) { return tag(field, 0).varint(v); }
-    public ProtoWriter fixed64(int field, long v) {
-        tag(field, 1);
-        for (int i = 0; i < 8; i++) out.write((int) (v >>> (8 * i)));
-        return this;
-    }
+    public ProtoWriter varint(long v) { w.varint(v); return this; }
+    public ProtoWriter tag(int field, int wt) { w.tag(field, wt); return this; }
+    public ProtoWriter uint(int field, long v) { w.int64(field, v); return this; }
+    public ProtoWriter fixed64(int field, long v) { w.fixed64Bits(field, v); return this; }
     /** A zigzag-encoded sint32/sint64 field. */
-    public ProtoWriter sint(int field, long v) { return uint(field, (v << 1) ^ (v >> 63)); }
-    public ProtoWriter dbl(int field, double v) { return fixed64(field, Double.doubleToRawLongBits(v)); }
-    public ProtoWriter bytes(int field, byte[] b) { tag(field, 2).varint(b.length); out.writeBytes(b); return this; }
-    public ProtoWriter string(int field, String s) { return bytes(field, s.getBytes(StandardCharsets.UTF_8)); }
+    public ProtoWriter sint(int field, long v) { w.sint64(field, v); return this; }
+    public ProtoWriter dbl(int field, double v) { w.fixed64Bits(field, Double.doubleToRawLongBits(v)); return this; }
+    public ProtoWriter bytes(int field, byte[] b) { w.bytes(field, b, 0, b.length); return this; }
+    public ProtoWriter string(int field, String s) { w.string(field, s); return this; }
     public ProtoWriter msg(int field, Consumer<ProtoWriter> body) {
-        ProtoWriter w = new ProtoWriter();
-        body.accept(w);
-        return bytes(field, w.toByteArray());
+        ProtoWriter m = new ProtoWriter();
+        body.accept(m);
+        w.message(field, m.w);
+        return this;
     }
-    public ProtoWriter raw(byte[] b) { out.writeBytes(b); return this; }
-    public byte[] toByteArray() { return out.toByteArray(); }
+    public ProtoWriter raw(byte[] b) { w.rawBytes(b, b.length); return this; }
+    public byte[] toByteArray() { return w.toByteArray(); }
 }

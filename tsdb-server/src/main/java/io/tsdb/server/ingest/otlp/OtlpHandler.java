@@ -7,12 +7,11 @@ import io.tsdb.server.ingest.IngestContext;
 import io.tsdb.server.ingest.IngestEndpoint;
 import io.tsdb.server.ingest.Names;
 import io.tsdb.server.ingest.proto.ProtoException;
+import io.tsdb.server.ingest.proto.ProtoWriter;
 import io.tsdb.server.http.HttpError;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -63,15 +62,9 @@ public final class OtlpHandler extends IngestEndpoint {
     /** google.rpc.Status {int32 code = 1; string message = 2}; code 3 = INVALID_ARGUMENT. */
     static Response status(boolean json, int http, String message) {
         if (json) return Response.json(http, "{\"code\":3,\"message\":" + Names.jsonQuote(message) + "}");
-        byte[] m = message.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(m.length + 8);
-        out.write(0x08);
-        out.write(3);
-        out.write(0x12);
-        int len = m.length;
-        while ((len & ~0x7f) != 0) { out.write((len & 0x7f) | 0x80); len >>>= 7; }
-        out.write(len);
-        out.writeBytes(m);
+        ProtoWriter out = new ProtoWriter();
+        out.int64(1, 3);
+        out.string(2, message);
         return new Response(http, "application/x-protobuf", out.toByteArray());
     }
 }
