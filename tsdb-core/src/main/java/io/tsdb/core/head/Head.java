@@ -226,8 +226,12 @@ public final class Head {
     public static final int STORED_OUT_OF_ORDER = -1;
 
     /**
-     * Inserts the committed samples {@code ts/vs[from, to)} of one series (as {@link #insertNoStats}, not
-     * replaying) under one lock of it, and tells each one's outcome in {@code out[i]}: {@link #STORED_OUT_OF_ORDER}
+     * Inserts the committed samples {@code ts/vs[from, to)} of one series under one lock of it, as a replay of
+     * their WAL record would: the out-of-order window is not enforced again. The appender's check admitted each
+     * sample against the series' state then, the commit logged it, and a newer sample inserted since (staged
+     * before it in the same commit, or a concurrent commit's) must not drop it: it was acknowledged, and a replay
+     * after a crash would store it, so the live head stores it too (the head equals what a replay produces).
+     * Duplicates are still found. Tells each one's outcome in {@code out[i]}: {@link #STORED_OUT_OF_ORDER}
      * (stored, older than the series' newest sample) or the {@link AppendStatus#ordinal()} of the outcome.
      * Returns false, storing nothing, when the series left the head (the caller brings it back and retries).
      * Head-wide counters are the caller's ({@link #addStats}).
@@ -238,7 +242,7 @@ public final class Head {
             for (int i = from; i < to; i++) {
                 long t = ts[i];
                 boolean ooo = t < s.maxT;
-                AppendStatus st = insertLocked(s, t, vs[i], false);
+                AppendStatus st = insertLocked(s, t, vs[i], true);   // admitted and logged: stored as a replay stores it
                 out[i] = st == AppendStatus.OK && ooo ? STORED_OUT_OF_ORDER : st.ordinal();
             }
             return true;
@@ -385,7 +389,7 @@ public final class Head {
                 long t = ts[i];
                 boolean ooo = t < s.maxT;
                 Histogram h = hs[i];
-                AppendStatus st = insertHistogramLocked(s, t, h, h == null ? fs[i] : null, false);
+                AppendStatus st = insertHistogramLocked(s, t, h, h == null ? fs[i] : null, true);   // as insertCommitted
                 out[i] = st == AppendStatus.OK && ooo ? STORED_OUT_OF_ORDER : st.ordinal();
             }
             return true;

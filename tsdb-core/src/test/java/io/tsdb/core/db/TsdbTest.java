@@ -159,6 +159,35 @@ class TsdbTest {
         }
     }
 
+    /**
+     * A sample the appender admitted into the out-of-order window is stored, even when a newer sample of its series
+     * staged before it in the same commit moves the window past it by the time the commit inserts it: it is in the
+     * WAL, so a replay (which does not enforce the window) stores it, and the live head must hold what a replay
+     * holds. It was dropped live and came back after a crash (AdminOpsTest's concurrent-deletions test caught it).
+     */
+    @Test void anAdmittedOutOfOrderSampleIsStoredAsItsReplayStoresIt() throws Exception {
+        Labels x = Labels.of("__name__", "m", "i", "1");
+        long t0 = NOW - 2 * 3_600_000L;
+        List<S> live;
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            assertEquals(AppendStatus.OK, a.append(x, t0 + 3_600_000, 0));
+            a.commit();
+            // one commit: the next in-order sample, then one inside the window at the check (newest t0 + 1 h) and
+            // outside it once the in-order sample is in (newest t0 + 1 h + 1 s)
+            assertEquals(AppendStatus.OK, a.append(x, t0 + 3_601_000, 1));
+            assertEquals(AppendStatus.OK, a.append(x, t0 + 500, 2));
+            a.commit();
+            live = samples(db, x);
+            assertEquals(List.of(new S(t0 + 500, 2), new S(t0 + 3_600_000, 0), new S(t0 + 3_601_000, 1)), live);
+            assertEquals(0, db.counters().samplesRejected(AppendStatus.TOO_OLD));
+            db.crashForTesting();
+        }
+        try (Tsdb db = open()) {
+            assertEquals(live, samples(db, x));
+        }
+    }
+
     @Test void outOfOrderWithinWindowMergedAndRejections() throws Exception {
         try (Tsdb db = open()) {
             Labels x = Labels.of("__name__", "m", "i", "1");
