@@ -50,7 +50,9 @@ import java.util.function.LongSupplier;
  * durable and published.
  *
  * <h2>Lock order</h2>
- * Tsdb's maintenance lock (one maintenance run at a time) -> {@code flushLock} (one flush or close at a time) -> {@code commitLock} (read: a commit; write: the freeze)
+ * Tsdb's head-maintenance lock (one run of the head's maintenance at a time) or its maintenance lock (the blocks'
+ * maintenance; the registry shrink reads the series with data under {@link #withoutFlush}) -> {@code flushLock} (one
+ * flush or close at a time) -> {@code commitLock} (read: a commit; write: the freeze)
  * -> the {@link SeriesCatalog}'s creation lock -> the WAL's, registry's, label index's and head tables' own
  * locks -> series monitors. The {@link HeadGenerations} monitor is a leaf. No lock is taken in the opposite
  * direction; maintenance (compaction, retention) takes none of these.

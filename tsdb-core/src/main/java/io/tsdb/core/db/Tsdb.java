@@ -45,15 +45,25 @@ import java.util.function.LongSupplier;
  * {@code wal/} (see docs/format/wal.md), {@code blocks/<ulid>/} (see docs/format/ block pages),
  * {@code chunks_head/} (the head's closed chunks, not durable: see docs/format/head-chunks.md).
  *
- * <p>This class assembles the parts and runs the maintenance thread; the parts do the work:
+ * <p>This class assembles the parts and runs the two maintenance threads; the parts do the work:
  * {@link SeriesCatalog} (series entering and leaving the head), {@link FlushCycle} (commits, flushes and series
  * garbage collection; its comment states the lock order), {@link HeadGenerations} (what queriers see across a
  * flush), {@link io.tsdb.core.block.BlockStore} (blocks, compaction, retention) and
  * {@link io.tsdb.core.registry.SeriesRegistry} (ids). The head holds only active series: opening replays the
  * WAL (whose segments start with a checkpoint of the head's series) and does not load the registry's series.
- * {@link #close()} flushes, so a restart after a clean stop replays no samples. The maintenance thread flushes
- * when the head spans the block duration, deletes blocks beyond retention, compacts, and removes from the
- * registry the series that have no data left.
+ * {@link #close()} flushes, so a restart after a clean stop replays no samples.
+ *
+ * <h2>Maintenance threads</h2>
+ * {@code tsdb-head-maintenance} cuts the head into a block when it spans the block duration or churn left many
+ * series quiet, removes the series a flush left idle and closes quiet series' open chunks ({@link #maintainHead});
+ * {@code tsdb-maintenance} deletes blocks beyond retention, compacts, and removes from the registry the series that
+ * have no data left ({@link #maintainBlocks}). They are separate so that a long compaction (tens of seconds for a
+ * level-3 merge of 370,000 series, minutes at larger scale) never delays a cut of the head: memory follows the
+ * active series while blocks merge. Each runs under its own lock ({@code headMaintenanceLock},
+ * {@code maintenanceLock}; neither is taken while holding the other). A head flush adds its block to the
+ * {@link io.tsdb.core.block.BlockStore} while a compaction runs (its list swap keeps blocks added meanwhile); the
+ * registry shrink takes its snapshot of the series with data with no flush running ({@link FlushCycle#withoutFlush}),
+ * so a flush and the removal of idle series cannot pass between its two halves (blocks, then head).
  */
 public final class Tsdb implements Storage, StorageAdmin {
     private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
@@ -91,7 +101,7 @@ public final class Tsdb implements Storage, StorageAdmin {
     private final SeriesCatalog catalog;
     private final HeadGenerations generations;
     private final FlushCycle flushCycle;
-    private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService maintenance, headMaintenance;
     /** Registry rewrites are considered after retention deleted blocks (and once after open). */
     private volatile boolean registryShrinkDue = true;
     private volatile SeriesRegistry.Shrink lastShrink = SeriesRegistry.Shrink.NONE;
@@ -179,15 +189,21 @@ public final class Tsdb implements Storage, StorageAdmin {
         this.blocks = bs;
         this.wal = w;
         this.generations = new HeadGenerations(head);
-        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tsdb-maintenance");
-            t.setDaemon(true);
-            return t;
-        });
+        maintenance = daemonScheduler("tsdb-maintenance");
+        headMaintenance = daemonScheduler("tsdb-head-maintenance");
         this.flushCycle = new FlushCycle(head, wal, blocks, index, catalog, generations, metrics, clock,
                 options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestMaintenance, this::requestHeadMaintenance);
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
-        maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+        headMaintenance.scheduleWithFixedDelay(this::runHeadMaintenance, every, every, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::runBlockMaintenance, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledExecutorService daemonScheduler(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Opens the block store on a thread of its own ({@code tsdb-blocks-open}). */
@@ -244,47 +260,65 @@ public final class Tsdb implements Storage, StorageAdmin {
         return new Compactor(java.util.Arrays.copyOf(all, n));
     }
 
-    /** Runs maintenance now on its thread (a commit found the head spanning the block duration). */
-    private void requestMaintenance() {
+    /** Runs the head's maintenance now on its thread (a commit found the head spanning the block duration). */
+    private void requestMaintenance() { requestHeadMaintenance(); }
+
+    /** Runs the head's maintenance now on its thread (a commit asks it to look for churn, or for a cut). */
+    private void requestHeadMaintenance() {
+        submit(headMaintenance, this::runHeadMaintenance);
+    }
+
+    private static void submit(ScheduledExecutorService executor, Runnable task) {
         try {
-            maintenance.execute(this::maintain);
+            executor.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closing
         }
     }
 
-    /** Runs the head's part of maintenance now on its thread (a commit asks it to look for churn). */
-    private void requestHeadMaintenance() {
-        try {
-            maintenance.execute(() -> {
-                synchronized (maintenanceLock) {
-                    if (!closed) maintainHead();
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing
+    /** The head's part of maintenance; a cut's new block is then compacted on the other thread at once. */
+    private void runHeadMaintenance() {
+        boolean cut;
+        synchronized (headMaintenanceLock) {
+            if (closed || !maintainHead()) return;
+            cut = headCut;
+        }
+        if (cut) submit(maintenance, this::runBlockMaintenance);
+    }
+
+    /** Whether the last {@link #maintainHead} run wrote a block (guarded by the head-maintenance lock). */
+    private boolean headCut;
+
+    private void runBlockMaintenance() {
+        synchronized (maintenanceLock) {
+            maintainBlocks();
         }
     }
 
     /**
-     * Periodic: cut the head into a block when it spans the block duration; apply retention; compact blocks;
-     * remove from the registry the series that have no data left; close registry tiers idle since a lookup.
-     * One run at a time: a call (e.g. a test's) waits for a run a commit triggered on the maintenance thread.
+     * Both parts now, in the calling thread: cut the head into a block when it spans the block duration (or churn
+     * left it quiet); apply retention; compact blocks; remove from the registry the series that have no data left;
+     * close registry tiers idle since a lookup. Each part waits for a run of its own on the maintenance threads.
      */
     void maintain() {
-        synchronized (maintenanceLock) {
-            maintainLocked();
+        synchronized (headMaintenanceLock) {
+            if (closed || !maintainHead()) return;
         }
+        runBlockMaintenance();
     }
 
+    /** One run of the head's maintenance at a time (a periodic run, a commit's request, a {@link #maintain} call). */
+    private final Object headMaintenanceLock = new Object();
+    /** One run of the blocks' maintenance at a time (retention, compaction, deletions, the registry). */
     private final Object maintenanceLock = new Object();
 
     /**
-     * The head's part of maintenance (caller holds the maintenance lock): cut it into a block when it spans the block
+     * The head's part of maintenance (caller holds the head-maintenance lock): cut it into a block when it spans the block
      * duration, when churn left many series quiet or when the WAL asks for it; write the block of a failed flush; remove
      * the series a flush left quiet; close quiet series' open chunks. Returns false when the storage closed meanwhile.
      */
     private boolean maintainHead() {
+        headCut = false;
         try {
             // 1. the head: cut it into a block when it spans the block duration, or when the WAL asks for it (a failed
             //    fsync under fsync periodic/never left acknowledged records in a segment not known to be on disk);
@@ -305,10 +339,12 @@ public final class Tsdb implements Storage, StorageAdmin {
                         else log.info("{} of the head's {} series went quiet (no sample for {} s): flushing the head early ({} ms)",
                                 quiet, head.seriesCount(), CHURN_QUIET_MS / 1000, span);
                         flush();
+                        headCut = true;
                         (persist ? walFlushes : full ? spanFlushes : churnFlushes).increment();
                         wal.persisted(persistRequests);
                     } else {
                         flushCycle.writeUnwrittenFrozen();
+                        headCut = true;
                     }
                     flushRetry.succeeded();
                 } catch (IOException | RuntimeException e) {
@@ -329,9 +365,9 @@ public final class Tsdb implements Storage, StorageAdmin {
         return !closed;
     }
 
-    private void maintainLocked() {
+    /** The blocks' part of maintenance (caller holds the maintenance lock). */
+    private void maintainBlocks() {
         if (closed) return;
-        if (!maintainHead()) return;
         try {
             // 2. retention (whole blocks, then rules)
             if (retentionRetry.due()) {
@@ -417,12 +453,17 @@ public final class Tsdb implements Storage, StorageAdmin {
      */
     SeriesRegistry.Shrink shrinkRegistry() throws IOException {
         registryShrinkDue = false;
-        RoaringBitmap live = blocks.seriesIds();
+        // no flush meanwhile: one could publish a block after the blocks' ids were read, and the removal of idle
+        // series that follows it take a series out of the head before the head is read
+        RoaringBitmap live = flushCycle.withoutFlush(() -> {
+            RoaringBitmap ids = blocks.seriesIds();
+            if (ids != null) head.forEach(s -> ids.add(s.id));
+            return ids;
+        });
         if (live == null) {
             log.info("series registry: not removing series without data while blocks written before index version 2 remain");
             return SeriesRegistry.Shrink.NONE;
         }
-        head.forEach(s -> live.add(s.id));
         SeriesRegistry.Shrink r = registry.retainOnly(live::contains, id -> head.byId(id) != null, catalog::underCreationLock, REGISTRY_REWRITE_FRACTION);
         if (r.tiersRewritten() > 0) lastShrink = r;
         return r;
@@ -564,6 +605,7 @@ public final class Tsdb implements Storage, StorageAdmin {
     @Override public void close() throws IOException {
         if (closed) return;
         maintenance.shutdownNow();
+        headMaintenance.shutdownNow();
         try {
             flushCycle.close(() -> {
                 closed = true;
@@ -600,6 +642,7 @@ public final class Tsdb implements Storage, StorageAdmin {
         closed = true;
         catalog.close();
         maintenance.shutdownNow();
+        headMaintenance.shutdownNow();
         wal.abandon();
         blocks.close();
         chunkMemory.files().abandon();

@@ -6,6 +6,7 @@ import io.tsdb.core.Labels;
 import io.tsdb.core.Matcher;
 import io.tsdb.core.block.BlockMeta;
 import io.tsdb.core.block.BlockStore;
+import io.tsdb.core.fs.FaultInjectingFileLayer;
 import io.tsdb.core.wal.FsyncPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 
 import static io.tsdb.core.db.TsdbTestSupport.S;
 import static org.junit.jupiter.api.Assertions.*;
@@ -61,6 +66,58 @@ class TsdbCompactionTest {
         try (Tsdb db = open()) {
             assertEquals(2, db.blockCount());
             assertEquals(before, TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m")));
+        }
+    }
+
+    /**
+     * A compaction that takes long does not hold up a cut of the head: the head's maintenance has its own thread
+     * and lock. Here the compaction is held at the rename of its new block while a commit makes the head span the
+     * block duration; the head is flushed meanwhile, and everything reads back once the compaction completes.
+     */
+    @Test void aLongCompactionDoesNotDelayACutOfTheHead() throws Exception {
+        Labels a = Labels.of("__name__", "m", "k", "a");
+        FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
+        try (Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).blockDuration(Duration.ofHours(2))
+                .retention(Duration.ofDays(30)).fileLayer(fs).build(), clock::get)) {
+            Appender app = db.appender();
+            for (int w = 0; w < 4; w++) {         // four 2h windows, one flush each: the first three are due to merge
+                for (int i = 0; i < 120; i++) {
+                    long t = T0 + w * 2 * H + i * 60_000L;
+                    clock.set(t);
+                    assertEquals(AppendStatus.OK, app.append(a, t, w * 1000 + i));
+                }
+                app.commit();
+                db.flush();
+            }
+            CountDownLatch reached = new CountDownLatch(1), release = new CountDownLatch(1);
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread compaction = new Thread(() -> {
+                try {
+                    db.maintain();
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            }, "compaction-under-test");
+            fs.pause(FaultInjectingFileLayer.Op.RENAME, Pattern.quote(dir.resolve("blocks").toAbsolutePath().normalize().toString()),
+                    compaction, reached, release);
+            compaction.start();
+            boolean r = reached.await(60, TimeUnit.SECONDS);
+            assertTrue(r, "the compaction reached the rename of its block");
+            long flushes = db.flushes();
+            // a fifth window in one commit: the head spans the block duration, the commit asks for a cut
+            clock.set(T0 + 10 * H);
+            for (int i = 0; i <= 120; i++) assertEquals(AppendStatus.OK, app.append(a, T0 + 8 * H + i * 60_000L, 4000 + i));
+            app.commit();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (db.flushes() == flushes && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(flushes + 1, db.flushes(), "the head was cut while the compaction ran");
+            assertTrue(compaction.isAlive(), "the compaction was still held");
+            release.countDown();
+            compaction.join(60_000);
+            assertNull(failed.get());
+            List<S> got = TsdbTestSupport.read(db, Long.MIN_VALUE, Long.MAX_VALUE, Matcher.eq("__name__", "m")).get(a);
+            assertEquals(4 * 120 + 121, got.size());
+            assertEquals(3, db.blockCount(), "the three merged, the fourth and the cut's");
         }
     }
 

@@ -110,6 +110,32 @@ public final class FaultInjectingFileLayer implements FileLayer {
     /** The bytes of a file a pending rename replaced (restored if the power loss undoes the rename). */
     private final Map<Path, byte[]> replaced = new HashMap<>();
 
+    /** A pause of one thread's calls (see {@link #pause}). */
+    private record Pause(Op op, Pattern path, Thread thread, java.util.concurrent.CountDownLatch reached,
+                         java.util.concurrent.CountDownLatch release) {}
+    private volatile Pause pause;
+
+    /**
+     * Holds {@code thread}'s next calls of {@code op} on a path matching {@code pathRegex} (e.g. a compaction's
+     * rename of its new block): each counts {@code reached} down, then waits until {@code release} opens (at
+     * most a minute). Other threads' calls go on. Lets a test hold one writer in the middle of its work.
+     */
+    public void pause(Op op, String pathRegex, Thread thread, java.util.concurrent.CountDownLatch reached,
+                      java.util.concurrent.CountDownLatch release) {
+        pause = new Pause(op, Pattern.compile(pathRegex), thread, reached, release);
+    }
+
+    private void maybePause(Op op, Path p) {
+        Pause x = pause;
+        if (x == null || x.op != op || x.thread != Thread.currentThread() || !x.path.matcher(key(p).toString()).find()) return;
+        x.reached.countDown();
+        try {
+            if (!x.release.await(60, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("paused call never released");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public synchronized Rule on(Op op, String pathRegex) {
         Rule r = new Rule(op, Pattern.compile(pathRegex));
         rules.add(r);
@@ -154,6 +180,7 @@ public final class FaultInjectingFileLayer implements FileLayer {
     }
 
     private void fail(Op op, Path p) throws IOException {
+        maybePause(op, p);
         Rule r = match(op, p);
         if (r != null) throw r.exception(p);
     }
