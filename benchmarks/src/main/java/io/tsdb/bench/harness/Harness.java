@@ -370,15 +370,17 @@ public final class Harness {
                 r.warmUps.put(q.name(), w);
                 System.out.println("  " + q.name() + ": " + w);
                 double[] ms = new double[runs];
+                double cpu0 = t.cpuSeconds();
                 for (int i = 0; i < runs; i++) {
                     long t0 = System.nanoTime();
                     body = t.get(url);
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                 }
+                double cpuMs = (t.cpuSeconds() - cpu0) * 1e3 / runs;   // the server's, all threads, per run
                 r.medianQueryMs.put(q.name(), median(ms, runs));
                 r.answers.put(q.name(), JSON.readTree(body).path("data").path("result"));
-                System.out.printf(Locale.ROOT, "  %-24s %8.2f ms (%d series)%n", q.name(), r.medianQueryMs.get(q.name()),
-                        r.answers.get(q.name()).size());
+                System.out.printf(Locale.ROOT, "  %-24s %8.2f ms (%d series), server CPU %.2f ms per run%n", q.name(),
+                        r.medianQueryMs.get(q.name()), r.answers.get(q.name()).size(), cpuMs);
             } catch (Exception e) {
                 r.queryErrors.put(q.name(), e.getMessage());
                 System.out.println("  " + q.name() + " FAILED: " + e.getMessage());

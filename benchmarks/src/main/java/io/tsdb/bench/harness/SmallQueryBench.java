@@ -29,6 +29,7 @@ import java.util.Map;
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.SmallQueryBench [--hosts=1000] [--hours=12]
  *      [--senders=4] [--targets=tsdb,victoriametrics] [--rounds=5] [--requests=400] [--warmup-cap-ms=60000]
  *      [--reuse=true]   (keep the data directories of the previous run and skip the ingest)
+ *      [--queries=single-groupby-5-1-12,sum-rate-by-region]   (these TSBS queries instead of the small cases)
  *      [--tsdb-jvm=JAVA OPTIONS] [--jfr=/tmp/small.jfr]   (a JFR recording of this server's measured rounds only)
  * </pre>
  */
@@ -65,11 +66,20 @@ public final class SmallQueryBench {
         }
 
         List<TsbsQueries.Query> qs = TsbsQueries.all();
-        List<Case> cases = List.of(new Case("1-1-1 kept alive", Harness.url(qs.get(0), data), false),
+        List<Case> cases = new ArrayList<>(List.of(new Case("1-1-1 kept alive", Harness.url(qs.get(0), data), false),
                 new Case("1-8-1 kept alive", Harness.url(qs.get(2), data), false),
                 new Case("1-1-1 new connection", Harness.url(qs.get(0), data), true),
                 // the HTTP stack and the answer's envelope with next to no query work
-                new Case("instant 1 kept alive", "/api/v1/query?query=1&time=" + Harness.seconds(data.endMs()), false));
+                new Case("instant 1 kept alive", "/api/v1/query?query=1&time=" + Harness.seconds(data.endMs()), false)));
+        // --queries=NAME,...: the named TSBS queries (TsbsQueries) on a kept-alive connection instead of the cases above
+        if (o.containsKey("queries")) {
+            cases.clear();
+            for (String name : o.get("queries").split(",")) {
+                TsbsQueries.Query q = qs.stream().filter(x -> x.name().equals(name.trim())).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("--queries: no TSBS query " + name));
+                cases.add(new Case(q.name(), Harness.url(q, data), false));
+            }
+        }
 
         List<Target> targets = new ArrayList<>();
         try {
