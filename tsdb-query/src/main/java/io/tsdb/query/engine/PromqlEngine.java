@@ -158,13 +158,16 @@ public final class PromqlEngine implements QueryEngine {
             for (int i = 0; i < n; i++) ts[i] = start + i * step;
         }
         Value value;
+        Evaluator ev = new Evaluator(cx);
         try {
-            Val v = new Evaluator(cx).eval(expr, ts);
+            Val v = ev.eval(expr, ts);
             value = step == 0 ? toInstant(v, start) : toRange(v, ts);
         } catch (OutOfMemoryError e) {
             throw new QueryException(QueryException.Kind.EXECUTION, "query ran out of memory; narrow the selectors or time range", e);
         } catch (StackOverflowError e) {
             throw new QueryException(QueryException.Kind.BAD_DATA, "query is nested too deeply", e);
+        } finally {
+            ev.release();
         }
         long evalNanos = System.nanoTime() - t2;
         QueryStats stats = o.collectStats()

@@ -45,6 +45,9 @@ public final class Evaluator {
 
     public EvalContext context() { return cx; }
 
+    /** Hands this evaluation's reusable read columns to its thread's next query (see {@link Selectors#release}). */
+    public void release() { selectors.release(); }
+
     /** Evaluates e at every timestamp of ts (ascending). Range-vector expressions only for one step. */
     public Val eval(Expr e, long[] ts) {
         cx.checkDeadline();

@@ -21,14 +21,70 @@ import java.util.List;
  */
 public final class Selectors {
     private final EvalContext cx;
-    private long[] bufT = new long[256];
-    private double[] bufV = new double[256];
+    /** The float read columns, grown to the longest series read (taken from the thread's spare, see {@link #release}). */
+    private long[] bufT;
+    private double[] bufV;
     private long[] bufHT = new long[16];
     /** Histogram holders, reused from series to series (a sink that keeps one copies it). */
     private FloatHistogram[] bufH = new FloatHistogram[16];
     private final io.tsdb.core.histogram.CounterResets resets = new io.tsdb.core.histogram.CounterResets();
 
-    public Selectors(EvalContext cx) { this.cx = cx; }
+    /**
+     * Read columns longer than this (samples) are not kept for the thread's next query (512 KiB: 3.8 days at 10 s);
+     * shorter ones are, so a query over long series does not grow fresh columns from 256 samples by doubling each time
+     * (a 12-hour range at 10 s: 254 KB of copies per query, the largest allocation of such a query).
+     */
+    static final int KEPT_MAX = 1 << 15;
+
+    /** One thread's spare read columns, between two queries (null while a query on the thread holds them). */
+    private static final class Spare {
+        long[] t;
+        double[] v;
+    }
+
+    private static final ThreadLocal<Spare> SPARE = ThreadLocal.withInitial(Spare::new);
+
+    /**
+     * Takes the thread's spare read columns when it has some (a second evaluation open at once on the thread allocates
+     * its own): columns are owned by one evaluation at a time, so no two share arrays.
+     */
+    public Selectors(EvalContext cx) {
+        this.cx = cx;
+        Spare s = SPARE.get();
+        if (s.t != null) {
+            bufT = s.t;
+            bufV = s.v;
+            s.t = null;
+            s.v = null;
+        } else {
+            bufT = new long[256];
+            bufV = new double[256];
+        }
+    }
+
+    /**
+     * Gives the read columns to this thread for its next query (the larger pair is kept, up to {@link #KEPT_MAX}
+     * samples). Called once the query's evaluation is over, on the thread that evaluated it; this instance reads
+     * nothing afterwards.
+     */
+    public void release() {
+        long[] t = bufT;
+        double[] v = bufV;
+        bufT = null;
+        bufV = null;
+        if (t == null || t.length > KEPT_MAX) return;
+        Spare s = SPARE.get();
+        if (s.t == null || s.t.length < t.length) {
+            s.t = t;
+            s.v = v;
+        }
+    }
+
+    /** The current read columns' length (for tests). */
+    int columnsLength() { return bufT.length; }
+
+    /** Whether this evaluation reads into {@code t} (for tests). */
+    boolean readsInto(long[] t) { return bufT == t; }
 
     /** Receives one loaded series; arrays are reused after the call returns. */
     public interface SeriesSink {
