@@ -121,6 +121,37 @@ class ServerTest {
         assertTrue(c.matches("[0-9a-f]{16}"), c);
     }
 
+    /**
+     * A large JSON answer (ApiJson writes it in pieces, which the dispatcher copies into one buffer of the channel's
+     * allocator) arrives byte for byte: plain, gzip-compressed and as a HEAD's length, several times on one connection.
+     */
+    @Test
+    void largeAnswerInPiecesArrivesWhole() throws Exception {
+        io.tsdb.server.api.ApiJson.DataWriter w = g -> {
+            g.writeStartArray();
+            for (int i = 0; i < 20_000; i++) g.writeString("series-" + i + "-\u00e9-" + "x".repeat(i % 37));
+            g.writeEndArray();
+        };
+        Response once = io.tsdb.server.api.ApiJson.write(200, w);
+        assertNotNull(once.segments(), "the answer is large enough to be written in pieces");
+        byte[] expected = once.body();
+        TsdbServer s = start(config(), (router, ctx) -> router.get("/api/test/large", r -> io.tsdb.server.api.ApiJson.write(200, w)));
+        for (int i = 0; i < 3; i++) {
+            var plain = TestHttp.CLIENT.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.baseUrl() + "/api/test/large"))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, plain.statusCode());
+            assertArrayEquals(expected, plain.body());
+            var gz = TestHttp.CLIENT.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.baseUrl() + "/api/test/large"))
+                    .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""));
+            assertArrayEquals(expected, new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes());
+        }
+        String head = TestHttp.raw(s.port(), "HEAD /api/test/large HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+        assertTrue(head.toLowerCase(java.util.Locale.ROOT).contains("content-length: " + expected.length + "\r\n"), head);
+        assertTrue(head.endsWith("\r\n\r\n"), "no body after a HEAD's headers");
+    }
+
     @Test
     void notFoundAndMethodNotAllowed() throws Exception {
         TsdbServer s = start(config(), testRoutes());
