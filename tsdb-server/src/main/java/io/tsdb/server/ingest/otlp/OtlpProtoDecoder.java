@@ -36,12 +36,7 @@ public final class OtlpProtoDecoder {
         out.startResource();
         for (int tag; (tag = r.next(1)) != 0; ) {
             int old = r.message(tag, "resource");
-            for (int t; (t = r.next(1)) != 0; ) {
-                int o2 = r.message(t, "resource attribute");
-                String key = keyValue(0);
-                if (key != null) out.resourceAttribute(key, kvValue);
-                r.popLimit(o2);
-            }
+            attributeList(1, true);
             r.popLimit(old);
         }
         r.position(start);   // the scope metrics after the resource, which may come last
@@ -180,16 +175,24 @@ public final class OtlpProtoDecoder {
 
     private static final int GAUGE_KIND = OtlpConverter.GAUGE, SUMMARY_KIND = OtlpConverter.SUMMARY;
 
+    /** A data point's attributes (field {@code attrField}), read first; the point's other fields are read after. */
     private void attributes(int attrField) {
         int start = r.position();
         out.clearAttributes();
-        for (int t; (t = r.next(attrField)) != 0; ) {
-            int old = r.message(t, "attribute");
+        attributeList(attrField, false);
+        r.position(start);
+    }
+
+    /** Every KeyValue of field {@code field} before the limit, as resource or data point attributes. */
+    private void attributeList(int field, boolean resource) {
+        for (int t; (t = r.next(field)) != 0; ) {
+            int old = r.message(t, resource ? "resource attribute" : "attribute");
             String key = keyValue(0);
-            if (key != null) out.attribute(key, kvValue);
+            if (key != null) {
+                if (resource) out.resourceAttribute(key, kvValue); else out.attribute(key, kvValue);
+            }
             r.popLimit(old);
         }
-        r.position(start);
     }
 
     /** NumberDataPoint {attributes=7, time=3, as_double=4, as_int=6, flags=8}. */

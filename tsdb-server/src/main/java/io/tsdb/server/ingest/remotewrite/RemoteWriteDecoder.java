@@ -362,17 +362,11 @@ public final class RemoteWriteDecoder {
             // an empty histogram of the same layout, marked as a counter reset (as Prometheus injects it)
             if (hm.isFloat) {
                 zeroF.clear();
-                zeroF.schema = hm.floating.schema;
-                zeroF.zeroThreshold = hm.floating.zeroThreshold;
-                zeroF.customValues = hm.floating.customValues;
-                zeroF.hint = io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET;
+                startZeroLayout(zeroF, hm.floating);
                 batch.appendStartZero(cached, labels, st, null, zeroF);
             } else {
                 zeroH.clear();
-                zeroH.schema = hm.integer.schema;
-                zeroH.zeroThreshold = hm.integer.zeroThreshold;
-                zeroH.customValues = hm.integer.customValues;
-                zeroH.hint = io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET;
+                startZeroLayout(zeroH, hm.integer);
                 batch.appendStartZero(cached, labels, st, zeroH, null);
             }
         }
@@ -383,6 +377,14 @@ public final class RemoteWriteDecoder {
             if (cached != null) batch.appendHistogram(cached, hm.timestamp, hm.integer);
             else batch.appendHistogram(labels, hm.timestamp, hm.integer);
         }
+    }
+
+    /** An emptied histogram takes the layout of {@code of} (schema, zero threshold, custom bounds) and the counter-reset hint. */
+    private static void startZeroLayout(io.tsdb.core.histogram.HistogramBase zero, io.tsdb.core.histogram.HistogramBase of) {
+        zero.schema = of.schema;
+        zero.zeroThreshold = of.zeroThreshold;
+        zero.customValues = of.customValues;
+        zero.hint = io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET;
     }
 
     private boolean inRange(int ref) { return ref > 0 && ref < nSymbols; }
