@@ -32,7 +32,12 @@ public final class ChurnBench {
     static final long MINUTE = 60_000;
     static final int MINUTES_PER_GENERATION = 30;
 
-    record Sample(int generation, long rss, long headSeries) {}
+    /**
+     * RSS after a generation's last write ({@code rss}), and the median of the RSS read after each of its
+     * {@link #MINUTES_PER_GENERATION} writes ({@code rssMedian}: one read lands before or after a collection by
+     * chance, which moves a single point by 10-20 %; the median does not depend on where the collections fell).
+     */
+    record Sample(int generation, long rss, long rssMedian, long headSeries) {}
 
     record Result(String name, String version, List<Sample> samples, Sample settled, int generationsAnswered, String missing,
                   long ingestMillis, double cpuSeconds) {}
@@ -71,6 +76,7 @@ public final class ChurnBench {
         try {
             RemoteWriteEncoder enc = new RemoteWriteEncoder();
             double[] one = new double[1];
+            long[] rssOfMinute = new long[MINUTES_PER_GENERATION];
             for (int m = 0; m < gens * MINUTES_PER_GENERATION; m++) {
                 int g = m / MINUTES_PER_GENERATION;
                 long ts = t0 + m * MINUTE;
@@ -81,17 +87,22 @@ public final class ChurnBench {
                 int code = t.post("/api/v1/write", enc.finish(), "Content-Type", "application/x-protobuf",
                         "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "0.1.0");
                 if (code / 100 != 2) throw new IOException(t.name + " answered " + code + " at minute " + m);
+                rssOfMinute[m % MINUTES_PER_GENERATION] = t.rssBytes();
                 if (m % MINUTES_PER_GENERATION == MINUTES_PER_GENERATION - 1) {
-                    Sample s = new Sample(g + 1, t.rssBytes(), headSeries(t));
+                    long[] sorted = rssOfMinute.clone();
+                    java.util.Arrays.sort(sorted);
+                    Sample s = new Sample(g + 1, rssOfMinute[MINUTES_PER_GENERATION - 1], sorted[MINUTES_PER_GENERATION / 2], headSeries(t));
                     samples.add(s);
-                    System.out.printf(Locale.ROOT, "generation %2d: RSS %,d MiB, head series %,d%n", g + 1, s.rss() >> 20, s.headSeries());
+                    System.out.printf(Locale.ROOT, "generation %2d: RSS %,d MiB (median over the generation %,d), head series %,d%n",
+                            g + 1, s.rss() >> 20, s.rssMedian() >> 20, s.headSeries());
                 }
             }
             long ingestMillis = (System.nanoTime() - start) / 1_000_000;
             double cpu = cpuSeconds(t.pid()) - cpu0;
             t.flush();
             Thread.sleep(60_000);   // Prometheus compacts its head in the background (checked every minute)
-            Sample settled = new Sample(gens, t.rssBytes(), headSeries(t));
+            long settledRss = t.rssBytes();
+            Sample settled = new Sample(gens, settledRss, settledRss, headSeries(t));
             System.out.printf(Locale.ROOT, "after one flush and a minute: RSS %,d MiB, head series %,d%n", settled.rss() >> 20, settled.headSeries());
             int answered = 0;
             StringBuilder missing = new StringBuilder();
@@ -169,6 +180,15 @@ public final class ChurnBench {
         md.append("\n| RSS after the last generation / after generation 8 | ");
         for (Result r : results) {
             if (gens >= 8) md.append(String.format(Locale.ROOT, "%.2f | ", (double) r.samples().get(gens - 1).rss() / r.samples().get(7).rss()));
+            else md.append("- | ");
+        }
+        md.append("\n| RSS over generation 8, median of its 30 minutes, MiB | ");
+        for (Result r : results) md.append(gens >= 8 ? String.format(Locale.ROOT, "%,d | ", r.samples().get(7).rssMedian() >> 20) : "- | ");
+        md.append(String.format(Locale.ROOT, "%n| RSS over generation %d, median of its 30 minutes, MiB | ", gens));
+        for (Result r : results) md.append(String.format(Locale.ROOT, "%,d | ", r.samples().get(gens - 1).rssMedian() >> 20));
+        md.append(String.format(Locale.ROOT, "%n| the same medians, generation %d / generation 8 | ", gens));
+        for (Result r : results) {
+            if (gens >= 8) md.append(String.format(Locale.ROOT, "%.2f | ", (double) r.samples().get(gens - 1).rssMedian() / r.samples().get(7).rssMedian()));
             else md.append("- | ");
         }
         md.append("\n| ingest time, s; server CPU s | ");

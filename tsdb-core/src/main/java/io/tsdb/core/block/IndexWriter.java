@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -22,7 +21,11 @@ import java.util.zip.CRC32C;
  * ({@link BlockIndexFormat}). Memory use is proportional to the number of series and label pairs, and each
  * distinct string is held once: a series costs its symbol numbers (4 bytes a label name or value) and its
  * encoded chunk metadata, not its {@link Labels} (a compaction reads its sources' labels as fresh strings, which
- * kept every series' copies alive until the index was written).
+ * kept every series' copies alive until the index was written). Postings are not kept while series are added:
+ * {@link #write} derives them from the series' symbol numbers, one label name at a time (8 bytes per series having
+ * that name, for the time it takes to write that name's postings). A bitmap per label value held for the whole
+ * merge cost about 200 bytes per distinct value: under series churn every pod name is a value of its own, and a
+ * compaction of 370,000 series held some 75 MB of them.
  */
 final class IndexWriter {
     /** Distinct strings in the order first seen, and their numbers. */
@@ -34,7 +37,6 @@ final class IndexWriter {
     private final ByteOut refs = new ByteOut(1 << 12);
     private final ByteOut chunkMetas = new ByteOut(1 << 16);
     private final IntArrayList chunkMetaOffsets = new IntArrayList();
-    private final TreeMap<String, TreeMap<String, RoaringBitmap>> postings = new TreeMap<>();
     private Labels last;
 
     int seriesCount() { return seriesStart.size(); }
@@ -80,11 +82,8 @@ final class IndexWriter {
             }
         }
         for (int i = 0; i < labels.size(); i++) {
-            int n = intern(labels.name(i)), v = intern(labels.value(i));
-            seriesSyms.addInt(n);
-            seriesSyms.addInt(v);
-            postings.computeIfAbsent(dict.get(n), k -> new TreeMap<>())
-                    .computeIfAbsent(dict.get(v), k -> new RoaringBitmap()).add(id);
+            seriesSyms.addInt(intern(labels.name(i)));
+            seriesSyms.addInt(intern(labels.value(i)));
         }
     }
 
@@ -101,8 +100,6 @@ final class IndexWriter {
             remap[order[k]] = k;
             symbols.str(dict.get(order[k]));
         }
-        Object2IntHashMap<String> symRef = new Object2IntHashMap<>(order.length * 2, 0.65f, -1);
-        for (int k = 0; k < order.length; k++) symRef.put(dict.get(order[k]), k);
 
         int numSeries = seriesStart.size();
         ByteOut seriesOut = new ByteOut(numSeries * 64);
@@ -122,19 +119,7 @@ final class IndexWriter {
 
         ByteOut post = new ByteOut(1 << 16);
         ByteOut table = new ByteOut(1 << 12);
-        table.uvarint(postings.size());
-        ByteBuffer tmp = ByteBuffer.allocate(1 << 12).order(ByteOrder.LITTLE_ENDIAN);
-        for (var e : postings.entrySet()) {
-            RoaringBitmap all = new RoaringBitmap();
-            for (RoaringBitmap b : e.getValue().values()) all.or(b);
-            table.uvarint(symRef.getValue(e.getKey()));
-            table.uvarint(e.getValue().size());
-            tmp = serialize(all, post, table, tmp);
-            for (var v : e.getValue().entrySet()) {
-                table.uvarint(symRef.getValue(v.getKey()));
-                tmp = serialize(v.getValue(), post, table, tmp);
-            }
-        }
+        writePostings(remap, numSeries, post, table);
 
         ByteOut file0 = new ByteOut(BlockIndexFormat.HEADER_SIZE);
         file0.u32(BlockIndexFormat.MAGIC);
@@ -167,6 +152,59 @@ final class IndexWriter {
             pos += write(ch, toc.array(), toc.length());
             ch.force(true);
             return pos;
+        }
+    }
+
+    /**
+     * The postings section and its table ({@link BlockIndexFormat}): label names in symbol order (the symbols are
+     * sorted, so this is name order), each with the bitmap of the series having it, then each of its values in
+     * symbol order with the bitmap of the series having that pair. Built from the series' symbol numbers, one name
+     * at a time: (value ref, series id) pairs of the name sorted, then cut into runs of one value.
+     */
+    private void writePostings(int[] remap, int numSeries, ByteOut post, ByteOut table) {
+        int[] perName = new int[remap.length];   // series having the name, indexed by the name's symbol ref
+        int names = 0;
+        for (int id = 0; id < numSeries; id++) {
+            int p = seriesStart.getInt(id);
+            int nl = seriesSyms.getInt(p++);
+            for (int i = 0; i < nl; i++) if (perName[remap[seriesSyms.getInt(p + 2 * i)]]++ == 0) names++;
+        }
+        table.uvarint(names);
+        ByteBuffer tmp = ByteBuffer.allocate(1 << 12).order(ByteOrder.LITTLE_ENDIAN);
+        for (int name = 0; name < perName.length; name++) {
+            if (perName[name] == 0) continue;
+            long[] pairs = new long[perName[name]];   // value ref << 32 | series id
+            int n = 0;
+            for (int id = 0; id < numSeries; id++) {
+                int p = seriesStart.getInt(id);
+                int nl = seriesSyms.getInt(p++);
+                for (int i = 0; i < nl; i++) {
+                    if (remap[seriesSyms.getInt(p + 2 * i)] != name) continue;
+                    pairs[n++] = (long) remap[seriesSyms.getInt(p + 2 * i + 1)] << 32 | id;
+                    break;   // a name appears once in a series
+                }
+            }
+            java.util.Arrays.sort(pairs);
+            int values = 0;
+            for (int i = 0; i < n; i++) if (i == 0 || (pairs[i] >>> 32) != (pairs[i - 1] >>> 32)) values++;
+            RoaringBitmap all = new RoaringBitmap();
+            for (long pv : pairs) all.add((int) pv);
+            table.uvarint(name);
+            table.uvarint(values);
+            tmp = serialize(all, post, table, tmp);
+            int[] ids = new int[64];
+            for (int i = 0; i < n; ) {
+                int value = (int) (pairs[i] >>> 32);
+                int j = i;
+                while (j < n && (int) (pairs[j] >>> 32) == value) j++;
+                if (ids.length < j - i) ids = new int[Math.max(j - i, ids.length * 2)];
+                for (int k = i; k < j; k++) ids[k - i] = (int) pairs[k];
+                RoaringBitmap b = new RoaringBitmap();
+                b.addN(ids, 0, j - i);
+                table.uvarint(value);
+                tmp = serialize(b, post, table, tmp);
+                i = j;
+            }
         }
     }
 
