@@ -192,7 +192,7 @@ public final class Tsdb implements Storage, StorageAdmin {
         maintenance = daemonScheduler("tsdb-maintenance");
         headMaintenance = daemonScheduler("tsdb-head-maintenance");
         this.flushCycle = new FlushCycle(head, wal, blocks, index, catalog, generations, metrics, clock,
-                options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestMaintenance, this::requestHeadMaintenance);
+                options.blockDuration().toMillis(), CHURN_QUIET_MS, this::requestHeadMaintenance, this::requestHeadMaintenance);
         long every = Math.max(1000, Math.min(30_000, options.blockDuration().toMillis() / 4));
         headMaintenance.scheduleWithFixedDelay(this::runHeadMaintenance, every, every, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::runBlockMaintenance, every, every, TimeUnit.MILLISECONDS);
@@ -260,10 +260,10 @@ public final class Tsdb implements Storage, StorageAdmin {
         return new Compactor(java.util.Arrays.copyOf(all, n));
     }
 
-    /** Runs the head's maintenance now on its thread (a commit found the head spanning the block duration). */
-    private void requestMaintenance() { requestHeadMaintenance(); }
-
-    /** Runs the head's maintenance now on its thread (a commit asks it to look for churn, or for a cut). */
+    /**
+     * Runs the head's maintenance now on its thread: a commit found the head spanning the block duration, or asks it
+     * to look for churn (both requests are the same run).
+     */
     private void requestHeadMaintenance() {
         submit(headMaintenance, this::runHeadMaintenance);
     }
