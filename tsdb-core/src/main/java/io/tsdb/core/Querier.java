@@ -12,6 +12,25 @@ public interface Querier extends AutoCloseable {
     SeriesSet select(List<Matcher> matchers);
 
     /**
+     * As {@link #select(List)}, keeping only the series whose labels {@code filter} accepts; a series it refuses is
+     * skipped before its samples are read (implementations test the labels first; this default reads and drops).
+     * A query evaluated in shards on several threads gives each shard its own querier and a filter that takes its
+     * part of the series (Prometheus's select hints have the same idea: ShardIndex / ShardCount).
+     */
+    default SeriesSet select(List<Matcher> matchers, java.util.function.Predicate<Labels> filter) {
+        SeriesSet in = select(matchers);
+        return new SeriesSet() {
+            @Override public boolean next() {
+                while (in.next()) if (filter.test(in.labels())) return true;
+                return false;
+            }
+            @Override public Labels labels() { return in.labels(); }
+            @Override public SampleCursor cursor() { return in.cursor(); }
+            @Override public int seriesId() { return in.seriesId(); }
+        };
+    }
+
+    /**
      * Number of series matching with samples in [mint, maxt], from the label index bitmaps and series/chunk
      * time bounds, without decoding samples where the implementation can. Never fewer than {@link #select}
      * returns; it may be more where only bounds are checked (a series whose samples straddle the range with

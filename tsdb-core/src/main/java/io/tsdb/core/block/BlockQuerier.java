@@ -112,7 +112,12 @@ final class BlockQuerier implements Querier, SeriesIdSource {
     }
 
     @Override public SeriesSet select(List<Matcher> matchers) {
-        return new BlockSeriesSet(selected(matchers, false));
+        return new BlockSeriesSet(selected(matchers, false), null);
+    }
+
+    /** The filter is tested on each series' labels before its chunks are loaded. */
+    @Override public SeriesSet select(List<Matcher> matchers, java.util.function.Predicate<Labels> filter) {
+        return new BlockSeriesSet(selected(matchers, false), filter);
     }
 
     @Override public long seriesCount(List<Matcher> matchers) { return selected(matchers).getLongCardinality(); }
@@ -218,12 +223,25 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private Labels labels;
         private int current = -1;
 
-        BlockSeriesSet(MutableRoaringBitmap sel) { this.ids = sel.getIntIterator(); }
+        private final java.util.function.Predicate<Labels> filter;
+
+        BlockSeriesSet(MutableRoaringBitmap sel, java.util.function.Predicate<Labels> filter) {
+            this.ids = sel.getIntIterator();
+            this.filter = filter;
+        }
 
         @Override public boolean next() {
             checkOpen();
             while (ids.hasNext()) {
                 int id = ids.next();
+                if (filter != null) {
+                    if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];
+                    Labels l = index.labels(id, symbols);
+                    if (!filter.test(l) || !cursor.load(id)) continue;
+                    labels = l;
+                    current = id;
+                    return true;
+                }
                 if (cursor.load(id)) {
                     // after a few series, decode each symbol once for the rest of this querier (see IndexReader.labels)
                     if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];

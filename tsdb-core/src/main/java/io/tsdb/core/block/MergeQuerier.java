@@ -33,6 +33,14 @@ public final class MergeQuerier implements Querier {
         return new MergeSeriesSet(sets);
     }
 
+    /** Each source filters its own series (a series has the same labels in every source, so the same answer). */
+    @Override public SeriesSet select(List<Matcher> matchers, java.util.function.Predicate<Labels> filter) {
+        if (sources.size() == 1) return sources.get(0).select(matchers, filter);
+        SeriesSet[] sets = new SeriesSet[sources.size()];
+        for (int i = 0; i < sets.length; i++) sets[i] = sources.get(i).select(matchers, filter);
+        return new MergeSeriesSet(sets);
+    }
+
     /**
      * A source that lists its series with samples in the range, sorted by labels, without reading samples
      * (used to count distinct series across sources; cursors of that set are not read).

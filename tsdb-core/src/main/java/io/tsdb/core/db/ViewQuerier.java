@@ -33,6 +33,9 @@ final class ViewQuerier implements Querier {
     }
 
     @Override public SeriesSet select(List<Matcher> matchers) { return q.select(matchers); }
+    @Override public SeriesSet select(List<Matcher> matchers, java.util.function.Predicate<Labels> filter) {
+        return q.select(matchers, filter);
+    }
     @Override public long seriesCount(List<Matcher> matchers) {
         if (sources.size() == 1) return q.seriesCount(matchers);
         RoaringBitmap ids = new RoaringBitmap();

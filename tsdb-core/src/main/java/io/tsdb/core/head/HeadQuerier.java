@@ -54,12 +54,17 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
         return out;
     }
 
-    @Override public SeriesSet select(List<Matcher> matchers) {
+    @Override public SeriesSet select(List<Matcher> matchers) { return select(matchers, null); }
+
+    /** The filter is tested on each series' labels before the series is sorted or read. */
+    @Override public SeriesSet select(List<Matcher> matchers, java.util.function.Predicate<Labels> filter) {
         // Only series whose time bounds meet the range are sorted and read: after a flush, or for a range before
         // the head, the head's series are empty there and cost one bounds check each instead of a sort and a read.
         List<HeadSeries> list = new ArrayList<>();
         if (!disjointFromHead()) {
-            for (HeadSeries s : series(index.select(matchers))) if (s.hasSamplesIn(mint, maxt, mode)) list.add(s);
+            for (HeadSeries s : series(index.select(matchers))) {
+                if ((filter == null || filter.test(s.labels)) && s.hasSamplesIn(mint, maxt, mode)) list.add(s);
+            }
         }
         list.sort(Comparator.comparing(s -> s.labels));
         return new SeriesSet() {

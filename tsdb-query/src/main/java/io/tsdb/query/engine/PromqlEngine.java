@@ -34,7 +34,9 @@ import java.util.Set;
  * timestamps (an instant query is the one-step case). Before evaluation, a cost estimate from the
  * storage's exact series counts and sample estimates refuses queries over {@link QueryOptions#maxSeries()}
  * / {@link QueryOptions#maxSamples()}; during evaluation the samples held in memory are bounded by
- * maxSamples and a deadline enforces the timeout. Thread-safe: all per-query state is local.
+ * maxSamples and a deadline enforces the timeout. Thread-safe: all per-query state is local. A large aggregation
+ * is evaluated in shards on the engine's {@link QueryShards} (bit-identical to one thread's result, see
+ * {@code ShardedAggregation}); everything else on the caller's thread.
  */
 public final class PromqlEngine implements QueryEngine {
     /** Refuse range queries with more steps than this (Prometheus' API limit is 11,000 points per series). */
@@ -43,6 +45,7 @@ public final class PromqlEngine implements QueryEngine {
     private final Storage storage;
     private final QueryOptions defaults;
     private final long defaultSubqueryStepMs;
+    private final QueryShards shards;
 
     public PromqlEngine(Storage storage) { this(storage, QueryOptions.DEFAULTS); }
 
@@ -50,12 +53,24 @@ public final class PromqlEngine implements QueryEngine {
 
     /** @param defaultSubqueryStepMs step of subqueries written without one ({@code x[5m:]}) */
     public PromqlEngine(Storage storage, QueryOptions defaults, long defaultSubqueryStepMs) {
+        this(storage, defaults, defaultSubqueryStepMs, QueryShards.forProcessors());
+    }
+
+    /**
+     * @param shards the threads large aggregations are evaluated on in shards ({@link QueryShards#SEQUENTIAL}: none);
+     *               engines of one server may share them
+     */
+    public PromqlEngine(Storage storage, QueryOptions defaults, long defaultSubqueryStepMs, QueryShards shards) {
+        this.shards = shards == null ? QueryShards.SEQUENTIAL : shards;
         this.storage = storage;
         this.defaults = defaults == null ? QueryOptions.DEFAULTS : defaults;
         this.defaultSubqueryStepMs = defaultSubqueryStepMs;
     }
 
     public QueryOptions defaults() { return defaults; }
+
+    /** The threads this engine evaluates large aggregations on (see {@link QueryShards}). */
+    public QueryShards shards() { return shards; }
 
     @Override public Expr parse(String query) {
         return parse(query, null);
@@ -137,6 +152,7 @@ public final class PromqlEngine implements QueryEngine {
         long lookback = o.lookbackMs() > 0 ? o.lookbackMs() : defaults.lookbackMs();
         EvalContext cx = new EvalContext(storage, query, start, end, step, lookback, o.maxSamples(), o.timeoutMs(),
                 defaultSubqueryStepMs);
+        cx.shards = shards;
         try {
             return run(cx, expr, start, end, step, o, parseNanos);
         } finally {

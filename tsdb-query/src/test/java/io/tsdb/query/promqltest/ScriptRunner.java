@@ -62,7 +62,10 @@ final class ScriptRunner {
         return out;
     }
 
-    private void load(Script.Load l) {
+    private void load(Script.Load l) { load(l, storage); }
+
+    /** Adds a load command's samples to the storage. */
+    static void load(Script.Load l, MemStorage storage) {
         for (SeriesDesc.Parsed s : l.series()) {
             List<SeriesDesc.Val> vals = s.values();
             for (int i = 0; i < vals.size(); i++) {

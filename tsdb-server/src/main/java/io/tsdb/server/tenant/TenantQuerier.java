@@ -63,10 +63,13 @@ final class TenantQuerier implements Querier {
         return stored.get(TenantScope.LABEL) == null ? stored : stored.toBuilder().del(TenantScope.LABEL).build();
     }
 
-    @Override public SeriesSet select(List<Matcher> matchers) {
+    @Override public SeriesSet select(List<Matcher> matchers) { return select(matchers, null); }
+
+    /** The filter sees the labels a client sees. */
+    @Override public SeriesSet select(List<Matcher> matchers, java.util.function.Predicate<Labels> filter) {
         List<Matcher> ms = scoped(matchers);
         if (ms == null) return EMPTY;
-        SeriesSet in = q.select(ms);
+        SeriesSet in = filter == null ? q.select(ms) : q.select(ms, stored -> filter.test(visible(stored)));
         return new SeriesSet() {
             private Labels current;
             @Override public boolean next() {

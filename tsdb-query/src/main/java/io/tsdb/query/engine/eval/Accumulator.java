@@ -25,6 +25,8 @@ final class Accumulator {
     private final EvalContext cx;
     private final Map<Labels, Integer> groups = new HashMap<>();
     private final List<Labels> groupLabels = new ArrayList<>();
+    /** Each group's first input series (a shard's groups are ordered by them when shards are merged). */
+    private final List<Labels> firstSeries = new ArrayList<>();
     private double[] val, comp, mean, count;
     private boolean[] seen, incr, dropName;
     private final double[] c = new double[1];
@@ -93,6 +95,7 @@ final class Accumulator {
             g = groupLabels.size();
             groups.put(k, g);
             groupLabels.add(k);
+            firstSeries.add(l);
             if (dropName.length <= g) grow(dropName.length * 2);
         }
         return g;
@@ -277,8 +280,14 @@ final class Accumulator {
     }
 
     Vals.VecVal finish() {
+        List<Row> out = new ArrayList<>(groupLabels.size());
+        finish(out, null);
+        return new Vals.VecVal(out);
+    }
+
+    /** Adds the output rows to {@code out} and, when {@code firsts} is not null, each row's group's first input series. */
+    void finish(List<Row> out, List<Labels> firsts) {
         int ng = groupLabels.size();
-        List<Row> out = new ArrayList<>(ng);
         for (int g = 0; g < ng; g++) {
             double[] o = Row.empty(steps);
             FloatHistogram[] ho = null;
@@ -310,10 +319,11 @@ final class Accumulator {
                     default -> val[k];
                 };
             }
-            if (any) out.add(new Row(groupLabels.get(g), o, ho, dropName[g]));
+            if (!any) continue;
+            out.add(new Row(groupLabels.get(g), o, ho, dropName[g]));
+            if (firsts != null) firsts.add(firstSeries.get(g));
         }
         cx.releaseSamples(accounted);
         accounted = 0;
-        return new Vals.VecVal(out);
     }
 }

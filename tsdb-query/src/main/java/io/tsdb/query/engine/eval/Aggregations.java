@@ -49,6 +49,8 @@ public final class Aggregations {
             param = ev.scalar(a.param(), ts);
         }
         if (Accumulator.supports(op)) {
+            VecVal sharded = ShardedAggregation.tryEval(ev, a, ts);
+            if (sharded != null) return sharded;
             Accumulator acc = new Accumulator(cx, op, steps, a.grouping(), a.without());
             acc.pos = a.expr().pos();
             if (!streamInto(a.expr(), ts, acc)) {
@@ -85,7 +87,7 @@ public final class Aggregations {
      * Feeds the series of a selector or a range function straight into the accumulator, one at a time,
      * instead of materialising the whole input vector. Returns false when the input is not streamable.
      */
-    private boolean streamInto(Expr e, long[] ts, Accumulator acc) {
+    boolean streamInto(Expr e, long[] ts, Accumulator acc) {
         Expr u = RangeEval.unwrap(e);
         if (u instanceof VectorSelector vs) {
             ev.selectors.instant(vs, ts, false, acc::add);

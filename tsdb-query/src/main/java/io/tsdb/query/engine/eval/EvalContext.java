@@ -40,6 +40,27 @@ public final class EvalContext {
 
     private record Range(long mint, long maxt) {}
 
+    /**
+     * Set in a shard's context ({@link #shard}): its selectors read only the series this accepts. Null: all series.
+     */
+    final java.util.function.Predicate<io.tsdb.core.Labels> seriesFilter;
+    /** The shards of a query evaluated in parallel share these (null in a query evaluated on one thread). */
+    private final ShardShare share;
+    /** The engine's pool for evaluating large aggregations in shards; null: this query is evaluated on one thread. */
+    public io.tsdb.query.engine.QueryShards shards;
+
+    /**
+     * What the shards of one aggregation evaluated in parallel share: the samples all of them hold in memory (so the
+     * query's limit bounds their sum, as it bounds the one thread's count), and the flag that stops the others once
+     * one failed.
+     */
+    static final class ShardShare {
+        final java.util.concurrent.atomic.AtomicLong samples;
+        volatile boolean cancelled;
+
+        ShardShare(long initial) { samples = new java.util.concurrent.atomic.AtomicLong(initial); }
+    }
+
     public long seriesTouched;
     public long samplesTouched;
     /** Points currently held by live intermediate results (Prometheus' "samples in memory"). */
@@ -58,6 +79,37 @@ public final class EvalContext {
         this.maxSamples = maxSamples > 0 ? maxSamples : Long.MAX_VALUE;
         this.deadlineNanos = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : Long.MAX_VALUE;
         this.defaultSubqueryStepMs = defaultSubqueryStepMs > 0 ? defaultSubqueryStepMs : 60_000L;
+        this.seriesFilter = null;
+        this.share = null;
+    }
+
+    /** A shard's context: the parent's parameters, limits and deadline; its own annotations and statistics. */
+    private EvalContext(EvalContext p, java.util.function.Predicate<io.tsdb.core.Labels> filter, ShardShare share) {
+        this.storage = p.storage;
+        this.query = p.query;
+        this.queryStart = p.queryStart;
+        this.queryEnd = p.queryEnd;
+        this.queryStep = p.queryStep;
+        this.lookbackMs = p.lookbackMs;
+        this.maxSamples = p.maxSamples;
+        this.deadlineNanos = p.deadlineNanos;
+        this.defaultSubqueryStepMs = p.defaultSubqueryStepMs;
+        this.statsDecoding = p.statsDecoding;
+        this.seriesFilter = filter;
+        this.share = share;
+    }
+
+    /** The context of one shard of an aggregation evaluated in parallel (see {@link ShardedAggregation}). */
+    EvalContext shard(java.util.function.Predicate<io.tsdb.core.Labels> filter, ShardShare share) {
+        return new EvalContext(this, filter, share);
+    }
+
+    /** Adds a shard's annotations and statistics once it is done (on the query's thread). */
+    void absorb(EvalContext shard) {
+        warnings.addAll(shard.warnings);
+        infos.addAll(shard.infos);
+        seriesTouched += shard.seriesTouched;
+        samplesTouched += shard.samplesTouched;
     }
 
     /** The querier over [mint, maxt] kept for the rest of the query, opened by the first call for that range. */
@@ -88,7 +140,9 @@ public final class EvalContext {
 
     /** Cheap cancellation check: call in loops over series or steps. */
     public void checkDeadline() {
-        if ((++tick & 63) != 0 || deadlineNanos == Long.MAX_VALUE) return;
+        if ((++tick & 63) != 0) return;
+        if (share != null && share.cancelled) throw new ShardedAggregation.Cancelled();
+        if (deadlineNanos == Long.MAX_VALUE) return;
         if (System.nanoTime() - deadlineNanos > 0) {
             throw new QueryException(QueryException.Kind.TIMEOUT, "query timed out in expression evaluation");
         }
@@ -97,14 +151,17 @@ public final class EvalContext {
     public void addSamples(long n) {
         currentSamples += n;
         if (currentSamples > peakSamples) peakSamples = currentSamples;
-        if (currentSamples > maxSamples) {
+        if ((share == null ? currentSamples : share.samples.addAndGet(n)) > maxSamples) {
             throw new QueryException(QueryException.Kind.EXECUTION,
                     "query processing would load too many samples into memory in query execution (limit "
                             + maxSamples + ")");
         }
     }
 
-    public void releaseSamples(long n) { currentSamples -= n; }
+    public void releaseSamples(long n) {
+        currentSamples -= n;
+        if (share != null) share.samples.addAndGet(-n);
+    }
 
     /** Prometheus-style position "line:col" (1-based) of a character offset in the query. */
     public String pos(int offset) {

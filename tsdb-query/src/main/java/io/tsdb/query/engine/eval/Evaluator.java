@@ -54,7 +54,7 @@ public final class Evaluator {
         long before = cx.currentSamples;
         Val v = doEval(e, ts);
         // Children's intermediate results are garbage now; only this node's output stays in memory.
-        cx.currentSamples = before;
+        cx.releaseSamples(cx.currentSamples - before);
         cx.addSamples(points(v));
         return v;
     }

@@ -133,7 +133,7 @@ public final class Selectors {
         Querier kept = cx.keptQuerier(mint, maxt);   // the cost estimate's, which has selected these series already
         try (Querier own = kept == null ? cx.storage.querier(mint, maxt) : null) {
             Querier q = kept != null ? kept : own;
-            SeriesSet ss = q.select(vs.matchers());
+            SeriesSet ss = cx.seriesFilter == null ? q.select(vs.matchers()) : q.select(vs.matchers(), cx.seriesFilter);
             while (ss.next()) {
                 cx.checkDeadline();
                 SampleCursor c = ss.cursor();
