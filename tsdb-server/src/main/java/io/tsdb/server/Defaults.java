@@ -48,7 +48,12 @@ public final class Defaults {
 
     /** tsdb-query's {@link PromqlEngine} with the configured lookback, timeout and size limits as defaults. */
     public static EngineFactory engine() {
-        return (storage, cfg) -> new PromqlEngine(storage, queryOptions(cfg));
+        return (storage, cfg) -> new PromqlEngine(storage, queryOptions(cfg), 60_000L, queryShards(cfg));
+    }
+
+    /** The threads large aggregations are evaluated on ({@code --query.parallelism}). */
+    public static io.tsdb.query.engine.QueryShards queryShards(ServerConfig cfg) {
+        return io.tsdb.query.engine.QueryShards.of(cfg.queryParallelism);
     }
 
     public static QueryOptions queryOptions(ServerConfig cfg) {

@@ -35,6 +35,8 @@ public final class ServerConfig {
     public Duration queryTimeout = Duration.ofMinutes(2);
     public long queryMaxSamples = 50_000_000L;
     public long queryMaxSeries = 0;
+    /** Shards (threads) one large aggregation is evaluated in: 0 = one per available processor, 1 = none. */
+    public int queryParallelism = 0;
     public Duration queryLookbackDelta = Duration.ofMinutes(5);
     public String corsOrigin = null;
     /** Prometheus-format web config (TLS, basic auth, tokens); null: plain HTTP without credentials. */

@@ -40,7 +40,14 @@ public record ServerContext(ServerConfig config, Storage storage, QueryEngine en
     private ServerContext(ServerConfig config, Storage storage, QueryEngine engine, PrometheusRegistry registry,
                           BooleanSupplier ready, MetadataStore metadata, WriteEvents writeEvents, SlowQueryLog slow) {
         this(config, storage, engine, registry, ready, metadata, writeEvents, slow, new Tenants(storage, config,
-                (s, scope) -> scope.isDefault() ? engine : new PromqlEngine(s, Defaults.queryOptions(config)), limiter(config, registry)));
+                tenantEngines(config, engine), limiter(config, registry)));
+    }
+
+    /** The default tenant's engine, or one per scope sharing the default engine's threads (or the flag's when it has none). */
+    private static java.util.function.BiFunction<Storage, io.tsdb.server.tenant.TenantScope, QueryEngine> tenantEngines(
+            ServerConfig config, QueryEngine engine) {
+        io.tsdb.query.engine.QueryShards shards = engine instanceof PromqlEngine p ? p.shards() : Defaults.queryShards(config);
+        return (s, scope) -> scope.isDefault() ? engine : new PromqlEngine(s, Defaults.queryOptions(config), 60_000L, shards);
     }
 
     private static TenantLimiter limiter(ServerConfig config, PrometheusRegistry registry) {

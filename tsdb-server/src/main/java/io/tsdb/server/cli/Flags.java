@@ -139,6 +139,9 @@ public final class Flags {
                     c -> Long.toString(c.queryMaxSamples), (c, v) -> c.queryMaxSamples = longAtLeast(v, 0)),
             new Flag("query.max-series", "N", "Refuse queries whose selectors match more series (0 = no limit).",
                     c -> Long.toString(c.queryMaxSeries), (c, v) -> c.queryMaxSeries = longAtLeast(v, 0)),
+            new Flag("query.parallelism", "N", "Threads one large aggregation (e.g. sum by (region) (rate(x[5m])) over "
+                    + "many series) is evaluated on, in shards; 0 = one per available processor, 1 = every query on one thread.",
+                    c -> Integer.toString(c.queryParallelism), (c, v) -> c.queryParallelism = intAtLeast(v, 0)),
             new Flag("query.lookback-delta", "DURATION", "How far back an instant selector looks for a sample.",
                     c -> Durations.format(c.queryLookbackDelta), (c, v) -> c.queryLookbackDelta = positive(v)),
             ofSwitch("web.enable-admin-api", "Enable the admin endpoints that delete data or copy it "

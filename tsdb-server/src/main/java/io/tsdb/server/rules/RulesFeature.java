@@ -62,7 +62,8 @@ public final class RulesFeature implements Feature, Reloadable, AutoCloseable {
         // the default tenant's, --rules.tenant-directory/<tenant>/ another tenant's
         java.util.function.BiFunction<String, List<String>, RuleManager> forTenant = (tenant, patterns) -> {
             io.tsdb.core.Storage storage = ctx.tenants().storage(TenantScope.of(tenant, ctx.tenants().defaultTenant()));
-            PromqlEngine engine = new PromqlEngine(storage, Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs());
+            PromqlEngine engine = new PromqlEngine(storage, Defaults.queryOptions(cfg), options(cfg).evaluationIntervalMs(),
+                    Defaults.queryShards(cfg));
             RuleEnv env = new RuleEnv(storage, engine, Defaults.queryOptions(cfg), options(cfg), clock, notifier::send, metrics);
             return new RuleManager(env, patterns);
         };
