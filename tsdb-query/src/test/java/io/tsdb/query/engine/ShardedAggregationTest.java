@@ -182,7 +182,9 @@ class ShardedAggregationTest {
         fill(new SplittableRandom(4), 40, null, mem, 0, POINTS);
         long end = T0 + POINTS * STEP;
         String q = "sum by (host) (rate(req_total[5m]))";
-        // 40 groups x 481 steps (3 cells each) do not fit in 60,000 samples; the cost estimate (30,000) does not refuse it
+        // 40 groups x 481 steps (3 cells each) do not fit in 60,000 samples, on one thread or in two shards of 20 groups
+        // (a shard's cells stay counted until all are done, whatever the order they run in); the cost estimate
+        // (30,000) does not refuse it
         QueryOptions small = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 60_000, 60_000, 0, false);
         PromqlEngine seq = new PromqlEngine(mem, small, 60_000L, QueryShards.SEQUENTIAL);
         QueryShards shards = new QueryShards(2, 0);

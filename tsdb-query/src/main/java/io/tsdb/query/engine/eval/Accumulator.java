@@ -282,10 +282,16 @@ final class Accumulator {
     Vals.VecVal finish() {
         List<Row> out = new ArrayList<>(groupLabels.size());
         finish(out, null);
+        cx.releaseSamples(accounted);
+        accounted = 0;
         return new Vals.VecVal(out);
     }
 
-    /** Adds the output rows to {@code out} and, when {@code firsts} is not null, each row's group's first input series. */
+    /**
+     * Adds the output rows to {@code out} and, when {@code firsts} is not null, each row's group's first input series.
+     * The cells stay counted in the context (a shard's stay counted until all shards are done, as one thread's groups
+     * are all in memory at once).
+     */
     void finish(List<Row> out, List<Labels> firsts) {
         int ng = groupLabels.size();
         for (int g = 0; g < ng; g++) {
@@ -323,7 +329,5 @@ final class Accumulator {
             out.add(new Row(groupLabels.get(g), o, ho, dropName[g]));
             if (firsts != null) firsts.add(firstSeries.get(g));
         }
-        cx.releaseSamples(accounted);
-        accounted = 0;
     }
 }
