@@ -26,6 +26,10 @@ public final class Main {
     static void main(String[] args, StorageFactory storage) {
         System.setProperty("chronicle.analytics.disable", "true");
         System.setProperty("chronicle.announcer.disable", "true");   // its banner is logged at INFO, below net.openhft's WARN
+        // Netty's buffer allocators emit JFR events when the JVM has JFR: their first use loads the flight recorder's
+        // classes and generates an event handler class per event type (not archivable by CDS), about 110 classes and
+        // 0.1-0.3 s of CPU at every start. -Dio.netty.jfr.enabled=true brings them back for a recording.
+        if (System.getProperty("io.netty.jfr.enabled") == null) System.setProperty("io.netty.jfr.enabled", "false");
         preloadStorageClasses();
         int code = run(args, System.out, System.err, storage);
         awaitPreload();

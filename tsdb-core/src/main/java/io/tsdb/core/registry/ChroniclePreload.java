@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Invariant: Chronicle's classes are never initialised by two threads at once. Their static initialisers
  * depend on each other, and two threads entering such a cycle at different classes would deadlock on the JVM's
  * class-initialisation locks; so once a preload has been started, {@link SeriesRegistry#open} waits for it to
- * finish ({@link #await}) before it touches Chronicle. No other state; this class itself references no Chronicle
- * class.
+ * finish ({@link #await}) before it touches Chronicle. No other state; the only Chronicle class this one references is
+ * {@code PosixAPIHolder}, whose binding it replaces before anything else (it has no static initialiser).
  */
 public final class ChroniclePreload {
     /** The classes initialised, in the order a tier's creation or opening first reaches them. */
@@ -35,6 +35,12 @@ public final class ChroniclePreload {
         if (!STARTED.compareAndSet(false, true)) return null;
         return () -> {
             try {
+                // First: Chronicle Core's JVM probes ask for the POSIX binding when they initialise, and unless the
+                // no-op one is installed before, that is jnr-ffi's (native stubs generated with ASM, then JNA's CPU
+                // affinity probe): 1,2 s of this thread's CPU at a restart on a busy machine, 0.3 s idle. The registry
+                // needs none of its calls (see SeriesRegistry's static initialiser, which does the same when no
+                // preload runs).
+                net.openhft.posix.internal.PosixAPIHolder.useNoOpPosixApi();
                 for (String c : CLASSES) Class.forName(c, true, ChroniclePreload.class.getClassLoader());
             } catch (Throwable e) {
                 // the registry's open reports any real problem
