@@ -36,10 +36,10 @@ public final class ChroniclePreload {
         return () -> {
             try {
                 // First: Chronicle Core's JVM probes ask for the POSIX binding when they initialise, and unless the
-                // no-op one is installed before, that is jnr-ffi's (native stubs generated with ASM, then JNA's CPU
-                // affinity probe): 1,2 s of this thread's CPU at a restart on a busy machine, 0.3 s idle. The registry
-                // needs none of its calls (see SeriesRegistry's static initialiser, which does the same when no
-                // preload runs).
+                // no-op one is installed before, that is jnr-ffi's: native stubs generated with ASM at every start
+                // (250 classes more, ~30 of them from outside the class-data archive; 1.8 s of this thread on a
+                // machine loaded 8 times over). The registry needs none of its calls (SeriesRegistry's static
+                // initialiser does the same when no preload runs).
                 net.openhft.posix.internal.PosixAPIHolder.useNoOpPosixApi();
                 for (String c : CLASSES) Class.forName(c, true, ChroniclePreload.class.getClassLoader());
             } catch (Throwable e) {
