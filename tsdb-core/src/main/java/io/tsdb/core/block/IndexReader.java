@@ -23,33 +23,34 @@ import java.util.zip.CRC32C;
 final class IndexReader {
     /**
      * Postings locations of one label name. Its values stay in the mapping: only their symbol refs and postings
-     * offsets are on the heap (8 bytes a value), so a reader's heap does not grow with the strings of every pod
-     * or instance a block has seen. Values are sorted, and so are their refs (the symbol table is sorted).
+     * offsets are on the heap (about 4 bytes a value, {@link MonotoneInts}), so a reader's heap does not grow with
+     * the strings of every pod or instance a block has seen. Values are sorted, and so are their refs (the symbol
+     * table is sorted).
      */
     final class LabelEntry {
         final String name;
         final int allOff, allLen;
-        private final int[] valueRefs;
+        private final MonotoneInts valueRefs;
         /** Postings offset of value i; offs[count] is the end of the last value's postings. */
-        private final int[] offs;
+        private final MonotoneInts offs;
 
-        LabelEntry(String name, int allOff, int allLen, int[] valueRefs, int[] offs) {
+        LabelEntry(String name, int allOff, int allLen, MonotoneInts valueRefs, MonotoneInts offs) {
             this.name = name; this.allOff = allOff; this.allLen = allLen;
             this.valueRefs = valueRefs; this.offs = offs;
         }
 
         /** Number of values of this label name in the block. */
-        int count() { return valueRefs.length; }
+        int count() { return valueRefs.size(); }
 
         /** The i-th value in sorted order, decoded from the mapping. */
-        String value(int i) { return symbol(valueRefs[i]); }
+        String value(int i) { return symbol(valueRefs.get(i)); }
 
         /** Index of {@code value} among the sorted values, or a negative number when absent. */
         int indexOf(String value) {
-            int lo = 0, hi = valueRefs.length - 1;
+            int lo = 0, hi = valueRefs.size() - 1;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
-                int c = symbol(valueRefs[mid]).compareTo(value);
+                int c = symbol(valueRefs.get(mid)).compareTo(value);
                 if (c < 0) lo = mid + 1;
                 else if (c > 0) hi = mid - 1;
                 else return mid;
@@ -61,7 +62,8 @@ final class IndexReader {
     private final Path file;
     private final MappedByteBuffer buf;
     /** Position in the mapping of each symbol's encoding (uvarint length, UTF-8 bytes), validated at open. */
-    private final int[] symbolPos;
+    /** Position in the mapping of each symbol's length prefix. */
+    private final MonotoneInts symbolPos;
     private final int numSeries;
     private final int version;
     private final int seriesStart, seriesEnd, offsetsStart, refsStart, postingsStart, postingsEnd;
@@ -152,15 +154,16 @@ final class IndexReader {
 
         DecBuf d = new DecBuf(symbols, 0, end[0] - start[0], file, BlockIndexFormat.SYMBOLS);
         int ns = d.uvarintInt(end[0] - start[0], "symbol count");
-        symbolPos = new int[ns];
+        int[] pos0 = new int[ns];
         String prev = null;
         for (int i = 0; i < ns; i++) {
-            symbolPos[i] = start[0] + d.position();
+            pos0[i] = start[0] + d.position();
             String sym = d.str();
             if (prev != null && prev.compareTo(sym) >= 0) throw d.corrupt("symbols not sorted");
             prev = sym;
         }
         if (d.remaining() != 0) throw d.corrupt("trailing bytes");
+        symbolPos = MonotoneInts.of(pos0, ns);
 
         seriesStart = start[1];
         seriesEnd = end[1];
@@ -189,14 +192,14 @@ final class IndexReader {
         byName = new HashMap<>(nn * 2);
         int pos = 0;
         int plen = postingsEnd - postingsStart;
+        int[] refs = new int[0], offs = new int[0];   // scratch, packed per label name
         for (int i = 0; i < nn; i++) {
             String name = symbol(d.uvarintInt(ns - 1, "label name ref"), d);
             int nv = d.uvarintInt(ns, "label value count");
             int allLen = d.uvarintInt(plen - pos, "postings length");
             int allOff = pos;
             pos += allLen;
-            int[] refs = new int[nv];
-            int[] offs = new int[nv + 1];
+            if (refs.length < nv + 1) { refs = new int[nv + 1]; offs = new int[nv + 1]; }
             for (int j = 0; j < nv; j++) {
                 refs[j] = d.uvarintInt(ns - 1, "label value ref");
                 // symbols are sorted, so sorted values have increasing refs
@@ -208,7 +211,7 @@ final class IndexReader {
             offs[nv] = pos;
             if (i > 0 && names[i - 1].compareTo(name) >= 0) throw d.corrupt("label names not sorted");
             names[i] = name;
-            entries[i] = new LabelEntry(name, allOff, allLen, refs, offs);
+            entries[i] = new LabelEntry(name, allOff, allLen, MonotoneInts.of(refs, nv), MonotoneInts.of(offs, nv + 1));
             byName.put(name, entries[i]);
         }
         if (pos != plen) throw new CorruptBlockException(file, BlockIndexFormat.POSTINGS_TABLE, "postings table covers " + pos + " of " + plen + " bytes");
@@ -240,13 +243,13 @@ final class IndexReader {
     }
 
     private String symbol(int ref, DecBuf d) {
-        if (ref < 0 || ref >= symbolPos.length) throw d.corrupt("symbol ref " + ref + " out of range");
+        if (ref < 0 || ref >= symbolPos.size()) throw d.corrupt("symbol ref " + ref + " out of range");
         return symbol(ref);
     }
 
     /** Symbol {@code ref} (in range), decoded from the mapping; its encoding was validated at open. */
     private String symbol(int ref) {
-        int p = symbolPos[ref];
+        int p = symbolPos.get(ref);
         int len = 0;
         for (int shift = 0; ; shift += 7) {
             int b = buf.get(p++);
@@ -294,7 +297,7 @@ final class IndexReader {
     ImmutableRoaringBitmap postingsForName(LabelEntry e) { return bitmap(e.allOff, e.allLen); }
 
     /** Series having {@code name=e.value(i)}. */
-    ImmutableRoaringBitmap postings(LabelEntry e, int i) { return bitmap(e.offs[i], e.offs[i + 1] - e.offs[i]); }
+    ImmutableRoaringBitmap postings(LabelEntry e, int i) { return bitmap(e.offs.get(i), e.offs.get(i + 1) - e.offs.get(i)); }
 
     private DecBuf series(int id, DecBuf d) {
         if (id < 0 || id >= numSeries) throw new IllegalArgumentException("series id " + id + " out of range");
@@ -311,7 +314,7 @@ final class IndexReader {
     Labels labels(int id) { return labels(id, null); }
 
     /** Number of symbols (the size of a symbol cache for {@link #labels(int, String[])}). */
-    int symbolCount() { return symbolPos.length; }
+    int symbolCount() { return symbolPos.size(); }
 
     /**
      * Labels of series {@code id}, taking symbols from {@code cache} (indexed by symbol number, filled as they
@@ -324,7 +327,7 @@ final class IndexReader {
         int n = d.uvarintInt(names.length, "label count");
         String[] kv = new String[2 * n];
         for (int i = 0; i < 2 * n; i++) {
-            int ref = d.uvarintInt(symbolPos.length - 1, "symbol ref");
+            int ref = d.uvarintInt(symbolPos.size() - 1, "symbol ref");
             if (cache == null) {
                 kv[i] = symbol(ref, d);
             } else {
