@@ -23,6 +23,14 @@ public final class OtlpProtoDecoder {
     public OtlpProtoDecoder(OtlpConverter out) { this.out = out; }
 
     public void decode(ByteBuf buf) {
+        try {
+            decodeBody(buf);
+        } finally {
+            r.clear();   // no reference to the request's buffer outlives the request (a pooled chunk)
+        }
+    }
+
+    private void decodeBody(ByteBuf buf) {
         r.reset(buf);
         for (int tag; (tag = r.next(1)) != 0; ) {
             int old = r.message(tag, "resource_metrics");

@@ -55,6 +55,14 @@ public final class PromProtobufParser {
     }
 
     public void parse(ByteBuf buf, String[] extra, PromTextParser.Timestamps timestamps, long nowMs, IngestBatch batch, MetadataStore metadata) {
+        try {
+            parseBody(buf, extra, timestamps, nowMs, batch, metadata);
+        } finally {
+            r.clear();   // no reference to the request's buffer outlives the request (a pooled chunk)
+        }
+    }
+
+    private void parseBody(ByteBuf buf, String[] extra, PromTextParser.Timestamps timestamps, long nowMs, IngestBatch batch, MetadataStore metadata) {
         r.reset(buf);
         int family = 0;
         while (r.hasRemaining()) {

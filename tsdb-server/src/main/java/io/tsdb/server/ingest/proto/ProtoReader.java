@@ -52,6 +52,17 @@ public final class ProtoReader {
         return this;
     }
 
+    /**
+     * Drops the references to the buffer last read, so that a reader kept between requests (per thread) does not
+     * keep a request's buffer, or the pooled chunk under it, reachable after the request.
+     */
+    public void clear() {
+        buf = null;
+        arr = null;
+        addr = 0;
+        pos = limit = base = tagAt = 0;
+    }
+
     public ByteBuf buffer() { return buf; }
     /** Absolute index of the next byte. */
     public int position() { return pos; }

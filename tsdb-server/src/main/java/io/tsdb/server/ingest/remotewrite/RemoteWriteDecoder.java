@@ -65,6 +65,15 @@ public final class RemoteWriteDecoder {
     private IngestBatch current;
 
     public void decodeV1(ByteBuf buf, IngestBatch batch) {
+        try {
+            decodeV1Body(buf, batch);
+        } finally {
+            r.clear();   // no reference to the request's buffer outlives the request (a pooled chunk)
+            current = null;
+        }
+    }
+
+    private void decodeV1Body(ByteBuf buf, IngestBatch batch) {
         current = batch;
         r.reset(buf);
         series = 0;
@@ -204,6 +213,15 @@ public final class RemoteWriteDecoder {
 
     /** io.prometheus.write.v2.Request: symbols = 4, timeseries = 5. */
     public void decodeV2(ByteBuf buf, IngestBatch batch) {
+        try {
+            decodeV2Body(buf, batch);
+        } finally {
+            r.clear();   // no reference to the request's buffer outlives the request (a pooled chunk)
+            current = null;
+        }
+    }
+
+    private void decodeV2Body(ByteBuf buf, IngestBatch batch) {
         current = batch;
         r.reset(buf);
         series = 0;
