@@ -233,6 +233,28 @@ class TsdbTest {
         }
     }
 
+    /**
+     * The future limit follows the clock within one batch: a sample beyond the limit read for an earlier sample is
+     * checked against the clock again (accepted when the clock moved on far enough), and one beyond the current
+     * clock plus the tolerance is refused even after in-limit samples of the same batch.
+     */
+    @Test void futureLimitFollowsTheClockWithinABatch() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(NOW);
+        try (Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).build(), clock::get)) {
+            Labels x = Labels.of("__name__", "future");
+            Appender a = db.appender();
+            assertEquals(AppendStatus.OK, a.append(x, NOW, 1));
+            assertEquals(AppendStatus.OK, a.append(x, NOW + 600_000, 2));
+            assertEquals(AppendStatus.TOO_FAR_IN_FUTURE, a.append(x, NOW + 600_001, 3));
+            clock.set(NOW + 5_000);
+            assertEquals(AppendStatus.OK, a.append(x, NOW + 605_000, 4));
+            assertEquals(AppendStatus.TOO_FAR_IN_FUTURE, a.append(x, NOW + 605_001, 5));
+            a.commit();
+            assertEquals(List.of(new S(NOW, 1), new S(NOW + 600_000, 2), new S(NOW + 605_000, 4)), samples(db, x));
+            assertEquals(2, db.counters().samplesRejected(AppendStatus.TOO_FAR_IN_FUTURE));
+        }
+    }
+
     @Test void outOfOrderDisabled() throws Exception {
         try (Tsdb db = open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).outOfOrderWindow(Duration.ZERO).build())) {
             Labels x = Labels.of("__name__", "m");
