@@ -3,6 +3,9 @@ package io.tsdb.server.ingest.proto;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.internal.PlatformDependent;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,6 +22,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ProtoReader {
     public static final int VARINT = 0, FIXED64 = 1, LEN = 2, START_GROUP = 3, END_GROUP = 4, FIXED32 = 5;
+    /** Little-endian views of a heap array, for fixed-width fields without the ByteBuf's bounds and refCnt checks. */
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private ByteBuf buf;
     /** Fast access without per-byte bounds/refCnt checks: the heap array or the direct memory address. */
@@ -132,14 +138,16 @@ public final class ProtoReader {
 
     public long fixed64() {
         if (limit - pos < 8) throw new ProtoException("truncated fixed64 at byte " + (pos - base));
-        long v = buf.getLongLE(pos);
+        // every sample's value: the heap array directly (checked against the limit above, which never exceeds the
+        // writer index), else the buffer
+        long v = arr != null ? (long) LONG_LE.get(arr, arrOff + pos) : buf.getLongLE(pos);
         pos += 8;
         return v;
     }
 
     public int fixed32() {
         if (limit - pos < 4) throw new ProtoException("truncated fixed32 at byte " + (pos - base));
-        int v = buf.getIntLE(pos);
+        int v = arr != null ? (int) INT_LE.get(arr, arrOff + pos) : buf.getIntLE(pos);
         pos += 4;
         return v;
     }

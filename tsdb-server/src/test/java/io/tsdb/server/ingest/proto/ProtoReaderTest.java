@@ -1,0 +1,60 @@
+package io.tsdb.server.ingest.proto;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fixed-width fields read the same little-endian values from a heap buffer whose array starts before the message (a
+ * slice at an array offset, read from a reader index past the start) as from a direct buffer, and a field cut short
+ * by the message's end is refused with its byte offset rather than read beyond the limit.
+ */
+class ProtoReaderTest {
+    /** fixed64 field 1 = 0x0102030405060708, then fixed32 field 2 = 0x0a0b0c0d, behind 5 unrelated bytes. */
+    static byte[] message() {
+        return new byte[]{9, 9, 9, 9, 9,
+                0x09, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+                0x15, 0x0d, 0x0c, 0x0b, 0x0a};
+    }
+
+    static void readBoth(ByteBuf b) {
+        ProtoReader r = new ProtoReader(b);
+        assertEquals(1, ProtoReader.field(r.tag()));
+        assertEquals(0x0102030405060708L, r.fixed64());
+        assertEquals(2, ProtoReader.field(r.tag()));
+        assertEquals(0x0a0b0c0d, r.fixed32());
+        assertTrue(!r.hasRemaining());
+    }
+
+    @Test void fixedFieldsFromAHeapSliceAndADirectBuffer() {
+        byte[] m = message();
+        byte[] padded = new byte[m.length + 7];
+        System.arraycopy(m, 0, padded, 3, m.length);
+        ByteBuf slice = Unpooled.wrappedBuffer(padded).slice(3, m.length);   // array offset 3
+        slice.readerIndex(5);
+        assertTrue(slice.hasArray());
+        readBoth(slice);
+
+        ByteBuf direct = Unpooled.directBuffer(m.length).writeBytes(m);
+        direct.readerIndex(5);
+        try {
+            readBoth(direct);
+        } finally {
+            direct.release();
+        }
+    }
+
+    @Test void aFixedFieldCutShortIsRefused() {
+        byte[] m = message();
+        ByteBuf b = Unpooled.wrappedBuffer(m, 0, 12);   // the fixed64 has 5 of its 8 bytes; the array goes on
+        b.readerIndex(5);
+        ProtoReader r = new ProtoReader(b);
+        r.tag();
+        ProtoException e = assertThrows(ProtoException.class, r::fixed64);
+        assertTrue(e.getMessage().contains("truncated fixed64 at byte 1"), e.getMessage());
+    }
+}
