@@ -4,6 +4,7 @@ import io.tsdb.core.Labels;
 import io.tsdb.query.engine.PromqlEngine;
 import io.tsdb.query.engine.QueryOptions;
 import io.tsdb.query.engine.QueryResult;
+import io.tsdb.query.engine.QueryShards;
 import io.tsdb.query.engine.Value;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * mvn -q -DskipTests package -pl benchmarks -am
  * java -jar benchmarks/target/benchmarks.jar QueryEvalBenchmark
+ * java -jar benchmarks/target/benchmarks.jar QueryEvalBenchmark -p query='sum by (region) (rate(x[5m]))'   (1 and 2 shards)
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -45,6 +47,10 @@ public class QueryEvalBenchmark {
 
     @Param({"sum by (region) (rate(x[5m]))", "max by (region) (avg_over_time(x[10m]))", "topk(5, rate(x[5m]))"})
     public String query;
+
+    /** Shards of a large aggregation ({@link QueryShards}; 1: every query on the benchmark's thread). */
+    @Param({"1", "2"})
+    public int parallelism;
 
     PromqlEngine engine;
     QueryOptions options;
@@ -67,7 +73,8 @@ public class QueryEvalBenchmark {
             }
             values[s] = v;
         }
-        engine = new PromqlEngine(new RegularStorage(labels, values, SCRAPE_MS));
+        engine = new PromqlEngine(new RegularStorage(labels, values, SCRAPE_MS), QueryOptions.DEFAULTS, 60_000L,
+                new QueryShards(parallelism, QueryShards.DEFAULT_MIN_WORK));
         options = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 120_000, 200_000_000L, 0, false);
     }
 

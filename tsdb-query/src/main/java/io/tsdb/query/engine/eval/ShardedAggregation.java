@@ -92,13 +92,19 @@ final class ShardedAggregation {
         throw new IllegalStateException("no matrix argument");
     }
 
-    /** Estimated samples read plus series x steps (from the label index and chunk statistics; nothing decoded). */
+    /**
+     * Estimated samples read plus series x steps (from the label index and chunk statistics; nothing decoded); the
+     * samples alone when they are under a quarter of the threshold.
+     */
     private static long work(EvalContext cx, VectorSelector vs, long mint, long maxt, int steps) {
         Querier kept = cx.keptQuerier(mint, maxt);
         try (Querier own = kept == null ? cx.storage.querier(mint, maxt) : null) {
             Querier q = kept != null ? kept : own;
             long samples = q.sampleEstimate(vs.matchers());
-            if (samples >= cx.shards.minWork()) return samples;
+            long min = cx.shards.minWork();
+            // series x steps exceeds the samples only with steps finer than the samples: counting the series (one more
+            // pass over the selection) is worth it only for an input that is not far below the threshold anyway
+            if (samples >= min || samples < min / 4) return samples;
             return samples + q.seriesCount(vs.matchers()) * (long) steps;
         }
     }
