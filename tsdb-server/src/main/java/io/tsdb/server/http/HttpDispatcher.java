@@ -181,7 +181,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
         ServerState s = state.get();
         Exchange ex = new Exchange(rid, req.method().name(), path, req.headers().get(HttpHeaderNames.ORIGIN),
                 HttpUtil.isKeepAlive(req) && s != ServerState.STOPPING, start, req.content().readableBytes(),
-                NettyRequest.formatAddress(ctx.channel().remoteAddress()));
+                NettyRequest.remoteOf(ctx.channel()));
         if (!req.decoderResult().isSuccess()) {
             req.release();
             Exchange closing = new Exchange(rid, ex.method, path, ex.origin, false, start, 0, ex.remote);
@@ -231,7 +231,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 resp = error(ex.path, new HttpError(405, "method " + ex.method + " not allowed for " + ex.path
                         + "; allowed: " + allow)).header("Allow", allow);
             } else {
-                NettyRequest r = new NettyRequest(req, ex.requestId, ctx.channel().remoteAddress(), tenant(req, ex, who));
+                NettyRequest r = new NettyRequest(req, ex.requestId, ex.remote, tenant(req, ex, who));
                 resp = m.route().handler().handle(r);
                 if (resp == null) throw new IllegalStateException("handler for " + route + " returned no response");
             }

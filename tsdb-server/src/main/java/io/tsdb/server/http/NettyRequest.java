@@ -31,7 +31,8 @@ final class NettyRequest implements Request {
 
     private final io.tsdb.server.tenant.TenantScope tenant;
 
-    NettyRequest(FullHttpRequest req, String requestId, SocketAddress remote, io.tsdb.server.tenant.TenantScope tenant) {
+    /** @param remote the client's address as text ({@link #remoteOf}) */
+    NettyRequest(FullHttpRequest req, String requestId, String remote, io.tsdb.server.tenant.TenantScope tenant) {
         this.req = req;
         this.tenant = tenant;
         QueryStringDecoder d;
@@ -43,7 +44,20 @@ final class NettyRequest implements Request {
             throw new HttpError(400, "malformed request URI: " + e.getMessage());
         }
         this.requestId = requestId;
-        this.remote = formatAddress(remote);
+        this.remote = remote;
+    }
+
+    private static final io.netty.util.AttributeKey<String> REMOTE = io.netty.util.AttributeKey.valueOf("tsdb.remote");
+
+    /** The channel's client address as text, written once per connection (not once per request on it). */
+    static String remoteOf(io.netty.channel.Channel ch) {
+        io.netty.util.Attribute<String> a = ch.attr(REMOTE);
+        String s = a.get();
+        if (s == null) {
+            s = formatAddress(ch.remoteAddress());
+            a.set(s);
+        }
+        return s;
     }
 
     static String formatAddress(SocketAddress remote) {

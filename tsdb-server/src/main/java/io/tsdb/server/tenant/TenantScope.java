@@ -31,7 +31,8 @@ public record TenantScope(List<String> tenants, String defaultTenant) {
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9!_.*'()-]{1,150}");
 
     public TenantScope {
-        tenants = List.copyOf(new TreeSet<>(tenants));
+        // one tenant (almost every request): already sorted and distinct
+        tenants = tenants.size() == 1 ? List.copyOf(tenants) : List.copyOf(new TreeSet<>(tenants));
         if (tenants.isEmpty()) throw new IllegalArgumentException("no tenant");
     }
 

@@ -44,7 +44,7 @@ final class Accumulator {
     private boolean[] hincr;
     /** Counter-reset hints seen per cell: bit 1 reset, bit 2 not reset. */
     private byte[] hints;
-    private final FloatHistogram scratch = new FloatHistogram();
+    private FloatHistogram scratch;   // made at the first histogram average that needs it
     /** Where annotations point (the aggregation's position). */
     int pos;
 
@@ -157,6 +157,7 @@ final class Accumulator {
                     if (hincr[k]) {
                         double n = hcount[k], q = (n - 1) / n, s0 = acc.sum, n0 = acc.count;
                         acc.mul(q);
+                        if (scratch == null) scratch = new FloatHistogram();
                         annotate(acc.add(scratch.copyFrom(h).mul(1 / n)));
                         c[0] = q * hsumComp[k];
                         acc.sum = RangeFunctions.kahanInc(h.sum / n, q * s0, c);

@@ -137,7 +137,7 @@ public final class BinaryOps {
         FloatHistogram h = lh != null ? lh : rh;
         double f = lh != null ? rf : lf;
         if (op.isTrim() && lh != null) {
-            hres = ev.nativeHistograms.trim(lh, rf, op == BinaryOp.TRIM_UPPER);
+            hres = ev.nativeHistograms().trim(lh, rf, op == BinaryOp.TRIM_UPPER);
             return 0;
         }
         if (op == BinaryOp.MUL || (op == BinaryOp.DIV && lh != null)) {

@@ -27,7 +27,10 @@ public final class CostEstimator {
     private CostEstimator() {}
 
     /** One selector's estimated footprint. */
-    public record SelectorCost(String selector, long mint, long maxt, long series, long samples) {}
+    public record SelectorCost(VectorSelector source, long mint, long maxt, long series, long samples) {
+        /** The selector as PromQL text (written only when asked: most queries are not refused). */
+        public String selector() { return describe(source); }
+    }
 
     public static List<SelectorCost> estimate(EvalContext cx, Expr e) {
         return estimate(cx, e, true);
@@ -54,13 +57,13 @@ public final class CostEstimator {
         }
         if (maxSeries > 0 && totalSeries > maxSeries) {
             throw new QueryException(QueryException.Kind.EXECUTION, "query would select " + totalSeries
-                    + " series, over the limit of " + maxSeries + " (query.max-series); selector " + bySeries.selector
+                    + " series, over the limit of " + maxSeries + " (query.max-series); selector " + bySeries.selector()
                     + " alone matches " + bySeries.series + " series");
         }
         if (maxSamples > 0 && totalSamples > maxSamples) {
             if (bySamples.series < 0) bySamples = estimate(cx, e, true).get(costs.indexOf(bySamples));
             throw new QueryException(QueryException.Kind.EXECUTION, "query would load about " + totalSamples
-                    + " samples, over the limit of " + maxSamples + " (query.max-samples); selector " + bySamples.selector
+                    + " samples, over the limit of " + maxSamples + " (query.max-samples); selector " + bySamples.selector()
                     + " reads about " + bySamples.samples + " samples from " + bySamples.series + " series");
         }
     }
@@ -104,7 +107,7 @@ public final class CostEstimator {
         // kept open for the evaluation, which selects the same series over the same range (EvalContext#sharedQuerier)
         Querier q = cx.sharedQuerier(mint, maxt);
         List<Matcher> ms = vs.matchers();
-        out.add(new SelectorCost(describe(vs), mint, maxt, countSeries ? q.seriesCount(ms) : -1, q.sampleEstimate(ms)));
+        out.add(new SelectorCost(vs, mint, maxt, countSeries ? q.seriesCount(ms) : -1, q.sampleEstimate(ms)));
     }
 
     /** The selector as PromQL text. */

@@ -32,8 +32,8 @@ public final class Evaluator {
     final RangeEval ranges;
     final Aggregations aggregations;
     final BinaryOps binaryOps;
-    /** Scratch for per-histogram statistics (quantile, fraction, variance). */
-    final NativeHistograms nativeHistograms = new NativeHistograms();
+    /** Scratch for per-histogram statistics (quantile, fraction, variance); made at first use (most queries have none). */
+    private NativeHistograms nativeHistograms;
 
     public Evaluator(EvalContext cx) {
         this.cx = cx;
@@ -44,6 +44,11 @@ public final class Evaluator {
     }
 
     public EvalContext context() { return cx; }
+
+    NativeHistograms nativeHistograms() {
+        if (nativeHistograms == null) nativeHistograms = new NativeHistograms();
+        return nativeHistograms;
+    }
 
     /** Hands this evaluation's reusable read columns to its thread's next query (see {@link Selectors#release}). */
     public void release() { selectors.release(); }

@@ -37,9 +37,9 @@ final class Histograms {
         b.vector("histogram_sum").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum, true));
         b.vector("histogram_avg").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) -> mapHist(ev, c, ts, h -> h.sum / h.count, true));
         b.vector("histogram_stdvar").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) ->
-                mapHist(ev, c, ts, ev.nativeHistograms::stdvar, false));
+                mapHist(ev, c, ts, ev.nativeHistograms()::stdvar, false));
         b.vector("histogram_stddev").args(HISTOGRAM_VECTOR).impl((Special) (ev, c, ts) ->
-                mapHist(ev, c, ts, h -> Math.sqrt(ev.nativeHistograms.stdvar(h)), false));
+                mapHist(ev, c, ts, h -> Math.sqrt(ev.nativeHistograms().stdvar(h)), false));
     }
 
     /** A float of every histogram sample of the argument (float samples are ignored); the result drops the name. */
@@ -208,7 +208,7 @@ final class Histograms {
             }
             if (any) out.add(new Row(g.labels, o, true));
         }
-        NativeHistograms nh = ev.nativeHistograms;
+        NativeHistograms nh = ev.nativeHistograms();
         addNative(cx, c, 1, in, out, ts, (i, h) -> nh.quantile(q[i], h));
         return new VecVal(out);
     }
@@ -287,7 +287,7 @@ final class Histograms {
                 for (int i = 0; i < ts.length; i++) {
                     if (r.h[i] == null) continue;
                     Labels l = r.labels.toBuilder().set(label, GoFmt.openMetrics(q[i])).build();
-                    double res = ev.nativeHistograms.quantile(q[i], r.h[i]);
+                    double res = ev.nativeHistograms().quantile(q[i], r.h[i]);
                     perQ.computeIfAbsent(l, x -> Row.empty(ts.length))[i] = res;
                     if (Double.isNaN(r.h[i].sum)) nanObservations(cx, c, 0, r, res);
                 }
@@ -323,7 +323,7 @@ final class Histograms {
             }
             if (any) out.add(new Row(g.labels, o, true));
         }
-        NativeHistograms nh = ev.nativeHistograms;
+        NativeHistograms nh = ev.nativeHistograms();
         addNative(cx, c, 2, in, out, ts, (i, h) -> nh.fraction(lower[i], upper[i], h));
         return new VecVal(out);
     }

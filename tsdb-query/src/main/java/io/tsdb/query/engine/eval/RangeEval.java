@@ -32,12 +32,12 @@ public final class RangeEval {
     private final Evaluator ev;
     private final EvalContext cx;
     private final RangeFunctions.Scratch scratch = new RangeFunctions.Scratch();
-    private final HistogramWindows histWindows;
+    /** Made at the first series with native histograms (most queries have none). */
+    private HistogramWindows histWindows;
 
     RangeEval(Evaluator ev) {
         this.ev = ev;
         this.cx = ev.cx;
-        this.histWindows = new HistogramWindows(ev.cx);
     }
 
     static Expr unwrap(Expr e) {
@@ -140,6 +140,7 @@ public final class RangeEval {
         int lo = 0, hi = 0, hlo = 0, hhi = 0;
         if (fn == Fn.RATE || fn == Fn.INCREASE) scratch.prepareResets(v, n);
         if (hn > 0) {
+            if (histWindows == null) histWindows = new HistogramWindows(cx);
             histWindows.pos = pos;
             histWindows.name = labels.metricName();
         }

@@ -27,7 +27,8 @@ public final class Selectors {
     private long[] bufHT = new long[16];
     /** Histogram holders, reused from series to series (a sink that keeps one copies it). */
     private FloatHistogram[] bufH = new FloatHistogram[16];
-    private final io.tsdb.core.histogram.CounterResets resets = new io.tsdb.core.histogram.CounterResets();
+    /** Made at the first histogram whose counter-reset hint is detected (most queries read none). */
+    private io.tsdb.core.histogram.CounterResets resets;
 
     /**
      * Read columns longer than this (samples) are not kept for the thread's next query (512 KiB: 3.8 days at 10 s);
@@ -165,6 +166,7 @@ public final class Selectors {
                         if (!fh.isStale()) {
                             if (cx.statsDecoding && fh.hint == io.tsdb.core.histogram.CounterResetHint.UNKNOWN && hn > 0
                                     && bufHT[hn - 1] > lastFloatT) {
+                                if (resets == null) resets = new io.tsdb.core.histogram.CounterResets();
                                 fh.hint = resets.detect(fh, bufH[hn - 1]) ? io.tsdb.core.histogram.CounterResetHint.COUNTER_RESET
                                         : io.tsdb.core.histogram.CounterResetHint.NOT_COUNTER_RESET;
                             }
