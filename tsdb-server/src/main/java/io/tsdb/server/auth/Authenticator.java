@@ -85,13 +85,22 @@ public final class Authenticator {
             new java.util.concurrent.ConcurrentHashMap<>();
     /** How long a request waits for the same credentials' verification run by another request. */
     static final long SHARED_WAIT_MS = 2_000;
+    private final long sharedWaitMs;
     private final java.util.concurrent.atomic.AtomicLong bcryptRuns = new java.util.concurrent.atomic.AtomicLong();
     private final String challenge;
 
     public Authenticator(WebConfig config) { this(config, BCRYPT_PERMITS); }
 
     /** With {@code permits} concurrent bcrypt verifications (tests). */
-    Authenticator(WebConfig config, int permits) {
+    Authenticator(WebConfig config, int permits) { this(config, permits, SHARED_WAIT_MS); }
+
+    /**
+     * With {@code permits} concurrent bcrypt verifications, and a request waiting at most {@code sharedWaitMs} for
+     * the verification of the same credentials run by another (tests: a loaded machine can take longer than the
+     * default for one cost-12 bcrypt).
+     */
+    Authenticator(WebConfig config, int permits, long sharedWaitMs) {
+        this.sharedWaitMs = sharedWaitMs;
         this.bcryptPermits = new java.util.concurrent.Semaphore(permits);
         var u = new java.util.HashMap<String, byte[]>();
         config.basicAuthUsers().forEach((k, v) -> u.put(k, v.getBytes(StandardCharsets.US_ASCII)));
@@ -170,14 +179,14 @@ public final class Authenticator {
     /**
      * Runs the bcrypt verification for {@code key}, or waits for the one another request is running with the same
      * credentials; null when no permit came within {@link #BCRYPT_WAIT_MS} (or the shared run did not finish in
-     * {@link #SHARED_WAIT_MS}). The outcome is cached before waiters are released.
+     * {@link #SHARED_WAIT_MS}, by default). The outcome is cached before waiters are released.
      */
     private Boolean verifyOnce(ByteBuffer key, byte[] password, byte[] hash, boolean known) {
         java.util.concurrent.CompletableFuture<Boolean> mine = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.CompletableFuture<Boolean> other = running.putIfAbsent(key, mine);
         if (other != null) {
             try {
-                return other.get(SHARED_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return other.get(sharedWaitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return null;
