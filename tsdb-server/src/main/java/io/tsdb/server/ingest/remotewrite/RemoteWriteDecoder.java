@@ -64,9 +64,12 @@ public final class RemoteWriteDecoder {
     /** The batch of the request being decoded (for the tenant of its metadata). */
     private IngestBatch current;
 
-    public void decodeV1(ByteBuf buf, IngestBatch batch) {
+    public void decodeV1(ByteBuf buf, IngestBatch batch) { decode(1, buf, batch); }
+
+    /** Decodes one request of remote write {@code version} (1 or 2), then lets go of its buffer. */
+    private void decode(int version, ByteBuf buf, IngestBatch batch) {
         try {
-            decodeV1Body(buf, batch);
+            if (version == 1) decodeV1Body(buf, batch); else decodeV2Body(buf, batch);
         } finally {
             r.clear();   // no reference to the request's buffer outlives the request (a pooled chunk)
             current = null;
@@ -212,14 +215,7 @@ public final class RemoteWriteDecoder {
     // ---------------------------------------------------------------- 2.0
 
     /** io.prometheus.write.v2.Request: symbols = 4, timeseries = 5. */
-    public void decodeV2(ByteBuf buf, IngestBatch batch) {
-        try {
-            decodeV2Body(buf, batch);
-        } finally {
-            r.clear();   // no reference to the request's buffer outlives the request (a pooled chunk)
-            current = null;
-        }
-    }
+    public void decodeV2(ByteBuf buf, IngestBatch batch) { decode(2, buf, batch); }
 
     private void decodeV2Body(ByteBuf buf, IngestBatch batch) {
         current = batch;
