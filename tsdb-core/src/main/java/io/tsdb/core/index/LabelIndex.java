@@ -17,6 +17,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Inverted index of series ids: a RoaringBitmap per label pair (postings) and per label name.
+ * A label pair held by one series only (a pod, instance or id label of churning fleets: one per series) keeps that
+ * series' id as an {@link Integer} instead of a bitmap of one (16 bytes instead of about 150); it becomes a bitmap
+ * when a second series takes the pair. {@link #postingsOf} reads either as a bitmap.
  * Regular-expression matchers are evaluated against the dictionary of values of the label, never
  * against every series. Label strings are interned through the dictionary so every series shares one
  * String instance per distinct name and value, and label sets with the same names share one names array
@@ -24,7 +27,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class LabelIndex {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final TreeMap<String, TreeMap<String, RoaringBitmap>> postings = new TreeMap<>();
+    private final TreeMap<String, TreeMap<String, Object>> postings = new TreeMap<>();
     private final TreeMap<String, RoaringBitmap> byName = new TreeMap<>();
     private final RoaringBitmap all = new RoaringBitmap();
     /** Distinct sorted label-name arrays of indexed series, keyed by content (Arrays.asList of the array itself). */
@@ -38,8 +41,8 @@ public final class LabelIndex {
             for (int i = 0; i < labels.size(); i++) {
                 String name = labels.name(i), value = labels.value(i);
                 // One ceilingEntry finds both the interned string and its map/bitmap (start-up indexes every series).
-                Map.Entry<String, TreeMap<String, RoaringBitmap>> ne = postings.ceilingEntry(name);
-                TreeMap<String, RoaringBitmap> values;
+                Map.Entry<String, TreeMap<String, Object>> ne = postings.ceilingEntry(name);
+                TreeMap<String, Object> values;
                 RoaringBitmap nameBm;
                 if (ne == null || !ne.getKey().equals(name)) {
                     values = new TreeMap<>();
@@ -51,16 +54,15 @@ public final class LabelIndex {
                     values = ne.getValue();
                     nameBm = byName.get(name);
                 }
-                Map.Entry<String, RoaringBitmap> ve = values.ceilingEntry(value);
-                RoaringBitmap bm;
+                Map.Entry<String, Object> ve = values.ceilingEntry(value);
                 if (ve == null || !ve.getKey().equals(value)) {
-                    bm = new RoaringBitmap();
-                    values.put(value, bm);
+                    values.put(value, id);
                 } else {
                     value = ve.getKey();
-                    bm = ve.getValue();
+                    Object p = ve.getValue();
+                    if (p instanceof RoaringBitmap bm) bm.add(id);
+                    else if ((Integer) p != id) values.put(value, RoaringBitmap.bitmapOf((Integer) p, id)); // (ceilingEntry's entry is read-only)
                 }
-                bm.add(id);
                 nameBm.add(id);
                 names[i] = name;
                 vals[i] = value;
@@ -79,12 +81,14 @@ public final class LabelIndex {
         lock.writeLock().lock();
         try {
             for (int i = 0; i < labels.size(); i++) {
-                TreeMap<String, RoaringBitmap> values = postings.get(labels.name(i));
+                TreeMap<String, Object> values = postings.get(labels.name(i));
                 if (values == null) continue;
-                RoaringBitmap bm = values.get(labels.value(i));
-                if (bm != null) {
+                Object p = values.get(labels.value(i));
+                if (p instanceof RoaringBitmap bm) {
                     bm.remove(id);
                     if (bm.isEmpty()) values.remove(labels.value(i));
+                } else if (p != null && (Integer) p == id) {
+                    values.remove(labels.value(i));
                 }
                 RoaringBitmap nb = byName.get(labels.name(i));
                 nb.remove(id);
@@ -140,15 +144,15 @@ public final class LabelIndex {
 
     /** Series whose value of m.name() (empty when absent) matches m; may return an internal bitmap: do not modify. */
     private RoaringBitmap matching(Matcher m) {
-        TreeMap<String, RoaringBitmap> values = postings.get(m.name());
+        TreeMap<String, Object> values = postings.get(m.name());
         RoaringBitmap present = byName.get(m.name());
         if (values == null) return m.matchesEmpty() ? all : new RoaringBitmap();
         RoaringBitmap withValue;
         if (m.type() == Matcher.Type.EQ) {
-            RoaringBitmap bm = values.get(m.value());
+            RoaringBitmap bm = postingsOf(values.get(m.value()));
             withValue = bm == null ? new RoaringBitmap() : bm;
         } else if (m.type() == Matcher.Type.NEQ) {
-            RoaringBitmap bm = values.get(m.value());
+            RoaringBitmap bm = postingsOf(values.get(m.value()));
             withValue = bm == null ? present : RoaringBitmap.andNot(present, bm);
         } else {
             withValue = regexMatching(m, values, present);
@@ -158,32 +162,70 @@ public final class LabelIndex {
         return RoaringBitmap.or(withValue, absent);
     }
 
-    private static RoaringBitmap regexMatching(Matcher m, TreeMap<String, RoaringBitmap> values, RoaringBitmap present) {
+    /** A pair's postings as a bitmap (a new one for a pair of one series; null for none): do not modify. */
+    private static RoaringBitmap postingsOf(Object p) {
+        if (p == null || p instanceof RoaringBitmap) return (RoaringBitmap) p;
+        return RoaringBitmap.bitmapOf((Integer) p);
+    }
+
+    /** Series count of a pair's postings. */
+    private static long cardinalityOf(Object p) {
+        return p == null ? 0 : p instanceof RoaringBitmap bm ? bm.getLongCardinality() : 1;
+    }
+
+    /** Whether a pair's postings and {@code filter} share a series. */
+    private static boolean intersects(Object p, RoaringBitmap filter) {
+        return p instanceof RoaringBitmap bm ? RoaringBitmap.intersects(bm, filter) : filter.contains((Integer) p);
+    }
+
+    private static RoaringBitmap regexMatching(Matcher m, TreeMap<String, Object> values, RoaringBitmap present) {
         boolean positive = m.type() == Matcher.Type.RE;
         // Fast path: a regex matching a small finite set ("a|b|c", "host_(1|2)") is answered by dictionary lookups.
         List<String> literals = m.setMatches();
         if (literals != null) {
             List<RoaringBitmap> hits = new ArrayList<>();
             for (String lit : literals) {
-                RoaringBitmap bm = values.get(lit);
+                RoaringBitmap bm = postingsOf(values.get(lit));
                 if (bm != null) hits.add(bm);
             }
             RoaringBitmap u = hits.isEmpty() ? new RoaringBitmap() : FastAggregation.or(hits.iterator());
             return positive ? u : RoaringBitmap.andNot(present, u);
         }
-        NavigableMap<String, RoaringBitmap> candidates = values;
+        NavigableMap<String, Object> candidates = values;
         String prefix = RegexLiterals.literalPrefix(m.value());
         if (positive && prefix != null && !prefix.isEmpty()) candidates = values.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
-        List<RoaringBitmap> in = new ArrayList<>();
-        List<RoaringBitmap> out = new ArrayList<>();
-        for (Map.Entry<String, RoaringBitmap> e : candidates.entrySet()) {
-            if (m.matches(e.getKey())) in.add(e.getValue()); else out.add(e.getValue());
+        // Pairs of one series are gathered as ids (no bitmap each), then added to the union in one pass.
+        Postings in = new Postings(), out = new Postings();
+        for (Map.Entry<String, Object> e : candidates.entrySet()) {
+            (m.matches(e.getKey()) ? in : out).add(e.getValue());
         }
-        if (candidates != values || in.size() <= out.size()) {
-            return in.isEmpty() ? new RoaringBitmap() : FastAggregation.or(in.iterator());
+        if (candidates != values || in.size() <= out.size()) return in.union();
+        return RoaringBitmap.andNot(present, out.union());
+    }
+
+    /** Postings gathered for a union: bitmaps, and the ids of pairs held by one series. */
+    private static final class Postings {
+        final List<RoaringBitmap> bitmaps = new ArrayList<>();
+        int[] ids = new int[16];
+        int n;
+
+        void add(Object p) {
+            if (p instanceof RoaringBitmap bm) { bitmaps.add(bm); return; }
+            if (n == ids.length) ids = Arrays.copyOf(ids, n * 2);
+            ids[n++] = (Integer) p;
         }
-        RoaringBitmap excluded = out.isEmpty() ? new RoaringBitmap() : FastAggregation.or(out.iterator());
-        return RoaringBitmap.andNot(present, excluded);
+
+        int size() { return bitmaps.size() + n; }
+
+        RoaringBitmap union() {
+            RoaringBitmap u = bitmaps.isEmpty() ? new RoaringBitmap() : FastAggregation.or(bitmaps.iterator());
+            if (n > 0) {
+                int[] sorted = Arrays.copyOf(ids, n);
+                Arrays.sort(sorted);
+                u.or(RoaringBitmap.bitmapOf(sorted));
+            }
+            return u;
+        }
     }
 
     /** Sorted label names present among the series in {@code filter} (all series when null). */
@@ -203,11 +245,11 @@ public final class LabelIndex {
     public List<String> labelValues(String name, RoaringBitmap filter) {
         lock.readLock().lock();
         try {
-            TreeMap<String, RoaringBitmap> values = postings.get(name);
+            TreeMap<String, Object> values = postings.get(name);
             if (values == null) return List.of();
             List<String> out = new ArrayList<>();
-            for (Map.Entry<String, RoaringBitmap> e : values.entrySet())
-                if (filter == null || RoaringBitmap.intersects(e.getValue(), filter)) out.add(e.getKey());
+            for (Map.Entry<String, Object> e : values.entrySet())
+                if (filter == null || intersects(e.getValue(), filter)) out.add(e.getKey());
             return out;
         } finally {
             lock.readLock().unlock();
@@ -218,9 +260,8 @@ public final class LabelIndex {
     public long cardinality(String name, String value) {
         lock.readLock().lock();
         try {
-            TreeMap<String, RoaringBitmap> values = postings.get(name);
-            RoaringBitmap bm = values == null ? null : values.get(value);
-            return bm == null ? 0 : bm.getLongCardinality();
+            TreeMap<String, Object> values = postings.get(name);
+            return values == null ? 0 : cardinalityOf(values.get(value));
         } finally {
             lock.readLock().unlock();
         }
@@ -234,12 +275,12 @@ public final class LabelIndex {
         lock.readLock().lock();
         try {
             java.util.PriorityQueue<PairCount> heap = new java.util.PriorityQueue<>((a, b) -> Long.compare(a.series(), b.series()));
-            Iterator<Map.Entry<String, TreeMap<String, RoaringBitmap>>> it =
+            Iterator<Map.Entry<String, TreeMap<String, Object>>> it =
                     (name == null ? postings : postings.subMap(name, true, name, true)).entrySet().iterator();
             while (it.hasNext()) {
-                Map.Entry<String, TreeMap<String, RoaringBitmap>> e = it.next();
-                for (Map.Entry<String, RoaringBitmap> v : e.getValue().entrySet()) {
-                    long c = v.getValue().getLongCardinality();
+                Map.Entry<String, TreeMap<String, Object>> e = it.next();
+                for (Map.Entry<String, Object> v : e.getValue().entrySet()) {
+                    long c = cardinalityOf(v.getValue());
                     if (heap.size() < n) heap.add(new PairCount(e.getKey(), v.getKey(), c));
                     else if (n > 0 && heap.peek().series() < c) { heap.poll(); heap.add(new PairCount(e.getKey(), v.getKey(), c)); }
                 }
@@ -258,7 +299,7 @@ public final class LabelIndex {
         lock.readLock().lock();
         try {
             TreeMap<String, Integer> out = new TreeMap<>();
-            for (Map.Entry<String, TreeMap<String, RoaringBitmap>> e : postings.entrySet()) out.put(e.getKey(), e.getValue().size());
+            for (Map.Entry<String, TreeMap<String, Object>> e : postings.entrySet()) out.put(e.getKey(), e.getValue().size());
             return out;
         } finally {
             lock.readLock().unlock();

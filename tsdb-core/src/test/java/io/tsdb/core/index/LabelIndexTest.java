@@ -70,6 +70,54 @@ class LabelIndexTest {
         assertEquals(2, idx.seriesCount());
     }
 
+    /**
+     * Churn: pairs held by one series (a pod label per series) and pairs shared by many, series added and removed
+     * at random (a pair going from one series to two and back to one and none); every read agrees with a brute-force
+     * evaluation over the series present.
+     */
+    @Test void pairsOfOneSeriesAgreeWithBruteForceThroughChurn() {
+        Random rnd = new Random(11);
+        LabelIndex idx = new LabelIndex();
+        java.util.Map<Integer, Labels> present = new java.util.TreeMap<>();
+        String[] regexes = {"p1.*", "p(1|2|3)", "p.*7", ".*", "p12|p13|q", "a|b", "b"};
+        for (int step = 0; step < 3000; step++) {
+            if (present.isEmpty() || rnd.nextInt(3) > 0) {
+                int id = rnd.nextInt(400);
+                if (present.containsKey(id)) continue;
+                // mostly a value of its own; sometimes one another series may share
+                String pod = rnd.nextInt(5) == 0 ? "p" + rnd.nextInt(20) : "p" + id + "x" + step;
+                Labels l = Labels.of("__name__", "m", "job", rnd.nextBoolean() ? "a" : "b", "pod", pod);
+                present.put(id, idx.add(id, l));
+            } else {
+                Integer id = new ArrayList<>(present.keySet()).get(rnd.nextInt(present.size()));
+                idx.remove(id, present.remove(id));
+            }
+            if (step % 10 != 0) continue;
+            List<Matcher> ms = new ArrayList<>();
+            Matcher.Type t = Matcher.Type.values()[rnd.nextInt(4)];
+            String v = (t == Matcher.Type.RE || t == Matcher.Type.NRE) ? regexes[rnd.nextInt(regexes.length)]
+                    : present.isEmpty() || rnd.nextBoolean() ? "p" + rnd.nextInt(20)
+                    : new ArrayList<>(present.values()).get(rnd.nextInt(present.size())).get("pod");
+            ms.add(Matcher.of(t, "pod", v));
+            if (rnd.nextBoolean()) ms.add(Matcher.eq("job", "a"));
+            RoaringBitmap want = new RoaringBitmap();
+            java.util.TreeMap<String, Integer> counts = new java.util.TreeMap<>();
+            java.util.TreeSet<String> valuesWithA = new java.util.TreeSet<>();
+            for (var e : present.entrySet()) {
+                if (ms.stream().allMatch(m -> m.matches(e.getValue()))) want.add(e.getKey());
+                counts.merge(e.getValue().get("pod"), 1, Integer::sum);
+                if (e.getValue().get("job").equals("a")) valuesWithA.add(e.getValue().get("pod"));
+            }
+            assertEquals(want, idx.select(ms), ms + " at step " + step);
+            assertEquals(new ArrayList<>(counts.keySet()), idx.labelValues("pod", null));
+            assertEquals(new ArrayList<>(valuesWithA), idx.labelValues("pod", idx.select(List.of(Matcher.eq("job", "a")))));
+            assertEquals(counts.getOrDefault(v, 0), (int) idx.cardinality("pod", v));
+            assertEquals(counts, new java.util.TreeMap<>(idx.topPairs("pod", Integer.MAX_VALUE).stream()
+                    .collect(java.util.stream.Collectors.toMap(LabelIndex.PairCount::value, p -> (int) p.series()))));
+            assertEquals(present.size(), idx.seriesCount());
+        }
+    }
+
     @Test void regexLiteralAnalysis() {
         assertEquals("ab", RegexLiterals.literalPrefix("ab.*"));
         assertEquals("a", RegexLiterals.literalPrefix("ab?"));
