@@ -25,6 +25,10 @@ import java.util.function.Supplier;
  * collection, whose pauses were 46-470 ms for 66-270 MB live on the loaded 2-core machine). With
  * {@code -XX:+ExplicitGCInvokesConcurrent} in {@code TSDB_JAVA_OPTS} the request is a concurrent cycle again.
  *
+ * <p>It also asks for one when the committed heap stayed far above what the collections leave of it for a minute
+ * ({@link HeapSlack}, at most one per two minutes): G1 grows its young generation or keeps a burst's old regions
+ * between such events too, and steady ingest then holds that size.
+ *
  * <p>On only when the launcher says so ({@code -Dtsdb.heap.trim=true}). At most one request per {@link
  * #MIN_INTERVAL_MS}, and only after a storage event, so an idle or steady server never collects because of it.
  * No state is shared with anything else: one daemon thread, stopped with the server.
@@ -42,6 +46,8 @@ public final class HeapTrimmer implements AutoCloseable {
     private long lastKey = Long.MIN_VALUE;
     private long lastTrimMs;
     private volatile long trims;
+    private final HeapSlack slack = new HeapSlack();
+    private final java.lang.management.MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
 
     private HeapTrimmer(Supplier<Storage> storage) {
         this.storage = storage;
@@ -88,10 +94,13 @@ public final class HeapTrimmer implements AutoCloseable {
                     lastKey = key;
                 } else if (key != lastKey && now - lastTrimMs >= MIN_INTERVAL_MS) {
                     lastKey = key;
-                    lastTrimMs = now;
-                    trims++;
-                    System.gc();   // the heap shrinks to MaxHeapFreeRatio at the collection
-                    trimNativeHeap();
+                    trim(now);
+                } else {
+                    java.lang.management.MemoryUsage heap = memory.getHeapMemoryUsage();
+                    if (slack.observe(now, heap.getUsed(), heap.getCommitted())) {
+                        log.debug("heap committed {} MB for {} MB used: asking for a collection", heap.getCommitted() >> 20, heap.getUsed() >> 20);
+                        trim(now);
+                    }
                 }
             } catch (InterruptedException e) {
                 return;
@@ -99,6 +108,14 @@ public final class HeapTrimmer implements AutoCloseable {
                 log.atDebug().setCause(e).log("heap trim check failed");   // storage closing: try again later
             }
         }
+    }
+
+    private void trim(long now) {
+        lastTrimMs = now;
+        trims++;
+        System.gc();   // the heap shrinks to MaxHeapFreeRatio at the collection
+        trimNativeHeap();
+        slack.trimmed(System.currentTimeMillis());
     }
 
     private static final String DIAGNOSTIC_COMMANDS = "com.sun.management:type=DiagnosticCommand";
