@@ -136,17 +136,53 @@ public final class LifecycleBench {
             }
             int from = rss.size() / 3;
             double slope = slope(rss.subList(from, rss.size()));
+            double[] band = slopeBand(rss.subList(from, rss.size()), 12, 2000, 42);
             System.out.printf(Locale.ROOT, "soak: %,d series, %d minutes, %.0f%% replaced per minute (%,d distinct series); acked %,d samples, "
                             + "errors %d, read back %,d; server CPU %.1f s (%.3f s per million samples); RSS first %,d MiB, last %,d MiB, "
                             + "max %,d MiB; fitted RSS slope over the last %d minutes: %.3f MiB/min%n",
                     n, minutes, replace * 100, n + replaced, acked, errors, counted, cpu, cpu / (acked / 1e6),
                     (long) rss.get(0)[1] >> 20, (long) rss.get(rss.size() - 1)[1] >> 20, (long) rss.stream().mapToDouble(x -> x[1]).max().orElse(0) >> 20,
                     (rss.size() - from) / 6, slope * 60 / (1 << 20));
+            System.out.printf(Locale.ROOT, "noise: 95%% of the slopes fitted to the same line plus its residuals resampled in 2-minute blocks "
+                            + "lie in [%.3f, %.3f] MiB/min; the fitted slope is %s%n", band[0] * 60 / (1 << 20), band[1] * 60 / (1 << 20),
+                    band[0] <= 0 && 0 <= band[1] ? "within noise (the band holds 0)" : "outside the noise band (a trend)");
             if (counted != acked) System.out.println("MISMATCH: acknowledged " + acked + " but read back " + counted);
         } finally {
             senders.shutdownNow();
             s.stop();
         }
+    }
+
+    /**
+     * The 2.5th and 97.5th percentiles of the least-squares slope under a moving-block bootstrap: the series is the
+     * fitted line plus its residuals, resampled as {@code block} consecutive points at a time (RSS samples are not
+     * independent: a sawtooth of flushes and collections runs through them), {@code reps} times with a fixed seed.
+     * A band that holds 0 means a slope of that size comes from the run's own fluctuations as readily as from a trend.
+     */
+    static double[] slopeBand(List<double[]> pts, int block, int reps, long seed) {
+        int n = pts.size();
+        double b = slope(pts), mx = 0, my = 0;
+        for (double[] p : pts) { mx += p[0] / n; my += p[1] / n; }
+        double a = my - b * mx;
+        double[] res = new double[n];
+        for (int i = 0; i < n; i++) res[i] = pts.get(i)[1] - (a + b * pts.get(i)[0]);
+        int len = Math.max(1, Math.min(block, n));
+        java.util.Random rnd = new java.util.Random(seed);
+        double[] slopes = new double[reps];
+        List<double[]> sample = new ArrayList<>(n);
+        for (int r = 0; r < reps; r++) {
+            sample.clear();
+            while (sample.size() < n) {
+                int start = rnd.nextInt(n - len + 1);
+                for (int k = 0; k < len && sample.size() < n; k++) {
+                    double x = pts.get(sample.size())[0];
+                    sample.add(new double[]{x, a + b * x + res[start + k]});
+                }
+            }
+            slopes[r] = slope(sample);
+        }
+        java.util.Arrays.sort(slopes);
+        return new double[]{slopes[(int) (reps * 0.025)], slopes[Math.min(reps - 1, (int) (reps * 0.975))]};
     }
 
     /** Least-squares slope of y over x (points {x, y}), y per x unit. */
