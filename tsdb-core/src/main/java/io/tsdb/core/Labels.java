@@ -72,6 +72,15 @@ public final class Labels implements Comparable<Labels> {
         return new Labels(sortedNames, values);
     }
 
+    /**
+     * A label set with {@code like}'s names (its array shared, not copied) and these values (kept, not copied, not
+     * validated: one non-empty value per name of {@code like}); the caller must not modify {@code values} afterwards.
+     */
+    public static Labels withNamesOf(Labels like, String[] values) {
+        if (like.names.length != values.length) throw new IllegalArgumentException(like.names.length + " names but " + values.length + " values");
+        return new Labels(like.names, values);
+    }
+
     /** A copy of the sorted names. */
     public String[] names() { return names.clone(); }
 

@@ -221,6 +221,8 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private int loaded;
         private final BlockCursor cursor = new BlockCursor();
         private Labels labels;
+        /** The last label set decoded, whose names array the next series shares when it has the same names. */
+        private Labels decoded;
         private int current = -1;
 
         private final java.util.function.Predicate<Labels> filter;
@@ -236,7 +238,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 int id = ids.next();
                 if (filter != null) {
                     if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];
-                    Labels l = index.labels(id, symbols);
+                    Labels l = decoded = index.labels(id, symbols, decoded);
                     if (!filter.test(l) || !cursor.load(id)) continue;
                     labels = l;
                     current = id;
@@ -245,7 +247,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 if (cursor.load(id)) {
                     // after a few series, decode each symbol once for the rest of this querier (see IndexReader.labels)
                     if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];
-                    labels = index.labels(id, symbols);
+                    labels = decoded = index.labels(id, symbols, decoded);
                     current = id;
                     return true;
                 }

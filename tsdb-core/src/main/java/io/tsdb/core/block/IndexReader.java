@@ -322,21 +322,38 @@ final class IndexReader {
      * once, and the series share those Strings. The cache lives as long as its querier, so blocks keep no
      * decoded strings on the heap between queries.
      */
-    Labels labels(int id, String[] cache) {
+    Labels labels(int id, String[] cache) { return labels(id, cache, null); }
+
+    /**
+     * As {@link #labels(int, String[])}, sharing {@code previous}'s names array when the series has the same label
+     * names (most series of a block do): one array per series less, and no intermediate name/value array.
+     */
+    Labels labels(int id, String[] cache, Labels previous) {
         DecBuf d = series(id, null);
         int n = d.uvarintInt(names.length, "label count");
-        String[] kv = new String[2 * n];
-        for (int i = 0; i < 2 * n; i++) {
-            int ref = d.uvarintInt(symbolPos.size() - 1, "symbol ref");
-            if (cache == null) {
-                kv[i] = symbol(ref, d);
-            } else {
-                String sym = cache[ref];
-                if (sym == null) cache[ref] = sym = symbol(ref, d);
-                kv[i] = sym;
+        int maxRef = symbolPos.size() - 1;
+        String[] values = new String[n];
+        String[] ns = null;   // null while every name so far is previous's name at the same place
+        boolean comparable = previous != null && previous.size() == n;
+        for (int i = 0; i < n; i++) {
+            String name = symbol(d.uvarintInt(maxRef, "symbol ref"), d, cache);
+            String value = symbol(d.uvarintInt(maxRef, "symbol ref"), d, cache);
+            if (ns == null && (!comparable || !name.equals(previous.name(i)))) {
+                ns = new String[n];
+                for (int j = 0; j < i; j++) ns[j] = previous.name(j);
             }
+            if (ns != null) ns[i] = name;
+            values[i] = value;
         }
-        return Labels.fromSortedUnsafe(kv);
+        if (ns == null) return comparable ? Labels.withNamesOf(previous, values) : Labels.EMPTY;   // (no labels at all)
+        return Labels.withSharedNames(ns, values);
+    }
+
+    private String symbol(int ref, DecBuf d, String[] cache) {
+        if (cache == null) return symbol(ref, d);
+        String sym = cache[ref];
+        if (sym == null) cache[ref] = sym = symbol(ref, d);
+        return sym;
     }
 
     /** Reads the chunk metadata of series {@code id} into {@code out}; {@code d} is a reusable decoder or null. */

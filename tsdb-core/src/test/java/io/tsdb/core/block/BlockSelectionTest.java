@@ -151,6 +151,25 @@ class BlockSelectionTest {
         }
     }
 
+    /**
+     * Every series' labels read back as written, in order, where neighbouring series have other label names (the
+     * optional zone, path and odd labels: a series shares its predecessor's names array only when they are equal).
+     */
+    @Test void everySeriesLabelsReadBackWhateverTheNeighboursNames() {
+        List<io.tsdb.core.Labels> exp = new ArrayList<>(), act = new ArrayList<>();
+        try (Querier e = mem.querier(T0, T0 + SPAN); Querier a = block.querier(T0, T0 + SPAN)) {
+            io.tsdb.core.SeriesSet es = e.select(List.of()), as = a.select(List.of());
+            while (es.next()) exp.add(es.labels());
+            while (as.next()) act.add(as.labels());
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(exp.size() > 500, "series: " + exp.size());
+        assertEquals(exp, act);
+        for (int i = 0; i < act.size(); i++) {
+            assertEquals(exp.get(i).toString(), act.get(i).toString());
+            assertEquals(exp.get(i).hashCode(), act.get(i).hashCode());
+        }
+    }
+
     @Test void allSeriesLabelApis() {
         try (Querier exp = mem.querier(T0, T0 + SPAN); Querier act = block.querier(T0 - 5, T0 + SPAN + 5)) {
             assertEquals(exp.labelNames(List.of()), act.labelNames(List.of()));
