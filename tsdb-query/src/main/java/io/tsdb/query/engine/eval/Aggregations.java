@@ -97,7 +97,7 @@ public final class Aggregations {
             if (!(((FunctionDef) c.fn()).impl() instanceof FunctionDef.Window w) || w.kernel() == RangeFunctions.Fn.ABSENT_OVER_TIME) {
                 return false;
             }
-            ev.ranges.call(c, w.kernel(), ts, acc::add);
+            ev.ranges.call(c, w.kernel(), ts, acc::add, true);   // the accumulator keeps no row's values
             return true;
         }
         return false;
