@@ -18,6 +18,12 @@ public final class GoFloat {
         if (Double.isNaN(v)) return "NaN";
         if (Double.isInfinite(v)) return v > 0 ? "+Inf" : "-Inf";
         double abs = Math.abs(v);
+        if (abs >= 1e-3 && abs < 1e7) {
+            // Schubfach writes these in plain notation with the shortest digits, which is Go's 'f' (a gauge's reading,
+            // a rate: most values of a query's answer); format's splitting and joining of the digits is for the rest
+            String s = DoubleToDecimal.toString(abs);
+            return v < 0 ? "-".concat(s) : s;
+        }
         return format(v, abs != 0 && (abs < 1e-6 || abs >= 1e21) ? 'e' : 'f');
     }
 

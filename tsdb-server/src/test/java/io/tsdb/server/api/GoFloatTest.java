@@ -86,4 +86,21 @@ class GoFloatTest {
     }
 
     private static final class StaleNaNBits { static final double VALUE = Double.longBitsToDouble(0x7ff0000000000002L); }
+
+    /** The plain-notation shortcut of api (|v| in [1e-3, 1e7)) writes what the general 'f' formatting writes. */
+    @org.junit.jupiter.api.Test void apiShortcutAgreesWithGeneralFormat() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        double[] edges = {1e-3, Math.nextUp(1e-3), Math.nextDown(1e7), 0.1, 0.3, 1.5, 93.45, 123456.789, 9999999.999999998,
+                0.0012345678901234567, 2.5e-3, 1 / 3.0, 2 / 3.0, Math.PI, Math.E * 1e6};
+        for (double e : edges) {
+            assertEquals(GoFloat.format(e, 'f'), GoFloat.api(e), "v=" + e);
+            assertEquals(GoFloat.format(-e, 'f'), GoFloat.api(-e), "v=" + -e);
+        }
+        for (int i = 0; i < 200_000; i++) {
+            double v = Math.pow(10, -3 + 10 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1);   // 1e-3 .. 1e7
+            if (i % 3 == 0) v = Math.round(v * 100) / 100.0;   // two decimals, as gauges often have
+            if (v == (long) v) continue;
+            assertEquals(GoFloat.format(v, 'f'), GoFloat.api(v), "v=" + v);
+        }
+    }
 }
