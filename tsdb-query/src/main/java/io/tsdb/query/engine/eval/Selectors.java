@@ -46,11 +46,19 @@ public final class Selectors {
     private static final ThreadLocal<Spare> SPARE = ThreadLocal.withInitial(Spare::new);
 
     /**
-     * Takes the thread's spare read columns when it has some (a second evaluation open at once on the thread allocates
-     * its own): columns are owned by one evaluation at a time, so no two share arrays.
+     * Columns are taken at the first read ({@link #columns}), not here: an evaluation that reads no series itself (an
+     * aggregation evaluated in shards, one of them on this thread) leaves the thread's spare columns to the one that does.
      */
     public Selectors(EvalContext cx) {
         this.cx = cx;
+    }
+
+    /**
+     * Takes the thread's spare read columns when it has some, else new ones of 256 samples (a second evaluation open at
+     * once on the thread allocates its own): columns are owned by one evaluation at a time, so no two share arrays.
+     */
+    private void columns() {
+        if (bufT != null) return;
         Spare s = SPARE.get();
         if (s.t != null) {
             bufT = s.t;
@@ -81,11 +89,17 @@ public final class Selectors {
         }
     }
 
-    /** The current read columns' length (for tests). */
-    int columnsLength() { return bufT.length; }
+    /** The current read columns' length (for tests; takes the columns as a read would). */
+    int columnsLength() {
+        columns();
+        return bufT.length;
+    }
 
-    /** Whether this evaluation reads into {@code t} (for tests). */
-    boolean readsInto(long[] t) { return bufT == t; }
+    /** Whether this evaluation reads into {@code t} (for tests; takes the columns as a read would). */
+    boolean readsInto(long[] t) {
+        columns();
+        return bufT == t;
+    }
 
     /** Receives one loaded series; arrays are reused after the call returns. */
     public interface SeriesSink {
@@ -131,6 +145,7 @@ public final class Selectors {
      */
     public void forEachSeries(VectorSelector vs, long mint, long maxt, boolean dropStale, MixedSink sink) {
         if (mint > maxt) return;
+        columns();
         Querier kept = cx.keptQuerier(mint, maxt);   // the cost estimate's, which has selected these series already
         try (Querier own = kept == null ? cx.storage.querier(mint, maxt) : null) {
             Querier q = kept != null ? kept : own;

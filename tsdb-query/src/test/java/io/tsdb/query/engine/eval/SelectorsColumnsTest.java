@@ -88,6 +88,28 @@ class SelectorsColumnsTest {
         });
     }
 
+    /**
+     * An evaluation open on the thread that reads nothing itself (an aggregation evaluated in shards, one shard on this
+     * thread) leaves the kept columns to the one that reads: no regrowth from 256 samples in the shard.
+     */
+    @Test
+    void anOpenEvaluationThatReadsNothingLeavesTheKeptColumnsToTheOneThatReads() throws Exception {
+        onNewThread(() -> {
+            Selectors first = new Selectors(cx());
+            long[] cols = read(first, "short", SHORT, 1);
+            first.release();
+
+            Selectors outer = new Selectors(cx());
+            Selectors shard = new Selectors(cx());
+            assertSame(cols, read(shard, "short", SHORT, 1));
+            shard.release();
+            outer.release();
+            Selectors next = new Selectors(cx());
+            assertTrue(next.readsInto(cols), "given back by the shard, not lost to the outer evaluation");
+            next.release();
+        });
+    }
+
     @Test
     void columnsLongerThanTheBoundAreNotKept() throws Exception {
         onNewThread(() -> {
