@@ -99,19 +99,19 @@ final class SeriesCatalog {
                     return new Rejected(AppendStatus.SERIES_PER_METRIC_LIMIT, "cannot add series " + labels + ": metric " + metric
                             + " has " + n + " active series, the limit max_active_series_per_metric=" + perMetric + " is reached");
             }
-            int id = registry.get(labels);
-            boolean known = id >= 0;
+            // registered first: a new registry tier may be needed, and a full disk must refuse the series before
+            // anything is logged (the tier's blocks are allocated when it is created, so no registry write can meet
+            // a full disk later). Should logging fail below, the registration stays: the id is taken, and the label
+            // set comes back with it (like a series that went quiet). A label set registered before (it went quiet)
+            // keeps its id.
+            int id;
+            try {
+                id = registry.getOrRegister(labels, nextId);
+            } catch (IOException e) {
+                return new Failed(new IOException("cannot register new series " + labels + ": " + e.getMessage(), e));
+            }
+            boolean known = id != nextId;
             if (!known) {
-                // registered first: a new registry tier may be needed, and a full disk must refuse the series before
-                // anything is logged (the tier's blocks are allocated when it is created, so no registry write can
-                // meet a full disk later). Should logging fail below, the registration stays: the id is taken, and the
-                // label set comes back with it (like a series that went quiet).
-                id = nextId;
-                try {
-                    registry.put(labels, id);
-                } catch (IOException e) {
-                    return new Failed(new IOException("cannot register new series " + labels + ": " + e.getMessage(), e));
-                }
                 nextId++;
                 metrics.seriesCreatedInc();
             }

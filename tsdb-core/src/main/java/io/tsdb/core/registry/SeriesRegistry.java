@@ -205,9 +205,6 @@ public final class SeriesRegistry implements Closeable {
         t.count = n[0];
     }
 
-    private void remember(byte[] key, int id) {
-        fingerprints.add(fingerprint(key), id);
-    }
 
     /** The in-memory hash of a label set's encoding: the 64-bit hash folded to 32 bits. */
     static int fingerprint(byte[] key) {
@@ -283,7 +280,25 @@ public final class SeriesRegistry implements Closeable {
      */
     public synchronized int get(Labels labels) {
         byte[] key = LabelsCodec.encode(labels);
-        int v = fingerprints.lookup(fingerprint(key));
+        return get(key, fingerprint(key));
+    }
+
+    /**
+     * The id of a label set if it is registered, else registers it with {@code newId} and returns that: one
+     * encoding and one hash of the label set for both steps (a new series' lookup always misses).
+     * @throws IOException as {@link #put}; nothing was registered
+     */
+    public synchronized int getOrRegister(Labels labels, int newId) throws IOException {
+        byte[] key = LabelsCodec.encode(labels);
+        int fp = fingerprint(key);
+        int id = get(key, fp);
+        if (id >= 0) return id;
+        putEncoded(key, fp, newId);
+        return newId;
+    }
+
+    private int get(byte[] key, int fp) {
+        int v = fingerprints.lookup(fp);
         if (v == Fingerprints.MISSING) return -1;
         try {
             if (v >= 0) {
@@ -330,7 +345,11 @@ public final class SeriesRegistry implements Closeable {
         putEncoded(LabelsCodec.encode(labels), id);
     }
 
-    private synchronized void putEncoded(byte[] key, int id) throws IOException {
+    private void putEncoded(byte[] key, int id) throws IOException {
+        putEncoded(key, fingerprint(key), id);
+    }
+
+    private synchronized void putEncoded(byte[] key, int fp, int id) throws IOException {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
         RegistryTier t = newest();
         if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index)) t = startTier(t.index + 1);
@@ -345,11 +364,12 @@ public final class SeriesRegistry implements Closeable {
         }
         if (prev == null) t.count++;
         t.noteId(id);
-        remember(key, id);
-        if (id >= nextId) {
-            nextId = id + 1;
-            t.map().put(RegistryFormat.NEXT_ID_KEY, nextId);
-        }
+        fingerprints.add(fp, id);
+        // The id itself is in the tier now, and open() takes the next id as the largest registered id + 1, so the
+        // NEXT_ID_KEY entry is not rewritten per series (a second Chronicle put, a fifth of a new series' cost): the
+        // newest tier is never rewritten, and each tier is created holding the next id of its time, so the ids of
+        // series a rewrite drops from a sealed tier stay covered.
+        if (id >= nextId) nextId = id + 1;
         if (++t.putsSinceOpen >= REMAP_AFTER_PUTS) {
             t.seal();
             t.open(RegistryFormat.tierCapacity(firstCapacity, t.index), false);
