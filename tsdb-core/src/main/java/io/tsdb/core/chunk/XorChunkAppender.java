@@ -71,6 +71,20 @@ public final class XorChunkAppender {
     }
 
     /**
+     * Moves the chunk to [off, off+len) of {@code to} (a larger region: the chunk outgrew a small first block) and
+     * continues it there; the old region is no longer used. Copies the chunk's bytes and the pending word.
+     */
+    public void moveTo(MutableDirectBuffer to, int toOff, int len) {
+        int used = Math.min(wordPos + 8, limit) - off;
+        if (used > len) throw new IllegalArgumentException("chunk of " + used + " bytes does not fit a region of " + len);
+        to.putBytes(toOff, buf, off, used);
+        wordPos = toOff + (wordPos - off);
+        buf = to;
+        off = toOff;
+        limit = toOff + len;
+    }
+
+    /**
      * Re-opens the chunk at [off, off+len) (e.g. a head chunk restored from a snapshot) so that appends
      * continue it. The decoder is used once to recover the encoder state.
      */

@@ -23,7 +23,14 @@ public final class ChunkMemory {
     /** Block size of each closed-chunk size class, ascending. */
     static final int[] CLASS_BYTES = {32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
             512, 1024, 2048, 4096, 8192, 16384, 32768};
+    /**
+     * Block of a chunk's first sample: room for the header and one sample (the appender wants 32 bytes free before
+     * each); the chunk moves to an {@link #OPEN_CHUNK_BYTES} block at its second. A series that gets one sample (a
+     * burst of brand-new series, a series that went quiet and came back once) holds 48 bytes, not 256.
+     */
+    public static final int FIRST_CHUNK_BYTES = 48;
     private final OffHeapArena open = new OffHeapArena(OPEN_CHUNK_BYTES);
+    private final OffHeapArena first = new OffHeapArena(FIRST_CHUNK_BYTES);
     private final OffHeapArena[] classes = new OffHeapArena[CLASS_BYTES.length];
 
     /** Closed chunks in off-heap memory only. */
@@ -36,6 +43,9 @@ public final class ChunkMemory {
     }
 
     OffHeapArena openArena() { return open; }
+
+    /** The arena of {@link #FIRST_CHUNK_BYTES} blocks. */
+    OffHeapArena firstArena() { return first; }
 
     /** Stores a closed chunk's {@code len} bytes of {@code src}; returns its address. */
     long store(byte[] src, int len) {
@@ -88,14 +98,14 @@ public final class ChunkMemory {
 
     /** Off-heap bytes reserved (slabs allocated). */
     public long bytesReserved() {
-        long sum = open.bytesReserved();
+        long sum = open.bytesReserved() + first.bytesReserved();
         for (OffHeapArena a : classes) sum += a.bytesReserved();
         return sum;
     }
 
     /** Off-heap bytes handed out to chunks. */
     public long bytesInUse() {
-        long sum = open.bytesInUse();
+        long sum = open.bytesInUse() + first.bytesInUse();
         for (OffHeapArena a : classes) sum += a.bytesInUse();
         return sum;
     }

@@ -22,7 +22,9 @@ public final class ChunkedSamples implements SeriesSamples {
 
     private final ChunkMemory mem;
     private XorChunkAppender appender;   // null until the first sample
+    /** The open chunk's block: a reference into the open arena, or {@link #FIRST} | one into the first-sample arena; -1: none. */
     private int openRef = -1;
+    private static final int FIRST = 1 << 30;
     /** Per closed chunk: minT, maxT, descriptor ({@link #descriptor}: address, length, count). */
     private long[] closed;
     private int nClosed;
@@ -33,16 +35,36 @@ public final class ChunkedSamples implements SeriesSamples {
         if (appender == null) appender = new XorChunkAppender();
         if (openRef < 0) startOpen();
         if (appender.numSamples() >= MAX_OPEN_SAMPLES || !appender.append(t, v)) {
+            if ((openRef & FIRST) != 0 && appender.numSamples() < MAX_OPEN_SAMPLES) {
+                moveToOpenBlock();
+                if (appender.append(t, v)) return;
+            }
             cut();
             startOpen();
             if (!appender.append(t, v)) throw new IllegalStateException("empty head chunk refused a sample");
         }
     }
 
+    /** A new chunk starts in a small block ({@link ChunkMemory#FIRST_CHUNK_BYTES}), moved at its second sample. */
     private void startOpen() {
+        OffHeapArena a = mem.firstArena();
+        int ref = a.allocate();
+        appender.reset(a.slab(ref), a.offset(ref), a.blockSize());
+        openRef = FIRST | ref;
+    }
+
+    private void moveToOpenBlock() {
         OffHeapArena a = mem.openArena();
-        openRef = a.allocate();
-        appender.reset(a.slab(openRef), a.offset(openRef), a.blockSize());
+        int ref = a.allocate();
+        appender.moveTo(a.slab(ref), a.offset(ref), a.blockSize());
+        mem.firstArena().free(openRef & ~FIRST);
+        openRef = ref;
+    }
+
+    private void freeOpen() {
+        if ((openRef & FIRST) != 0) mem.firstArena().free(openRef & ~FIRST);
+        else mem.openArena().free(openRef);
+        openRef = -1;
     }
 
     /** Re-encodes the open chunk as a closed columnar chunk and frees the open block. */
@@ -59,8 +81,7 @@ public final class ChunkedSamples implements SeriesSamples {
             closed[3 * nClosed + 2] = descriptor(addr, len, n);
             nClosed++;
         }
-        mem.openArena().free(openRef);
-        openRef = -1;
+        freeOpen();
     }
 
     /** Packs a closed chunk's 40-bit address, length (1..32768) and sample count (below 512). */
@@ -134,7 +155,7 @@ public final class ChunkedSamples implements SeriesSamples {
 
     @Override public long memoryBytes() {
         long sum = 32 + (appender == null ? 0 : 80) + (closed == null ? 0 : 16 + 8L * closed.length);
-        if (openRef >= 0) sum += ChunkMemory.OPEN_CHUNK_BYTES;
+        if (openRef >= 0) sum += (openRef & FIRST) != 0 ? ChunkMemory.FIRST_CHUNK_BYTES : ChunkMemory.OPEN_CHUNK_BYTES;
         for (int i = 0; i < nClosed; i++) sum += ChunkMemory.capacity(address(closed[3 * i + 2]));
         return sum;
     }
@@ -143,8 +164,7 @@ public final class ChunkedSamples implements SeriesSamples {
 
     @Override public void clear() {
         for (int i = 0; i < nClosed; i++) mem.free(address(closed[3 * i + 2]), length(closed[3 * i + 2]));
-        if (openRef >= 0) mem.openArena().free(openRef);
-        openRef = -1;
+        if (openRef >= 0) freeOpen();
         closed = null;
         nClosed = 0;
         appender = null;

@@ -86,4 +86,30 @@ class SeriesSamplesTest {
         }
         assertTrue(c.memoryBytes() < 1024, "head bytes for 720 samples: " + c.memoryBytes());
     }
+
+    /**
+     * A chunk's first sample sits in a small block (a series sent once holds 48 bytes off-heap, not 256); the second
+     * moves the chunk to an open block, the first block goes back, and every sample reads back in order, with the
+     * largest encodings (a 64-bit delta of delta and full XOR values) right after the move.
+     */
+    @Test void firstSampleTakesASmallBlockAndTheChunkMovesAtTheSecond() {
+        ChunkMemory mem = new ChunkMemory();
+        ChunkedSamples c = new ChunkedSamples(mem);
+        c.append(1_000, 1.5);
+        assertEquals(ChunkMemory.FIRST_CHUNK_BYTES, mem.bytesInUse());
+        assertEquals(1, c.count());
+        long[] ts = {1_000, 1_000 + (1L << 40), 1_000 + (1L << 41) + 7, 1_000 + (1L << 41) + 8};
+        double[] vs = {1.5, -3.7e300, Double.longBitsToDouble(0x7ff8_0000_0000_0001L), 1e-300};
+        for (int i = 1; i < ts.length; i++) c.append(ts[i], vs[i]);
+        assertEquals(ChunkMemory.OPEN_CHUNK_BYTES, mem.bytesInUse(), "moved to an open block, the first block freed");
+        SampleBuffer out = new SampleBuffer();
+        c.read(Long.MIN_VALUE, Long.MAX_VALUE, out);
+        assertEquals(ts.length, out.n);
+        for (int i = 0; i < ts.length; i++) {
+            assertEquals(ts[i], out.t[i]);
+            assertEquals(Double.doubleToRawLongBits(vs[i]), Double.doubleToRawLongBits(out.v[i]));
+        }
+        c.clear();
+        assertEquals(0, mem.bytesInUse());
+    }
 }
