@@ -68,6 +68,13 @@ public interface Appender {
      */
     default SeriesRef lastRef() { return null; }
 
+    /**
+     * Whether the last {@code append} call found no series for its label set in the storage's memory and made one
+     * (new, or back from the registry): a caller's cache of series may skip it, as a series seen once (a burst of
+     * brand-new series) may never come again, and a series that does is cached the next time it is seen.
+     */
+    default boolean lastCreated() { return false; }
+
     /** Human-readable description of the last rejection, or null. */
     String lastError();
 

@@ -88,6 +88,17 @@ public final class IngestBatch {
         return cache.put(key, ref != null ? ref.labels() : appender.canonical(labels), ref);
     }
 
+    /**
+     * As {@link #remember}, unless the last append was of these labels and made their series ({@link
+     * Appender#lastCreated()}): such a series is cached when it is seen again, so a burst of series sent once (a
+     * million brand-new series) does not fill the cache with key bytes and entries for series that never come back.
+     * For protocols that send each series once per request (remote write); returns null when it did not cache.
+     */
+    public LabelCache.Entry rememberUnlessNew(LabelCache cache, KeyBuffer key, Labels labels) {
+        if (lastLabels == labels && appender.lastCreated()) return null;
+        return remember(cache, key, labels);
+    }
+
     /** Appends one sample; rejections are counted and described. Returns whether it was accepted. */
     public boolean append(Labels labels, long ts, double v) {
         lastLabels = labels;

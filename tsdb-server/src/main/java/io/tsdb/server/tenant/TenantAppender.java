@@ -165,6 +165,8 @@ final class TenantAppender implements Appender {
         return tr;
     }
 
+    @Override public boolean lastCreated() { return refValid && delegate.lastCreated(); }
+
     @Override public String lastError() {
         if (error != null) return error;
         String e = delegate.lastError();

@@ -138,7 +138,7 @@ public final class RemoteWriteDecoder {
             }
             samples(start, end, labels, null, batch, 4);
             // keep the storage's instance (created by the first append, its strings shared with the head) and series
-            batch.remember(cache, key, labels);
+            batch.rememberUnlessNew(cache, key, labels);
             return;
         }
         // pass 2: samples (native histograms are field 4 in v1)
@@ -325,7 +325,7 @@ public final class RemoteWriteDecoder {
                 metadata.put(current.metadataTenant(), familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
             }
             samples(start, end, labels, null, batch, 3);
-            batch.remember(cache, key, labels); // the storage's instance, shared with the head, and its series
+            batch.rememberUnlessNew(cache, key, labels); // the storage's instance, shared with the head, and its series
             return;
         }
         samples(start, end, null, cached, batch, 3);
