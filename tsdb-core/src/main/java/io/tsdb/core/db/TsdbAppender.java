@@ -185,7 +185,6 @@ final class TsdbAppender implements Appender {
         int code;
         while (true) {
             if (s == null) {
-                lastCreated = true;
                 SeriesCatalog.Lookup r = db.catalog().getOrCreate(labels);
                 if (r instanceof SeriesCatalog.Rejected rej) return reject(rej.status(), rej.message());
                 if (r instanceof SeriesCatalog.Failed failed) {
@@ -193,6 +192,7 @@ final class TsdbAppender implements Appender {
                     return reject(AppendStatus.STORAGE_ERROR, failed.error().getMessage());
                 }
                 s = ((SeriesCatalog.Found) r).series();
+                lastCreated = true;
             }
             code = isHist ? head.checkHistogram(s, timestampMs, h, f) : head.check(s, timestampMs, value);
             if (code != SERIES_REMOVED) break;

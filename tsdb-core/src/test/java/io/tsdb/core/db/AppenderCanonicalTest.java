@@ -42,4 +42,27 @@ class AppenderCanonicalTest {
             b.rollback();
         }
     }
+
+    /** {@link Appender#lastCreated}: true for the samples of a series this batch made, false once it is known. */
+    @Test
+    void lastCreatedTellsASeriesMadeByThisBatch() throws Exception {
+        try (Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.NEVER).build(), () -> NOW)) {
+            Labels l = Labels.of("__name__", "cpu", "host", "h1");
+            Appender a = db.appender();
+            assertEquals(AppendStatus.OK, a.append(l, NOW - 2000, 1.0));
+            assertTrue(a.lastCreated());
+            assertEquals(AppendStatus.OK, a.append(l, NOW - 1000, 2.0));
+            assertTrue(a.lastCreated(), "a further sample of the series made by this batch");
+            Labels other = Labels.of("__name__", "cpu", "host", "h2");
+            assertEquals(AppendStatus.OK, a.append(other, NOW - 1000, 2.0));
+            assertTrue(a.lastCreated());
+            a.commit();
+            Appender b = db.appender();
+            assertEquals(AppendStatus.OK, b.append(Labels.of("__name__", "cpu", "host", "h1"), NOW - 500, 3.0));
+            assertFalse(b.lastCreated(), "known series");
+            assertEquals(AppendStatus.INVALID_METRIC_NAME, b.append(Labels.of("__name__", "1bad"), NOW - 500, 3.0));
+            assertFalse(b.lastCreated(), "rejected");
+            b.commit();
+        }
+    }
 }
