@@ -106,6 +106,9 @@ public final class Harness {
                     bar < 0 ? "" : v.substring(bar + 1).trim()});
         }
         boolean plain = !o.getOrDefault("tsdb-plain", "true").equals("false");
+        // --ingest-only=true: stop each database after the ingest figures (CPU per sample, rate, CPU by thread), for
+        // quick A/B runs of ingest changes; no flush, disk, query or restart figures
+        INGEST_ONLY = o.getOrDefault("ingest-only", "false").equals("true");
 
         deleteTree(work);
         Files.createDirectories(work);
@@ -176,6 +179,10 @@ public final class Harness {
             System.out.printf(Locale.ROOT, "ingest: %,.0f samples/s, %.3f CPU s per million samples, peak RSS %d MiB, %d rejected requests%n",
                     data.sampleCount() * 1000.0 / r.ingestMs, r.ingestCpuSeconds * 1e6 / data.sampleCount(),
                     r.peakRssBytes >> 20, r.rejectedRequests);
+            if (INGEST_ONLY) {
+                r.threadCpu.forEach((k, v) -> System.out.printf(Locale.ROOT, "  cpu %-28s %7.2f s%n", k, v));
+                return r;
+            }
             t.flush();
             r.storedBytes = settledStoredBytes(t);
             r.settledCpuSeconds = t.cpuSeconds() - cpu0;
@@ -237,6 +244,7 @@ public final class Harness {
     }
 
     static long CACHED_START;
+    static boolean INGEST_ONLY;
 
     static List<List<byte[]>> readPayloads(Path f, long now) throws java.io.IOException {
         if (!Files.isRegularFile(f)) return null;

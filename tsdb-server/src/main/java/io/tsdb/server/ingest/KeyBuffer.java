@@ -1,6 +1,7 @@
 package io.tsdb.server.ingest;
 
 import io.netty.buffer.ByteBuf;
+import io.tsdb.server.ingest.proto.ProtoReader;
 
 import java.util.Arrays;
 
@@ -18,6 +19,14 @@ public final class KeyBuffer {
     public KeyBuffer put(ByteBuf buf, int index, int length) {
         ensure(length);
         buf.getBytes(index, bytes, len, length);
+        len += length;
+        return this;
+    }
+
+    /** Appends bytes of the message a protobuf reader reads, at an absolute index within its limit. */
+    public KeyBuffer put(ProtoReader r, int index, int length) {
+        ensure(length);
+        r.getBytes(index, bytes, len, length);
         len += length;
         return this;
     }

@@ -134,6 +134,19 @@ public final class ProtoReader {
 
     public int varint32() { return (int) varint64(); }
 
+    /**
+     * Copies {@code length} bytes at an absolute index (checked against the limit by the caller, e.g. a length read
+     * by {@link #lengthDelimited}) into {@code dst}: from the heap array or the direct memory, without a call on the
+     * ByteBuf. Every remote-write series' label bytes are copied so (its cache key); through ByteBuf.getBytes the
+     * call site saw each buffer class a request body came in, and each new one deoptimised the decoder's
+     * compiled code (5 recompilations of timeSeriesV1 in the harness's first seconds).
+     */
+    public void getBytes(int index, byte[] dst, int dstIndex, int length) {
+        if (arr != null) System.arraycopy(arr, arrOff + index, dst, dstIndex, length);
+        else if (addr != 0 && length >= 0 && dstIndex >= 0 && dstIndex + length <= dst.length) PlatformDependent.copyMemory(addr + index, dst, dstIndex, length);
+        else buf.getBytes(index, dst, dstIndex, length);
+    }
+
     public long sint64() { long n = varint64(); return (n >>> 1) ^ -(n & 1); }
 
     public long fixed64() {

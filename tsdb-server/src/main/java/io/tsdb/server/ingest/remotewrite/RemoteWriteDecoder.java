@@ -103,7 +103,7 @@ public final class RemoteWriteDecoder {
                 case 1 -> {
                     r.expect(tag, ProtoReader.LEN, "label");
                     int len = r.lengthDelimited();
-                    key.putLong(len).put(r.buffer(), r.position(), len);
+                    key.putLong(len).put(r, r.position(), len);
                     r.position(r.position() + len);
                 }
                 case 2 -> { r.expect(tag, ProtoReader.LEN, "sample"); samples++; r.skip(tag); }
@@ -302,7 +302,7 @@ public final class RemoteWriteDecoder {
                         + " is outside the symbols table of " + nSymbols + " entries", rejectCount);
                 return;
             }
-            key.putLong(symLen[ref]).put(r.buffer(), symStart[ref], symLen[ref]);
+            key.putLong(symLen[ref]).put(r, symStart[ref], symLen[ref]);
         }
         LabelCache.Entry cached = cache.get(key);
         if (cached == null) {

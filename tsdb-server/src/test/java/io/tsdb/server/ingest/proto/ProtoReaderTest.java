@@ -57,4 +57,29 @@ class ProtoReaderTest {
         ProtoException e = assertThrows(ProtoException.class, r::fixed64);
         assertTrue(e.getMessage().contains("truncated fixed64 at byte 1"), e.getMessage());
     }
+
+    /** getBytes copies a length-delimited payload alike from a heap slice at an array offset, a direct and a composite buffer. */
+    @Test void bytesOfALengthDelimitedFieldFromEveryKindOfBuffer() {
+        // 3 unrelated bytes, then field 1 (LEN) = "abcdef"
+        byte[] m = {7, 7, 7, 0x0a, 6, 'a', 'b', 'c', 'd', 'e', 'f'};
+        byte[] padded = new byte[m.length + 5];
+        System.arraycopy(m, 0, padded, 2, m.length);
+        ByteBuf slice = Unpooled.wrappedBuffer(padded).slice(2, m.length);
+        ByteBuf direct = Unpooled.directBuffer(m.length).writeBytes(m);
+        ByteBuf composite = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(m, 0, 7), Unpooled.wrappedBuffer(m, 7, 4));
+        try {
+            for (ByteBuf b : new ByteBuf[]{slice, direct, composite}) {
+                b.readerIndex(3);
+                ProtoReader r = new ProtoReader(b);
+                assertEquals(1, ProtoReader.field(r.tag()));
+                int len = r.lengthDelimited();
+                byte[] dst = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+                r.getBytes(r.position(), dst, 2, len);
+                assertEquals("[1, 1, 97, 98, 99, 100, 101, 102, 1]", java.util.Arrays.toString(dst), b.getClass().getSimpleName());
+            }
+        } finally {
+            direct.release();
+            composite.release();
+        }
+    }
 }
