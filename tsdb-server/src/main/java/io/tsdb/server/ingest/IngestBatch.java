@@ -178,8 +178,10 @@ public final class IngestBatch {
     private boolean appended(AppendStatus st, Labels labels, long ts) {
         if (st.accepted()) {
             staged++;
-            if (ts < minTs) minTs = ts;
-            if (ts > maxTs) maxTs = ts;
+            // Math.min/max, not branches here: each branch's direction was settled by the first request's profile, and
+            // the other direction then deoptimised the compiled decoder (per sample, so a conditional move is as cheap)
+            minTs = Math.min(minTs, ts);
+            maxTs = Math.max(maxTs, ts);
             return true;
         }
         if (st == AppendStatus.STORAGE_CLOSED) storageClosed = true;

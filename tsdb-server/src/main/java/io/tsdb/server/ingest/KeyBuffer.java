@@ -7,7 +7,12 @@ import java.util.Arrays;
 
 /** A reusable growable byte key (raw series bytes as received) for {@link LabelCache} lookups without allocation. */
 public final class KeyBuffer {
-    byte[] bytes = new byte[256];
+    /**
+     * 1 KiB from the start (one buffer per parser, i.e. per worker thread): a remote-write series key (label bytes with
+     * length prefixes) of the harness's TSBS data is over 256 bytes, and the growth branch, first taken after the
+     * decoder was compiled, deoptimised it (twice in the harness's first seconds).
+     */
+    byte[] bytes = new byte[1024];
     int len;
 
     public KeyBuffer reset() { len = 0; markLen = -1; return this; }
