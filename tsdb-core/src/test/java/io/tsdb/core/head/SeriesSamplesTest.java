@@ -112,4 +112,23 @@ class SeriesSamplesTest {
         c.clear();
         assertEquals(0, mem.bytesInUse());
     }
+
+    @Test void laterChunksStartInTheOpenBlock() {
+        ChunkMemory mem = new ChunkMemory();
+        ChunkedSamples c = new ChunkedSamples(mem);
+        long t = 1_000;
+        boolean moved = false;
+        for (int i = 0; i < 2000; i++, t += 10_000) {
+            c.append(t, i % 7 == 0 ? i * 1.5 : i);   // 2,000 samples: many chunks, each cut when the open block fills
+            long small = mem.firstArena().bytesInUse();
+            if (i == 0) assertEquals(ChunkMemory.FIRST_CHUNK_BYTES, small, "the series' first sample: the small block");
+            if (small == 0) moved = true;
+            else assertFalse(moved, "sample " + i + ": a later chunk started in the small block");
+        }
+        assertTrue(moved);
+        SampleBuffer out = new SampleBuffer();
+        c.read(Long.MIN_VALUE, Long.MAX_VALUE, out);
+        assertEquals(2000, out.n);
+        assertTrue(c.memoryBytes() > 0);
+    }
 }
