@@ -81,22 +81,25 @@ public final class BlockWriter {
         try {
             fs.createDirectories(tmp);
             long numSamples = 0, numChunks = 0;
-            IndexWriter index = new IndexWriter();
             ChunkMetas metas = new ChunkMetas();
-            try (ChunksWriter chunks = new ChunksWriter(fs, tmp)) {
-                SeriesChunker chunker = new SeriesChunker(chunks, codec, maxSamplesPerChunk);
-                while (series.next()) {
-                    Labels labels = series.labels();
-                    long n = chunker.write(labels, series.cursor(), mint, maxt, metas);
-                    if (n == 0) continue;
-                    index.addSeries(labels, series.seriesId(), metas);
-                    numSamples += n;
-                    numChunks += metas.n;
+            int numSeries;
+            try (IndexWriter index = new IndexWriter(fs, tmp)) {
+                try (ChunksWriter chunks = new ChunksWriter(fs, tmp)) {
+                    SeriesChunker chunker = new SeriesChunker(chunks, codec, maxSamplesPerChunk);
+                    while (series.next()) {
+                        Labels labels = series.labels();
+                        long n = chunker.write(labels, series.cursor(), mint, maxt, metas);
+                        if (n == 0) continue;
+                        index.addSeries(labels, series.seriesId(), metas);
+                        numSamples += n;
+                        numChunks += metas.n;
+                    }
+                    chunks.finish();
                 }
-                chunks.finish();
+                index.write(fs, tmp.resolve(BlockIndexFormat.FILE));
+                numSeries = index.seriesCount();
             }
-            index.write(fs, tmp.resolve(BlockIndexFormat.FILE));
-            BlockMeta meta = new BlockMeta(ulid, mint, maxt, index.seriesCount(), numSamples, numChunks, level, sources, parents, BlockMeta.VERSION);
+            BlockMeta meta = new BlockMeta(ulid, mint, maxt, numSeries, numSamples, numChunks, level, sources, parents, BlockMeta.VERSION);
             meta.write(fs, tmp);
             fs.fsyncDirectory(tmp);
             fs.rename(tmp, dst);

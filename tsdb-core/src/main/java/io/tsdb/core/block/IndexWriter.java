@@ -2,10 +2,10 @@ package io.tsdb.core.block;
 
 import io.tsdb.core.Labels;
 import io.tsdb.core.fs.FileLayer;
-import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Object2IntHashMap;
 import org.roaringbitmap.RoaringBitmap;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,33 +13,60 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Builds a block index in memory from series added in label order, then writes it in one go
- * ({@link BlockIndexFormat}). Memory use is proportional to the number of series and label pairs, and each
- * distinct string is held once: a series costs its symbol numbers (4 bytes a label name or value) and its
- * encoded chunk metadata, not its {@link Labels} (a compaction reads its sources' labels as fresh strings, which
- * kept every series' copies alive until the index was written). Postings are not kept while series are added:
- * {@link #write} derives them from the series' symbol numbers, one label name at a time (8 bytes per series having
- * that name, for the time it takes to write that name's postings). A bitmap per label value held for the whole
- * merge cost about 200 bytes per distinct value: under series churn every pod name is a value of its own, and a
- * compaction of 370,000 series held some 75 MB of them.
+ * Builds a block index ({@link BlockIndexFormat}) from series added in label order, with heap that does not grow with
+ * the series: a compaction of a day of churning pods merges hundreds of thousands of series, and an index built in
+ * memory (every series' symbol numbers, chunk metadata and encoded sections) took some 400 bytes of heap per series,
+ * 100 MB for 250,000 series, on top of what the head needs: the RSS of a server under churn rose by that much at
+ * every large compaction.
+ *
+ * <p>What is kept, and why:
+ * <ul>
+ *   <li>Each distinct string once, with its first-seen number (the symbol table must be sorted before any series
+ *       is written, and a series refers to its symbols by their sorted position). Under churn this is about one
+ *       string per series (a pod name); everything else is per series and goes to disk.</li>
+ *   <li>Each series' storage-wide id and, while writing, the offset of its entry (4 bytes each): the refs and
+ *       offsets sections.</li>
+ *   <li>A series' symbol numbers and chunk metadata are appended to a scratch file beside the index
+ *       ({@link #SCRATCH}, in the block's temporary directory, removed when the index is written) and read back
+ *       in order: once to write the series section with the symbols' final numbers, then once per label name to
+ *       derive that name's postings (8 bytes per series having the name, for the time it takes to write them).</li>
+ *   <li>Sections are written to the file as they are produced, each framed by its length (written in place once
+ *       known) and CRC32C, so no section is held whole; only the postings table (a few bytes per label value)
+ *       waits in memory for the postings before it.</li>
+ * </ul>
+ * A bitmap per label value held for the whole merge cost about 200 bytes per distinct value; the postings are
+ * therefore derived one name at a time. Not thread-safe; {@link #close} removes the scratch file.
  */
-final class IndexWriter {
+final class IndexWriter implements Closeable {
+    /** Name of the scratch file in the directory of the index being written. */
+    static final String SCRATCH = "index.scratch";
+    private static final int IO_BUFFER = 1 << 16;
+
+    private final FileLayer fs;
+    private final Path scratchPath;
+    private FileChannel scratch;
+    /** Series records not yet appended to the scratch file: label count, name and value numbers, metadata length, metadata. */
+    private final ByteOut pending = new ByteOut(IO_BUFFER + 4096);
+    private final ByteOut metaBuf = new ByteOut(256);
     /** Distinct strings in the order first seen, and their numbers. */
     private final List<String> dict = new ArrayList<>();
     private final Object2IntHashMap<String> dictIds = new Object2IntHashMap<>(-1);
-    /** Per series: label count, then name and value numbers; {@link #seriesStart} indexes it by series. */
-    private final IntArrayList seriesSyms = new IntArrayList();
-    private final IntArrayList seriesStart = new IntArrayList();
     private final ByteOut refs = new ByteOut(1 << 12);
-    private final ByteOut chunkMetas = new ByteOut(1 << 16);
-    private final IntArrayList chunkMetaOffsets = new IntArrayList();
+    private int numSeries;
     private Labels last;
 
-    int seriesCount() { return seriesStart.size(); }
+    /** @param dir directory of the index file to be written (a block's temporary directory): holds the scratch file */
+    IndexWriter(FileLayer fs, Path dir) {
+        this.fs = fs;
+        this.scratchPath = dir.resolve(SCRATCH);
+    }
+
+    int seriesCount() { return numSeries; }
 
     /** The number of {@code s}, and the one instance of it that this index keeps. */
     private int intern(String s) {
@@ -56,102 +83,116 @@ final class IndexWriter {
      * Adds the next series (labels strictly ascending) with its storage-wide id ({@link
      * BlockIndexFormat#UNKNOWN_REF} when unknown) and its chunk metadata.
      */
-    void addSeries(Labels labels, int ref, ChunkMetas c) {
+    void addSeries(Labels labels, int ref, ChunkMetas c) throws IOException {
         if (last != null && last.compareTo(labels) >= 0) {
             throw new IllegalArgumentException("series not in strictly ascending label order: " + labels + " after " + last);
         }
-        last = labels;
-        int id = seriesStart.size();
-        seriesStart.addInt(seriesSyms.size());
-        seriesSyms.addInt(labels.size());
-        refs.u32(ref);
-        chunkMetaOffsets.addInt(chunkMetas.length());
-        chunkMetas.uvarint(c.n);
+        metaBuf.reset();
+        metaBuf.uvarint(c.n);
         for (int i = 0; i < c.n; i++) {
             if (i == 0) {
-                chunkMetas.varint(c.mint[0]);
-                chunkMetas.uvarint(c.maxt[0] - c.mint[0]);
-                chunkMetas.uvarint(c.count[0]);
-                chunkMetas.uvarint(c.ref[0]);
+                metaBuf.varint(c.mint[0]);
+                metaBuf.uvarint(c.maxt[0] - c.mint[0]);
+                metaBuf.uvarint(c.count[0]);
+                metaBuf.uvarint(c.ref[0]);
             } else {
                 if (c.mint[i] <= c.maxt[i - 1]) throw new IllegalArgumentException("overlapping chunks in " + labels);
-                chunkMetas.uvarint(c.mint[i] - c.maxt[i - 1]);
-                chunkMetas.uvarint(c.maxt[i] - c.mint[i]);
-                chunkMetas.uvarint(c.count[i]);
-                chunkMetas.varint(c.ref[i] - c.ref[i - 1]);
+                metaBuf.uvarint(c.mint[i] - c.maxt[i - 1]);
+                metaBuf.uvarint(c.maxt[i] - c.mint[i]);
+                metaBuf.uvarint(c.count[i]);
+                metaBuf.varint(c.ref[i] - c.ref[i - 1]);
             }
         }
+        last = labels;
+        numSeries++;
+        refs.u32(ref);
+        pending.uvarint(labels.size());
         for (int i = 0; i < labels.size(); i++) {
-            seriesSyms.addInt(intern(labels.name(i)));
-            seriesSyms.addInt(intern(labels.value(i)));
+            pending.uvarint(intern(labels.name(i)));
+            pending.uvarint(intern(labels.value(i)));
         }
+        pending.uvarint(metaBuf.length());
+        pending.bytes(metaBuf.array(), 0, metaBuf.length());
+        if (pending.length() >= IO_BUFFER) flushPending();
     }
 
-    /** Writes the index file and fsyncs it; returns its size. */
+    private void flushPending() throws IOException {
+        if (pending.length() == 0) return;
+        if (scratch == null) {
+            scratch = fs.open(scratchPath, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        FileLayer.writeFully(scratch, ByteBuffer.wrap(pending.array(), 0, pending.length()));
+        pending.reset();
+    }
+
+    /** Writes the index file and fsyncs it; returns its size. The scratch file is removed. */
     long write(FileLayer fs, Path file) throws IOException {
+        flushPending();
         // symbols sorted; remap[first-seen number] = symbol ref
-        Integer[] order = new Integer[dict.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> dict.get(a).compareTo(dict.get(b)));
-        int[] remap = new int[order.length];
-        ByteOut symbols = new ByteOut(order.length * 16);
-        symbols.uvarint(order.length);
-        for (int k = 0; k < order.length; k++) {
-            remap[order[k]] = k;
-            symbols.str(dict.get(order[k]));
-        }
+        String[] sorted = dict.toArray(new String[0]);
+        Arrays.sort(sorted);
+        int[] remap = new int[sorted.length];
+        for (int k = 0; k < sorted.length; k++) remap[dictIds.getValue(sorted[k])] = k;
 
-        int numSeries = seriesStart.size();
-        ByteOut seriesOut = new ByteOut(numSeries * 64);
-        ByteOut offsets = new ByteOut(numSeries * 4);
-        byte[] metas = chunkMetas.array();
-        for (int id = 0; id < numSeries; id++) {
-            int p = seriesStart.getInt(id);
-            int nl = seriesSyms.getInt(p++);
-            offsets.u32(seriesOut.length());
-            seriesOut.uvarint(nl);
-            for (int i = 0; i < 2 * nl; i++) seriesOut.uvarint(remap[seriesSyms.getInt(p + i)]);
-            int from = chunkMetaOffsets.getInt(id);
-            int to = id + 1 < numSeries ? chunkMetaOffsets.getInt(id + 1) : chunkMetas.length();
-            seriesOut.bytes(metas, from, to - from);
-            if (seriesOut.length() < 0) throw new IOException("series section exceeds 2 GiB");
-        }
-
-        ByteOut post = new ByteOut(1 << 16);
-        ByteOut table = new ByteOut(1 << 12);
-        writePostings(remap, numSeries, post, table);
-
-        ByteOut file0 = new ByteOut(BlockIndexFormat.HEADER_SIZE);
-        file0.u32(BlockIndexFormat.MAGIC);
-        file0.u8(BlockIndexFormat.VERSION);
-        file0.u8(0); file0.u8(0); file0.u8(0);
-        ByteOut[] sections = {symbols, seriesOut, offsets, refs, post, table};
-        long[] sectionOff = new long[sections.length];
-        CRC32C crc = new CRC32C();
+        long[] sectionOff = new long[6];
         try (FileChannel ch = fs.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            long pos = write(ch, file0.array(), file0.length());
-            for (int i = 0; i < sections.length; i++) {
-                sectionOff[i] = pos;
-                ByteOut s = sections[i];
-                ByteOut frame = new ByteOut(8);
-                frame.u32(s.length());
-                pos += write(ch, frame.array(), 4);
-                pos += write(ch, s.array(), s.length());
-                crc.reset();
-                crc.update(s.array(), 0, s.length());
-                frame.reset();
-                frame.u32((int) crc.getValue());
-                pos += write(ch, frame.array(), 4);
+            SectionOut out = new SectionOut(ch);
+            ByteOut file0 = new ByteOut(BlockIndexFormat.HEADER_SIZE);
+            file0.u32(BlockIndexFormat.MAGIC);
+            file0.u8(BlockIndexFormat.VERSION);
+            file0.u8(0); file0.u8(0); file0.u8(0);
+            out.raw(file0);
+
+            sectionOff[0] = out.begin();
+            ByteOut b = out.buf;
+            b.uvarint(sorted.length);
+            for (String s : sorted) {
+                b.str(s);
+                out.maybeFlush();
             }
+            sorted = null;
+            out.end();
+
+            ByteOut offsets = new ByteOut(numSeries * 4);
+            sectionOff[1] = out.begin();
+            long seriesLen = 0;
+            ScratchReader r = new ScratchReader();
+            for (int id = 0; id < numSeries; id++) {
+                if (seriesLen > Integer.MAX_VALUE) throw new IOException("series section exceeds 2 GiB");
+                offsets.u32((int) seriesLen);
+                int start = b.length();
+                int nl = r.uvarint();
+                b.uvarint(nl);
+                for (int i = 0; i < 2 * nl; i++) b.uvarint(remap[r.uvarint()]);
+                int metaLen = r.uvarint();
+                r.copy(metaLen, b);
+                seriesLen += b.length() - start;
+                out.maybeFlush();
+            }
+            out.end();
+
+            sectionOff[2] = out.section(offsets);
+            offsets = null;
+            sectionOff[3] = out.section(refs);
+
+            ByteOut table = new ByteOut(1 << 12);
+            sectionOff[4] = out.begin();
+            writePostings(remap, out, table);
+            out.end();
+            sectionOff[5] = out.section(table);
+
             ByteOut toc = new ByteOut(BlockIndexFormat.TOC_SIZE);
             for (long off : sectionOff) toc.u64(off);
             toc.u32(numSeries);
-            crc.reset();
+            CRC32C crc = new CRC32C();
             crc.update(toc.array(), 0, toc.length());
             toc.u32((int) crc.getValue());
-            pos += write(ch, toc.array(), toc.length());
+            out.raw(toc);
             ch.force(true);
-            return pos;
+            long size = out.pos;
+            close();
+            return size;
         }
     }
 
@@ -161,66 +202,191 @@ final class IndexWriter {
      * symbol order with the bitmap of the series having that pair. Built from the series' symbol numbers, one name
      * at a time: (value ref, series id) pairs of the name sorted, then cut into runs of one value.
      */
-    private void writePostings(int[] remap, int numSeries, ByteOut post, ByteOut table) {
+    private void writePostings(int[] remap, SectionOut out, ByteOut table) throws IOException {
         int[] perName = new int[remap.length];   // series having the name, indexed by the name's symbol ref
         int names = 0;
+        ScratchReader r = new ScratchReader();
         for (int id = 0; id < numSeries; id++) {
-            int p = seriesStart.getInt(id);
-            int nl = seriesSyms.getInt(p++);
-            for (int i = 0; i < nl; i++) if (perName[remap[seriesSyms.getInt(p + 2 * i)]]++ == 0) names++;
+            int nl = r.uvarint();
+            for (int i = 0; i < nl; i++) {
+                if (perName[remap[r.uvarint()]]++ == 0) names++;
+                r.uvarint();
+            }
+            r.skip(r.uvarint());
         }
         table.uvarint(names);
         ByteBuffer tmp = ByteBuffer.allocate(1 << 12).order(ByteOrder.LITTLE_ENDIAN);
+        int[] ids = new int[64];
         for (int name = 0; name < perName.length; name++) {
             if (perName[name] == 0) continue;
             long[] pairs = new long[perName[name]];   // value ref << 32 | series id
             int n = 0;
+            r = new ScratchReader();
             for (int id = 0; id < numSeries; id++) {
-                int p = seriesStart.getInt(id);
-                int nl = seriesSyms.getInt(p++);
+                int nl = r.uvarint();
                 for (int i = 0; i < nl; i++) {
-                    if (remap[seriesSyms.getInt(p + 2 * i)] != name) continue;
-                    pairs[n++] = (long) remap[seriesSyms.getInt(p + 2 * i + 1)] << 32 | id;
-                    break;   // a name appears once in a series
+                    int nm = remap[r.uvarint()];
+                    int value = r.uvarint();
+                    if (nm == name) pairs[n++] = (long) remap[value] << 32 | id;   // a name appears once in a series
                 }
+                r.skip(r.uvarint());
             }
-            java.util.Arrays.sort(pairs);
+            Arrays.sort(pairs);
             int values = 0;
             for (int i = 0; i < n; i++) if (i == 0 || (pairs[i] >>> 32) != (pairs[i - 1] >>> 32)) values++;
             RoaringBitmap all = new RoaringBitmap();
             for (long pv : pairs) all.add((int) pv);
             table.uvarint(name);
             table.uvarint(values);
-            tmp = serialize(all, post, table, tmp);
-            int[] ids = new int[64];
+            tmp = serialize(all, out, table, tmp);
             for (int i = 0; i < n; ) {
                 int value = (int) (pairs[i] >>> 32);
                 int j = i;
                 while (j < n && (int) (pairs[j] >>> 32) == value) j++;
                 if (ids.length < j - i) ids = new int[Math.max(j - i, ids.length * 2)];
                 for (int k = i; k < j; k++) ids[k - i] = (int) pairs[k];
-                RoaringBitmap b = new RoaringBitmap();
-                b.addN(ids, 0, j - i);
+                RoaringBitmap bm = new RoaringBitmap();
+                bm.addN(ids, 0, j - i);
                 table.uvarint(value);
-                tmp = serialize(b, post, table, tmp);
+                tmp = serialize(bm, out, table, tmp);
                 i = j;
             }
         }
     }
 
-    private static ByteBuffer serialize(RoaringBitmap b, ByteOut post, ByteOut table, ByteBuffer tmp) {
+    private static ByteBuffer serialize(RoaringBitmap b, SectionOut out, ByteOut table, ByteBuffer tmp) throws IOException {
         b.runOptimize();
         int size = b.serializedSizeInBytes();
         if (tmp.capacity() < size) tmp = ByteBuffer.allocate(Math.max(size, tmp.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
         tmp.clear();
         b.serialize(tmp);
-        post.bytes(tmp.array(), 0, size);
+        out.buf.bytes(tmp.array(), 0, size);
+        out.maybeFlush();
         table.uvarint(size);
         return tmp;
     }
 
-    private static long write(FileChannel ch, byte[] b, int n) throws IOException {
-        FileLayer.writeFully(ch, ByteBuffer.wrap(b, 0, n));
-        return n;
+    /** Closes and removes the scratch file (also after a failed write). */
+    @Override public void close() throws IOException {
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+            fs.deleteIfExists(scratchPath);
+        }
+    }
+
+    /**
+     * Writes the index file sequentially through a buffer; a section is framed by its length, written in place
+     * when the section ends, and the CRC32C of its bytes.
+     */
+    private static final class SectionOut {
+        private final FileChannel ch;
+        final ByteOut buf = new ByteOut(IO_BUFFER + 4096);
+        private final CRC32C crc = new CRC32C();
+        private final ByteBuffer word = ByteBuffer.allocate(4);
+        long pos;
+        private long sectionStart = -1;
+
+        SectionOut(FileChannel ch) { this.ch = ch; }
+
+        /** Writes bytes outside any section (header, TOC). */
+        void raw(ByteOut b) throws IOException {
+            FileLayer.writeFully(ch, ByteBuffer.wrap(b.array(), 0, b.length()));
+            pos += b.length();
+        }
+
+        /** Starts a section at the current position (returned); its bytes go to {@link #buf}. */
+        long begin() throws IOException {
+            sectionStart = pos;
+            word.clear();
+            word.putInt(0).flip();
+            FileLayer.writeFully(ch, word);
+            pos += 4;
+            crc.reset();
+            return sectionStart;
+        }
+
+        void maybeFlush() throws IOException { if (buf.length() >= IO_BUFFER) flush(); }
+
+        private void flush() throws IOException {
+            crc.update(buf.array(), 0, buf.length());
+            FileLayer.writeFully(ch, ByteBuffer.wrap(buf.array(), 0, buf.length()));
+            pos += buf.length();
+            buf.reset();
+        }
+
+        /** Ends the section: its CRC after it, its length before it. */
+        void end() throws IOException {
+            flush();
+            long len = pos - sectionStart - 4;
+            if (len > Integer.MAX_VALUE) throw new IOException("index section exceeds 2 GiB");
+            word.clear();
+            word.putInt((int) crc.getValue()).flip();
+            FileLayer.writeFully(ch, word);
+            pos += 4;
+            word.clear();
+            word.putInt((int) len).flip();
+            while (word.hasRemaining()) ch.write(word, sectionStart + word.position());
+        }
+
+        /** A whole section built in memory. */
+        long section(ByteOut b) throws IOException {
+            long start = begin();
+            crc.update(b.array(), 0, b.length());
+            FileLayer.writeFully(ch, ByteBuffer.wrap(b.array(), 0, b.length()));
+            pos += b.length();
+            end();
+            return start;
+        }
+    }
+
+    /** Reads the scratch file from its start, through a buffer. */
+    private final class ScratchReader {
+        private final ByteBuffer b = ByteBuffer.allocate(IO_BUFFER);
+        private long filePos;
+
+        ScratchReader() { b.limit(0); }
+
+        private int u8() throws IOException {
+            if (!b.hasRemaining()) {
+                b.clear();
+                int n = 0;
+                while (n <= 0) {
+                    n = scratch.read(b, filePos);
+                    if (n < 0) throw new IOException("index scratch file " + scratchPath + " ends early");
+                }
+                filePos += n;
+                b.flip();
+            }
+            return b.get() & 0xFF;
+        }
+
+        int uvarint() throws IOException {
+            int v = 0;
+            for (int shift = 0; ; shift += 7) {
+                int x = u8();
+                v |= (x & 0x7F) << shift;
+                if (x < 0x80) return v;
+            }
+        }
+
+        void copy(int n, ByteOut to) throws IOException {
+            while (n > 0) {
+                if (!b.hasRemaining()) { u8(); b.position(b.position() - 1); }
+                int k = Math.min(n, b.remaining());
+                to.bytes(b.array(), b.position(), k);
+                b.position(b.position() + k);
+                n -= k;
+            }
+        }
+
+        void skip(int n) throws IOException {
+            while (n > 0) {
+                if (!b.hasRemaining()) { u8(); b.position(b.position() - 1); }
+                int k = Math.min(n, b.remaining());
+                b.position(b.position() + k);
+                n -= k;
+            }
+        }
     }
 }
