@@ -66,6 +66,56 @@ class BlockRoundTripTest {
         }
     }
 
+    /**
+     * An index larger than the writer's buffers (series records spill to its scratch file in several writes and are
+     * read back through several refills; sections stream in several writes, one symbol longer than a buffer): every
+     * series, its labels and its postings come back, and nothing but the block's files is left in its directory.
+     */
+    @Test void indexLargerThanTheWriterBuffersRoundTripsAndLeavesNoScratchFile() throws Exception {
+        int n = 30_000;
+        String huge = "v".repeat(70_000);
+        List<Labels> labels = new java.util.ArrayList<>();
+        List<long[]> ts = new java.util.ArrayList<>();
+        List<double[]> vs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String pod = String.format("pod-%06d-%s", i, Integer.toHexString(i * 7919));
+            labels.add(i == 17 ? Labels.of("__name__", "up", "pod", pod, "zone", "z" + i % 3, "zz", huge)
+                               : Labels.of("__name__", "up", "pod", pod, "zone", "z" + i % 3));
+            ts.add(new long[]{T0 + i});
+            vs.add(new double[]{i});
+        }
+        BlockMeta meta = new BlockWriter(dir).write(BlockTestData.seriesSet(labels, ts, vs), T0, T0 + SPAN);
+        assertEquals(n, meta.numSeries());
+        Path blockDir = dir.resolve(meta.ulid());
+        try (var files = Files.list(blockDir)) {
+            assertEquals(java.util.Set.of("chunks", "index", "meta.json"),
+                    files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        try (Block b = Block.open(blockDir); Querier q = b.querier(T0, T0 + SPAN)) {
+            SeriesSet s = q.select(List.of(Matcher.eq("__name__", "up")));
+            for (int i = 0; i < n; i++) {
+                assertTrue(s.next(), "series " + i);
+                assertEquals(labels.get(i), s.labels());
+                SampleCursor c = s.cursor();
+                assertTrue(c.next());
+                assertEquals(T0 + i, c.timestamp());
+                assertEquals(i, c.value());
+            }
+            assertFalse(s.next());
+            assertEquals(n, q.labelValues("pod", List.of()).size());
+            assertEquals(n / 3, q.seriesCount(List.of(Matcher.eq("zone", "z1"))));
+            assertEquals(1, q.seriesCount(List.of(Matcher.eq("zz", huge))));
+            Random r = new Random(5);
+            for (int k = 0; k < 200; k++) {
+                int i = r.nextInt(n);
+                SeriesSet one = q.select(List.of(Matcher.eq("pod", labels.get(i).get("pod"))));
+                assertTrue(one.next());
+                assertEquals(labels.get(i), one.labels());
+                assertFalse(one.next());
+            }
+        }
+    }
+
     static long countSeries(Querier q) {
         SeriesSet s = q.select(List.of(Matcher.re("__name__", ".+")));
         long n = 0;
