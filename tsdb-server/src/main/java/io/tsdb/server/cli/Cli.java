@@ -126,6 +126,46 @@ public final class Cli {
     }
 
     public static Result parse(String... args) {
+        Map<String, List<String>> simple = simpleArgs(args);
+        if (simple != null) return configure(simple);
+        return parse(needsTools(args), args);
+    }
+
+    /**
+     * The flags of a command line that only sets known flags as {@code --name=value} (or a switch alone,
+     * {@code --web.enable-admin-api}), keyed by option ({@code --name}) in command-line order with their values in
+     * order; null for any other command line, which picocli parses. Such a command line means the same to
+     * picocli (each flag's whole value after the first {@code =}, a switch alone {@code true}); anything picocli could
+     * read otherwise or refuse (another form, an unknown or repeated single-valued flag, an empty value, a value
+     * starting with a dash or a quote) goes to picocli. A server start is then parsed without picocli: its
+     * classes are compiled for Java 5, which this JDK's class-data archive cannot hold, and building its model of
+     * the command line took about 150 ms of CPU at every start.
+     */
+    static Map<String, List<String>> simpleArgs(String... args) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String a : args) {
+            if (!a.startsWith("--")) return null;
+            int eq = a.indexOf('=');
+            String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
+            Flags.Flag f = name.equals("config") ? null : Flags.byName(name);
+            if (f == null && !name.equals("config")) return null;
+            String value;
+            if (eq < 0) {
+                if (f == null || f.kind() != Flags.Kind.SWITCH) return null;
+                value = "true";
+            } else {
+                value = a.substring(eq + 1);
+                if (value.isEmpty() || value.charAt(0) == '-' || value.charAt(0) == '"' || value.charAt(0) == '\'') return null;
+            }
+            List<String> vs = out.computeIfAbsent("--" + name, k -> new java.util.ArrayList<>(1));
+            if (!vs.isEmpty() && (f == null || !f.repeatable())) return null;
+            vs.add(value);
+        }
+        return out;
+    }
+
+    /** As {@link #parse}, always through picocli (tests: the two parses agree). */
+    static Result parseWithPicocli(String... args) {
         return parse(needsTools(args), args);
     }
 
@@ -141,9 +181,22 @@ public final class Cli {
         if (pr.hasSubcommand()) return tool(pr.subcommand());
         if (cl.isUsageHelpRequested()) return new Exit(0, cl.getUsageMessage(CommandLine.Help.Ansi.OFF), "");
         if (cl.isVersionHelpRequested()) return new Exit(0, NAME + " " + BuildInfo.VERSION + "\n", "");
-
-        ServerConfig cfg = new ServerConfig();
+        Map<String, List<String>> matched = new LinkedHashMap<>();
         String configFile = pr.matchedOptionValue("--config", null);
+        if (configFile != null) matched.put("--config", List.of(configFile));
+        for (Flags.Flag f : Flags.ALL) {
+            if (!pr.hasMatchedOption(f.option())) continue;
+            matched.put(f.option(), f.repeatable() ? pr.matchedOptionValue(f.option(), List.<String>of())
+                    : List.of(pr.<String>matchedOptionValue(f.option(), null)));
+        }
+        return configure(matched);
+    }
+
+    /** The configuration from the flags given ({@code --name} -> values) over the --config file over the defaults. */
+    private static Result configure(Map<String, List<String>> matched) {
+        ServerConfig cfg = new ServerConfig();
+        List<String> configValues = matched.get("--config");
+        String configFile = configValues == null ? null : configValues.get(0);
         if (configFile != null) {
             try {
                 Map<String, List<String>> values = readYaml(Path.of(configFile));
@@ -164,13 +217,8 @@ public final class Cli {
             }
         }
         for (Flags.Flag f : Flags.ALL) {
-            if (!pr.hasMatchedOption(f.option())) continue;
-            List<String> vs;
-            if (f.repeatable()) {
-                vs = pr.matchedOptionValue(f.option(), List.<String>of());
-            } else {
-                vs = List.of(pr.<String>matchedOptionValue(f.option(), null));
-            }
+            List<String> vs = matched.get(f.option());
+            if (vs == null) continue;
             try {
                 f.clear().accept(cfg);   // the command line replaces a repeatable flag's list from the file
                 for (String v : vs) f.apply().accept(cfg, v);

@@ -281,4 +281,35 @@ class CliTest {
         assertEquals("64MiB", ByteSizes.format(64L << 20));
         assertEquals("1000B", ByteSizes.format(1000));
     }
+
+    /** What a parse gives, comparable: exit code and output, or every flag's effective value. */
+    private static Object outcome(Cli.Result r) {
+        if (r instanceof Cli.Exit e) return List.of(e.code(), e.stdout(), e.stderr());
+        return Flags.values(((Cli.Run) r).config());
+    }
+
+    @Test
+    void simpleCommandLinesParseWithoutPicocliToTheSameOutcome() throws Exception {
+        Path f = tmp.resolve("simple.yml");
+        Files.writeString(f, "retention: 2d\nquery.timeout: 1m\nrules.file: []\n");
+        List<String[]> simple = List.of(new String[0], new String[] {"--listen=127.0.0.1:1234", "--data=/var/lib/tsdb"},
+                new String[] {"--retention.rule={env=\"dev\"}:3d", "--retention.rule={env=\"qa\"}:1d", "--retention=30d"},
+                new String[] {"--web.enable-admin-api", "--web.enable-lifecycle=false", "--log.level=DEBUG"},
+                new String[] {"--config=" + f, "--query.timeout=2m", "--external-label=a=b=c"},
+                new String[] {"--retention=forever"}, new String[] {"--listen=nonsense"}, new String[] {"--web.enable-admin-api=maybe"},
+                new String[] {"--config=" + tmp.resolve("missing.yml")});
+        for (String[] args : simple) {
+            assertNotNull(Cli.simpleArgs(args), String.join(" ", args));
+            assertEquals(outcome(Cli.parseWithPicocli(args)), outcome(Cli.parse(args)), String.join(" ", args));
+        }
+        List<String[]> others = List.of(new String[] {"--data", "/x"}, new String[] {"--retention=1d", "--retention=2d"},
+                new String[] {"--no-such-flag=1"}, new String[] {"--help"}, new String[] {"-V"}, new String[] {"check", "rules", "x"},
+                new String[] {"--listen"}, new String[] {"--data="}, new String[] {"--data=-x"}, new String[] {"--data='x'"},
+                new String[] {"--config=a", "--config=b"}, new String[] {"--web.enable-admin-api", "--web.enable-admin-api"},
+                new String[] {"--"}, new String[] {"--retention=1d", "extra"});
+        for (String[] args : others) {
+            assertNull(Cli.simpleArgs(args), String.join(" ", args));
+            assertEquals(outcome(Cli.parseWithPicocli(args)), outcome(Cli.parse(args)), String.join(" ", args));
+        }
+    }
 }
