@@ -12,7 +12,8 @@ import ch.qos.logback.core.status.NopStatusListener;
 
 /**
  * The server's logging configuration, in code: one JSON object per line on stdout ({@link JsonLineEncoder}), the
- * root logger at INFO (the {@code --log.level} flag changes it), {@code io.netty} and {@code net.openhft} at WARN,
+ * root logger at INFO (the {@code --log.level} flag changes it), {@code io.netty} and {@code net.openhft} at WARN
+ * ({@code net.openhft.affinity} at ERROR),
  * logback's own status messages off. Logback finds this class as a service
  * ({@code META-INF/services/ch.qos.logback.classic.spi.Configurator}) before it looks for XML files; configuring
  * in code skips Joran, whose XML parser set-up and rule tables were a tenth of the CPU of a server start.
@@ -54,6 +55,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
         ctx.getLogger("io.netty").setLevel(Level.WARN);
         ctx.getLogger("net.openhft").setLevel(Level.WARN);
+        // Chronicle Core probes thread affinity when it initialises; without JNA (left out of the build: it is used
+        // for nothing else, and loading it cost every start) the probe warns twice that it falls back to no affinity.
+        ctx.getLogger("net.openhft.affinity").setLevel(Level.ERROR);
         Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         root.addAppender(console);
