@@ -1,6 +1,7 @@
 package io.tsdb.server.launcher;
 
 import io.airlift.compress.snappy.SnappyCompressor;
+import io.tsdb.core.registry.RegistryFormat;
 import io.tsdb.server.ingest.proto.ProtoWriter;
 
 import java.io.IOException;
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
  * {@code target/tsdb} beside {@code target/tsdb-server.jar} and makes its class-data archive
  * {@code target/tsdb.jsa} (AppCDS) by a short training run of that script: start on an empty data directory,
  * ingest through each protocol, stop; start again on that data (the restart path: registry, blocks), query
- * through the API, the console and /metrics, ingest, stop. The second run's JVM writes every class it loaded
+ * through the API, the console and /metrics, ingest (also more series than the registry's first tier holds, so that
+ * a new tier is created: the creation path of a first start), stop. The second run's JVM writes every class it loaded
  * to the archive at exit ({@code -XX:ArchiveClassesAtExit}); the launcher maps it at every later start.
  *
  * <p>A failed training run leaves no archive and does not fail the build: the launcher then starts without
@@ -85,6 +87,9 @@ public final class CdsTraining {
         try {
             awaitReady(second, base);
             ingest(base, now - 600_000L, 20);
+            // More series than the registry's first tier holds: a new tier is created (Chronicle Map's creation path,
+            // which a first start on an empty data directory takes) and the full one sealed.
+            newSeries(base, now - 300_000L, (int) RegistryFormat.DEFAULT_FIRST_CAPACITY + 100);
             query(base, now);
         } finally {
             stop(second);
@@ -151,6 +156,27 @@ public final class CdsTraining {
             post(base + "/write?db=training",
                     ("training_mem,host=h1 used=" + r + "i,free=" + (r * 0.5) + " " + ts + "000000\n").getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** {@code n} new series, one sample each, in one remote-write request. */
+    private static void newSeries(String base, long ts, int n) throws Exception {
+        ProtoWriter req = new ProtoWriter(), series = new ProtoWriter(), tmp = new ProtoWriter();
+        for (int i = 0; i < n; i++) {
+            series.reset();
+            label(series, tmp, "__name__", "training_tier_series");
+            label(series, tmp, "instance", "instance_" + i);
+            tmp.reset();
+            tmp.fixed64(1, i);
+            tmp.int64(2, ts);
+            series.message(2, tmp);
+            req.message(1, series);
+        }
+        byte[] raw = req.toByteArray();
+        SnappyCompressor c = new SnappyCompressor();
+        byte[] out = new byte[c.maxCompressedLength(raw.length)];
+        byte[] body = Arrays.copyOf(out, c.compress(raw, 0, raw.length, out, 0, out.length));
+        post(base + "/api/v1/write", body, "Content-Encoding", "snappy", "Content-Type", "application/x-protobuf",
+                "X-Prometheus-Remote-Write-Version", "0.1.0");
     }
 
     private static void query(String base, long now) throws Exception {
