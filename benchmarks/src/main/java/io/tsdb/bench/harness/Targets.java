@@ -85,19 +85,32 @@ final class Targets {
 
         @Override long loggedStartupMs() { return lastReadyField("startup_ms"); }
 
+        /**
+         * The field of the "tsdb ready" line of the last start. The server answers /-/ready with 200 just before it
+         * writes that line, so the line is waited for (at most 10 s): read at once, a start's figures were those of
+         * the start before (or missing at a first start) whenever the server's main thread was slower than the probe.
+         */
         private long lastReadyField(String field) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             try {
-                List<String> lines = Files.readAllLines(logFile);
-                for (int i = lines.size() - 1; i >= 0; i--) {
-                    String l = lines.get(i);
-                    if (!l.contains("\"msg\":\"tsdb ready\"")) continue;
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(l);
-                    return m.find() ? Long.parseLong(m.group(1)) : -1;
+                while (true) {
+                    List<String> ready = new ArrayList<>();
+                    for (String l : Files.readAllLines(logFile)) if (l.contains("\"msg\":\"tsdb ready\"")) ready.add(l);
+                    if (ready.size() >= starts) {
+                        if (ready.isEmpty()) return -1;
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\":(-?\\d+)")
+                                .matcher(ready.get(starts - 1));
+                        return m.find() ? Long.parseLong(m.group(1)) : -1;
+                    }
+                    if (System.nanoTime() > deadline) return -1;
+                    Thread.sleep(10);
                 }
             } catch (IOException e) {
                 return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
             }
-            return -1;
         }
 
         @Override String readyPath() { return "/-/ready"; }
