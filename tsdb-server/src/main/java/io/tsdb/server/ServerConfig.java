@@ -48,6 +48,8 @@ public final class ServerConfig {
     /** {@code --tenant.limits-file}: per-tenant limits (docs/format/tenant-limits.md); null: the flags for every tenant. */
     public java.nio.file.Path tenantLimitsFile = null;
     public String logLevel = "info";
+    /** {@code --log.access}: one access-log line per HTTP request (logger io.tsdb.server.http.access). */
+    public boolean logAccess = false;
     /**
      * Handler threads (requests are parsed on Netty event loops, handled here). More than the cores: ingest
      * handlers wait for WAL group commits, and concurrent committers share fsyncs.

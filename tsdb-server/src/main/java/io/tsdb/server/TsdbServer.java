@@ -115,7 +115,7 @@ public final class TsdbServer implements AutoCloseable {
         }
         this.http = new NettyHttpServer(new NettyHttpServer.Options(config.listenHost, config.listenPort,
                 config.maxBodyBytes, config.httpWorkers, config.httpMaxQueuedRequests, config.corsOrigin,
-                config.httpIdleTimeout, config.tenantDefault), router, registry, security);
+                config.httpIdleTimeout, config.tenantDefault, config.logAccess), router, registry, security);
     }
 
     private void start() throws IOException {

@@ -93,7 +93,7 @@ class ServerProcessTest {
         Path data = tmp.resolve("data");
         int port = ServerTest.freePort();
         String url = "http://127.0.0.1:" + port;
-        Proc first = launch(base, tmp, "--listen=127.0.0.1:" + port, "--data=" + data);
+        Proc first = launch(base, tmp, "--listen=127.0.0.1:" + port, "--data=" + data, "--log.access");
         long ts = System.currentTimeMillis() - 1000;
         try {
             awaitReady(url, first);
@@ -126,9 +126,14 @@ class ServerProcessTest {
             HttpResponse<String> q = TestHttp.get(url + "/api/v1/query?query=proc_test_metric&time=" + t);
             assertEquals(200, q.statusCode(), q.body());
             assertTrue(q.body().contains("\"value\":[" + t + ",\"42.5\"]"), q.body());
+            assertEquals(200, TestHttp.send("GET", url + "/api/v1/query?query=1", null, "X-Request-Id", "proc-read-2").statusCode());
         } finally {
             if (second.p.isAlive()) stopWithSigterm(second);
         }
+        // without --log.access (the default) requests are not logged
+        String log2 = second.stdout();
+        assertTrue(log2.contains("\"msg\":\"stopped\""), log2);
+        assertFalse(log2.contains("io.tsdb.server.http.access"), log2);
     }
 
     @Test

@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-request instrumentation: request counter by route and status code, latency and response-size
- * histograms by route, in-flight gauge, and one structured access-log event per request.
+ * histograms by route, in-flight gauge, and (with {@code --log.access}) one structured access-log event per request.
+ * The data points of each route are looked up once and kept ({@link Route}): the registry's lookup by label values
+ * builds a key list per call.
  */
 public final class HttpMetrics {
     /** Route label for requests that matched no route (404), so unknown paths cannot explode cardinality. */
@@ -20,8 +22,37 @@ public final class HttpMetrics {
     private final Histogram duration;
     private final Histogram responseSize;
     private final Gauge inFlight;
+    /** Whether {@link #finished} writes the access-log line ({@code --log.access}). */
+    private final boolean accessLog;
+    /** The data points of each route seen so far (routes are the router's names and {@link #UNMATCHED}: a few dozen). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Route> routes = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public HttpMetrics(PrometheusRegistry registry) {
+    /** One route's data points; the counters by status code are filled as codes occur (a lost race finds the same point). */
+    private final class Route {
+        final String name;
+        final io.prometheus.metrics.core.datapoints.DistributionDataPoint duration, responseSize;
+        final io.prometheus.metrics.core.datapoints.CounterDataPoint[] byStatus = new io.prometheus.metrics.core.datapoints.CounterDataPoint[600];
+
+        Route(String name) {
+            this.name = name;
+            duration = HttpMetrics.this.duration.labelValues(name);
+            responseSize = HttpMetrics.this.responseSize.labelValues(name);
+        }
+
+        io.prometheus.metrics.core.datapoints.CounterDataPoint requests(int status) {
+            if (status < 0 || status >= byStatus.length) return HttpMetrics.this.requests.labelValues(name, Integer.toString(status));
+            io.prometheus.metrics.core.datapoints.CounterDataPoint p = byStatus[status];
+            if (p == null) byStatus[status] = p = HttpMetrics.this.requests.labelValues(name, Integer.toString(status));
+            return p;
+        }
+    }
+
+    /** Without the access log. */
+    public HttpMetrics(PrometheusRegistry registry) { this(registry, false); }
+
+    /** @param accessLog write one access-log line per request ({@code --log.access}) */
+    public HttpMetrics(PrometheusRegistry registry, boolean accessLog) {
+        this.accessLog = accessLog;
         requests = Counter.builder().name("tsdb_http_requests_total")
                 .help("HTTP requests served, by route and status code.")
                 .labelNames("route", "code").register(registry);
@@ -42,15 +73,17 @@ public final class HttpMetrics {
 
     void started() { inFlight.inc(); }
 
-    /** Records a finished request: metrics and the access-log line. */
+    /** Records a finished request: metrics and (with {@code --log.access}) the access-log line. */
     void finished(String requestId, String method, String path, String route, int status, long startNanos,
                   long bytesIn, long bytesOut, String remote) {
         inFlight.dec();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         String r = route == null ? UNMATCHED : route;
-        requests.labelValues(r, Integer.toString(status)).inc();
-        duration.labelValues(r).observe(seconds);
-        responseSize.labelValues(r).observe(bytesOut);
+        Route points = routes.computeIfAbsent(r, Route::new);
+        points.requests(status).inc();
+        points.duration.observe(seconds);
+        points.responseSize.observe(bytesOut);
+        if (!accessLog || !ACCESS.isInfoEnabled()) return;
         ACCESS.atInfo()
                 .addKeyValue("request_id", requestId)
                 .addKeyValue("method", method)

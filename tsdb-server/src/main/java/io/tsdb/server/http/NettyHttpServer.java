@@ -38,9 +38,16 @@ public final class NettyHttpServer implements AutoCloseable {
      * @param workers      handler threads
      * @param maxQueued    requests waiting for a worker before new ones get 429
      * @param idleTimeout  idle keep-alive connections are closed after this long
+     * @param accessLog    one access-log line per request ({@code --log.access})
      */
     public record Options(String host, int port, long maxBodyBytes, int workers, int maxQueued,
-                          String corsOrigin, Duration idleTimeout, String defaultTenant) {}
+                          String corsOrigin, Duration idleTimeout, String defaultTenant, boolean accessLog) {
+        /** Without the access log (its default). */
+        public Options(String host, int port, long maxBodyBytes, int workers, int maxQueued,
+                       String corsOrigin, Duration idleTimeout, String defaultTenant) {
+            this(host, port, maxBodyBytes, workers, maxQueued, corsOrigin, idleTimeout, defaultTenant, false);
+        }
+    }
 
     private final Options options;
     private final Router router;
@@ -64,7 +71,7 @@ public final class NettyHttpServer implements AutoCloseable {
         this.security = security;
         this.options = options;
         this.router = router;
-        this.metrics = new HttpMetrics(registry);
+        this.metrics = new HttpMetrics(registry, options.accessLog());
         this.workers = new ThreadPoolExecutor(options.workers(), options.workers(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(Math.max(1, options.maxQueued())),
                 new DefaultThreadFactory("tsdb-http-worker", true));
