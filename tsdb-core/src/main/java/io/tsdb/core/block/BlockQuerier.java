@@ -220,6 +220,8 @@ final class BlockQuerier implements Querier, SeriesIdSource {
         private final IntIterator ids;
         private int loaded;
         private final BlockCursor cursor = new BlockCursor();
+        /** The decoder of the series' labels, reused from series to series. */
+        private DecBuf labelsDec;
         private Labels labels;
         /** The last label set decoded, whose names array the next series shares when it has the same names. */
         private Labels decoded;
@@ -238,7 +240,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 int id = ids.next();
                 if (filter != null) {
                     if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];
-                    Labels l = decoded = index.labels(id, symbols, decoded);
+                    Labels l = decoded = index.labels(id, symbols, decoded, labelsDec());
                     if (!filter.test(l) || !cursor.load(id)) continue;
                     labels = l;
                     current = id;
@@ -247,7 +249,7 @@ final class BlockQuerier implements Querier, SeriesIdSource {
                 if (cursor.load(id)) {
                     // after a few series, decode each symbol once for the rest of this querier (see IndexReader.labels)
                     if (symbols == null && ++loaded > SYMBOL_CACHE_AFTER) symbols = new String[index.symbolCount()];
-                    labels = decoded = index.labels(id, symbols, decoded);
+                    labels = decoded = index.labels(id, symbols, decoded, labelsDec());
                     current = id;
                     return true;
                 }
@@ -255,6 +257,11 @@ final class BlockQuerier implements Querier, SeriesIdSource {
             labels = null;
             current = -1;
             return false;
+        }
+
+        private DecBuf labelsDec() {
+            if (labelsDec == null) labelsDec = index.newSeriesDecoder();
+            return labelsDec;
         }
 
         @Override public Labels labels() { return labels; }

@@ -164,6 +164,7 @@ final class IndexReader {
         }
         if (d.remaining() != 0) throw d.corrupt("trailing bytes");
         symbolPos = MonotoneInts.of(pos0, ns);
+        recent = new RecentSymbol[Math.min(RECENT_SYMBOLS, Integer.highestOneBit(Math.max(1, ns - 1)) << 1)];
 
         seriesStart = start[1];
         seriesEnd = end[1];
@@ -247,6 +248,29 @@ final class IndexReader {
         return symbol(ref);
     }
 
+    /**
+     * Symbols decoded lately by label reads without a querier's cache (small selections: a query of one host reads one
+     * series per block, and decoded its dozen names and values afresh for every query, a tenth of such a query's CPU).
+     * Direct-mapped by symbol number and bounded ({@link #RECENT_SYMBOLS} slots, about 40 KB of strings per block when
+     * full), so a block keeps only a small, fixed amount of decoded strings between queries. Shared by the block's
+     * queriers without locks: a slot holds an immutable {@link RecentSymbol}, and a lost race only decodes once more.
+     */
+    private final RecentSymbol[] recent;
+    static final int RECENT_SYMBOLS = 512;
+
+    private record RecentSymbol(int ref, String value) {}
+
+    private String recentSymbol(int ref, DecBuf d) {
+        if (ref < 0 || ref >= symbolPos.size()) throw d.corrupt("symbol ref " + ref + " out of range");
+        RecentSymbol[] r = recent;
+        int slot = ref & (r.length - 1);
+        RecentSymbol e = r[slot];
+        if (e != null && e.ref == ref) return e.value;
+        String v = symbol(ref);
+        r[slot] = new RecentSymbol(ref, v);
+        return v;
+    }
+
     /** Symbol {@code ref} (in range), decoded from the mapping; its encoding was validated at open. */
     private String symbol(int ref) {
         int p = symbolPos.get(ref);
@@ -299,6 +323,9 @@ final class IndexReader {
     /** Series having {@code name=e.value(i)}. */
     ImmutableRoaringBitmap postings(LabelEntry e, int i) { return bitmap(e.offs.get(i), e.offs.get(i + 1) - e.offs.get(i)); }
 
+    /** A decoder over the series section, to hand to {@link #labels(int, String[], Labels, DecBuf)} again and again. */
+    DecBuf newSeriesDecoder() { return new DecBuf(buf, 0, 0, file, BlockIndexFormat.SERIES); }
+
     private DecBuf series(int id, DecBuf d) {
         if (id < 0 || id >= numSeries) throw new IllegalArgumentException("series id " + id + " out of range");
         int off = buf.getInt(offsetsStart + 4 * id);
@@ -328,8 +355,11 @@ final class IndexReader {
      * As {@link #labels(int, String[])}, sharing {@code previous}'s names array when the series has the same label
      * names (most series of a block do): one array per series less, and no intermediate name/value array.
      */
-    Labels labels(int id, String[] cache, Labels previous) {
-        DecBuf d = series(id, null);
+    Labels labels(int id, String[] cache, Labels previous) { return labels(id, cache, previous, null); }
+
+    /** As {@link #labels(int, String[], Labels)}, reading through {@code reuse} (a decoder of this index, or null: a new one). */
+    Labels labels(int id, String[] cache, Labels previous, DecBuf reuse) {
+        DecBuf d = series(id, reuse);
         int n = d.uvarintInt(names.length, "label count");
         int maxRef = symbolPos.size() - 1;
         String[] values = new String[n];
@@ -350,7 +380,7 @@ final class IndexReader {
     }
 
     private String symbol(int ref, DecBuf d, String[] cache) {
-        if (cache == null) return symbol(ref, d);
+        if (cache == null) return recentSymbol(ref, d);
         String sym = cache[ref];
         if (sym == null) cache[ref] = sym = symbol(ref, d);
         return sym;

@@ -154,6 +154,60 @@ class BlockRoundTripTest {
         }
     }
 
+    /**
+     * Small selections read labels through the block's bounded cache of recent symbols (shared by its queriers): with
+     * far more symbols than the cache's slots, every series read alone through a fresh querier still has its own labels,
+     * and a series read again by another querier gets the same strings.
+     */
+    @Test void smallSelectionsReadLabelsThroughTheRecentSymbols() throws Exception {
+        int n = 3 * IndexReader.RECENT_SYMBOLS;
+        java.util.List<Labels> ls = new java.util.ArrayList<>();
+        java.util.List<long[]> ts = new java.util.ArrayList<>();
+        java.util.List<double[]> vs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ls.add(Labels.of("__name__", "m", "host", "host-" + i, "rack", "r" + (i % 7), "zone", "z" + (i * 31 % 1000)));
+            ts.add(new long[]{1000 + i});
+            vs.add(new double[]{i});
+        }
+        ls.sort(null);
+        BlockMeta meta = new BlockWriter(dir).write(BlockTestData.seriesSet(ls, ts, vs), 1000, 1000 + n + 1);
+        try (Block blk = Block.open(dir.resolve(meta.ulid()))) {
+            for (int round = 0; round < 2; round++) {
+                for (int i = round; i < n; i += 3) {
+                    Labels want = ls.get(i);
+                    try (Querier q = blk.querier(0, 10_000)) {
+                        SeriesSet s = q.select(List.of(Matcher.eq("host", want.get("host"))));
+                        assertTrue(s.next());
+                        assertEquals(want, s.labels());
+                        assertFalse(s.next());
+                    }
+                }
+            }
+        }
+        // a block with fewer symbols than slots keeps each of them: a series read again by another querier has the
+        // strings the first read decoded
+        Path small = Files.createDirectories(dir.resolve("small"));
+        List<Labels> few = List.of(Labels.of("__name__", "m", "host", "a"), Labels.of("__name__", "m", "host", "b"));
+        BlockMeta sm = new BlockWriter(small).write(BlockTestData.seriesSet(few, List.of(new long[]{1000}, new long[]{1001}),
+                List.of(new double[]{1}, new double[]{2})), 1000, 1002);
+        try (Block blk = Block.open(small.resolve(sm.ulid()))) {
+            Labels first, second;
+            try (Querier q = blk.querier(0, 10_000)) {
+                SeriesSet s = q.select(List.of(Matcher.eq("host", "b")));
+                assertTrue(s.next());
+                first = s.labels();
+            }
+            try (Querier q = blk.querier(0, 10_000)) {
+                SeriesSet s = q.select(List.of(Matcher.eq("host", "b")));
+                assertTrue(s.next());
+                second = s.labels();
+            }
+            assertEquals(few.get(1), second);
+            assertSame(first.get("host"), second.get("host"));
+            assertSame(first.get("__name__"), second.get("__name__"));
+        }
+    }
+
     @Test void specialValuesEqualTimestampsAndEmptySeries() throws Exception {
         Labels a = Labels.of("__name__", "a"), b = Labels.of("__name__", "b"), c = Labels.of("__name__", "c");
         double[] special = {StaleNaN.VALUE, Double.NaN, -0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,

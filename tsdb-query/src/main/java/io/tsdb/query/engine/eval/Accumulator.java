@@ -54,7 +54,9 @@ final class Accumulator {
         this.steps = steps;
         this.grouping = grouping;
         this.without = without;
-        grow(4);
+        // an aggregation without grouping labels has one group: cells for four were allocated, zeroed and counted
+        // against the query's samples for every such query
+        grow(grouping.isEmpty() && !without ? 1 : 4);
     }
 
     static boolean supports(AggregateOp op) {
