@@ -139,6 +139,7 @@ public final class TsdbServer implements AutoCloseable {
             throw new IOException("cannot listen on " + config.listenHost + ":" + config.listenPort + ": " + e.getMessage(), e);
         }
         log.atInfo().addKeyValue("listen", config.listenHost + ":" + http.port())
+                .addKeyValue("transport", NettyHttpServer.transport())
                 .addKeyValue("tls", security != null && security.tls() != null
                         ? io.tsdb.server.tls.ServerTls.provider().name().toLowerCase(java.util.Locale.ROOT) : "off")
                 .addKeyValue("auth", security != null && security.authenticator() != null).log("listening");
