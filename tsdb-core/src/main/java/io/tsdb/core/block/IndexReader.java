@@ -50,7 +50,7 @@ final class IndexReader {
             int lo = 0, hi = valueRefs.size() - 1;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
-                int c = symbol(valueRefs.get(mid)).compareTo(value);
+                int c = recentSymbol(valueRefs.get(mid)).compareTo(value);   // the same few probes every query
                 if (c < 0) lo = mid + 1;
                 else if (c > 0) hi = mid - 1;
                 else return mid;
@@ -250,7 +250,8 @@ final class IndexReader {
 
     /**
      * Symbols decoded lately by label reads without a querier's cache (small selections: a query of one host reads one
-     * series per block, and decoded its dozen names and values afresh for every query, a tenth of such a query's CPU).
+     * series per block, and decoded its dozen names and values afresh for every query, a tenth of such a query's CPU)
+     * and by the binary search of a label value ({@link LabelEntry#indexOf}: about ten probes per matcher and block).
      * Direct-mapped by symbol number and bounded ({@link #RECENT_SYMBOLS} slots, about 40 KB of strings per block when
      * full), so a block keeps only a small, fixed amount of decoded strings between queries. Shared by the block's
      * queriers without locks: a slot holds an immutable {@link RecentSymbol}, and a lost race only decodes once more.
@@ -262,6 +263,11 @@ final class IndexReader {
 
     private String recentSymbol(int ref, DecBuf d) {
         if (ref < 0 || ref >= symbolPos.size()) throw d.corrupt("symbol ref " + ref + " out of range");
+        return recentSymbol(ref);
+    }
+
+    /** Symbol {@code ref} (in range) through {@link #recent}. */
+    private String recentSymbol(int ref) {
         RecentSymbol[] r = recent;
         int slot = ref & (r.length - 1);
         RecentSymbol e = r[slot];
