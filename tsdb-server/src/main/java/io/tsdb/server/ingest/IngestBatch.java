@@ -114,6 +114,26 @@ public final class IngestBatch {
     }
 
     /**
+     * Appends one float sample of the cached series {@code e} (by its reference, as {@link #append(LabelCache.Entry,
+     * long, double)}), or when {@code e} is null of {@code labels}: one call of the appender for both, so that the JIT
+     * inlines the storage's per-sample path into a decoder once, not once per kind of series.
+     */
+    public boolean append(LabelCache.Entry e, Labels labels, long ts, double v) {
+        SeriesRef ref = null;
+        if (e != null) {
+            ref = e.ref();   // before the labels: see LabelCache.Entry
+            labels = e.labels();
+        }
+        lastLabels = labels;
+        AppendStatus st = appender.append(ref, labels, ts, v);
+        if (e != null) {
+            SeriesRef now = appender.lastRef();
+            if (now != ref && now != null) e.refresh(now);
+        }
+        return appended(st, labels, ts);
+    }
+
+    /**
      * Appends one integer native histogram sample (validated by the caller or the storage); counted as one sample.
      * The histogram may be reused by the caller after the call.
      */

@@ -114,35 +114,39 @@ public final class RemoteWriteDecoder {
         }
         int end = r.position();
         LabelCache.Entry cached = cache.get(key);
+        Labels labels = null;
         if (cached == null) {
-            r.position(start);
-            lb.reset();
-            String err = null;
-            while (r.position() < end) {
-                int tag = r.tag();
-                if (ProtoReader.field(tag) != 1) { r.skip(tag); continue; }
-                int len = r.lengthDelimited();
-                int old = r.pushLimit(len);
-                String e = labelV1();
-                if (err == null) err = e;
-                r.popLimit(old);
-            }
-            if (err != null) {
-                batch.reject("invalid_label_value", err + " in series #" + series + " " + lb.describe(), samples + hist);
-                return;
-            }
-            Labels labels = lb.build();
-            if (labels == null) {
-                batch.reject(lb.reason().reason, lb.message(), samples + hist);
-                return;
-            }
-            samples(start, end, labels, null, batch, 4);
-            // keep the storage's instance (created by the first append, its strings shared with the head) and series
-            batch.rememberUnlessNew(cache, key, labels);
-            return;
+            labels = labelsV1(start, end, samples + hist, batch);
+            if (labels == null) return;
         }
-        // pass 2: samples (native histograms are field 4 in v1)
-        samples(start, end, null, cached, batch, 4);
+        // pass 2: samples (native histograms are field 4 in v1). One call site for cached and new series: the JIT
+        // inlines the per-sample path (down to the storage's staging) into this method once, not twice
+        samples(start, end, labels, cached, batch, 4);
+        // keep the storage's instance (created by the first append, its strings shared with the head) and series
+        if (cached == null) batch.rememberUnlessNew(cache, key, labels);
+    }
+
+    /** The label set of a series not in the cache, from its Label fields in [start, end); null when rejected (counted). */
+    private Labels labelsV1(int start, int end, int rejectCount, IngestBatch batch) {
+        r.position(start);
+        lb.reset();
+        String err = null;
+        while (r.position() < end) {
+            int tag = r.tag();
+            if (ProtoReader.field(tag) != 1) { r.skip(tag); continue; }
+            int len = r.lengthDelimited();
+            int old = r.pushLimit(len);
+            String e = labelV1();
+            if (err == null) err = e;
+            r.popLimit(old);
+        }
+        if (err != null) {
+            batch.reject("invalid_label_value", err + " in series #" + series + " " + lb.describe(), rejectCount);
+            return null;
+        }
+        Labels labels = lb.build();
+        if (labels == null) batch.reject(lb.reason().reason, lb.message(), rejectCount);
+        return labels;
     }
 
     /** Label {name = 1, value = 2}; returns an error message for invalid UTF-8, else null. */
@@ -178,8 +182,7 @@ public final class RemoteWriteDecoder {
             }
         }
         if (startZeros && st != 0 && ts != 0 && st < ts) batch.appendStartZero(cached, labels, st, null, null);
-        if (cached != null) batch.append(cached, ts, v);
-        else batch.append(labels, ts, v);
+        batch.append(cached, labels, ts, v);
     }
 
     /** MetricMetadata {type = 1; metric_family_name = 2; help = 4; unit = 5}. */
@@ -305,6 +308,7 @@ public final class RemoteWriteDecoder {
             key.putLong(symLen[ref]).put(r, symStart[ref], symLen[ref]);
         }
         LabelCache.Entry cached = cache.get(key);
+        Labels labels = null;
         if (cached == null) {
             lb.reset();
             for (int i = 0; i < nRefs; i += 2) {
@@ -315,7 +319,7 @@ public final class RemoteWriteDecoder {
                 }
                 lb.add(name, value);
             }
-            Labels labels = lb.build();
+            labels = lb.build();
             if (labels == null) {
                 batch.reject(lb.reason().reason, lb.message(), rejectCount);
                 return;
@@ -324,11 +328,9 @@ public final class RemoteWriteDecoder {
                 String help = inRange(helpRef) ? symbol(helpRef) : null, unit = inRange(unitRef) ? symbol(unitRef) : null;
                 metadata.put(current.metadataTenant(), familyName(labels.metricName(), metaType), typeName(metaType), help, unit);
             }
-            samples(start, end, labels, null, batch, 3);
-            batch.rememberUnlessNew(cache, key, labels); // the storage's instance, shared with the head, and its series
-            return;
         }
-        samples(start, end, null, cached, batch, 3);
+        samples(start, end, labels, cached, batch, 3);   // one call site, as in timeSeriesV1
+        if (cached == null) batch.rememberUnlessNew(cache, key, labels); // the storage's instance, shared with the head, and its series
     }
 
     /**
