@@ -61,17 +61,7 @@ public final class BurstBench {
         System.out.printf(Locale.ROOT, "%,d requests, %,d bytes (snappy) in all%n", bodies.size(), bytes);
         List<Result> results = new ArrayList<>();
         for (String name : o.getOrDefault("targets", "tsdb,victoriametrics,prometheus").split(",")) {
-            Target t = switch (name) {
-                case "tsdb" -> Targets.Ours.create("tsdb", work, launcher, "", List.of());
-                case "tsdb-opts" -> Targets.Ours.create("tsdb " + o.get("java-opts"), work, launcher, o.get("java-opts"), List.of());
-                case "victoriametrics" -> new Targets.Victoria(work);
-                case "prometheus" -> new Targets.Prometheus(work);
-                // another build of this server, for an A/B in one run: name=path/to/its/launcher
-                default -> {
-                    if (!name.contains("=")) throw new IllegalArgumentException("unknown target " + name);
-                    yield Targets.Ours.create(name.substring(0, name.indexOf('=')), work, Path.of(name.substring(name.indexOf('=') + 1)), "", List.of());
-                }
-            };
+            Target t = Targets.named(name, work, launcher, o);
             results.add(run(t, bodies, senders, settle, t0 + (samples - 1) * 15_000L));
         }
         String md = report(results, series, samples, batch, senders, settle, bodies.size(), bytes);

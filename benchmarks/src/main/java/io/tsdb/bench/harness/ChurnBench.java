@@ -52,13 +52,7 @@ public final class ChurnBench {
         long t0 = (System.currentTimeMillis() - (long) gens * MINUTES_PER_GENERATION * MINUTE - 10 * MINUTE) / MINUTE * MINUTE;
         List<Result> results = new ArrayList<>();
         for (String name : o.getOrDefault("targets", "tsdb,prometheus").split(",")) {
-            Target t = switch (name) {
-                case "tsdb" -> Targets.Ours.create("tsdb", work, launcher, "", List.of());
-                // a variant: JVM options through the launcher's TSDB_JAVA_OPTS (--java-opts=...)
-                case "tsdb-opts" -> Targets.Ours.create("tsdb " + o.get("java-opts"), work, launcher, o.get("java-opts"), List.of());
-                case "prometheus" -> new Targets.Prometheus(work);
-                default -> throw new IllegalArgumentException("unknown target " + name);
-            };
+            Target t = Targets.named(name, work, launcher, o);
             results.add(run(t, pods, gens, t0));
         }
         String md = report(results, pods, gens);

@@ -84,15 +84,7 @@ public final class SmallQueryBench {
         List<Target> targets = new ArrayList<>();
         try {
             for (String name : o.getOrDefault("targets", "tsdb,victoriametrics").split(",")) {
-                // NAME=LAUNCHER: this server from another build (e.g. a copy of tsdb-server/target before a change)
-                String[] nl = name.trim().split("=", 2);
-                Target t = nl.length == 2 ? Targets.Ours.create(nl[0], work, Path.of(nl[1]), o.getOrDefault("tsdb-jvm", ""), List.of())
-                        : switch (name.trim()) {
-                    case "tsdb" -> Targets.Ours.create("tsdb", work, launcher, o.getOrDefault("tsdb-jvm", ""), List.of());
-                    case "victoriametrics" -> new Targets.Victoria(work);
-                    case "prometheus" -> new Targets.Prometheus(work);
-                    default -> throw new IllegalArgumentException("unknown target " + name);
-                };
+                Target t = Targets.named(name, work, launcher, o);
                 boolean loaded = reuse && Files.isDirectory(t.dataDir) && Target.children(t.dataDir).size() > 0;
                 t.start();
                 targets.add(t);

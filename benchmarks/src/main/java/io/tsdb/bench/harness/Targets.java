@@ -8,6 +8,26 @@ import java.util.List;
 
 /** The three databases the harness knows how to run. */
 final class Targets {
+    /**
+     * The target a bench's {@code --targets} entry names: {@code tsdb} (this server through {@code launcher}, JVM
+     * options from {@code --tsdb-jvm}, none by default), {@code tsdb-opts} (a variant with {@code --java-opts} added
+     * by the launcher), {@code victoriametrics}, {@code prometheus}, or {@code NAME=LAUNCHER} (this server from
+     * another build, e.g. a copy of tsdb-server/target before a change, for an A/B in one run).
+     */
+    static Target named(String spec, Path work, Path launcher, java.util.Map<String, String> o) throws IOException {
+        String name = spec.trim();
+        int eq = name.indexOf('=');
+        if (eq > 0) return Ours.create(name.substring(0, eq), work, Path.of(name.substring(eq + 1)), o.getOrDefault("tsdb-jvm", ""), List.of());
+        return switch (name) {
+            case "tsdb" -> Ours.create("tsdb", work, launcher, o.getOrDefault("tsdb-jvm", ""), List.of());
+            case "tsdb-opts" -> Ours.create("tsdb " + o.get("java-opts"), work, launcher, o.get("java-opts"), List.of());
+            case "victoriametrics" -> new Victoria(work);
+            case "prometheus" -> new Prometheus(work);
+            default -> throw new IllegalArgumentException("unknown target " + name
+                    + " (tsdb, tsdb-opts, victoriametrics, prometheus or NAME=LAUNCHER)");
+        };
+    }
+
     private Targets() {}
 
     /**

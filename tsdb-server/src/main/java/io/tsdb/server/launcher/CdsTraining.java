@@ -145,12 +145,7 @@ public final class CdsTraining {
                 series.message(2, tmp);
                 req.message(1, series);
             }
-            byte[] raw = req.toByteArray();
-            SnappyCompressor c = new SnappyCompressor();
-            byte[] out = new byte[c.maxCompressedLength(raw.length)];
-            byte[] body = Arrays.copyOf(out, c.compress(raw, 0, raw.length, out, 0, out.length));
-            post(base + "/api/v1/write", body, "Content-Encoding", "snappy", "Content-Type", "application/x-protobuf",
-                    "X-Prometheus-Remote-Write-Version", "0.1.0");
+            remoteWrite(base, req);
             post(base + "/api/v1/import/prometheus",
                     ("training_requests_total{code=\"200\",path=\"/a\"} " + r + " " + ts + "\n").getBytes(StandardCharsets.UTF_8));
             post(base + "/write?db=training",
@@ -171,6 +166,11 @@ public final class CdsTraining {
             series.message(2, tmp);
             req.message(1, series);
         }
+        remoteWrite(base, req);
+    }
+
+    /** Posts {@code req} (a WriteRequest) as a snappy-compressed remote write. */
+    private static void remoteWrite(String base, ProtoWriter req) throws Exception {
         byte[] raw = req.toByteArray();
         SnappyCompressor c = new SnappyCompressor();
         byte[] out = new byte[c.maxCompressedLength(raw.length)];
