@@ -64,6 +64,8 @@ final class FlushCycle {
 
     private static final AppendStatus[] STATUSES = AppendStatus.values();
     private static final int OK = AppendStatus.OK.ordinal();
+    /** Data time between two churn checks that commits ask for (see {@link #commit}). */
+    static final long CHURN_CHECK_EVERY_MS = 60_000;
     /** Most samples of one series inserted under one lock of it (bounds how long a reader of the series waits). */
     private static final int MAX_RUN = 256;
     /** Most bytes of histogram samples in one WAL record (a larger batch is logged as several records). */
@@ -101,7 +103,8 @@ final class FlushCycle {
      * @param flushNeeded called (once until the next flush) by a commit that finds the head spanning at least
      *                    {@code blockDurationMs}, so that the head is cut as data time advances, not only when a
      *                    periodic check runs (a backfill writes hours of data time per minute)
-     * @param churnCheckNeeded called by a commit each time data time advanced by {@code quietMs}, for maintenance to
+     * @param churnCheckNeeded called by a commit each minute of data time (once the head spans a minute more than
+     *                    {@code quietMs}), for maintenance to
      *                    look for churn (an early cut of the head; nothing else of maintenance)
      * @param quietMs     how long (data time) before a cut a series' newest sample must be for {@link #collectIdle()}
      *                    to remove it
@@ -194,11 +197,11 @@ final class FlushCycle {
         long maxT = head.maxTime(), span = maxT - head.minTime();
         if (span >= blockDurationMs && head.sampleCount() > 0 && flushRequested.compareAndSet(false, true)) {
             flushNeeded.run();
-        } else if (span >= 2 * quietMs) {
-            // maintenance looks for churn (an early cut) each time data time advanced by quietMs, not only every
-            // 30 s of wall time: a backfill writes hours of data time per minute
+        } else if (span >= quietMs + CHURN_CHECK_EVERY_MS) {
+            // maintenance looks for churn (an early cut) each minute of data time once a series can have been quiet
+            // for quietMs, not only every 30 s of wall time: a backfill writes hours of data time per minute
             long next = nextChurnCheck.get();
-            if (maxT >= next && nextChurnCheck.compareAndSet(next, maxT + quietMs)) churnCheckNeeded.run();
+            if (maxT >= next && nextChurnCheck.compareAndSet(next, maxT + CHURN_CHECK_EVERY_MS)) churnCheckNeeded.run();
         }
     }
 

@@ -136,13 +136,41 @@ class SeriesLifecycleTest {
         try (Tsdb db = open()) {
             writeGeneration(db, 0, pods);
             for (int m = 0; m < 12; m++) writeMinutes(db, 1, pods, m, m + 1);   // one commit per minute of data
-            // commits ask maintenance to look each 5 minutes of data time; the periodic run comes only after 30 s
+            // commits ask maintenance to look each minute of data time; the periodic run comes only after 30 s
             long end = System.nanoTime() + 20_000_000_000L;
             while (db.flushes() == 0 && System.nanoTime() < end) Thread.sleep(20);
             assertEquals(1, db.flushes());
             end = System.nanoTime() + 20_000_000_000L;
             while (db.activeSeries() > pods && System.nanoTime() < end) Thread.sleep(20);
             assertEquals(pods, db.activeSeries());
+        }
+    }
+
+    /**
+     * The cut comes as soon as the head spans CHURN_MIN_SPAN_MS with enough series quiet for CHURN_QUIET_MS, one in
+     * CHURN_QUIET_SHARE of the head: a short sawtooth under steady churn. Series sent every few minutes are not quiet.
+     */
+    @Test void churnCutsTheHeadOnceItSpansTheMinimumAndOneInTheShareIsQuiet() throws Exception {
+        int quiet = Tsdb.CHURN_MIN_QUIET, steady = quiet * (Tsdb.CHURN_QUIET_SHARE - 2), slow = quiet;
+        try (Tsdb db = open()) {
+            Appender a = db.appender();
+            for (int i = 0; i < quiet; i++) a.append(Labels.of("__name__", "up", "pod", "gone-" + i), T0, 1);
+            a.commit();
+            long t = 0;
+            for (; t < Tsdb.CHURN_MIN_SPAN_MS; t += MIN) {
+                for (int i = 0; i < steady; i++) a.append(Labels.of("__name__", "up", "pod", "steady-" + i), T0 + t, t);
+                // slow series: one sample every 4 minutes, never quiet for 5
+                if (t % (4 * MIN) == 0) for (int i = 0; i < slow; i++) a.append(Labels.of("__name__", "up", "pod", "slow-" + i), T0 + t, t);
+                a.commit();
+                db.maintain();
+                assertEquals(0, db.flushes(), "the head spans " + t + " ms, less than " + Tsdb.CHURN_MIN_SPAN_MS);
+            }
+            for (int i = 0; i < steady; i++) a.append(Labels.of("__name__", "up", "pod", "steady-" + i), T0 + t, t);
+            a.commit();
+            db.maintain();
+            assertEquals(1, db.flushes(), "one in " + Tsdb.CHURN_QUIET_SHARE + " of the head quiet and the head spans the minimum");
+            assertEquals(1L, db.flushesByReason().get("churn"));
+            assertEquals(steady + slow, db.activeSeries(), "the quiet series left; the slow ones (sample 2 minutes before the cut) stay");
         }
     }
 
