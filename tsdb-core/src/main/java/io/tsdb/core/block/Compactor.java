@@ -14,14 +14,24 @@ import java.util.TreeSet;
  * Plans and runs compactions: several adjacent blocks are merged into one larger block.
  *
  * <p>Time ranges form levels, e.g. 2h, 6h, 24h: {@code ranges[0]} is the span of blocks cut from the head;
- * for each larger range r, blocks shorter than r whose minTime falls in the same aligned window
- * [k*r, (k+1)*r) are merged once the window is complete (some block reaches its end). Blocks whose time ranges overlap
- * (e.g. from out-of-order data or backfill) are merged first, whatever their size. Samples with equal
+ * for each range r, blocks shorter than r whose minTime falls in the same aligned window
+ * [k*r, (k+1)*r) are merged once the window is complete (some block reaches its end). So the shorter blocks of
+ * early head cuts (series churn, a restart) are merged into one per {@code ranges[0]} window, each sample written
+ * once more per level. Blocks whose time ranges overlap by more than {@link #OVERLAP_SLACK_MS} (out-of-order data,
+ * backfill) are merged first, whatever their size. Consecutive head cuts overlap by a few seconds (a commit of the
+ * same second lands just after the cut): those are left to the windows, or each cut would rewrite everything merged
+ * since the last window, again and again. Queries merge overlapping blocks either way. Samples with equal
  * timestamps in overlapping blocks resolve to the block created last (greatest ulid).
  */
 public final class Compactor {
     public static final long HOUR_MS = 3600_000L;
+    /**
+     * Overlaps up to this long are left to the aligned windows (see the class comment): the overlap of consecutive
+     * head cuts is the lateness of the commits around a cut, seconds.
+     */
+    public static final long OVERLAP_SLACK_MS = 5 * 60_000L;
     private final long[] ranges;
+    private boolean mergeShortBlocks = true;
     private int maxSamplesPerChunk = BlockWriter.DEFAULT_MAX_SAMPLES_PER_CHUNK;
 
     /** @param ranges ascending block ranges in ms, e.g. {@code {2h, 6h, 24h}} */
@@ -48,6 +58,12 @@ public final class Compactor {
     public Compactor maxSamplesPerChunk(int n) { this.maxSamplesPerChunk = n; return this; }
 
     /**
+     * Whether blocks shorter than {@code ranges[0]} are merged per {@code ranges[0]} window (default true). Off where
+     * a retention works at a finer grain than that range: retention deletes whole blocks.
+     */
+    public Compactor mergeShortBlocks(boolean on) { this.mergeShortBlocks = on; return this; }
+
+    /**
      * The next group of blocks to merge (at least two, sorted by minTime), or an empty list if nothing is due.
      * Call again after each compaction.
      */
@@ -58,7 +74,7 @@ public final class Compactor {
         List<BlockMeta> overlap = new ArrayList<>();
         long groupMax = Long.MIN_VALUE;
         for (BlockMeta m : sorted) {
-            if (!overlap.isEmpty() && m.minTime() <= groupMax) {
+            if (!overlap.isEmpty() && m.minTime() <= groupMax - OVERLAP_SLACK_MS) {
                 overlap.add(m);
                 groupMax = Math.max(groupMax, m.maxTime());
                 continue;
@@ -74,7 +90,7 @@ public final class Compactor {
         for (BlockMeta m : sorted) newestMax = Math.max(newestMax, m.maxTime());
         // 2. aligned windows, smallest range first. A block belongs to the window of its minTime; blocks spanning
         //    a whole range or more are left to larger levels (head cuts need not be aligned to the windows).
-        for (int level = 1; level < ranges.length; level++) {
+        for (int level = mergeShortBlocks ? 0 : 1; level < ranges.length; level++) {
             long r = ranges[level];
             List<BlockMeta> group = new ArrayList<>();
             long windowStart = Long.MIN_VALUE;

@@ -257,13 +257,17 @@ public final class Tsdb implements Storage, StorageAdmin {
 
     /**
      * Compaction levels: block duration x1, x3, x9, x27 (2h, 6h, 18h, 54h by default), without levels above a
-     * tenth of the retention so that retention, which deletes whole blocks, stays close to its setting.
+     * tenth of the retention so that retention, which deletes whole blocks, stays close to its setting. Shorter
+     * blocks (early cuts under churn) are merged per block duration only where the shortest retention (rules
+     * included) is at least ten block durations, for the same reason.
      */
     Compactor compactor() {
         long[] all = Compactor.exponentialRanges(options.blockDuration().toMillis(), 4, 3);
         int n = 1;
         while (n < all.length && all[n] <= options.retention().toMillis() / 10) n++;
-        return new Compactor(java.util.Arrays.copyOf(all, n));
+        long shortest = options.retention().toMillis();
+        for (io.tsdb.core.RetentionRule r : options.retentionRules()) shortest = Math.min(shortest, r.retention().toMillis());
+        return new Compactor(java.util.Arrays.copyOf(all, n)).mergeShortBlocks(all[0] <= shortest / 10);
     }
 
     /**

@@ -53,6 +53,29 @@ class CompactionTest {
         assertArrayEquals(new long[]{2 * H, 6 * H, 18 * H}, Compactor.exponentialRanges(2 * H, 3, 3));
     }
 
+    /**
+     * Early head cuts (series churn): 6-minute blocks, each overlapping the one before by a second (a commit of the
+     * same second landed just after the cut). They are not merged one after another as they come (each merge would
+     * rewrite everything merged so far), but all at once into their 2h window once it is complete.
+     */
+    @Test void earlyHeadCutsMergeOncePerWindowNotAtEachCut() {
+        Compactor c = new Compactor(2 * H, 6 * H, 24 * H);
+        long six = 6 * 60_000L;
+        List<BlockMeta> cuts = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            long min = i == 0 ? 0 : i * six - 1000, max = (i + 1) * six - 1;
+            String id = Ulid.next();
+            cuts.add(new BlockMeta(id, min, max, 1, 1, 1, 1, List.of(id), List.of(), 1));
+            if (i < 19) assertEquals(List.of(), c.plan(cuts), "window [0, 2h) not complete after cut " + i);
+        }
+        assertEquals(cuts, c.plan(cuts), "the window's 20 cuts in one merge");
+        // an overlap longer than the slack (a sender minutes late, a backfill) is still merged at once
+        BlockMeta late = new BlockMeta(Ulid.next(), six, six + Compactor.OVERLAP_SLACK_MS + 60_000, 1, 1, 1, 1, List.of("x"), List.of(), 1);
+        List<BlockMeta> two = List.of(cuts.get(1), late);
+        assertEquals(List.of(cuts.get(1), late).stream().sorted(java.util.Comparator.comparingLong(BlockMeta::minTime)
+                .thenComparing(BlockMeta::ulid)).toList(), c.plan(two));
+    }
+
     /** Writes one 2h block per window from {@code mem}, in time order. */
     private BlockStore writeBlocks(MemStorage mem, int windows, long t0) throws Exception {
         try (BlockStore store = BlockStore.open(dir)) {
