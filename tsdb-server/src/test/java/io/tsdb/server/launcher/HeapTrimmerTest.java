@@ -33,7 +33,13 @@ class HeapTrimmerTest {
             assertEquals(AppendStatus.OK, app.append(old, t0 + 60_000, 2));
             app.commit();
             assertEquals(k0, HeapTrimmer.eventKey(db), "appends alone are no reason to collect");
+            long w0 = HeapTrimmer.writeKey(db);
+            assertEquals(w0, HeapTrimmer.writeKey(db), "no write in between: quiet");
             db.flush();
+            assertEquals(w0, HeapTrimmer.writeKey(db), "a flush is no write");
+            assertEquals(AppendStatus.OK, app.append(old, t0 + 120_000, 3));
+            app.commit();
+            assertNotEquals(w0, HeapTrimmer.writeKey(db), "a committed append is");
             long k1 = HeapTrimmer.eventKey(db);
             assertNotEquals(k0, k1, "a flush is");
             for (int w = 1; w <= 2; w++) {   // the old pod stops; two more windows flushed: it leaves the head
@@ -47,6 +53,7 @@ class HeapTrimmerTest {
             assertNotEquals(k1, HeapTrimmer.eventKey(db));
         }
         assertEquals(Long.MIN_VALUE, HeapTrimmer.eventKey(null), "no storage yet");
+        assertEquals(Long.MIN_VALUE, HeapTrimmer.writeKey(null));
     }
 
     @Test
