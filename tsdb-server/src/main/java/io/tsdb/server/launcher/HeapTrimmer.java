@@ -31,10 +31,10 @@ import java.util.function.Supplier;
  *
  * <p>On only when the launcher says so ({@code -Dtsdb.heap.trim=true}). Only after a storage event, so an idle or
  * steady server never collects because of it; while writes come in, at most one request per {@link
- * #MIN_INTERVAL_MS}. Once the server took no write for a check ({@link #CHECK_INTERVAL_MS}) the event's request
- * goes at once: the flush at the end of an ingest used to come within 30 s of the trim after the ingest's last
- * compaction, and its garbage then stayed until that interval had passed (harness, 10,000 series: RSS after
- * ingest and flush 257-285 MiB when the trim waited, 180 when it had come).
+ * #MIN_INTERVAL_MS}. Once the server took no write and the storage no further event for a check ({@link
+ * #CHECK_INTERVAL_MS}) the event's request goes at once: the flush at the end of an ingest used to come within
+ * 30 s of the trim after the ingest's last compaction, and its garbage then stayed until that interval had passed
+ * (harness, 10,000 series: RSS after ingest and flush 257-285 MiB when the trim waited, 178-180 when it had come).
  * No state is shared with anything else: one daemon thread, stopped with the server.
  */
 public final class HeapTrimmer implements AutoCloseable {
@@ -99,18 +99,21 @@ public final class HeapTrimmer implements AutoCloseable {
     }
 
     private void run() {
-        long lastWrites = Long.MIN_VALUE;
+        long lastWrites = Long.MIN_VALUE, prevKey = Long.MIN_VALUE;
         while (!closed) {
             try {
                 Thread.sleep(CHECK_INTERVAL_MS);
                 Storage s = storage.get();
                 long key = eventKey(s), writes = writeKey(s);
-                boolean quiet = writes == lastWrites;
+                // quiet: no write since the last check; settled: no event either (a flush is followed by its
+                // compactions within seconds: one collection after the last of them, not one after each)
+                boolean quiet = writes == lastWrites, settled = key == prevKey;
                 lastWrites = writes;
+                prevKey = key;
                 long now = System.currentTimeMillis();
                 if (lastKey == Long.MIN_VALUE) {
                     lastKey = key;
-                } else if (key != lastKey && (quiet || now - lastTrimMs >= MIN_INTERVAL_MS)) {
+                } else if (key != lastKey && ((quiet && settled) || now - lastTrimMs >= MIN_INTERVAL_MS)) {
                     lastKey = key;
                     trim(now);
                 } else {
