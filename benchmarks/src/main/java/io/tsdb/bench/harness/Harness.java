@@ -108,7 +108,9 @@ public final class Harness {
         boolean plain = !o.getOrDefault("tsdb-plain", "true").equals("false");
         // --ingest-only=true: stop each database after the ingest figures (CPU per sample, rate, CPU by thread), for
         // quick A/B runs of ingest changes; no flush, disk, query or restart figures
-        INGEST_ONLY = o.getOrDefault("ingest-only", "false").equals("true");
+        // --ingest-only=settled: the same, then flush and wait for the disk to settle (the RSS after ingest row)
+        INGEST_ONLY = !o.getOrDefault("ingest-only", "false").equals("false");
+        SETTLE = o.getOrDefault("ingest-only", "false").equals("settled");
 
         deleteTree(work);
         Files.createDirectories(work);
@@ -179,7 +181,7 @@ public final class Harness {
             System.out.printf(Locale.ROOT, "ingest: %,.0f samples/s, %.3f CPU s per million samples, peak RSS %d MiB, %d rejected requests%n",
                     data.sampleCount() * 1000.0 / r.ingestMs, r.ingestCpuSeconds * 1e6 / data.sampleCount(),
                     r.peakRssBytes >> 20, r.rejectedRequests);
-            if (INGEST_ONLY) {
+            if (INGEST_ONLY && !SETTLE) {
                 r.threadCpu.forEach((k, v) -> System.out.printf(Locale.ROOT, "  cpu %-28s %7.2f s%n", k, v));
                 return r;
             }
@@ -189,8 +191,9 @@ public final class Harness {
             r.rssSettledBytes = t.rssBytes();
             r.storedBreakdown.putAll(t.storedBreakdown);
             if (NMT_DIR != null) nativeMemory(t, "after-ingest");
-            System.out.printf(Locale.ROOT, "disk: %,d bytes, %.3f bytes/sample; RSS %d MiB%n", r.storedBytes,
-                    (double) r.storedBytes / data.sampleCount(), r.rssSettledBytes >> 20);
+            System.out.printf(Locale.ROOT, "disk: %,d bytes, %.3f bytes/sample; RSS %d MiB (right after ingest %d MiB)%n", r.storedBytes,
+                    (double) r.storedBytes / data.sampleCount(), r.rssSettledBytes >> 20, r.rssAfterIngestBytes >> 20);
+            if (INGEST_ONLY) return r;
             queries(t, data, runs, r);
             connections(t, data, r);
             r.peakRssWholeRunBytes = Math.max(r.peakRssBytes, t.peakRssBytes());
@@ -244,7 +247,7 @@ public final class Harness {
     }
 
     static long CACHED_START;
-    static boolean INGEST_ONLY;
+    static boolean INGEST_ONLY, SETTLE;
 
     static List<List<byte[]>> readPayloads(Path f, long now) throws java.io.IOException {
         if (!Files.isRegularFile(f)) return null;
