@@ -24,6 +24,7 @@ public final class Main {
 
     /** As {@link #main(String[])} on the storage {@code storage} opens (crash tests: a file layer with crash points). */
     static void main(String[] args, StorageFactory storage) {
+        io.tsdb.core.StartupSteps.sinceOriginMillis();   // the origin of the start-up steps logged at ready
         System.setProperty("chronicle.analytics.disable", "true");
         System.setProperty("chronicle.announcer.disable", "true");   // its banner is logged at INFO, below net.openhft's WARN
         // Netty's buffer allocators emit JFR events when the JVM has JFR: their first use loads the flight recorder's
@@ -54,10 +55,16 @@ public final class Main {
         Runnable chronicle = io.tsdb.core.registry.ChroniclePreload.start();
         Thread t = new Thread(() -> {
             try {
+                var step = io.tsdb.core.StartupSteps.begin("logging");
                 LoggerFactory.getILoggerFactory();
+                step.end();
             } finally {
                 LOGGING.countDown();
-                if (chronicle != null) chronicle.run();
+                if (chronicle != null) {
+                    var step = io.tsdb.core.StartupSteps.begin("chronicle-init");
+                    chronicle.run();
+                    step.end();
+                }
             }
         }, "tsdb-preload");
         t.setDaemon(true);
@@ -94,7 +101,9 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err, StorageFactory storage) {
+        var cli = io.tsdb.core.StartupSteps.begin("cli");
         Cli.Result r = Cli.parse(args);
+        cli.end();
         if (r instanceof Cli.Exit e) {
             out.print(e.stdout());
             err.print(e.stderr());
@@ -103,7 +112,9 @@ public final class Main {
             return e.code();
         }
         ServerConfig cfg = ((Cli.Run) r).config();
+        var waitLogging = io.tsdb.core.StartupSteps.begin("await-logging");
         awaitLogging();
+        waitLogging.end();
         setLogLevel(cfg.logLevel);
         Logger log = LoggerFactory.getLogger(Main.class);
         log.atInfo().addKeyValue("version", BuildInfo.VERSION).addKeyValue("flags", io.tsdb.server.cli.Flags.values(cfg))

@@ -52,7 +52,9 @@ public final class TsdbServer implements AutoCloseable {
 
         /** Builds and starts the server; returns once it is ready (or throws and leaves nothing running). */
         public TsdbServer start() throws IOException {
+            var step = io.tsdb.core.StartupSteps.begin("server-init");
             TsdbServer s = new TsdbServer(this);
+            step.end();
             s.start();
             return s;
         }
@@ -125,14 +127,18 @@ public final class TsdbServer implements AutoCloseable {
         java.util.concurrent.CompletableFuture<Storage> opening = new java.util.concurrent.CompletableFuture<>();
         daemon("tsdb-storage-open", () -> {
             try {
+                var step = io.tsdb.core.StartupSteps.begin("storage-open");
                 opening.complete(storageFactory.open(config));
+                step.end();
             } catch (Throwable e) {
                 opening.completeExceptionally(e);
             }
         }).start();
         OpsEndpoints.register(router, registry, this::isReady, this::jvmMetrics, this::writeRefusal);
+        var bind = io.tsdb.core.StartupSteps.begin("http-bind");
         try {
             http.start();
+            bind.end();
         } catch (Exception e) {
             http.close();
             opening.thenAccept(TsdbServer::closeQuietly);
@@ -145,15 +151,21 @@ public final class TsdbServer implements AutoCloseable {
                 .addKeyValue("auth", security != null && security.authenticator() != null).log("listening");
         if (security != null) security.watch(config.webConfigPollInterval);
         try {
+            var wait = io.tsdb.core.StartupSteps.begin("await-storage");
             storage = awaitStorage(opening);
+            wait.end();
+            var engineStep = io.tsdb.core.StartupSteps.begin("engine");
             SlowQueryLog slowQueries = new SlowQueryLog(ServerContext.SLOW_QUERY_THRESHOLD_MS, 50);
             QueryEngine raw = engineFactory.create(storage, config);
             QueryEngine engine = slowQueries.wrap(raw);
             if (warmUp) warmupEngine = raw;
             context = new ServerContext(config, storage, engine, registry, this::isReady, new MetadataStore(),
                     new WriteEvents(), slowQueries, ServerContext.tenants(storage, config, registry, slowQueries, engineFactory));
+            engineStep.end();
             for (Feature f : features) {
+                var step = io.tsdb.core.StartupSteps.begin(f.getClass().getSimpleName());
                 f.register(router, context);
+                step.end();
                 log.atInfo().addKeyValue("feature", f.getClass().getName()).log("feature registered");
             }
             registerReload();
@@ -172,10 +184,14 @@ public final class TsdbServer implements AutoCloseable {
         jvmMetrics();
         heapTrimmer = io.tsdb.server.launcher.HeapTrimmer.startIfEnabled(() -> storage);
         if (warmupEngine != null) Warmup.start(warmupEngine, Defaults.queryOptions(config));
+        long uptime = jvmUptimeMillis();
+        long sinceMain = io.tsdb.core.StartupSteps.sinceOriginMillis();
+        long cpu = io.tsdb.core.StartupSteps.processCpuMillis();
         log.atInfo().addKeyValue("port", http.port()).addKeyValue("data", config.dataDir.toString())
                 .addKeyValue("startup_ms", (System.nanoTime() - t0) / 1_000_000)
-                .addKeyValue("jvm_uptime_ms", jvmUptimeMillis()).addKeyValue("version", VERSION)
+                .addKeyValue("jvm_uptime_ms", uptime).addKeyValue("cpu_ms", cpu).addKeyValue("version", VERSION)
                 .log("tsdb ready");
+        logSteps(uptime - sinceMain);
     }
 
     /**
@@ -230,6 +246,24 @@ public final class TsdbServer implements AutoCloseable {
             }).start();
         }
         return jvmMetrics;
+    }
+
+    /**
+     * Logs the start-up's steps ({@link io.tsdb.core.StartupSteps}: thread, start after main, wall and CPU ms each) as one
+     * line, a second after ready, so that work moved after ready is in it too; {@code main_ms} is the JVM's time
+     * before main.
+     */
+    private void logSteps(long mainMs) {
+        daemon("tsdb-startup-steps", () -> {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            log.atInfo().addKeyValue("main_ms", mainMs).addKeyValue("steps", String.join(" ", io.tsdb.core.StartupSteps.steps()))
+                    .log("start-up steps");
+            io.tsdb.core.StartupSteps.close();
+        }).start();
     }
 
     /** Milliseconds since the JVM was created (logged when ready: the whole start inside the JVM). */

@@ -152,7 +152,9 @@ public final class Tsdb implements Storage, StorageAdmin {
         }
         dirLock = l;
         try {
+            var step = io.tsdb.core.StartupSteps.begin("head-chunks");
             this.chunkMemory = new ChunkMemory(HeadChunkFiles.open(options.fileLayer(), dir.resolve(HeadChunkFormat.DIR)));
+            step.end();
         } catch (IOException | RuntimeException e) {
             dirLock.release();
             lockChannel.close();
@@ -172,13 +174,17 @@ public final class Tsdb implements Storage, StorageAdmin {
             long t0 = System.nanoTime();
             reg = SeriesRegistry.open(options.fileLayer(), dir.resolve("registry"), options.registryCapacity());
             log.info("series registry opened: {} series in {} tier(s) in {} ms", reg.size(), reg.tierCount(), (System.nanoTime() - t0) / 1_000_000);
+            var wait = io.tsdb.core.StartupSteps.begin("await-blocks");
             bs = awaitBlocks(blocksOpening);
+            wait.end();
             blocksOpening = null;
+            var replay = io.tsdb.core.StartupSteps.begin("wal-replay");
             HeadReplayer replayer = new HeadReplayer(head, index, reg, reg.nextId());
             w = Wal.open(options.fileLayer(), dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
                     options.walFsyncInterval().toMillis(), replayer);
             if (replayer.unknownSeriesSamples() > 0)
                 log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayer.unknownSeriesSamples());
+            replay.end();
             int nextId = Math.max(reg.nextId(), Math.max(replayer.nextId(), bs.maxSeriesId() + 1));
             this.catalog = new SeriesCatalog(head, index, reg, w, new LabelValidator(options.limits()), options.limits(), metrics, nextId);
         } catch (IOException | RuntimeException e) {
@@ -217,7 +223,9 @@ public final class Tsdb implements Storage, StorageAdmin {
         java.util.concurrent.CompletableFuture<BlockStore> f = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
+                var step = io.tsdb.core.StartupSteps.begin("blocks-open");
                 f.complete(BlockStore.open(fs, dir));
+                step.end();
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }

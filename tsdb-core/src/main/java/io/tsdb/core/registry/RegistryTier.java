@@ -102,10 +102,7 @@ final class RegistryTier {
         Path dir = file.getParent();
         Path tmp = file.resolveSibling(file.getFileName() + RegistryFormat.TMP_SUFFIX);
         fs.deleteIfExists(tmp);
-        long free = Files.getFileStore(dir).getUsableSpace();
-        if (free < MIN_FREE_BYTES)
-            throw new IOException("no space left on device to create series registry tier " + file.getFileName() + " (" + (free >> 10)
-                    + " KiB free in " + dir + ", at least " + (MIN_FREE_BYTES >> 20) + " MiB needed)");
+        checkFreeSpace(dir, file);
         boolean renamed = false;
         try {
             try (ChronicleMap<byte[], Integer> m = openMap(tmp, index, capacity, false)) {
@@ -143,6 +140,14 @@ final class RegistryTier {
         } catch (IOException e) {
             log.warn("series registry: cannot remove {}: {}", p, e.toString());
         }
+    }
+
+    /** Throws the "no space left" {@code IOException} when {@code dir} has less than {@link #MIN_FREE_BYTES} free for tier {@code file}. */
+    static void checkFreeSpace(Path dir, Path file) throws IOException {
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (free < MIN_FREE_BYTES)
+            throw new IOException("no space left on device to create series registry tier " + file.getFileName() + " (" + (free >> 10)
+                    + " KiB free in " + dir + ", at least " + (MIN_FREE_BYTES >> 20) + " MiB needed)");
     }
 
     /**

@@ -111,7 +111,7 @@ public final class SeriesRegistry implements Closeable {
      * cannot: their disk blocks are allocated when a tier is created, see {@link RegistryTier#createAllocated}).
      */
     public static SeriesRegistry open(FileLayer fs, Path dir, long firstCapacity) throws IOException {
-        ChroniclePreload.await();   // Chronicle's classes are initialised by one thread at a time, see ChroniclePreload
+        var step = io.tsdb.core.StartupSteps.begin("registry-open");
         fs.createDirectoriesDurably(dir);
         Path clean = dir.resolve(RegistryFormat.CLEAN_MARKER);
         boolean wasClean = Files.exists(clean);
@@ -120,6 +120,7 @@ public final class SeriesRegistry implements Closeable {
             r.removeTemporaries();
             Path legacy = dir.resolve(RegistryFormat.LEGACY_FILE_NAME);
             if (Files.exists(legacy)) {
+                awaitChronicle();
                 r.migrate(legacy, wasClean);
             } else {
                 r.openTiers(wasClean);
@@ -132,7 +133,15 @@ public final class SeriesRegistry implements Closeable {
             throw e;
         }
         fs.deleteIfExists(clean);
+        step.end();
         return r;
+    }
+
+    /** Waits for a started Chronicle preload: Chronicle's classes are initialised by one thread at a time ({@link ChroniclePreload}). */
+    private static void awaitChronicle() {
+        var wait = io.tsdb.core.StartupSteps.begin("registry-await-chronicle");
+        ChroniclePreload.await();
+        wait.end();
     }
 
     private void removeTemporaries() throws IOException {
@@ -155,6 +164,7 @@ public final class SeriesRegistry implements Closeable {
             });
         }
         int expected = 0;
+        if (!found.isEmpty()) awaitChronicle();
         for (var e : found.entrySet()) {
             if (e.getKey() != expected)
                 throw new IOException("series registry " + dir + " lacks tier file " + RegistryFormat.tierFileName(expected)
@@ -175,11 +185,88 @@ public final class SeriesRegistry implements Closeable {
             scan(t);
             expected++;
         }
-        if (tiers.isEmpty()) {
-            RegistryTier t = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
-            RegistryTier.createAllocated(fs, t.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
-            t.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
-            tiers.add(t);
+        if (tiers.isEmpty()) createFirstTierInBackground();
+    }
+
+    /**
+     * The first tier of a new registry, while it is being created on a thread of its own ({@code tsdb-registry-create}),
+     * or null once it is in {@link #tiers}. A new registry holds no series, so until its first put nothing needs a
+     * tier: lookups answer "not registered" from {@link #fingerprints} alone. Creating the tier is Chronicle Map's
+     * first use in the process (its classes' initialisation and the map's creation, most of a first start's storage
+     * open), so a first start no longer waits for it before it is ready; the first put, and everything else that
+     * reads the tiers, waits for it instead ({@link #firstTier()}), so nothing is registered before the tier is
+     * durable. The free-space check runs before (an {@code IOException} from {@link #open}, as before); a failure of
+     * the creation itself (the disk filled meanwhile) is logged and thrown by every put.
+     */
+    private java.util.concurrent.CompletableFuture<RegistryTier> pendingFirstTier;
+
+    private void createFirstTierInBackground() throws IOException {
+        RegistryTier t = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
+        long capacity = RegistryFormat.tierCapacity(firstCapacity, 0);
+        RegistryTier.checkFreeSpace(dir, t.file);
+        // the preload initialises Chronicle's classes unless one runs already (this thread then waits for it)
+        Runnable preload = ChroniclePreload.start();
+        java.util.concurrent.CompletableFuture<RegistryTier> f = new java.util.concurrent.CompletableFuture<>();
+        Thread th = new Thread(() -> {
+            try {
+                if (preload != null) preload.run();
+                ChroniclePreload.await();
+                var step = io.tsdb.core.StartupSteps.begin("registry-first-tier");
+                RegistryTier.createAllocated(fs, t.file, 0, capacity, m -> { });
+                t.open(capacity, false);
+                step.end();
+                f.complete(t);
+            } catch (Throwable e) {
+                log.error("series registry {}: cannot create its first tier: {}", dir, e.toString());
+                f.completeExceptionally(e);
+            }
+        }, "tsdb-registry-create");
+        th.setDaemon(true);
+        pendingFirstTier = f;
+        th.start();
+    }
+
+    /**
+     * Waits for the first tier of a new registry to be created (caller holds this object's monitor; at once once it
+     * is in {@link #tiers}).
+     * @throws IOException when it could not be created; the next call tries again
+     */
+    private void firstTier() throws IOException {
+        java.util.concurrent.CompletableFuture<RegistryTier> f = pendingFirstTier;
+        if (f == null) return;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    tiers.add(f.get());
+                    pendingFirstTier = null;
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    pendingFirstTier = null;
+                    if (!closed) {
+                        // a later put tries again, on this thread (Chronicle is initialised by now, or never will be)
+                        createFirstTierAgain = true;
+                    }
+                    Throwable c = e.getCause();
+                    throw new IOException("cannot create series registry tier 0 in " + dir + ": " + c.getMessage(), c);
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The background creation of the first tier failed: the next put creates it on its own thread. */
+    private boolean createFirstTierAgain;
+
+    /** {@link #firstTier()} without an exception, for close: a tier that could not be created has nothing to close. */
+    private void firstTierIfAny() {
+        try {
+            firstTier();
+        } catch (IOException e) {
+            // logged by the creating thread
         }
     }
 
@@ -351,6 +438,15 @@ public final class SeriesRegistry implements Closeable {
 
     private synchronized void putEncoded(byte[] key, int fp, int id) throws IOException {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
+        firstTier();
+        if (tiers.isEmpty() && createFirstTierAgain) {
+            RegistryTier first = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
+            long capacity = RegistryFormat.tierCapacity(firstCapacity, 0);
+            RegistryTier.createAllocated(fs, first.file, 0, capacity, m -> { });
+            first.open(capacity, false);
+            tiers.add(first);
+            createFirstTierAgain = false;
+        }
         RegistryTier t = newest();
         if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index)) t = startTier(t.index + 1);
         Integer prev;
@@ -411,7 +507,10 @@ public final class SeriesRegistry implements Closeable {
     }
 
     /** Number of tier files. */
-    public synchronized int tierCount() { return tiers.size(); }
+    public synchronized int tierCount() { return tiers.size() + (pendingFirstTier != null ? 1 : 0); }
+
+    /** Waits until the first tier of a new registry is created (tests; at once for a registry that has its tiers). */
+    synchronized void awaitFirstTier() throws IOException { firstTier(); }
 
     /** Sum of the tier files' lengths (apparent sizes: the files are sparse, the allocated size is smaller). */
     public synchronized long fileBytes() throws IOException {
@@ -422,6 +521,7 @@ public final class SeriesRegistry implements Closeable {
 
     /** Calls {@code fn} for every registered series, oldest tier first (a series in two tiers twice). */
     public synchronized void forEach(ObjIntConsumer<Labels> fn) {
+        firstTierIfAny();
         try {
             for (RegistryTier t : tiers) {
                 boolean wasOpen = t.isOpen();
@@ -445,6 +545,7 @@ public final class SeriesRegistry implements Closeable {
      */
     public synchronized void copyTo(Path target) throws IOException {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
+        firstTier();
         fs.createDirectories(target);
         for (RegistryTier t : tiers) SparseFiles.copy(fs, t.file, target.resolve(t.file.getFileName().toString()));
         fs.fsyncDirectory(target);
@@ -579,12 +680,14 @@ public final class SeriesRegistry implements Closeable {
     public synchronized void abandon() {
         if (closed) return;
         closed = true;
+        firstTierIfAny();
         for (RegistryTier t : tiers) t.seal();
     }
 
     @Override public synchronized void close() throws IOException {
         if (closed) return;
         closed = true;
+        firstTierIfAny();
         for (RegistryTier t : tiers) t.seal();
         // What was written through the mappings sits in the page cache until written back: it must be on disk before
         // the marker says the registry needs no recovery (a power loss after a clean stop would otherwise find a

@@ -29,6 +29,7 @@ public final class ConsoleFeature implements Feature {
         router.get("/console/api/metric", explorer::metric);
         router.get("/console/api/storage", explorer::storage);
         router.get("/console/api/slow_queries", explorer::slowQueries);
-        router.get("/console/api/functions", new FunctionList()::handle);
+        // built at the first request (the function registry's classes are not needed to become ready)
+        router.get("/console/api/functions", req -> FunctionList.Shared.LIST.handle(req));
     }
 }

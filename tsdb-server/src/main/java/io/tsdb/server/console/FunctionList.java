@@ -20,6 +20,11 @@ import java.util.Locale;
 final class FunctionList {
     private final byte[] body = render();
 
+    /** The one list, built when first asked for (class initialisation: once, thread-safe). */
+    static final class Shared {
+        static final FunctionList LIST = new FunctionList();
+    }
+
     Response handle(Request req) { return Response.json(200, body); }
 
     private static byte[] render() {

@@ -1,0 +1,147 @@
+package io.tsdb.core.registry;
+
+import io.tsdb.core.Labels;
+import io.tsdb.core.fs.FileLayer;
+import io.tsdb.core.fs.ForwardingFileLayer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A new registry's first tier is created on a thread of its own ({@code tsdb-registry-create}): {@link SeriesRegistry#open}
+ * returns before it exists, lookups answer "not registered" without it, and puts wait for it; nothing registered
+ * while it was being created is lost.
+ */
+class RegistryFirstTierTest {
+    @TempDir Path dir;
+
+    /** Holds the creation of tier files (their temporary's first open) until {@link #release}. */
+    static final class GatedFileLayer extends ForwardingFileLayer {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final CountDownLatch reached = new CountDownLatch(1);
+
+        GatedFileLayer() { super(FileLayer.SYSTEM); }
+
+        @Override public FileChannel open(Path file, OpenOption... options) throws IOException {
+            if (file.getFileName().toString().startsWith("series-00")) {
+                reached.countDown();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            return super.open(file, options);
+        }
+
+        @Override public void rename(Path source, Path target) throws IOException {
+            if (source.getFileName().toString().startsWith("series-00")) awaitGate();
+            super.rename(source, target);
+        }
+
+        private void awaitGate() throws IOException {
+            reached.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+        }
+
+        void release() { gate.countDown(); }
+    }
+
+    @Test
+    void putsWhileTheFirstTierIsCreatedWaitAndAreKept() throws Exception {
+        GatedFileLayer fs = new GatedFileLayer();
+        SeriesRegistry r = SeriesRegistry.open(fs, dir, 1024);
+        assertTrue(fs.reached.await(60, TimeUnit.SECONDS), "the first tier's creation never started");
+        // open returned while the tier is held back: no tier file yet, lookups answer from memory
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.tierFileName(0))));
+        assertEquals(-1, r.get(SeriesRegistryTest.series(1)));
+        assertEquals(0, r.size());
+        assertEquals(1, r.tierCount());
+        assertEquals(0, r.nextId());
+
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> puts = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int n = i;
+                puts.add(pool.submit(() -> r.getOrRegister(SeriesRegistryTest.series(n), n)));
+            }
+            // none can have finished: the tier they go to does not exist yet
+            for (Future<Integer> f : puts) assertFalse(f.isDone(), "a put finished before the first tier existed");
+            fs.release();
+            for (int i = 0; i < 40; i++) assertEquals(i, puts.get(i).get(60, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(Files.exists(dir.resolve(RegistryFormat.tierFileName(0))));
+        assertTrue(Files.exists(RegistryTier.allocatedMarker(dir.resolve(RegistryFormat.tierFileName(0)))));
+        for (int i = 0; i < 40; i++) assertEquals(i, r.get(SeriesRegistryTest.series(i)));
+        r.close();
+
+        try (SeriesRegistry again = SeriesRegistry.open(dir, 1024)) {
+            assertEquals(40, again.size());
+            assertEquals(40, again.nextId());
+            for (int i = 0; i < 40; i++) assertEquals(i, again.get(SeriesRegistryTest.series(i)));
+        }
+    }
+
+    /** Closed before its first tier exists: the close waits for it, and the next open finds a clean, empty registry. */
+    @Test
+    void closeWaitsForTheFirstTier() throws Exception {
+        GatedFileLayer fs = new GatedFileLayer();
+        SeriesRegistry r = SeriesRegistry.open(fs, dir, 1024);
+        assertTrue(fs.reached.await(60, TimeUnit.SECONDS));
+        Thread closer = new Thread(() -> {
+            try {
+                r.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        closer.start();
+        fs.release();
+        closer.join(60_000);
+        assertFalse(closer.isAlive());
+        assertTrue(Files.exists(dir.resolve(RegistryFormat.CLEAN_MARKER)));
+        try (SeriesRegistry again = SeriesRegistry.open(dir, 1024)) {
+            assertEquals(0, again.size());
+            assertEquals(1, again.tierCount());
+            again.put(Labels.of("__name__", "up"), 0);
+            assertEquals(0, again.get(Labels.of("__name__", "up")));
+        }
+    }
+
+    /** A snapshot of a new registry (copyTo) holds its first tier, also when taken while that is being created. */
+    @Test
+    void copyWaitsForTheFirstTier() throws Exception {
+        GatedFileLayer fs = new GatedFileLayer();
+        try (SeriesRegistry r = SeriesRegistry.open(fs, dir.resolve("reg"), 1024)) {
+            assertTrue(fs.reached.await(60, TimeUnit.SECONDS));
+            Thread releaser = new Thread(fs::release);
+            releaser.start();
+            r.copyTo(dir.resolve("copy"));
+            releaser.join();
+            assertTrue(Files.exists(dir.resolve("copy").resolve(RegistryFormat.tierFileName(0))));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.tsdb.server;
+
+import io.tsdb.core.db.Tsdb;
+import io.tsdb.core.fs.FileLayer;
+import io.tsdb.core.fs.ForwardingFileLayer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A first start (empty data directory) is ready before the series registry's first tier exists (it is created in the
+ * background, see SeriesRegistry): a write that arrives meanwhile waits for the tier and is stored, queries are answered
+ * meanwhile, and after a restart the series and samples are there.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FirstStartRegistryTest {
+    @TempDir Path dataDir;
+
+    /** Holds the creation of the registry's first tier until released. */
+    static final class GatedFileLayer extends ForwardingFileLayer {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final CountDownLatch reached = new CountDownLatch(1);
+
+        GatedFileLayer() { super(FileLayer.SYSTEM); }
+
+        @Override public FileChannel open(Path file, OpenOption... options) throws IOException {
+            if (file.getFileName().toString().startsWith("series-00")) {
+                reached.countDown();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            return super.open(file, options);
+        }
+    }
+
+    private TsdbServer start(FileLayer fs) throws Exception {
+        ServerConfig c = new ServerConfig();
+        c.listenHost = "127.0.0.1";
+        c.listenPort = 0;
+        c.dataDir = dataDir;
+        return TsdbServer.builder(c).storage(cfg -> Tsdb.open(Defaults.tsdbOptions(cfg).toBuilder().fileLayer(fs).build())).start();
+    }
+
+    private static HttpResponse<String> query(TsdbServer s, String q) throws Exception {
+        return TestHttp.get(s.baseUrl() + "/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWriteWhileTheFirstTierIsCreatedWaitsAndIsStored() throws Exception {
+        GatedFileLayer fs = new GatedFileLayer();
+        long t = System.currentTimeMillis() - 10_000;
+        try (TsdbServer s = start(fs)) {
+            assertTrue(s.isReady());
+            assertTrue(fs.reached.await(60, TimeUnit.SECONDS), "the registry's first tier was not being created");
+            assertEquals(200, TestHttp.get(s.baseUrl() + "/-/ready").statusCode());
+            // queries are answered while the tier is held back (no series yet)
+            HttpResponse<String> q = query(s, "first_start_metric");
+            assertEquals(200, q.statusCode(), q.body());
+            assertTrue(q.body().contains("\"result\":[]"), q.body());
+
+            CompletableFuture<HttpResponse<String>> write = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return TestHttp.send("POST", s.baseUrl() + "/api/v1/import/prometheus",
+                            ("first_start_metric{k=\"a\"} 7 " + t + "\n").getBytes(StandardCharsets.UTF_8));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            // the new series cannot be registered before its tier exists
+            assertFalse(write.isDone(), "the write was answered before the registry could hold its series");
+            fs.gate.countDown();
+            assertEquals(204, write.get(60, TimeUnit.SECONDS).statusCode());
+            HttpResponse<String> r = query(s, "first_start_metric");
+            assertTrue(r.body().contains("\"k\":\"a\"") && r.body().contains("\"7\""), r.body());
+        }
+        try (TsdbServer s = start(FileLayer.SYSTEM)) {
+            HttpResponse<String> r = TestHttp.get(s.baseUrl() + "/api/v1/query?query=first_start_metric&time=" + (t / 1000.0 + 1));
+            assertTrue(r.body().contains("\"k\":\"a\"") && r.body().contains("\"7\""), r.body());
+        }
+    }
+}
