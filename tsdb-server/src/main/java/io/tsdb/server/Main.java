@@ -32,7 +32,13 @@ public final class Main {
         // 0.1-0.3 s of CPU at every start. -Dio.netty.jfr.enabled=true brings them back for a recording.
         if (System.getProperty("io.netty.jfr.enabled") == null) System.setProperty("io.netty.jfr.enabled", "false");
         preloadStorageClasses();
-        int code = run(args, System.out, System.err, storage);
+        int code;
+        try {
+            code = run(args, System.out, System.err, storage);
+        } finally {
+            DATA_DIR.complete(null);   // whatever run did: the preload does not wait for a start that is over
+            STARTED.countDown();
+        }
         awaitPreload();
         flushLogs();
         System.exit(code);
@@ -49,6 +55,12 @@ public final class Main {
      * Chronicle is the longest single step of a start, and it does not depend on the configuration. Logging comes
      * first and this thread waits for it before logging (SLF4J hands out substitute loggers that drop events while
      * another thread initialises it). The Chronicle task runs whatever logging did: the registry waits for it.
+     *
+     * <p>On a first start (no registry in the data directory yet) the Chronicle task waits until the server is ready
+     * (or failed to start): the new registry creates its first tier in the background, after this task, and only the
+     * first series put waits for that (SeriesRegistry), so Chronicle's initialisation, about a third of a first
+     * start's CPU, no longer competes with the start for the machine's cores. A restart's registry open needs
+     * Chronicle at once: the task runs right after logging.
      */
     private static void preloadStorageClasses() {
         preloading = true;
@@ -61,6 +73,7 @@ public final class Main {
             } finally {
                 LOGGING.countDown();
                 if (chronicle != null) {
+                    if (!restart()) awaitStarted();
                     var step = io.tsdb.core.StartupSteps.begin("chronicle-init");
                     chronicle.run();
                     step.end();
@@ -70,6 +83,25 @@ public final class Main {
         t.setDaemon(true);
         preloadThread = t;
         t.start();
+    }
+
+    /** The data directory once the command line is parsed (null when the process runs no server). */
+    private static final java.util.concurrent.CompletableFuture<java.nio.file.Path> DATA_DIR = new java.util.concurrent.CompletableFuture<>();
+    /** Counted down when the server is ready or failed to start (or no server runs). */
+    private static final java.util.concurrent.CountDownLatch STARTED = new java.util.concurrent.CountDownLatch(1);
+
+    /** Whether the data directory holds a registry already (unknown: as for a restart). */
+    private static boolean restart() {
+        java.nio.file.Path dir = DATA_DIR.join();
+        return dir == null || io.tsdb.core.registry.ChroniclePreload.registryExists(dir);
+    }
+
+    private static void awaitStarted() {
+        try {
+            STARTED.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -105,6 +137,8 @@ public final class Main {
         Cli.Result r = Cli.parse(args);
         cli.end();
         if (r instanceof Cli.Exit e) {
+            DATA_DIR.complete(null);
+            STARTED.countDown();
             out.print(e.stdout());
             err.print(e.stderr());
             out.flush();
@@ -112,6 +146,7 @@ public final class Main {
             return e.code();
         }
         ServerConfig cfg = ((Cli.Run) r).config();
+        DATA_DIR.complete(cfg.dataDir);
         var waitLogging = io.tsdb.core.StartupSteps.begin("await-logging");
         awaitLogging();
         waitLogging.end();
@@ -139,12 +174,14 @@ public final class Main {
         try {
             server = TsdbServer.builder(cfg).storage(storage).start();
         } catch (Exception e) {
+            STARTED.countDown();
             // the data directory's file system (read-only, no permission, no space): the operator's to fix, no stack trace
             if (e instanceof io.tsdb.core.StorageUnavailableException) log.atError().log("tsdb failed to start: " + e.getMessage());
             else log.atError().setCause(e).log("tsdb failed to start: " + e.getMessage());
             err.println(Cli.NAME + ": failed to start: " + e.getMessage());
             return 1;
         }
+        STARTED.countDown();
         running.set(server);
         if (stopRequested.get()) server.stop();
         // Any other JVM exit (System.exit elsewhere, SIGQUIT-less kills) still stops cleanly; stop() is idempotent.

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * Applies WAL records to the head, which starts empty: the log's SERIES records (each segment starts with a
  * checkpoint of the head's series, and every series entering the head is logged) create the head series;
- * series missing from the registry (e.g. after an OS crash lost its last mapped pages) are registered again.
+ * series missing from the registry (e.g. after an OS crash lost its last mapped pages) are registered again, once the
+ * replay and the registry's open are both done ({@link #registerMissing}: the two run at once, on two threads).
  * Samples are buffered (up to {@link #BUFFER} of them) and applied grouped by series with a stable counting
  * sort, so that each series' state is touched once per group instead of once per sample (replay is bound by
  * cache misses on per-series state otherwise). Native histogram samples are applied as they come; one of a series
@@ -30,7 +31,9 @@ final class HeadReplayer implements WalReplayHandler {
 
     private final Head head;
     private final LabelIndex index;
-    private final SeriesRegistry registry;
+    /** Series the replay created in the head, to check against the registry once it is open ({@link #registerMissing}). */
+    private final java.util.List<Labels> createdLabels = new java.util.ArrayList<>();
+    private int[] createdIds = new int[256];
     private final Map<Integer, HeadSeries> alias = new HashMap<>();
     private int nextId;
     private long unknown;
@@ -45,11 +48,29 @@ final class HeadReplayer implements WalReplayHandler {
     private final java.util.BitSet bufferedIds = new java.util.BitSet();
     private int[] order = new int[0];
 
-    HeadReplayer(Head head, LabelIndex index, SeriesRegistry registry, int nextId) {
+    HeadReplayer(Head head, LabelIndex index) {
         this.head = head;
         this.index = index;
-        this.registry = registry;
-        this.nextId = nextId;
+    }
+
+    /**
+     * Registers the series the replay created that the registry lacks ({@link SeriesRegistry#needsRegistration}: none
+     * after a clean close); called once both are done, before the storage takes writes.
+     * @throws java.io.UncheckedIOException when one cannot be registered (no space for a new tier)
+     */
+    void registerMissing(SeriesRegistry registry) {
+        for (int i = 0; i < createdLabels.size(); i++) {
+            Labels labels = createdLabels.get(i);
+            int id = createdIds[i];
+            if (!registry.needsRegistration(labels, id)) continue;
+            try {
+                registry.put(labels, id);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot register series " + labels + " found in the WAL: " + e.getMessage(), e);
+            }
+        }
+        createdLabels.clear();
+        createdIds = new int[0];
     }
 
     int nextId() { return nextId; }
@@ -68,13 +89,9 @@ final class HeadReplayer implements WalReplayHandler {
             return;
         }
         head.create(id, index.add(id, labels));
-        if (registry.needsRegistration(labels, id)) {
-            try {
-                registry.put(labels, id);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot register series " + labels + " found in the WAL: " + e.getMessage(), e);
-            }
-        }
+        if (createdLabels.size() == createdIds.length) createdIds = java.util.Arrays.copyOf(createdIds, 2 * createdIds.length);
+        createdIds[createdLabels.size()] = id;
+        createdLabels.add(labels);
         if (id >= nextId) nextId = id + 1;
     }
 

@@ -165,31 +165,40 @@ public final class Tsdb implements Storage, StorageAdmin {
         BlockStore bs = null;
         Wal w = null;
         java.util.concurrent.CompletableFuture<BlockStore> blocksOpening = null;
+        java.util.concurrent.CompletableFuture<SeriesRegistry> registryOpening = null;
         try {
             Snapshotter.removeIncomplete(options.fileLayer(), dir);
-            // The blocks open on a second thread while the registry opens on this one: independent directories, and
-            // on a restart each is a good part of the start (reading every block's meta.json and index header
-            // against Chronicle Map opening and scanning the registry tiers).
-            blocksOpening = openBlocksAsync(options.fileLayer(), dir.resolve("blocks"));
-            long t0 = System.nanoTime();
-            reg = SeriesRegistry.open(options.fileLayer(), dir.resolve("registry"), options.registryCapacity());
-            log.info("series registry opened: {} series in {} tier(s) in {} ms", reg.size(), reg.tierCount(), (System.nanoTime() - t0) / 1_000_000);
-            var wait = io.tsdb.core.StartupSteps.begin("await-blocks");
-            bs = awaitBlocks(blocksOpening);
-            wait.end();
-            blocksOpening = null;
+            // Three independent parts open at once: the blocks (every block's meta.json and index header) and the
+            // registry (Chronicle Map opening and scanning the tiers) on threads of their own, the WAL replay on this
+            // one. The replay only notes the series it creates; those the registry lacks (none after a clean close)
+            // are registered once both are done, before the storage takes any write.
+            blocksOpening = openAsync("tsdb-blocks-open", "blocks-open", () -> BlockStore.open(options.fileLayer(), dir.resolve("blocks")));
+            registryOpening = openAsync("tsdb-registry-open", "registry", () -> {
+                long t0 = System.nanoTime();
+                SeriesRegistry r = SeriesRegistry.open(options.fileLayer(), dir.resolve("registry"), options.registryCapacity());
+                log.info("series registry opened: {} series in {} tier(s) in {} ms", r.size(), r.tierCount(), (System.nanoTime() - t0) / 1_000_000);
+                return r;
+            });
             var replay = io.tsdb.core.StartupSteps.begin("wal-replay");
-            HeadReplayer replayer = new HeadReplayer(head, index, reg, reg.nextId());
+            HeadReplayer replayer = new HeadReplayer(head, index);
             w = Wal.open(options.fileLayer(), dir.resolve("wal"), options.walFsync(), options.walSegmentBytes(),
                     options.walFsyncInterval().toMillis(), replayer);
             if (replayer.unknownSeriesSamples() > 0)
                 log.warn("WAL replay skipped {} samples of series ids found neither in the registry nor in the WAL", replayer.unknownSeriesSamples());
             replay.end();
+            var wait = io.tsdb.core.StartupSteps.begin("await-registry-blocks");
+            reg = awaitOpened(registryOpening);
+            registryOpening = null;
+            bs = awaitOpened(blocksOpening);
+            blocksOpening = null;
+            wait.end();
+            replayer.registerMissing(reg);
             int nextId = Math.max(reg.nextId(), Math.max(replayer.nextId(), bs.maxSeriesId() + 1));
             this.catalog = new SeriesCatalog(head, index, reg, w, new LabelValidator(options.limits()), options.limits(), metrics, nextId);
         } catch (IOException | RuntimeException e) {
             if (w != null) w.close();
             if (blocksOpening != null) closeOpened(blocksOpening);
+            if (registryOpening != null) closeOpened(registryOpening);
             if (bs != null) bs.close();
             if (reg != null) reg.close();
             chunkMemory.files().close();
@@ -218,30 +227,35 @@ public final class Tsdb implements Storage, StorageAdmin {
         });
     }
 
-    /** Opens the block store on a thread of its own ({@code tsdb-blocks-open}). */
-    private static java.util.concurrent.CompletableFuture<BlockStore> openBlocksAsync(io.tsdb.core.fs.FileLayer fs, Path dir) {
-        java.util.concurrent.CompletableFuture<BlockStore> f = new java.util.concurrent.CompletableFuture<>();
+    /** What a part of the storage opens with. */
+    private interface Opener<T> {
+        T open() throws IOException;
+    }
+
+    /** Opens a part of the storage on a thread of its own ({@code thread}), recorded as start-up step {@code step}. */
+    private static <T> java.util.concurrent.CompletableFuture<T> openAsync(String thread, String step, Opener<T> opener) {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                var step = io.tsdb.core.StartupSteps.begin("blocks-open");
-                f.complete(BlockStore.open(fs, dir));
-                step.end();
+                var s = io.tsdb.core.StartupSteps.begin(step);
+                f.complete(opener.open());
+                s.end();
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
-        }, "tsdb-blocks-open");
+        }, thread);
         t.setDaemon(true);
         t.start();
         return f;
     }
 
-    /** The opened block store, or the exception its opening threw. */
-    private static BlockStore awaitBlocks(java.util.concurrent.CompletableFuture<BlockStore> f) throws IOException {
+    /** The opened part, or the exception its opening threw. */
+    private static <T> T awaitOpened(java.util.concurrent.CompletableFuture<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while opening the blocks");
+            throw new java.io.InterruptedIOException("interrupted while opening the storage");
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) throw io;
@@ -252,14 +266,17 @@ public final class Tsdb implements Storage, StorageAdmin {
     }
 
     /**
-     * After a failed open: waits for the block store's opening to end (it may be deleting leftovers of an interrupted
-     * compaction) and closes the store if it opened; a failure of its own is dropped for the one being reported.
+     * After a failed open: waits for a part's opening to end (the block store may be deleting leftovers of an
+     * interrupted compaction) and closes the part if it opened; a failure of its own is dropped for the one being
+     * reported.
      */
-    private static void closeOpened(java.util.concurrent.CompletableFuture<BlockStore> f) {
+    private static void closeOpened(java.util.concurrent.CompletableFuture<?> f) {
         try {
-            f.join().close();
-        } catch (RuntimeException e) {
-            log.debug("the blocks' opening failed too: {}", e.toString());
+            Object c = f.join();
+            if (c instanceof SeriesRegistry r) r.close();
+            else if (c instanceof BlockStore b) b.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("a part of the storage failed to open or close too: {}", e.toString());
         }
     }
 

@@ -65,6 +65,24 @@ public final class ChroniclePreload {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
+    /**
+     * Whether the data directory {@code dataDir} holds a series registry (tier files, or a version 1 registry): a
+     * restart, whose storage open needs Chronicle Map at once. A first start's registry creates its first tier in the
+     * background and needs Chronicle only for its first series.
+     */
+    public static boolean registryExists(java.nio.file.Path dataDir) {
+        java.nio.file.Path dir = dataDir.resolve("registry");
+        if (!java.nio.file.Files.isDirectory(dir)) return false;
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+            return files.anyMatch(p -> {
+                String n = p.getFileName().toString();
+                return RegistryFormat.tierIndex(n) >= 0 || n.equals(RegistryFormat.LEGACY_FILE_NAME);
+            });
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;   // the open will tell; preload as for a restart
+        }
+    }
+
     /** Whether a started preload has finished (tests). */
     static boolean done() { return DONE.getCount() == 0; }
 }
