@@ -43,4 +43,22 @@ class ChroniclePreloadTest {
             assertEquals(1, r.size());
         }
     }
+
+    /** Main preloads Chronicle at once for a restart only: a data directory with a registry (tiers or a version 1 file). */
+    @Test
+    void registryExistsOnlyWithTierOrLegacyFiles() throws Exception {
+        Path data = dir.resolve("data");
+        assertFalse(ChroniclePreload.registryExists(data), "no data directory");
+        java.nio.file.Files.createDirectories(data.resolve("registry"));
+        assertFalse(ChroniclePreload.registryExists(data), "an empty registry directory");
+        java.nio.file.Files.writeString(data.resolve("registry").resolve(RegistryFormat.CLEAN_MARKER), "");
+        java.nio.file.Files.writeString(data.resolve("registry").resolve(RegistryFormat.tierFileName(0) + RegistryFormat.TMP_SUFFIX), "");
+        assertFalse(ChroniclePreload.registryExists(data), "a marker and a temporary only");
+        java.nio.file.Files.writeString(data.resolve("registry").resolve(RegistryFormat.tierFileName(0)), "");
+        assertTrue(ChroniclePreload.registryExists(data), "a tier");
+        Path legacy = dir.resolve("legacy");
+        java.nio.file.Files.createDirectories(legacy.resolve("registry"));
+        java.nio.file.Files.writeString(legacy.resolve("registry").resolve(RegistryFormat.LEGACY_FILE_NAME), "");
+        assertTrue(ChroniclePreload.registryExists(legacy), "a version 1 registry");
+    }
 }
