@@ -211,6 +211,12 @@ public final class SeriesRegistry implements Closeable {
             try {
                 if (preload != null) preload.run();
                 ChroniclePreload.await();
+                Runnable hook = firstTierHookForTesting;
+                if (hook != null) hook.run();
+                if (!firstTierState.compareAndSet(FIRST_TIER_WAITING, FIRST_TIER_CREATING)) {
+                    f.completeExceptionally(new IOException("series registry closed before its first tier was created"));
+                    return;
+                }
                 var step = io.tsdb.core.StartupSteps.begin("registry-first-tier");
                 RegistryTier.createAllocated(fs, t.file, 0, capacity, m -> { });
                 t.open(capacity, false);
@@ -258,11 +264,27 @@ public final class SeriesRegistry implements Closeable {
         }
     }
 
+    /**
+     * Whether the first tier's creation has begun: a close before it (a start that failed after the storage opened,
+     * while the server's preload of Chronicle waits for the start's end) cancels it instead of waiting for it.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger firstTierState = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int FIRST_TIER_WAITING = 0, FIRST_TIER_CREATING = 1, FIRST_TIER_CANCELLED = 2;
+    /** Test hook: run by the first tier's creating thread once Chronicle is ready, before the creation begins. */
+    static volatile Runnable firstTierHookForTesting;
+
     /** The background creation of the first tier failed: the next put creates it on its own thread. */
     private boolean createFirstTierAgain;
 
-    /** {@link #firstTier()} without an exception, for close: a tier that could not be created has nothing to close. */
+    /**
+     * {@link #firstTier()} without an exception, for close: a tier that could not be created has nothing to close, and
+     * one whose creation has not begun is cancelled (nothing was registered: a put waits for the tier).
+     */
     private void firstTierIfAny() {
+        if (pendingFirstTier != null && firstTierState.compareAndSet(FIRST_TIER_WAITING, FIRST_TIER_CANCELLED)) {
+            pendingFirstTier = null;
+            return;
+        }
         try {
             firstTier();
         } catch (IOException e) {
@@ -521,7 +543,11 @@ public final class SeriesRegistry implements Closeable {
 
     /** Calls {@code fn} for every registered series, oldest tier first (a series in two tiers twice). */
     public synchronized void forEach(ObjIntConsumer<Labels> fn) {
-        firstTierIfAny();
+        try {
+            firstTier();
+        } catch (IOException e) {
+            // no first tier: nothing registered
+        }
         try {
             for (RegistryTier t : tiers) {
                 boolean wasOpen = t.isOpen();

@@ -144,4 +144,46 @@ class RegistryFirstTierTest {
             assertTrue(Files.exists(dir.resolve("copy").resolve(RegistryFormat.tierFileName(0))));
         }
     }
+
+    /**
+     * Closed before its first tier's creation has begun (the server's start failed after the storage opened while its
+     * preload of Chronicle waits for the start's end): the close does not wait for it, the creation is dropped, and the
+     * next open starts a new registry.
+     */
+    @Test
+    void closeBeforeTheCreationBeginsCancelsIt() throws Exception {
+        CountDownLatch atHook = new CountDownLatch(1), release = new CountDownLatch(1);
+        SeriesRegistry.firstTierHookForTesting = () -> {
+            atHook.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        SeriesRegistry r;
+        try {
+            r = SeriesRegistry.open(dir, 1024);
+            assertTrue(atHook.await(60, TimeUnit.SECONDS));
+            Thread closer = new Thread(() -> {
+                try {
+                    r.close();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            closer.start();
+            closer.join(60_000);
+            assertFalse(closer.isAlive(), "the close waited for a creation that had not begun");
+        } finally {
+            SeriesRegistry.firstTierHookForTesting = null;
+            release.countDown();
+        }
+        assertThrows(IllegalStateException.class, () -> r.put(Labels.of("__name__", "up"), 0));
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.tierFileName(0))), "the cancelled creation wrote a tier");
+        try (SeriesRegistry again = SeriesRegistry.open(dir, 1024)) {
+            again.put(Labels.of("__name__", "up"), 0);
+            assertEquals(0, again.get(Labels.of("__name__", "up")));
+        }
+    }
 }
