@@ -106,7 +106,10 @@ public final class BodyDecoder {
         boolean ok = false;
         ByteBuf copy = null;
         // pooled heap buffers: no per-request garbage for the compressed copy or the decompressed bytes
-        ByteBuf out = alloc.heapBuffer((int) declared, (int) declared);
+        // a large body takes a kept array (BodyBuffers), not a chunk of the pool of its own
+        byte[] spare = declared >= BodyBuffers.MIN_BYTES ? BodyBuffers.take((int) declared) : null;
+        ByteBuf out = spare != null ? io.netty.buffer.Unpooled.wrappedBuffer(spare, 0, (int) declared).clear()
+                : alloc.heapBuffer((int) declared, (int) declared);
         try {
             byte[] in;
             int inOff;
@@ -128,11 +131,12 @@ public final class BodyDecoder {
             if (got != declared) throw new HttpError(400, "invalid snappy body: header declares " + declared + " bytes but " + got + " decoded");
             out.writerIndex(got);
             ok = true;
-            return new DecodedBody(out, true, limiter, declared, n, "snappy");
+            return new DecodedBody(out, true, limiter, declared, n, "snappy", spare);
         } finally {
             if (copy != null) copy.release();
             if (!ok) {
                 out.release();
+                BodyBuffers.give(spare);
                 limiter.release(declared);
             }
         }

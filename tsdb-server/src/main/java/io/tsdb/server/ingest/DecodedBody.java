@@ -13,8 +13,15 @@ public final class DecodedBody implements AutoCloseable {
     private final long reserved;
     private final long wireBytes;
     private final String encoding;
+    /** The array of {@link #buf} when it is one of {@link BodyBuffers}' (given back at close), else null. */
+    private final byte[] spare;
 
     DecodedBody(ByteBuf buf, boolean owned, IngestLimiter limiter, long reserved, long wireBytes, String encoding) {
+        this(buf, owned, limiter, reserved, wireBytes, encoding, null);
+    }
+
+    DecodedBody(ByteBuf buf, boolean owned, IngestLimiter limiter, long reserved, long wireBytes, String encoding, byte[] spare) {
+        this.spare = spare;
         this.buf = buf;
         this.owned = owned;
         this.limiter = limiter;
@@ -32,6 +39,7 @@ public final class DecodedBody implements AutoCloseable {
 
     @Override public void close() {
         if (owned) buf.release();
+        if (spare != null) BodyBuffers.give(spare);
         if (limiter != null) limiter.release(reserved);
     }
 }

@@ -134,6 +134,7 @@ public final class HeapTrimmer implements AutoCloseable {
     private void trim(long now) {
         lastTrimMs = now;
         trims++;
+        io.tsdb.server.ingest.BodyBuffers.clear();   // the kept body arrays go with the collection (an idle server keeps none)
         System.gc();   // the heap shrinks to MaxHeapFreeRatio at the collection
         trimNativeHeap();
         slack.trimmed(System.currentTimeMillis());
