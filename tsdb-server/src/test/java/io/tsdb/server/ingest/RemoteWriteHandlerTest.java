@@ -82,6 +82,40 @@ public class RemoteWriteHandlerTest {
         assertEquals(3, env.dump().size());
     }
 
+    /** A request of over 1 MiB decompressed: one series of n samples (the usual layout), one of 2 in fields reversed. */
+    static byte[] largeRequest(long t0, int n) {
+        ProtoWriter w = new ProtoWriter();
+        long[] ts = new long[n];
+        double[] vs = new double[n];
+        for (int i = 0; i < n; i++) { ts[i] = t0 + i * 1000L; vs[i] = i % 7 == 0 ? i + 0.25 : i; }
+        series(w, new String[]{"__name__", "big", "job", "j"}, ts, vs);
+        w.msg(1, s -> {
+            s.msg(1, l -> l.string(1, "__name__").string(2, "reversed"));
+            s.msg(2, smp -> smp.uint(2, t0).dbl(1, 1.5));
+            s.msg(2, smp -> smp.uint(2, t0 + 1000).dbl(1, -2));
+        });
+        return w.toByteArray();
+    }
+
+    @Test void largeBodiesInEitherSampleLayoutAreStoredAndTheirArrayKept() {
+        TestEnv env = new TestEnv();
+        int n = 70_000;
+        byte[] first = largeRequest(1_000_000, n);
+        assertTrue(first.length > BodyBuffers.MIN_BYTES, "decompressed " + first.length);
+        BodyBuffers.clear();
+        assertEquals(204, env.post("/api/v1/write", V1, snappy(first)).status());
+        assertTrue(BodyBuffers.heldBytes() >= first.length, "the body's array is kept for the next request");
+        assertEquals(204, env.post("/api/v1/write", V1, snappy(largeRequest(1_000_000 + n * 1000L, n))).status());
+        List<String> dump = env.dump();
+        assertEquals(2 * n + 4, dump.size());
+        assertTrue(dump.contains("big{job=\"j\"} 1000000=0.25"), dump.get(0));
+        assertTrue(dump.contains("big{job=\"j\"} 1007000=7.25"));
+        assertTrue(dump.contains("big{job=\"j\"} " + (1_000_000 + (2 * n - 1) * 1000L) + "=" + (n - 1)));
+        assertTrue(dump.stream().anyMatch(d -> d.startsWith("reversed") && d.endsWith(" 1000000=1.5")), dump.get(dump.size() - 1));
+        assertTrue(dump.stream().anyMatch(d -> d.startsWith("reversed") && d.endsWith(" 1001000=-2")));
+        BodyBuffers.clear();
+    }
+
     @Test void otherEncodingsAndDefaultSnappy() {
         TestEnv env = new TestEnv();
         assertEquals(204, env.post("/api/v1/write", Map.of("Content-Encoding", "zstd"), zstd(v1Request())).status());

@@ -167,6 +167,46 @@ public final class ProtoReader {
 
     public double doubleValue() { return Double.longBitsToDouble(fixed64()); }
 
+    private long sampleBits, sampleTs;
+
+    /**
+     * Reads, at the position, a field 2 holding a remote-write Sample in the encoding every sender uses (tag 0x12, a
+     * one-byte length, {@code double value = 1} then {@code int64 timestamp = 2} and nothing else) from a heap buffer:
+     * then moves past it and returns true ({@link #sampleValue()}, {@link #sampleTimestamp()}). Otherwise (another
+     * field, another layout, a direct buffer, a truncated message) returns false and moves nothing, and the caller
+     * reads the field the general way. The per-sample fast path of remote write: one bounds check for the sample,
+     * no tag, length and limit bookkeeping per field.
+     */
+    public boolean canonicalSample() {
+        byte[] a = arr;
+        int p = pos, lim = limit;
+        if (a == null || lim - p < 13) return false;
+        int o = arrOff + p;
+        int len = a[o + 1];   // a length of 128 or more is a negative byte here: not this layout
+        if (a[o] != 0x12 || len < 11 || len > lim - p - 2 || a[o + 2] != 0x09 || a[o + 11] != 0x10) return false;
+        int end = o + 2 + len;
+        long ts = 0;
+        int shift = 0, q = o + 12;
+        while (true) {
+            if (q >= end || shift >= 70) return false;
+            byte b = a[q++];
+            ts |= (long) (b & 0x7f) << shift;
+            if (b >= 0) break;
+            shift += 7;
+        }
+        if (q != end) return false;
+        sampleBits = (long) LONG_LE.get(a, o + 3);
+        sampleTs = ts;
+        pos = p + 2 + len;
+        return true;
+    }
+
+    /** The value of the sample {@link #canonicalSample()} read. */
+    public double sampleValue() { return Double.longBitsToDouble(sampleBits); }
+
+    /** The timestamp of the sample {@link #canonicalSample()} read. */
+    public long sampleTimestamp() { return sampleTs; }
+
     /** Reads a length prefix and checks it fits in the enclosing message; position is then at the payload. */
     public int lengthDelimited() {
         int at = pos;

@@ -98,6 +98,7 @@ public final class RemoteWriteDecoder {
         int samples = 0, hist = 0;
         // pass 1: label bytes -> key; count samples
         while (r.hasRemaining()) {
+            if (r.canonicalSample()) { samples++; continue; }   // the usual layout of a sample, read in one step
             int tag = r.tag();
             switch (ProtoReader.field(tag)) {
                 case 1 -> {
@@ -168,8 +169,12 @@ public final class RemoteWriteDecoder {
         return null;
     }
 
-    /** Sample {double value = 1; int64 timestamp = 2}, of the cached series {@code cached} if not null, else of {@code labels}. */
-    private void sample(Labels labels, LabelCache.Entry cached, IngestBatch batch) {
+    /** What {@link #sample()} read: value, timestamp and start timestamp (2.0; else the series', or 0). */
+    private double sampleV;
+    private long sampleT, sampleSt;
+
+    /** Sample {double value = 1; int64 timestamp = 2; int64 start_timestamp = 3 (2.0)} into sampleV, sampleT, sampleSt. */
+    private void sample() {
         double v = 0;
         long ts = 0, st = seriesStart;
         while (r.hasRemaining()) {
@@ -181,8 +186,9 @@ public final class RemoteWriteDecoder {
                 default -> r.skip(tag);
             }
         }
-        if (startZeros && st != 0 && ts != 0 && st < ts) batch.appendStartZero(cached, labels, st, null, null);
-        batch.append(cached, labels, ts, v);
+        sampleV = v;
+        sampleT = ts;
+        sampleSt = st;
     }
 
     /** MetricMetadata {type = 1; metric_family_name = 2; help = 4; unit = 5}. */
@@ -342,26 +348,48 @@ public final class RemoteWriteDecoder {
     private void samples(int start, int end, Labels labels, LabelCache.Entry cached, IngestBatch batch, int histogramField) {
         r.position(start);
         while (r.position() < end) {
-            int tag = r.tag();
-            int f = ProtoReader.field(tag);
-            if (f == 2) {
-                r.expect(tag, ProtoReader.LEN, "sample");
-                int len = r.lengthDelimited();
-                int old = r.pushLimit(len);
-                sample(labels, cached, batch);
-                r.popLimit(old);
-            } else if (f == histogramField) {
-                r.expect(tag, ProtoReader.LEN, "histogram");
-                int len = r.lengthDelimited();
-                int old = r.pushLimit(len);
-                hm.read(r);
-                r.popLimit(old);
-                histograms++;
-                histogram(labels, cached, batch);
+            long ts, st;
+            double v;
+            if (r.canonicalSample()) {   // the usual layout (value, timestamp), read in one step
+                ts = r.sampleTimestamp();
+                v = r.sampleValue();
+                st = seriesStart;
             } else {
-                r.skip(tag);
+                int tag = r.tag();
+                int f = ProtoReader.field(tag);
+                if (f == 2) {
+                    r.expect(tag, ProtoReader.LEN, "sample");
+                    int len = r.lengthDelimited();
+                    int old = r.pushLimit(len);
+                    sample();
+                    r.popLimit(old);
+                    ts = sampleT;
+                    v = sampleV;
+                    st = sampleSt;
+                } else {
+                    other(tag, labels, cached, batch, histogramField);
+                    continue;
+                }
             }
+            // one call site of the per-sample path, whichever way the sample was read
+            if (startZeros && st != 0 && ts != 0 && st < ts) batch.appendStartZero(cached, labels, st, null, null);
+            batch.append(cached, labels, ts, v);
         }
+    }
+
+    /** A field of a TimeSeries other than a sample: a native histogram ({@code histogramField}) is staged, others skipped. */
+    private void other(int tag, Labels labels, LabelCache.Entry cached, IngestBatch batch, int histogramField) {
+        if (ProtoReader.field(tag) != histogramField) {
+            r.skip(tag);
+            return;
+        }
+        r.expect(tag, ProtoReader.LEN, "histogram");
+        int len = r.lengthDelimited();
+        int old = r.pushLimit(len);
+        hm.read(r);
+        r.popLimit(old);
+        histograms++;
+        histogram(labels, cached, batch);
     }
 
     /** Validates and stages the histogram just read into {@link #hm}. */

@@ -82,4 +82,44 @@ class ProtoReaderTest {
             composite.release();
         }
     }
+    /** Field 2 = Sample {value = 1 (fixed64), timestamp = 2 (varint)} in the layout senders use. */
+    static byte[] sample(double v, long ts) {
+        io.tsdb.server.ingest.ProtoWriter w = new io.tsdb.server.ingest.ProtoWriter();
+        return w.msg(2, s -> s.dbl(1, v).uint(2, ts)).toByteArray();
+    }
+
+    @Test void theUsualSampleLayoutIsReadInOneStep() {
+        for (long ts : new long[]{0, 1, 1_796_591_340_437L, -5}) {
+            byte[] m = sample(-2.5, ts);
+            ProtoReader r = new ProtoReader(Unpooled.wrappedBuffer(m));
+            assertTrue(r.canonicalSample(), "ts " + ts);
+            assertEquals(-2.5, r.sampleValue());
+            assertEquals(ts, r.sampleTimestamp());
+            assertTrue(!r.hasRemaining());
+        }
+    }
+
+    @Test void otherLayoutsAreLeftToTheGeneralPathUnread() {
+        byte[][] others = {
+                new io.tsdb.server.ingest.ProtoWriter().msg(2, s -> s.uint(2, 7).dbl(1, 1.0)).toByteArray(),          // fields reversed
+                new io.tsdb.server.ingest.ProtoWriter().msg(2, s -> s.dbl(1, 1.0).uint(2, 7).uint(3, 5)).toByteArray(), // a start timestamp
+                new io.tsdb.server.ingest.ProtoWriter().msg(4, s -> s.dbl(1, 1.0).uint(2, 7)).toByteArray(),          // another field
+                new io.tsdb.server.ingest.ProtoWriter().msg(2, s -> s.dbl(1, 1.0)).toByteArray(),                     // no timestamp
+        };
+        for (byte[] m : others) {
+            ProtoReader r = new ProtoReader(Unpooled.wrappedBuffer(m));
+            assertTrue(!r.canonicalSample());
+            assertEquals(0, r.offset());
+        }
+        byte[] m = sample(1.0, 1_796_591_340_437L);
+        ProtoReader cut = new ProtoReader(Unpooled.wrappedBuffer(m, 0, m.length - 1));   // the timestamp's last byte missing
+        assertTrue(!cut.canonicalSample());
+        assertEquals(0, cut.offset());
+        ByteBuf direct = Unpooled.directBuffer(m.length).writeBytes(m);
+        try {
+            assertTrue(!new ProtoReader(direct).canonicalSample());   // a direct buffer: the general path
+        } finally {
+            direct.release();
+        }
+    }
 }
