@@ -15,21 +15,55 @@ public final class SamplesCodec {
     /** Worst-case body bytes for {@code n} samples. */
     public static int maxBodyBytes(int n) { return 12 + n * (5 + 10 + 10); }
 
-    /** Writes the body for ts/vs[from, from+n) of the given series ids at the buffer's position. */
+    /** Bytes one sample takes at most (id, time and value varints). */
+    private static final int MAX_SAMPLE_BYTES = 5 + 10 + 10;
+    /** Per thread: the samples are encoded here and copied to the record's buffer a block at a time. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 << 10]);
+
+    /**
+     * Writes the body for ts/vs[from, from+n) of the given series ids at the buffer's position. The varints go to a
+     * heap array first and then to the buffer in blocks of up to 16 KiB: byte by byte into a direct buffer, each
+     * byte took a position check and a scope check (5 % of the remote-write workers' CPU, JFR).
+     */
     public static void encode(ByteBuffer b, int[] ids, long[] ts, double[] vs, int from, int n) {
         long base = n == 0 ? 0 : ts[from];
         b.putInt(n).putLong(base);
+        byte[] out = SCRATCH.get();
+        boolean le = b.order() == java.nio.ByteOrder.LITTLE_ENDIAN;   // raw bits in the buffer's order, as putLong wrote them
+        int p = 0, flushAt = out.length - MAX_SAMPLE_BYTES;
         for (int i = from, end = from + n; i < end; i++) {
+            if (p > flushAt) {
+                b.put(out, 0, p);
+                p = 0;
+            }
             double v = vs[i];
             long l = (long) v;
             boolean isInt = (double) l == v && Double.doubleToRawLongBits((double) l) == Double.doubleToRawLongBits(v)
                     && l > -(1L << 53) && l < (1L << 53);
-            putUvarint(b, ((long) ids[i] << 1) | (isInt ? 1 : 0));
+            p = putUvarint(out, p, ((long) ids[i] << 1) | (isInt ? 1 : 0));
             long d = ts[i] - base;
-            putUvarint(b, (d << 1) ^ (d >> 63));
-            if (isInt) putUvarint(b, (l << 1) ^ (l >> 63));
-            else b.putLong(Double.doubleToRawLongBits(v));
+            p = putUvarint(out, p, (d << 1) ^ (d >> 63));
+            if (isInt) {
+                p = putUvarint(out, p, (l << 1) ^ (l >> 63));
+            } else {
+                long bits = Double.doubleToRawLongBits(v);
+                LONG_LE.set(out, p, le ? bits : Long.reverseBytes(bits));
+                p += 8;
+            }
         }
+        b.put(out, 0, p);
+    }
+
+    private static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static int putUvarint(byte[] out, int p, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out[p++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out[p++] = (byte) v;
+        return p;
     }
 
     /** Receives decoded samples. */
