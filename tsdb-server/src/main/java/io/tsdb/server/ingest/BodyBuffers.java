@@ -18,7 +18,7 @@ public final class BodyBuffers {
     /** Bodies smaller than this are left to the pooled allocator. */
     public static final int MIN_BYTES = 1 << 20;
     /** Arrays larger than this are not kept. */
-    static final int MAX_BYTES = 16 << 20;
+    static final int MAX_BYTES = 8 << 20;
     /** Arrays kept (the default HTTP worker count of a small machine is about this many concurrent requests). */
     static final int SLOTS = 4;
     /** Array sizes are rounded up to this, so bodies of similar sizes fit each other's arrays. */
