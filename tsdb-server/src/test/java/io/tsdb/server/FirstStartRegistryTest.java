@@ -2,20 +2,16 @@ package io.tsdb.server;
 
 import io.tsdb.core.db.Tsdb;
 import io.tsdb.core.fs.FileLayer;
-import io.tsdb.core.fs.ForwardingFileLayer;
+import io.tsdb.core.fs.GatedFileLayer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.net.URLEncoder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -28,27 +24,6 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FirstStartRegistryTest {
     @TempDir Path dataDir;
-
-    /** Holds the creation of the registry's first tier until released. */
-    static final class GatedFileLayer extends ForwardingFileLayer {
-        final CountDownLatch gate = new CountDownLatch(1);
-        final CountDownLatch reached = new CountDownLatch(1);
-
-        GatedFileLayer() { super(FileLayer.SYSTEM); }
-
-        @Override public FileChannel open(Path file, OpenOption... options) throws IOException {
-            if (file.getFileName().toString().startsWith("series-00")) {
-                reached.countDown();
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
-                }
-            }
-            return super.open(file, options);
-        }
-    }
 
     private TsdbServer start(FileLayer fs) throws Exception {
         ServerConfig c = new ServerConfig();
@@ -64,7 +39,7 @@ class FirstStartRegistryTest {
 
     @Test
     void aWriteWhileTheFirstTierIsCreatedWaitsAndIsStored() throws Exception {
-        GatedFileLayer fs = new GatedFileLayer();
+        GatedFileLayer fs = new GatedFileLayer("series-00");
         long t = System.currentTimeMillis() - 10_000;
         try (TsdbServer s = start(fs)) {
             assertTrue(s.isReady());
@@ -85,7 +60,7 @@ class FirstStartRegistryTest {
             });
             // the new series cannot be registered before its tier exists
             assertFalse(write.isDone(), "the write was answered before the registry could hold its series");
-            fs.gate.countDown();
+            fs.release();
             assertEquals(204, write.get(60, TimeUnit.SECONDS).statusCode());
             HttpResponse<String> r = query(s, "first_start_metric");
             assertTrue(r.body().contains("\"k\":\"a\"") && r.body().contains("\"7\""), r.body());

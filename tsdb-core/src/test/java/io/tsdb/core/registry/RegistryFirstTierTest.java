@@ -1,15 +1,12 @@
 package io.tsdb.core.registry;
 
 import io.tsdb.core.Labels;
-import io.tsdb.core.fs.FileLayer;
-import io.tsdb.core.fs.ForwardingFileLayer;
+import io.tsdb.core.fs.GatedFileLayer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,47 +26,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class RegistryFirstTierTest {
     @TempDir Path dir;
 
-    /** Holds the creation of tier files (their temporary's first open) until {@link #release}. */
-    static final class GatedFileLayer extends ForwardingFileLayer {
-        final CountDownLatch gate = new CountDownLatch(1);
-        final CountDownLatch reached = new CountDownLatch(1);
-
-        GatedFileLayer() { super(FileLayer.SYSTEM); }
-
-        @Override public FileChannel open(Path file, OpenOption... options) throws IOException {
-            if (file.getFileName().toString().startsWith("series-00")) {
-                reached.countDown();
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
-                }
-            }
-            return super.open(file, options);
-        }
-
-        @Override public void rename(Path source, Path target) throws IOException {
-            if (source.getFileName().toString().startsWith("series-00")) awaitGate();
-            super.rename(source, target);
-        }
-
-        private void awaitGate() throws IOException {
-            reached.countDown();
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
-            }
-        }
-
-        void release() { gate.countDown(); }
-    }
-
     @Test
     void putsWhileTheFirstTierIsCreatedWaitAndAreKept() throws Exception {
-        GatedFileLayer fs = new GatedFileLayer();
+        GatedFileLayer fs = new GatedFileLayer("series-00");
         SeriesRegistry r = SeriesRegistry.open(fs, dir, 1024);
         assertTrue(fs.reached.await(60, TimeUnit.SECONDS), "the first tier's creation never started");
         // open returned while the tier is held back: no tier file yet, lookups answer from memory
@@ -108,7 +67,7 @@ class RegistryFirstTierTest {
     /** Closed before its first tier exists: the close waits for it, and the next open finds a clean, empty registry. */
     @Test
     void closeWaitsForTheFirstTier() throws Exception {
-        GatedFileLayer fs = new GatedFileLayer();
+        GatedFileLayer fs = new GatedFileLayer("series-00");
         SeriesRegistry r = SeriesRegistry.open(fs, dir, 1024);
         assertTrue(fs.reached.await(60, TimeUnit.SECONDS));
         Thread closer = new Thread(() -> {
@@ -134,7 +93,7 @@ class RegistryFirstTierTest {
     /** A snapshot of a new registry (copyTo) holds its first tier, also when taken while that is being created. */
     @Test
     void copyWaitsForTheFirstTier() throws Exception {
-        GatedFileLayer fs = new GatedFileLayer();
+        GatedFileLayer fs = new GatedFileLayer("series-00");
         try (SeriesRegistry r = SeriesRegistry.open(fs, dir.resolve("reg"), 1024)) {
             assertTrue(fs.reached.await(60, TimeUnit.SECONDS));
             Thread releaser = new Thread(fs::release);
