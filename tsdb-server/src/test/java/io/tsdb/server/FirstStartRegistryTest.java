@@ -1,6 +1,5 @@
 package io.tsdb.server;
 
-import io.tsdb.core.db.Tsdb;
 import io.tsdb.core.fs.FileLayer;
 import io.tsdb.core.fs.GatedFileLayer;
 import org.junit.jupiter.api.Test;
@@ -26,11 +25,7 @@ class FirstStartRegistryTest {
     @TempDir Path dataDir;
 
     private TsdbServer start(FileLayer fs) throws Exception {
-        ServerConfig c = new ServerConfig();
-        c.listenHost = "127.0.0.1";
-        c.listenPort = 0;
-        c.dataDir = dataDir;
-        return TsdbServer.builder(c).storage(cfg -> Tsdb.open(Defaults.tsdbOptions(cfg).toBuilder().fileLayer(fs).build())).start();
+        return FileLayerServers.start(dataDir, fs);
     }
 
     private static HttpResponse<String> query(TsdbServer s, String q) throws Exception {

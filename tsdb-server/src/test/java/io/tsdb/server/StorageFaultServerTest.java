@@ -1,6 +1,5 @@
 package io.tsdb.server;
 
-import io.tsdb.core.db.Tsdb;
 import io.tsdb.core.fs.FaultInjectingFileLayer;
 import io.tsdb.core.fs.FaultInjectingFileLayer.Op;
 import org.junit.jupiter.api.Test;
@@ -24,11 +23,7 @@ class StorageFaultServerTest {
     @TempDir Path dataDir;
 
     private TsdbServer start(FaultInjectingFileLayer fs) throws Exception {
-        ServerConfig c = new ServerConfig();
-        c.listenHost = "127.0.0.1";
-        c.listenPort = 0;
-        c.dataDir = dataDir;
-        return TsdbServer.builder(c).storage(cfg -> Tsdb.open(Defaults.tsdbOptions(cfg).toBuilder().fileLayer(fs).build())).start();
+        return FileLayerServers.start(dataDir, fs);
     }
 
     private static HttpResponse<String> push(TsdbServer s, String text) throws Exception {
