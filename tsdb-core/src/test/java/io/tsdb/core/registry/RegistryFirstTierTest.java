@@ -70,14 +70,7 @@ class RegistryFirstTierTest {
         GatedFileLayer fs = new GatedFileLayer("series-00");
         SeriesRegistry r = SeriesRegistry.open(fs, dir, 1024);
         assertTrue(fs.reached.await(60, TimeUnit.SECONDS));
-        Thread closer = new Thread(() -> {
-            try {
-                r.close();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        closer.start();
+        Thread closer = closeInBackground(r);
         fs.release();
         closer.join(60_000);
         assertFalse(closer.isAlive());
@@ -124,14 +117,7 @@ class RegistryFirstTierTest {
         try {
             r = SeriesRegistry.open(dir, 1024);
             assertTrue(atHook.await(60, TimeUnit.SECONDS));
-            Thread closer = new Thread(() -> {
-                try {
-                    r.close();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            closer.start();
+            Thread closer = closeInBackground(r);
             closer.join(60_000);
             assertFalse(closer.isAlive(), "the close waited for a creation that had not begun");
         } finally {
@@ -144,5 +130,18 @@ class RegistryFirstTierTest {
             again.put(Labels.of("__name__", "up"), 0);
             assertEquals(0, again.get(Labels.of("__name__", "up")));
         }
+    }
+
+    /** Closes {@code r} on a thread of its own, started. */
+    private static Thread closeInBackground(SeriesRegistry r) {
+        Thread t = new Thread(() -> {
+            try {
+                r.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        t.start();
+        return t;
     }
 }
