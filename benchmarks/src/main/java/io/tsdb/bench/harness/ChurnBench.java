@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
  * Series churn, side by side: generations of short-lived pods (each generation lives 30 minutes of data time,
  * one sample a minute per pod) pushed by remote write in time order, as a fleet that redeploys every half hour
  * produces. Each database in turn gets the same requests; after every generation its RSS and head series are
- * sampled from /proc and its own /metrics; after the last one this server is flushed once and both settle for
- * a minute; then every generation is queried over its own time range.
+ * sampled from /proc and its own /metrics; after each reported generation ({@link #REPORTED}) the bench also
+ * pauses until RSS settles and reads it again ({@link #settle}); after the last one this server is flushed once and
+ * both settle for a minute; then every generation is queried over its own time range. Server CPU covers the pauses
+ * (what the database does in them is work the generations caused); the ingest time does not.
  *
  * <p>This server runs as README says (the launcher {@code tsdb-server/target/tsdb}, no flags; see
  * {@link Targets.Ours}); Prometheus with its remote-write receiver. Writes a section of docs/benchmarks.md.
@@ -37,7 +39,13 @@ public final class ChurnBench {
      * {@link #MINUTES_PER_GENERATION} writes ({@code rssMedian}: one read lands before or after a collection by
      * chance, which moves a single point by 10-20 %; the median does not depend on where the collections fell).
      */
-    record Sample(int generation, long rss, long rssMedian, long headSeries) {}
+    record Sample(int generation, long rss, long rssMedian, long headSeries, long rssSettled) {}
+
+    /** Generations the report shows; after each of them the bench also pauses until RSS settles ({@link #settle}). */
+    static final int[] REPORTED = {1, 8, 16, 24, 32, 40, 48};
+    /** Settling: at least this long, then until {@link #SETTLE_READS} reads a second apart agree within 2 %. */
+    static final long SETTLE_MIN_MS = 5_000, SETTLE_MAX_MS = 60_000;
+    static final int SETTLE_READS = 5;
 
     record Result(String name, String version, List<Sample> samples, Sample settled, int generationsAnswered, String missing,
                   long ingestMillis, double cpuSeconds) {}
@@ -66,7 +74,7 @@ public final class ChurnBench {
         t.start();
         List<Sample> samples = new ArrayList<>();
         double cpu0 = cpuSeconds(t.pid());
-        long start = System.nanoTime();
+        long start = System.nanoTime(), paused = 0;
         try {
             RemoteWriteEncoder enc = new RemoteWriteEncoder();
             double[] one = new double[1];
@@ -85,18 +93,26 @@ public final class ChurnBench {
                 if (m % MINUTES_PER_GENERATION == MINUTES_PER_GENERATION - 1) {
                     long[] sorted = rssOfMinute.clone();
                     java.util.Arrays.sort(sorted);
-                    Sample s = new Sample(g + 1, rssOfMinute[MINUTES_PER_GENERATION - 1], sorted[MINUTES_PER_GENERATION / 2], headSeries(t));
+                    long rss = rssOfMinute[MINUTES_PER_GENERATION - 1], median = sorted[MINUTES_PER_GENERATION / 2];
+                    long heads = headSeries(t), settled = -1;
+                    if (reported(g + 1, gens)) {
+                        long p0 = System.nanoTime();
+                        settled = settle(t);
+                        paused += System.nanoTime() - p0;
+                    }
+                    Sample s = new Sample(g + 1, rss, median, heads, settled);
                     samples.add(s);
-                    System.out.printf(Locale.ROOT, "generation %2d: RSS %,d MiB (median over the generation %,d), head series %,d%n",
-                            g + 1, s.rss() >> 20, s.rssMedian() >> 20, s.headSeries());
+                    System.out.printf(Locale.ROOT, "generation %2d: RSS %,d MiB (median over the generation %,d), head series %,d%s%n",
+                            g + 1, s.rss() >> 20, s.rssMedian() >> 20, s.headSeries(),
+                            settled < 0 ? "" : String.format(Locale.ROOT, ", settled %,d MiB", settled >> 20));
                 }
             }
-            long ingestMillis = (System.nanoTime() - start) / 1_000_000;
+            long ingestMillis = (System.nanoTime() - start - paused) / 1_000_000;
             double cpu = cpuSeconds(t.pid()) - cpu0;
             t.flush();
             Thread.sleep(60_000);   // Prometheus compacts its head in the background (checked every minute)
             long settledRss = t.rssBytes();
-            Sample settled = new Sample(gens, settledRss, settledRss, headSeries(t));
+            Sample settled = new Sample(gens, settledRss, settledRss, headSeries(t), settledRss);
             System.out.printf(Locale.ROOT, "after one flush and a minute: RSS %,d MiB, head series %,d%n", settled.rss() >> 20, settled.headSeries());
             int answered = 0;
             StringBuilder missing = new StringBuilder();
@@ -111,6 +127,35 @@ public final class ChurnBench {
             return new Result(t.name, t.version(), samples, settled, answered, missing.toString(), ingestMillis, cpu);
         } finally {
             t.stop();
+        }
+    }
+
+    static boolean reported(int generation, int gens) {
+        if (generation == gens) return true;
+        for (int r : REPORTED) if (r == generation) return true;
+        return false;
+    }
+
+    /**
+     * RSS once the database has settled after a generation: no write for at least {@link #SETTLE_MIN_MS}, then
+     * until {@link #SETTLE_READS} reads a second apart agree within 2 % (at most {@link #SETTLE_MAX_MS}). The bench
+     * pushes a generation (30 minutes of data time) in about a second and a half, so the reading right after its last
+     * write lands on whatever that second left running: the head cut the generation caused, a compaction, a
+     * collector that just grew the heap. In real time a generation's 30 minutes are nearly all spent after that
+     * work; this is the reading for them.
+     */
+    static long settle(Target t) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_MAX_MS * 1_000_000;
+        Thread.sleep(SETTLE_MIN_MS - (SETTLE_READS - 1) * 1_000L);
+        long[] last = new long[SETTLE_READS];
+        for (int i = 0; ; i++) {
+            last[i % SETTLE_READS] = t.rssBytes();
+            if (i >= SETTLE_READS - 1) {
+                long lo = Long.MAX_VALUE, hi = 0;
+                for (long v : last) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                if (hi - lo <= hi / 50 || System.nanoTime() > deadline) return last[i % SETTLE_READS];
+            }
+            Thread.sleep(1_000);
         }
     }
 
@@ -160,18 +205,23 @@ public final class ChurnBench {
         md.append("\n|---|");
         for (int i = 0; i < results.size(); i++) md.append("---:|");
         md.append('\n');
-        for (int g : new int[]{1, 8, 16, 24, 32, 40, 48}) {
+        for (int g : REPORTED) {
             if (g > gens) continue;
-            md.append("| after generation ").append(g).append(": RSS MiB (head series) | ");
+            md.append("| after generation ").append(g).append(": RSS MiB at its last write; settled (head series) | ");
             for (Result r : results) {
                 Sample s = r.samples().get(g - 1);
-                md.append(String.format(Locale.ROOT, "%,d (%,d) | ", s.rss() >> 20, s.headSeries()));
+                md.append(String.format(Locale.ROOT, "%,d; %,d (%,d) | ", s.rss() >> 20, s.rssSettled() >> 20, s.headSeries()));
             }
             md.append('\n');
         }
         md.append("| after one flush (this server) and a minute: RSS MiB (head series) | ");
         for (Result r : results) md.append(String.format(Locale.ROOT, "%,d (%,d) | ", r.settled().rss() >> 20, r.settled().headSeries()));
-        md.append("\n| RSS after the last generation / after generation 8 | ");
+        md.append("\n| RSS settled after the last generation / after generation 8 | ");
+        for (Result r : results) {
+            if (gens >= 8) md.append(String.format(Locale.ROOT, "%.2f | ", (double) r.samples().get(gens - 1).rssSettled() / r.samples().get(7).rssSettled()));
+            else md.append("- | ");
+        }
+        md.append("\n| the same at the generations' last writes | ");
         for (Result r : results) {
             if (gens >= 8) md.append(String.format(Locale.ROOT, "%.2f | ", (double) r.samples().get(gens - 1).rss() / r.samples().get(7).rss()));
             else md.append("- | ");
@@ -185,7 +235,7 @@ public final class ChurnBench {
             if (gens >= 8) md.append(String.format(Locale.ROOT, "%.2f | ", (double) r.samples().get(gens - 1).rssMedian() / r.samples().get(7).rssMedian()));
             else md.append("- | ");
         }
-        md.append("\n| ingest time, s; server CPU s | ");
+        md.append("\n| ingest time (without the pauses to settle), s; server CPU s | ");
         for (Result r : results) md.append(String.format(Locale.ROOT, "%.1f; %.1f | ", r.ingestMillis() / 1000.0, r.cpuSeconds()));
         md.append("\n| generations answered over their own time range | ");
         for (Result r : results) md.append(r.generationsAnswered()).append(" of ").append(gens).append(r.missing().isEmpty() ? "" : " (" + r.missing().trim() + ")").append(" | ");
