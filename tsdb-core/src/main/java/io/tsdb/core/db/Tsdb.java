@@ -754,6 +754,14 @@ public final class Tsdb implements Storage, StorageAdmin {
     public long seriesRevived() { return catalog.revivedCount(); }
     /** Series removed from the head (no samples since the previous flush) since open. */
     public long seriesRemoved() { return catalog.removedCount(); }
+    /**
+     * Lets go of resident memory that only a busy server needs: the pages of the series registry's newest tier that
+     * new series touched ({@link SeriesRegistry#releaseResidentPages}). For a caller that saw the server go quiet
+     * (the launcher's heap trimmer); safe at any time, a no-op when nothing was touched.
+     */
+    public void releaseResidentPages() throws IOException {
+        if (!closed) registry.releaseResidentPages();
+    }
     /** Active series of one metric name (the per-metric limit counts these). */
     public int activeSeries(String metric) { return catalog.activeSeries(metric); }
     /** The last registry rewrite that removed series without data, or {@link SeriesRegistry.Shrink#NONE}. */

@@ -297,4 +297,53 @@ class SeriesRegistryTest {
             assertEquals(n, r.nextId());
         }
     }
+
+    /**
+     * When the server goes quiet the newest tier is reopened at once ({@link SeriesRegistry#releaseResidentPages}),
+     * not only after {@link SeriesRegistry#REMAP_AFTER_PUTS} puts: the pages a burst of new series touched leave the
+     * resident set, and every series stays registered and new ones still go in.
+     */
+    @Test
+    void quietTimeReleasesTheNewestTiersTouchedPages() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.tsdb.core.testing.Smaps.available(), "needs /proc/self/smaps");
+        int n = SeriesRegistry.REMAP_AFTER_PUTS - 48;   // below the put count that reopens the tier anyway
+        Path tier = dir.resolve(RegistryFormat.tierFileName(0));
+        Map<Labels, Integer> expected;
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 65_536)) {
+            assertFalse(r.releaseResidentPages(), "no put yet: nothing to release");
+            expected = fill(r, 0, n);
+            long before = io.tsdb.core.testing.Smaps.residentKb(tier);
+            assertTrue(r.releaseResidentPages());
+            long after = io.tsdb.core.testing.Smaps.residentKb(tier);
+            assertTrue(after < before / 4, "resident " + before + " KiB before, " + after + " KiB after");
+            assertFalse(r.releaseResidentPages(), "no put since: nothing more to release");
+            for (int i = 0; i < n; i += 31) assertEquals(i, r.get(series(i)));
+            expected.putAll(fill(r, n, n + 100));
+            assertTrue(r.releaseResidentPages(), "new puts: released again");
+            assertContents(expected, r);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 65_536)) {
+            assertContents(expected, r);
+            assertEquals(n + 100, r.nextId());
+        }
+    }
+
+    /** Older tiers opened for lookups are closed by the same call, and opened again by the next lookup that needs them. */
+    @Test
+    void quietTimeClosesOlderTiersOpenedForLookups() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.tsdb.core.testing.Smaps.available(), "needs /proc/self/smaps");
+        Path first = dir.resolve(RegistryFormat.tierFileName(0));
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            Map<Labels, Integer> expected = fill(r, 0, 3000);
+            assertTrue(r.tierCount() > 1);
+            assertTrue(r.releaseResidentPages());
+            assertEquals(0, io.tsdb.core.testing.Smaps.residentKb(first), "the sealed first tier is not mapped");
+            assertEquals(5, r.get(series(5)));   // confirmed in the first tier: opened for it
+            assertTrue(io.tsdb.core.testing.Smaps.residentKb(first) > 0, "opened for the lookup");
+            assertTrue(r.releaseResidentPages(), "an older tier was open");
+            assertEquals(0, io.tsdb.core.testing.Smaps.residentKb(first));
+            assertEquals(7, r.get(series(7)), "opened again when needed");
+            assertContents(expected, r);
+        }
+    }
 }
