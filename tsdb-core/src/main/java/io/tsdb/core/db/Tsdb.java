@@ -756,7 +756,8 @@ public final class Tsdb implements Storage, StorageAdmin {
     public long seriesRemoved() { return catalog.removedCount(); }
     /**
      * Lets go of resident memory that only a busy server needs: the pages of the series registry's newest tier that
-     * new series touched ({@link SeriesRegistry#releaseResidentPages}). For a caller that saw the server go quiet
+     * new series touched, and older tiers opened for lookups ({@link SeriesRegistry#releaseResidentPages}). For a
+     * caller that saw the server go quiet
      * (the launcher's heap trimmer); safe at any time, a no-op when nothing was touched.
      */
     public void releaseResidentPages() throws IOException {
