@@ -24,9 +24,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class FirstStartRegistryTest {
     @TempDir Path dataDir;
 
-    private TsdbServer start(FileLayer fs) throws Exception {
-        return FileLayerServers.start(dataDir, fs);
-    }
 
     private static HttpResponse<String> query(TsdbServer s, String q) throws Exception {
         return TestHttp.get(s.baseUrl() + "/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
@@ -36,7 +33,7 @@ class FirstStartRegistryTest {
     void aWriteWhileTheFirstTierIsCreatedWaitsAndIsStored() throws Exception {
         GatedFileLayer fs = new GatedFileLayer("series-00");
         long t = System.currentTimeMillis() - 10_000;
-        try (TsdbServer s = start(fs)) {
+        try (TsdbServer s = FileLayerServers.start(dataDir, fs)) {
             assertTrue(s.isReady());
             assertTrue(fs.reached.await(60, TimeUnit.SECONDS), "the registry's first tier was not being created");
             assertEquals(200, TestHttp.get(s.baseUrl() + "/-/ready").statusCode());
@@ -60,7 +57,7 @@ class FirstStartRegistryTest {
             HttpResponse<String> r = query(s, "first_start_metric");
             assertTrue(r.body().contains("\"k\":\"a\"") && r.body().contains("\"7\""), r.body());
         }
-        try (TsdbServer s = start(FileLayer.SYSTEM)) {
+        try (TsdbServer s = FileLayerServers.start(dataDir, FileLayer.SYSTEM)) {
             HttpResponse<String> r = TestHttp.get(s.baseUrl() + "/api/v1/query?query=first_start_metric&time=" + (t / 1000.0 + 1));
             assertTrue(r.body().contains("\"k\":\"a\"") && r.body().contains("\"7\""), r.body());
         }

@@ -22,9 +22,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class StorageFaultServerTest {
     @TempDir Path dataDir;
 
-    private TsdbServer start(FaultInjectingFileLayer fs) throws Exception {
-        return FileLayerServers.start(dataDir, fs);
-    }
 
     private static HttpResponse<String> push(TsdbServer s, String text) throws Exception {
         return TestHttp.send("POST", s.baseUrl() + "/api/v1/import/prometheus", text.getBytes(StandardCharsets.UTF_8));
@@ -36,7 +33,7 @@ class StorageFaultServerTest {
 
     @Test void refusalIsVisibleInReadyAndMetricsAndClearsByItself() throws Exception {
         FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
-        try (TsdbServer s = start(fs)) {
+        try (TsdbServer s = FileLayerServers.start(dataDir, fs)) {
             long t = System.currentTimeMillis() - 60_000;
             assertEquals(204, push(s, "fault_metric{k=\"a\"} 1 " + t + "\n").statusCode());
 
@@ -80,7 +77,7 @@ class StorageFaultServerTest {
     @Test void newSeriesOnAFullDiskFailsTheRequestAndStoresNothing() throws Exception {
         FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
         long t = System.currentTimeMillis() - 60_000;
-        try (TsdbServer s = start(fs)) {
+        try (TsdbServer s = FileLayerServers.start(dataDir, fs)) {
             assertEquals(204, push(s, "fault_old 1 " + t + "\n").statusCode());
             fs.on(Op.WRITE, wal(dataDir)).partial(3).always();
             HttpResponse<String> r = push(s, "fault_old 2 " + (t + 1) + "\nfault_new{x=\"1\"} 5 " + (t + 1) + "\n");
