@@ -145,6 +145,12 @@ final class Fingerprints {
         size = o;
     }
 
+    /** Every pair held, sorted ({@link #pair}); the array is this object's own: read its first {@link #size} only. */
+    long[] sortedPairs() {
+        if (pendingPairs > 0) merge();
+        return sorted;
+    }
+
     /** Heap bytes held (the sorted array and the pending map's arrays, estimated). */
     long heapBytes() { return 8L * sorted.length + 8L * pending.capacity() + 8L * pendingAmbiguous.length; }
 }

@@ -221,6 +221,13 @@ final class RegistryTier {
 
     boolean mayHold(int id) { return id >= minId && id <= maxId; }
 
+    /** Takes the count and id range the lookup file recorded (null: none; they are read from the map again). */
+    void describedBy(RegistryLookupFile.Tier lt) {
+        count = lt == null ? 0 : lt.count();
+        minId = lt == null ? Integer.MAX_VALUE : lt.minId();
+        maxId = lt == null ? -1 : lt.maxId();
+    }
+
     /** Whether the key is one of the reserved (non-series) keys. */
     static boolean reserved(byte[] key) {
         return Arrays.equals(key, RegistryFormat.VERSION_KEY) || Arrays.equals(key, RegistryFormat.NEXT_ID_KEY);

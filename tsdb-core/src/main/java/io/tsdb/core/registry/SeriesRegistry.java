@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * <h2>Lookups without touching the files</h2>
  * The head holds only active series, so every series the head does not know is looked up here ({@link #get}):
  * new series (most of them, under churn) and series coming back after going quiet. An in-memory map from a
- * 32-bit hash of the label bytes to the id ({@link #fingerprints}, built when the registry is opened) answers
+ * 32-bit hash of the label bytes to the id ({@link #fingerprints}, built when the registry is opened: read from every
+ * tier, or after a clean close from the lookup file it wrote, {@link RegistryLookupFile}) answers
  * "not registered" without reading any tier, and names the one tier to probe to confirm a hit. Two label sets
  * with the same hash mark it ambiguous (a few dozen among a million series); their lookups probe every tier.
  * Memory: about 8 bytes per registered series (a sorted array of hash and id pairs, see {@link Fingerprints}):
@@ -99,7 +100,8 @@ public final class SeriesRegistry implements Closeable {
 
     /**
      * Opens or creates the registry in {@code dir}; {@code firstCapacity} sizes the first tier (each later tier
-     * is a quarter larger). Reads every tier once to build the lookup map. A version 1 registry (one map) found in
+     * is a quarter larger). Reads every tier once to build the lookup map, unless the last clean close left its
+     * lookup file ({@link RegistryLookupFile}) and the tiers are as it describes them. A version 1 registry (one map) found in
      * {@code dir} is migrated into tiers.
      */
     public static SeriesRegistry open(Path dir, long firstCapacity) throws IOException {
@@ -132,6 +134,8 @@ public final class SeriesRegistry implements Closeable {
             r.abandon();
             throw e;
         }
+        // the lookup file describes the tiers as the clean close left them: never again once this open may write them
+        fs.deleteIfExists(dir.resolve(RegistryLookupFile.FILE_NAME));
         fs.deleteIfExists(clean);
         step.end();
         return r;
@@ -165,11 +169,18 @@ public final class SeriesRegistry implements Closeable {
         }
         int expected = 0;
         if (!found.isEmpty()) awaitChronicle();
+        RegistryLookupFile.Content lookup = wasClean ? RegistryLookupFile.readMatching(dir, found) : null;
         for (var e : found.entrySet()) {
             if (e.getKey() != expected)
                 throw new IOException("series registry " + dir + " lacks tier file " + RegistryFormat.tierFileName(expected)
                         + " (found " + e.getValue().getFileName() + "); the registry is damaged");
             RegistryTier t = new RegistryTier(expected, e.getValue());
+            if (lookup != null && !e.getKey().equals(found.lastKey())) {   // a sealed tier: described by the lookup file
+                t.describedBy(lookup.tiers().get(expected));
+                tiers.add(t);
+                expected++;
+                continue;
+            }
             if (e.getKey().equals(found.lastKey()) && !Files.exists(RegistryTier.allocatedMarker(t.file))) {
                 // the newest tier takes new series: its blocks must be allocated (a tier written by an earlier build
                 // is sparse); done once, before the map is opened
@@ -182,7 +193,22 @@ public final class SeriesRegistry implements Closeable {
             }
             t.open(RegistryFormat.tierCapacity(firstCapacity, expected), !wasClean);
             tiers.add(t);
-            scan(t);
+            if (lookup == null) {
+                scan(t);
+            } else if (t.map().longSize() == lookup.tiers().get(expected).entries()) {
+                t.describedBy(lookup.tiers().get(expected));
+                openedFromLookup = true;
+                fingerprints.addAll(lookup.pairs(), lookup.pairs().length);
+                nextId = Math.max(nextId, lookup.nextId());
+            } else {
+                log.info("series registry {}: the lookup file does not match tier {} ({} entries, it says {}); reading the tiers",
+                        dir, t.file.getFileName(), t.map().longSize(), lookup.tiers().get(expected).entries());
+                for (RegistryTier s : tiers) {
+                    s.describedBy(null);
+                    mapOf(s);
+                    scan(s);
+                }
+            }
             expected++;
         }
         if (tiers.isEmpty()) createFirstTierInBackground();
@@ -557,6 +583,10 @@ public final class SeriesRegistry implements Closeable {
     /** Number of tier files. */
     public synchronized int tierCount() { return tiers.size() + (pendingFirstTier != null ? 1 : 0); }
 
+    /** Whether the open took the lookup file (its tiers' entries not read). */
+    private boolean openedFromLookup;
+    synchronized boolean openedFromLookup() { return openedFromLookup; }
+
     /** Waits until the first tier of a new registry is created (tests; at once for a registry that has its tiers). */
     synchronized void awaitFirstTier() throws IOException { firstTier(); }
 
@@ -728,6 +758,19 @@ public final class SeriesRegistry implements Closeable {
     /** Test hook: {@code hook} is called with the name of each step of a tier rewrite. */
     void rewriteHookForTesting(java.util.function.Consumer<String> hook) { this.rewriteHook = hook; }
 
+    /** Writes the lookup file for the next open (best effort: without it that open reads the tiers). */
+    private void writeLookup(long newestEntries) {
+        try {
+            List<RegistryLookupFile.Tier> ts = new ArrayList<>();
+            for (RegistryTier t : tiers)
+                ts.add(RegistryLookupFile.describe(t.file, t.count, t.minId, t.maxId, t == newest() ? newestEntries : -1));
+            RegistryLookupFile.write(fs, dir, nextId, ts, fingerprints.sortedPairs(), fingerprints.size());
+        } catch (IOException | RuntimeException e) {
+            log.warn("series registry {}: cannot write its lookup file ({}); the next open reads the tiers", dir, e.toString());
+            RegistryTier.deleteQuietly(fs, dir.resolve(RegistryLookupFile.FILE_NAME));
+        }
+    }
+
     /** Releases the maps without writing the clean marker (crash simulation in tests): the next open recovers. */
     public synchronized void abandon() {
         if (closed) return;
@@ -740,12 +783,14 @@ public final class SeriesRegistry implements Closeable {
         if (closed) return;
         closed = true;
         firstTierIfAny();
+        long newestEntries = !tiers.isEmpty() && newest().isOpen() ? newest().map().longSize() : -1;
         for (RegistryTier t : tiers) t.seal();
         // What was written through the mappings sits in the page cache until written back: it must be on disk before
         // the marker says the registry needs no recovery (a power loss after a clean stop would otherwise find a
         // durable marker over lost entries). On failure no marker is written: the next open recovers.
         for (RegistryTier t : tiers) fs.fsyncFile(t.file);
         fs.fsyncDirectory(dir);
+        if (!tiers.isEmpty()) writeLookup(newestEntries);
         Path clean = dir.resolve(RegistryFormat.CLEAN_MARKER);
         fs.deleteIfExists(clean);
         fs.writeFileDurably(clean, "clean\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
