@@ -29,5 +29,5 @@ for lab, *_ in vs:
     if not js: continue
     qs = js[0]['q'].keys()
     print(lab, 'n=%d' % len(js), 'uptime %d' % statistics.median(j['jvm_uptime_ms'] for j in js),
-          'cpu_ready %d' % statistics.median(j['cpu_ready_ms'] for j in js), 'cpu_win %d' % statistics.median(j['cpu_window_ms'] for j in js),
+          'cpu_ready %d' % statistics.median(j['cpu_ready_ms'] for j in js), 'cpu_win %d' % statistics.median(j['cpu_window_ms'] for j in js), 'rss_end %d' % statistics.median(j.get('rss_end_mb', 0) for j in js),
           ' '.join('%s=%.2f/%.1f' % (q[:14], statistics.median(j['q'][q][1] for j in js), statistics.median(j['q'][q][0] for j in js)) for q in qs), 'qcpu', {q: statistics.median(j['qcpu'][q] for j in js) for q in js[0].get('qcpu', {})})

@@ -4,7 +4,7 @@
 # copy of DATA_DIR, waits for /-/ready (5 ms polls), runs the 8 TSBS queries in turn (the harness's URLs, nocache=1)
 # for WINDOW seconds, or for ROUNDS rounds when ROUNDS is set (on a loaded machine a 10 s window holds a few rounds
 # where an idle one holds about 40), then stops the server. Prints one JSON line: JVM uptime at ready, process CPU
-# until ready and in the window (/proc), per query [first ms, median ms, runs, first 8 runs], CPU per thread group in
+# until ready and in the window (/proc), RSS at ready and at the end, per query [first ms, median ms, runs, first 8 runs], CPU per thread group in
 # the window. SCHED=1: also the server's CPU per small request by thread (/proc/PID/task/*/schedstat run time,
 # read before and after each of the three small queries; 'qcpu' is the median of HTTP worker + event loop CPU).
 # PREWARM=N: a second connection sends N requests of PWPATH at once after ready, beside the measured queries.
@@ -68,6 +68,7 @@ while True:
     time.sleep(0.005)
 t_ready = time.time()
 cpu_ready = cpu(p.pid); th0 = threads(p.pid)
+rss_ready = int([l for l in open('/proc/%d/status' % p.pid) if l.startswith('VmRSS:')][0].split()[1]) // 1024
 PREWARM = int(os.environ.get('PREWARM', '0'))
 PWPATH = os.environ.get('PWPATH', '/api/v1/query?query=1&time=1')
 def prewarm():
@@ -110,10 +111,14 @@ while time.perf_counter() < until and (not NR or rnd < NR):
                 a = d.setdefault(k, [0, 0]); a[0] += (ru - r0[1]) / 1e6; a[1] += (wa - r0[2]) / 1e6
             per[n].append((ms[n][-1], {k: (round(v[0], 2), round(v[1], 2)) for k, v in d.items() if v[0] > 0.05 or v[1] > 0.05}))
 cpu_end = cpu(p.pid); th1 = threads(p.pid)
+def rss(pid):
+    for l in open('/proc/%d/status' % pid):
+        if l.startswith('VmRSS:'): return int(l.split()[1]) // 1024
+rss_end = rss(p.pid)
 p.terminate(); p.wait(120); log.close()
 up = re.search(r'"jvm_uptime_ms":(\d+)', open(work + '/server.log').read())
 res = {'spawn_to_ready_ms': round((t_ready - t_spawn) * 1000), 'jvm_uptime_ms': int(up.group(1)) if up else -1,
-       'cpu_ready_ms': cpu_ready, 'cpu_window_ms': cpu_end - cpu_ready, 'load': os.getloadavg()[0], 'q': {}}
+       'cpu_ready_ms': cpu_ready, 'cpu_window_ms': cpu_end - cpu_ready, 'rss_ready_mb': rss_ready, 'rss_end_mb': rss_end, 'load': os.getloadavg()[0], 'q': {}}
 for n, a in ms.items():
     res['q'][n] = [round(a[0], 2), round(statistics.median(a), 2), len(a), [round(x, 2) for x in a[:8]]]
 th = {k: th1.get(k, 0) - th0.get(k, 0) for k in th1 if th1.get(k, 0) - th0.get(k, 0) > 0}
