@@ -8,6 +8,7 @@ import io.tsdb.core.index.LabelIndex;
 import io.tsdb.core.registry.LabelValidator;
 import io.tsdb.core.registry.Limits;
 import io.tsdb.core.registry.LabelsCodec;
+import io.tsdb.core.registry.RegistryKey;
 import io.tsdb.core.registry.SeriesRegistry;
 import io.tsdb.core.wal.Wal;
 import io.tsdb.core.wal.WalFormat;
@@ -83,6 +84,8 @@ final class SeriesCatalog {
         if (s != null) return new Found(s);
         LabelValidator.Rejection r = validator.validate(labels);
         if (r != null) return new Rejected(r.status(), r.message());
+        // encoded and hashed before the lock: the registry's key, whose bytes are also the WAL record's labels
+        RegistryKey key = RegistryKey.of(labels);
         synchronized (this) {
             s = head.get(labels);
             if (s != null) return new Found(s);
@@ -106,7 +109,7 @@ final class SeriesCatalog {
             // keeps its id.
             int id;
             try {
-                id = registry.getOrRegister(labels, nextId);
+                id = registry.getOrRegister(key, nextId);
             } catch (IOException e) {
                 return new Failed(new IOException("cannot register new series " + labels + ": " + e.getMessage(), e));
             }
@@ -116,7 +119,7 @@ final class SeriesCatalog {
                 metrics.seriesCreatedInc();
             }
             try {
-                s = enter(id, labels);
+                s = enter(id, labels, key.encoded());
             } catch (UncheckedIOException e) {
                 return new Failed(e.getCause());
             }
@@ -134,14 +137,14 @@ final class SeriesCatalog {
         if (s != null) return s;
         if (closed) throw new IllegalStateException("storage is closed");
         revived.increment();
-        return enter(gone.id, gone.labels);
+        return enter(gone.id, gone.labels, LabelsCodec.encode(gone.labels));
     }
 
-    /** Logs the series, indexes it and puts it in the head. Caller holds this monitor. */
-    private HeadSeries enter(int id, Labels labels) {
+    /** Logs the series, indexes it and puts it in the head; {@code encoded}: its labels' encoding. Caller holds this monitor. */
+    private HeadSeries enter(int id, Labels labels, byte[] encoded) {
         Labels interned = index.add(id, labels);
         try {
-            wal.writeDefinition(seriesRecord(id, interned));
+            wal.writeDefinition(seriesRecord(id, encoded));
         } catch (IOException e) {
             index.remove(id, interned);
             throw new UncheckedIOException(new IOException("cannot log series " + labels + " to the WAL: " + e.getMessage(), e));
@@ -191,12 +194,13 @@ final class SeriesCatalog {
     /** Active series of one metric. */
     synchronized int activeSeries(String metric) { return activeByMetric.getValue(metric); }
 
-    static ByteBuffer seriesRecord(int id, Labels labels) {
-        int len = LabelsCodec.encodedLength(labels);
-        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + len).order(ByteOrder.LITTLE_ENDIAN);
+    static ByteBuffer seriesRecord(int id, Labels labels) { return seriesRecord(id, LabelsCodec.encode(labels)); }
+
+    /** The SERIES record of one series whose labels encode to {@code encoded} ({@link LabelsCodec}). */
+    static ByteBuffer seriesRecord(int id, byte[] encoded) {
+        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + encoded.length).order(ByteOrder.LITTLE_ENDIAN);
         b.position(WalFormat.RECORD_HEADER_BYTES);
-        b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(len);
-        b.position(LabelsCodec.encode(labels, b.array(), b.position()));
+        b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(encoded.length).put(encoded);
         WalFormat.seal(b);
         return b;
     }

@@ -196,6 +196,24 @@ final class RegistryTier {
 
     ChronicleMap<byte[], Integer> map() { return map; }
 
+    /**
+     * {@code map().put(key, id)}, with the key's hash computed by the caller ({@link RegistryKey}) instead of by
+     * Chronicle Map; returns the previous id or null. Throws as {@code put} does when the tier has no room left.
+     */
+    Integer put(RegistryKey key, int id) {
+        try (var q = map.queryContext(key)) {
+            q.updateLock().lock();
+            var e = q.entry();
+            if (e != null) {
+                Integer prev = e.value().get();
+                q.replaceValue(e, q.wrapValueAsData(id));
+                return prev;
+            }
+            q.insert(q.absentEntry(), q.wrapValueAsData(id));
+            return null;
+        }
+    }
+
     /** Series put since the map was (re)opened; see {@link SeriesRegistry#REMAP_AFTER_PUTS}. */
     int putsSinceOpen;
 

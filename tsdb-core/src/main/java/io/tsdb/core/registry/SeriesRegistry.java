@@ -2,7 +2,6 @@ package io.tsdb.core.registry;
 
 import io.tsdb.core.Labels;
 import io.tsdb.core.fs.FileLayer;
-import net.openhft.chronicle.algo.hashing.LongHashFunction;
 import net.openhft.chronicle.map.ChronicleMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +53,6 @@ import java.util.stream.Stream;
  */
 public final class SeriesRegistry implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(SeriesRegistry.class);
-    private static final LongHashFunction HASH = LongHashFunction.xx_r39();
     /**
      * The newest tier is closed and reopened after this many new series, which takes the pages those puts touched
      * out of the process' resident set (they stay in the page cache). A put touches a page or two of a segment
@@ -343,7 +341,7 @@ public final class SeriesRegistry implements Closeable {
 
     /** The in-memory hash of a label set's encoding: the 64-bit hash folded to 32 bits. */
     static int fingerprint(byte[] key) {
-        long h = HASH.hashBytes(key);
+        long h = RegistryKey.HASH.hashBytes(key);
         return (int) (h ^ (h >>> 32));
     }
 
@@ -449,12 +447,15 @@ public final class SeriesRegistry implements Closeable {
      * encoding and one hash of the label set for both steps (a new series' lookup always misses).
      * @throws IOException as {@link #put}; nothing was registered
      */
-    public synchronized int getOrRegister(Labels labels, int newId) throws IOException {
-        byte[] key = LabelsCodec.encode(labels);
-        int fp = fingerprint(key);
-        int id = get(key, fp);
+    public int getOrRegister(Labels labels, int newId) throws IOException {
+        return getOrRegister(RegistryKey.of(labels), newId);
+    }
+
+    /** As {@link #getOrRegister(Labels, int)} with the key encoded and hashed by the caller, before any lock. */
+    public synchronized int getOrRegister(RegistryKey key, int newId) throws IOException {
+        int id = get(key.key, key.fingerprint());
         if (id >= 0) return id;
-        putEncoded(key, fp, newId);
+        putEncoded(key, newId);
         return newId;
     }
 
@@ -507,10 +508,11 @@ public final class SeriesRegistry implements Closeable {
     }
 
     private void putEncoded(byte[] key, int id) throws IOException {
-        putEncoded(key, fingerprint(key), id);
+        putEncoded(new RegistryKey(key), id);
     }
 
-    private synchronized void putEncoded(byte[] key, int fp, int id) throws IOException {
+    private synchronized void putEncoded(RegistryKey rk, int id) throws IOException {
+        int fp = rk.fingerprint();
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
         firstTier();
         if (tiers.isEmpty() && createFirstTierAgain) {
@@ -525,12 +527,12 @@ public final class SeriesRegistry implements Closeable {
         if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index)) t = startTier(t.index + 1);
         Integer prev;
         try {
-            prev = t.map().put(key, id);
+            prev = t.put(rk, id);
         } catch (IllegalStateException full) {
             // The tier's segments have no room left (keys longer than the size hint); nothing was written.
             log.info("series registry {}: tier {} is full after {} series ({})", dir, t.index, t.count, full.getMessage());
             t = startTier(t.index + 1);
-            prev = t.map().put(key, id);
+            prev = t.put(rk, id);
         }
         if (prev == null) t.count++;
         t.noteId(id);
