@@ -49,6 +49,8 @@ final class SeriesCatalog {
     private final LongAdder removed = new LongAdder();
     private int nextId;
     private volatile boolean closed;
+    /** See {@link #recordBuffer} (guarded by this). */
+    private ByteBuffer recordBuf;
 
     /** The outcome of {@link #getOrCreate}: the series, or why none may be created. */
     sealed interface Lookup permits Found, Rejected, Failed {}
@@ -144,7 +146,7 @@ final class SeriesCatalog {
     private HeadSeries enter(int id, Labels labels, byte[] encoded) {
         Labels interned = index.add(id, labels);
         try {
-            wal.writeDefinition(seriesRecord(id, encoded));
+            wal.writeDefinition(seriesRecord(id, encoded, recordBuffer(encoded.length)));
         } catch (IOException e) {
             index.remove(id, interned);
             throw new UncheckedIOException(new IOException("cannot log series " + labels + " to the WAL: " + e.getMessage(), e));
@@ -194,11 +196,21 @@ final class SeriesCatalog {
     /** Active series of one metric. */
     synchronized int activeSeries(String metric) { return activeByMetric.getValue(metric); }
 
-    static ByteBuffer seriesRecord(int id, Labels labels) { return seriesRecord(id, LabelsCodec.encode(labels)); }
+    private static int recordBytes(int encodedLength) { return WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + encodedLength; }
 
-    /** The SERIES record of one series whose labels encode to {@code encoded} ({@link LabelsCodec}). */
-    static ByteBuffer seriesRecord(int id, byte[] encoded) {
-        ByteBuffer b = ByteBuffer.allocate(WalFormat.RECORD_HEADER_BYTES + 1 + 4 + 8 + encoded.length).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * A direct buffer for one SERIES record, reused (guarded by this monitor): the WAL's channel writes it as it is,
+     * where a heap buffer was copied into a temporary direct one, after being allocated for each new series.
+     */
+    private ByteBuffer recordBuffer(int encodedLength) {
+        int need = recordBytes(encodedLength);
+        ByteBuffer b = recordBuf;
+        if (b == null || b.capacity() < need) b = recordBuf = ByteBuffer.allocateDirect(Math.max(need, 1024)).order(ByteOrder.LITTLE_ENDIAN);
+        return b.clear();
+    }
+
+    /** Writes the SERIES record of one series, whose labels encode to {@code encoded}, into {@code b} (cleared) and seals it. */
+    private static ByteBuffer seriesRecord(int id, byte[] encoded, ByteBuffer b) {
         b.position(WalFormat.RECORD_HEADER_BYTES);
         b.put(WalFormat.TYPE_SERIES).putInt(1).putInt(id).putInt(encoded.length).put(encoded);
         WalFormat.seal(b);

@@ -4,6 +4,7 @@ import io.tsdb.core.Labels;
 import net.openhft.chronicle.algo.hashing.LongHashFunction;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.RandomDataInput;
+import net.openhft.chronicle.bytes.RandomDataOutput;
 import net.openhft.chronicle.hash.AbstractData;
 
 /**
@@ -51,6 +52,17 @@ public final class RegistryKey extends AbstractData<byte[]> {
     @Override public long size() { return key.length; }
 
     @Override public long hash(LongHashFunction f) { return f == HASH ? hash : f.hashBytes(key); }
+
+    /** Copies the array straight into the entry: no wrapper of it (a reference-counted store, 6% of a burst's creation samples). */
+    @Override public void writeTo(RandomDataOutput target, long targetOffset) {
+        target.write(targetOffset, key, 0, key.length);
+    }
+
+    /** Compares with stored bytes (a key whose hash matched), without a wrapper of the array. */
+    @Override public boolean equivalent(RandomDataInput source, long sourceOffset) {
+        for (int i = 0; i < key.length; i++) if (source.readByte(sourceOffset + i) != key[i]) return false;
+        return true;
+    }
 
     @Override public byte[] get() { return key; }
 

@@ -216,11 +216,14 @@ final class RegistryTier {
 
     /** Series put since the map was (re)opened; see {@link SeriesRegistry#REMAP_AFTER_PUTS}. */
     int putsSinceOpen;
+    /** System.nanoTime() when the map was last (re)opened. */
+    long openedNanos;
 
     void open(long capacity, boolean recover) throws IOException {
         if (map == null) {
             map = openMap(file, index, capacity, recover);
             putsSinceOpen = 0;
+            openedNanos = System.nanoTime();
         }
     }
 

@@ -274,13 +274,14 @@ class SeriesRegistryTest {
     }
 
     /**
-     * The newest tier is reopened every {@link SeriesRegistry#REMAP_AFTER_PUTS} new series, so the pages earlier
-     * puts touched leave the process' resident set; every series stays registered, across a reopen too.
+     * The newest tier is reopened every {@link SeriesRegistry#REMAP_AFTER_PUTS} new series (at the latest every
+     * {@link SeriesRegistry#BURST_REMAP_AFTER_PUTS}, as here, where they come fast), so the pages earlier puts touched
+     * leave the process' resident set; every series stays registered, across a reopen too.
      */
     @Test
     void theNewestTiersResidentPagesAreLetGoAsItFills() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.tsdb.core.testing.Smaps.available(), "needs /proc/self/smaps");
-        int n = 4 * SeriesRegistry.REMAP_AFTER_PUTS + 100;
+        int n = 2 * SeriesRegistry.BURST_REMAP_AFTER_PUTS + 100;
         Map<Labels, Integer> expected;
         Path tier = dir.resolve(RegistryFormat.tierFileName(0));
         try (SeriesRegistry r = SeriesRegistry.open(dir, 65_536)) {
