@@ -55,12 +55,12 @@ public final class LabelIndex {
                     values = postings.get(name);
                     nameBm = byName.get(name);
                 }
-                String vk = values.ceilingKey(value);
-                if (vk == null || !vk.equals(value)) {
-                    values.put(value, id);
-                } else {
-                    value = vk;
-                    Object p = values.get(vk);
+                // putIfAbsent first: a value of one series (a pod, an instance) is new, and its pair goes in with one
+                // descent of what is the largest map of the index; a value already there (a metric name, a job: the
+                // small maps) then takes the descents that intern its string and update its postings
+                Object p = values.putIfAbsent(value, id);
+                if (p != null) {
+                    value = values.ceilingKey(value);
                     if (p instanceof RoaringBitmap bm) bm.add(id);
                     else if ((Integer) p != id) values.put(value, RoaringBitmap.bitmapOf((Integer) p, id));
                 }

@@ -483,4 +483,76 @@ class SeriesLifecycleTest {
         }
         return n;
     }
+
+    /**
+     * One request that mixes samples of known series, new series admitted and new series refused by either limit
+     * (enough new series to start registry tiers and reopen the newest one, see SeriesRegistry.REMAP_AFTER_PUTS):
+     * exactly the admitted ones are stored, each refusal names its limit, and after a crash every acknowledged
+     * series and sample is there with the same id, and ids are never given twice.
+     */
+    @Test void aBurstOfNewSeriesMixedWithKnownAndRefusedOnesSurvivesACrash() throws Exception {
+        int maxSeries = 2_400, perMetric = 1_300;
+        Limits limits = Limits.DEFAULT.withMaxSeries(maxSeries).withMaxSeriesPerMetric(perMetric);
+        java.util.function.IntFunction<Labels> a = i -> Labels.of("__name__", "a", "pod", "pod-a-" + i, "zone", "z" + (i % 3));
+        java.util.function.IntFunction<Labels> b = i -> Labels.of("__name__", "b", "pod", "pod-b-" + i, "zone", "z" + (i % 3));
+        Map<Labels, List<S>> stored = new java.util.HashMap<>();
+        List<Labels> refused = new java.util.ArrayList<>();
+        Map<Labels, Integer> ids = new java.util.HashMap<>();
+        Tsdb db = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.ALWAYS).limits(limits).registryCapacity(1024).build(), clock::get);
+        Appender w = db.appender();
+        for (int i = 0; i < 100; i++) {
+            assertEquals(AppendStatus.OK, w.append(a.apply(i), T0, i), w.lastError());
+            stored.put(a.apply(i), new java.util.ArrayList<>(List.of(new S(T0, i))));
+        }
+        w.commit();
+        int activeA = 100, activeB = 0, admittedA = 0, admittedB = 0, refusedTotal = 0, refusedMetric = 0;
+        for (int k = 0; k < 3_600; k++) {
+            if (k % 10 == 0 && k / 10 < 100) {   // a known series
+                Labels l = a.apply(k / 10);
+                assertEquals(AppendStatus.OK, w.append(l, T0 + MIN, k), w.lastError());
+                stored.get(l).add(new S(T0 + MIN, k));
+            }
+            boolean isA = k % 3 != 0;
+            Labels l = isA ? a.apply(100 + k) : b.apply(k);
+            AppendStatus st = w.append(l, T0 + MIN, -k);
+            if (activeA + activeB >= maxSeries) {
+                assertEquals(AppendStatus.SERIES_LIMIT, st);
+                assertTrue(w.lastError().contains("max_active_series=" + maxSeries) && w.lastError().contains(maxSeries + " active series"), w.lastError());
+                refused.add(l);
+                refusedTotal++;
+            } else if ((isA ? activeA : activeB) >= perMetric) {
+                assertEquals(AppendStatus.SERIES_PER_METRIC_LIMIT, st);
+                assertTrue(w.lastError().contains("metric a has " + perMetric + " active series")
+                        && w.lastError().contains("max_active_series_per_metric=" + perMetric), w.lastError());
+                refused.add(l);
+                refusedMetric++;
+            } else {
+                assertEquals(AppendStatus.OK, st, w.lastError());
+                stored.put(l, new java.util.ArrayList<>(List.of(new S(T0 + MIN, -k))));
+                if (isA) { activeA++; admittedA++; } else { activeB++; admittedB++; }
+            }
+        }
+        w.commit();
+        assertTrue(refusedTotal > 0 && refusedMetric > 0 && admittedA > 1_000 && admittedB > 100,
+                "the request meets both limits: " + refusedTotal + " " + refusedMetric + " " + admittedA + " " + admittedB);
+        for (Labels l : stored.keySet()) ids.put(l, db.head().get(l).id);
+        assertEquals(stored.size(), new java.util.HashSet<>(ids.values()).size(), "one id per series");
+        db.crashForTesting();
+        try (Tsdb db2 = Tsdb.open(TsdbOptions.builder(dir).walFsync(FsyncPolicy.ALWAYS).limits(limits).registryCapacity(1024).build(), clock::get)) {
+            assertEquals(maxSeries, db2.activeSeries());
+            assertEquals(perMetric, db2.activeSeries("a"));
+            for (var e : stored.entrySet()) {
+                assertEquals(e.getValue(), samples(db2, e.getKey()), e.getKey().toString());
+                assertEquals(ids.get(e.getKey()), db2.head().get(e.getKey()).id, "same id after the crash: " + e.getKey());
+            }
+            for (Labels l : refused) assertEquals(List.of(), samples(db2, l), l.toString());
+            assertEquals(AppendStatus.SERIES_LIMIT, db2.appender().append(b.apply(99_999), T0 + 2 * MIN, 1), "the limit holds after the crash");
+            int max = ids.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+            assertTrue(db2.registrySeries() >= stored.size());
+            Appender w2 = db2.appender();
+            assertEquals(AppendStatus.OK, w2.append(a.apply(0), T0 + 2 * MIN, 7), w2.lastError());
+            w2.commit();
+            assertTrue(db2.catalog().nextId() > max, "new ids stay above every id given before the crash");
+        }
+    }
 }
