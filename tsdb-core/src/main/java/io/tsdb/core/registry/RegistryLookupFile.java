@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.zip.CRC32C;
@@ -61,6 +62,25 @@ final class RegistryLookupFile {
     /** Whether a tier file still matches what the lookup file recorded of it. */
     static boolean unchanged(Tier t, Path file) throws IOException {
         return Files.size(file) == t.fileBytes() && Files.getLastModifiedTime(file).toMillis() == t.modifiedMillis();
+    }
+
+    /**
+     * Writes the file for the next open from the registry's state at a clean close (the newest tier, the last of
+     * {@code tiers}, holding {@code newestEntries} entries); best effort: on failure it is logged and no file is left,
+     * and that open reads the tiers.
+     */
+    static void writeQuietly(FileLayer fs, Path dir, int nextId, List<RegistryTier> tiers, long newestEntries, Fingerprints fingerprints) {
+        try {
+            List<Tier> ts = new ArrayList<>();
+            for (int k = 0; k < tiers.size(); k++) {
+                RegistryTier t = tiers.get(k);
+                ts.add(describe(t.file, t.count, t.minId, t.maxId, k == tiers.size() - 1 ? newestEntries : -1));
+            }
+            write(fs, dir, nextId, ts, fingerprints.sortedPairs(), fingerprints.size());
+        } catch (IOException | RuntimeException e) {
+            log.warn("series registry {}: cannot write its lookup file ({}); the next open reads the tiers", dir, e.toString());
+            RegistryTier.deleteQuietly(fs, dir.resolve(FILE_NAME));
+        }
     }
 
     /**

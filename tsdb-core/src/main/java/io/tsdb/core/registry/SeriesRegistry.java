@@ -771,19 +771,6 @@ public final class SeriesRegistry implements Closeable {
     /** Test hook: {@code hook} is called with the name of each step of a tier rewrite. */
     void rewriteHookForTesting(java.util.function.Consumer<String> hook) { this.rewriteHook = hook; }
 
-    /** Writes the lookup file for the next open (best effort: without it that open reads the tiers). */
-    private void writeLookup(long newestEntries) {
-        try {
-            List<RegistryLookupFile.Tier> ts = new ArrayList<>();
-            for (RegistryTier t : tiers)
-                ts.add(RegistryLookupFile.describe(t.file, t.count, t.minId, t.maxId, t == newest() ? newestEntries : -1));
-            RegistryLookupFile.write(fs, dir, nextId, ts, fingerprints.sortedPairs(), fingerprints.size());
-        } catch (IOException | RuntimeException e) {
-            log.warn("series registry {}: cannot write its lookup file ({}); the next open reads the tiers", dir, e.toString());
-            RegistryTier.deleteQuietly(fs, dir.resolve(RegistryLookupFile.FILE_NAME));
-        }
-    }
-
     /** Releases the maps without writing the clean marker (crash simulation in tests): the next open recovers. */
     public synchronized void abandon() {
         if (closed) return;
@@ -803,7 +790,7 @@ public final class SeriesRegistry implements Closeable {
         // durable marker over lost entries). On failure no marker is written: the next open recovers.
         for (RegistryTier t : tiers) fs.fsyncFile(t.file);
         fs.fsyncDirectory(dir);
-        if (!tiers.isEmpty()) writeLookup(newestEntries);
+        if (!tiers.isEmpty()) RegistryLookupFile.writeQuietly(fs, dir, nextId, tiers, newestEntries, fingerprints);
         Path clean = dir.resolve(RegistryFormat.CLEAN_MARKER);
         fs.deleteIfExists(clean);
         fs.writeFileDurably(clean, "clean\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
