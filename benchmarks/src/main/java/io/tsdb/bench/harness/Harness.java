@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * mvn -q -B -DskipTests package
  * java -cp benchmarks/target/benchmarks.jar io.tsdb.bench.harness.Harness [--hosts=1000] [--hours=6]
  *      [--senders=4] [--runs=10] [--warmup=30] [--warmup-ms=1000] [--warmup-cap-ms=60000]
- *      [--targets=tsdb,prometheus,victoriametrics] [--out=docs/benchmarks.md]
+ *      [--targets=tsdb,prometheus,victoriametrics] [--out=benchmarks/target/harness-report.md]
  *      [--tsdb-variants="NAME=JAVA OPTIONS|SERVER FLAGS;..."] [--tsdb-plain=false]
  *      [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb.jfr,settings=profile"]
  * </pre>
@@ -91,7 +91,9 @@ public final class Harness {
         List<String> names = List.of(o.getOrDefault("targets", "tsdb,prometheus,victoriametrics").split(","));
         Path work = Path.of(o.getOrDefault("work", "benchmarks/target/harness"));
         NMT_DIR = o.containsKey("nmt-dir") ? Path.of(o.get("nmt-dir")) : null;
-        Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));
+        // Not docs/benchmarks.md by default: the report rewrites the file it is given and keeps only the
+        // <!-- section:... --> blocks of other benchmarks, so the hand-written notes there would be lost.
+        Path out = Path.of(o.getOrDefault("out", "benchmarks/target/harness-report.md"));
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         // Extra JVM options for every run of this server (profiling only, e.g. a JFR recording; the first row is
         // then no longer the plain command).
