@@ -19,15 +19,7 @@ window = float(sys.argv[5]) if len(sys.argv) > 5 else 10
 start = struct.unpack('>q', open(pf, 'rb').read(8))[0]
 points = int(os.path.basename(pf).split('-p')[1].split('-')[0])
 endms = start + (points - 1) * 10000
-h = 3600000; eight = 'host_(0|1|2|3|4|5|6|7)'
-Q = [("single-groupby-1-1-1", 'max(max_over_time(cpu_usage_user{hostname="host_7"}[1m]))', h, 60000),
-     ("single-groupby-5-1-12", '{__name__=~"cpu_usage_(user|system|idle|nice|iowait)",hostname="host_7"}', 12*h, 60000),
-     ("single-groupby-1-8-1", 'max(max_over_time(cpu_usage_user{hostname=~"' + eight + '"}[1m]))', h, 60000),
-     ("cpu-max-all-8", 'max by (hostname) (max_over_time(cpu_usage_user{hostname=~"' + eight + '"}[1h]))', 8*h, h),
-     ("double-groupby-1", 'avg by (hostname) (avg_over_time(cpu_usage_user[1h]))', 12*h, h),
-     ("high-cpu-all", 'cpu_usage_user > 90', 12*h, 300000),
-     ("lastpoint", '{__name__=~"cpu_.*"}', 0, 60000),
-     ("sum-rate-by-region", 'sum by (region) (rate(cpu_usage_user[5m]))', 12*h, 60000)]
+from tsbs_queries import QUERIES as Q, H as h
 end = endms // 60000 * 60000
 urls = []
 for name, q, rng, step in Q:

@@ -42,6 +42,16 @@ class RegistryLookupFileTest {
         assertContents(m, r);
     }
 
+    /** The next open reads the tiers (not the lookup file) and finds {@code m} and series {@code id}, registered since. */
+    void assertOpenReadsTheTiersAndFinds(Map<Labels, Integer> m, int id) throws Exception {
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertFalse(r.openedFromLookup());
+            assertEquals(id, r.get(series(id)));
+            assertEquals(id + 1, r.nextId());
+            for (var e : m.entrySet()) assertEquals(e.getValue(), r.get(e.getKey()));
+        }
+    }
+
     @Test
     void theOpenAfterACleanCloseTakesTheLookupFileAndDeletesIt() throws Exception {
         Map<Labels, Integer> m = threeTiersClosedCleanly();
@@ -68,12 +78,7 @@ class RegistryLookupFileTest {
         r.put(series(5000), 5000);   // written after the lookup file was: only the tiers know it
         r.abandon();                  // crash: no clean marker, no lookup file
         assertFalse(Files.exists(lookup()));
-        try (SeriesRegistry again = SeriesRegistry.open(dir, 1024)) {
-            assertFalse(again.openedFromLookup());
-            assertEquals(5000, again.get(series(5000)));
-            assertEquals(5001, again.nextId());
-            for (var e : m.entrySet()) assertEquals(e.getValue(), again.get(e.getKey()));
-        }
+        assertOpenReadsTheTiersAndFinds(m, 5000);
     }
 
     @Test
@@ -113,12 +118,7 @@ class RegistryLookupFileTest {
             map.put(LabelsCodec.encode(series(7000)), 7000);
         }
         Files.setLastModifiedTime(newest, mtime);
-        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
-            assertFalse(r.openedFromLookup());
-            assertEquals(7000, r.get(series(7000)));
-            assertEquals(7001, r.nextId());
-            for (var e : m.entrySet()) assertEquals(e.getValue(), r.get(e.getKey()));
-        }
+        assertOpenReadsTheTiersAndFinds(m, 7000);
     }
 
     @Test
