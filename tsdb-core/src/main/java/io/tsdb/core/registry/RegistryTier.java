@@ -1,6 +1,7 @@
 package io.tsdb.core.registry;
 
 import io.tsdb.core.fs.FileLayer;
+import net.openhft.chronicle.hash.impl.VanillaChronicleHash;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.slf4j.Logger;
@@ -34,17 +35,22 @@ final class RegistryTier {
     boolean releasePending;
     /** System.nanoTime() of the last use while a sealed tier was kept open for lookups. */
     long lastUsedNanos;
+    /**
+     * Takes no more series: its map grew beyond the blocks allocated at its creation ({@link #grown}) or refused an
+     * entry for want of room. The next new series starts the next tier.
+     */
+    boolean full;
 
     RegistryTier(int index, Path file) {
         this.index = index;
         this.file = file;
     }
 
-    static ChronicleMapBuilder<byte[], Integer> builder(String name, long entries) {
+    static ChronicleMapBuilder<byte[], Integer> builder(String name, long entries, int keyBytes) {
         return ChronicleMapBuilder.of(byte[].class, Integer.class)
                 .name(name)
                 .entries(entries)
-                .averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES)
+                .averageKeySize(keyBytes)
                 .actualChunkSize(RegistryFormat.CHUNK_BYTES)
                 // No room reserved beyond the capacity: Chronicle touches pages of the reserved extra tiers in
                 // every segment (with 8.0, 2 MB for 1,000 series in a 16k map against 0.36 MB with 1.0).
@@ -55,11 +61,12 @@ final class RegistryTier {
     }
 
     /**
-     * Opens (creating it for {@code capacity} entries if absent) the tier file. An existing file keeps the
-     * configuration in its header. With {@code recover}, Chronicle Map's recovery runs first (unclean close).
+     * Opens (creating it for {@code entries} entries of about {@code keyBytes} bytes if absent) the tier file. An
+     * existing file keeps the configuration in its header. With {@code recover}, Chronicle Map's recovery runs first
+     * (unclean close).
      */
-    static ChronicleMap<byte[], Integer> openMap(Path file, int index, long capacity, boolean recover) throws IOException {
-        ChronicleMapBuilder<byte[], Integer> b = builder("tsdb-series-registry-" + index, capacity);
+    static ChronicleMap<byte[], Integer> openMap(Path file, int index, long entries, int keyBytes, boolean recover) throws IOException {
+        ChronicleMapBuilder<byte[], Integer> b = builder("tsdb-series-registry-" + index, entries, keyBytes);
         ChronicleMap<byte[], Integer> m;
         if (recover && Files.exists(file)) {
             log.warn("series registry {} was not closed cleanly; running Chronicle Map recovery", file);
@@ -98,14 +105,15 @@ final class RegistryTier {
      * failure nothing is left (at worst the temporary, removed at the next open) and the caller gets an
      * {@code IOException} naming the cause.
      */
-    static void createAllocated(FileLayer fs, Path file, int index, long capacity, Consumer<ChronicleMap<byte[], Integer>> init) throws IOException {
+    static void createAllocated(FileLayer fs, Path file, int index, long capacity, int keyBytes,
+                                Consumer<ChronicleMap<byte[], Integer>> init) throws IOException {
         Path dir = file.getParent();
         Path tmp = file.resolveSibling(file.getFileName() + RegistryFormat.TMP_SUFFIX);
         fs.deleteIfExists(tmp);
         checkFreeSpace(dir, file);
         boolean renamed = false;
         try {
-            try (ChronicleMap<byte[], Integer> m = openMap(tmp, index, capacity, false)) {
+            try (ChronicleMap<byte[], Integer> m = openMap(tmp, index, capacity, keyBytes, false)) {
                 init.accept(m);
             } catch (InternalError e) {   // the JVM's translation of SIGBUS on a mapped write: the disk filled meanwhile
                 throw new IOException("no space left on device while creating series registry tier " + file.getFileName(), e);
@@ -221,7 +229,8 @@ final class RegistryTier {
 
     void open(long capacity, boolean recover) throws IOException {
         if (map == null) {
-            map = openMap(file, index, capacity, recover);
+            map = openMap(file, index, capacity, RegistryFormat.AVERAGE_KEY_BYTES, recover);
+            full |= grown(map);
             putsSinceOpen = 0;
             openedNanos = System.nanoTime();
         }
@@ -232,6 +241,40 @@ final class RegistryTier {
             map.close();
             map = null;
         }
+    }
+
+    /**
+     * Whether {@code m} has grown beyond the size it was created with: Chronicle Map gives a segment that overflows an
+     * extra tier from a bulk appended to the file, whose blocks are not allocated (a write there on a full disk is a
+     * SIGBUS). A tier's key size hint follows the keys registered before it ({@link RegistryFormat#keySizeHint}) so
+     * that this does not happen before it holds its capacity; when keys come much longer than the hint it still can,
+     * and the tier is then sealed at once ({@link #noteGrowth}).
+     */
+    static boolean grown(ChronicleMap<byte[], Integer> m) {
+        return m instanceof VanillaChronicleHash<?, ?, ?, ?> h && h.hasExtraTierBulks();
+    }
+
+    /** After a put: marks the tier {@link #full} when its map has {@link #grown}. */
+    void noteGrowth() {
+        if (!full && grown(map)) {
+            full = true;
+            log.warn("series registry: tier {} grew beyond its allocated size after {} series (keys longer than its size hint); "
+                    + "the next new series starts a new tier", file.getFileName(), count);
+        }
+    }
+
+    /**
+     * Creates map file {@code file} (a tier being rewritten) sized for {@code keys}, allocates its blocks and opens
+     * it: the keys can then be put without the file growing (the hint follows their average size).
+     */
+    static ChronicleMap<byte[], Integer> createAllocatedFor(FileLayer fs, Path file, int index, java.util.List<byte[]> keys) throws IOException {
+        long entries = Math.max(1024, keys.size());
+        int hint = RegistryFormat.keySizeHint(keys.stream().mapToInt(k -> k.length).average().orElse(0));
+        try (ChronicleMap<byte[], Integer> m = openMap(file, index, entries, hint, false)) {
+            m.size();   // created; its blocks are allocated before anything is written into it through the mapping
+        }
+        allocate(fs, file);
+        return openMap(file, index, entries, hint, false);
     }
 
     /** Notes an id stored in this tier. */

@@ -252,7 +252,7 @@ public final class SeriesRegistry implements Closeable {
                     return;
                 }
                 var step = io.tsdb.core.StartupSteps.begin("registry-first-tier");
-                RegistryTier.createAllocated(fs, t.file, 0, capacity, m -> { });
+                RegistryTier.createAllocated(fs, t.file, 0, capacity, keyHint(), m -> { });
                 t.open(capacity, false);
                 step.end();
                 f.complete(t);
@@ -418,7 +418,7 @@ public final class SeriesRegistry implements Closeable {
                 if (RegistryFormat.tierIndex(p.getFileName().toString()) >= 0) fs.delete(p);
         }
         RegistryTier first = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
-        RegistryTier.createAllocated(fs, first.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), m -> { });
+        RegistryTier.createAllocated(fs, first.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), keyHint(), m -> { });
         first.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
         tiers.add(first);
         var b = net.openhft.chronicle.map.ChronicleMapBuilder.of(byte[].class, Integer.class)
@@ -528,23 +528,31 @@ public final class SeriesRegistry implements Closeable {
         if (tiers.isEmpty() && createFirstTierAgain) {
             RegistryTier first = new RegistryTier(0, dir.resolve(RegistryFormat.tierFileName(0)));
             long capacity = RegistryFormat.tierCapacity(firstCapacity, 0);
-            RegistryTier.createAllocated(fs, first.file, 0, capacity, m -> { });
+            RegistryTier.createAllocated(fs, first.file, 0, capacity, keyHint(), m -> { });
             first.open(capacity, false);
             tiers.add(first);
             createFirstTierAgain = false;
         }
         RegistryTier t = newest();
-        if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index)) t = startTier(t.index + 1);
+        if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index) || t.full) t = startTier(t.index + 1);
         Integer prev;
         try {
             prev = t.put(rk, id);
+        } catch (InternalError e) {   // SIGBUS: a write to a block of the mapping that the full disk could not allocate
+            t.full = true;
+            throw new IOException("no space left on device for series registry tier " + t.file.getFileName(), e);
         } catch (IllegalStateException full) {
             // The tier's segments have no room left (keys longer than the size hint); nothing was written.
             log.info("series registry {}: tier {} is full after {} series ({})", dir, t.index, t.count, full.getMessage());
             t = startTier(t.index + 1);
             prev = t.put(rk, id);
         }
-        if (prev == null) t.count++;
+        if (prev == null) {
+            t.count++;
+            keyBytes += rk.key.length;
+            keys++;
+        }
+        t.noteGrowth();
         t.noteId(id);
         fingerprints.add(fp, id);
         // The id itself is in the tier now, and open() takes the next id as the largest registered id + 1, so the
@@ -570,7 +578,7 @@ public final class SeriesRegistry implements Closeable {
         long capacity = RegistryFormat.tierCapacity(firstCapacity, k);
         final int next = nextId;
         try {
-            RegistryTier.createAllocated(fs, t.file, k, capacity, m -> m.put(RegistryFormat.NEXT_ID_KEY, next));
+            RegistryTier.createAllocated(fs, t.file, k, capacity, keyHint(), m -> m.put(RegistryFormat.NEXT_ID_KEY, next));
         } catch (IOException e) {
             throw new IOException("cannot create series registry tier " + k + " in " + dir + " for new series: " + e.getMessage(), e);
         }
@@ -582,6 +590,11 @@ public final class SeriesRegistry implements Closeable {
         log.info("series registry {}: started tier {} for {} series", dir, k, capacity);
         return t;
     }
+
+    /** Bytes and number of the keys registered by this process: the key size hint of the tiers it creates. */
+    private long keyBytes, keys;
+
+    private int keyHint() { return RegistryFormat.keySizeHint(keys == 0 ? 0 : (double) keyBytes / keys); }
 
     /** The next id to assign: above every id ever registered, also of series that left the registry since. */
     public synchronized int nextId() { return nextId; }
@@ -701,11 +714,7 @@ public final class SeriesRegistry implements Closeable {
             int minId = Integer.MAX_VALUE, maxId = -1;
             boolean written = false;
             try {
-                try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
-                    m.size();   // created; its blocks are allocated before anything is written into it through the mapping
-                }
-                RegistryTier.allocate(fs, tmp);
-                try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(tmp, t.index, Math.max(1024, keepKeys.size()), false)) {
+                try (ChronicleMap<byte[], Integer> m = RegistryTier.createAllocatedFor(fs, tmp, t.index, keepKeys)) {
                     for (int i = 0; i < keepKeys.size(); i++) {
                         if (i == keepKeys.size() / 2) rewriteHook.accept("tmp-half-written");
                         m.put(keepKeys.get(i), keepIds.get(i));

@@ -114,7 +114,7 @@ class RegistryLookupFileTest {
         Map<Labels, Integer> m = threeTiersClosedCleanly();
         Path newest = dir.resolve(RegistryFormat.tierFileName(2));
         FileTime mtime = Files.getLastModifiedTime(newest);
-        try (ChronicleMap<byte[], Integer> map = RegistryTier.openMap(newest, 2, RegistryFormat.tierCapacity(1024, 2), false)) {
+        try (ChronicleMap<byte[], Integer> map = RegistryTier.openMap(newest, 2, RegistryFormat.tierCapacity(1024, 2), RegistryFormat.AVERAGE_KEY_BYTES, false)) {
             map.put(LabelsCodec.encode(series(7000)), 7000);
         }
         Files.setLastModifiedTime(newest, mtime);

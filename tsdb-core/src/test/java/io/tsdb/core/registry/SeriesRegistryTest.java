@@ -123,6 +123,50 @@ class SeriesRegistryTest {
         }
     }
 
+    /**
+     * Keys far longer than the first tier's size hint (400 bytes, Kubernetes-like label sets): the first tier's map
+     * grows beyond the blocks allocated at its creation before it holds its capacity; it then takes no more series
+     * (a write into the appended, unallocated blocks on a full disk would be a SIGBUS), and the tiers created after
+     * it are sized for the keys seen, so none of them grows. Every series stays registered across a reopen.
+     */
+    @Test
+    void aTierThatOutgrowsItsAllocationIsSealedAndLaterTiersAreSizedForTheKeys() throws IOException {
+        Map<Labels, Integer> expected = new HashMap<>();
+        String pad = "v".repeat(400);
+        int n = 6000;
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            for (int i = 0; i < n; i++) {
+                Labels l = Labels.of("__name__", "kube_pod_info", "pod", pad + i);
+                r.put(l, i);
+                expected.put(l, i);
+            }
+            assertContents(expected, r);
+        }
+        int tiers = 0;
+        long held = 0;
+        for (int k = 0; Files.exists(dir.resolve(RegistryFormat.tierFileName(k))); k++, tiers++) {
+            try (ChronicleMap<byte[], Integer> m = RegistryTier.openMap(dir.resolve(RegistryFormat.tierFileName(k)), k, 1024,
+                    RegistryFormat.AVERAGE_KEY_BYTES, false)) {
+                long series = m.keySet().stream().filter(key -> !RegistryTier.reserved(key)).count();
+                held += series;
+                if (k == 0) {
+                    assertTrue(RegistryTier.grown(m), "tier 0, sized for 160-byte keys, outgrows its allocation");
+                    assertTrue(series < RegistryFormat.tierCapacity(1024, 0), "tier 0 sealed early, at " + series);
+                } else {
+                    assertFalse(RegistryTier.grown(m), "tier " + k + " sized for the keys seen does not grow (" + series + " series)");
+                }
+            }
+        }
+        assertEquals(n, held);
+        assertTrue(tiers >= 3, "tiers: " + tiers);
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            Labels next = Labels.of("__name__", "kube_pod_info", "pod", pad + n);
+            r.put(next, n);
+            assertEquals(n, r.get(next));
+        }
+    }
+
     @Test
     void reopenAfterCleanCloseContinuesInTheNewestTier() throws IOException {
         Map<Labels, Integer> expected;
