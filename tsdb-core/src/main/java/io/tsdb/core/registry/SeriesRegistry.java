@@ -540,7 +540,8 @@ public final class SeriesRegistry implements Closeable {
             prev = t.put(rk, id);
         } catch (InternalError e) {   // SIGBUS: a write to a block of the mapping that the full disk could not allocate
             t.full = true;
-            throw new IOException("no space left on device for series registry tier " + t.file.getFileName(), e);
+            throw new IOException("no space left on device for series registry tier " + t.file.getFileName()
+                    + " (a fault writing its memory mapping: " + e.getMessage() + ")", e);
         } catch (IllegalStateException full) {
             // The tier's segments have no room left (keys longer than the size hint); nothing was written.
             log.info("series registry {}: tier {} is full after {} series ({})", dir, t.index, t.count, full.getMessage());
