@@ -93,7 +93,7 @@ final class Report {
         row(md, results, "restart to ready (ms)", r -> Long.toString(r.restartReadyMs));
         row(md, results, "  as logged: JVM uptime / start-up step (ms)", r -> r.restartProcessMs < 0 ? "-"
                 : r.restartProcessMs + " / " + r.restartStartupMs);
-        row(md, results, "series answered after restart", r -> Long.toString(r.seriesAfterRestart));
+        row(md, results, "series answered after restart", r -> r.seriesAfterRestart < 0 ? "refused" : Long.toString(r.seriesAfterRestart));
         for (TsbsQueries.Query q : TsbsQueries.all()) {
             row(md, results, "query " + q.name() + " median, warm (ms)", r -> r.medianQueryMs.containsKey(q.name())
                     ? fmt(r.medianQueryMs.get(q.name()), 2) : "error");
