@@ -228,17 +228,17 @@ public final class PromqlEngine implements QueryEngine {
 
     private static Value toRange(Val v, long[] ts) {
         List<Row> rows;
+        boolean ordered = true;
         if (v instanceof ScalarVal s) {
             rows = List.of(new Row(Labels.EMPTY, s.v, false));
         } else {
             VecVal vv = (VecVal) v;
             rows = new ArrayList<>(vv.rows.size());
             for (Row r : vv.rows) rows.add(r.dropName ? new Row(dropName(r.labels), r.v, r.h, false) : r);
-            try {
-                rows = Rows.mergeSameLabels(rows);
-            } catch (QueryException e) {
-                throw e;
-            }
+            // Rows in strictly increasing label order (a selector's, for one) are distinct: no merging, and
+            // the result is in order already (at a million series the merge's hash map was 15 % of a lastpoint query)
+            ordered = Rows.strictlyOrdered(rows);
+            if (!ordered) rows = Rows.mergeSameLabels(rows);
         }
         List<Series> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
@@ -263,7 +263,7 @@ public final class PromqlEngine implements QueryEngine {
             }
             out.add(new Series(r.labels, t, x, n, ht, hh, hn));
         }
-        out.sort((a, b) -> a.labels().compareTo(b.labels()));
+        if (!ordered) out.sort((a, b) -> a.labels().compareTo(b.labels()));
         return new Value.Matrix(out);
     }
 }

@@ -52,6 +52,14 @@ public final class Rows {
      * Merges rows that have identical label sets (e.g. after a relabel or dropping names) when their
      * points do not overlap in time; overlapping points fail as Prometheus does.
      */
+    /** Whether the rows' label sets are in strictly increasing order (so no two are the same). */
+    public static boolean strictlyOrdered(List<Row> rows) {
+        for (int i = 1; i < rows.size(); i++) {
+            if (rows.get(i - 1).labels.compareTo(rows.get(i).labels) >= 0) return false;
+        }
+        return true;
+    }
+
     public static List<Row> mergeSameLabels(List<Row> rows) {
         if (rows.size() <= 1) return rows;
         Map<Labels, Row> seen = new HashMap<>(rows.size() * 2);
