@@ -222,6 +222,20 @@ final class RegistryTier {
         }
     }
 
+    /**
+     * {@link #put}, where a fault writing the mapping (SIGBUS: a block the full disk could not allocate, which the JVM
+     * raises as an {@code InternalError}) is an {@code IOException} and leaves the tier {@link #full}.
+     */
+    Integer putGuarded(RegistryKey key, int id) throws IOException {
+        try {
+            return put(key, id);
+        } catch (InternalError e) {
+            full = true;
+            throw new IOException("no space left on device for series registry tier " + file.getFileName()
+                    + " (a fault writing its memory mapping: " + e.getMessage() + ")", e);
+        }
+    }
+
     /** Series put since the map was (re)opened; see {@link SeriesRegistry#REMAP_AFTER_PUTS}. */
     int putsSinceOpen;
     /** System.nanoTime() when the map was last (re)opened. */

@@ -537,22 +537,14 @@ public final class SeriesRegistry implements Closeable {
         if (t.count >= RegistryFormat.tierCapacity(firstCapacity, t.index) || t.full) t = startTier(t.index + 1);
         Integer prev;
         try {
-            prev = t.put(rk, id);
-        } catch (InternalError e) {   // SIGBUS: a write to a block of the mapping that the full disk could not allocate
-            t.full = true;
-            throw new IOException("no space left on device for series registry tier " + t.file.getFileName()
-                    + " (a fault writing its memory mapping: " + e.getMessage() + ")", e);
+            prev = t.putGuarded(rk, id);
         } catch (IllegalStateException full) {
             // The tier's segments have no room left (keys longer than the size hint); nothing was written.
             log.info("series registry {}: tier {} is full after {} series ({})", dir, t.index, t.count, full.getMessage());
             t = startTier(t.index + 1);
             prev = t.put(rk, id);
         }
-        if (prev == null) {
-            t.count++;
-            keyBytes += rk.key.length;
-            keys++;
-        }
+        if (prev == null) { t.count++; keyBytes += rk.key.length; keys++; }
         t.noteGrowth();
         t.noteId(id);
         fingerprints.add(fp, id);
