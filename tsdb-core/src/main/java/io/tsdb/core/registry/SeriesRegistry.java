@@ -252,7 +252,7 @@ public final class SeriesRegistry implements Closeable {
                     return;
                 }
                 var step = io.tsdb.core.StartupSteps.begin("registry-first-tier");
-                RegistryTier.createAllocated(fs, t.file, 0, capacity, keyHint(), m -> { });
+                RegistryTier.createAllocated(fs, t.file, 0, capacity, RegistryFormat.AVERAGE_KEY_BYTES, m -> { });   // no key seen yet
                 t.open(capacity, false);
                 step.end();
                 f.complete(t);
@@ -542,7 +542,7 @@ public final class SeriesRegistry implements Closeable {
             // The tier's segments have no room left (keys longer than the size hint); nothing was written.
             log.info("series registry {}: tier {} is full after {} series ({})", dir, t.index, t.count, full.getMessage());
             t = startTier(t.index + 1);
-            prev = t.put(rk, id);
+            prev = t.putGuarded(rk, id);
         }
         if (prev == null) { t.count++; keyBytes += rk.key.length; keys++; }
         t.noteGrowth();
