@@ -36,8 +36,9 @@ final class RegistryTier {
     /** System.nanoTime() of the last use while a sealed tier was kept open for lookups. */
     long lastUsedNanos;
     /**
-     * Takes no more series: its map grew beyond the blocks allocated at its creation ({@link #grown}) or refused an
-     * entry for want of room. The next new series starts the next tier.
+     * Takes no more series: its map grew beyond the blocks allocated at its creation ({@link #grown}), or a write
+     * through its mapping faulted ({@link #putGuarded}). The next new series starts the next tier. (A map that refuses
+     * an entry for want of room needs no flag: the next tier is started at once and becomes the newest.)
      */
     boolean full;
 
