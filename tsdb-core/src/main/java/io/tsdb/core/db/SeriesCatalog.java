@@ -86,8 +86,9 @@ final class SeriesCatalog {
         if (s != null) return new Found(s);
         LabelValidator.Rejection r = validator.validate(labels);
         if (r != null) return new Rejected(r.status(), r.message());
-        // encoded and hashed before the lock: the registry's key, whose bytes are also the WAL record's labels
-        RegistryKey key = RegistryKey.of(labels);
+        // encoded and hashed before the lock: the registry's key, and the WAL record's labels
+        RegistryKey key = registry.keyOf(labels);
+        byte[] encoded = LabelsCodec.encode(labels);
         synchronized (this) {
             s = head.get(labels);
             if (s != null) return new Found(s);
@@ -121,7 +122,7 @@ final class SeriesCatalog {
                 metrics.seriesCreatedInc();
             }
             try {
-                s = enter(id, labels, key.encoded());
+                s = enter(id, labels, encoded);
             } catch (UncheckedIOException e) {
                 return new Failed(e.getCause());
             }

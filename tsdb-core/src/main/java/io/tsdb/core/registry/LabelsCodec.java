@@ -46,7 +46,7 @@ public final class LabelsCodec {
         return p;
     }
 
-    private static int putString(byte[] out, int p, String s) {
+    static int putString(byte[] out, int p, String s) {
         p = putVarint(out, p, utf8Length(s));
         return putUtf8(out, p, s);
     }
@@ -70,7 +70,7 @@ public final class LabelsCodec {
         return n;
     }
 
-    private static int putUtf8(byte[] b, int p, String s) {
+    static int putUtf8(byte[] b, int p, String s) {
         for (int i = 0, len = s.length(); i < len; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {

@@ -8,8 +8,11 @@ import net.openhft.chronicle.bytes.RandomDataOutput;
 import net.openhft.chronicle.hash.AbstractData;
 
 /**
- * A label set's registry key: its canonical encoding ({@link LabelsCodec}) and the 64-bit hash of those bytes,
- * computed once, before any lock is taken, and handed to Chronicle Map as the key's {@link #hash}.
+ * A label set's registry key: its encoding in the registry (version 4: label names by their codes, see
+ * {@link LabelNameTable}) and the 64-bit hash of those bytes, computed once, before any lock is taken, and handed to
+ * Chronicle Map as the key's {@link #hash}. A key made while one of the names had no code yet has no bytes
+ * ({@link #known} false): the label set is not registered, and the registry encodes it again, adding the names, when
+ * it registers it.
  *
  * <p>Why: Chronicle Map hashes a {@code byte[]} key through its generic byte access (an interface call per
  * 8 bytes through a wrapper of the array); in the profile of a burst of a million new series that was a quarter of
@@ -21,20 +24,23 @@ public final class RegistryKey extends AbstractData<byte[]> {
     /** The key hash of Chronicle Map (the seedless xxHash r39), also the source of the registry's fingerprints. */
     static final LongHashFunction HASH = LongHashFunction.xx_r39();
 
+    /** The label set (null for a key made from stored bytes). */
+    final Labels labels;
+    /** The key bytes, or null when a name of {@link #labels} had no code when the key was made. */
     final byte[] key;
     final long hash;
     private BytesStore<?, ?> store;
 
-    RegistryKey(byte[] key) {
+    RegistryKey(byte[] key) { this(null, key); }
+
+    RegistryKey(Labels labels, byte[] key) {
+        this.labels = labels;
         this.key = key;
-        this.hash = HASH.hashBytes(key);
+        this.hash = key == null ? 0 : HASH.hashBytes(key);
     }
 
-    /** The key of a label set (encoded and hashed here, by the caller's thread). */
-    public static RegistryKey of(Labels labels) { return new RegistryKey(LabelsCodec.encode(labels)); }
-
-    /** The canonical encoding of the label set (not to be modified). */
-    public byte[] encoded() { return key; }
+    /** Whether the key has its bytes (every name had a code when it was made). */
+    boolean known() { return key != null; }
 
     /** The registry's 32-bit fingerprint: the 64-bit hash folded. */
     int fingerprint() { return (int) (hash ^ (hash >>> 32)); }

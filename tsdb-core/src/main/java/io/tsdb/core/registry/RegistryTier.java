@@ -67,25 +67,28 @@ final class RegistryTier {
      * (unclean close).
      */
     static ChronicleMap<byte[], Integer> openMap(Path file, int index, long entries, int keyBytes, boolean recover) throws IOException {
-        ChronicleMapBuilder<byte[], Integer> b = builder("tsdb-series-registry-" + index, entries, keyBytes);
-        ChronicleMap<byte[], Integer> m;
-        if (recover && Files.exists(file)) {
-            log.warn("series registry {} was not closed cleanly; running Chronicle Map recovery", file);
-            // false: take the configuration from the file's header (firstCapacity may have changed since).
-            m = b.recoverPersistedTo(file.toFile(), false);
-        } else {
-            m = b.createPersistedTo(file.toFile());
-        }
+        ChronicleMap<byte[], Integer> m = openAnyVersion(file, index, entries, keyBytes, recover);
         Integer v = m.get(RegistryFormat.VERSION_KEY);
         if (v == null) {
             m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
-        } else if (v == RegistryFormat.PREVIOUS_VERSION) {
-            m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);   // version 3 only adds entries, see the spec
         } else if (v != RegistryFormat.VERSION) {
             m.close();
-            throw new IOException("series registry " + file + " has format version " + v + ", expected " + RegistryFormat.VERSION);
+            throw new IOException("series registry " + file + " has format version " + v + ", expected " + RegistryFormat.VERSION
+                    + (v == 2 || v == 3 ? " (an older tier whose keys hold the label names; opening the registry migrates its tiers"
+                    + " while " + LabelNameTable.FILE_NAME + " is absent or " + RegistryFormat.MIGRATING_MARKER + " is present)" : ""));
         }
         return m;
+    }
+
+    /** {@link #openMap} without the version check (the caller reads {@link RegistryFormat#VERSION_KEY}). */
+    static ChronicleMap<byte[], Integer> openAnyVersion(Path file, int index, long entries, int keyBytes, boolean recover) throws IOException {
+        ChronicleMapBuilder<byte[], Integer> b = builder("tsdb-series-registry-" + index, entries, keyBytes);
+        if (recover && Files.exists(file)) {
+            log.warn("series registry {} was not closed cleanly; running Chronicle Map recovery", file);
+            // false: take the configuration from the file's header (firstCapacity may have changed since).
+            return b.recoverPersistedTo(file.toFile(), false);
+        }
+        return b.createPersistedTo(file.toFile());
     }
 
     /** Free space required before a tier file is created: Chronicle Map writes its headers through the mapping. */
@@ -283,8 +286,14 @@ final class RegistryTier {
      * it: the keys can then be put without the file growing (the hint follows their average size).
      */
     static ChronicleMap<byte[], Integer> createAllocatedFor(FileLayer fs, Path file, int index, java.util.List<byte[]> keys) throws IOException {
-        long entries = Math.max(1024, keys.size());
-        int hint = RegistryFormat.keySizeHint(keys.stream().mapToInt(k -> k.length).average().orElse(0));
+        return createAllocatedFor(fs, file, index, keys.size(), keys);
+    }
+
+    /** As {@link #createAllocatedFor(FileLayer, Path, int, java.util.List)}, for at least {@code capacity} entries. */
+    static ChronicleMap<byte[], Integer> createAllocatedFor(FileLayer fs, Path file, int index, long capacity, java.util.List<byte[]> keys) throws IOException {
+        long entries = Math.max(1024, Math.max(capacity, keys.size()));
+        int hint = keys.isEmpty() ? RegistryFormat.MIN_KEY_HINT_BYTES
+                : RegistryFormat.keySizeHint(keys.stream().mapToInt(k -> k.length).average().orElse(0));
         try (ChronicleMap<byte[], Integer> m = openMap(file, index, entries, hint, false)) {
             m.size();   // created; its blocks are allocated before anything is written into it through the mapping
         }

@@ -19,7 +19,8 @@ import java.util.function.ObjIntConsumer;
 import java.util.stream.Stream;
 
 /**
- * Persistent map canonical label set -> storage-wide series id, backed by Chronicle Map files. Ids are assigned
+ * Persistent map label set -> storage-wide series id, backed by Chronicle Map files whose keys name each label by a
+ * code ({@link LabelNameTable}: the names are stored once, in their own file, not in every key). Ids are assigned
  * by the caller in increasing order and never reused ({@link #nextId()} survives the removal of the series that
  * held the highest ids). Thread-safe (this object's monitor; callers that also hold a creation lock take it
  * first, see {@link #retainOnly}).
@@ -84,21 +85,23 @@ public final class SeriesRegistry implements Closeable {
         net.openhft.posix.internal.PosixAPIHolder.useNoOpPosixApi();
     }
 
-    private final Path dir;
+    final Path dir;
     private final long firstCapacity;
-    private final List<RegistryTier> tiers = new ArrayList<>();
+    final List<RegistryTier> tiers = new ArrayList<>();
     /** Hash of the label bytes -> the series ids registered with it (see {@link Fingerprints}). */
-    private final Fingerprints fingerprints = new Fingerprints();
+    final Fingerprints fingerprints = new Fingerprints();
     private int nextId;
     /** Whether the last close was clean (the tiers were not recovered), and the next id found at open. */
     private boolean openedClean;
     private int nextIdAtOpen;
-    private volatile boolean closed;
+    volatile boolean closed;
     /** Called at each step of a tier rewrite with the step's name (crash tests halt the process there). */
-    private volatile java.util.function.Consumer<String> rewriteHook = step -> { };
+    volatile java.util.function.Consumer<String> rewriteHook = step -> { };
 
     /** Every file the registry writes outside its mappings (tier creation and rewrites, markers, copies). */
-    private final FileLayer fs;
+    final FileLayer fs;
+    /** The label names' codes of the keys (version 4); set by {@link #open}. */
+    private LabelNameTable names;
 
     private SeriesRegistry(FileLayer fs, Path dir, long firstCapacity) {
         this.fs = fs;
@@ -129,9 +132,15 @@ public final class SeriesRegistry implements Closeable {
         try {
             r.removeTemporaries();
             Path legacy = dir.resolve(RegistryFormat.LEGACY_FILE_NAME);
+            boolean rewriteKeys = !Files.exists(legacy) && RegistryKeyMigration.needed(dir);
+            r.names = LabelNameTable.open(fs, dir);
             if (Files.exists(legacy)) {
                 awaitChronicle();
                 r.migrate(legacy, wasClean);
+            } else if (rewriteKeys) {
+                awaitChronicle();
+                RegistryKeyMigration.run(fs, dir, r.names, r.firstCapacity, !wasClean);
+                r.openTiers(true);   // every tier was just written and fsynced; no lookup file
             } else {
                 r.openTiers(wasClean);
             }
@@ -252,7 +261,7 @@ public final class SeriesRegistry implements Closeable {
                     return;
                 }
                 var step = io.tsdb.core.StartupSteps.begin("registry-first-tier");
-                RegistryTier.createAllocated(fs, t.file, 0, capacity, RegistryFormat.AVERAGE_KEY_BYTES, m -> { });   // no key seen yet
+                RegistryTier.createAllocated(fs, t.file, 0, capacity, RegistryFormat.FIRST_TIER_KEY_BYTES, m -> { });   // no key seen yet
                 t.open(capacity, false);
                 step.end();
                 f.complete(t);
@@ -363,7 +372,7 @@ public final class SeriesRegistry implements Closeable {
     private RegistryTier newest() { return tiers.get(tiers.size() - 1); }
 
     /** The tier's map, opening a sealed tier until {@link #closeIdleTiers} closes it. */
-    private ChronicleMap<byte[], Integer> mapOf(RegistryTier t) throws IOException {
+    ChronicleMap<byte[], Integer> mapOf(RegistryTier t) throws IOException {
         if (!t.isOpen()) t.open(RegistryFormat.tierCapacity(firstCapacity, t.index), false);
         t.lastUsedNanos = System.nanoTime();
         return t.map();
@@ -421,24 +430,11 @@ public final class SeriesRegistry implements Closeable {
         RegistryTier.createAllocated(fs, first.file, 0, RegistryFormat.tierCapacity(firstCapacity, 0), keyHint(), m -> { });
         first.open(RegistryFormat.tierCapacity(firstCapacity, 0), false);
         tiers.add(first);
-        var b = net.openhft.chronicle.map.ChronicleMapBuilder.of(byte[].class, Integer.class)
-                .entries(1 << 20).averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES).maxBloatFactor(8.0).sparseFile(true);
-        long n = 0;
-        try (ChronicleMap<byte[], Integer> old = wasClean ? b.createPersistedTo(legacy.toFile()) : b.recoverPersistedTo(legacy.toFile(), false)) {
-            Integer v = old.get(RegistryFormat.VERSION_KEY);
-            if (v == null || v != RegistryFormat.LEGACY_VERSION)
-                throw new IOException("series registry " + legacy + " has format version " + v + ", expected " + RegistryFormat.LEGACY_VERSION);
-            List<byte[]> keys = new ArrayList<>();
-            List<Integer> ids = new ArrayList<>();
-            old.forEachEntry(e -> {
-                byte[] k = e.key().get();
-                if (Arrays.equals(k, RegistryFormat.VERSION_KEY)) return;
-                keys.add(k.clone()); // Chronicle reuses the key array between entries
-                ids.add(e.value().get());
-            });
-            for (int i = 0; i < keys.size(); i++) putEncoded(keys.get(i), ids.get(i));
-            n = keys.size();
-        }
+        List<byte[]> keys = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        RegistryKeyMigration.readLegacy(legacy, wasClean, keys, ids);
+        for (int i = 0; i < keys.size(); i++) putEncoded(names.keyAdding(LabelsCodec.decode(keys.get(i))), ids.get(i));
+        long n = keys.size();
         fs.delete(legacy);
         log.info("series registry {}: migrated {} series from format version {} into {} tier(s)", dir, n, RegistryFormat.LEGACY_VERSION, tiers.size());
     }
@@ -448,9 +444,15 @@ public final class SeriesRegistry implements Closeable {
      * one tier that holds the id (a sealed tier is opened for that).
      */
     public synchronized int get(Labels labels) {
-        byte[] key = LabelsCodec.encode(labels);
-        return get(key, fingerprint(key));
+        byte[] key = names.key(labels);
+        return key == null ? -1 : get(key, fingerprint(key));   // a name without a code: never registered
     }
+
+    /**
+     * The registry key of a label set, encoded and hashed by the caller's thread (before any lock); without its bytes
+     * when one of its names has no code yet (then it is not registered, see {@link RegistryKey#known}).
+     */
+    public RegistryKey keyOf(Labels labels) { return new RegistryKey(labels, names.key(labels)); }
 
     /**
      * The id of a label set if it is registered, else registers it with {@code newId} and returns that: one
@@ -458,11 +460,15 @@ public final class SeriesRegistry implements Closeable {
      * @throws IOException as {@link #put}; nothing was registered
      */
     public int getOrRegister(Labels labels, int newId) throws IOException {
-        return getOrRegister(RegistryKey.of(labels), newId);
+        return getOrRegister(keyOf(labels), newId);
     }
 
-    /** As {@link #getOrRegister(Labels, int)} with the key encoded and hashed by the caller, before any lock. */
+    /**
+     * As {@link #getOrRegister(Labels, int)} with the key encoded and hashed by the caller, before any lock
+     * ({@link #keyOf}). A key made before its names had codes is made again here, appending them.
+     */
     public synchronized int getOrRegister(RegistryKey key, int newId) throws IOException {
+        if (!key.known()) key = new RegistryKey(key.labels, names.keyAdding(key.labels));
         int id = get(key.key, key.fingerprint());
         if (id >= 0) return id;
         putEncoded(key, newId);
@@ -503,7 +509,8 @@ public final class SeriesRegistry implements Closeable {
 
     /** Whether the label set is registered with this id (from memory when its hash names that id). */
     public synchronized boolean isRegistered(Labels labels, int id) {
-        byte[] key = LabelsCodec.encode(labels);
+        byte[] key = names.key(labels);
+        if (key == null) return false;
         if (fingerprints.lookup(fingerprint(key)) == id) return true;
         return get(labels) == id;
     }
@@ -513,11 +520,12 @@ public final class SeriesRegistry implements Closeable {
      * @throws IOException when a new tier is needed and cannot be created (no space left on device): nothing was
      *         registered
      */
-    public void put(Labels labels, int id) throws IOException {
-        putEncoded(LabelsCodec.encode(labels), id);
+    public synchronized void put(Labels labels, int id) throws IOException {
+        if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
+        putEncoded(names.keyAdding(labels), id);
     }
 
-    private void putEncoded(byte[] key, int id) throws IOException {
+    void putEncoded(byte[] key, int id) throws IOException {
         putEncoded(new RegistryKey(key), id);
     }
 
@@ -587,7 +595,14 @@ public final class SeriesRegistry implements Closeable {
     /** Bytes and number of the keys registered by this process: the key size hint of the tiers it creates. */
     private long keyBytes, keys;
 
-    private int keyHint() { return RegistryFormat.keySizeHint(keys == 0 ? 0 : (double) keyBytes / keys); }
+    private int keyHint() {
+        if (keys == 0 && !tiers.isEmpty() && newest().isOpen()) {   // none put since the open: the newest tier's keys
+            long[] n = {0, 0};
+            newest().map().forEachEntry(e -> { n[0] += e.key().size(); n[1]++; });
+            return RegistryFormat.keySizeHint(n[1] == 0 ? 0 : (double) n[0] / n[1]);
+        }
+        return RegistryFormat.keySizeHint(keys == 0 ? 0 : (double) keyBytes / keys);
+    }
 
     /** The next id to assign: above every id ever registered, also of series that left the registry since. */
     public synchronized int nextId() { return nextId; }
@@ -629,7 +644,7 @@ public final class SeriesRegistry implements Closeable {
                 mapOf(t).forEachEntry(e -> {
                     byte[] k = e.key().get();
                     if (RegistryTier.reserved(k)) return;
-                    fn.accept(LabelsCodec.decode(k), e.value().get());
+                    fn.accept(names.decode(k), e.value().get());
                 });
                 if (!wasOpen && t != newest()) t.seal();
             }
@@ -648,6 +663,7 @@ public final class SeriesRegistry implements Closeable {
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
         firstTier();
         fs.createDirectories(target);
+        names.copyTo(LabelNameTable.path(target));
         for (RegistryTier t : tiers) SparseFiles.copy(fs, t.file, target.resolve(t.file.getFileName().toString()));
         fs.fsyncDirectory(target);
     }
@@ -680,94 +696,7 @@ public final class SeriesRegistry implements Closeable {
      * first re-registers, in the newest tier, every dropped series for which {@code active} is then true.
      */
     public Shrink retainOnly(IntPredicate hasData, IntPredicate active, CreationLock lock, double minFraction) throws IOException {
-        int rewritten = 0;
-        long removed = 0, kept = 0;
-        int sealedTiers;
-        synchronized (this) { sealedTiers = tiers.size() - 1; }
-        for (int k = 0; k < sealedTiers && !closed; k++) {
-            List<byte[]> keepKeys = new ArrayList<>(), dropKeys = new ArrayList<>();
-            List<Integer> keepIds = new ArrayList<>(), dropIds = new ArrayList<>();
-            RegistryTier t;
-            synchronized (this) {
-                t = tiers.get(k);
-                boolean wasOpen = t.isOpen();
-                mapOf(t).forEachEntry(e -> {
-                    byte[] key = e.key().get();
-                    if (RegistryTier.reserved(key)) return;
-                    int id = e.value().get();
-                    if (hasData.test(id)) { keepKeys.add(key.clone()); keepIds.add(id); }
-                    else { dropKeys.add(key.clone()); dropIds.add(id); }
-                });
-                if (!wasOpen) t.seal();
-            }
-            int total = keepKeys.size() + dropKeys.size();
-            if (dropKeys.isEmpty() || dropKeys.size() < minFraction * total) continue;
-            Path tmp = t.file.resolveSibling(t.file.getFileName() + RegistryFormat.TMP_SUFFIX);
-            fs.deleteIfExists(tmp);
-            int minId = Integer.MAX_VALUE, maxId = -1;
-            boolean written = false;
-            try {
-                try (ChronicleMap<byte[], Integer> m = RegistryTier.createAllocatedFor(fs, tmp, t.index, keepKeys)) {
-                    for (int i = 0; i < keepKeys.size(); i++) {
-                        if (i == keepKeys.size() / 2) rewriteHook.accept("tmp-half-written");
-                        m.put(keepKeys.get(i), keepIds.get(i));
-                        minId = Math.min(minId, keepIds.get(i));
-                        maxId = Math.max(maxId, keepIds.get(i));
-                    }
-                }
-                fs.fsyncFile(tmp);
-                written = true;
-            } finally {
-                if (!written) RegistryTier.deleteQuietly(fs, tmp);
-            }
-            rewriteHook.accept("tmp-written");
-            IOException[] err = {null};
-            final int lo = minId, hi = maxId;
-            lock.run(() -> {
-                synchronized (this) {
-                    if (closed) return;
-                    // series that came back since the snapshot are registered again (same id, newest tier) before
-                    // the old tier goes: a crash at any point leaves them registered
-                    boolean[] back = new boolean[dropKeys.size()];
-                    try {
-                        for (int i = 0; i < dropKeys.size(); i++) {
-                            if (active.test(dropIds.get(i))) {
-                                back[i] = true;
-                                putEncoded(dropKeys.get(i), dropIds.get(i));
-                            }
-                        }
-                        t.seal();
-                        rewriteHook.accept("before-rename");
-                        fs.replace(tmp, t.file);
-                        fs.fsyncDirectory(dir);
-                        rewriteHook.accept("renamed");
-                    } catch (IOException e) {
-                        err[0] = e;
-                        return;
-                    }
-                    t.releasePending = true;   // written allocated; its unused blocks are given back by closeIdleTiers
-                    t.count = keepKeys.size();
-                    t.minId = lo;
-                    t.maxId = hi;
-                    long[] gone = new long[dropKeys.size()];
-                    int n = 0;
-                    for (int i = 0; i < dropKeys.size(); i++) {
-                        if (!back[i]) gone[n++] = Fingerprints.pair(fingerprint(dropKeys.get(i)), dropIds.get(i));
-                    }
-                    fingerprints.removeAll(gone, n);
-                    rewriteHook.accept("swapped");
-                }
-            });
-            if (err[0] != null) {
-                RegistryTier.deleteQuietly(fs, tmp);
-                throw err[0];
-            }
-            rewritten++;
-            removed += dropKeys.size();
-            kept += keepKeys.size();
-            log.info("series registry {}: rewrote tier {} without {} series that have no data left ({} kept)", dir, k, dropKeys.size(), keepKeys.size());
-        }
-        return rewritten == 0 ? Shrink.NONE : new Shrink(rewritten, removed, kept);
+        return RegistryRetention.retainOnly(this, hasData, active, lock, minFraction);
     }
 
     /** Test hook: {@code hook} is called with the name of each step of a tier rewrite. */
@@ -779,6 +708,15 @@ public final class SeriesRegistry implements Closeable {
         closed = true;
         firstTierIfAny();
         for (RegistryTier t : tiers) t.seal();
+        closeNames();
+    }
+
+    private void closeNames() {
+        try {
+            if (names != null) names.close();
+        } catch (IOException e) {
+            log.warn("series registry {}: cannot close {}: {}", dir, LabelNameTable.FILE_NAME, e.toString());
+        }
     }
 
     @Override public synchronized void close() throws IOException {
@@ -787,6 +725,7 @@ public final class SeriesRegistry implements Closeable {
         firstTierIfAny();
         long newestEntries = !tiers.isEmpty() && newest().isOpen() ? newest().map().longSize() : -1;
         for (RegistryTier t : tiers) t.seal();
+        closeNames();   // fsynced at every append
         // What was written through the mappings sits in the page cache until written back: it must be on disk before
         // the marker says the registry needs no recovery (a power loss after a clean stop would otherwise find a
         // durable marker over lost entries). On failure no marker is written: the next open recovers.

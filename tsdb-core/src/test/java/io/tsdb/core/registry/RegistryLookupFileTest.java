@@ -115,7 +115,9 @@ class RegistryLookupFileTest {
         Path newest = dir.resolve(RegistryFormat.tierFileName(2));
         FileTime mtime = Files.getLastModifiedTime(newest);
         try (ChronicleMap<byte[], Integer> map = RegistryTier.openMap(newest, 2, RegistryFormat.tierCapacity(1024, 2), RegistryFormat.AVERAGE_KEY_BYTES, false)) {
-            map.put(LabelsCodec.encode(series(7000)), 7000);
+            try (LabelNameTable names = LabelNameTable.open(io.tsdb.core.fs.FileLayer.SYSTEM, dir)) {
+                map.put(names.key(series(7000)), 7000);
+            }
         }
         Files.setLastModifiedTime(newest, mtime);
         assertOpenReadsTheTiersAndFinds(m, 7000);

@@ -226,6 +226,7 @@ class SeriesRegistryTest {
     /**
      * Tiers written by the previous version (doubling from 8,192, Chronicle's default 64-byte chunks) open with their
      * own configuration, after a clean close and after a crash alike; new series go to a tier of the new schedule.
+     * (They hold version 3 keys: the first open rewrites them with version 4 keys, the newest at its new capacity.)
      */
     @Test
     void tiersOfThePreviousScheduleAndChunkSizeStayReadable() throws IOException {
@@ -234,7 +235,7 @@ class SeriesRegistryTest {
             try (ChronicleMap<byte[], Integer> m = ChronicleMapBuilder.of(byte[].class, Integer.class).name("old-" + k)
                     .entries(8192L << k).averageKeySize(RegistryFormat.AVERAGE_KEY_BYTES).maxBloatFactor(1.0).sparseFile(true)
                     .createPersistedTo(dir.resolve(RegistryFormat.tierFileName(k)).toFile())) {
-                m.put(RegistryFormat.VERSION_KEY, RegistryFormat.VERSION);
+                m.put(RegistryFormat.VERSION_KEY, 3);   // label names inline: migrated at open
                 int from = k == 0 ? 0 : 8192, to = k == 0 ? 8192 : 9000;
                 for (int i = from; i < to; i++) {
                     m.put(LabelsCodec.encode(series(i)), i);
@@ -332,8 +333,9 @@ class SeriesRegistryTest {
             expected = fill(r, 0, n);
             assertEquals(1, r.tierCount());
             long resident = io.tsdb.core.testing.Smaps.residentKb(tier), file = Files.size(tier) / 1024;
-            // what the last 100 puts touched, not what all of them did (about all of the file's used part)
-            assertTrue(resident < file / 8, "resident " + resident + " KiB of a " + file + " KiB tier");
+            // what the last 100 puts touched (and the segment headers), not what all of them did (about all of the
+            // file's used part, half of it here)
+            assertTrue(resident < file / 4, "resident " + resident + " KiB of a " + file + " KiB tier");
             for (int i = 0; i < n; i += 97) assertEquals(i, r.get(series(i)));
             assertContents(expected, r);
         }
