@@ -7,8 +7,9 @@ import java.util.regex.Pattern;
  * Descriptor of the series registry files (spec: docs/format/series-registry.md).
  *
  * <p>The registry is a sequence of <em>tiers</em>, {@code series-00.registry}, {@code series-01.registry},
- * ..., each a persisted Chronicle Map (its own segment layout, header and recovery) from the canonical label
- * bytes ({@link LabelsCodec}) to a 4-byte series id. Tier {@code k} is created for
+ * ..., each a persisted Chronicle Map (its own segment layout, header and recovery) from a label set's key (version 4:
+ * each name by its code in the names file, {@link LabelNameTable}; versions 2-3 held the names, as {@link LabelsCodec}
+ * does, and are rewritten at open by {@link RegistryKeyMigration}) to a 4-byte series id. Tier {@code k} is created for
  * {@link #tierCapacity firstCapacity * 1.25^k} entries; new series go to the newest tier, and a new tier is started
  * when it holds its capacity. Sizing each map for what it will really hold keeps the file dense: a Chronicle Map
  * sized far beyond its contents touches a page per entry (about 4 KiB per series measured at 10k series in a
