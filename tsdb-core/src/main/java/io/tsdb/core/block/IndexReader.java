@@ -106,7 +106,7 @@ final class IndexReader {
             throw new CorruptBlockException(file, BlockIndexFormat.HEADER, String.format("bad magic 0x%08x, expected 0x%08x", magic, BlockIndexFormat.MAGIC));
         }
         version = header.get(4) & 0xFF;
-        if (version != BlockIndexFormat.VERSION && version != BlockIndexFormat.VERSION_1) {
+        if (version < BlockIndexFormat.VERSION_1 || version > BlockIndexFormat.VERSION) {
             throw new CorruptBlockException(file, BlockIndexFormat.HEADER, "unsupported version " + version + ", this build reads "
                     + BlockIndexFormat.VERSION_1 + " to " + BlockIndexFormat.VERSION);
         }
@@ -117,6 +117,7 @@ final class IndexReader {
         CRC32C crc = new CRC32C();
         int tocPos = size - tocSize;
         ByteBuffer toc = read(ch, tocPos, tocSize);
+        if (version >= BlockIndexFormat.VERSION_3) crc.update(header.duplicate().clear());   // version 3: the header too
         crc.update(toc.slice(0, tocSize - 4));
         if ((int) crc.getValue() != toc.getInt(tocSize - 4)) throw new CorruptBlockException(file, BlockIndexFormat.TOC, "CRC32C mismatch");
         int n = sections.length;
@@ -216,7 +217,17 @@ final class IndexReader {
             byName.put(name, entries[i]);
         }
         if (pos != plen) throw new CorruptBlockException(file, BlockIndexFormat.POSTINGS_TABLE, "postings table covers " + pos + " of " + plen + " bytes");
+        if (version >= BlockIndexFormat.VERSION_3) {
+            DecBuf sd = new DecBuf(buf, 0, 0, file, BlockIndexFormat.SERIES);
+            sd.reset(seriesStart, seriesEnd);
+            baseTime = sd.varint();
+        } else {
+            baseTime = 0;
+        }
     }
+
+    /** Version 3: the time the first chunk of each series starts from. */
+    private final long baseTime;
 
     /** Bytes {@code [pos, pos + len)} of the file, read through the channel into the heap. */
     private static ByteBuffer read(FileChannel ch, long pos, int len) throws IOException {
@@ -368,12 +379,20 @@ final class IndexReader {
         DecBuf d = series(id, reuse);
         int n = d.uvarintInt(names.length, "label count");
         int maxRef = symbolPos.size() - 1;
+        boolean byIndex = version >= BlockIndexFormat.VERSION_3;
         String[] values = new String[n];
         String[] ns = null;   // null while every name so far is previous's name at the same place
         boolean comparable = previous != null && previous.size() == n;
         for (int i = 0; i < n; i++) {
-            String name = symbol(d.uvarintInt(maxRef, "symbol ref"), d, cache);
-            String value = symbol(d.uvarintInt(maxRef, "symbol ref"), d, cache);
+            String name, value;
+            if (byIndex) {   // the name's position in the postings table, the value's among the name's values
+                int ni = d.uvarintInt(names.length - 1, "label name index");
+                name = names[ni];
+                value = symbol(entries[ni].valueRefs.get(d.uvarintInt(entries[ni].count() - 1L, "label value index")), d, cache);
+            } else {
+                name = symbol(d.uvarintInt(maxRef, "symbol ref"), d, cache);
+                value = symbol(d.uvarintInt(maxRef, "symbol ref"), d, cache);
+            }
             if (ns == null && (!comparable || !name.equals(previous.name(i)))) {
                 ns = new String[n];
                 for (int j = 0; j < i; j++) ns[j] = previous.name(j);
@@ -401,7 +420,7 @@ final class IndexReader {
         out.clear();
         long prevMaxt = 0, prevRef = 0;
         for (int i = 0; i < nc; i++) {
-            long mint = i == 0 ? d.varint() : prevMaxt + d.uvarint();
+            long mint = i > 0 ? prevMaxt + d.uvarint() : version >= BlockIndexFormat.VERSION_3 ? baseTime + d.uvarint() : d.varint();
             long maxt = mint + d.uvarint();
             int count = d.uvarintInt(ChunksFileFormat.MAX_CHUNK_BYTES * 8L, "chunk sample count");
             long ref = i == 0 ? d.uvarint() : prevRef + d.varint();

@@ -59,6 +59,8 @@ final class IndexWriter implements Closeable {
     private final ByteOut refs = new ByteOut(1 << 12);
     private int numSeries;
     private Labels last;
+    /** The smallest minTime of a series' first chunk (version 3 writes those relative to it). */
+    private long baseTime = Long.MAX_VALUE;
 
     /** @param dir directory of the index file to be written (a block's temporary directory): holds the scratch file */
     IndexWriter(FileLayer fs, Path dir) {
@@ -88,10 +90,8 @@ final class IndexWriter implements Closeable {
             throw new IllegalArgumentException("series not in strictly ascending label order: " + labels + " after " + last);
         }
         metaBuf.reset();
-        metaBuf.uvarint(c.n);
         for (int i = 0; i < c.n; i++) {
-            if (i == 0) {
-                metaBuf.varint(c.mint[0]);
+            if (i == 0) {   // chunk 0's minTime goes to the scratch record on its own (written relative to the base time)
                 metaBuf.uvarint(c.maxt[0] - c.mint[0]);
                 metaBuf.uvarint(c.count[0]);
                 metaBuf.uvarint(c.ref[0]);
@@ -111,6 +111,9 @@ final class IndexWriter implements Closeable {
             pending.uvarint(intern(labels.name(i)));
             pending.uvarint(intern(labels.value(i)));
         }
+        pending.uvarint(c.n);
+        pending.u64(c.n > 0 ? c.mint[0] : 0);
+        if (c.n > 0 && c.mint[0] < baseTime) baseTime = c.mint[0];
         pending.uvarint(metaBuf.length());
         pending.bytes(metaBuf.array(), 0, metaBuf.length());
         if (pending.length() >= IO_BUFFER) flushPending();
@@ -154,9 +157,13 @@ final class IndexWriter implements Closeable {
             sorted = null;
             out.end();
 
+            LabelPairs pairs = labelPairs(remap);
             ByteOut offsets = new ByteOut(numSeries * 4);
             sectionOff[1] = out.begin();
-            long seriesLen = 0;
+            long base = baseTime == Long.MAX_VALUE ? 0 : baseTime;
+            int before = b.length();
+            b.varint(base);
+            long seriesLen = b.length() - before;
             ScratchReader r = new ScratchReader();
             for (int id = 0; id < numSeries; id++) {
                 if (seriesLen > Integer.MAX_VALUE) throw new IOException("series section exceeds 2 GiB");
@@ -164,12 +171,22 @@ final class IndexWriter implements Closeable {
                 int start = b.length();
                 int nl = r.uvarint();
                 b.uvarint(nl);
-                for (int i = 0; i < 2 * nl; i++) b.uvarint(remap[r.uvarint()]);
-                int metaLen = r.uvarint();
-                r.copy(metaLen, b);
+                for (int i = 0; i < nl; i++) {
+                    int name = remap[r.uvarint()], value = remap[r.uvarint()];
+                    int at = Arrays.binarySearch(pairs.sorted, (long) name << 32 | value);
+                    int ni = pairs.nameIndex[name];
+                    b.uvarint(ni);
+                    b.uvarint(at - pairs.nameStart[ni]);
+                }
+                int nc = r.uvarint();
+                long mint0 = r.u64();
+                b.uvarint(nc);
+                if (nc > 0) b.uvarint(mint0 - base);
+                r.copy(r.uvarint(), b);
                 seriesLen += b.length() - start;
                 out.maybeFlush();
             }
+            pairs = null;
             out.end();
 
             sectionOff[2] = out.section(offsets);
@@ -186,6 +203,7 @@ final class IndexWriter implements Closeable {
             for (long off : sectionOff) toc.u64(off);
             toc.u32(numSeries);
             CRC32C crc = new CRC32C();
+            crc.update(file0.array(), 0, file0.length());   // version 3: the header's bytes (its version) are covered too
             crc.update(toc.array(), 0, toc.length());
             toc.u32((int) crc.getValue());
             out.raw(toc);
@@ -194,6 +212,46 @@ final class IndexWriter implements Closeable {
             close();
             return size;
         }
+    }
+
+    /**
+     * The distinct (name, value) pairs of the series, as symbol refs {@code name << 32 | value}, sorted: a label is
+     * written as its name's position among the names and its value's position among that name's values (the order of
+     * the postings table). 8 bytes per distinct pair while the series section is written.
+     */
+    private LabelPairs labelPairs(int[] remap) throws IOException {
+        org.agrona.collections.LongHashSet set = new org.agrona.collections.LongHashSet();
+        ScratchReader r = new ScratchReader();
+        for (int id = 0; id < numSeries; id++) {
+            int nl = r.uvarint();
+            for (int i = 0; i < nl; i++) set.add((long) remap[r.uvarint()] << 32 | remap[r.uvarint()]);
+            skipMeta(r);
+        }
+        long[] sorted = new long[set.size()];
+        int n = 0;
+        for (var it = set.iterator(); it.hasNext(); ) sorted[n++] = it.nextValue();
+        set = null;
+        Arrays.sort(sorted);
+        int[] nameIndex = new int[remap.length];
+        int[] nameStart = new int[remap.length + 1];
+        int names = 0;
+        for (int i = 0; i < n; i++) {
+            int name = (int) (sorted[i] >>> 32);
+            if (i == 0 || name != (int) (sorted[i - 1] >>> 32)) {
+                nameIndex[name] = names;
+                nameStart[names++] = i;
+            }
+        }
+        return new LabelPairs(sorted, nameIndex, nameStart);
+    }
+
+    private record LabelPairs(long[] sorted, int[] nameIndex, int[] nameStart) {}
+
+    /** Skips a scratch record's chunk count, first chunk's minTime and metadata. */
+    private static void skipMeta(ScratchReader r) throws IOException {
+        r.uvarint();
+        r.skip(8);
+        r.skip(r.uvarint());
     }
 
     /**
@@ -212,7 +270,7 @@ final class IndexWriter implements Closeable {
                 if (perName[remap[r.uvarint()]]++ == 0) names++;
                 r.uvarint();
             }
-            r.skip(r.uvarint());
+            skipMeta(r);
         }
         table.uvarint(names);
         ByteBuffer tmp = ByteBuffer.allocate(1 << 12).order(ByteOrder.LITTLE_ENDIAN);
@@ -229,7 +287,7 @@ final class IndexWriter implements Closeable {
                     int value = r.uvarint();
                     if (nm == name) pairs[n++] = (long) remap[value] << 32 | id;   // a name appears once in a series
                 }
-                r.skip(r.uvarint());
+                skipMeta(r);
             }
             Arrays.sort(pairs);
             int values = 0;
@@ -368,6 +426,12 @@ final class IndexWriter implements Closeable {
                 v |= (x & 0x7F) << shift;
                 if (x < 0x80) return v;
             }
+        }
+
+        long u64() throws IOException {
+            long v = 0;
+            for (int i = 0; i < 8; i++) v = v << 8 | u8();
+            return v;
         }
 
         void copy(int n, ByteOut to) throws IOException {

@@ -69,10 +69,13 @@ class BlockFormatContractTest {
         byte[] ix = Files.readAllBytes(block.resolve("index"));
         ByteBuffer ib = ByteBuffer.wrap(ix);
         assertEquals(0x54534449, ib.getInt(0));
-        assertEquals(2, ix[4]);
+        assertEquals(3, ix[4]);
         assertEquals(0, ix[5] | ix[6] | ix[7]);
         int toc = ix.length - 56;
-        assertEquals(crc(ix, toc, 52), ib.getInt(ix.length - 4));
+        CRC32C tocCrc = new CRC32C();   // version 3: over the header, then the table of contents
+        tocCrc.update(ix, 0, 8);
+        tocCrc.update(ix, toc, 52);
+        assertEquals((int) tocCrc.getValue(), ib.getInt(ix.length - 4));
         long[] all = new long[6];
         for (int i = 0; i < 6; i++) all[i] = ib.getLong(toc + 8 * i);
         assertEquals(8, all[0]);
@@ -94,14 +97,16 @@ class BlockFormatContractTest {
         List<String> syms = new ArrayList<>();
         for (int i = 0; i < ns; i++) syms.add(s.str());
         assertEquals(List.of("__name__", "a", "b", "job", "up", "x", "z1", "zone"), syms);
-        // series 0: {__name__="up", job="a"}, chunks at the first offset
+        // version 3: the series payload starts with the base time (the smallest first-chunk minTime, 100 here)
         int seriesPayload = (int) off[1] + 4;
-        assertEquals(0, ib.getInt((int) off[2] + 4), "series_offsets[0]");
+        assertEquals(100, new R(ib, seriesPayload).sv());
+        assertEquals(2, ib.getInt((int) off[2] + 4), "series_offsets[0]: after the two-byte base time");
+        // series 2: {__name__="x", zone="z1"}: name 0 (__name__) value 1 (x), name 2 (zone) value 0 (z1)
         R se = new R(ib, seriesPayload + ib.getInt((int) off[2] + 4 + 4 * 2));
         assertEquals(2, se.uv());
-        assertEquals(List.of("__name__", "x", "zone", "z1"), List.of(syms.get((int) se.uv()), syms.get((int) se.uv()), syms.get((int) se.uv()), syms.get((int) se.uv())));
+        assertEquals(List.of(0L, 1L, 2L, 0L), List.of(se.uv(), se.uv(), se.uv(), se.uv()));
         assertEquals(2, se.uv(), "series 2 has two chunks");
-        assertEquals(100, se.sv());
+        assertEquals(0, se.uv());            // minTime of chunk 0 (100) - base time
         assertEquals(200, se.uv());          // maxTime - minTime of chunk 0 (100..300)
         assertEquals(3, se.uv());
         long ref0 = se.uv();
@@ -169,11 +174,16 @@ class BlockFormatContractTest {
         Path index = block.resolve("index"), seg = ChunksFileFormat.segmentPath(block, 1);
         byte[] ix = Files.readAllBytes(index), ch = Files.readAllBytes(seg);
         byte[] bad = ix.clone();
-        bad[4] = 3;
+        bad[4] = 4;
         Files.write(index, bad);
         CorruptBlockException e = assertThrows(CorruptBlockException.class, () -> Block.open(block));
         assertEquals("header", e.section());
-        assertTrue(e.getMessage().contains("unsupported version 3, this build reads 1 to 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported version 4, this build reads 1 to 3"), e.getMessage());
+        bad = ix.clone();
+        bad[4] = 2;   // an older version's layout: the table of contents' CRC (over the header too) tells
+        Files.write(index, bad);
+        e = assertThrows(CorruptBlockException.class, () -> Block.open(block));
+        assertEquals("toc", e.section());
         bad = ix.clone();
         bad[0] = 'X';
         Files.write(index, bad);

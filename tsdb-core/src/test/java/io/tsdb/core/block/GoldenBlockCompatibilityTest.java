@@ -13,8 +13,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Backward compatibility: blocks written by index format versions 1 and 2 (checked in under
- * src/test/resources/io/tsdb/core/block/golden-v1 and golden-v2, one per chunk codec, written by
+ * Backward compatibility: blocks written by index format versions 1, 2 and 3 (checked in under
+ * src/test/resources/io/tsdb/core/block/golden-v1, golden-v2 and golden-v3, one per chunk codec, written by
  * {@link GoldenBlocksMain}) must stay readable, bit for bit, by every later build. Never regenerate these files
  * to make this test pass; add a new golden set instead.
  */
@@ -22,7 +22,8 @@ class GoldenBlockCompatibilityTest {
 
     @ParameterizedTest
     @CsvSource({"1, gorilla, 01M8CCKETGVBBKWSYJYYP9WCSE, 1", "1, columnar, 01M8CCKFCZFY3V4YYMGG361NRJ, 2",
-            "2, gorilla, 01M94XV1G9XC3JF2Y8K2G3PAPY, 1", "2, columnar, 01M94XV2QHC07MS8452C8DB7PA, 2"})
+            "2, gorilla, 01M94XV1G9XC3JF2Y8K2G3PAPY, 1", "2, columnar, 01M94XV2QHC07MS8452C8DB7PA, 2",
+            "3, gorilla, 01M9923JRTMMFYZW7A8JQYHT4Z, 1", "3, columnar, 01M9923K4ZKQ0M05TAXH72BEA7, 2"})
     void goldenBlocksReadBack(int version, String codec, String ulid, int encodingId) throws Exception {
         Path dir = Path.of(getClass().getResource("golden-v" + version + "/" + codec + "/" + ulid + "/meta.json").toURI()).getParent();
         try (Block b = Block.open(dir)) {
@@ -46,7 +47,7 @@ class GoldenBlockCompatibilityTest {
                 for (int i = 0; i < GoldenData.LABELS.size(); i++) {
                     assertTrue(s.next());
                     assertEquals(GoldenData.LABELS.get(i), s.labels());
-                    assertEquals(version == 1 ? -1 : GoldenData.IDS[i], s.seriesId(), "storage-wide id (index version 2)");
+                    assertEquals(version == 1 ? -1 : GoldenData.IDS[i], s.seriesId(), "storage-wide id (index version 2 and later)");
                     long[] ts = GoldenData.ts(i);
                     double[] vs = GoldenData.vs(i);
                     SampleCursor c = s.cursor();
