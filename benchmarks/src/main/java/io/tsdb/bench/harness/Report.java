@@ -37,7 +37,7 @@ final class Report {
         options.forEach((k, v) -> { if (!k.startsWith("_")) md.append(" --").append(k).append('=').append(v); });
         md.append("\n```\n\nOptions: `--hosts` (1000 = 10k series; 10000 = 100k; 100000 = 1M), `--hours` of data at 10 s,\n");
         md.append("`--senders` (threads, each owning a disjoint set of hosts, sending in time order in lock-step rounds),\n");
-        md.append("`--runs` per query, `--warmup` / `--warmup-ms` / `--warmup-cap-ms` (unmeasured runs of each query first, until the server's\n");
+        md.append("`--runs` per query (and at least `--measure-ms`, 1000 ms, of measured runs), `--warmup` / `--warmup-ms` / `--warmup-cap-ms` (unmeasured runs of each query first, until the server's\n");
         md.append("JIT compiler is quiet and its CPU per run stops falling: at least 30 runs and 1 s, at most 60 s), `--targets`,\n");
         md.append("`--tsdb-variants=NAME=JAVA OPTIONS|SERVER FLAGS;...` (extra rows for this server after the plain command), `--out`.\n\n");
 
@@ -63,7 +63,7 @@ final class Report {
         md.append("- After restart: for the first " + Harness.COLD_WINDOW_MS / 1000 + " s after ready the 8 queries run in turn again and again;\n");
         md.append("  first run / median of the runs in that window. Small query on a new connection: single-groupby-1-1-1 over a\n");
         md.append("  fresh TCP connection each time (`Connection: close`), median of 300 after a warm-up as below (at least 50 runs), warm.\n");
-        md.append("- Query latency: median of `--runs` measured runs of each query after unmeasured runs of it, for every database alike,\n"
+        md.append("- Query latency: median of the measured runs of each query (at least `--runs` and at least `--measure-ms` of them) after unmeasured runs of it, for every database alike,\n"
                 + "  until the server has reached its steady speed (a running server's, not a just-started JVM's): the runs go in windows of\n"
                 + "  at least " + WarmUp.WINDOW_MS + " ms and " + WarmUp.WINDOW_RUNS + " runs; a window is quiet when the JIT compiler threads"
                 + " (`C1 CompilerThre`, `C2 CompilerThre` in /proc/PID/task/*/stat) of the server and of the harness used less than "
