@@ -68,7 +68,10 @@ final class LabelNameTable implements Closeable {
         boolean created = !Files.exists(t.file);
         t.ch = fs.open(t.file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            if (created || t.ch.size() == 0) {
+            if (created || t.ch.size() < HEADER_BYTES) {
+                // shorter than its header: a creation a crash cut short, before any name (a name is appended, and
+                // fsynced, only after the header is durable), so no key can use a code of it
+                t.ch.truncate(0);
                 ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).put(VERSION).put(new byte[3]).flip();
                 while (h.hasRemaining()) t.ch.write(h, h.position());
                 t.ch.force(true);

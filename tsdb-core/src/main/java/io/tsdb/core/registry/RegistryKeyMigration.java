@@ -38,6 +38,18 @@ final class RegistryKeyMigration {
         return !tierFiles(dir).isEmpty();
     }
 
+    /**
+     * Writes the marker (durably) unless it is there: called before the names file is created, so that a crash between
+     * the two cannot leave a names file beside tiers still at version 2 or 3 without the marker that says so.
+     */
+    static void begin(FileLayer fs, Path dir) throws IOException {
+        Path marker = dir.resolve(RegistryFormat.MIGRATING_MARKER);
+        if (!Files.exists(marker)) {
+            fs.writeFileDurably(marker, new byte[0]);
+            fs.fsyncDirectory(dir);
+        }
+    }
+
     static TreeMap<Integer, Path> tierFiles(Path dir) throws IOException {
         TreeMap<Integer, Path> found = new TreeMap<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -56,10 +68,7 @@ final class RegistryKeyMigration {
     static void run(FileLayer fs, Path dir, LabelNameTable names, long firstCapacity, boolean recover) throws IOException {
         long t0 = System.nanoTime();
         Path marker = dir.resolve(RegistryFormat.MIGRATING_MARKER);
-        if (!Files.exists(marker)) {
-            fs.writeFileDurably(marker, new byte[0]);
-            fs.fsyncDirectory(dir);
-        }
+        begin(fs, dir);
         // it describes the tiers before their rewrite (and its fingerprints hash the old keys)
         fs.deleteIfExists(dir.resolve(RegistryLookupFile.FILE_NAME));
         TreeMap<Integer, Path> tiers = tierFiles(dir);

@@ -133,6 +133,8 @@ public final class SeriesRegistry implements Closeable {
             r.removeTemporaries();
             Path legacy = dir.resolve(RegistryFormat.LEGACY_FILE_NAME);
             boolean rewriteKeys = !Files.exists(legacy) && RegistryKeyMigration.needed(dir);
+            // the marker before the names file: a names file without it says every tier is at version 4
+            if (rewriteKeys) RegistryKeyMigration.begin(fs, dir);
             r.names = LabelNameTable.open(fs, dir);
             if (Files.exists(legacy)) {
                 awaitChronicle();

@@ -96,6 +96,37 @@ class RegistryLabelNamesTest {
         assertTrue(e.getMessage().contains("no valid header"), e.getMessage());
     }
 
+    /** A names file shorter than its header (its creation cut short by a crash) holds no name: it is written anew. */
+    @Test
+    void aNamesFileCutShortAtItsCreationIsWrittenAnew() throws IOException {
+        Files.write(LabelNameTable.path(dir), new byte[]{0x54, 0x53});
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            r.put(series(1), 1);
+        }
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertEquals(Map.of(series(1), 1), SeriesRegistryTest.contents(r));
+        }
+    }
+
+    /**
+     * The migration's names file could not be written (left empty): the marker, written before it, makes the next open
+     * migrate; without it the names file would say that the version 3 tier was at version 4.
+     */
+    @Test
+    void aMigrationCutShortAtItsNamesFileIsResumed() throws IOException {
+        Map<Labels, Integer> expected = versionThreeTier(0, 1024, 0, 700, 700);
+        FaultInjectingFileLayer fs = new FaultInjectingFileLayer();
+        fs.on(FaultInjectingFileLayer.Op.WRITE, "series\\.registry\\.names$");
+        assertThrows(IOException.class, () -> SeriesRegistry.open(fs, dir, 1024));
+        assertEquals(0, Files.size(LabelNameTable.path(dir)));
+        assertTrue(Files.exists(dir.resolve(RegistryFormat.MIGRATING_MARKER)));
+        try (SeriesRegistry r = SeriesRegistry.open(dir, 1024)) {
+            assertContents(expected, r);
+            assertEquals(700, r.nextId());
+        }
+        assertFalse(Files.exists(dir.resolve(RegistryFormat.MIGRATING_MARKER)));
+    }
+
     /** A name that cannot be appended (full disk) refuses the series, registers nothing, and the next try succeeds. */
     @Test
     void aNameThatCannotBeWrittenRefusesTheSeries() throws IOException {
