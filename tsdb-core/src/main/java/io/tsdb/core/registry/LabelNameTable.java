@@ -234,9 +234,7 @@ final class LabelNameTable implements Closeable {
             pos[0] += l;
         }
         if (pos[0] != end) throw new IllegalArgumentException("trailing bytes after labels");
-        for (int i = 2; i < kv.length; i += 2)
-            if (kv[i - 2].compareTo(kv[i]) >= 0) throw new IllegalArgumentException("labels not sorted: " + java.util.Arrays.toString(kv));
-        return Labels.fromSortedUnsafe(kv);
+        return LabelsCodec.sortedLabels(kv);
     }
 
     /** Copies the file to {@code target} and fsyncs the copy (a snapshot of the registry). */

@@ -109,6 +109,11 @@ public final class LabelsCodec {
             pos[0] += l;
         }
         if (pos[0] != end) throw new IllegalArgumentException("trailing bytes after labels");
+        return sortedLabels(kv);
+    }
+
+    /** The label set of decoded names and values {@code kv} (name, value, ...); throws IllegalArgumentException unless sorted by name. */
+    static Labels sortedLabels(String[] kv) {
         for (int i = 2; i < kv.length; i += 2)
             if (kv[i - 2].compareTo(kv[i]) >= 0) throw new IllegalArgumentException("labels not sorted: " + Arrays.toString(kv));
         return Labels.fromSortedUnsafe(kv);
