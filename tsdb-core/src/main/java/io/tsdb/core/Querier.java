@@ -38,6 +38,13 @@ public interface Querier extends AutoCloseable {
      */
     long seriesCount(List<Matcher> matchers);
 
+    /**
+     * At least {@link #seriesCount}, from the label index alone where the implementation can: no time bounds
+     * checked, series present in several sources counted once per source. For deciding cheaply whether a query
+     * is small before anything is counted exactly or read (a few bitmap operations, whatever the selection's size).
+     */
+    default long seriesUpperBound(List<Matcher> matchers) { return seriesCount(matchers); }
+
     /** Estimated number of samples within [mint, maxt] for the matching series, from chunk stats. */
     long sampleEstimate(List<Matcher> matchers);
 

@@ -74,6 +74,13 @@ public final class MergeQuerier implements Querier {
         return n;
     }
 
+    /** Sum of the sources' bounds (a series in several sources counted in each). */
+    @Override public long seriesUpperBound(List<Matcher> matchers) {
+        long n = 0;
+        for (Querier q : sources) n += q.seriesUpperBound(matchers);
+        return n;
+    }
+
     /** Sum of the sources' estimates (samples overlapping in time across sources are counted twice). */
     @Override public long sampleEstimate(List<Matcher> matchers) {
         long n = 0;

@@ -44,6 +44,7 @@ final class ViewQuerier implements Querier {
         }
         return ids.getLongCardinality();
     }
+    @Override public long seriesUpperBound(List<Matcher> matchers) { return q.seriesUpperBound(matchers); }
     @Override public long sampleEstimate(List<Matcher> matchers) { return q.sampleEstimate(matchers); }
     @Override public List<String> labelNames(List<Matcher> matchers) { return q.labelNames(matchers); }
     @Override public List<String> labelValues(String name, List<Matcher> matchers) { return q.labelValues(name, matchers); }

@@ -105,6 +105,11 @@ public final class HeadQuerier implements Querier, MergeQuerier.LabelsOnly, Seri
         return n;
     }
 
+    /** The series the label index selects, without the per-series time bounds of {@link #seriesCount}. */
+    @Override public long seriesUpperBound(List<Matcher> matchers) {
+        return disjointFromHead() ? 0 : index.select(matchers).getLongCardinality();
+    }
+
     /** Adds the ids of the series {@link #seriesCount} counts (head ids are storage-wide already). */
     @Override public boolean addSeriesIds(List<Matcher> matchers, ToIntFunction<Labels> resolver, RoaringBitmap out) {
         if (disjointFromHead()) return true;

@@ -152,7 +152,8 @@ public final class PromqlEngine implements QueryEngine {
         long lookback = o.lookbackMs() > 0 ? o.lookbackMs() : defaults.lookbackMs();
         EvalContext cx = new EvalContext(storage, query, start, end, step, lookback, o.maxSamples(), o.timeoutMs(),
                 defaultSubqueryStepMs);
-        cx.shards = shards;
+        // a query that must stay small runs on the caller's thread alone: no shards to wait for
+        cx.shards = o.smallOnly() > 0 ? null : shards;
         try {
             return run(cx, expr, start, end, step, o, parseNanos);
         } finally {
@@ -162,6 +163,10 @@ public final class PromqlEngine implements QueryEngine {
 
     private QueryResult run(EvalContext cx, Expr expr, long start, long end, long step, QueryOptions o, long parseNanos) {
         long t1 = System.nanoTime();
+        if (o.smallOnly() > 0) {
+            int steps = step == 0 ? 1 : (int) ((end - start) / step) + 1;
+            CostEstimator.requireSmall(cx, expr, steps, QueryOptions.SMALL_MAX_SERIES, o.smallOnly());
+        }
         CostEstimator.check(cx, expr, o.maxSeries(), o.maxSamples());
         long planNanos = System.nanoTime() - t1;
         long t2 = System.nanoTime();

@@ -44,8 +44,10 @@ public final class PrometheusApiFeature implements Feature {
         MetaApi meta = new MetaApi(ctx.tenants(), ctx.metadata());
         StatusApi status = new StatusApi(ctx, startTimeMs);
 
-        router.getPost("/api/v1/query", api(query::query));
-        router.getPost("/api/v1/query_range", api(query::queryRange));
+        // small queries answer on the event loop (QueryApi); the rest on workers
+        boolean inline = QueryApi.SMALL_QUERY_WORK > 0;
+        router.add(Set.of("GET", "HEAD", "POST"), "/api/v1/query", "/api/v1/query", api(query::query), inline);
+        router.add(Set.of("GET", "HEAD", "POST"), "/api/v1/query_range", "/api/v1/query_range", api(query::queryRange), inline);
         router.getPost("/api/v1/series", api(meta::series));
         router.getPost("/api/v1/labels", api(meta::labels));
         router.add(Set.of("GET", "HEAD"), "/api/v1/label/*", "/api/v1/label/:name/values", api(meta::labelValues));

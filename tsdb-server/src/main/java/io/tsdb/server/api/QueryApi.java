@@ -1,5 +1,6 @@
 package io.tsdb.server.api;
 
+import io.tsdb.query.engine.QueryDeferred;
 import io.tsdb.query.engine.QueryEngine;
 import io.tsdb.query.engine.QueryOptions;
 import io.tsdb.query.engine.QueryResult;
@@ -8,14 +9,26 @@ import io.tsdb.query.engine.Value;
 import io.tsdb.server.ServerConfig;
 import io.tsdb.server.http.Request;
 import io.tsdb.server.http.Response;
+import io.tsdb.server.http.RunOnWorker;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
 
-/** /api/v1/query and /api/v1/query_range. */
+/**
+ * /api/v1/query and /api/v1/query_range. Registered as inline routes: a query is first tried on the connection's
+ * event loop, limited to small ones ({@link #SMALL_QUERY_WORK}); a larger one is handed to a worker before it reads
+ * anything ({@link io.tsdb.server.http.RunOnWorker}).
+ */
 final class QueryApi {
+    /**
+     * The most work (samples estimated plus series x steps; at most {@link QueryOptions#SMALL_MAX_SERIES} series) a
+     * query may take on the event loop: about a millisecond of evaluation (docs/benchmarks.md, "Small queries on
+     * the event loop"). 0 runs every query on a worker ({@code -Dtsdb.query.inline-work=0}).
+     */
+    static final long SMALL_QUERY_WORK = Long.getLong("tsdb.query.inline-work", 500_000L);
+
     static final long MAX_POINTS = 11_000;
     static final String TRUNCATED = "results truncated due to limit";
 
@@ -112,14 +125,20 @@ final class QueryApi {
             throw refused;
         }
         long t0 = System.nanoTime();
-        boolean ok = false;
+        boolean ok = false, deferred = false;
         try {
             QueryResult res = q.get();
             ok = true;
             return res;
+        } catch (QueryDeferred d) {
+            deferred = true;
+            throw RunOnWorker.INSTANCE;
         } finally {
             long took = System.nanoTime() - t0;
-            for (String t : ts) l.endQuery(t, took, ok);
+            for (String t : ts) {
+                if (deferred) l.endDeferred(t, took);
+                else l.endQuery(t, took, ok);
+            }
         }
     }
 
@@ -160,6 +179,7 @@ final class QueryApi {
         List<io.tsdb.server.tenant.TenantLimits> ls = new java.util.ArrayList<>();
         for (String id : r.tenant().tenants()) ls.add(tenants.limiter().limits(id));
         return new QueryOptions(lookback, timeout, smallestSet(ls, io.tsdb.server.tenant.TenantLimits::maxSamplesPerQuery),
-                smallestSet(ls, io.tsdb.server.tenant.TenantLimits::maxFetchedSeriesPerQuery), collect);
+                smallestSet(ls, io.tsdb.server.tenant.TenantLimits::maxFetchedSeriesPerQuery), collect,
+                r.onEventLoop() ? SMALL_QUERY_WORK : 0);
     }
 }

@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  * requests are answered in request order whoever produces the answer (event-loop probes, errors, 429/503,
  * workers, decode failures), and a slow client cannot queue unbounded work (reading is paused while busy).
  * Nothing else in the pipeline writes responses. Shared by all channels.
+ * <p>Handlers run on workers, except the probes and routes registered as inline ({@link Router.Route#inline()}, the
+ * query routes): these are called on the event loop first, and a handler that finds the request is not small throws
+ * {@link RunOnWorker}, upon which the same request goes to a worker. Not when credentials must be checked (bcrypt).
  */
 @ChannelHandler.Sharable
 final class HttpDispatcher extends ChannelInboundHandlerAdapter {
@@ -199,6 +202,10 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             handle(ctx, req, ex);
             return;
         }
+        if (security == null || security.authenticator() == null) {
+            Router.Match m = router.match(ex.method, path);
+            if (m != null && m.route().inline() && m.methodAllowed() && handle(ctx, req, ex, m)) return;
+        }
         try {
             workers.execute(() -> handle(ctx, req, ex));
         } catch (RejectedExecutionException e) {
@@ -209,11 +216,20 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest req, Exchange ex) {
+        handle(ctx, req, ex, null);
+    }
+
+    /**
+     * Runs the request's handler and writes its answer. With {@code inline} (the route's match) on the event loop:
+     * returns false, having answered nothing and kept the request, when the handler throws {@link RunOnWorker}.
+     */
+    private boolean handle(ChannelHandlerContext ctx, FullHttpRequest req, Exchange ex, Router.Match inline) {
         MDC.put("request_id", ex.requestId);
         String route = null;
         Response resp;
+        boolean deferred = false;
         try {
-            Router.Match m = router.match(ex.method, ex.path);
+            Router.Match m = inline != null ? inline : router.match(ex.method, ex.path);
             if (m != null) route = m.route().name();
             boolean preflight = ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null;
             Authenticator.Outcome who = preflight ? null : authenticate(req, ex);
@@ -231,17 +247,24 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 resp = error(ex.path, new HttpError(405, "method " + ex.method + " not allowed for " + ex.path
                         + "; allowed: " + allow)).header("Allow", allow);
             } else {
-                NettyRequest r = new NettyRequest(req, ex.requestId, ex.remote, tenant(req, ex, who));
+                NettyRequest r = new NettyRequest(req, ex.requestId, ex.remote, tenant(req, ex, who), inline != null);
                 resp = m.route().handler().handle(r);
                 if (resp == null) throw new IllegalStateException("handler for " + route + " returned no response");
             }
+        } catch (RunOnWorker w) {
+            deferred = inline != null;
+            resp = deferred ? null : ErrorResponses.forFailure(ex.method, ex.path, ex.requestId,
+                    new IllegalStateException("handler for " + route + " asked for a worker on a worker"));
         } catch (Throwable t) {
             resp = ErrorResponses.forFailure(ex.method, ex.path, ex.requestId, t);
         } finally {
-            req.release();
+            if (!deferred) req.release();
             MDC.remove("request_id");
         }
+        if (inline != null) metrics.inline(route, !deferred);   // before the answer is written: a client sees it counted
+        if (deferred) return false;
         write(ctx, ex, route, resp);
+        return true;
     }
 
     /**

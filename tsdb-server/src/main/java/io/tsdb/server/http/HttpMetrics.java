@@ -22,6 +22,7 @@ public final class HttpMetrics {
     private final Histogram duration;
     private final Histogram responseSize;
     private final Gauge inFlight;
+    private final Counter inline;
     /** Whether {@link #finished} writes the access-log line ({@code --log.access}). */
     private final boolean accessLog;
     /** The data points of each route seen so far (routes are the router's names and {@link #UNMATCHED}: a few dozen). */
@@ -32,6 +33,8 @@ public final class HttpMetrics {
         final String name;
         final io.prometheus.metrics.core.datapoints.DistributionDataPoint duration, responseSize;
         final io.prometheus.metrics.core.datapoints.CounterDataPoint[] byStatus = new io.prometheus.metrics.core.datapoints.CounterDataPoint[600];
+        /** Inline requests answered on the event loop, and handed on to a worker (made when first used). */
+        io.prometheus.metrics.core.datapoints.CounterDataPoint inlineAnswered, inlineDeferred;
 
         Route(String name) {
             this.name = name;
@@ -69,6 +72,22 @@ public final class HttpMetrics {
                 .labelNames("route").register(registry);
         inFlight = Gauge.builder().name("tsdb_http_requests_in_flight")
                 .help("HTTP requests received and not yet answered.").register(registry);
+        inline = Counter.builder().name("tsdb_http_inline_requests_total")
+                .help("Requests of inline routes (the query routes) by where they were answered: on the event loop"
+                        + " (answered), or handed to a worker because they were not small (deferred).")
+                .labelNames("route", "outcome").register(registry);
+    }
+
+    /** Counts a request of an inline route: answered on the event loop, or handed to a worker. */
+    void inline(String routeName, boolean answered) {
+        Route r = routes.computeIfAbsent(routeName, Route::new);
+        if (answered) {
+            if (r.inlineAnswered == null) r.inlineAnswered = inline.labelValues(routeName, "answered");
+            r.inlineAnswered.inc();
+        } else {
+            if (r.inlineDeferred == null) r.inlineDeferred = inline.labelValues(routeName, "deferred");
+            r.inlineDeferred.inc();
+        }
     }
 
     void started() { inFlight.inc(); }

@@ -30,10 +30,17 @@ final class NettyRequest implements Request {
     private Map<String, List<String>> formParams;
 
     private final io.tsdb.server.tenant.TenantScope tenant;
+    private final boolean onEventLoop;
 
     /** @param remote the client's address as text ({@link #remoteOf}) */
     NettyRequest(FullHttpRequest req, String requestId, String remote, io.tsdb.server.tenant.TenantScope tenant) {
+        this(req, requestId, remote, tenant, false);
+    }
+
+    NettyRequest(FullHttpRequest req, String requestId, String remote, io.tsdb.server.tenant.TenantScope tenant,
+                 boolean onEventLoop) {
         this.req = req;
+        this.onEventLoop = onEventLoop;
         this.tenant = tenant;
         QueryStringDecoder d;
         try {
@@ -122,4 +129,6 @@ final class NettyRequest implements Request {
     @Override public String requestId() { return requestId; }
     @Override public String remoteAddress() { return remote; }
     @Override public io.tsdb.server.tenant.TenantScope tenant() { return tenant; }
+
+    @Override public boolean onEventLoop() { return onEventLoop; }
 }

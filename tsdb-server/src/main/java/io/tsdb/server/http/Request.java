@@ -37,4 +37,11 @@ public interface Request {
      * "Tenants"). Handlers reach storage only through {@code ServerContext.tenants()} with this scope.
      */
     io.tsdb.server.tenant.TenantScope tenant();
+
+    /**
+     * True when the handler runs on the connection's event loop (a route registered as inline, {@link Router#add}):
+     * it must not block, and it throws {@link RunOnWorker} when the request turns out to need more than a short
+     * computation, to be run again on a worker, where this is false.
+     */
+    default boolean onEventLoop() { return false; }
 }

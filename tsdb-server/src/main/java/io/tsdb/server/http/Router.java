@@ -10,7 +10,8 @@ import java.util.Set;
  * An unknown path is 404; a known path with another method is 405.
  */
 public final class Router {
-    public record Route(Set<String> methods, String pattern, String name, Handler handler) {
+    /** @param inline the handler runs on the event loop first ({@link Request#onEventLoop()}) */
+    public record Route(Set<String> methods, String pattern, String name, Handler handler, boolean inline) {
         boolean pathMatches(String path) {
             if (pattern.endsWith("/*")) return path.startsWith(pattern.substring(0, pattern.length() - 1));
             return pattern.equals(path);
@@ -26,7 +27,17 @@ public final class Router {
      * prefix routes do not explode metric cardinality.
      */
     public synchronized Router add(Set<String> methods, String pattern, String name, Handler handler) {
-        routes.add(new Route(Set.copyOf(methods), pattern, name, handler));
+        return add(methods, pattern, name, handler, false);
+    }
+
+    /**
+     * Registers a route; with {@code inline} its handler is first called on the connection's event loop, without
+     * the hand-over to a worker and back (two thread wake-ups, about 0.1 ms), and must then answer quickly or throw
+     * {@link RunOnWorker} (see {@link Request#onEventLoop()}). Requests that need credentials checked always start
+     * on a worker (bcrypt).
+     */
+    public synchronized Router add(Set<String> methods, String pattern, String name, Handler handler, boolean inline) {
+        routes.add(new Route(Set.copyOf(methods), pattern, name, handler, inline));
         return this;
     }
 

@@ -188,6 +188,15 @@ public final class TenantLimiter {
         querySeconds.labelValues(t).inc(nanosTaken / 1e9);
     }
 
+    /**
+     * Ends a query {@link #startQuery} admitted that was handed on before it ran (tried on the event loop, too large
+     * for it): no outcome is counted, it is counted once it ran; its time so far is.
+     */
+    public void endDeferred(String tenant, long nanosTaken) {
+        running.get(tenant).decrementAndGet();
+        querySeconds.labelValues(metricName(tenant)).inc(nanosTaken / 1e9);
+    }
+
     public void received(String tenant, long samples) {
         if (samples > 0) samplesIn.labelValues(metricName(tenant)).inc(samples);
     }

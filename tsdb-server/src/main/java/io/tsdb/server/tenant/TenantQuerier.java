@@ -90,6 +90,11 @@ final class TenantQuerier implements Querier {
         return ms == null ? 0 : q.seriesCount(ms);
     }
 
+    @Override public long seriesUpperBound(List<Matcher> matchers) {
+        List<Matcher> ms = scoped(matchers);
+        return ms == null ? 0 : q.seriesUpperBound(ms);
+    }
+
     @Override public long sampleEstimate(List<Matcher> matchers) {
         List<Matcher> ms = scoped(matchers);
         return ms == null ? 0 : q.sampleEstimate(ms);

@@ -13,6 +13,7 @@ import io.tsdb.query.ast.ParenExpr;
 import io.tsdb.query.ast.SubqueryExpr;
 import io.tsdb.query.ast.UnaryExpr;
 import io.tsdb.query.ast.VectorSelector;
+import io.tsdb.query.engine.QueryDeferred;
 import io.tsdb.query.engine.QueryException;
 
 import java.util.ArrayList;
@@ -68,6 +69,54 @@ public final class CostEstimator {
         }
     }
 
+    /**
+     * Throws {@link QueryDeferred} unless the query is small ({@link io.tsdb.query.engine.QueryOptions#smallOnly}):
+     * its selectors match at most {@code maxSeries} series by the label index alone (no sample or chunk looked at)
+     * and its work, samples estimated plus series x {@code steps}, is at most {@code maxWork}. The series bound is
+     * checked first over all selectors, so a large selection is deferred after a few bitmap operations.
+     */
+    public static void requireSmall(EvalContext cx, Expr e, int steps, long maxSeries, long maxWork) {
+        // a subquery evaluates its inner expression at its own steps, which series x the query's steps does not count
+        if (hasSubquery(e)) throw new QueryDeferred("it has a subquery");
+        List<long[]> ranges = new ArrayList<>();
+        List<VectorSelector> sels = new ArrayList<>();
+        collect(cx, e, cx.queryStart, cx.queryEnd, sels, ranges);
+        long series = 0;
+        for (int i = 0; i < sels.size(); i++) {
+            long[] r = ranges.get(i);
+            series += cx.sharedQuerier(r[0], r[1]).seriesUpperBound(sels.get(i).matchers());
+            if (series > maxSeries) throw new QueryDeferred("its selectors match more than " + maxSeries + " series");
+        }
+        long work = series * Math.max(1, steps);
+        if (work > maxWork) throw new QueryDeferred("about " + work + " series x steps");
+        for (int i = 0; i < sels.size(); i++) {
+            long[] r = ranges.get(i);
+            work += cx.sharedQuerier(r[0], r[1]).sampleEstimate(sels.get(i).matchers());
+            if (work > maxWork) throw new QueryDeferred("about " + work + " samples and series x steps");
+        }
+    }
+
+    /** The selectors of {@code e} with the time ranges they read (as {@link #walk}), without looking at the data. */
+    private static void collect(EvalContext cx, Expr e, long mint, long maxt, List<VectorSelector> sels, List<long[]> ranges) {
+        walkRanges(cx, e, mint, maxt, (vs, lo, hi) -> {
+            if (lo <= hi) { sels.add(vs); ranges.add(new long[]{lo, hi}); }
+        });
+    }
+
+    private static boolean hasSubquery(Expr e) {
+        if (e instanceof SubqueryExpr) return true;
+        if (e instanceof ParenExpr p) return hasSubquery(p.expr());
+        if (e instanceof UnaryExpr u) return hasSubquery(u.expr());
+        if (e instanceof BinaryExpr b) return hasSubquery(b.lhs()) || hasSubquery(b.rhs());
+        if (e instanceof AggregateExpr a) return (a.param() != null && hasSubquery(a.param())) || hasSubquery(a.expr());
+        if (e instanceof Call c) {
+            for (Expr arg : c.args()) if (hasSubquery(arg)) return true;
+        }
+        return false;
+    }
+
+    private interface RangeSink { void accept(VectorSelector vs, long mint, long maxt); }
+
     private static long at(EvalContext cx, AtModifier a) {
         return switch (a.kind()) {
             case TIMESTAMP -> a.timestampMs();
@@ -77,28 +126,33 @@ public final class CostEstimator {
     }
 
     private static void walk(EvalContext cx, Expr e, long mint, long maxt, boolean countSeries, List<SelectorCost> out) {
+        walkRanges(cx, e, mint, maxt, (vs, lo, hi) -> add(cx, vs, lo, hi, countSeries, out));
+    }
+
+    /** Every selector of {@code e} with the time range it reads (lookback, ranges, offsets, {@code @}, subqueries). */
+    private static void walkRanges(EvalContext cx, Expr e, long mint, long maxt, RangeSink out) {
         if (e instanceof ParenExpr p) {
-            walk(cx, p.expr(), mint, maxt, countSeries, out);
+            walkRanges(cx, p.expr(), mint, maxt, out);
         } else if (e instanceof UnaryExpr u) {
-            walk(cx, u.expr(), mint, maxt, countSeries, out);
+            walkRanges(cx, u.expr(), mint, maxt, out);
         } else if (e instanceof BinaryExpr b) {
-            walk(cx, b.lhs(), mint, maxt, countSeries, out);
-            walk(cx, b.rhs(), mint, maxt, countSeries, out);
+            walkRanges(cx, b.lhs(), mint, maxt, out);
+            walkRanges(cx, b.rhs(), mint, maxt, out);
         } else if (e instanceof AggregateExpr a) {
-            if (a.param() != null) walk(cx, a.param(), mint, maxt, countSeries, out);
-            walk(cx, a.expr(), mint, maxt, countSeries, out);
+            if (a.param() != null) walkRanges(cx, a.param(), mint, maxt, out);
+            walkRanges(cx, a.expr(), mint, maxt, out);
         } else if (e instanceof Call c) {
-            for (Expr arg : c.args()) walk(cx, arg, mint, maxt, countSeries, out);
+            for (Expr arg : c.args()) walkRanges(cx, arg, mint, maxt, out);
         } else if (e instanceof VectorSelector vs) {
             long lo = vs.at() != null ? at(cx, vs.at()) : mint, hi = vs.at() != null ? at(cx, vs.at()) : maxt;
-            add(cx, vs, lo - vs.offsetMs() - cx.lookbackMs + 1, hi - vs.offsetMs(), countSeries, out);
+            out.accept(vs, lo - vs.offsetMs() - cx.lookbackMs + 1, hi - vs.offsetMs());
         } else if (e instanceof MatrixSelector ms) {
             VectorSelector vs = ms.selector();
             long lo = vs.at() != null ? at(cx, vs.at()) : mint, hi = vs.at() != null ? at(cx, vs.at()) : maxt;
-            add(cx, vs, lo - vs.offsetMs() - ms.rangeMs() + 1, hi - vs.offsetMs(), countSeries, out);
+            out.accept(vs, lo - vs.offsetMs() - ms.rangeMs() + 1, hi - vs.offsetMs());
         } else if (e instanceof SubqueryExpr sq) {
             long lo = sq.at() != null ? at(cx, sq.at()) : mint, hi = sq.at() != null ? at(cx, sq.at()) : maxt;
-            walk(cx, sq.expr(), lo - sq.offsetMs() - sq.rangeMs(), hi - sq.offsetMs(), countSeries, out);
+            walkRanges(cx, sq.expr(), lo - sq.offsetMs() - sq.rangeMs(), hi - sq.offsetMs(), out);
         }
     }
 
