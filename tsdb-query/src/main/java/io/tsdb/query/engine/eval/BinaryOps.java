@@ -195,16 +195,18 @@ public final class BinaryOps {
         boolean cmp = op.isComparison();
         List<Row> out = new ArrayList<>(vec.rows.size());
         for (Row row : vec.rows) {
-            double[] o = Row.empty(row.v.length);
+            // made at the first value kept: a filter (x > 90) drops most series of a large selection whole
+            double[] o = null;
             boolean any = false;
             FloatHistogram[] ho = null;
-            for (int i = 0; i < o.length; i++) {
+            int steps = row.v.length;
+            for (int i = 0; i < steps; i++) {
                 double x = row.v[i];
                 FloatHistogram h = row.hist(i);
                 if (h != null) {
                     double r = histOp(op, swap ? null : h, s[i], swap ? h : null, s[i], returnBool);
                     if (hres == null) continue; // histograms with a scalar: only * and / give a result
-                    if (ho == null) ho = new FloatHistogram[o.length];
+                    if (ho == null) ho = new FloatHistogram[steps];
                     ho[i] = hres;
                     any = true;
                     continue;
@@ -223,9 +225,11 @@ public final class BinaryOps {
                 } else {
                     val = arith(op, lf, rf);
                 }
+                if (o == null) o = Row.empty(steps);
                 o[i] = val;
                 any = true;
             }
+            if (o == null && any) o = Row.empty(steps);   // histogram results only
             if (any) out.add(new Row(row.labels, o, ho, row.dropName || !(cmp || op.isTrim()) || returnBool));
         }
         return new VecVal(out);
