@@ -157,5 +157,42 @@ class InlineRoutesTest {
         assertTrue(metrics.contains("tsdb_tenant_queries_total{outcome=\"failed\",tenant=\"anonymous\"} 1.0"), metrics);
     }
 
+    /**
+     * A query handed to a worker after the event loop found some of its extents in the result cache is counted once:
+     * the cache's hit counter grows by as much as for the same extents answered whole from the cache.
+     */
+    @Test
+    void cacheCountsAHandedOverQueryOnce() throws Exception {
+        MemStorage mem = new MemStorage();
+        long now = System.currentTimeMillis();
+        long t0 = (now - 3 * 3_600_000L) / 60_000 * 60_000;
+        for (long t = t0; t < now - 120_000; t += 60_000) {
+            for (int s = 0; s < 2_500; s++) mem.add(Labels.of("__name__", "wide", "pod", "p" + s), t, s);
+        }
+        start(mem, null, null);
+        long a = t0 / 1000 + 3_600, b = a + 3_600, c = now / 1000;   // up to now: its last extent is never cached
+        String q = "/api/v1/query_range?query=" + enc("count(wide)") + "&step=60";
+        assertEquals(200, TestHttp.get(url(q + "&start=" + a + "&end=" + b)).statusCode());   // deferred: misses
+        double h0 = metric("tsdb_query_range_cache_hits_total");
+        HttpResponse<String> cached = TestHttp.get(url(q + "&start=" + a + "&end=" + b));   // all hits, on the event loop
+        assertEquals(200, cached.statusCode());
+        double whole = metric("tsdb_query_range_cache_hits_total") - h0;
+        assertTrue(whole > 0, "hits " + whole);
+        HttpResponse<String> partly = TestHttp.get(url(q + "&start=" + a + "&end=" + c));   // hits, then a miss: deferred
+        assertEquals(200, partly.statusCode());
+        assertTrue(partly.body().contains("\"2500\""), partly.body());
+        assertEquals(whole, metric("tsdb_query_range_cache_hits_total") - h0 - whole, "hits of the handed-over query");
+        String metrics = TestHttp.get(url("/metrics")).body();
+        assertTrue(metrics.contains("tsdb_http_inline_requests_total{outcome=\"answered\",route=\"/api/v1/query_range\"} 1.0"), metrics);
+        assertTrue(metrics.contains("tsdb_http_inline_requests_total{outcome=\"deferred\",route=\"/api/v1/query_range\"} 2.0"), metrics);
+    }
+
+    private double metric(String name) throws Exception {
+        for (String line : TestHttp.get(url("/metrics")).body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return 0;
+    }
+
     private static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }
 }

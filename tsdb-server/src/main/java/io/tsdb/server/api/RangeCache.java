@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsdb.core.Labels;
 import io.tsdb.core.histogram.FloatHistogram;
 import io.tsdb.query.ast.Expr;
+import io.tsdb.query.engine.QueryDeferred;
 import io.tsdb.query.engine.QueryEngine;
 import io.tsdb.query.engine.QueryException;
 import io.tsdb.query.engine.QueryOptions;
@@ -154,6 +155,29 @@ public final class RangeCache implements WriteEvents.Listener {
      * scope's cached extents where possible; the result equals {@code engine.range}.
      */
     public QueryResult range(QueryEngine engine, String tenant, String query, long start, long end, long step, QueryOptions opts) {
+        // hits and misses are counted once the answer is known: a query first tried on the event loop and handed to a
+        // worker (QueryDeferred, possibly after some extents) is counted by the run that answers it, once
+        long[] counts = new long[2];
+        try {
+            QueryResult r = range(engine, tenant, query, start, end, step, opts, counts);
+            publish(counts);
+            return r;
+        } catch (QueryDeferred d) {
+            throw d;
+        } catch (RuntimeException e) {
+            publish(counts);
+            throw e;
+        }
+    }
+
+    private void publish(long[] counts) {
+        if (counts[0] > 0) hits.inc(counts[0]);
+        if (counts[1] > 0) misses.inc(counts[1]);
+    }
+
+    /** As above, counting hits in {@code counts[0]} and misses in {@code counts[1]}. */
+    private QueryResult range(QueryEngine engine, String tenant, String query, long start, long end, long step,
+                              QueryOptions opts, long[] counts) {
         Expr expr = engine.parse(query);
         QueryWindow w = QueryWindow.of(expr, opts.lookbackMs(), Math.max(step, 60_000));
         if (w.usesAt()) return engine.range(query, start, end, step, opts);
@@ -169,7 +193,7 @@ public final class RangeCache implements WriteEvents.Listener {
             boolean cacheable = cacheable(k, phase, span, step, w, now);
             Extent hit = cacheable ? cache.getIfPresent(key) : null;
             if (hit != null) {
-                hits.inc();
+                counts[0]++;
                 long es = phase + k * span, ee = es + span - step;
                 if (hit.annotated() && (es < start || ee > end)) {
                     // Only part of the extent is requested: its annotations may come from the other part.
@@ -213,7 +237,7 @@ public final class RangeCache implements WriteEvents.Listener {
             // it; otherwise each cached extent gets those of its own window, the answer those of the requested part.
             boolean annotated = annotated(r);
             for (long kk = runStart; kk <= runEnd; kk++) {
-                misses.inc();
+                counts[1]++;
                 if (!cacheable(kk, phase, span, step, w, now)) continue;
                 long es = phase + kk * span, ee = es + span - step;
                 List<Series> series = slice(m.series(), es, ee);
