@@ -8,18 +8,18 @@ import org.roaringbitmap.RoaringBitmap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Inverted index of series ids: a RoaringBitmap per label pair (postings) and per label name.
- * A label pair held by one series only (a pod, instance or id label of churning fleets: one per series) keeps that
- * series' id as an {@link Integer} instead of a bitmap of one (16 bytes instead of about 150); it becomes a bitmap
- * when a second series takes the pair. {@link #postingsOf} reads either as a bitmap.
+ * The values of each name are a hash table ({@link LabelValues}, sorted on demand); a label pair held by one series
+ * only (a pod, instance or id label of churning fleets: one per series) keeps that series' id in the table's slot
+ * instead of a bitmap of one (no object at all instead of about 150 bytes); it becomes a bitmap when a second series
+ * takes the pair.
  * Regular-expression matchers are evaluated against the dictionary of values of the label, never
  * against every series. Label strings are interned through the dictionary so every series shares one
  * String instance per distinct name and value, and label sets with the same names share one names array
@@ -27,8 +27,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class LabelIndex {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final TreeMap<String, TreeMap<String, Object>> postings = new TreeMap<>();
-    private final TreeMap<String, RoaringBitmap> byName = new TreeMap<>();
+    /** Label name -> its values and the series that have it. */
+    private final HashMap<String, LabelValues> byName = new HashMap<>();
+    /** The label names sorted, until a name comes or goes; null when not built. */
+    private volatile String[] sortedNames;
     private final RoaringBitmap all = new RoaringBitmap();
     /** Distinct sorted label-name arrays of indexed series, keyed by content (Arrays.asList of the array itself). */
     private final HashMap<List<String>, String[]> nameSets = new HashMap<>();
@@ -39,34 +41,16 @@ public final class LabelIndex {
         lock.writeLock().lock();
         try {
             for (int i = 0; i < labels.size(); i++) {
-                String name = labels.name(i), value = labels.value(i);
-                // ceilingKey finds the interned string without allocating (ceilingEntry exports a new entry per call:
-                // 212 MB of a burst of a million new series, ten labels each); the value is then read by key
-                String nk = postings.ceilingKey(name);
-                TreeMap<String, Object> values;
-                RoaringBitmap nameBm;
-                if (nk == null || !nk.equals(name)) {
-                    values = new TreeMap<>();
-                    postings.put(name, values);
-                    nameBm = new RoaringBitmap();
-                    byName.put(name, nameBm);
-                } else {
-                    name = nk;
-                    values = postings.get(name);
-                    nameBm = byName.get(name);
+                String name = labels.name(i);
+                LabelValues values = byName.get(name);
+                if (values == null) {
+                    values = new LabelValues(name);
+                    byName.put(name, values);
+                    sortedNames = null;
                 }
-                // putIfAbsent first: a value of one series (a pod, an instance) is new, and its pair goes in with one
-                // descent of what is the largest map of the index; a value already there (a metric name, a job: the
-                // small maps) then takes the descents that intern its string and update its postings
-                Object p = values.putIfAbsent(value, id);
-                if (p != null) {
-                    value = values.ceilingKey(value);
-                    if (p instanceof RoaringBitmap bm) bm.add(id);
-                    else if ((Integer) p != id) values.put(value, RoaringBitmap.bitmapOf((Integer) p, id));
-                }
-                nameBm.add(id);
-                names[i] = name;
-                vals[i] = value;
+                vals[i] = values.add(labels.value(i), id);
+                values.present.add(id);
+                names[i] = values.name;
             }
             all.add(id);
             String[] shared = nameSets.putIfAbsent(Arrays.asList(names), names);
@@ -82,23 +66,27 @@ public final class LabelIndex {
         lock.writeLock().lock();
         try {
             for (int i = 0; i < labels.size(); i++) {
-                TreeMap<String, Object> values = postings.get(labels.name(i));
+                LabelValues values = byName.get(labels.name(i));
                 if (values == null) continue;
-                Object p = values.get(labels.value(i));
-                if (p instanceof RoaringBitmap bm) {
-                    bm.remove(id);
-                    if (bm.isEmpty()) values.remove(labels.value(i));
-                } else if (p != null && (Integer) p == id) {
-                    values.remove(labels.value(i));
-                }
-                RoaringBitmap nb = byName.get(labels.name(i));
-                nb.remove(id);
-                if (nb.isEmpty()) { byName.remove(labels.name(i)); postings.remove(labels.name(i)); }
+                values.remove(labels.value(i), id);
+                values.present.remove(id);
+                if (values.present.isEmpty()) { byName.remove(values.name); sortedNames = null; }
             }
             all.remove(id);
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** The label names sorted (built if needed; caller holds a lock): do not modify. */
+    private String[] sortedNames() {
+        String[] s = sortedNames;
+        if (s == null) {
+            s = byName.keySet().toArray(new String[0]);
+            Arrays.sort(s);
+            sortedNames = s;
+        }
+        return s;
     }
 
     public long seriesCount() {
@@ -145,15 +133,15 @@ public final class LabelIndex {
 
     /** Series whose value of m.name() (empty when absent) matches m; may return an internal bitmap: do not modify. */
     private RoaringBitmap matching(Matcher m) {
-        TreeMap<String, Object> values = postings.get(m.name());
-        RoaringBitmap present = byName.get(m.name());
+        LabelValues values = byName.get(m.name());
         if (values == null) return m.matchesEmpty() ? all : new RoaringBitmap();
+        RoaringBitmap present = values.present;
         RoaringBitmap withValue;
         if (m.type() == Matcher.Type.EQ) {
-            RoaringBitmap bm = postingsOf(values.get(m.value()));
+            RoaringBitmap bm = values.postings(m.value());
             withValue = bm == null ? new RoaringBitmap() : bm;
         } else if (m.type() == Matcher.Type.NEQ) {
-            RoaringBitmap bm = postingsOf(values.get(m.value()));
+            RoaringBitmap bm = values.postings(m.value());
             withValue = bm == null ? present : RoaringBitmap.andNot(present, bm);
         } else {
             withValue = regexMatching(m, values, present);
@@ -163,44 +151,42 @@ public final class LabelIndex {
         return RoaringBitmap.or(withValue, absent);
     }
 
-    /** A pair's postings as a bitmap (a new one for a pair of one series; null for none): do not modify. */
-    private static RoaringBitmap postingsOf(Object p) {
-        if (p == null || p instanceof RoaringBitmap) return (RoaringBitmap) p;
-        return RoaringBitmap.bitmapOf((Integer) p);
-    }
-
-    /** Series count of a pair's postings. */
-    private static long cardinalityOf(Object p) {
-        return p == null ? 0 : p instanceof RoaringBitmap bm ? bm.getLongCardinality() : 1;
-    }
-
-    /** Whether a pair's postings and {@code filter} share a series. */
-    private static boolean intersects(Object p, RoaringBitmap filter) {
-        return p instanceof RoaringBitmap bm ? RoaringBitmap.intersects(bm, filter) : filter.contains((Integer) p);
-    }
-
-    private static RoaringBitmap regexMatching(Matcher m, TreeMap<String, Object> values, RoaringBitmap present) {
+    private static RoaringBitmap regexMatching(Matcher m, LabelValues values, RoaringBitmap present) {
         boolean positive = m.type() == Matcher.Type.RE;
         // Fast path: a regex matching a small finite set ("a|b|c", "host_(1|2)") is answered by dictionary lookups.
         List<String> literals = m.setMatches();
         if (literals != null) {
             List<RoaringBitmap> hits = new ArrayList<>();
             for (String lit : literals) {
-                RoaringBitmap bm = postingsOf(values.get(lit));
+                RoaringBitmap bm = values.postings(lit);
                 if (bm != null) hits.add(bm);
             }
             RoaringBitmap u = hits.isEmpty() ? new RoaringBitmap() : FastAggregation.or(hits.iterator());
             return positive ? u : RoaringBitmap.andNot(present, u);
         }
-        NavigableMap<String, Object> candidates = values;
         String prefix = RegexLiterals.literalPrefix(m.value());
-        if (positive && prefix != null && !prefix.isEmpty()) candidates = values.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
         // Pairs of one series are gathered as ids (no bitmap each), then added to the union in one pass.
         Postings in = new Postings(), out = new Postings();
-        for (Map.Entry<String, Object> e : candidates.entrySet()) {
-            (m.matches(e.getKey()) ? in : out).add(e.getValue());
+        if (positive && prefix != null && !prefix.isEmpty()) {
+            // only values starting with the prefix can match: their range of the sorted values, or a scan
+            String[] sorted = values.sortedIfStable();
+            if (sorted != null) {
+                int from = Arrays.binarySearch(sorted, prefix);
+                for (int i = from >= 0 ? from : -from - 1; i < sorted.length && sorted[i].startsWith(prefix); i++)
+                    if (m.matches(sorted[i])) in.add(values, values.slotOf(sorted[i]));
+            } else {
+                for (int slot = 0; slot < values.capacity(); slot++) {
+                    String v = values.key(slot);
+                    if (v != null && v.startsWith(prefix) && m.matches(v)) in.add(values, slot);
+                }
+            }
+            return in.union();
         }
-        if (candidates != values || in.size() <= out.size()) return in.union();
+        for (int slot = 0; slot < values.capacity(); slot++) {
+            String v = values.key(slot);
+            if (v != null) (m.matches(v) ? in : out).add(values, slot);
+        }
+        if (in.size() <= out.size()) return in.union();
         return RoaringBitmap.andNot(present, out.union());
     }
 
@@ -210,10 +196,11 @@ public final class LabelIndex {
         int[] ids = new int[16];
         int n;
 
-        void add(Object p) {
-            if (p instanceof RoaringBitmap bm) { bitmaps.add(bm); return; }
+        void add(LabelValues values, int slot) {
+            int id = values.singleId(slot);
+            if (id < 0) { bitmaps.add(values.postings(slot)); return; }
             if (n == ids.length) ids = Arrays.copyOf(ids, n * 2);
-            ids[n++] = (Integer) p;
+            ids[n++] = id;
         }
 
         int size() { return bitmaps.size() + n; }
@@ -234,8 +221,8 @@ public final class LabelIndex {
         lock.readLock().lock();
         try {
             List<String> out = new ArrayList<>();
-            for (Map.Entry<String, RoaringBitmap> e : byName.entrySet())
-                if (filter == null || RoaringBitmap.intersects(e.getValue(), filter)) out.add(e.getKey());
+            for (String n : sortedNames())
+                if (filter == null || RoaringBitmap.intersects(byName.get(n).present, filter)) out.add(n);
             return out;
         } finally {
             lock.readLock().unlock();
@@ -246,11 +233,16 @@ public final class LabelIndex {
     public List<String> labelValues(String name, RoaringBitmap filter) {
         lock.readLock().lock();
         try {
-            TreeMap<String, Object> values = postings.get(name);
+            LabelValues values = byName.get(name);
             if (values == null) return List.of();
-            List<String> out = new ArrayList<>();
-            for (Map.Entry<String, Object> e : values.entrySet())
-                if (filter == null || intersects(e.getValue(), filter)) out.add(e.getKey());
+            if (filter == null) return new ArrayList<>(Arrays.asList(values.sorted()));
+            // the values of the filter's series, sorted: no sort of all values for a few series
+            ArrayList<String> out = new ArrayList<>();
+            for (int slot = 0; slot < values.capacity(); slot++) {
+                String v = values.key(slot);
+                if (v != null && values.intersects(slot, filter)) out.add(v);
+            }
+            out.sort(null);
             return out;
         } finally {
             lock.readLock().unlock();
@@ -261,8 +253,9 @@ public final class LabelIndex {
     public long cardinality(String name, String value) {
         lock.readLock().lock();
         try {
-            TreeMap<String, Object> values = postings.get(name);
-            return values == null ? 0 : cardinalityOf(values.get(value));
+            LabelValues values = byName.get(name);
+            int slot = values == null ? -1 : values.slotOf(value);
+            return slot < 0 ? 0 : values.cardinality(slot);
         } finally {
             lock.readLock().unlock();
         }
@@ -271,24 +264,35 @@ public final class LabelIndex {
     /** A label pair with its series count. */
     public record PairCount(String name, String value, long series) {}
 
-    /** The {@code n} label pairs with most series (name == null: all names), descending by series count. */
+    /** Whether {@code a} ranks before {@code b} in {@link #topPairs}: more series, then name and value ascending. */
+    private static int rankOrder(long aSeries, String aName, String aValue, PairCount b) {
+        if (aSeries != b.series()) return aSeries > b.series() ? -1 : 1;
+        int c = aName.compareTo(b.name());
+        return c != 0 ? c : aValue.compareTo(b.value());
+    }
+
+    /**
+     * The {@code n} label pairs with most series (name == null: all names), descending by series count, ties by
+     * name and value ascending.
+     */
     public List<PairCount> topPairs(String name, int n) {
         lock.readLock().lock();
         try {
-            java.util.PriorityQueue<PairCount> heap = new java.util.PriorityQueue<>((a, b) -> Long.compare(a.series(), b.series()));
-            Iterator<Map.Entry<String, TreeMap<String, Object>>> it =
-                    (name == null ? postings : postings.subMap(name, true, name, true)).entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<String, TreeMap<String, Object>> e = it.next();
-                for (Map.Entry<String, Object> v : e.getValue().entrySet()) {
-                    long c = cardinalityOf(v.getValue());
-                    if (heap.size() < n) heap.add(new PairCount(e.getKey(), v.getKey(), c));
-                    else if (n > 0 && heap.peek().series() < c) { heap.poll(); heap.add(new PairCount(e.getKey(), v.getKey(), c)); }
+            // the heap's head is the lowest-ranked pair kept; the result does not depend on the tables' order
+            PriorityQueue<PairCount> heap = new PriorityQueue<>((a, b) -> -rankOrder(a.series(), a.name(), a.value(), b));
+            for (String nm : name == null ? sortedNames() : new String[]{name}) {
+                LabelValues values = byName.get(nm);
+                if (values == null) continue;
+                for (int slot = 0; slot < values.capacity(); slot++) {
+                    String v = values.key(slot);
+                    if (v == null) continue;
+                    long c = values.cardinality(slot);
+                    if (heap.size() < n) heap.add(new PairCount(nm, v, c));
+                    else if (n > 0 && rankOrder(c, nm, v, heap.peek()) < 0) { heap.poll(); heap.add(new PairCount(nm, v, c)); }
                 }
             }
             List<PairCount> out = new ArrayList<>(heap);
-            out.sort((a, b) -> a.series() != b.series() ? Long.compare(b.series(), a.series())
-                    : a.name().equals(b.name()) ? a.value().compareTo(b.value()) : a.name().compareTo(b.name()));
+            out.sort((a, b) -> rankOrder(a.series(), a.name(), a.value(), b));
             return out;
         } finally {
             lock.readLock().unlock();
@@ -300,7 +304,7 @@ public final class LabelIndex {
         lock.readLock().lock();
         try {
             TreeMap<String, Integer> out = new TreeMap<>();
-            for (Map.Entry<String, TreeMap<String, Object>> e : postings.entrySet()) out.put(e.getKey(), e.getValue().size());
+            for (LabelValues v : byName.values()) out.put(v.name, v.size());
             return out;
         } finally {
             lock.readLock().unlock();
