@@ -34,6 +34,14 @@ final class Fingerprints {
     private int pendingAmbiguousCount;
     /** Pairs in {@link #pending} and {@link #pendingAmbiguous}. */
     private int pendingPairs;
+    /**
+     * Where each range of fingerprints starts in {@link #sorted}: bucket {@code k} (the top bits of the fingerprint,
+     * sign flipped so that buckets follow the signed order) is {@code sorted[buckets[k], buckets[k + 1])}, about 16
+     * pairs; null for a small array. A search of a million pairs then touches the bucket's bounds and a cache line or
+     * two of pairs, where the bisection of the whole array took a dozen cache misses (two searches per new series).
+     */
+    private int[] buckets;
+    private int bucketShift;
 
     static long pair(int fingerprint, int id) { return (long) fingerprint << 32 | (id & 0xFFFF_FFFFL); }
 
@@ -63,6 +71,40 @@ final class Fingerprints {
         pendingAmbiguous[pendingAmbiguousCount++] = p;
     }
 
+    /**
+     * As {@link #add} for a fingerprint {@link #lookup} has just answered {@link #MISSING} for, with nothing added
+     * since: the pair is known to be absent, so it is not searched for again.
+     */
+    void addAbsent(int fingerprint, int id) {
+        pending.put(fingerprint, id);
+        pendingPairs++;
+        if (pendingPairs >= Math.max(MIN_PENDING, size >>> 4)) merge();
+    }
+
+    /** Index in {@link #sorted} of {@code key} ({@link #pair}), or -(insertion point) - 1, as Arrays.binarySearch. */
+    private int search(long key) {
+        int[] b = buckets;
+        if (b == null) return Arrays.binarySearch(sorted, 0, size, key);
+        int k = ((int) (key >>> 32) ^ Integer.MIN_VALUE) >>> bucketShift;
+        return Arrays.binarySearch(sorted, b[k], b[k + 1], key);
+    }
+
+    /** Rebuilds {@link #buckets} after {@link #sorted} changed. */
+    private void index() {
+        int bits = size < 256 ? 0 : Math.min(16, 31 - Integer.numberOfLeadingZeros(size >>> 4));
+        if (bits == 0) { buckets = null; return; }
+        int n = 1 << bits, shift = 32 - bits;
+        int[] b = new int[n + 1];
+        int k = 0;
+        for (int i = 0; i < size; i++) {
+            int bk = ((int) (sorted[i] >>> 32) ^ Integer.MIN_VALUE) >>> shift;
+            while (k <= bk) b[k++] = i;
+        }
+        while (k <= n) b[k++] = size;
+        buckets = b;
+        bucketShift = shift;
+    }
+
     /** Whether exactly this pair is held. */
     boolean contains(int fingerprint, int id) {
         int v = pending.get(fingerprint);
@@ -71,14 +113,14 @@ final class Fingerprints {
             long p = pair(fingerprint, id);
             for (int i = 0; i < pendingAmbiguousCount; i++) if (pendingAmbiguous[i] == p) return true;
         }
-        return Arrays.binarySearch(sorted, 0, size, pair(fingerprint, id)) >= 0;
+        return search(pair(fingerprint, id)) >= 0;
     }
 
     /** The one id registered with {@code fingerprint}, {@link #MISSING}, or {@link #AMBIGUOUS} when there are several. */
     int lookup(int fingerprint) {
         int found = pending.get(fingerprint);
         if (found == AMBIGUOUS) return AMBIGUOUS;
-        int i = Arrays.binarySearch(sorted, 0, size, pair(fingerprint, 0));
+        int i = search(pair(fingerprint, 0));
         for (i = i >= 0 ? i : -(i + 1); i < size && (int) (sorted[i] >>> 32) == fingerprint; i++) {
             int id = (int) sorted[i];
             if (found == MISSING) found = id;
@@ -105,6 +147,7 @@ final class Fingerprints {
         }
         size = o;
         if (sorted.length > 2 * size + MIN_PENDING) sorted = Arrays.copyOf(sorted, size);
+        index();
     }
 
     /** Merges the pending pairs into a new sorted array. */
@@ -143,6 +186,7 @@ final class Fingerprints {
         }
         sorted = o == out.length ? out : Arrays.copyOf(out, o);
         size = o;
+        index();
     }
 
     /** Every pair held, sorted ({@link #pair}); the array is this object's own: read its first {@link #size} only. */
@@ -152,5 +196,7 @@ final class Fingerprints {
     }
 
     /** Heap bytes held (the sorted array and the pending map's arrays, estimated). */
-    long heapBytes() { return 8L * sorted.length + 8L * pending.capacity() + 8L * pendingAmbiguous.length; }
+    long heapBytes() {
+        return 8L * sorted.length + 8L * pending.capacity() + 8L * pendingAmbiguous.length + (buckets == null ? 0 : 4L * buckets.length);
+    }
 }

@@ -471,14 +471,18 @@ public final class SeriesRegistry implements Closeable {
      */
     public synchronized int getOrRegister(RegistryKey key, int newId) throws IOException {
         if (!key.known()) key = new RegistryKey(key.labels, names.keyAdding(key.labels));
-        int id = get(key.key, key.fingerprint());
+        int v = fingerprints.lookup(key.fingerprint());
+        int id = getLookedUp(key.key, v);
         if (id >= 0) return id;
-        putEncoded(key, newId);
+        // a fingerprint no series has (nearly every new series): its pair goes in without being looked up again
+        putEncoded(key, newId, v == Fingerprints.MISSING);
         return newId;
     }
 
-    private int get(byte[] key, int fp) {
-        int v = fingerprints.lookup(fp);
+    private int get(byte[] key, int fp) { return getLookedUp(key, fingerprints.lookup(fp)); }
+
+    /** As {@link #get(byte[], int)} with the fingerprint's {@link Fingerprints#lookup} result {@code v}. */
+    private int getLookedUp(byte[] key, int v) {
         if (v == Fingerprints.MISSING) return -1;
         try {
             if (v >= 0) {
@@ -531,7 +535,10 @@ public final class SeriesRegistry implements Closeable {
         putEncoded(new RegistryKey(key), id);
     }
 
-    private synchronized void putEncoded(RegistryKey rk, int id) throws IOException {
+    private void putEncoded(RegistryKey rk, int id) throws IOException { putEncoded(rk, id, false); }
+
+    /** As {@link #putEncoded(byte[], int)}; {@code fingerprintAbsent}: no series has the key's fingerprint (just looked up). */
+    private synchronized void putEncoded(RegistryKey rk, int id, boolean fingerprintAbsent) throws IOException {
         int fp = rk.fingerprint();
         if (closed) throw new IllegalStateException("series registry " + dir + " is closed");
         firstTier();
@@ -557,7 +564,7 @@ public final class SeriesRegistry implements Closeable {
         if (prev == null) { t.count++; keyBytes += rk.key.length; keys++; }
         t.noteGrowth();
         t.noteId(id);
-        fingerprints.add(fp, id);
+        if (fingerprintAbsent) fingerprints.addAbsent(fp, id); else fingerprints.add(fp, id);
         // The id itself is in the tier now, and open() takes the next id as the largest registered id + 1, so the
         // NEXT_ID_KEY entry is not rewritten per series (a second Chronicle put, a fifth of a new series' cost): the
         // newest tier is never rewritten, and each tier is created holding the next id of its time, so the ids of

@@ -75,4 +75,51 @@ class FingerprintsTest {
         assertEquals(7, f.lookup(0));
         assertEquals(Fingerprints.MISSING, f.lookup(2));
     }
+
+    /**
+     * Fingerprints over the whole int range (the bucket index over the sorted array, sign included), added as the
+     * registry adds a new series' pair: {@link Fingerprints#addAbsent} when {@link Fingerprints#lookup} answered
+     * MISSING, else {@link Fingerprints#add}; lookups of held and absent fingerprints agree with a map through merges
+     * and removals.
+     */
+    @Test
+    void wholeRangeFingerprintsAddedAsTheRegistryDoes() {
+        Random rnd = new Random(5);
+        Fingerprints f = new Fingerprints();
+        Map<Integer, Set<Integer>> ref = new HashMap<>();
+        int nextId = 0;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 100_000; i++) {
+                // mostly unique fingerprints; a few drawn from a small set to collide
+                int fp = rnd.nextInt(50) == 0 ? rnd.nextInt(8) - 4 : rnd.nextInt();
+                int id = nextId++;
+                if (f.lookup(fp) == Fingerprints.MISSING) {
+                    assertTrue(!ref.containsKey(fp) || ref.get(fp).isEmpty(), "fingerprint " + fp + " is held");
+                    f.addAbsent(fp, id);
+                } else {
+                    f.add(fp, id);
+                }
+                ref.computeIfAbsent(fp, k -> new HashSet<>()).add(id);
+            }
+            long[] gone = new long[ref.size()];
+            int n = 0;
+            for (Map.Entry<Integer, Set<Integer>> e : ref.entrySet()) {
+                for (var it = e.getValue().iterator(); it.hasNext(); ) {
+                    int id = it.next();
+                    if (rnd.nextInt(7) == 0) { gone[n++] = Fingerprints.pair(e.getKey(), id); it.remove(); }
+                }
+            }
+            f.removeAll(gone, n);
+            ref.values().removeIf(Set::isEmpty);
+            for (Map.Entry<Integer, Set<Integer>> e : ref.entrySet()) {
+                assertEquals(expected(ref, e.getKey()), f.lookup(e.getKey()), "fingerprint " + e.getKey());
+                for (int id : e.getValue()) assertTrue(f.contains(e.getKey(), id));
+            }
+            for (int i = 0; i < 100_000; i++) {
+                int fp = rnd.nextInt();
+                assertEquals(expected(ref, fp), f.lookup(fp));
+            }
+            for (int fp : new int[]{Integer.MIN_VALUE, Integer.MAX_VALUE, 0, -1}) assertEquals(expected(ref, fp), f.lookup(fp));
+        }
+    }
 }
