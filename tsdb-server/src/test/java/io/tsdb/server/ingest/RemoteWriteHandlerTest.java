@@ -82,6 +82,33 @@ public class RemoteWriteHandlerTest {
         assertEquals(3, env.dump().size());
     }
 
+    /**
+     * Consecutive series whose label strings at one place are equal, differ in one byte at equal length, are not
+     * ASCII, or are prefixes of the ones before: the decoder takes a string from the series before (by place) only when
+     * its bytes are equal, so every series is stored with its own labels.
+     */
+    @Test void labelStringsOfTheSeriesBeforeAreReusedOnlyWhenEqual() {
+        String[][] sets = {
+                {"__name__", "m", "job", "node", "pod", "pod-a1"},
+                {"__name__", "m", "job", "node", "pod", "pod-b1"},
+                {"__name__", "m", "job", "nod\u00e9", "pod", "pod-b1"},
+                {"__name__", "m", "job", "nod\u00e9", "pod", "pod-b2"},
+                {"__name__", "m", "job", "node", "zone", "pod-b2"},
+                {"__name__", "m2", "job", "nod", "pod", "pod-b"},
+        };
+        ProtoWriter w = new ProtoWriter();
+        for (int i = 0; i < sets.length; i++) series(w, sets[i], new long[]{1000 + i}, new double[]{i});
+        TestEnv env = new TestEnv();
+        assertEquals(204, env.post("/api/v1/write", V1, snappy(w.toByteArray())).status());
+        assertEquals(List.of(
+                "m2{job=\"nod\", pod=\"pod-b\"} 1005=5",
+                "m{job=\"node\", pod=\"pod-a1\"} 1000=0",
+                "m{job=\"node\", pod=\"pod-b1\"} 1001=1",
+                "m{job=\"node\", zone=\"pod-b2\"} 1004=4",
+                "m{job=\"nod\u00e9\", pod=\"pod-b1\"} 1002=2",
+                "m{job=\"nod\u00e9\", pod=\"pod-b2\"} 1003=3"), env.dump().stream().sorted().toList());
+    }
+
     /** A request of over 1 MiB decompressed: one series of n samples (the usual layout), one of 2 in fields reversed. */
     static byte[] largeRequest(long t0, int n) {
         ProtoWriter w = new ProtoWriter();

@@ -159,7 +159,7 @@ public final class RemoteWriteDecoder {
             if (f == 1 || f == 2) {
                 r.expect(tag, ProtoReader.LEN, f == 1 ? "label name" : "label value");
                 int len = r.lengthDelimited();
-                String s = Utf8.decode(r.buffer(), r.position(), len);
+                String s = labelString(2 * lb.size() + f - 1, r.position(), len);
                 r.position(r.position() + len);
                 if (s == null) return "label " + (f == 1 ? "name" : "value") + " is not valid UTF-8";
                 if (f == 1) name = s; else value = s;
@@ -167,6 +167,37 @@ public final class RemoteWriteDecoder {
         }
         lb.add(name, value);
         return null;
+    }
+
+    /**
+     * The strings of the last new series' labels, by place (name of label i at 2i, its value at 2i + 1), ASCII only.
+     * Consecutive series of a request mostly share their label names and many values (job, instance, a metric name):
+     * those are taken from here without decoding or allocating a string, and arrive with their hash computed.
+     */
+    private final String[] recent = new String[64];
+
+    /** Bytes [pos, pos + len) of the request as a string: the recent one at place {@code k} when equal, else decoded (null: not UTF-8). */
+    private String labelString(int k, int pos, int len) {
+        ByteBuf b = r.buffer();
+        String prev = k < recent.length ? recent[k] : null;
+        if (prev != null && prev.length() == len && sameAscii(b, pos, prev)) return prev;
+        String s = Utf8.decode(b, pos, len);
+        // as many chars as bytes: ASCII (any other UTF-8 sequence is longer than its chars)
+        if (s != null && k < recent.length) recent[k] = s.length() == len ? s : null;
+        return s;
+    }
+
+    /** Whether bytes [pos, pos + s.length()) of {@code b} are the chars of {@code s}, an ASCII string. */
+    private static boolean sameAscii(ByteBuf b, int pos, String s) {
+        int n = s.length();
+        if (b.hasArray()) {
+            byte[] a = b.array();
+            int off = b.arrayOffset() + pos;
+            for (int i = 0; i < n; i++) if (a[off + i] != s.charAt(i)) return false;
+            return true;
+        }
+        for (int i = 0; i < n; i++) if (b.getByte(pos + i) != s.charAt(i)) return false;
+        return true;
     }
 
     /** What {@link #sample()} read: value, timestamp and start timestamp (2.0; else the series', or 0). */
