@@ -73,6 +73,17 @@ public final class Labels implements Comparable<Labels> {
     }
 
     /**
+     * As {@link #withSharedNames(String[], String[])} for the label set of {@code same} (names and values equal to its
+     * own, e.g. their interned strings): its hash, if computed, is taken over instead of being computed again (the
+     * head's table hashes every new series' interned labels).
+     */
+    public static Labels withSharedNames(String[] sortedNames, String[] values, Labels same) {
+        Labels l = withSharedNames(sortedNames, values);
+        l.hash = same.hash;
+        return l;
+    }
+
+    /**
      * A label set with {@code like}'s names (its array shared, not copied) and these values (kept, not copied, not
      * validated: one non-empty value per name of {@code like}); the caller must not modify {@code values} afterwards.
      */

@@ -58,7 +58,7 @@ public final class LabelIndex {
         } finally {
             lock.writeLock().unlock();
         }
-        return Labels.withSharedNames(names, vals);
+        return Labels.withSharedNames(names, vals, labels);
     }
 
     /** Removes a series from the index (series garbage collection). */

@@ -20,15 +20,17 @@ import java.util.Arrays;
  * concurrently (the field is volatile and every reader builds the same array).
  */
 final class LabelValues {
+    private static final RoaringBitmap[] NO_BITMAPS = {};
+    private static final int[] NO_INTS = {};
     /** Slots: a value, or null for a free slot. Length a power of two. */
     private String[] keys;
     /** Per slot: the series id (>= 0) of a pair of one series, or -(b + 1) for the pair's bitmap bitmaps[b]. */
     private int[] ids;
     private int size;
     /** Bitmaps of pairs of two series or more; freed entries are null and listed in {@link #freeBitmaps}. */
-    private RoaringBitmap[] bitmaps = new RoaringBitmap[0];
+    private RoaringBitmap[] bitmaps = NO_BITMAPS;
     private int bitmapCount;
-    private int[] freeBitmaps = new int[0];
+    private int[] freeBitmaps = NO_INTS;
     private int freeCount;
     /** The values sorted, until the next change; null when not built. */
     private volatile String[] sorted;

@@ -56,6 +56,17 @@ class LabelIndexTest {
         Labels b = idx.add(1, Labels.of("__name__", "up", "job", new String("api"), "zone", "z1"));
         idx.add(2, Labels.of("__name__", "down", "job", "db"));
         assertSame(a.get("job"), b.get("job"), "values interned");
+        // the interned copy is equal to what was indexed, with the same hash (taken over when computed before)
+        Labels in = Labels.of("__name__", "up", "job", new String("api"), "zone", "z2");
+        int h = in.hashCode();
+        Labels out = idx.add(3, in);
+        assertEquals(in, out);
+        assertEquals(h, out.hashCode());
+        assertEquals(Labels.of("__name__", "up", "job", "api", "zone", "z2").hashCode(), out.hashCode());
+        Labels fresh = Labels.of("__name__", "x", "job", "api");
+        assertEquals(fresh.hashCode(), idx.add(4, Labels.of("__name__", "x", "job", "api")).hashCode(), "not computed before: computed");
+        idx.remove(3, out);
+        idx.remove(4, fresh);
         assertEquals(List.of("__name__", "job", "zone"), idx.labelNames(null));
         assertEquals(List.of("__name__", "job"), idx.labelNames(idx.select(List.of(Matcher.eq("__name__", "down")))));
         assertEquals(List.of("api", "db"), idx.labelValues("job", null));
