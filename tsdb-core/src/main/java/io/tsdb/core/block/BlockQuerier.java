@@ -122,6 +122,12 @@ final class BlockQuerier implements Querier, SeriesIdSource {
 
     @Override public long seriesCount(List<Matcher> matchers) { return selected(matchers).getLongCardinality(); }
 
+    /**
+     * The postings' count, without the exact selection's check of each series' samples in the range (which decodes
+     * a chunk per series when the range lies inside the block: milliseconds at 10,000 series).
+     */
+    @Override public long seriesUpperBound(List<Matcher> matchers) { return selected(matchers, false).getLongCardinality(); }
+
     @Override public boolean addSeriesIds(List<Matcher> matchers, ToIntFunction<Labels> resolver, RoaringBitmap out) {
         MutableRoaringBitmap sel = selected(matchers);
         if (sel.isEmpty()) return true;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Matcher selection over postings bitmaps against MemStorage's brute-force filter, randomized with fixed seeds. */
 class BlockSelectionTest {
@@ -66,6 +67,13 @@ class BlockSelectionTest {
                 BlockTestData.assertSameSeries(exp, act, ms);
                 long count = BlockRoundTripTestCount.count(exp, ms);
                 assertEquals(count, act.seriesCount(ms), ctx);
+                // the bound: at least the count, at most the block's series the matchers select whatever the range;
+                // the postings alone on a querier that has not counted exactly yet
+                try (Querier whole = block.querier(Long.MIN_VALUE, Long.MAX_VALUE); Querier fresh = block.querier(a, z)) {
+                    long all = whole.seriesCount(ms);
+                    assertEquals(all, fresh.seriesUpperBound(ms), ctx);
+                    assertTrue(act.seriesUpperBound(ms) >= count && act.seriesUpperBound(ms) <= all, ctx);
+                }
                 if (count > 0) nonEmpty++;
                 if (iter % 3 != 1) {
                     // full range: MemStorage's label APIs are exact references
