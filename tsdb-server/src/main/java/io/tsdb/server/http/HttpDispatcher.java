@@ -202,12 +202,14 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             handle(ctx, req, ex);
             return;
         }
+        Router.Match m = null;
         if (security == null || security.authenticator() == null) {
-            Router.Match m = router.match(ex.method, path);
-            if (m != null && m.route().inline() && m.methodAllowed() && handle(ctx, req, ex, m)) return;
+            m = router.match(ex.method, path);
+            if (m != null && m.route().inline() && m.methodAllowed() && handle(ctx, req, ex, m, true)) return;
         }
+        Router.Match matched = m;   // the worker does not match the route again
         try {
-            workers.execute(() -> handle(ctx, req, ex));
+            workers.execute(() -> handle(ctx, req, ex, matched, false));
         } catch (RejectedExecutionException e) {
             req.release();
             write(ctx, ex, null, error(path, new HttpError(429,
@@ -216,20 +218,21 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest req, Exchange ex) {
-        handle(ctx, req, ex, null);
+        handle(ctx, req, ex, null, false);
     }
 
     /**
-     * Runs the request's handler and writes its answer. With {@code inline} (the route's match) on the event loop:
-     * returns false, having answered nothing and kept the request, when the handler throws {@link RunOnWorker}.
+     * Runs the request's handler and writes its answer ({@code match}: the route, null to match it here). With
+     * {@code onLoop} (an inline route, on the event loop): returns false, having answered nothing and kept the
+     * request, when the handler throws {@link RunOnWorker}.
      */
-    private boolean handle(ChannelHandlerContext ctx, FullHttpRequest req, Exchange ex, Router.Match inline) {
+    private boolean handle(ChannelHandlerContext ctx, FullHttpRequest req, Exchange ex, Router.Match match, boolean onLoop) {
         MDC.put("request_id", ex.requestId);
         String route = null;
         Response resp;
         boolean deferred = false;
         try {
-            Router.Match m = inline != null ? inline : router.match(ex.method, ex.path);
+            Router.Match m = match != null ? match : router.match(ex.method, ex.path);
             if (m != null) route = m.route().name();
             boolean preflight = ex.method.equals("OPTIONS") && corsOrigin != null && ex.origin != null;
             Authenticator.Outcome who = preflight ? null : authenticate(req, ex);
@@ -247,12 +250,12 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                 resp = error(ex.path, new HttpError(405, "method " + ex.method + " not allowed for " + ex.path
                         + "; allowed: " + allow)).header("Allow", allow);
             } else {
-                NettyRequest r = new NettyRequest(req, ex.requestId, ex.remote, tenant(req, ex, who), inline != null);
+                NettyRequest r = new NettyRequest(req, ex.requestId, ex.remote, tenant(req, ex, who), onLoop);
                 resp = m.route().handler().handle(r);
                 if (resp == null) throw new IllegalStateException("handler for " + route + " returned no response");
             }
         } catch (RunOnWorker w) {
-            deferred = inline != null;
+            deferred = onLoop;
             resp = deferred ? null : ErrorResponses.forFailure(ex.method, ex.path, ex.requestId,
                     new IllegalStateException("handler for " + route + " asked for a worker on a worker"));
         } catch (Throwable t) {
@@ -261,7 +264,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
             if (!deferred) req.release();
             MDC.remove("request_id");
         }
-        if (inline != null) metrics.inline(route, !deferred);   // before the answer is written: a client sees it counted
+        if (onLoop) metrics.inline(route, !deferred);   // before the answer is written: a client sees it counted
         if (deferred) return false;
         write(ctx, ex, route, resp);
         return true;
