@@ -163,11 +163,15 @@ public final class PromqlEngine implements QueryEngine {
 
     private QueryResult run(EvalContext cx, Expr expr, long start, long end, long step, QueryOptions o, long parseNanos) {
         long t1 = System.nanoTime();
+        CostEstimator.SmallCost small = null;
         if (o.smallOnly() > 0) {
             int steps = step == 0 ? 1 : (int) ((end - start) / step) + 1;
-            CostEstimator.requireSmall(cx, expr, steps, QueryOptions.SMALL_MAX_SERIES, o.smallOnly());
+            small = CostEstimator.requireSmall(cx, expr, steps, QueryOptions.SMALL_MAX_SERIES, o.smallOnly());
         }
-        CostEstimator.check(cx, expr, o.maxSeries(), o.maxSamples());
+        // a small query's bounds settle the limits without estimating its selectors a second time
+        if (small == null || !small.within(o.maxSeries(), o.maxSamples())) {
+            CostEstimator.check(cx, expr, o.maxSeries(), o.maxSamples());
+        }
         long planNanos = System.nanoTime() - t1;
         long t2 = System.nanoTime();
         long[] ts;

@@ -89,6 +89,25 @@ class SmallOnlyQueryTest {
     }
 
     @Test
+    void aSmallQueryIsStillHeldToTheSampleAndSeriesLimits() {
+        PromqlEngine engine = new PromqlEngine(mem);
+        long end = T0 + (POINTS - 1) * 10_000L;
+        String q = "max_over_time(small[1h])"; // small: 4 series, about 4 x 360 samples
+        QueryOptions samplesLimited = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 120_000L, 1_000, 0, false)
+                .withSmallOnly(500_000);
+        QueryException bySamples = assertThrows(QueryException.class, () -> engine.instant(q, end, samplesLimited));
+        assertTrue(bySamples.getMessage().contains("query.max-samples"), bySamples.getMessage());
+        QueryOptions seriesLimited = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 120_000L, 50_000_000L, 3, false)
+                .withSmallOnly(500_000);
+        QueryException bySeries = assertThrows(QueryException.class, () -> engine.instant(q, end, seriesLimited));
+        assertTrue(bySeries.getMessage().contains("query.max-series"), bySeries.getMessage());
+        // limits that hold it: answered as without them
+        QueryOptions roomy = new QueryOptions(QueryOptions.DEFAULT_LOOKBACK_MS, 120_000L, 2_000, 4, false)
+                .withSmallOnly(500_000);
+        assertEquals(ExactValues.of(engine.instant(q, end, QueryOptions.DEFAULTS)), ExactValues.of(engine.instant(q, end, roomy)));
+    }
+
+    @Test
     void subqueryIsDeferred() {
         PromqlEngine engine = new PromqlEngine(mem);
         long end = T0 + (POINTS - 1) * 10_000L;

@@ -74,8 +74,10 @@ public final class CostEstimator {
      * its selectors match at most {@code maxSeries} series by the label index alone (no sample or chunk looked at)
      * and its work, samples estimated plus series x {@code steps}, is at most {@code maxWork}. The series bound is
      * checked first over all selectors, so a large selection is deferred after a few bitmap operations.
+     *
+     * @return the bounds found, which settle {@link #check} without a second estimate when they are within its limits
      */
-    public static void requireSmall(EvalContext cx, Expr e, int steps, long maxSeries, long maxWork) {
+    public static SmallCost requireSmall(EvalContext cx, Expr e, int steps, long maxSeries, long maxWork) {
         // a subquery evaluates its inner expression at its own steps, which series x the query's steps does not count
         if (hasSubquery(e)) throw new QueryDeferred("it has a subquery");
         List<long[]> ranges = new ArrayList<>();
@@ -89,10 +91,25 @@ public final class CostEstimator {
         }
         long work = series * Math.max(1, steps);
         if (work > maxWork) throw new QueryDeferred("about " + work + " series x steps");
+        long samples = 0;
         for (int i = 0; i < sels.size(); i++) {
             long[] r = ranges.get(i);
-            work += cx.sharedQuerier(r[0], r[1]).sampleEstimate(sels.get(i).matchers());
+            long n = cx.sharedQuerier(r[0], r[1]).sampleEstimate(sels.get(i).matchers());
+            samples += n;
+            work += n;
             if (work > maxWork) throw new QueryDeferred("about " + work + " samples and series x steps");
+        }
+        return new SmallCost(series, samples);
+    }
+
+    /**
+     * What {@link #requireSmall} found: an upper bound of the series the selectors match (at least the exact count
+     * {@link #check} would take) and the same sample estimate as {@link #check}'s.
+     */
+    public record SmallCost(long seriesUpperBound, long samples) {
+        /** True when {@link #check} with these limits (0: none) cannot refuse the query. */
+        public boolean within(long maxSeries, long maxSamples) {
+            return (maxSeries <= 0 || seriesUpperBound <= maxSeries) && (maxSamples <= 0 || samples <= maxSamples);
         }
     }
 
