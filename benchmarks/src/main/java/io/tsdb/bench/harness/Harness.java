@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *      [--tsdb-variants="NAME=JAVA OPTIONS|SERVER FLAGS;..."] [--tsdb-plain=false]
  *      [--tsdb-jvm="-XX:StartFlightRecording=filename=/tmp/tsdb.jfr,settings=profile"]
  * </pre>
+ * Relaunches itself with a pre-touched heap ({@link OwnJvm}) so that no target's measurements pay the harness's own
+ * heap growth.
  */
 public final class Harness {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -81,6 +83,13 @@ public final class Harness {
         double hours = Double.parseDouble(o.getOrDefault("hours", "6"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
         int runs = Integer.parseInt(o.getOrDefault("runs", "10"));
+        // the harness's own heap fixed and touched at start, so no target's queries pay its growth (OwnJvm)
+        int relaunched = OwnJvm.relaunchPreTouched(Harness.class, args,
+                OwnJvm.heapMiB((long) (hosts * (double) TsbsCpuData.FIELDS.length * hours * 360)));
+        if (relaunched >= 0) {
+            if (relaunched != 0) System.exit(relaunched);
+            return;
+        }
         // Unmeasured runs of each query before the measured ones, for every database alike, until the server's
         // JIT compiler threads have gone quiet and its CPU per run has stopped falling (WarmUp), at least --warmup
         // times and for --warmup-ms, at most --warmup-cap-ms: a production server has long reached its steady speed.
