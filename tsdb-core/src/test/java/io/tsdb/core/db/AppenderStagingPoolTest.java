@@ -83,6 +83,37 @@ class AppenderStagingPoolTest {
     }
 
     @Test
+    void idleStagingsAreDroppedOnRequestAndAStagingInUseIsKept() throws Exception {
+        Labels a = Labels.of("__name__", "m", "s", "a"), b = Labels.of("__name__", "m", "s", "b");
+        long t0 = NOW - 2_000_000;
+        try (Tsdb db = open()) {
+            Appender x = db.appender(), y = db.appender();
+            for (int i = 0; i < 4000; i++) {
+                assertEquals(AppendStatus.OK, x.append(a, t0 + i, i));
+                assertEquals(AppendStatus.OK, y.append(b, t0 + i, -i));
+            }
+            x.commit();
+            y.commit();
+            assertEquals(2, db.pooledStagings());
+            db.releaseIdleStagings();
+            assertEquals(0, db.pooledStagings(), "the idle stagings left the pool");
+
+            Appender busy = db.appender();
+            for (int i = 4000; i < 4010; i++) assertEquals(AppendStatus.OK, busy.append(a, t0 + i, i));
+            db.releaseIdleStagings();   // while an appender holds a staging: it keeps it and commits what it staged
+            busy.commit();
+            assertEquals(1, db.pooledStagings(), "the busy appender's staging came back after the release");
+            Appender next = db.appender();
+            for (int i = 4000; i < 4100; i++) assertEquals(AppendStatus.OK, next.append(b, t0 + i, -i));
+            next.commit();
+            assertEquals(expected(t0, 4010, 0), samples(db, a));
+            List<S> bs = new ArrayList<>();
+            for (int i = 0; i < 4100; i++) bs.add(new S(t0 + i, -i));
+            assertEquals(bs, samples(db, b));
+        }
+    }
+
+    @Test
     void oversizedStagingsAreNotKept() throws Exception {
         Labels a = Labels.of("__name__", "m", "s", "a");
         long t0 = NOW - 3_000_000;
