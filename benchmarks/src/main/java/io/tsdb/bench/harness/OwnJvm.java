@@ -13,7 +13,8 @@ import java.util.List;
  * 0.2-0.4 ms to each of the first-listed database's small queries, whichever database it was (docs/benchmarks.md,
  * "G1's marking threshold"). {@link #relaunchPreTouched} starts the same main class again in a JVM with
  * {@code -Xms = -Xmx} and {@code -XX:+AlwaysPreTouch}, unless the options already hold {@code -XX:+AlwaysPreTouch} or
- * {@code -Dtsdb.harness.relaunch=false} is given.
+ * {@code -Dtsdb.harness.relaunch=false} is given. The harness, {@code SmallQueryBench}, {@code BurstBench} and
+ * {@code ChurnBench} relaunch so.
  */
 final class OwnJvm {
     private OwnJvm() {}
