@@ -51,13 +51,9 @@ public final class BurstBench {
         int samples = Integer.parseInt(o.getOrDefault("samples", "1"));
         int batch = Integer.parseInt(o.getOrDefault("batch", "2000"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
-        // the bench's own heap fixed and touched at start, as the harness's (OwnJvm): the first-listed target's
-        // measurements do not pay for the client's heap growth
-        int relaunched = OwnJvm.relaunchPreTouched(BurstBench.class, args, OwnJvm.heapMiB((long) series * samples));
-        if (relaunched >= 0) {
-            if (relaunched != 0) System.exit(relaunched);
-            return;
-        }
+        // the bench's own heap fixed and touched at start, as the harness's: the first-listed target's measurements
+        // do not pay for the client's heap growth
+        if (OwnJvm.ranPreTouched(BurstBench.class, args, OwnJvm.heapMiB((long) series * samples))) return;
         int settle = Integer.parseInt(o.getOrDefault("settle", "60"));
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));

@@ -54,13 +54,9 @@ public final class ChurnBench {
         Map<String, String> o = Harness.options(args);
         int pods = Integer.parseInt(o.getOrDefault("pods", "10000"));
         int gens = Integer.parseInt(o.getOrDefault("generations", "48"));
-        // the bench's own heap fixed and touched at start, as the harness's (OwnJvm): the first-listed target's
-        // measurements do not pay for the client's heap growth
-        int relaunched = OwnJvm.relaunchPreTouched(ChurnBench.class, args, OwnJvm.heapMiB(0));
-        if (relaunched >= 0) {
-            if (relaunched != 0) System.exit(relaunched);
-            return;
-        }
+        // the bench's own heap fixed and touched at start, as the harness's: the first-listed target's measurements
+        // do not pay for the client's heap growth
+        if (OwnJvm.ranPreTouched(ChurnBench.class, args, OwnJvm.heapMiB(0))) return;
         Path launcher = Path.of(o.getOrDefault("launcher", "tsdb-server/target/tsdb"));
         Path out = Path.of(o.getOrDefault("out", "docs/benchmarks.md"));
         Path work = Files.createTempDirectory("churn-bench");

@@ -84,12 +84,8 @@ public final class Harness {
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
         int runs = Integer.parseInt(o.getOrDefault("runs", "10"));
         // the harness's own heap fixed and touched at start, so no target's queries pay its growth (OwnJvm)
-        int relaunched = OwnJvm.relaunchPreTouched(Harness.class, args,
-                OwnJvm.heapMiB((long) (hosts * (double) TsbsCpuData.FIELDS.length * hours * 360)));
-        if (relaunched >= 0) {
-            if (relaunched != 0) System.exit(relaunched);
-            return;
-        }
+        if (OwnJvm.ranPreTouched(Harness.class, args,
+                OwnJvm.heapMiB((long) (hosts * (double) TsbsCpuData.FIELDS.length * hours * 360)))) return;
         // Unmeasured runs of each query before the measured ones, for every database alike, until the server's
         // JIT compiler threads have gone quiet and its CPU per run has stopped falling (WarmUp), at least --warmup
         // times and for --warmup-ms, at most --warmup-cap-ms: a production server has long reached its steady speed.

@@ -29,6 +29,17 @@ final class OwnJvm {
     }
 
     /**
+     * For a bench's {@code main}: true when it ran again in a pre-touched JVM ({@link #relaunchPreTouched}) and the
+     * caller returns; that JVM's failure exits this one with its status. False: this JVM is the one to measure from.
+     */
+    static boolean ranPreTouched(Class<?> main, String[] args, long heapMiB) throws Exception {
+        int code = relaunchPreTouched(main, args, heapMiB);
+        if (code < 0) return false;
+        if (code != 0) System.exit(code);
+        return true;
+    }
+
+    /**
      * Runs {@code main} with {@code args} in a new JVM with a pre-touched heap of {@code heapMiB} and this JVM's own
      * options, waits for it and returns its exit code; -1 when no relaunch is needed (the caller goes on).
      */

@@ -41,13 +41,9 @@ public final class SmallQueryBench {
         int hosts = Integer.parseInt(o.getOrDefault("hosts", "1000"));
         double hours = Double.parseDouble(o.getOrDefault("hours", "12"));
         int senders = Integer.parseInt(o.getOrDefault("senders", "4"));
-        // the bench's own heap fixed and touched at start, as the harness's (OwnJvm): the first-listed target's
-        // measurements do not pay for the client's heap growth
-        int relaunched = OwnJvm.relaunchPreTouched(SmallQueryBench.class, args, OwnJvm.heapMiB((long) (hosts * (double) TsbsCpuData.FIELDS.length * hours * 360)));
-        if (relaunched >= 0) {
-            if (relaunched != 0) System.exit(relaunched);
-            return;
-        }
+        // the bench's own heap fixed and touched at start, as the harness's: the first-listed target's measurements
+        // do not pay for the client's heap growth
+        if (OwnJvm.ranPreTouched(SmallQueryBench.class, args, OwnJvm.heapMiB((long) (hosts * (double) TsbsCpuData.FIELDS.length * hours * 360)))) return;
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "5"));
         int requests = Integer.parseInt(o.getOrDefault("requests", "400"));
         long capMs = Long.parseLong(o.getOrDefault("warmup-cap-ms", "60000"));
