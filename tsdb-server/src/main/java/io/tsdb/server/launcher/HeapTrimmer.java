@@ -27,10 +27,10 @@ import java.util.function.Supplier;
  *
  * <p>With each collection it also has the storage let go of the series registry's pages that new series touched
  * ({@link Tsdb#releaseResidentPages}): file-backed, they counted in the RSS until the registry's next remap (series
- * churn: 9 MB after generation 48, growing with the registry's tiers), and drops the idle appender stagings
- * ({@link Tsdb#releaseIdleStagings}) and the kept request body arrays, which a write as large as the largest seen
- * would otherwise find ready (harness, 10,000 series: RSS after the ingest, flushed and settled, 181-186 MiB with
- * them, 153-157 without).
+ * churn: 9 MB after generation 48, growing with the registry's tiers). It drops the kept request body arrays and the
+ * idle appender stagings ({@link Tsdb#releaseIdleStagings}), both kept at the size of the largest write seen (the
+ * stagings alone, harness at 10,000 series: RSS after the ingest, flushed and settled, 181-186 MiB with them, 153-157
+ * without).
  *
  * <p>It also asks for one when the committed heap stayed far above what the collections leave of it for a minute
  * ({@link HeapSlack}, at most one per two minutes): G1 grows its young generation or keeps a burst's old regions
